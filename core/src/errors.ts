@@ -1,0 +1,78 @@
+/** JSON-RPC 2.0 and MCP error codes the gateway emits. */
+export const JsonRpcErrorCode = {
+  ParseError: -32700,
+  InvalidRequest: -32600,
+  MethodNotFound: -32601,
+  InvalidParams: -32602,
+  InternalError: -32603,
+  /** Implementation-defined server error range (-32000 to -32099): the gateway's own failures. */
+  UpstreamUnavailable: -32001,
+  SessionNotFound: -32002,
+  RequestTooLarge: -32003,
+  UpstreamTimeout: -32004,
+} as const;
+
+/** A JSON-RPC error code (see {@link JsonRpcErrorCode}). */
+export type JsonRpcErrorCodeValue = (typeof JsonRpcErrorCode)[keyof typeof JsonRpcErrorCode];
+
+/** A JSON-RPC request id as it appeared on the wire (absent for notifications or when it could not be read). */
+export type JsonRpcId = string | number | null;
+
+/** Options for {@link GatewayError}. */
+export interface GatewayErrorOptions {
+  /** HTTP status to answer with at the edge; 200 for JSON-RPC level errors (the spec's default). */
+  httpStatus?: number;
+  /** Request id to echo in the JSON-RPC error, when known. */
+  id?: JsonRpcId;
+  /** Extra structured data for the JSON-RPC `error.data` field; never secrets. */
+  data?: unknown;
+  cause?: unknown;
+}
+
+/**
+ * The one error type of the gateway: a JSON-RPC code, an HTTP status and a message that names what was wrong.
+ * Converted to wire form (ImmediateResponse, HTTP response, gRPC status) only at the edges.
+ */
+export class GatewayError extends Error {
+  override readonly name = "GatewayError";
+  readonly code: JsonRpcErrorCodeValue;
+  readonly httpStatus: number;
+  readonly id: JsonRpcId;
+  readonly data: unknown;
+
+  constructor(code: JsonRpcErrorCodeValue, message: string, options: GatewayErrorOptions = {}) {
+    super(message, { cause: options.cause });
+    this.code = code;
+    this.httpStatus = options.httpStatus ?? 200;
+    this.id = options.id ?? null;
+    this.data = options.data;
+  }
+
+  /** Wraps anything thrown into a GatewayError (internal error, 500) keeping it as the cause. */
+  static from(error: unknown, id: JsonRpcId = null): GatewayError {
+    if (error instanceof GatewayError) return error.id === id || id === null ? error : error.withId(id);
+    const message = error instanceof Error ? error.message : String(error);
+    return new GatewayError(JsonRpcErrorCode.InternalError, `internal error: ${message}`, {
+      httpStatus: 500,
+      id,
+      cause: error,
+    });
+  }
+
+  /** The same error answering the given request id. */
+  withId(id: JsonRpcId): GatewayError {
+    return new GatewayError(this.code, this.message, {
+      httpStatus: this.httpStatus,
+      id,
+      data: this.data,
+      cause: this.cause,
+    });
+  }
+
+  /** The JSON-RPC 2.0 error response object for this error. */
+  toJsonRpc(): { jsonrpc: "2.0"; id: JsonRpcId; error: { code: number; message: string; data?: unknown } } {
+    const error: { code: number; message: string; data?: unknown } = { code: this.code, message: this.message };
+    if (this.data !== undefined) error.data = this.data;
+    return { jsonrpc: "2.0", id: this.id, error };
+  }
+}

@@ -1,0 +1,14 @@
+/** Jest runs TypeScript sources directly (ts-jest, transpile only: `npm run build` type-checks). */
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: "node",
+  roots: ["<rootDir>/core/src", "<rootDir>/router/src", "<rootDir>/broker/src", "<rootDir>/test/src"],
+  testMatch: ["**/*.test.ts"],
+  transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.jest.json" }] },
+  moduleNameMapper: {
+    "^@mcp-gateway/(core|router|broker)$": "<rootDir>/$1/src/index.ts",
+    "^(\\.{1,2}/.*)\\.js$": "$1",
+  },
+  testTimeout: 30000,
+  maxWorkers: 2,
+};

@@ -1,0 +1,45 @@
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
+
+/** Folder holding the Envoy protos assembled at install time by scripts/assemble-protos.mjs. */
+export const PROTO_ROOT = resolve(__dirname, "..", "..", "protos", "gen");
+
+const EXT_PROC_PROTO = "envoy/service/ext_proc/v3/external_processor.proto";
+
+/**
+ * Loader options shared by the router and the harness. `longs: String` keeps uint64/int64 exact; `defaults: false`
+ * keeps oneofs and unset fields absent, as Envoy sends them; `oneofs: true` adds the virtual oneof name.
+ */
+export const LOADER_OPTIONS: protoLoader.Options = {
+  keepCase: true,
+  longs: String,
+  enums: String,
+  defaults: false,
+  oneofs: true,
+  includeDirs: [PROTO_ROOT],
+};
+
+/** The `envoy.service.ext_proc.v3.ExternalProcessor` service definition and a client constructor for it. */
+export interface ExtProcService {
+  definition: grpc.ServiceDefinition;
+  Client: grpc.ServiceClientConstructor;
+}
+
+let cached: ExtProcService | undefined;
+
+/** Loads the ext_proc service from protos/gen once per process. */
+export function loadExtProcService(): ExtProcService {
+  if (cached) return cached;
+  if (!existsSync(join(PROTO_ROOT, EXT_PROC_PROTO))) {
+    throw new Error(`Envoy protos missing under ${PROTO_ROOT}: run "npm run protos"`);
+  }
+  const packageDefinition = protoLoader.loadSync(EXT_PROC_PROTO, LOADER_OPTIONS);
+  const loaded = grpc.loadPackageDefinition(packageDefinition) as unknown as {
+    envoy: { service: { ext_proc: { v3: { ExternalProcessor: grpc.ServiceClientConstructor } } } };
+  };
+  const Client = loaded.envoy.service.ext_proc.v3.ExternalProcessor;
+  cached = { definition: Client.service, Client };
+  return cached;
+}

@@ -2,7 +2,13 @@
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: "node",
-  roots: ["<rootDir>/core/src", "<rootDir>/router/src", "<rootDir>/broker/src", "<rootDir>/test/src"],
+  roots: [
+    "<rootDir>/core/src",
+    "<rootDir>/router/src",
+    "<rootDir>/broker/src",
+    "<rootDir>/test/src",
+    "<rootDir>/examples",
+  ],
   testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.jest.json" }] },
   moduleNameMapper: {

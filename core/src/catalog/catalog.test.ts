@@ -1,0 +1,64 @@
+import { parseConfig } from "../config/load";
+import { Catalog, type UpstreamListing } from "./catalog";
+
+const config = parseConfig(
+  `version: 1
+servers:
+  - { name: weather, url: "http://127.0.0.1:1/mcp" }
+  - { name: plain, url: "http://127.0.0.1:2/mcp", prefix: "" }
+  - { name: notes, url: "http://127.0.0.1:3/mcp", tools: { exclude: ["disable_*"] } }
+`,
+  {},
+);
+
+const tool = (name: string): { name: string; inputSchema: object } => ({ name, inputSchema: { type: "object" } });
+const listing = (tools: string[], prompts: string[] = [], uris: string[] = []): UpstreamListing => ({
+  tools: tools.map(tool),
+  prompts: prompts.map((name) => ({ name })),
+  resources: uris.map((uri) => ({ uri, name: uri })),
+});
+
+const catalog = Catalog.build(
+  config.servers,
+  new Map([
+    ["weather", listing(["get_forecast", "server_info"], ["report"], ["weather://cities"])],
+    ["plain", listing(["echo", "weather_get_forecast"])],
+    ["notes", listing(["add_note", "disable_search", "echo"], [], ["weather://cities"])],
+  ]),
+);
+
+describe("Catalog", () => {
+  it("lists tools under their server's prefix, in config order, with filters applied", () => {
+    expect(catalog.listTools().map((t) => t.name)).toEqual([
+      "weather_get_forecast",
+      "weather_server_info",
+      "echo",
+      "notes_add_note",
+      "notes_echo",
+    ]);
+  });
+
+  it.each([
+    ["weather_get_forecast", "weather", "get_forecast"],
+    ["echo", "plain", "echo"],
+    ["notes_echo", "notes", "echo"],
+  ])("resolves %s to %s/%s", (exposed, server, name) => {
+    expect(catalog.resolveTool(exposed)).toMatchObject({ server: { name: server }, name });
+  });
+
+  it.each(["get_forecast", "notes_disable_search", "weather_", "WEATHER_get_forecast", "nope"])("does not resolve %s", (name) => {
+    expect(catalog.resolveTool(name)).toBeUndefined();
+  });
+
+  it("reports collisions naming both servers and keeps the earlier server", () => {
+    expect(catalog.conflicts).toEqual([
+      { kind: "tool", name: "weather_get_forecast", kept: "weather", dropped: "plain" },
+      { kind: "resource", name: "weather://cities", kept: "weather", dropped: "notes" },
+    ]);
+  });
+
+  it("resolves prompts by prefixed name and resources by URI", () => {
+    expect(catalog.resolvePrompt("weather_report")).toMatchObject({ server: { name: "weather" }, name: "report" });
+    expect(catalog.resolveResource("weather://cities")).toMatchObject({ server: { name: "weather" } });
+  });
+});

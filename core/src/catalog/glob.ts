@@ -1,0 +1,12 @@
+/** Compiles a glob where `*` matches any run of characters (and nothing else is special) into a RegExp. */
+export function globToRegExp(glob: string): RegExp {
+  const escaped = glob.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"));
+  return new RegExp(`^${escaped.join(".*")}$`);
+}
+
+/** A name filter from include/exclude globs: included (all when no include list) and not excluded. */
+export function nameFilter(filter: { include?: readonly string[] | undefined; exclude?: readonly string[] | undefined } | undefined): (name: string) => boolean {
+  const include = filter?.include?.map(globToRegExp);
+  const exclude = filter?.exclude?.map(globToRegExp) ?? [];
+  return (name) => (include === undefined || include.some((re) => re.test(name))) && !exclude.some((re) => re.test(name));
+}

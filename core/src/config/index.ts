@@ -1,0 +1,4 @@
+export * from "./duration";
+export * from "./load";
+export * from "./schema";
+export * from "./watch";

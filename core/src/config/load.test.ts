@@ -1,0 +1,90 @@
+import { ConfigError, formatPath, parseConfig } from "./load";
+
+const VALID = `
+version: 1
+servers:
+  - name: weather
+    url: http://127.0.0.1:9101/mcp
+  - name: notes
+    url: http://127.0.0.1:9102/mcp
+    prefix: ""
+    headers: { authorization: "Bearer \${env:NOTES_TOKEN}" }
+    tools: { exclude: [disable_search] }
+sessions:
+  secret: "0123456789abcdef0123456789abcdef"
+  ttl: 1h
+`;
+
+function issuesOf(text: string, env: Record<string, string> = {}): readonly string[] {
+  try {
+    parseConfig(text, env);
+  } catch (error: unknown) {
+    if (error instanceof ConfigError) return error.issues;
+    throw error;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("parseConfig", () => {
+  it("applies defaults and interpolates environment variables", () => {
+    const config = parseConfig(VALID, { NOTES_TOKEN: "s3cret" });
+    expect(config.servers[0]).toMatchObject({ name: "weather", prefix: "weather_", headers: {} });
+    expect(config.servers[1]).toMatchObject({ prefix: "", headers: { authorization: "Bearer s3cret" } });
+    expect(config.sessions).toMatchObject({ ttl: 3_600_000, store: "memory", backendInitTimeout: 4_000 });
+    expect(config.limits.maxBodyBytes).toBe(1_048_576);
+    expect(config.router.listen).toBe("127.0.0.1:9000");
+  });
+
+  it("returns a deeply frozen config", () => {
+    const config = parseConfig(VALID, { NOTES_TOKEN: "x" });
+    expect(Object.isFrozen(config.servers[1]?.headers)).toBe(true);
+  });
+
+  it("names a missing environment variable and where it is used", () => {
+    expect(issuesOf(VALID)).toEqual(["servers[1].headers.authorization: environment variable NOTES_TOKEN is not set"]);
+  });
+
+  it.each([
+    ["a non-URL server url", "servers:\n  - { name: a, url: not-a-url }", "servers[0].url: expected an http(s) URL"],
+    ["a wrong version", "version: 2\nservers: [{ name: a, url: 'http://x/mcp' }]", "version: expected version: 1"],
+    ["an unknown key", "servers:\n  - { name: a, url: 'http://x/mcp', prefx: a }", 'servers[0]: Unrecognized key: "prefx"'],
+    ["a bad duration", "servers: [{ name: a, url: 'http://x/mcp' }]\nsessions: { ttl: soon }", "sessions.ttl: expected a duration"],
+    ["a bad store", "servers: [{ name: a, url: 'http://x/mcp' }]\nsessions: { store: disk }", 'sessions.store: expected "memory" or a redis:// URL'],
+    ["a short secret", "servers: [{ name: a, url: 'http://x/mcp' }]\nsessions: { secret: abc }", "sessions.secret: expected at least 32 characters"],
+    ["an upper-case name", "servers: [{ name: Bad, url: 'http://x/mcp' }]", "servers[0].name: expected lower-case"],
+  ])("rejects %s with the YAML path", (_label, body, expected) => {
+    const text = body.startsWith("version") ? body : `version: 1\n${body}`;
+    expect(issuesOf(text).join("\n")).toContain(expected);
+  });
+
+  it("reports duplicate server names", () => {
+    const text = "version: 1\nservers:\n  - { name: a, url: 'http://x/mcp' }\n  - { name: a, url: 'http://y/mcp', prefix: b_ }";
+    expect(issuesOf(text)).toEqual(['servers[1].name: duplicate server name "a" (also servers[0])']);
+  });
+
+  it("reports prefixes that shadow each other", () => {
+    const text = "version: 1\nservers:\n  - { name: gh, url: 'http://x/mcp' }\n  - { name: ghadmin, url: 'http://y/mcp', prefix: gh_admin_ }";
+    expect(issuesOf(text)).toEqual([
+      'servers[1].prefix: prefix "gh_admin_" of "ghadmin" is shadowed by prefix "gh_" of "gh" (tool names would be ambiguous)',
+    ]);
+  });
+
+  it("allows an empty prefix next to prefixed servers", () => {
+    const text = "version: 1\nservers:\n  - { name: a, url: 'http://x/mcp', prefix: '' }\n  - { name: b, url: 'http://y/mcp' }";
+    expect(parseConfig(text, {}).servers.map((s) => s.prefix)).toEqual(["", "b_"]);
+  });
+
+  it("reports YAML syntax errors with a line number", () => {
+    expect(issuesOf("version: 1\nservers: [\n")[0]).toMatch(/^line \d+: /);
+  });
+});
+
+describe("formatPath", () => {
+  it.each([
+    [["servers", 1, "url"], "servers[1].url"],
+    [[], "(root)"],
+    [["sessions", "ttl"], "sessions.ttl"],
+  ])("formats %j as %s", (path, expected) => {
+    expect(formatPath(path)).toBe(expected);
+  });
+});

@@ -1,0 +1,121 @@
+import { readFile } from "node:fs/promises";
+import { parseDocument } from "yaml";
+import type { z } from "zod";
+import { configSchema, type GatewayConfig } from "./schema";
+
+/** A configuration problem; `issues` lists every finding as `path: message`. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  constructor(
+    readonly source: string,
+    readonly issues: readonly string[],
+  ) {
+    super(`invalid config ${source}:\n  - ${issues.join("\n  - ")}`);
+  }
+}
+
+/** Renders a path such as `["servers", 1, "url"]` as `servers[1].url`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const key of path) {
+    if (typeof key === "number") out += `[${key}]`;
+    else out += out === "" ? String(key) : `.${String(key)}`;
+  }
+  return out === "" ? "(root)" : out;
+}
+
+const ENV_REF_RE = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/** Replaces `${env:NAME}` in every string of the tree; a missing variable is reported with its YAML path. */
+export function interpolateEnv(
+  node: unknown,
+  env: Readonly<Record<string, string | undefined>>,
+  issues: string[],
+  path: PropertyKey[] = [],
+): unknown {
+  if (typeof node === "string") {
+    return node.replace(ENV_REF_RE, (_match, name: string) => {
+      const value = env[name];
+      if (value === undefined) {
+        issues.push(`${formatPath(path)}: environment variable ${name} is not set`);
+        return "";
+      }
+      return value;
+    });
+  }
+  if (Array.isArray(node)) return node.map((item, index) => interpolateEnv(item, env, issues, [...path, index]));
+  if (node !== null && typeof node === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(node)) out[key] = interpolateEnv(value, env, issues, [...path, key]);
+    return out;
+  }
+  return node;
+}
+
+function zodIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
+}
+
+/** Checks that cannot be expressed per field: unique names, prefixes that do not shadow each other. */
+export function crossCheck(config: GatewayConfig): string[] {
+  const issues: string[] = [];
+  const seen = new Map<string, number>();
+  config.servers.forEach((server, index) => {
+    const first = seen.get(server.name);
+    if (first !== undefined) issues.push(`servers[${index}].name: duplicate server name "${server.name}" (also servers[${first}])`);
+    else seen.set(server.name, index);
+  });
+  config.servers.forEach((a, i) => {
+    config.servers.forEach((b, j) => {
+      if (i >= j || a.prefix === "" || b.prefix === "") return;
+      if (a.prefix === b.prefix) {
+        issues.push(`servers[${j}].prefix: prefix "${b.prefix}" is already used by server "${a.name}"`);
+      } else if (b.prefix.startsWith(a.prefix) || a.prefix.startsWith(b.prefix)) {
+        const [short, long] = a.prefix.length < b.prefix.length ? [a, b] : [b, a];
+        issues.push(
+          `servers[${config.servers.indexOf(long)}].prefix: prefix "${long.prefix}" of "${long.name}" is shadowed by prefix "${short.prefix}" of "${short.name}" (tool names would be ambiguous)`,
+        );
+      }
+    });
+  });
+  return issues;
+}
+
+/** Parses, interpolates and validates config text; throws {@link ConfigError} naming every problem. */
+export function parseConfig(
+  text: string,
+  env: Readonly<Record<string, string | undefined>>,
+  source = "<config>",
+): GatewayConfig {
+  const doc = parseDocument(text, { prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      source,
+      doc.errors.map((e) => `line ${(e.linePos?.[0].line ?? 0).toString()}: ${e.message.split("\n")[0] ?? "YAML error"}`),
+    );
+  }
+  const issues: string[] = [];
+  const raw = interpolateEnv(doc.toJS(), env, issues);
+  if (issues.length > 0) throw new ConfigError(source, issues);
+  const result = configSchema.safeParse(raw);
+  if (!result.success) throw new ConfigError(source, zodIssues(result.error));
+  const crossIssues = crossCheck(result.data);
+  if (crossIssues.length > 0) throw new ConfigError(source, crossIssues);
+  return deepFreeze(result.data);
+}
+
+/** Reads and validates a config file. */
+export async function loadConfigFile(
+  path: string,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<GatewayConfig> {
+  return parseConfig(await readFile(path, "utf8"), env, path);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

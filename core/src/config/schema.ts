@@ -1,0 +1,86 @@
+import { z } from "zod";
+import { parseDurationMs } from "./duration";
+
+const SERVER_NAME_RE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+const HEADER_NAME_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** A duration as `5s`, `250ms`, `10m`, `24h` or seconds; parsed to milliseconds. */
+const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const ms = parseDurationMs(value);
+  if (ms === undefined) {
+    ctx.addIssue({ code: "custom", message: `expected a duration like "5s", "250ms", "10m" or seconds, got ${JSON.stringify(value)}` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const httpUrl = z.url({ protocol: /^https?$/, error: "expected an http(s) URL" });
+
+const toolFilter = z
+  .object({
+    include: z.array(z.string().min(1)).optional(),
+    exclude: z.array(z.string().min(1)).optional(),
+  })
+  .strict();
+
+/** One upstream MCP server. `prefix` defaults to `<name>_`; `""` keeps tool names unchanged. */
+export const serverSchema = z
+  .object({
+    name: z.string().regex(SERVER_NAME_RE, "expected lower-case letters, digits, '-' or '_' (max 63), starting with a letter or digit"),
+    url: httpUrl,
+    prefix: z.string().regex(/^[A-Za-z0-9_.-]*$/, "expected letters, digits, '_', '.' or '-'").optional(),
+    headers: z.record(z.string().regex(HEADER_NAME_RE, "expected an HTTP header name"), z.string()).optional(),
+    tools: toolFilter.optional(),
+    timeout: duration.optional(),
+  })
+  .strict()
+  .transform((server) => ({ ...server, prefix: server.prefix ?? `${server.name}_`, headers: server.headers ?? {} }));
+
+const storeSchema = z.union([
+  z.literal("memory"),
+  z.string().regex(/^rediss?:\/\/.+/, 'expected "memory" or a redis:// URL'),
+]);
+
+const sessionsSchema = z
+  .object({
+    secret: z.string().min(32, "expected at least 32 characters").optional(),
+    ttl: duration.default(86_400_000),
+    store: storeSchema.default("memory"),
+    backendInitTimeout: duration.default(4_000),
+    maxBackendSessions: z.number().int().positive().default(100_000),
+  })
+  .strict();
+
+const listenSchema = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected "host:port"');
+
+const limitsSchema = z
+  .object({
+    maxBodyBytes: z.number().int().positive().default(1_048_576),
+  })
+  .strict();
+
+const healthSchema = z
+  .object({
+    interval: duration.default(10_000),
+    maxBackoff: duration.default(60_000),
+    timeout: duration.default(5_000),
+  })
+  .strict();
+
+/** The whole gateway configuration file (`version: 1`). */
+export const configSchema = z
+  .object({
+    version: z.literal(1, { error: "expected version: 1" }),
+    servers: z.array(serverSchema).min(1, "expected at least one server"),
+    sessions: sessionsSchema.prefault({}),
+    limits: limitsSchema.prefault({}),
+    health: healthSchema.prefault({}),
+    router: z.object({ listen: listenSchema.default("127.0.0.1:9000") }).strict().prefault({}),
+    broker: z.object({ listen: listenSchema.default("127.0.0.1:8081") }).strict().prefault({}),
+  })
+  .strict();
+
+/** One validated upstream server. */
+export type ServerConfig = z.output<typeof serverSchema>;
+/** The validated, defaulted gateway configuration. */
+export type GatewayConfig = z.output<typeof configSchema>;

@@ -1,0 +1,59 @@
+import { Catalog } from "../catalog/catalog";
+import { parseConfig } from "../config/load";
+import { JsonRpcErrorCode } from "../errors";
+import { parseJsonRpc } from "../jsonrpc/message";
+import { route } from "./route";
+
+const config = parseConfig(
+  'version: 1\nservers:\n  - { name: weather, url: "http://127.0.0.1:1/mcp" }\n  - { name: plain, url: "http://127.0.0.1:2/mcp", prefix: "" }\n',
+  {},
+);
+const catalog = Catalog.build(
+  config.servers,
+  new Map([
+    ["weather", { tools: [{ name: "get_forecast" }], prompts: [{ name: "report" }], resources: [{ uri: "weather://cities" }] }],
+    ["plain", { tools: [{ name: "echo" }], prompts: [], resources: [] }],
+  ]),
+);
+
+const decide = (message: object): ReturnType<typeof route> => route(parseJsonRpc(JSON.stringify({ jsonrpc: "2.0", ...message })), catalog);
+
+describe("route", () => {
+  it.each([
+    [{ id: 1, method: "tools/call", params: { name: "weather_get_forecast", arguments: { city: "Oslo" } } }, "weather", { name: "get_forecast", arguments: { city: "Oslo" } }],
+    [{ id: 2, method: "tools/call", params: { name: "echo", _meta: { progressToken: 5 } } }, "plain", { name: "echo", _meta: { progressToken: 5 } }],
+    [{ id: 3, method: "prompts/get", params: { name: "weather_report" } }, "weather", { name: "report" }],
+    [{ id: 4, method: "resources/read", params: { uri: "weather://cities" } }, "weather", { uri: "weather://cities" }],
+  ])("routes %j to %s with the unprefixed name", (message, server, params) => {
+    const decision = decide(message);
+    if (decision.kind !== "upstream") throw new Error(`expected upstream, got ${decision.kind}`);
+    expect(decision.target.server.name).toBe(server);
+    expect(JSON.parse(decision.body.toString())).toEqual({ jsonrpc: "2.0", id: message.id, method: message.method, params });
+  });
+
+  it.each([
+    [{ id: 1, method: "initialize", params: {} }],
+    [{ id: 2, method: "tools/list" }],
+    [{ id: 3, method: "ping" }],
+    [{ method: "notifications/initialized" }],
+    [{ method: "tools/call", params: { name: "weather_get_forecast" } }],
+    [{ id: 9, result: {} }],
+  ])("sends %j to the broker", (message) => {
+    expect(decide(message)).toEqual({ kind: "broker" });
+  });
+
+  it.each([
+    [{ id: 1, method: "tools/call", params: { name: "weather_nope" } }, 'unknown tool: "weather_nope"'],
+    [{ id: 2, method: "tools/call", params: { name: "get_forecast" } }, 'unknown tool: "get_forecast"'],
+    [{ id: 3, method: "tools/call", params: {} }, "tools/call needs params.name (a non-empty string)"],
+    [{ id: 4, method: "tools/call", params: { name: 42 } }, "tools/call needs params.name"],
+    [{ id: 5, method: "tools/call", params: ["weather_get_forecast"] }, "tools/call needs params.name"],
+    [{ id: 6, method: "prompts/get", params: { name: "report" } }, 'unknown prompt: "report"'],
+    [{ id: 7, method: "resources/read", params: { uri: "file:///etc/passwd" } }, 'unknown resource: "file:///etc/passwd"'],
+  ])("rejects %j with -32602", (message, text) => {
+    const decision = decide(message);
+    if (decision.kind !== "reject") throw new Error(`expected reject, got ${decision.kind}`);
+    expect(decision.error).toMatchObject({ code: JsonRpcErrorCode.InvalidParams, id: message.id, httpStatus: 200 });
+    expect(decision.error.message).toContain(text);
+  });
+});

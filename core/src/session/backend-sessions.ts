@@ -1,0 +1,117 @@
+import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
+import { GatewayError, JsonRpcErrorCode } from "../errors";
+import type { UpstreamHttp, UpstreamTarget } from "../upstream/upstream-http";
+import type { BackendSession, BackendSessionStore } from "./backend-store";
+
+/** How a backend session was obtained, for metrics. */
+export type BackendSessionOutcome = "reused" | "created" | "joined" | "failed";
+
+/** Dependencies and limits of a {@link BackendSessionManager}. */
+export interface BackendSessionManagerOptions {
+  store: BackendSessionStore;
+  http: UpstreamHttp;
+  /** Bound on the whole lazy initialize + initialized exchange; below Envoy's ext_proc message_timeout. */
+  initTimeoutMs: number;
+  clientInfo: { name: string; version: string };
+  onAcquire?: (server: string, outcome: BackendSessionOutcome) => void;
+}
+
+/**
+ * Creates upstream sessions lazily on a client's first routed call to a server: the gateway itself sends `initialize`
+ * and `notifications/initialized` to the upstream. Concurrent first calls for one (gateway session, server) share one
+ * initialize (single-flight in this process; `setIfAbsent` settles races between replicas and the loser's upstream
+ * session is ended).
+ */
+export class BackendSessionManager {
+  private readonly inflight = new Map<string, Promise<BackendSession>>();
+
+  constructor(private readonly options: BackendSessionManagerOptions) {}
+
+  /** The backend session for (gateway session, server), created if there is none. */
+  async acquire(gatewaySession: string, target: UpstreamTarget, protocolVersion: string, ttlMs: number): Promise<BackendSession> {
+    const existing = await this.options.store.get(gatewaySession, target.name);
+    if (existing) {
+      this.options.onAcquire?.(target.name, "reused");
+      return existing;
+    }
+    const key = `${target.name}\u0000${gatewaySession}`;
+    const pending = this.inflight.get(key);
+    if (pending) {
+      this.options.onAcquire?.(target.name, "joined");
+      return pending;
+    }
+    const created = this.create(gatewaySession, target, protocolVersion, ttlMs).finally(() => this.inflight.delete(key));
+    this.inflight.set(key, created);
+    return created;
+  }
+
+  /** Forgets a mapping after the upstream answered 404 for it; the next call re-initializes. */
+  async invalidate(gatewaySession: string, server: string, upstreamSessionId: string): Promise<boolean> {
+    return this.options.store.deleteIf(gatewaySession, server, upstreamSessionId);
+  }
+
+  /** Ends every upstream session of a gateway session (on DELETE) and forgets the mappings. */
+  async endAll(gatewaySession: string, targets: readonly UpstreamTarget[]): Promise<void> {
+    await Promise.all(
+      targets.map(async (target) => {
+        const session = await this.options.store.get(gatewaySession, target.name);
+        if (!session) return;
+        await this.options.store.deleteIf(gatewaySession, target.name, session.sessionId);
+        if (session.sessionId !== "") {
+          await this.options.http.deleteSession(target, session.sessionId, this.options.initTimeoutMs);
+        }
+      }),
+    );
+  }
+
+  private async create(gatewaySession: string, target: UpstreamTarget, protocolVersion: string, ttlMs: number): Promise<BackendSession> {
+    try {
+      const session = await initializeUpstream(this.options, target, protocolVersion);
+      const winner = await this.options.store.setIfAbsent(gatewaySession, target.name, session, ttlMs);
+      if (winner.sessionId !== session.sessionId && session.sessionId !== "") {
+        void this.options.http.deleteSession(target, session.sessionId, this.options.initTimeoutMs);
+      }
+      this.options.onAcquire?.(target.name, "created");
+      return winner;
+    } catch (error: unknown) {
+      this.options.onAcquire?.(target.name, "failed");
+      throw error;
+    }
+  }
+}
+
+function refused(target: UpstreamTarget, detail: string): GatewayError {
+  return new GatewayError(JsonRpcErrorCode.UpstreamUnavailable, `upstream "${target.name}" could not be initialized: ${detail}`, {
+    httpStatus: 502,
+  });
+}
+
+/** Runs the MCP handshake against an upstream within one time budget and returns its session. */
+export async function initializeUpstream(
+  options: Pick<BackendSessionManagerOptions, "http" | "initTimeoutMs" | "clientInfo">,
+  target: UpstreamTarget,
+  protocolVersion: string,
+): Promise<BackendSession> {
+  const deadline = Date.now() + options.initTimeoutMs;
+  const remaining = (): number => Math.max(1, deadline - Date.now());
+  const reply = await options.http.post(
+    target,
+    { jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion, capabilities: {}, clientInfo: options.clientInfo } },
+    { timeoutMs: remaining() },
+  );
+  if (reply.status !== 200) throw refused(target, `HTTP ${reply.status} to initialize`);
+  const result = reply.message?.["result"] as { protocolVersion?: unknown } | undefined;
+  if (!result) throw refused(target, "no initialize result in the reply");
+  const agreed = result.protocolVersion;
+  if (typeof agreed !== "string" || !SUPPORTED_PROTOCOL_VERSIONS.includes(agreed)) {
+    throw refused(target, `unsupported protocol version ${JSON.stringify(agreed)}`);
+  }
+  const sessionId = reply.sessionId ?? "";
+  const ack = await options.http.post(
+    target,
+    { jsonrpc: "2.0", method: "notifications/initialized" },
+    { sessionId, protocolVersion: agreed, timeoutMs: remaining() },
+  );
+  if (ack.status >= 300) throw refused(target, `HTTP ${ack.status} to notifications/initialized`);
+  return { sessionId, protocolVersion: agreed };
+}

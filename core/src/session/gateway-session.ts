@@ -1,0 +1,58 @@
+import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
+
+const VERSION = "g1";
+const TAG_BYTES = 16;
+
+/** Why a gateway session id was refused. */
+export type SessionRejection = "malformed" | "bad-signature" | "expired";
+
+/** Result of {@link GatewaySessionCodec.verify}. */
+export type SessionCheck = { ok: true; expiresAtMs: number } | { ok: false; reason: SessionRejection };
+
+/**
+ * Issues and verifies self-verifying gateway session ids: `g1.<expiry seconds, base36>.<random>.<HMAC tag>`.
+ * Any router or broker replica holding the same secret verifies an id without a shared store. The HMAC key is derived
+ * from the secret once, at construction, never per request.
+ */
+export class GatewaySessionCodec {
+  private readonly key: Buffer;
+
+  constructor(
+    secret: string,
+    private readonly ttlMs: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.key = Buffer.from(hkdfSync("sha256", secret, "mcp-gateway", "gateway-session-id v1", 32));
+  }
+
+  /** A new session id valid for the configured TTL. */
+  issue(): string {
+    const expiry = Math.ceil((this.now() + this.ttlMs) / 1000).toString(36);
+    const body = `${VERSION}.${expiry}.${randomBytes(16).toString("base64url")}`;
+    return `${body}.${this.tag(body).toString("base64url")}`;
+  }
+
+  /** Checks format, signature (constant time) and expiry. */
+  verify(id: string): SessionCheck {
+    const lastDot = id.lastIndexOf(".");
+    const body = id.slice(0, lastDot);
+    const parts = body.split(".");
+    if (lastDot < 0 || parts.length !== 3 || parts[0] !== VERSION) return { ok: false, reason: "malformed" };
+    const given = Buffer.from(id.slice(lastDot + 1), "base64url");
+    if (given.length !== TAG_BYTES || !timingSafeEqual(given, this.tag(body))) {
+      return { ok: false, reason: "bad-signature" };
+    }
+    const expiresAtMs = parseInt(parts[1] ?? "", 36) * 1000;
+    if (!Number.isFinite(expiresAtMs) || expiresAtMs <= this.now()) return { ok: false, reason: "expired" };
+    return { ok: true, expiresAtMs };
+  }
+
+  private tag(body: string): Buffer {
+    return createHmac("sha256", this.key).update(body).digest().subarray(0, TAG_BYTES);
+  }
+}
+
+/** A random secret for a single-process gateway whose config sets none (ids then die with the process). */
+export function ephemeralSessionSecret(): string {
+  return randomBytes(32).toString("base64url");
+}

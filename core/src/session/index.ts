@@ -1,0 +1,5 @@
+export * from "./backend-sessions";
+export * from "./backend-store";
+export * from "./gateway-session";
+export * from "./memory-store";
+export * from "./redis-store";

@@ -1,0 +1,48 @@
+import { LRUCache } from "lru-cache";
+import type { BackendSession, BackendSessionStore } from "./backend-store";
+
+const key = (gatewaySession: string, server: string): string => `${server}\u0000${gatewaySession}`;
+
+/** In-process store: an LRU bounded in entries with a per-entry TTL. Only valid for one process. */
+export class MemoryBackendSessionStore implements BackendSessionStore {
+  private readonly sessions: LRUCache<string, BackendSession>;
+  private readonly revoked: LRUCache<string, true>;
+
+  constructor(maxEntries: number) {
+    this.sessions = new LRUCache({ max: maxEntries, ttlAutopurge: false });
+    this.revoked = new LRUCache({ max: maxEntries, ttlAutopurge: false });
+  }
+
+  get(gatewaySession: string, server: string): Promise<BackendSession | undefined> {
+    return Promise.resolve(this.sessions.get(key(gatewaySession, server)));
+  }
+
+  setIfAbsent(gatewaySession: string, server: string, session: BackendSession, ttlMs: number): Promise<BackendSession> {
+    const k = key(gatewaySession, server);
+    const existing = this.sessions.get(k);
+    if (existing) return Promise.resolve(existing);
+    this.sessions.set(k, session, { ttl: ttlMs });
+    return Promise.resolve(session);
+  }
+
+  deleteIf(gatewaySession: string, server: string, upstreamSessionId: string): Promise<boolean> {
+    const k = key(gatewaySession, server);
+    if (this.sessions.get(k)?.sessionId !== upstreamSessionId) return Promise.resolve(false);
+    return Promise.resolve(this.sessions.delete(k));
+  }
+
+  revoke(gatewaySession: string, ttlMs: number): Promise<void> {
+    this.revoked.set(gatewaySession, true, { ttl: Math.max(1, ttlMs) });
+    return Promise.resolve();
+  }
+
+  isRevoked(gatewaySession: string): Promise<boolean> {
+    return Promise.resolve(this.revoked.get(gatewaySession) === true);
+  }
+
+  close(): Promise<void> {
+    this.sessions.clear();
+    this.revoked.clear();
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,63 @@
+import { startRedisServer, type RedisServer } from "../../../test/src/support/redis-server";
+import type { BackendSessionStore } from "./backend-store";
+import { MemoryBackendSessionStore } from "./memory-store";
+import { RedisBackendSessionStore } from "./redis-store";
+
+let redis: RedisServer;
+beforeAll(async () => {
+  redis = await startRedisServer();
+});
+afterAll(async () => {
+  await redis.stop();
+});
+
+const stores: [string, () => Promise<BackendSessionStore>][] = [
+  ["memory", () => Promise.resolve(new MemoryBackendSessionStore(100))],
+  ["redis", () => RedisBackendSessionStore.connect(redis.url, `t${Math.random().toString(36).slice(2)}:`)],
+];
+
+describe.each(stores)("%s backend session store", (_name, create) => {
+  let store: BackendSessionStore;
+  beforeEach(async () => {
+    store = await create();
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  const a = { sessionId: "up-1", protocolVersion: "2025-06-18" };
+  const b = { sessionId: "up-2", protocolVersion: "2025-06-18" };
+
+  it("keeps the first mapping when two writers race", async () => {
+    const [first, second] = await Promise.all([store.setIfAbsent("g", "s", a, 10_000), store.setIfAbsent("g", "s", b, 10_000)]);
+    expect(first).toEqual(a);
+    expect(second).toEqual(a);
+    expect(await store.get("g", "s")).toEqual(a);
+  });
+
+  it("separates servers and gateway sessions", async () => {
+    await store.setIfAbsent("g", "s1", a, 10_000);
+    expect(await store.get("g", "s2")).toBeUndefined();
+    expect(await store.get("h", "s1")).toBeUndefined();
+  });
+
+  it("deletes only the mapping it was asked about", async () => {
+    await store.setIfAbsent("g", "s", a, 10_000);
+    expect(await store.deleteIf("g", "s", "up-2")).toBe(false);
+    expect(await store.get("g", "s")).toEqual(a);
+    expect(await store.deleteIf("g", "s", "up-1")).toBe(true);
+    expect(await store.get("g", "s")).toBeUndefined();
+  });
+
+  it("expires mappings after their TTL", async () => {
+    await store.setIfAbsent("g", "s", a, 50);
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(await store.get("g", "s")).toBeUndefined();
+  });
+
+  it("records revoked gateway sessions", async () => {
+    expect(await store.isRevoked("g")).toBe(false);
+    await store.revoke("g", 10_000);
+    expect(await store.isRevoked("g")).toBe(true);
+  });
+});

@@ -1,0 +1,132 @@
+import { Agent, request } from "undici";
+import { GatewayError, JsonRpcErrorCode } from "../errors";
+import { parseSse } from "./sse";
+
+/** Where and how to reach one upstream MCP server. */
+export interface UpstreamTarget {
+  name: string;
+  url: string;
+  /** Credentials and other headers the gateway adds for this upstream (from config). */
+  headers: Readonly<Record<string, string>>;
+}
+
+/** What came back from a JSON-RPC POST to an upstream. */
+export interface UpstreamReply {
+  status: number;
+  sessionId: string | undefined;
+  /** The JSON-RPC response to our request, if the upstream sent one (JSON body or SSE event). */
+  message: Record<string, unknown> | undefined;
+}
+
+/** Options of one upstream POST. */
+export interface PostOptions {
+  sessionId?: string | undefined;
+  protocolVersion?: string | undefined;
+  timeoutMs: number;
+}
+
+const MAX_REPLY_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The gateway's own HTTP calls to upstreams (lazy initialize, session DELETE), over one pooled keep-alive agent.
+ * Every call is bounded by a timeout and fails with a {@link GatewayError} naming the upstream.
+ */
+export class UpstreamHttp {
+  private readonly agent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
+
+  /** POSTs one JSON-RPC message and reads the reply (JSON, or the SSE event answering `id`). */
+  async post(target: UpstreamTarget, message: object, options: PostOptions): Promise<UpstreamReply> {
+    const headers: Record<string, string> = {
+      ...target.headers,
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+    };
+    if (options.sessionId) headers["mcp-session-id"] = options.sessionId;
+    if (options.protocolVersion) headers["mcp-protocol-version"] = options.protocolVersion;
+    try {
+      const response = await request(target.url, {
+        method: "POST",
+        headers,
+        body: JSON.stringify(message),
+        dispatcher: this.agent,
+        signal: AbortSignal.timeout(options.timeoutMs),
+      });
+      const sessionHeader = response.headers["mcp-session-id"];
+      const contentType = String(response.headers["content-type"] ?? "");
+      const text = await readLimited(response.body, MAX_REPLY_BYTES);
+      return {
+        status: response.statusCode,
+        sessionId: typeof sessionHeader === "string" ? sessionHeader : undefined,
+        message: findReply(text, contentType, "id" in message ? (message as { id: unknown }).id : undefined),
+      };
+    } catch (error: unknown) {
+      throw upstreamFailure(target, error, options.timeoutMs);
+    }
+  }
+
+  /** Ends an upstream session (DELETE); failures are reported, not thrown (405 means the upstream does not allow it). */
+  async deleteSession(target: UpstreamTarget, sessionId: string, timeoutMs: number): Promise<number | undefined> {
+    try {
+      const response = await request(target.url, {
+        method: "DELETE",
+        headers: { ...target.headers, "mcp-session-id": sessionId },
+        dispatcher: this.agent,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      await response.body.dump();
+      return response.statusCode;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Closes pooled connections. */
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}
+
+async function readLimited(body: AsyncIterable<Buffer>, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > limit) throw new Error(`reply larger than ${limit} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function findReply(text: string, contentType: string, id: unknown): Record<string, unknown> | undefined {
+  const candidates = contentType.includes("text/event-stream")
+    ? parseSse(text).map((event) => event.data)
+    : text.trim() === ""
+      ? []
+      : [text];
+  for (const candidate of candidates) {
+    try {
+      const parsed = JSON.parse(candidate) as unknown;
+      if (parsed !== null && typeof parsed === "object" && (parsed as { id?: unknown }).id === id) {
+        return parsed as Record<string, unknown>;
+      }
+    } catch {
+      // Not JSON: not our reply.
+    }
+  }
+  return undefined;
+}
+
+function upstreamFailure(target: UpstreamTarget, error: unknown, timeoutMs: number): GatewayError {
+  const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
+  if (timedOut) {
+    return new GatewayError(JsonRpcErrorCode.UpstreamTimeout, `upstream "${target.name}" did not answer within ${timeoutMs} ms`, {
+      httpStatus: 504,
+      cause: error,
+    });
+  }
+  const detail = error instanceof Error ? error.message : String(error);
+  return new GatewayError(JsonRpcErrorCode.UpstreamUnavailable, `upstream "${target.name}" is unreachable: ${detail}`, {
+    httpStatus: 502,
+    cause: error,
+  });
+}

@@ -1,1 +1,6 @@
-export {};
+export * from "./app";
+export * from "./broker";
+export * from "./broker-methods";
+export * from "./catalog-changes";
+export * from "./metrics";
+export * from "./notification-hub";

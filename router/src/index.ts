@@ -1,1 +1,7 @@
+export * from "./ext-proc-messages";
 export * from "./ext-proc-proto";
+export * from "./metrics";
+export * from "./metrics-server";
+export * from "./mutations";
+export * from "./router";
+export * from "./stream-processor";

@@ -46,9 +46,12 @@ describe("Catalog", () => {
     expect(catalog.resolveTool(exposed)).toMatchObject({ server: { name: server }, name });
   });
 
-  it.each(["get_forecast", "notes_disable_search", "weather_", "WEATHER_get_forecast", "nope"])("does not resolve %s", (name) => {
-    expect(catalog.resolveTool(name)).toBeUndefined();
-  });
+  it.each(["get_forecast", "notes_disable_search", "weather_", "WEATHER_get_forecast", "nope"])(
+    "does not resolve %s",
+    (name) => {
+      expect(catalog.resolveTool(name)).toBeUndefined();
+    },
+  );
 
   it("reports collisions naming both servers and keeps the earlier server", () => {
     expect(catalog.conflicts).toEqual([

@@ -30,7 +30,13 @@ class Index {
   readonly targets = new Map<string, CatalogTarget>();
   readonly items: Record<string, unknown>[] = [];
 
-  add(exposed: string, target: CatalogTarget, item: Record<string, unknown>, kind: CatalogConflict["kind"], conflicts: CatalogConflict[]): void {
+  add(
+    exposed: string,
+    target: CatalogTarget,
+    item: Record<string, unknown>,
+    kind: CatalogConflict["kind"],
+    conflicts: CatalogConflict[],
+  ): void {
     const taken = this.targets.get(exposed);
     if (taken) {
       conflicts.push({ kind, name: exposed, kept: taken.server.name, dropped: target.server.name });

@@ -5,8 +5,11 @@ export function globToRegExp(glob: string): RegExp {
 }
 
 /** A name filter from include/exclude globs: included (all when no include list) and not excluded. */
-export function nameFilter(filter: { include?: readonly string[] | undefined; exclude?: readonly string[] | undefined } | undefined): (name: string) => boolean {
+export function nameFilter(
+  filter: { include?: readonly string[] | undefined; exclude?: readonly string[] | undefined } | undefined,
+): (name: string) => boolean {
   const include = filter?.include?.map(globToRegExp);
   const exclude = filter?.exclude?.map(globToRegExp) ?? [];
-  return (name) => (include === undefined || include.some((re) => re.test(name))) && !exclude.some((re) => re.test(name));
+  return (name) =>
+    (include === undefined || include.some((re) => re.test(name))) && !exclude.some((re) => re.test(name));
 }

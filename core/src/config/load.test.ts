@@ -47,10 +47,26 @@ describe("parseConfig", () => {
   it.each([
     ["a non-URL server url", "servers:\n  - { name: a, url: not-a-url }", "servers[0].url: expected an http(s) URL"],
     ["a wrong version", "version: 2\nservers: [{ name: a, url: 'http://x/mcp' }]", "version: expected version: 1"],
-    ["an unknown key", "servers:\n  - { name: a, url: 'http://x/mcp', prefx: a }", 'servers[0]: Unrecognized key: "prefx"'],
-    ["a bad duration", "servers: [{ name: a, url: 'http://x/mcp' }]\nsessions: { ttl: soon }", "sessions.ttl: expected a duration"],
-    ["a bad store", "servers: [{ name: a, url: 'http://x/mcp' }]\nsessions: { store: disk }", 'sessions.store: expected "memory" or a redis:// URL'],
-    ["a short secret", "servers: [{ name: a, url: 'http://x/mcp' }]\nsessions: { secret: abc }", "sessions.secret: expected at least 32 characters"],
+    [
+      "an unknown key",
+      "servers:\n  - { name: a, url: 'http://x/mcp', prefx: a }",
+      'servers[0]: Unrecognized key: "prefx"',
+    ],
+    [
+      "a bad duration",
+      "servers: [{ name: a, url: 'http://x/mcp' }]\nsessions: { ttl: soon }",
+      "sessions.ttl: expected a duration",
+    ],
+    [
+      "a bad store",
+      "servers: [{ name: a, url: 'http://x/mcp' }]\nsessions: { store: disk }",
+      'sessions.store: expected "memory" or a redis:// URL',
+    ],
+    [
+      "a short secret",
+      "servers: [{ name: a, url: 'http://x/mcp' }]\nsessions: { secret: abc }",
+      "sessions.secret: expected at least 32 characters",
+    ],
     ["an upper-case name", "servers: [{ name: Bad, url: 'http://x/mcp' }]", "servers[0].name: expected lower-case"],
   ])("rejects %s with the YAML path", (_label, body, expected) => {
     const text = body.startsWith("version") ? body : `version: 1\n${body}`;
@@ -58,19 +74,22 @@ describe("parseConfig", () => {
   });
 
   it("reports duplicate server names", () => {
-    const text = "version: 1\nservers:\n  - { name: a, url: 'http://x/mcp' }\n  - { name: a, url: 'http://y/mcp', prefix: b_ }";
+    const text =
+      "version: 1\nservers:\n  - { name: a, url: 'http://x/mcp' }\n  - { name: a, url: 'http://y/mcp', prefix: b_ }";
     expect(issuesOf(text)).toEqual(['servers[1].name: duplicate server name "a" (also servers[0])']);
   });
 
   it("reports prefixes that shadow each other", () => {
-    const text = "version: 1\nservers:\n  - { name: gh, url: 'http://x/mcp' }\n  - { name: ghadmin, url: 'http://y/mcp', prefix: gh_admin_ }";
+    const text =
+      "version: 1\nservers:\n  - { name: gh, url: 'http://x/mcp' }\n  - { name: ghadmin, url: 'http://y/mcp', prefix: gh_admin_ }";
     expect(issuesOf(text)).toEqual([
       'servers[1].prefix: prefix "gh_admin_" of "ghadmin" is shadowed by prefix "gh_" of "gh" (tool names would be ambiguous)',
     ]);
   });
 
   it("allows an empty prefix next to prefixed servers", () => {
-    const text = "version: 1\nservers:\n  - { name: a, url: 'http://x/mcp', prefix: '' }\n  - { name: b, url: 'http://y/mcp' }";
+    const text =
+      "version: 1\nservers:\n  - { name: a, url: 'http://x/mcp', prefix: '' }\n  - { name: b, url: 'http://y/mcp' }";
     expect(parseConfig(text, {}).servers.map((s) => s.prefix)).toEqual(["", "b_"]);
   });
 

@@ -62,7 +62,8 @@ export function crossCheck(config: GatewayConfig): string[] {
   const seen = new Map<string, number>();
   config.servers.forEach((server, index) => {
     const first = seen.get(server.name);
-    if (first !== undefined) issues.push(`servers[${index}].name: duplicate server name "${server.name}" (also servers[${first}])`);
+    if (first !== undefined)
+      issues.push(`servers[${index}].name: duplicate server name "${server.name}" (also servers[${first}])`);
     else seen.set(server.name, index);
   });
   config.servers.forEach((a, i) => {
@@ -91,7 +92,9 @@ export function parseConfig(
   if (doc.errors.length > 0) {
     throw new ConfigError(
       source,
-      doc.errors.map((e) => `line ${(e.linePos?.[0].line ?? 0).toString()}: ${e.message.split("\n")[0] ?? "YAML error"}`),
+      doc.errors.map(
+        (e) => `line ${(e.linePos?.[0].line ?? 0).toString()}: ${e.message.split("\n")[0] ?? "YAML error"}`,
+      ),
     );
   }
   const issues: string[] = [];

@@ -8,7 +8,10 @@ const HEADER_NAME_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
   const ms = parseDurationMs(value);
   if (ms === undefined) {
-    ctx.addIssue({ code: "custom", message: `expected a duration like "5s", "250ms", "10m" or seconds, got ${JSON.stringify(value)}` });
+    ctx.addIssue({
+      code: "custom",
+      message: `expected a duration like "5s", "250ms", "10m" or seconds, got ${JSON.stringify(value)}`,
+    });
     return z.NEVER;
   }
   return ms;
@@ -26,9 +29,17 @@ const toolFilter = z
 /** One upstream MCP server. `prefix` defaults to `<name>_`; `""` keeps tool names unchanged. */
 export const serverSchema = z
   .object({
-    name: z.string().regex(SERVER_NAME_RE, "expected lower-case letters, digits, '-' or '_' (max 63), starting with a letter or digit"),
+    name: z
+      .string()
+      .regex(
+        SERVER_NAME_RE,
+        "expected lower-case letters, digits, '-' or '_' (max 63), starting with a letter or digit",
+      ),
     url: httpUrl,
-    prefix: z.string().regex(/^[A-Za-z0-9_.-]*$/, "expected letters, digits, '_', '.' or '-'").optional(),
+    prefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]*$/, "expected letters, digits, '_', '.' or '-'")
+      .optional(),
     headers: z.record(z.string().regex(HEADER_NAME_RE, "expected an HTTP header name"), z.string()).optional(),
     tools: toolFilter.optional(),
     timeout: duration.optional(),
@@ -75,8 +86,14 @@ export const configSchema = z
     sessions: sessionsSchema.prefault({}),
     limits: limitsSchema.prefault({}),
     health: healthSchema.prefault({}),
-    router: z.object({ listen: listenSchema.default("127.0.0.1:9000") }).strict().prefault({}),
-    broker: z.object({ listen: listenSchema.default("127.0.0.1:8081") }).strict().prefault({}),
+    router: z
+      .object({ listen: listenSchema.default("127.0.0.1:9000"), metricsListen: listenSchema.default("127.0.0.1:9091") })
+      .strict()
+      .prefault({}),
+    broker: z
+      .object({ listen: listenSchema.default("127.0.0.1:8081") })
+      .strict()
+      .prefault({}),
   })
   .strict();
 

@@ -31,7 +31,8 @@ export interface JsonRpcResponse {
 /** Any single JSON-RPC 2.0 message. */
 export type JsonRpcMessage = JsonRpcRequest | JsonRpcNotification | JsonRpcResponse;
 
-const has = (object: Record<string, unknown>, key: string): boolean => Object.prototype.hasOwnProperty.call(object, key);
+const has = (object: Record<string, unknown>, key: string): boolean =>
+  Object.prototype.hasOwnProperty.call(object, key);
 
 function readId(object: Record<string, unknown>): JsonRpcId {
   const id = object["id"];
@@ -54,7 +55,8 @@ function readParams(object: Record<string, unknown>, id: JsonRpcId): JsonRpcPara
 
 /** Parses JSON text into a value; invalid JSON → -32700 (HTTP 400). */
 export function parseJson(body: string | Uint8Array): unknown {
-  const text = typeof body === "string" ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8");
+  const text =
+    typeof body === "string" ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8");
   try {
     return JSON.parse(text) as unknown;
   } catch (error: unknown) {
@@ -92,7 +94,8 @@ function toRequestOrNotification(object: Record<string, unknown>, id: JsonRpcId)
 
 function toResponse(object: Record<string, unknown>, id: JsonRpcId): JsonRpcResponse {
   if (id === null) throw invalid('a response needs a string or number "id"');
-  if (has(object, "result") === has(object, "error")) throw invalid('a response has exactly one of "result" and "error"', id);
+  if (has(object, "result") === has(object, "error"))
+    throw invalid('a response has exactly one of "result" and "error"', id);
   return { kind: "response", id, raw: object };
 }
 

@@ -11,24 +11,41 @@ const config = parseConfig(
 const catalog = Catalog.build(
   config.servers,
   new Map([
-    ["weather", { tools: [{ name: "get_forecast" }], prompts: [{ name: "report" }], resources: [{ uri: "weather://cities" }] }],
+    [
+      "weather",
+      { tools: [{ name: "get_forecast" }], prompts: [{ name: "report" }], resources: [{ uri: "weather://cities" }] },
+    ],
     ["plain", { tools: [{ name: "echo" }], prompts: [], resources: [] }],
   ]),
 );
 
-const decide = (message: object): ReturnType<typeof route> => route(parseJsonRpc(JSON.stringify({ jsonrpc: "2.0", ...message })), catalog);
+const decide = (message: object): ReturnType<typeof route> =>
+  route(parseJsonRpc(JSON.stringify({ jsonrpc: "2.0", ...message })), catalog);
 
 describe("route", () => {
   it.each([
-    [{ id: 1, method: "tools/call", params: { name: "weather_get_forecast", arguments: { city: "Oslo" } } }, "weather", { name: "get_forecast", arguments: { city: "Oslo" } }],
-    [{ id: 2, method: "tools/call", params: { name: "echo", _meta: { progressToken: 5 } } }, "plain", { name: "echo", _meta: { progressToken: 5 } }],
+    [
+      { id: 1, method: "tools/call", params: { name: "weather_get_forecast", arguments: { city: "Oslo" } } },
+      "weather",
+      { name: "get_forecast", arguments: { city: "Oslo" } },
+    ],
+    [
+      { id: 2, method: "tools/call", params: { name: "echo", _meta: { progressToken: 5 } } },
+      "plain",
+      { name: "echo", _meta: { progressToken: 5 } },
+    ],
     [{ id: 3, method: "prompts/get", params: { name: "weather_report" } }, "weather", { name: "report" }],
     [{ id: 4, method: "resources/read", params: { uri: "weather://cities" } }, "weather", { uri: "weather://cities" }],
   ])("routes %j to %s with the unprefixed name", (message, server, params) => {
     const decision = decide(message);
     if (decision.kind !== "upstream") throw new Error(`expected upstream, got ${decision.kind}`);
     expect(decision.target.server.name).toBe(server);
-    expect(JSON.parse(decision.body.toString())).toEqual({ jsonrpc: "2.0", id: message.id, method: message.method, params });
+    expect(JSON.parse(decision.body.toString())).toEqual({
+      jsonrpc: "2.0",
+      id: message.id,
+      method: message.method,
+      params,
+    });
   });
 
   it.each([
@@ -49,7 +66,10 @@ describe("route", () => {
     [{ id: 4, method: "tools/call", params: { name: 42 } }, "tools/call needs params.name"],
     [{ id: 5, method: "tools/call", params: ["weather_get_forecast"] }, "tools/call needs params.name"],
     [{ id: 6, method: "prompts/get", params: { name: "report" } }, 'unknown prompt: "report"'],
-    [{ id: 7, method: "resources/read", params: { uri: "file:///etc/passwd" } }, 'unknown resource: "file:///etc/passwd"'],
+    [
+      { id: 7, method: "resources/read", params: { uri: "file:///etc/passwd" } },
+      'unknown resource: "file:///etc/passwd"',
+    ],
   ])("rejects %j with -32602", (message, text) => {
     const decision = decide(message);
     if (decision.kind !== "reject") throw new Error(`expected reject, got ${decision.kind}`);

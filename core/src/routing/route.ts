@@ -9,8 +9,16 @@ export type RouteDecision =
   | { kind: "upstream"; method: RoutedMethod; id: string | number; target: CatalogTarget; body: Buffer }
   | { kind: "reject"; error: GatewayError };
 
-const NAME_FIELD: Record<RoutedMethod, "name" | "uri"> = { "tools/call": "name", "prompts/get": "name", "resources/read": "uri" };
-const WHAT: Record<RoutedMethod, string> = { "tools/call": "tool", "prompts/get": "prompt", "resources/read": "resource" };
+const NAME_FIELD: Record<RoutedMethod, "name" | "uri"> = {
+  "tools/call": "name",
+  "prompts/get": "name",
+  "resources/read": "uri",
+};
+const WHAT: Record<RoutedMethod, string> = {
+  "tools/call": "tool",
+  "prompts/get": "prompt",
+  "resources/read": "resource",
+};
 
 function invalidParams(message: string, id: string | number): RouteDecision {
   return { kind: "reject", error: new GatewayError(JsonRpcErrorCode.InvalidParams, message, { id }) };

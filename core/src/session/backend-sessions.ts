@@ -28,7 +28,12 @@ export class BackendSessionManager {
   constructor(private readonly options: BackendSessionManagerOptions) {}
 
   /** The backend session for (gateway session, server), created if there is none. */
-  async acquire(gatewaySession: string, target: UpstreamTarget, protocolVersion: string, ttlMs: number): Promise<BackendSession> {
+  async acquire(
+    gatewaySession: string,
+    target: UpstreamTarget,
+    protocolVersion: string,
+    ttlMs: number,
+  ): Promise<BackendSession> {
     const existing = await this.options.store.get(gatewaySession, target.name);
     if (existing) {
       this.options.onAcquire?.(target.name, "reused");
@@ -40,7 +45,9 @@ export class BackendSessionManager {
       this.options.onAcquire?.(target.name, "joined");
       return pending;
     }
-    const created = this.create(gatewaySession, target, protocolVersion, ttlMs).finally(() => this.inflight.delete(key));
+    const created = this.create(gatewaySession, target, protocolVersion, ttlMs).finally(() =>
+      this.inflight.delete(key),
+    );
     this.inflight.set(key, created);
     return created;
   }
@@ -64,7 +71,12 @@ export class BackendSessionManager {
     );
   }
 
-  private async create(gatewaySession: string, target: UpstreamTarget, protocolVersion: string, ttlMs: number): Promise<BackendSession> {
+  private async create(
+    gatewaySession: string,
+    target: UpstreamTarget,
+    protocolVersion: string,
+    ttlMs: number,
+  ): Promise<BackendSession> {
     try {
       const session = await initializeUpstream(this.options, target, protocolVersion);
       const winner = await this.options.store.setIfAbsent(gatewaySession, target.name, session, ttlMs);
@@ -81,9 +93,13 @@ export class BackendSessionManager {
 }
 
 function refused(target: UpstreamTarget, detail: string): GatewayError {
-  return new GatewayError(JsonRpcErrorCode.UpstreamUnavailable, `upstream "${target.name}" could not be initialized: ${detail}`, {
-    httpStatus: 502,
-  });
+  return new GatewayError(
+    JsonRpcErrorCode.UpstreamUnavailable,
+    `upstream "${target.name}" could not be initialized: ${detail}`,
+    {
+      httpStatus: 502,
+    },
+  );
 }
 
 /** Runs the MCP handshake against an upstream within one time budget and returns its session. */
@@ -96,7 +112,12 @@ export async function initializeUpstream(
   const remaining = (): number => Math.max(1, deadline - Date.now());
   const reply = await options.http.post(
     target,
-    { jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion, capabilities: {}, clientInfo: options.clientInfo } },
+    {
+      jsonrpc: "2.0",
+      id: 0,
+      method: "initialize",
+      params: { protocolVersion, capabilities: {}, clientInfo: options.clientInfo },
+    },
     { timeoutMs: remaining() },
   );
   if (reply.status !== 200) throw refused(target, `HTTP ${reply.status} to initialize`);

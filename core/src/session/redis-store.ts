@@ -26,7 +26,10 @@ export class RedisBackendSessionStore implements BackendSessionStore {
 
   /** Connects to `url`; rejects with a clear error when Redis is unreachable. */
   static async connect(url: string, prefix = "mcpgw:"): Promise<RedisBackendSessionStore> {
-    const redis = createClient({ url, socket: { connectTimeout: 5000, reconnectStrategy: (retries) => Math.min(retries * 100, 2000) } });
+    const redis = createClient({
+      url,
+      socket: { connectTimeout: 5000, reconnectStrategy: (retries) => Math.min(retries * 100, 2000) },
+    });
     redis.on("error", () => {
       // Connection errors surface on the commands that fail; the client reconnects on its own.
     });
@@ -42,9 +45,17 @@ export class RedisBackendSessionStore implements BackendSessionStore {
     return decode(await this.redis.get(this.key(gatewaySession, server)));
   }
 
-  async setIfAbsent(gatewaySession: string, server: string, session: BackendSession, ttlMs: number): Promise<BackendSession> {
+  async setIfAbsent(
+    gatewaySession: string,
+    server: string,
+    session: BackendSession,
+    ttlMs: number,
+  ): Promise<BackendSession> {
     const k = this.key(gatewaySession, server);
-    const stored = await this.redis.set(k, JSON.stringify(session), { condition: "NX", expiration: { type: "PX", value: ttlMs } });
+    const stored = await this.redis.set(k, JSON.stringify(session), {
+      condition: "NX",
+      expiration: { type: "PX", value: ttlMs },
+    });
     if (stored === "OK") return session;
     return (await this.get(gatewaySession, server)) ?? session;
   }
@@ -58,7 +69,9 @@ export class RedisBackendSessionStore implements BackendSessionStore {
   }
 
   async revoke(gatewaySession: string, ttlMs: number): Promise<void> {
-    await this.redis.set(`${this.prefix}rv:${gatewaySession}`, "1", { expiration: { type: "PX", value: Math.max(1, ttlMs) } });
+    await this.redis.set(`${this.prefix}rv:${gatewaySession}`, "1", {
+      expiration: { type: "PX", value: Math.max(1, ttlMs) },
+    });
   }
 
   async isRevoked(gatewaySession: string): Promise<boolean> {

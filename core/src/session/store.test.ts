@@ -29,7 +29,10 @@ describe.each(stores)("%s backend session store", (_name, create) => {
   const b = { sessionId: "up-2", protocolVersion: "2025-06-18" };
 
   it("keeps the first mapping when two writers race", async () => {
-    const [first, second] = await Promise.all([store.setIfAbsent("g", "s", a, 10_000), store.setIfAbsent("g", "s", b, 10_000)]);
+    const [first, second] = await Promise.all([
+      store.setIfAbsent("g", "s", a, 10_000),
+      store.setIfAbsent("g", "s", b, 10_000),
+    ]);
     expect(first).toEqual(a);
     expect(second).toEqual(a);
     expect(await store.get("g", "s")).toEqual(a);

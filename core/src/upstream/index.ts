@@ -1,2 +1,5 @@
+export * from "./listing";
 export * from "./sse";
+export * from "./upstream-connection";
 export * from "./upstream-http";
+export * from "./upstream-manager";

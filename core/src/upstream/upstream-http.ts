@@ -18,6 +18,13 @@ export interface UpstreamReply {
   message: Record<string, unknown> | undefined;
 }
 
+/** A whole upstream reply, buffered. */
+export interface ForwardedReply {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
 /** Options of one upstream POST. */
 export interface PostOptions {
   sessionId?: string | undefined;
@@ -53,7 +60,7 @@ export class UpstreamHttp {
       });
       const sessionHeader = response.headers["mcp-session-id"];
       const contentType = String(response.headers["content-type"] ?? "");
-      const text = await readLimited(response.body, MAX_REPLY_BYTES);
+      const text = (await readLimited(response.body, MAX_REPLY_BYTES)).toString("utf8");
       return {
         status: response.statusCode,
         sessionId: typeof sessionHeader === "string" ? sessionHeader : undefined,
@@ -61,6 +68,39 @@ export class UpstreamHttp {
       };
     } catch (error: unknown) {
       throw upstreamFailure(target, error, options.timeoutMs);
+    }
+  }
+
+  /**
+   * Sends a routed call's body with its headers and buffers the whole reply (JSON, or an SSE stream that the upstream
+   * ends after its response). Used to replay a call once after the upstream lost the backend session.
+   */
+  async forward(
+    target: UpstreamTarget,
+    headers: Readonly<Record<string, string>>,
+    body: Buffer,
+    timeoutMs: number,
+  ): Promise<ForwardedReply> {
+    try {
+      const response = await request(target.url, {
+        method: "POST",
+        headers: { ...headers, "content-length": String(body.length) },
+        body,
+        dispatcher: this.agent,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      const replyHeaders: Record<string, string> = {};
+      for (const [name, value] of Object.entries(response.headers)) {
+        if (typeof value === "string") replyHeaders[name] = value;
+        else if (Array.isArray(value)) replyHeaders[name] = value.join(", ");
+      }
+      return {
+        status: response.statusCode,
+        headers: replyHeaders,
+        body: await readLimited(response.body, MAX_REPLY_BYTES),
+      };
+    } catch (error: unknown) {
+      throw upstreamFailure(target, error, timeoutMs);
     }
   }
 
@@ -86,7 +126,7 @@ export class UpstreamHttp {
   }
 }
 
-async function readLimited(body: AsyncIterable<Buffer>, limit: number): Promise<string> {
+async function readLimited(body: AsyncIterable<Buffer>, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
@@ -94,7 +134,7 @@ async function readLimited(body: AsyncIterable<Buffer>, limit: number): Promise<
     if (size > limit) throw new Error(`reply larger than ${limit} bytes`);
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
 }
 
 function findReply(text: string, contentType: string, id: unknown): Record<string, unknown> | undefined {
@@ -119,10 +159,14 @@ function findReply(text: string, contentType: string, id: unknown): Record<strin
 function upstreamFailure(target: UpstreamTarget, error: unknown, timeoutMs: number): GatewayError {
   const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
   if (timedOut) {
-    return new GatewayError(JsonRpcErrorCode.UpstreamTimeout, `upstream "${target.name}" did not answer within ${timeoutMs} ms`, {
-      httpStatus: 504,
-      cause: error,
-    });
+    return new GatewayError(
+      JsonRpcErrorCode.UpstreamTimeout,
+      `upstream "${target.name}" did not answer within ${timeoutMs} ms`,
+      {
+        httpStatus: 504,
+        cause: error,
+      },
+    );
   }
   const detail = error instanceof Error ? error.message : String(error);
   return new GatewayError(JsonRpcErrorCode.UpstreamUnavailable, `upstream "${target.name}" is unreachable: ${detail}`, {

@@ -23,10 +23,8 @@ export function createNotesMcpServer(deps: NotesDeps, sessions: LiveSessions): M
   );
   registerNoteTools(server, deps.store);
   registerSearchSwitch(server, deps.search, sessions);
-  server.registerTool(
-    "server_info",
-    { description: "Which server and which session this call reached." },
-    (extra) => jsonResult({ server: NOTES_SERVER_NAME, sessionId: extra.sessionId, sessionCount: sessions.count() }),
+  server.registerTool("server_info", { description: "Which server and which session this call reached." }, (extra) =>
+    jsonResult({ server: NOTES_SERVER_NAME, sessionId: extra.sessionId, sessionCount: sessions.count() }),
   );
   deps.search.attach(server);
   return server;
@@ -35,7 +33,10 @@ export function createNotesMcpServer(deps: NotesDeps, sessions: LiveSessions): M
 function registerNoteTools(server: McpServer, store: NotesStore): void {
   server.registerTool(
     "add_note",
-    { description: "Store a note (shared by all sessions).", inputSchema: { title: z.string().min(1), text: z.string() } },
+    {
+      description: "Store a note (shared by all sessions).",
+      inputSchema: { title: z.string().min(1), text: z.string() },
+    },
     ({ title, text }) => jsonResult(store.add(title, text)),
   );
   server.registerTool("list_notes", { description: "Every stored note, oldest first." }, () =>

@@ -55,7 +55,10 @@ export class SearchFeature {
     if (this.tools.has(server)) return false;
     const tool = server.registerTool(
       SEARCH_TOOL,
-      { description: "Notes whose title or text contains the query (case-insensitive).", inputSchema: { query: z.string() } },
+      {
+        description: "Notes whose title or text contains the query (case-insensitive).",
+        inputSchema: { query: z.string() },
+      },
       ({ query }) => jsonResult(this.store.search(query)),
     );
     this.tools.set(server, tool);

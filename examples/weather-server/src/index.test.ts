@@ -99,7 +99,11 @@ describe("weather server", () => {
       ...(method === "POST" ? { body: TOOLS_LIST } : {}),
     });
     expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({ jsonrpc: "2.0", error: { code: -32001, message: "Session not found" }, id: null });
+    expect(await res.json()).toEqual({
+      jsonrpc: "2.0",
+      error: { code: -32001, message: "Session not found" },
+      id: null,
+    });
   });
 
   it("answers a session-less POST that is not initialize with 400", async () => {

@@ -26,13 +26,14 @@ function registerTools(server: McpServer, sessions: LiveSessions): void {
   );
   server.registerTool(
     "get_alerts",
-    { description: "Active weather alerts for a region (fake, deterministic).", inputSchema: { region: z.string().min(1) } },
+    {
+      description: "Active weather alerts for a region (fake, deterministic).",
+      inputSchema: { region: z.string().min(1) },
+    },
     ({ region }) => jsonResult({ region, alerts: alertsFor(region) }),
   );
-  server.registerTool(
-    "server_info",
-    { description: "Which server and which session this call reached." },
-    (extra) => jsonResult({ server: WEATHER_SERVER_NAME, sessionId: extra.sessionId, sessionCount: sessions.count() }),
+  server.registerTool("server_info", { description: "Which server and which session this call reached." }, (extra) =>
+    jsonResult({ server: WEATHER_SERVER_NAME, sessionId: extra.sessionId, sessionCount: sessions.count() }),
   );
 }
 

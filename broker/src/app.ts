@@ -1,0 +1,62 @@
+import express, { type Express } from "express";
+import type { GatewayContext } from "@mcp-gateway/core";
+import { Registry } from "prom-client";
+import { bodyErrorHandler, createDeleteHandler, createGetHandler, createPostHandler } from "./mcp-routes";
+import type { BrokerMetrics } from "./metrics";
+import type { NotificationHub } from "./notification-hub";
+
+/** Dependencies of {@link createBrokerApp}. */
+export interface BrokerAppDeps {
+  context: GatewayContext;
+  hub: NotificationHub;
+  metrics: BrokerMetrics;
+  /** Registries served at /metrics next to the broker's (the router's, when both run in one process). */
+  extraRegistries?: readonly Registry[];
+}
+
+/** Builds the broker's Express app (without listening): /mcp plus /healthz, /readyz, /status, /metrics. */
+export function createBrokerApp(deps: BrokerAppDeps): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  const routeDeps = { context: deps.context, hub: deps.hub, metrics: deps.metrics };
+  // The body is read raw and parsed by core, so every malformed body gets the same JSON-RPC error as in the router.
+  const rawBody = express.raw({ type: () => true, limit: deps.context.config().limits.maxBodyBytes });
+  app.post("/mcp", rawBody, createPostHandler(routeDeps));
+  app.get("/mcp", createGetHandler(routeDeps));
+  app.delete("/mcp", createDeleteHandler(routeDeps));
+  app.all("/mcp", (_request, response) => {
+    response
+      .status(405)
+      .setHeader("allow", "GET, POST, DELETE")
+      .json({ jsonrpc: "2.0", id: null, error: { code: -32600, message: "method not allowed" } });
+  });
+  app.use(bodyErrorHandler);
+
+  app.get("/healthz", (_request, response) => {
+    response.json({ status: "ok" });
+  });
+  app.get("/readyz", (_request, response) => {
+    const statuses = deps.context.upstreams.statuses();
+    const ready = statuses.some((s) => s.state === "ready");
+    response
+      .status(ready ? 200 : 503)
+      .json({ ready, upstreams: statuses.map((s) => ({ name: s.name, state: s.state })) });
+  });
+  app.get("/status", (_request, response) => {
+    response.json({
+      upstreams: deps.context.upstreams.statuses(),
+      conflicts: deps.context.upstreams.catalog().conflicts,
+      openStreams: deps.hub.size,
+    });
+  });
+  app.get("/metrics", async (_request, response) => {
+    for (const status of deps.context.upstreams.statuses()) {
+      deps.metrics.upstreamUp.set({ server: status.name }, status.state === "ready" ? 1 : 0);
+      deps.metrics.upstreamTools.set({ server: status.name }, status.toolCount);
+    }
+    deps.metrics.openStreams.set(deps.hub.size);
+    const registry = Registry.merge([deps.metrics.registry, ...(deps.extraRegistries ?? [])]);
+    response.setHeader("content-type", registry.contentType).send(await registry.metrics());
+  });
+  return app;
+}

@@ -1,0 +1,70 @@
+import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
+import {
+  GATEWAY_CLIENT_INFO,
+  GatewayError,
+  JsonRpcErrorCode,
+  type Catalog,
+  type JsonRpcRequest,
+} from "@mcp-gateway/core";
+
+/** What the gateway tells clients it can do: aggregated lists whose changes it relays. */
+export const GATEWAY_CAPABILITIES = {
+  tools: { listChanged: true },
+  prompts: { listChanged: true },
+  resources: { listChanged: true },
+} as const;
+
+/** Instructions sent at initialize; short, so clients can show them. */
+const INSTRUCTIONS =
+  "MCP gateway: tools, prompts and resources of several MCP servers, each tool prefixed with its server's name.";
+
+/** Picks the protocol version for `initialize`: the client's when supported, else the latest this gateway speaks. */
+export function negotiateProtocolVersion(requested: unknown): string {
+  return typeof requested === "string" && SUPPORTED_PROTOCOL_VERSIONS.includes(requested)
+    ? requested
+    : LATEST_PROTOCOL_VERSION;
+}
+
+/** The `initialize` result for a client. */
+export function initializeResult(request: JsonRpcRequest): Record<string, unknown> {
+  const params = request.params;
+  if (params === undefined || Array.isArray(params)) {
+    throw new GatewayError(
+      JsonRpcErrorCode.InvalidParams,
+      "initialize needs params {protocolVersion, capabilities, clientInfo}",
+      { id: request.id },
+    );
+  }
+  return {
+    protocolVersion: negotiateProtocolVersion(params["protocolVersion"]),
+    capabilities: GATEWAY_CAPABILITIES,
+    serverInfo: { name: GATEWAY_CLIENT_INFO.name, version: GATEWAY_CLIENT_INFO.version },
+    instructions: INSTRUCTIONS,
+  };
+}
+
+type Handler = (catalog: Catalog, request: JsonRpcRequest) => Record<string, unknown>;
+
+const HANDLERS: Record<string, Handler> = {
+  ping: () => ({}),
+  "tools/list": (catalog) => ({ tools: catalog.listTools() }),
+  "prompts/list": (catalog) => ({ prompts: catalog.listPrompts() }),
+  "resources/list": (catalog) => ({ resources: catalog.listResources() }),
+  "resources/templates/list": () => ({ resourceTemplates: [] }),
+  "logging/setLevel": () => ({}),
+};
+
+/** Answers a request the broker serves (everything but initialize, which needs a new session). */
+export function brokerResult(catalog: Catalog, request: JsonRpcRequest): Record<string, unknown> {
+  const handler = HANDLERS[request.method];
+  if (handler) return handler(catalog, request);
+  if (request.method === "tools/call" || request.method === "prompts/get" || request.method === "resources/read") {
+    // Routed methods never reach the broker through the router; arriving here means a routing misconfiguration.
+    throw new GatewayError(
+      JsonRpcErrorCode.InternalError,
+      `${request.method} must be routed by the gateway router, not the broker`,
+      { id: request.id, httpStatus: 500 },
+    );
+  }
+  throw new GatewayError(JsonRpcErrorCode.MethodNotFound, `method not found: ${request.method}`, { id: request.id });
+}

@@ -1,0 +1,71 @@
+import type { Server } from "node:http";
+import type { Express } from "express";
+import type { Catalog, GatewayContext, Logger } from "@mcp-gateway/core";
+import type { Registry } from "prom-client";
+import { createBrokerApp } from "./app";
+import { catalogChanges } from "./catalog-changes";
+import { BrokerMetrics } from "./metrics";
+import { NotificationHub } from "./notification-hub";
+
+/** A built broker: its app, notification hub and metrics. */
+export interface Broker {
+  app: Express;
+  hub: NotificationHub;
+  metrics: BrokerMetrics;
+  /** Relays list changes to every connected client; wire it to the context's `onCatalogChange`. */
+  onCatalogChange(catalog: Catalog, previous: Catalog): void;
+  /** Listens on `host:port` (port 0 = any); resolves to the bound port. */
+  listen(host: string, port: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the broker. The hub exists before the context starts discovering upstreams, so create the broker first
+ * and pass `broker.onCatalogChange` to `createGatewayContext`, then call `attach(context)`.
+ */
+export function createBroker(
+  logger: Logger,
+  metrics = new BrokerMetrics(),
+  extraRegistries: readonly Registry[] = [],
+): Broker & { attach(context: GatewayContext): void } {
+  const hub = new NotificationHub();
+  let app: Express | undefined;
+  let server: Server | undefined;
+  const broker = {
+    hub,
+    metrics,
+    get app(): Express {
+      if (!app) throw new Error("broker not attached to a gateway context");
+      return app;
+    },
+    attach(context: GatewayContext): void {
+      app = createBrokerApp({ context, hub, metrics, extraRegistries });
+    },
+    onCatalogChange(catalog: Catalog, previous: Catalog): void {
+      for (const method of catalogChanges(previous, catalog)) {
+        const sent = hub.broadcast({ jsonrpc: "2.0", method });
+        metrics.notifications.inc({ kind: method.split("/")[1] ?? "other" }, sent);
+        logger.info("relayed list change", { method, sessions: sent });
+      }
+    },
+    listen(host: string, port: number): Promise<number> {
+      return new Promise((resolve, reject) => {
+        const listening = broker.app.listen(port, host, () => {
+          const address = listening.address();
+          resolve(typeof address === "object" && address ? address.port : port);
+        });
+        listening.once("error", reject);
+        server = listening;
+      });
+    },
+    async close(): Promise<void> {
+      hub.closeAll();
+      await new Promise<void>((resolve) => {
+        if (!server) return resolve();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+  return broker;
+}

@@ -1,0 +1,158 @@
+import type { NextFunction, Request, Response } from "express";
+import {
+  GatewayError,
+  JsonRpcErrorCode,
+  parseJsonRpc,
+  SESSION_HEADER,
+  type GatewayContext,
+  type JsonRpcRequest,
+} from "@mcp-gateway/core";
+import { brokerResult, initializeResult } from "./broker-methods";
+import { sendError } from "./http-errors";
+import type { BrokerMetrics } from "./metrics";
+import type { NotificationHub } from "./notification-hub";
+
+/** What the /mcp handlers need. */
+export interface McpRouteDeps {
+  context: GatewayContext;
+  hub: NotificationHub;
+  metrics: BrokerMetrics;
+}
+
+function lowerHeaders(request: Request): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (typeof value === "string") headers[name] = value;
+    else if (Array.isArray(value)) headers[name] = value.join(", ");
+  }
+  return headers;
+}
+
+function requireJson(request: Request): void {
+  const type = request.headers["content-type"] ?? "";
+  if (!type.toLowerCase().startsWith("application/json")) {
+    throw new GatewayError(
+      JsonRpcErrorCode.InvalidRequest,
+      `content-type must be application/json, got ${JSON.stringify(type)}`,
+      { httpStatus: 415 },
+    );
+  }
+}
+
+/** POST /mcp: one JSON-RPC message per request. */
+export function createPostHandler(deps: McpRouteDeps) {
+  return async function handleMcpPost(request: Request, response: Response): Promise<void> {
+    let method = "invalid";
+    try {
+      requireJson(request);
+      const message = parseJsonRpc(Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0));
+      if (message.kind !== "request") {
+        // Notifications and client responses need no answer (responses to upstream requests: see ARCHITECTURE.md).
+        method = message.kind === "notification" ? message.method : "response";
+        await checkSession(deps, request);
+        response.status(202).end();
+        deps.metrics.requests.inc({ method: metricMethod(method), outcome: "accepted" });
+        return;
+      }
+      method = message.method;
+      if (message.method === "initialize") return answerInitialize(deps, message, response);
+      await checkSession(deps, request, message.id);
+      const result = brokerResult(deps.context.upstreams.catalog(), message);
+      response.status(200).json({ jsonrpc: "2.0", id: message.id, result });
+      deps.metrics.requests.inc({ method: metricMethod(method), outcome: "ok" });
+    } catch (error: unknown) {
+      deps.metrics.requests.inc({ method: metricMethod(method), outcome: "error" });
+      sendError(response, error);
+    }
+  };
+}
+
+const KNOWN_METHODS = new Set([
+  "initialize",
+  "ping",
+  "tools/list",
+  "prompts/list",
+  "resources/list",
+  "resources/templates/list",
+  "logging/setLevel",
+  "notifications/initialized",
+  "notifications/cancelled",
+  "response",
+  "invalid",
+]);
+const metricMethod = (method: string): string => (KNOWN_METHODS.has(method) ? method : "other");
+
+function answerInitialize(deps: McpRouteDeps, message: JsonRpcRequest, response: Response): void {
+  const result = initializeResult(message);
+  const sessionId = deps.context.sessions.issue();
+  deps.metrics.sessions.inc();
+  deps.metrics.requests.inc({ method: "initialize", outcome: "ok" });
+  response.status(200).setHeader(SESSION_HEADER, sessionId).json({ jsonrpc: "2.0", id: message.id, result });
+}
+
+async function checkSession(deps: McpRouteDeps, request: Request, id: string | number | null = null): Promise<string> {
+  return deps.context.pipeline.checkSession(lowerHeaders(request), id);
+}
+
+/** GET /mcp: the session's server-to-client notification stream (SSE). */
+export function createGetHandler(deps: McpRouteDeps) {
+  return async function handleMcpGet(request: Request, response: Response): Promise<void> {
+    try {
+      if (!(request.headers.accept ?? "").includes("text/event-stream")) {
+        throw new GatewayError(JsonRpcErrorCode.InvalidRequest, "GET /mcp needs accept: text/event-stream", {
+          httpStatus: 406,
+        });
+      }
+      const session = await checkSession(deps, request);
+      response.writeHead(200, {
+        "content-type": "text/event-stream",
+        "cache-control": "no-cache, no-transform",
+        connection: "keep-alive",
+        [SESSION_HEADER]: session,
+      });
+      response.flushHeaders();
+      deps.hub.add(session, response);
+    } catch (error: unknown) {
+      sendError(response, error);
+    }
+  };
+}
+
+/** DELETE /mcp: ends the gateway session and every upstream session behind it. */
+export function createDeleteHandler(deps: McpRouteDeps) {
+  return async function handleMcpDelete(request: Request, response: Response): Promise<void> {
+    try {
+      const session = await checkSession(deps, request);
+      const check = deps.context.sessions.verify(session);
+      const remaining = check.ok ? check.expiresAtMs - Date.now() : 1;
+      await deps.context.store.revoke(session, remaining);
+      deps.hub.closeSession(session);
+      await deps.context.backendSessions.endAll(session, deps.context.config().servers);
+      response.status(200).end();
+    } catch (error: unknown) {
+      sendError(response, error);
+    }
+  };
+}
+
+/** Turns body-parser failures (too large, unreadable) into JSON-RPC errors. */
+export function bodyErrorHandler(error: unknown, _request: Request, response: Response, next: NextFunction): void {
+  const status = (error as { status?: unknown } | null)?.status;
+  if (status === 413) {
+    sendError(
+      response,
+      new GatewayError(JsonRpcErrorCode.RequestTooLarge, "request body exceeds the gateway's limit", {
+        httpStatus: 413,
+      }),
+    );
+    return;
+  }
+  if (typeof status === "number" && status >= 400 && status < 500) {
+    sendError(
+      response,
+      new GatewayError(JsonRpcErrorCode.InvalidRequest, "request body could not be read", { httpStatus: status }),
+    );
+    return;
+  }
+  next(error);
+}

@@ -1,0 +1,74 @@
+import type { Response } from "express";
+
+const KEEPALIVE_MS = 20_000;
+
+/**
+ * The open GET notification streams (SSE), by gateway session. A session may hold several streams; a server
+ * notification goes to one stream per session (the MCP spec: never the same message on more than one stream).
+ */
+export class NotificationHub {
+  private readonly streams = new Map<string, Set<Response>>();
+  private readonly keepalive: NodeJS.Timeout;
+
+  constructor() {
+    // Comment lines keep idle proxies from closing quiet streams.
+    this.keepalive = setInterval(() => this.each((response) => response.write(": keepalive\n\n")), KEEPALIVE_MS);
+    this.keepalive.unref();
+  }
+
+  /** Number of open streams (for metrics). */
+  get size(): number {
+    let count = 0;
+    for (const set of this.streams.values()) count += set.size;
+    return count;
+  }
+
+  /** Registers an open SSE response for a session; it is removed when the client goes away. */
+  add(session: string, response: Response): void {
+    let set = this.streams.get(session);
+    if (!set) {
+      set = new Set();
+      this.streams.set(session, set);
+    }
+    set.add(response);
+    response.on("close", () => this.remove(session, response));
+  }
+
+  /** Sends a JSON-RPC notification to every session (on one of its streams). */
+  broadcast(message: object): number {
+    const event = `event: message\ndata: ${JSON.stringify(message)}\n\n`;
+    let sent = 0;
+    for (const set of this.streams.values()) {
+      const first = set.values().next().value;
+      if (first) {
+        first.write(event);
+        sent += 1;
+      }
+    }
+    return sent;
+  }
+
+  /** Ends every stream of a session (it was deleted). */
+  closeSession(session: string): void {
+    for (const response of this.streams.get(session) ?? []) response.end();
+    this.streams.delete(session);
+  }
+
+  /** Ends every stream (shutdown). */
+  closeAll(): void {
+    clearInterval(this.keepalive);
+    this.each((response) => response.end());
+    this.streams.clear();
+  }
+
+  private remove(session: string, response: Response): void {
+    const set = this.streams.get(session);
+    if (!set) return;
+    set.delete(response);
+    if (set.size === 0) this.streams.delete(session);
+  }
+
+  private each(action: (response: Response) => void): void {
+    for (const set of this.streams.values()) for (const response of set) action(response);
+  }
+}

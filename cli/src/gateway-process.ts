@@ -1,0 +1,128 @@
+import type { Server } from "node:http";
+import {
+  createGatewayContext,
+  ConfigWatcher,
+  type GatewayConfig,
+  type GatewayContext,
+  type Logger,
+} from "@mcp-gateway/core";
+import { createBroker } from "@mcp-gateway/broker";
+import { createMetricsServer, createRouter, RouterMetrics, type Router } from "@mcp-gateway/router";
+import { splitHostPort } from "./args";
+
+/** Which parts of the gateway this process runs. */
+export interface Roles {
+  router: boolean;
+  broker: boolean;
+}
+
+/** Options of {@link startGatewayProcess}. */
+export interface GatewayProcessOptions {
+  config: GatewayConfig;
+  configPath?: string;
+  env: Readonly<Record<string, string | undefined>>;
+  roles: Roles;
+  logger: Logger;
+  /** Where ready lines go (stdout): tests and operators read the bound addresses from them. */
+  announce: (line: string) => void;
+}
+
+/** A running gateway process. */
+export interface GatewayProcess {
+  context: GatewayContext;
+  routerPort?: number;
+  brokerPort?: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the router, the broker, or both. Both in one process share one context (store, catalog, sessions), which
+ * is the default for a single replica; alone, each needs the shared Redis store and an explicit session secret.
+ */
+export async function startGatewayProcess(options: GatewayProcessOptions): Promise<GatewayProcess> {
+  const { config, roles, logger } = options;
+  const routerMetrics = new RouterMetrics();
+  // Together, the broker's /metrics also serves the router's metrics (one scrape target per process).
+  const broker = roles.broker
+    ? createBroker(logger.child({ component: "broker" }), undefined, roles.router ? [routerMetrics.registry] : [])
+    : undefined;
+  const context = await createGatewayContext(config, {
+    logger,
+    splitDeployment: roles.router !== roles.broker,
+    onBackendSession: (server, outcome) => routerMetrics.backendSession(server, outcome),
+    ...(broker ? { onCatalogChange: (c, p) => broker.onCatalogChange(c, p) } : {}),
+  });
+  const closers: (() => Promise<void>)[] = [];
+  const running: GatewayProcess = { context, close: async () => undefined };
+  try {
+    if (roles.router) {
+      const router: Router = createRouter({
+        context,
+        logger: logger.child({ component: "router" }),
+        metrics: routerMetrics,
+      });
+      running.routerPort = await router.listen(config.router.listen);
+      closers.push(() => router.shutdown());
+      options.announce(
+        `router (ext_proc gRPC) listening on ${splitHostPort(config.router.listen, "router.listen").host}:${running.routerPort}`,
+      );
+      if (!roles.broker) closers.push(await serveRouterMetrics(config, routerMetrics, options.announce));
+    }
+    if (broker) {
+      broker.attach(context);
+      const { host, port } = splitHostPort(config.broker.listen, "broker.listen");
+      running.brokerPort = await broker.listen(host, port);
+      closers.push(() => broker.close());
+      options.announce(`broker listening on http://${host}:${running.brokerPort}/mcp`);
+    }
+  } catch (error: unknown) {
+    await Promise.all(closers.map((close) => close()));
+    await context.close();
+    throw error;
+  }
+  const watcher = options.configPath ? watchConfig(options.configPath, options.env, context, logger) : undefined;
+  running.close = async () => {
+    watcher?.close();
+    await Promise.all(closers.map((close) => close()));
+    await context.close();
+  };
+  return running;
+}
+
+function watchConfig(
+  path: string,
+  env: GatewayProcessOptions["env"],
+  context: GatewayContext,
+  logger: Logger,
+): ConfigWatcher {
+  const watcher = new ConfigWatcher(path, {
+    env,
+    onReload: (config) => {
+      logger.info("config reloaded", { path, servers: config.servers.length });
+      void context.reconfigure(config);
+    },
+    onError: (error) =>
+      logger.error("config reload rejected; keeping the previous config", {
+        path,
+        error: error instanceof Error ? error.message : String(error),
+      }),
+  });
+  watcher.start();
+  return watcher;
+}
+
+async function serveRouterMetrics(
+  config: GatewayConfig,
+  metrics: RouterMetrics,
+  announce: (line: string) => void,
+): Promise<() => Promise<void>> {
+  const { host, port } = splitHostPort(config.router.metricsListen, "router.metricsListen");
+  const server: Server = createMetricsServer(metrics.registry, () => true);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, resolve);
+  });
+  const address = server.address();
+  announce(`router metrics on http://${host}:${typeof address === "object" && address ? address.port : port}/metrics`);
+  return () => new Promise((resolve) => server.close(() => resolve()));
+}

@@ -1,0 +1,107 @@
+import type { Catalog } from "./catalog/catalog";
+import type { GatewayConfig } from "./config/schema";
+import type { Logger } from "./logging";
+import { RequestPipeline } from "./routing/pipeline";
+import { BackendSessionManager, type BackendSessionOutcome } from "./session/backend-sessions";
+import type { BackendSessionStore } from "./session/backend-store";
+import { ephemeralSessionSecret, GatewaySessionCodec } from "./session/gateway-session";
+import { MemoryBackendSessionStore } from "./session/memory-store";
+import { RedisBackendSessionStore } from "./session/redis-store";
+import { UpstreamHttp } from "./upstream/upstream-http";
+import { UpstreamManager } from "./upstream/upstream-manager";
+
+/** The gateway's identity towards upstreams. */
+export const GATEWAY_CLIENT_INFO = { name: "mcp-gateway", version: "0.1.0" } as const;
+
+/** Options of {@link createGatewayContext}. */
+export interface GatewayContextOptions {
+  logger: Logger;
+  /** True when this process runs next to a peer in another process (router or broker alone): memory stores are refused. */
+  splitDeployment?: boolean;
+  onCatalogChange?: (catalog: Catalog, previous: Catalog) => void;
+  onBackendSession?: (server: string, outcome: BackendSessionOutcome) => void;
+}
+
+/** Everything the router and the broker share in one process: config, sessions, stores, upstreams, pipeline. */
+export interface GatewayContext {
+  config(): GatewayConfig;
+  readonly sessions: GatewaySessionCodec;
+  readonly store: BackendSessionStore;
+  readonly http: UpstreamHttp;
+  readonly backendSessions: BackendSessionManager;
+  readonly upstreams: UpstreamManager;
+  readonly pipeline: RequestPipeline;
+  /** Applies a hot-reloaded config (servers, limits); session secret and store stay as started. */
+  reconfigure(config: GatewayConfig): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function openStore(config: GatewayConfig, options: GatewayContextOptions): Promise<BackendSessionStore> {
+  const store = config.sessions.store;
+  if (store === "memory") {
+    if (options.splitDeployment) {
+      throw new Error(
+        'sessions.store: "memory" cannot be shared between a router and a broker in separate processes; set a redis:// URL or run both in one process (mcp-gateway envoy)',
+      );
+    }
+    return new MemoryBackendSessionStore(config.sessions.maxBackendSessions);
+  }
+  return RedisBackendSessionStore.connect(store);
+}
+
+/** Builds the shared runtime from a validated config and starts discovering upstreams. */
+export async function createGatewayContext(
+  initial: GatewayConfig,
+  options: GatewayContextOptions,
+): Promise<GatewayContext> {
+  let config = initial;
+  const { logger } = options;
+  let secret = config.sessions.secret;
+  if (secret === undefined) {
+    if (options.splitDeployment)
+      throw new Error("sessions.secret is required when the router and the broker run in separate processes");
+    logger.warn("sessions.secret is not set: using a random secret, so sessions end when this process restarts");
+    secret = ephemeralSessionSecret();
+  }
+  const store = await openStore(config, options);
+  const sessions = new GatewaySessionCodec(secret, config.sessions.ttl);
+  const http = new UpstreamHttp();
+  const backendSessions = new BackendSessionManager({
+    store,
+    http,
+    initTimeoutMs: config.sessions.backendInitTimeout,
+    clientInfo: GATEWAY_CLIENT_INFO,
+    ...(options.onBackendSession ? { onAcquire: options.onBackendSession } : {}),
+  });
+  const upstreams = new UpstreamManager(config.health, {
+    logger: logger.child({ component: "upstreams" }),
+    clientInfo: GATEWAY_CLIENT_INFO,
+    ...(options.onCatalogChange ? { onCatalogChange: options.onCatalogChange } : {}),
+  });
+  const pipeline = new RequestPipeline({
+    config: () => config,
+    catalog: () => upstreams.catalog(),
+    sessions,
+    store,
+    backendSessions,
+  });
+  await upstreams.configure(config);
+  return {
+    config: () => config,
+    sessions,
+    store,
+    http,
+    backendSessions,
+    upstreams,
+    pipeline,
+    async reconfigure(next) {
+      config = next;
+      await upstreams.configure(next);
+    },
+    async close() {
+      await upstreams.close();
+      await http.close();
+      await store.close();
+    },
+  };
+}

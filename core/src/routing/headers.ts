@@ -1,0 +1,54 @@
+import type { ServerConfig } from "../config/schema";
+import type { BackendSession } from "../session/backend-store";
+
+/** The MCP session header (Streamable HTTP). */
+export const SESSION_HEADER = "mcp-session-id";
+
+/** The header Envoy routes on: the name of the upstream server. */
+export const DESTINATION_HEADER = "x-destination-mcp";
+
+/**
+ * Headers only the gateway may set. A client-supplied copy is stripped on arrival: `x-destination-mcp` selects the
+ * Envoy route, so a client that could set it would pick any cluster; the `x-mcp-*` family is trusted downstream.
+ */
+export const INTERNAL_HEADERS: readonly string[] = [DESTINATION_HEADER, "x-mcp-tool", "x-mcp-method", "x-mcp-server"];
+
+/** True for a header name the client must not send (see {@link INTERNAL_HEADERS}); expects lower case. */
+export function isInternalHeader(name: string): boolean {
+  return name === DESTINATION_HEADER || name.startsWith("x-mcp-");
+}
+
+// The client's credentials are for the gateway, never for an upstream (MCP forbids token passthrough); cookies
+// likewise stay at the edge. Upstream credentials come from the server's configured headers.
+const CLIENT_ONLY_HEADERS = ["authorization", "cookie", "proxy-authorization"];
+
+/** The headers of an upstream call derived from its target and sessions. */
+export function buildUpstreamHeaders(call: {
+  server: ServerConfig;
+  method: string;
+  targetName: string;
+  backend: BackendSession;
+  body: Buffer;
+}): { setHeaders: Record<string, string>; removeHeaders: string[] } {
+  const url = new URL(call.server.url);
+  const setHeaders: Record<string, string> = {
+    ":authority": url.host,
+    ":path": url.pathname + url.search,
+    [DESTINATION_HEADER]: call.server.name,
+    "x-mcp-method": call.method,
+    "mcp-protocol-version": call.backend.protocolVersion,
+    "content-length": String(call.body.length),
+  };
+  if (call.method === "tools/call") setHeaders["x-mcp-tool"] = call.targetName;
+  const removeHeaders = CLIENT_ONLY_HEADERS.filter((name) => !(name in lowerKeys(call.server.headers)));
+  if (call.backend.sessionId === "") removeHeaders.push(SESSION_HEADER);
+  else setHeaders[SESSION_HEADER] = call.backend.sessionId;
+  for (const [name, value] of Object.entries(call.server.headers)) setHeaders[name.toLowerCase()] = value;
+  return { setHeaders, removeHeaders };
+}
+
+function lowerKeys(headers: Readonly<Record<string, string>>): Record<string, true> {
+  const out: Record<string, true> = {};
+  for (const name of Object.keys(headers)) out[name.toLowerCase()] = true;
+  return out;
+}

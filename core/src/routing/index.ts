@@ -1,0 +1,3 @@
+export * from "./headers";
+export * from "./pipeline";
+export * from "./route";

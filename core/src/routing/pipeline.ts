@@ -1,0 +1,155 @@
+import { DEFAULT_NEGOTIATED_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
+import type { Catalog } from "../catalog/catalog";
+import type { GatewayConfig, ServerConfig } from "../config/schema";
+import { GatewayError, JsonRpcErrorCode } from "../errors";
+import { parseJsonRpc } from "../jsonrpc/message";
+import type { RoutedMethod } from "../jsonrpc/methods";
+import type { BackendSessionManager } from "../session/backend-sessions";
+import type { BackendSession, BackendSessionStore } from "../session/backend-store";
+import type { GatewaySessionCodec } from "../session/gateway-session";
+import { buildUpstreamHeaders, INTERNAL_HEADERS, SESSION_HEADER } from "./headers";
+import { route } from "./route";
+
+/** An HTTP request as the gateway sees it: lower-case header names, the whole body when there is one. */
+export interface IncomingRequest {
+  method: string;
+  headers: Readonly<Record<string, string>>;
+  body?: Buffer | undefined;
+}
+
+/** A call the gateway sends to one upstream: the rewritten body and every header to set or remove. */
+export interface UpstreamCall {
+  server: ServerConfig;
+  method: RoutedMethod;
+  /** The upstream's own name of the tool, prompt or resource. */
+  targetName: string;
+  requestId: string | number;
+  gatewaySession: string;
+  backend: BackendSession;
+  body: Buffer;
+  /** Headers to set, including `:path`, `:authority` and a `content-length` matching `body`. */
+  setHeaders: Record<string, string>;
+  removeHeaders: readonly string[];
+}
+
+/** What to do with a request: plain data for the router (Envoy) and the standalone forwarder to apply. */
+export type PipelineOutcome =
+  { kind: "broker" } | { kind: "upstream"; call: UpstreamCall } | { kind: "reject"; error: GatewayError };
+
+/** Dependencies of a {@link RequestPipeline}; `catalog` is read on every call so hot reloads take effect. */
+export interface RequestPipelineDeps {
+  config: () => GatewayConfig;
+  catalog: () => Catalog;
+  sessions: GatewaySessionCodec;
+  store: BackendSessionStore;
+  backendSessions: BackendSessionManager;
+}
+
+/**
+ * The gateway's request path, shared by the Envoy router and the standalone forwarder: size limit, JSON-RPC
+ * parse, routing decision, gateway session check and the lazy backend session.
+ */
+export class RequestPipeline {
+  constructor(private readonly deps: RequestPipelineDeps) {}
+
+  /** Headers a client must never set: the router strips them before anything else (they steer routing). */
+  static readonly internalHeaders = INTERNAL_HEADERS;
+
+  /** Decides a request with a body (POST). Never throws: failures come back as `reject`. */
+  async decide(request: IncomingRequest): Promise<PipelineOutcome> {
+    let id: string | number | null = null;
+    try {
+      const body = request.body ?? Buffer.alloc(0);
+      const limit = this.deps.config().limits.maxBodyBytes;
+      if (body.length > limit) {
+        throw new GatewayError(
+          JsonRpcErrorCode.RequestTooLarge,
+          `request body of ${body.length} bytes exceeds the limit of ${limit} bytes`,
+          { httpStatus: 413 },
+        );
+      }
+      const message = parseJsonRpc(body);
+      id = message.kind === "notification" ? null : message.id;
+      const decision = route(message, this.deps.catalog());
+      if (decision.kind !== "upstream") return decision;
+      const gatewaySession = await this.checkSession(request.headers, id);
+      const server = decision.target.server;
+      const backend = await this.deps.backendSessions.acquire(
+        gatewaySession,
+        server,
+        this.protocolVersion(request.headers, id),
+        this.deps.config().sessions.ttl,
+      );
+      const call = {
+        server,
+        method: decision.method,
+        targetName: decision.target.name,
+        requestId: decision.id,
+        gatewaySession,
+        backend,
+        body: decision.body,
+      };
+      return { kind: "upstream", call: { ...call, ...buildUpstreamHeaders(call) } };
+    } catch (error: unknown) {
+      return { kind: "reject", error: GatewayError.from(error, id) };
+    }
+  }
+
+  /** Checks the client's gateway session: missing → 400, unknown, expired or ended → 404 (re-initialize). */
+  async checkSession(headers: Readonly<Record<string, string>>, id: string | number | null): Promise<string> {
+    const sessionId = headers[SESSION_HEADER];
+    if (sessionId === undefined || sessionId === "") {
+      throw new GatewayError(
+        JsonRpcErrorCode.InvalidRequest,
+        "mcp-session-id header is required; call initialize first",
+        { httpStatus: 400, id },
+      );
+    }
+    const check = this.deps.sessions.verify(sessionId);
+    if (!check.ok || (await this.deps.store.isRevoked(sessionId))) {
+      const reason = check.ok ? "ended" : check.reason === "expired" ? "expired" : "unknown";
+      throw new GatewayError(
+        JsonRpcErrorCode.SessionNotFound,
+        `session not found (${reason}); initialize a new session`,
+        { httpStatus: 404, id },
+      );
+    }
+    return sessionId;
+  }
+
+  private protocolVersion(headers: Readonly<Record<string, string>>, id: string | number | null): string {
+    const version = headers["mcp-protocol-version"];
+    if (version === undefined) return DEFAULT_NEGOTIATED_PROTOCOL_VERSION;
+    if (SUPPORTED_PROTOCOL_VERSIONS.includes(version)) return version;
+    throw new GatewayError(
+      JsonRpcErrorCode.InvalidRequest,
+      `unsupported mcp-protocol-version ${JSON.stringify(version)}; supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")}`,
+      {
+        httpStatus: 400,
+        id,
+      },
+    );
+  }
+
+  /**
+   * Handles an upstream's response status for a routed call: a 404 means the upstream no longer knows the backend
+   * session (it restarted or expired it), so the mapping is dropped and the caller may replay the call once.
+   */
+  async onUpstreamStatus(call: UpstreamCall, status: number): Promise<"ok" | "session-lost"> {
+    if (status !== 404 || call.backend.sessionId === "") return "ok";
+    await this.deps.backendSessions.invalidate(call.gatewaySession, call.server.name, call.backend.sessionId);
+    return "session-lost";
+  }
+
+  /** Rebuilds a call after its backend session was lost: a fresh upstream session, same body. */
+  async renew(call: UpstreamCall): Promise<UpstreamCall> {
+    const backend = await this.deps.backendSessions.acquire(
+      call.gatewaySession,
+      call.server,
+      call.backend.protocolVersion,
+      this.deps.config().sessions.ttl,
+    );
+    const renewed = { ...call, backend };
+    return { ...renewed, ...buildUpstreamHeaders(renewed) };
+  }
+}

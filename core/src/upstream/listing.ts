@@ -1,0 +1,78 @@
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { z } from "zod";
+import type { ListedItem } from "../catalog/catalog";
+
+const MAX_PAGES = 100;
+
+// Deliberately loose: each item is validated on its own so one bad tool is dropped, not the whole listing.
+const pageSchema = z.looseObject({ nextCursor: z.string().optional() }).catchall(z.unknown());
+
+type ListMethod = "tools/list" | "prompts/list" | "resources/list" | "resources/templates/list";
+
+/** Fetches every page of a list method; stops on a repeated cursor or after 100 pages. */
+export async function listAll(
+  client: Client,
+  method: ListMethod,
+  field: string,
+  timeoutMs: number,
+): Promise<unknown[]> {
+  const items: unknown[] = [];
+  const seen = new Set<string>();
+  let cursor: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const result = await client.request({ method, params: cursor === undefined ? {} : { cursor } }, pageSchema, {
+      timeout: timeoutMs,
+    });
+    const pageItems = result[field];
+    if (Array.isArray(pageItems)) items.push(...(pageItems as unknown[]));
+    cursor = result.nextCursor;
+    if (cursor === undefined) return items;
+    if (seen.has(cursor)) throw new Error(`${method} returned cursor ${JSON.stringify(cursor)} twice`);
+    seen.add(cursor);
+  }
+  throw new Error(`${method} did not finish within ${MAX_PAGES} pages`);
+}
+
+/** Why an item was dropped, or undefined when it is valid. */
+export type ItemProblem = string | undefined;
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === "object" && !Array.isArray(value);
+
+/** Checks one listed tool: a non-empty name and an `inputSchema` that is an object schema (`type: "object"`). */
+export function toolProblem(tool: unknown): ItemProblem {
+  if (!isObject(tool) || typeof tool["name"] !== "string" || tool["name"] === "") return "tool without a string name";
+  const schema = tool["inputSchema"];
+  if (!isObject(schema)) return "inputSchema is missing or not a JSON object";
+  if (schema["type"] !== "object") return `inputSchema.type must be "object", got ${JSON.stringify(schema["type"])}`;
+  return undefined;
+}
+
+/** Checks a listed prompt (a non-empty name). */
+export function promptProblem(prompt: unknown): ItemProblem {
+  return isObject(prompt) && typeof prompt["name"] === "string" && prompt["name"] !== ""
+    ? undefined
+    : "prompt without a string name";
+}
+
+/** Checks a listed resource (a string URI and name). */
+export function resourceProblem(resource: unknown): ItemProblem {
+  return isObject(resource) && typeof resource["uri"] === "string" && typeof resource["name"] === "string"
+    ? undefined
+    : "resource without a string uri and name";
+}
+
+/** Splits items into the valid ones and a description of each dropped one. */
+export function validateItems<T extends ListedItem | (Record<string, unknown> & { uri: string })>(
+  items: readonly unknown[],
+  problemOf: (item: unknown) => ItemProblem,
+): { valid: T[]; dropped: { name: string; problem: string }[] } {
+  const valid: T[] = [];
+  const dropped: { name: string; problem: string }[] = [];
+  for (const item of items) {
+    const problem = problemOf(item);
+    if (problem === undefined) valid.push(item as T);
+    else dropped.push({ name: isObject(item) ? String(item["name"] ?? item["uri"] ?? "?") : "?", problem });
+  }
+  return { valid, dropped };
+}

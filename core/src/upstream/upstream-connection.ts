@@ -1,0 +1,231 @@
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import {
+  PromptListChangedNotificationSchema,
+  ResourceListChangedNotificationSchema,
+  ToolListChangedNotificationSchema,
+} from "@modelcontextprotocol/sdk/types.js";
+import type { ListedItem, UpstreamListing } from "../catalog/catalog";
+import type { GatewayConfig, ServerConfig } from "../config/schema";
+import type { Logger } from "../logging";
+import { listAll, promptProblem, resourceProblem, toolProblem, validateItems } from "./listing";
+
+/** Lifecycle state of one upstream as the gateway sees it. */
+export type UpstreamState = "connecting" | "ready" | "unhealthy" | "invalid";
+
+/** What `/status` shows for one upstream. */
+export interface UpstreamStatus {
+  name: string;
+  url: string;
+  state: UpstreamState;
+  protocolVersion: string | undefined;
+  toolCount: number;
+  promptCount: number;
+  resourceCount: number;
+  droppedTools: readonly string[];
+  lastError: string | undefined;
+  lastCheckedAt: string | undefined;
+}
+
+/** Settings of an {@link UpstreamConnection}. */
+export interface UpstreamConnectionOptions {
+  health: GatewayConfig["health"];
+  logger: Logger;
+  clientInfo: { name: string; version: string };
+  /** Called whenever the listing or state changes (the catalog must be rebuilt). */
+  onChange: () => void;
+}
+
+/** A validation failure: the server answered but does not meet the gateway's requirements. */
+class InvalidUpstream extends Error {}
+
+/**
+ * The broker's own MCP client session with one upstream: initialize and validate, list everything (paginated),
+ * re-list on `list_changed`, ping on an interval and reconnect with exponential backoff. While it is not ready its
+ * listing is withdrawn, so an unhealthy server's tools disappear and come back when it recovers.
+ */
+export class UpstreamConnection {
+  private client: Client | undefined;
+  private listing: UpstreamListing | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private failures = 0;
+  private closed = false;
+  private refreshing: Promise<void> = Promise.resolve();
+  private state: UpstreamState = "connecting";
+  private protocolVersion: string | undefined;
+  private droppedTools: string[] = [];
+  private lastError: string | undefined;
+  private lastCheckedAt: Date | undefined;
+  private settledOnce!: () => void;
+  /** Resolves once the first connection attempt has finished, either way. */
+  readonly firstAttempt = new Promise<void>((resolve) => (this.settledOnce = resolve));
+
+  constructor(
+    readonly server: ServerConfig,
+    private readonly options: UpstreamConnectionOptions,
+  ) {}
+
+  /** Starts connecting in the background. */
+  start(): void {
+    void this.connect();
+  }
+
+  /** The current listing, or undefined while the upstream is not ready. */
+  currentListing(): UpstreamListing | undefined {
+    return this.state === "ready" ? this.listing : undefined;
+  }
+
+  /** A snapshot for `/status`. */
+  status(): UpstreamStatus {
+    return {
+      name: this.server.name,
+      url: this.server.url,
+      state: this.state,
+      protocolVersion: this.protocolVersion,
+      toolCount: this.listing?.tools.length ?? 0,
+      promptCount: this.listing?.prompts.length ?? 0,
+      resourceCount: this.listing?.resources.length ?? 0,
+      droppedTools: this.droppedTools,
+      lastError: this.lastError,
+      lastCheckedAt: this.lastCheckedAt?.toISOString(),
+    };
+  }
+
+  /** Stops health checks and closes the upstream session. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.settledOnce();
+    await this.dropClient(true);
+  }
+
+  private async connect(): Promise<void> {
+    if (this.closed) return;
+    const log = this.options.logger;
+    try {
+      const client = new Client(this.options.clientInfo, { capabilities: {} });
+      const transport = new StreamableHTTPClientTransport(new URL(this.server.url), {
+        requestInit: { headers: { ...this.server.headers } },
+        reconnectionOptions: {
+          maxRetries: 0,
+          initialReconnectionDelay: 1000,
+          maxReconnectionDelay: 1000,
+          reconnectionDelayGrowFactor: 1,
+        },
+      });
+      this.client = client;
+      client.onerror = () => undefined;
+      await client.connect(transport, { timeout: this.options.health.timeout });
+      this.protocolVersion = transport.protocolVersion;
+      if (!client.getServerCapabilities()?.tools)
+        throw new InvalidUpstream("server does not declare the tools capability");
+      this.watchListChanges(client);
+      await this.refresh(client);
+      this.failures = 0;
+      this.setState("ready", undefined);
+      log.info("upstream ready", {
+        server: this.server.name,
+        protocolVersion: this.protocolVersion,
+        tools: this.listing?.tools.length ?? 0,
+      });
+      this.schedule(this.options.health.interval, () => this.healthCheck());
+    } catch (error: unknown) {
+      await this.fail(error, error instanceof InvalidUpstream ? "invalid" : "unhealthy");
+    } finally {
+      this.settledOnce();
+    }
+  }
+
+  private watchListChanges(client: Client): void {
+    const relist = (): void => {
+      this.refreshing = this.refreshing
+        .then(() => this.refresh(client))
+        .catch((error: unknown) => this.fail(error, "unhealthy"));
+    };
+    client.setNotificationHandler(ToolListChangedNotificationSchema, relist);
+    client.setNotificationHandler(PromptListChangedNotificationSchema, relist);
+    client.setNotificationHandler(ResourceListChangedNotificationSchema, relist);
+  }
+
+  private async refresh(client: Client): Promise<void> {
+    if (client !== this.client) return;
+    const capabilities = client.getServerCapabilities() ?? {};
+    const timeout = this.options.health.timeout;
+    const tools = validateItems<ListedItem>(await listAll(client, "tools/list", "tools", timeout), toolProblem);
+    const prompts = capabilities.prompts
+      ? validateItems<ListedItem>(await listAll(client, "prompts/list", "prompts", timeout), promptProblem)
+      : { valid: [], dropped: [] };
+    const resources = capabilities.resources
+      ? validateItems<Record<string, unknown> & { uri: string }>(
+          await listAll(client, "resources/list", "resources", timeout),
+          resourceProblem,
+        )
+      : { valid: [], dropped: [] };
+    for (const { name, problem } of [...tools.dropped, ...prompts.dropped, ...resources.dropped]) {
+      this.options.logger.warn("upstream item dropped", { server: this.server.name, item: name, problem });
+    }
+    this.droppedTools = tools.dropped.map((d) => d.name);
+    this.listing = { tools: tools.valid, prompts: prompts.valid, resources: resources.valid };
+    this.lastCheckedAt = new Date();
+    this.options.onChange();
+  }
+
+  private async healthCheck(): Promise<void> {
+    const client = this.client;
+    if (!client || this.closed) return;
+    try {
+      await client.ping({ timeout: this.options.health.timeout });
+      this.lastCheckedAt = new Date();
+      this.schedule(this.options.health.interval, () => this.healthCheck());
+    } catch (error: unknown) {
+      await this.fail(error, "unhealthy");
+    }
+  }
+
+  private async fail(error: unknown, state: "unhealthy" | "invalid"): Promise<void> {
+    if (this.closed) return;
+    const message = error instanceof Error ? error.message : String(error);
+    this.failures += 1;
+    await this.dropClient(false);
+    this.setState(state, message);
+    const delay = Math.min(
+      this.options.health.interval * 2 ** Math.min(this.failures - 1, 16),
+      this.options.health.maxBackoff,
+    );
+    this.options.logger.warn("upstream unavailable", {
+      server: this.server.name,
+      state,
+      error: message,
+      retryInMs: delay,
+    });
+    this.schedule(delay, () => this.connect());
+  }
+
+  private setState(state: UpstreamState, lastError: string | undefined): void {
+    const changed = this.state !== state;
+    this.state = state;
+    this.lastError = lastError ?? this.lastError;
+    this.lastCheckedAt = new Date();
+    if (changed) this.options.onChange();
+  }
+
+  private schedule(delayMs: number, task: () => Promise<void>): void {
+    clearTimeout(this.timer);
+    if (this.closed) return;
+    this.timer = setTimeout(() => void task(), delayMs);
+    this.timer.unref();
+  }
+
+  private async dropClient(terminate: boolean): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (!client) return;
+    try {
+      const transport = client.transport as StreamableHTTPClientTransport | undefined;
+      if (terminate && transport?.sessionId) await transport.terminateSession();
+      await client.close();
+    } catch {
+      // Closing a dead session can fail; there is nothing left to release.
+    }
+  }
+}

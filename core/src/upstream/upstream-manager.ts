@@ -1,0 +1,115 @@
+import { Catalog, type UpstreamListing } from "../catalog/catalog";
+import type { GatewayConfig, ServerConfig } from "../config/schema";
+import type { Logger } from "../logging";
+import { UpstreamConnection, type UpstreamStatus } from "./upstream-connection";
+
+/** Settings of an {@link UpstreamManager}. */
+export interface UpstreamManagerOptions {
+  logger: Logger;
+  clientInfo: { name: string; version: string };
+  /** Called after the catalog changed (tools, prompts or resources appeared, changed or disappeared). */
+  onCatalogChange?: (catalog: Catalog, previous: Catalog) => void;
+}
+
+const sameServer = (a: ServerConfig, b: ServerConfig): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * Keeps one {@link UpstreamConnection} per configured server and the {@link Catalog} built from their listings.
+ * Reconfiguring (hot reload) keeps connections whose server entry did not change.
+ */
+export class UpstreamManager {
+  private connections = new Map<string, UpstreamConnection>();
+  private servers: readonly ServerConfig[] = [];
+  private current = Catalog.empty();
+  private conflictsLogged = new Set<string>();
+
+  constructor(
+    private health: GatewayConfig["health"],
+    private readonly options: UpstreamManagerOptions,
+  ) {}
+
+  /** The catalog in force; replaced whole on every change. */
+  catalog(): Catalog {
+    return this.current;
+  }
+
+  /** Per-upstream status for `/status`. */
+  statuses(): UpstreamStatus[] {
+    return this.servers
+      .map((server) => this.connections.get(server.name)?.status())
+      .filter((s): s is UpstreamStatus => s !== undefined);
+  }
+
+  /** Applies a (new) server list: starts new connections, closes removed or changed ones. */
+  async configure(config: GatewayConfig): Promise<void> {
+    this.health = config.health;
+    const next = new Map<string, UpstreamConnection>();
+    const closing: Promise<void>[] = [];
+    const started: UpstreamConnection[] = [];
+    for (const server of config.servers) {
+      const existing = this.connections.get(server.name);
+      if (existing && sameServer(existing.server, server)) {
+        next.set(server.name, existing);
+      } else {
+        const connection = this.connect(server);
+        next.set(server.name, connection);
+        started.push(connection);
+      }
+    }
+    for (const [name, connection] of this.connections) {
+      if (next.get(name) !== connection) closing.push(connection.close());
+    }
+    this.connections = next;
+    this.servers = config.servers;
+    this.rebuild();
+    // Started only once registered, so their first change finds them in the map.
+    for (const connection of started) connection.start();
+    await Promise.all(closing);
+  }
+
+  /** Resolves when every upstream has finished its first connection attempt (ready or not). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.connections.values()].map((c) => c.firstAttempt));
+  }
+
+  /** True when every configured upstream is ready. */
+  allReady(): boolean {
+    return [...this.connections.values()].every((c) => c.status().state === "ready");
+  }
+
+  /** Closes every upstream session. */
+  async close(): Promise<void> {
+    const connections = [...this.connections.values()];
+    this.connections.clear();
+    await Promise.all(connections.map((c) => c.close()));
+  }
+
+  private connect(server: ServerConfig): UpstreamConnection {
+    return new UpstreamConnection(server, {
+      health: this.health,
+      logger: this.options.logger,
+      clientInfo: this.options.clientInfo,
+      onChange: () => this.rebuild(),
+    });
+  }
+
+  private rebuild(): void {
+    const listings = new Map<string, UpstreamListing>();
+    for (const [name, connection] of this.connections) {
+      const listing = connection.currentListing();
+      if (listing) listings.set(name, listing);
+    }
+    const previous = this.current;
+    this.current = Catalog.build(this.servers, listings);
+    for (const conflict of this.current.conflicts) {
+      const key = `${conflict.kind}:${conflict.name}:${conflict.dropped}`;
+      if (this.conflictsLogged.has(key)) continue;
+      this.conflictsLogged.add(key);
+      this.options.logger.error("name collision across servers", {
+        ...conflict,
+        resolution: `"${conflict.dropped}"'s ${conflict.kind} is hidden; give one server a distinct prefix`,
+      });
+    }
+    this.options.onCatalogChange?.(this.current, previous);
+  }
+}

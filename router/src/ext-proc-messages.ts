@@ -1,0 +1,65 @@
+/**
+ * The slice of envoy.service.ext_proc.v3 messages the router reads and writes, as proto-loader hands them over
+ * (keepCase, oneofs: the `request`/`response` field names the phase).
+ */
+
+/** config.core.v3.HeaderValue: Envoy sends `raw_value`; older releases sent `value`. */
+export interface HeaderValue {
+  key: string;
+  value?: string;
+  raw_value?: Buffer;
+}
+
+/** The phase a ProcessingRequest carries. */
+export type Phase =
+  "request_headers" | "request_body" | "request_trailers" | "response_headers" | "response_body" | "response_trailers";
+
+/** An incoming ext_proc message (only the fields the router uses). */
+export interface ProcessingRequest {
+  request?: Phase;
+  request_headers?: { headers?: { headers?: HeaderValue[] }; end_of_stream?: boolean };
+  request_body?: { body?: Buffer; end_of_stream?: boolean };
+  response_headers?: { headers?: { headers?: HeaderValue[] }; end_of_stream?: boolean };
+  response_body?: { body?: Buffer; end_of_stream?: boolean };
+  request_trailers?: unknown;
+  response_trailers?: unknown;
+}
+
+/** config.core.v3.HeaderValueOption, written with `raw_value` only (a `value` alone would arrive empty). */
+export interface HeaderValueOption {
+  header: { key: string; raw_value: Buffer };
+  /** The deprecated BoolValue: false = overwrite any existing value. */
+  append: { value: boolean };
+}
+
+/** ext_proc.v3.HeaderMutation. */
+export interface HeaderMutation {
+  set_headers?: HeaderValueOption[];
+  remove_headers?: string[];
+}
+
+/** ext_proc.v3.CommonResponse. */
+export interface CommonResponse {
+  header_mutation?: HeaderMutation;
+  body_mutation?: { body: Buffer };
+  /** Honoured by Envoy only together with a header_mutation. */
+  clear_route_cache?: boolean;
+}
+
+/** ext_proc.v3.ImmediateResponse. */
+export interface ImmediateResponse {
+  status: { code: number };
+  headers?: HeaderMutation;
+  body?: Buffer;
+  details?: string;
+}
+
+/** An outgoing ext_proc answer: exactly one phase answer or an immediate response. */
+export type ProcessingResponse =
+  | { request_headers: { response?: CommonResponse } }
+  | { request_body: { response?: CommonResponse } }
+  | { response_headers: { response?: CommonResponse } }
+  | { request_trailers: Record<string, never> }
+  | { response_body: { response?: CommonResponse } }
+  | { response_trailers: Record<string, never> }
+  | { immediate_response: ImmediateResponse };

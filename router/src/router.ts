@@ -1,0 +1,72 @@
+import * as grpc from "@grpc/grpc-js";
+import type { GatewayContext, Logger } from "@mcp-gateway/core";
+import { HealthImplementation } from "grpc-health-check";
+import { createProcessHandler } from "./ext-proc-service";
+import { loadExtProcService } from "./ext-proc-proto";
+import { RouterMetrics } from "./metrics";
+
+/** The name the router reports in grpc.health.v1 (besides the overall "" service). */
+export const EXT_PROC_SERVICE_NAME = "envoy.service.ext_proc.v3.ExternalProcessor";
+
+/** Dependencies of {@link createRouter}. */
+export interface RouterDeps {
+  context: GatewayContext;
+  logger: Logger;
+  metrics?: RouterMetrics;
+  /** Bound on replaying a call after an upstream lost its session (default 4 s, below Envoy's 5 s message_timeout). */
+  replayTimeoutMs?: number;
+}
+
+/** A built router: the gRPC server (not yet bound), its health and metrics. */
+export interface Router {
+  server: grpc.Server;
+  health: HealthImplementation;
+  metrics: RouterMetrics;
+  /** Binds to `host:port` (port 0 = any free port) and starts serving; resolves to the bound port. */
+  listen(address: string): Promise<number>;
+  /** Stops accepting streams, lets open ones finish for up to `graceMs`, then cuts the rest. */
+  shutdown(graceMs?: number): Promise<void>;
+}
+
+/** Builds the ext_proc router: the ExternalProcessor service plus grpc.health.v1. */
+export function createRouter(deps: RouterDeps): Router {
+  const metrics = deps.metrics ?? new RouterMetrics();
+  const server = new grpc.Server({ "grpc.keepalive_permit_without_calls": 1 });
+  const health = new HealthImplementation({ "": "NOT_SERVING", [EXT_PROC_SERVICE_NAME]: "NOT_SERVING" });
+  const handler = createProcessHandler({
+    pipeline: deps.context.pipeline,
+    http: deps.context.http,
+    metrics,
+    logger: deps.logger,
+    maxBodyBytes: () => deps.context.config().limits.maxBodyBytes,
+    replayTimeoutMs: deps.replayTimeoutMs ?? 4_000,
+  });
+  server.addService(loadExtProcService().definition, { Process: handler });
+  health.addToServer(server);
+  const setServing = (status: "SERVING" | "NOT_SERVING"): void => {
+    health.setStatus("", status);
+    health.setStatus(EXT_PROC_SERVICE_NAME, status);
+  };
+  return {
+    server,
+    health,
+    metrics,
+    listen: (address) =>
+      new Promise((resolve, reject) => {
+        server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, port) => {
+          if (error) return reject(error);
+          setServing("SERVING");
+          resolve(port);
+        });
+      }),
+    shutdown: (graceMs = 5_000) =>
+      new Promise((resolve) => {
+        setServing("NOT_SERVING");
+        const force = setTimeout(() => server.forceShutdown(), graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      }),
+  };
+}

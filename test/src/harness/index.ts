@@ -1,0 +1,6 @@
+export { startEnvoyHarness, type EnvoyHarness, type EnvoyHarnessOptions } from "./harness";
+export type { HarnessRecord, LocalReplyRecord, ModeOverrideRecord, RoutedRequest } from "./exchange";
+export { loadEnvoyConfig, parseEnvoyConfig, type Cluster, type EnvoyConfig } from "./envoy-config";
+export type { ExtProcSettings, ProcessingModes } from "./ext-proc-config";
+export { EnvoyConfigError } from "./yaml-fields";
+export type * from "./ext-proc-messages";

@@ -1,0 +1,206 @@
+import * as http from "node:http";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startFakeProcessor, type FakeProcessor, type ProcessorHandler } from "./fake-processor";
+import { startEnvoyHarness, type EnvoyHarness } from "./harness";
+
+/** A request an upstream test server received. */
+export interface ReceivedRequest {
+  method: string;
+  path: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** Handles a request on a test upstream after its body was read. */
+export type UpstreamHandler = (req: http.IncomingMessage, res: http.ServerResponse, body: string) => void;
+
+/** A small real HTTP server on 127.0.0.1 that records what reached it. */
+export interface Upstream {
+  port: number;
+  requests: ReceivedRequest[];
+  close(): Promise<void>;
+}
+
+/** Default upstream behaviour: a JSON answer naming the server and echoing the path. */
+export function jsonUpstream(name: string): UpstreamHandler {
+  return (req, res) => {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(JSON.stringify({ server: name, path: req.url }));
+  };
+}
+
+/** Starts a recording upstream. */
+export async function startUpstream(handler: UpstreamHandler): Promise<Upstream> {
+  const requests: ReceivedRequest[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks).toString("utf8");
+      requests.push({ method: req.method ?? "", path: req.url ?? "", headers: req.headers, body });
+      handler(req, res, body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    requests,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** One route of the test config: a prefix, optional exact header matches, the cluster. */
+export interface RouteSpec {
+  prefix: string;
+  headers?: Record<string, string>;
+  cluster: string;
+  timeout?: string;
+}
+
+/** What the test Envoy config contains. */
+export interface EnvoyYamlOptions {
+  processorPort: number;
+  /** Cluster name → port on 127.0.0.1. */
+  clusters: Record<string, number>;
+  routes: RouteSpec[];
+  messageTimeout?: string;
+  validateClusters?: boolean;
+  allowModeOverride?: boolean;
+  bufferLimitBytes?: number;
+}
+
+function routeYaml(route: RouteSpec): string {
+  const headers = Object.entries(route.headers ?? {})
+    .map(([name, exact]) => `{ name: ${name}, string_match: { exact: ${exact} } }`)
+    .join(", ");
+  const match = headers ? `{ prefix: ${route.prefix}, headers: [${headers}] }` : `{ prefix: ${route.prefix} }`;
+  return `                        - match: ${match}\n                          route: { cluster: ${route.cluster}, timeout: ${route.timeout ?? "0s"} }`;
+}
+
+function clusterYaml(name: string, port: number): string {
+  return `    - name: ${name}
+      type: STATIC
+      load_assignment: { cluster_name: ${name}, endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ${port} } } } }] }] }`;
+}
+
+/** Renders an Envoy bootstrap shaped like the gateway's (ext_proc then router, routes on x-destination-mcp). */
+export function envoyYaml(options: EnvoyYamlOptions): string {
+  const clusters = { mcp_router: options.processorPort, ...options.clusters };
+  const bufferLimit = options.bufferLimitBytes ? `\n      per_connection_buffer_limit_bytes: ${options.bufferLimitBytes}` : "";
+  return `static_resources:
+  listeners:
+    - name: mcp
+      address: { socket_address: { address: 127.0.0.1, port_value: 8080 } }${bufferLimit}
+      filter_chains:
+        - filters:
+            - name: envoy.filters.network.http_connection_manager
+              typed_config:
+                "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                stat_prefix: mcp
+                route_config:
+                  name: mcp
+                  validate_clusters: ${options.validateClusters ?? true}
+                  virtual_hosts:
+                    - name: mcp
+                      domains: ["*"]
+                      routes:
+${options.routes.map(routeYaml).join("\n")}
+                http_filters:
+                  - name: envoy.filters.http.ext_proc
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor
+                      grpc_service: { envoy_grpc: { cluster_name: mcp_router }, timeout: 5s }
+                      failure_mode_allow: false
+                      allow_mode_override: ${options.allowModeOverride ?? true}
+                      message_timeout: ${options.messageTimeout ?? "2s"}
+                      mutation_rules: { allow_all_routing: true }
+                      processing_mode: { request_header_mode: SEND, request_body_mode: BUFFERED, response_header_mode: SEND, response_body_mode: NONE, request_trailer_mode: SKIP, response_trailer_mode: SKIP }
+                  - name: envoy.filters.http.router
+                    typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
+  clusters:
+${Object.entries(clusters)
+  .map(([name, port]) => clusterYaml(name, port))
+  .join("\n")}
+`;
+}
+
+/** A response as the test client saw it. */
+export interface ClientResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** Sends one HTTP/1.1 request and reads the whole response. */
+export function request(
+  url: string,
+  options: { method?: string; path?: string; headers?: http.OutgoingHttpHeaders; body?: string } = {},
+): Promise<ClientResponse> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      `${url}${options.path ?? "/mcp"}`,
+      { method: options.method ?? "POST", headers: options.headers, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }),
+        );
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(options.body);
+  });
+}
+
+/** Processor, upstreams and harness wired together from one config, closed together. */
+export interface TestBed {
+  processor: FakeProcessor;
+  upstreams: Record<string, Upstream>;
+  harness: EnvoyHarness;
+  /** POST (by default) to the harness; a JSON-RPC body unless `body` is given. */
+  send(options?: Parameters<typeof request>[1]): Promise<ClientResponse>;
+  close(): Promise<void>;
+}
+
+/** Options of `startTestBed`: upstream handlers by cluster name, and config knobs. */
+export interface TestBedOptions extends Omit<EnvoyYamlOptions, "processorPort" | "clusters"> {
+  upstreams: Record<string, UpstreamHandler>;
+  handler?: ProcessorHandler;
+  /** Extra clusters pointing at a port nothing listens on. */
+  deadClusters?: Record<string, number>;
+}
+
+/** Starts a fake processor, the upstreams, writes the Envoy YAML to a temp dir and starts the harness on it. */
+export async function startTestBed(options: TestBedOptions): Promise<TestBed> {
+  const processor = await startFakeProcessor(options.handler);
+  const upstreams: Record<string, Upstream> = {};
+  for (const [name, handler] of Object.entries(options.upstreams)) upstreams[name] = await startUpstream(handler);
+  const clusters = Object.fromEntries(Object.entries(upstreams).map(([name, u]) => [name, u.port]));
+  const dir = mkdtempSync(join(tmpdir(), "envoy-harness-"));
+  const configPath = join(dir, "envoy.yaml");
+  writeFileSync(configPath, envoyYaml({ ...options, processorPort: processor.port, clusters: { ...clusters, ...options.deadClusters } }));
+  const harness = await startEnvoyHarness({ envoyConfigPath: configPath });
+  const jsonRpc = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" });
+  return {
+    processor,
+    upstreams,
+    harness,
+    send: (req = {}) =>
+      request(harness.url, { ...req, body: req.body ?? (req.method && req.method !== "POST" ? undefined : jsonRpc) }),
+    close: async () => {
+      await harness.close();
+      await Promise.all(Object.values(upstreams).map((u) => u.close()));
+      await processor.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -2,6 +2,7 @@
 import { ConfigError, createLogger, loadConfigFile, type LogLevel } from "@mcp-gateway/core";
 import { parseArgs } from "./args";
 import { startGatewayProcess, type Roles } from "./gateway-process";
+import { renderEnvoyCommand } from "./render-envoy-command";
 
 const USAGE = `Usage: mcp-gateway <command> [options]
 
@@ -9,6 +10,7 @@ Commands:
   envoy    run the ext_proc router and the broker in one process (Envoy mode, single replica)
   router   run only the ext_proc router (needs sessions.store: redis://… and sessions.secret)
   broker   run only the broker (same requirements as router)
+  render-envoy <config> [--out FILE]   write the Envoy config for a gateway config (stdout by default)
 
 Options:
   --config PATH       gateway config file (env MCP_GATEWAY_CONFIG)
@@ -28,6 +30,7 @@ export async function main(
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<number> {
   const args = parseArgs(argv);
+  if (args.command === "render-envoy") return renderEnvoyCommand(args.positionals[0], args.flags["out"], env);
   const roles = args.command ? ROLES[args.command] : undefined;
   if (args.flags["help"] || !roles) {
     (roles || args.flags["help"] ? process.stdout : process.stderr).write(USAGE);

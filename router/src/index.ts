@@ -5,3 +5,4 @@ export * from "./metrics-server";
 export * from "./mutations";
 export * from "./router";
 export * from "./stream-processor";
+export * from "./envoy-config/render-envoy";

@@ -65,3 +65,22 @@ describe("Catalog", () => {
     expect(catalog.resolveResource("weather://cities")).toMatchObject({ server: { name: "weather" } });
   });
 });
+
+describe("Catalog with an unhealthy server", () => {
+  const unhealthy = Catalog.build(
+    config.servers,
+    new Map([
+      ["weather", listing(["get_forecast"])],
+      ["plain", listing(["echo"])],
+    ]),
+    new Set(["plain"]),
+  );
+
+  it("hides its tools from the list", () => {
+    expect(unhealthy.listTools().map((t) => t.name)).toEqual(["echo"]);
+  });
+
+  it("keeps its tools routable by the last known listing", () => {
+    expect(unhealthy.resolveTool("weather_get_forecast")).toMatchObject({ server: { name: "weather" } });
+  });
+});

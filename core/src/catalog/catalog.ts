@@ -34,6 +34,7 @@ class Index {
     exposed: string,
     target: CatalogTarget,
     item: Record<string, unknown>,
+    listed: boolean,
     kind: CatalogConflict["kind"],
     conflicts: CatalogConflict[],
   ): void {
@@ -43,7 +44,7 @@ class Index {
       return;
     }
     this.targets.set(exposed, target);
-    this.items.push(item);
+    if (listed) this.items.push(item);
   }
 }
 
@@ -67,8 +68,16 @@ export class Catalog {
     return new Catalog(new Index(), new Index(), new Index(), []);
   }
 
-  /** Builds the catalog from each server's listing, in config order; servers without a listing are left out. */
-  static build(servers: readonly ServerConfig[], listings: ReadonlyMap<string, UpstreamListing>): Catalog {
+  /**
+   * Builds the catalog from each server's listing, in config order; servers without a listing are left out. Servers
+   * not in `listed` (unhealthy right now) stay routable by their last known listing but are hidden from the lists:
+   * health state lags reality, and a call that reaches a recovered upstream beats a false "unknown tool".
+   */
+  static build(
+    servers: readonly ServerConfig[],
+    listings: ReadonlyMap<string, UpstreamListing>,
+    listed: ReadonlySet<string> = new Set(listings.keys()),
+  ): Catalog {
     const tools = new Index();
     const prompts = new Index();
     const resources = new Index();
@@ -77,17 +86,18 @@ export class Catalog {
       const listing = listings.get(server.name);
       if (!listing) continue;
       const allowed = nameFilter(server.tools);
+      const visible = listed.has(server.name);
       for (const tool of listing.tools) {
         if (!allowed(tool.name)) continue;
         const exposed = server.prefix + tool.name;
-        tools.add(exposed, { server, name: tool.name }, { ...tool, name: exposed }, "tool", conflicts);
+        tools.add(exposed, { server, name: tool.name }, { ...tool, name: exposed }, visible, "tool", conflicts);
       }
       for (const prompt of listing.prompts) {
         const exposed = server.prefix + prompt.name;
-        prompts.add(exposed, { server, name: prompt.name }, { ...prompt, name: exposed }, "prompt", conflicts);
+        prompts.add(exposed, { server, name: prompt.name }, { ...prompt, name: exposed }, visible, "prompt", conflicts);
       }
       for (const resource of listing.resources) {
-        resources.add(resource.uri, { server, name: resource.uri }, resource, "resource", conflicts);
+        resources.add(resource.uri, { server, name: resource.uri }, resource, visible, "resource", conflicts);
       }
     }
     return new Catalog(tools, prompts, resources, conflicts);

@@ -3,7 +3,7 @@ import type { Catalog } from "../catalog/catalog";
 import type { GatewayConfig, ServerConfig } from "../config/schema";
 import { GatewayError, JsonRpcErrorCode } from "../errors";
 import { parseJsonRpc } from "../jsonrpc/message";
-import type { RoutedMethod } from "../jsonrpc/methods";
+import { isRoutedMethod, type RoutedMethod } from "../jsonrpc/methods";
 import type { BackendSessionManager } from "../session/backend-sessions";
 import type { BackendSession, BackendSessionStore } from "../session/backend-store";
 import type { GatewaySessionCodec } from "../session/gateway-session";
@@ -70,9 +70,11 @@ export class RequestPipeline {
       }
       const message = parseJsonRpc(body);
       id = message.kind === "notification" ? null : message.id;
+      if (message.kind !== "request" || !isRoutedMethod(message.method)) return { kind: "broker" };
+      // The session is checked before the name is resolved: a client with a dead session must learn that first.
+      const gatewaySession = await this.checkSession(request.headers, id);
       const decision = route(message, this.deps.catalog());
       if (decision.kind !== "upstream") return decision;
-      const gatewaySession = await this.checkSession(request.headers, id);
       const server = decision.target.server;
       const backend = await this.deps.backendSessions.acquire(
         gatewaySession,

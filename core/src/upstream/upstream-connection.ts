@@ -70,9 +70,14 @@ export class UpstreamConnection {
     void this.connect();
   }
 
-  /** The current listing, or undefined while the upstream is not ready. */
-  currentListing(): UpstreamListing | undefined {
-    return this.state === "ready" ? this.listing : undefined;
+  /** The last listing received (kept while unhealthy, so calls stay routable), or undefined before the first. */
+  lastListing(): UpstreamListing | undefined {
+    return this.listing;
+  }
+
+  /** True while the upstream is connected and passing health checks. */
+  isReady(): boolean {
+    return this.state === "ready";
   }
 
   /** A snapshot for `/status`. */

@@ -95,12 +95,14 @@ export class UpstreamManager {
 
   private rebuild(): void {
     const listings = new Map<string, UpstreamListing>();
+    const ready = new Set<string>();
     for (const [name, connection] of this.connections) {
-      const listing = connection.currentListing();
+      const listing = connection.lastListing();
       if (listing) listings.set(name, listing);
+      if (connection.isReady()) ready.add(name);
     }
     const previous = this.current;
-    this.current = Catalog.build(this.servers, listings);
+    this.current = Catalog.build(this.servers, listings, ready);
     for (const conflict of this.current.conflicts) {
       const key = `${conflict.kind}:${conflict.name}:${conflict.dropped}`;
       if (this.conflictsLogged.has(key)) continue;

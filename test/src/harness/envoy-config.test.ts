@@ -84,7 +84,10 @@ describe("parseEnvoyConfig", () => {
   });
 
   it("rejects route features it does not emulate, naming the field", () => {
-    const yaml = envoyYaml(base).replace("route: { cluster: mcp_broker,", "route: { weighted_clusters: {}, cluster: mcp_broker,");
+    const yaml = envoyYaml(base).replace(
+      "route: { cluster: mcp_broker,",
+      "route: { weighted_clusters: {}, cluster: mcp_broker,",
+    );
     expect(() => parseEnvoyConfig(yaml)).toThrow(/routes\[1\]\.route\.weighted_clusters: not supported/);
   });
 

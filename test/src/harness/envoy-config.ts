@@ -36,7 +36,8 @@ export interface EnvoyConfig {
 }
 
 const DEFAULT_BUFFER_LIMIT_BYTES = 1024 * 1024;
-const HCM_TYPE = "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager";
+const HCM_TYPE =
+  "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager";
 const EXT_PROC_TYPE = "type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor";
 const ROUTER_TYPE = "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router";
 
@@ -122,10 +123,14 @@ export function parseEnvoyConfig(text: string): EnvoyConfig {
   const routeConfig = parseRouteConfig(hcm.hcm, hcm.path);
   const clusters = parseClusters(resources);
   if (!clusters.has(extProc.clusterName)) {
-    throw new EnvoyConfigError(`${extProcFilter.path}.grpc_service.envoy_grpc.cluster_name`, `unknown cluster ${extProc.clusterName}`);
+    throw new EnvoyConfigError(
+      `${extProcFilter.path}.grpc_service.envoy_grpc.cluster_name`,
+      `unknown cluster ${extProc.clusterName}`,
+    );
   }
   for (const name of routeConfig.validateClusters ? routeConfig.table.clusterNames() : []) {
-    if (!clusters.has(name)) throw new EnvoyConfigError(`${hcm.path}.route_config`, `route refers to unknown cluster ${name}`);
+    if (!clusters.has(name))
+      throw new EnvoyConfigError(`${hcm.path}.route_config`, `route refers to unknown cluster ${name}`);
   }
   const bufferLimit = optInteger(listener, "per_connection_buffer_limit_bytes", listenerPath);
   return { bufferLimitBytes: bufferLimit ?? DEFAULT_BUFFER_LIMIT_BYTES, routes: routeConfig.table, clusters, extProc };

@@ -1,8 +1,9 @@
-import { randomUUID } from "node:crypto";
 import type * as http from "node:http";
 import type * as grpc from "@grpc/grpc-js";
 import { applyModeOverride, type ProcessingModes } from "./ext-proc-config";
 import type { CommonResponse, Phase, ProcessingResponse } from "./ext-proc-messages";
+import type { HarnessRecord } from "./harness-record";
+import { hasRequestBody, requestHeaderMap, responseHasNoBody, responseHeaderMap } from "./downstream";
 import { bytesOf } from "./ext-proc-messages";
 import { ExtProcFailure, ExtProcStream } from "./ext-proc-stream";
 import type { EnvoyConfig } from "./envoy-config";
@@ -11,33 +12,7 @@ import { applyHeaderMutation } from "./header-mutation";
 import { immediateReply, localReply, type LocalReply } from "./local-reply";
 import { readBody, type RequestBody } from "./request-body";
 import type { RouteEntry } from "./route-table";
-import { sendUpstream, type UpstreamAgents } from "./upstream";
-
-/** A request the harness routed upstream: the cluster and the path it sent. */
-export interface RoutedRequest {
-  cluster: string;
-  path: string;
-}
-
-/** A `mode_override` the processor sent, and whether Envoy would apply it. */
-export interface ModeOverrideRecord {
-  phase: Phase;
-  modeOverride: NonNullable<ProcessingResponse["mode_override"]>;
-  applied: boolean;
-}
-
-/** A response the harness generated itself, with Envoy's details string (useful in failing tests). */
-export interface LocalReplyRecord {
-  status: number;
-  details: string;
-}
-
-/** What the harness records for tests, newest last. */
-export interface HarnessRecord {
-  lastRoutes: RoutedRequest[];
-  modeOverrides: ModeOverrideRecord[];
-  localReplies: LocalReplyRecord[];
-}
+import { connectFailureReply, sendUpstream, type UpstreamAgents } from "./upstream";
 
 /** Everything an exchange shares with its harness. */
 export interface ExchangeDeps {
@@ -50,27 +25,6 @@ export interface ExchangeDeps {
 
 /** What the upstream (or the router, locally) answered, before ext_proc's response phase. */
 type UpstreamResult = { kind: "upstream"; response: http.IncomingMessage } | { kind: "local"; reply: LocalReply };
-
-const NO_BODY_STATUSES = new Set([204, 304]);
-
-function hasRequestBody(req: http.IncomingMessage): boolean {
-  return req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? 0) > 0;
-}
-
-/** The request headers as Envoy's connection manager hands them to the filters. */
-function requestHeaderMap(req: http.IncomingMessage): HeaderMap {
-  const headers = new HeaderMap([
-    [":method", req.method ?? "GET"],
-    [":path", req.url ?? "/"],
-    [":authority", req.headers.host ?? ""],
-    [":scheme", "http"],
-  ]);
-  for (const [name, value] of HeaderMap.fromRaw(req.rawHeaders, { dropHost: true }).list()) headers.add(name, value);
-  // Added by the connection manager before any filter runs.
-  if (!headers.has("x-forwarded-proto")) headers.add("x-forwarded-proto", "http");
-  if (!headers.has("x-request-id")) headers.add("x-request-id", randomUUID());
-  return headers;
-}
 
 /**
  * One HTTP request through the emulated Envoy: ext_proc request phases, routing, the upstream call, ext_proc's
@@ -121,7 +75,8 @@ export class Exchange {
       if (reply && !reply.viaProcessor) return this.sendLocal(reply);
       await this.respond(reply ? { kind: "local", reply } : await this.routeAndForward());
     } catch (error: unknown) {
-      const failure = error instanceof ExtProcFailure ? error : new ExtProcFailure(500, `harness_error{${String(error)}}`);
+      const failure =
+        error instanceof ExtProcFailure ? error : new ExtProcFailure(500, `harness_error{${String(error)}}`);
       this.failAsync(failure);
     }
   }
@@ -183,29 +138,28 @@ export class Exchange {
       this.routeTimer = setTimeout(() => {
         if (this.upstreamResponse) return this.abortMidResponse();
         call.request.destroy();
-        resolve({ kind: "local", reply: localReply(504, "upstream_response_timeout", "upstream request timeout", true) });
+        resolve({
+          kind: "local",
+          reply: localReply(504, "upstream_response_timeout", "upstream request timeout", true),
+        });
       }, route.timeoutMs);
     });
     const answered = call.response.then(
       (response): UpstreamResult => ({ kind: "upstream", response }),
-      (error: unknown): UpstreamResult => ({ kind: "local", reply: this.connectFailure(error) }),
+      (error: unknown): UpstreamResult => ({ kind: "local", reply: connectFailureReply(error) }),
     );
     const result = await Promise.race([answered, timedOut]);
     if (result.kind === "upstream") this.upstreamResponse = result.response;
     return result;
   }
 
-  private connectFailure(error: unknown): LocalReply {
-    const reason = error instanceof Error ? error.message : String(error);
-    const body = `upstream connect error or disconnect/reset before headers. reset reason: connection failure, transport failure reason: ${reason}`;
-    return localReply(503, "upstream_reset_before_response_started{connection_failure}", body, true);
-  }
-
   private async respond(result: UpstreamResult): Promise<void> {
     if (this.finished) return this.discardUpstream();
     const reply = result.kind === "local" ? result.reply : undefined;
-    const headers = reply?.headers ?? this.responseHeaderMap(result);
-    const override = await this.responseHeadersPhase(headers, reply ? reply.body.length === 0 : this.responseIsEmpty());
+    const headers = result.kind === "local" ? result.reply.headers : responseHeaderMap(result.response);
+    const endOfStream =
+      result.kind === "local" ? result.reply.body.length === 0 : responseHasNoBody(this.req.method, result.response);
+    const override = await this.responseHeadersPhase(headers, endOfStream);
     if (this.finished) return this.discardUpstream();
     this.stream.finish();
     if (override) {
@@ -228,21 +182,6 @@ export class Exchange {
     const common = answer.response_headers?.response ?? {};
     if (common.header_mutation) this.applyHeaderMutationOrFail(common, headers);
     return undefined;
-  }
-
-  private responseHeaderMap(result: UpstreamResult): HeaderMap {
-    const response = result.kind === "upstream" ? result.response : undefined;
-    const headers = new HeaderMap([[":status", String(response?.statusCode ?? 502)]]);
-    for (const [name, value] of HeaderMap.fromRaw(response?.rawHeaders ?? [], { dropHost: false }).list()) {
-      headers.add(name, value);
-    }
-    return headers;
-  }
-
-  private responseIsEmpty(): boolean {
-    const response = this.upstreamResponse;
-    if (!response || this.req.method === "HEAD" || NO_BODY_STATUSES.has(response.statusCode ?? 0)) return true;
-    return response.headers["content-length"] === "0";
   }
 
   /** Streams the upstream body to the client chunk by chunk (response body mode NONE: nothing is buffered). */

@@ -119,7 +119,10 @@ export class ExtProcStream {
       const max = this.options.maxMessageTimeoutMs;
       if (pending && !pending.timeoutExtended && max > 0 && extendMs <= max) {
         clearTimeout(pending.timer);
-        pending.timer = setTimeout(() => this.fail(new ExtProcFailure(504, "ext_proc_error_per-message_timeout_exceeded")), extendMs);
+        pending.timer = setTimeout(
+          () => this.fail(new ExtProcFailure(504, "ext_proc_error_per-message_timeout_exceeded")),
+          extendMs,
+        );
         pending.timeoutExtended = true;
       }
       return;

@@ -56,6 +56,17 @@ export function rawHeader(key: string, value: string): HeaderValueOption {
 /** Answers every message with CONTINUE and no mutation. */
 export const passThrough: ProcessorHandler = (message, stream) => stream.answer(answerFor(phaseOf(message)));
 
+/** Answers each phase with the given answer (or answer builder); unlisted phases pass through. */
+export function scripted(
+  answers: Partial<Record<Phase, ProcessingResponse | ((message: ProcessingRequest) => ProcessingResponse)>>,
+): ProcessorHandler {
+  return (message, stream) => {
+    const phase = phaseOf(message);
+    const answer = answers[phase];
+    stream.answer(typeof answer === "function" ? answer(message) : (answer ?? answerFor(phase)));
+  };
+}
+
 function serveStream(
   call: grpc.ServerDuplexStream<ProcessingRequest, ProcessingResponse>,
   handler: () => ProcessorHandler,

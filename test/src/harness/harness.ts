@@ -3,7 +3,8 @@ import type { AddressInfo } from "node:net";
 import * as grpc from "@grpc/grpc-js";
 import { loadExtProcService } from "@mcp-gateway/router";
 import { loadEnvoyConfig } from "./envoy-config";
-import { Exchange, type ExchangeDeps, type HarnessRecord } from "./exchange";
+import { Exchange, type ExchangeDeps } from "./exchange";
+import type { HarnessRecord } from "./harness-record";
 import type { ExtProcStream } from "./ext-proc-stream";
 import { createUpstreamAgents } from "./upstream";
 

@@ -1,5 +1,5 @@
 export { startEnvoyHarness, type EnvoyHarness, type EnvoyHarnessOptions } from "./harness";
-export type { HarnessRecord, LocalReplyRecord, ModeOverrideRecord, RoutedRequest } from "./exchange";
+export type { HarnessRecord, LocalReplyRecord, ModeOverrideRecord, RoutedRequest } from "./harness-record";
 export { loadEnvoyConfig, parseEnvoyConfig, type Cluster, type EnvoyConfig } from "./envoy-config";
 export type { ExtProcSettings, ProcessingModes } from "./ext-proc-config";
 export { EnvoyConfigError } from "./yaml-fields";

@@ -54,7 +54,9 @@ function parseMatch(route: YamlMap, path: string): Pick<RouteEntry, "prefix" | "
     prefix,
     path: exactPath,
     caseSensitive: optBool(match, "case_sensitive", where) ?? true,
-    headers: optList(match, "headers", where).map((h, i) => parseHeaderMatcher(h, childPath(childPath(where, "headers"), i))),
+    headers: optList(match, "headers", where).map((h, i) =>
+      parseHeaderMatcher(h, childPath(childPath(where, "headers"), i)),
+    ),
   };
 }
 
@@ -63,7 +65,14 @@ function parseRoute(value: unknown, path: string): RouteEntry {
   rejectUnknownKeys(route, ["name", "match", "route"], path);
   const where = childPath(path, "route");
   const action = reqMap(route, "route", path);
-  const actionKeys = ["cluster", "timeout", "idle_timeout", "prefix_rewrite", "host_rewrite_literal", "auto_host_rewrite"];
+  const actionKeys = [
+    "cluster",
+    "timeout",
+    "idle_timeout",
+    "prefix_rewrite",
+    "host_rewrite_literal",
+    "auto_host_rewrite",
+  ];
   rejectUnknownKeys(action, actionKeys, where);
   return {
     ...parseMatch(route, path),
@@ -79,7 +88,8 @@ function parseVirtualHost(value: unknown, path: string): VirtualHost {
   const vhost = asMap(value, path);
   rejectUnknownKeys(vhost, ["name", "domains", "routes"], path);
   const domains = optList(vhost, "domains", path).map((d, i) => {
-    if (typeof d !== "string") throw new EnvoyConfigError(childPath(childPath(path, "domains"), i), "expected a string");
+    if (typeof d !== "string")
+      throw new EnvoyConfigError(childPath(childPath(path, "domains"), i), "expected a string");
     return d.toLowerCase();
   });
   if (domains.length === 0) throw new EnvoyConfigError(childPath(path, "domains"), "at least one domain is required");
@@ -89,7 +99,8 @@ function parseVirtualHost(value: unknown, path: string): VirtualHost {
 
 /** Parses an HCM's inline `route_config`; `rds` and unsupported matchers or actions are config errors. */
 export function parseRouteConfig(hcm: YamlMap, path: string): RouteConfig {
-  if (hcm.rds !== undefined) throw new EnvoyConfigError(childPath(path, "rds"), "only an inline route_config is supported");
+  if (hcm.rds !== undefined)
+    throw new EnvoyConfigError(childPath(path, "rds"), "only an inline route_config is supported");
   const where = childPath(path, "route_config");
   const routeConfig = reqMap(hcm, "route_config", path);
   rejectUnknownKeys(routeConfig, ["name", "virtual_hosts", "validate_clusters"], where);

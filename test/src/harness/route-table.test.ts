@@ -16,7 +16,11 @@ const table = new RouteTable([
         headers: [{ name: "x-destination-mcp", kind: "exact", value: "weather", ignoreCase: false }],
       }),
       route({ path: "/healthz", cluster: "health" }),
-      route({ prefix: "/", cluster: "broker", headers: [{ name: "x-tenant", kind: "present", value: true, ignoreCase: false }] }),
+      route({
+        prefix: "/",
+        cluster: "broker",
+        headers: [{ name: "x-tenant", kind: "present", value: true, ignoreCase: false }],
+      }),
       route({ prefix: "/", cluster: "fallback" }),
     ],
   },
@@ -30,7 +34,14 @@ describe("RouteTable.match", () => {
   it.each<[string, HeaderMap, string | undefined]>([
     ["header match", headers("/mcp", [["x-destination-mcp", "weather"]]), "weather"],
     ["header value differs", headers("/mcp", [["x-destination-mcp", "notes"]]), "fallback"],
-    ["multiple values are joined with a comma", headers("/mcp", [["x-destination-mcp", "weather"], ["x-destination-mcp", "x"]]), "fallback"],
+    [
+      "multiple values are joined with a comma",
+      headers("/mcp", [
+        ["x-destination-mcp", "weather"],
+        ["x-destination-mcp", "x"],
+      ]),
+      "fallback",
+    ],
     ["exact path ignores the query", headers("/healthz?full=1"), "health"],
     ["exact path is exact", headers("/healthz/x"), "fallback"],
     ["present_match", headers("/x", [["x-tenant", ""]]), "broker"],
@@ -40,8 +51,17 @@ describe("RouteTable.match", () => {
   });
 
   it("returns undefined when no virtual host matches", () => {
-    const strict = new RouteTable([{ name: "a", domains: ["api.example"], routes: [route({ prefix: "/", cluster: "a" })] }]);
+    const strict = new RouteTable([
+      { name: "a", domains: ["api.example"], routes: [route({ prefix: "/", cluster: "a" })] },
+    ]);
     expect(strict.match(headers("/"))).toBeUndefined();
-    expect(strict.match(new HeaderMap([[":path", "/"], [":authority", "api.example:443"]]))?.cluster).toBe("a");
+    expect(
+      strict.match(
+        new HeaderMap([
+          [":path", "/"],
+          [":authority", "api.example:443"],
+        ]),
+      )?.cluster,
+    ).toBe("a");
   });
 });

@@ -69,9 +69,13 @@ function selectVirtualHost(vhosts: readonly VirtualHost[], authority: string): V
   for (const candidate of [host, hostNoPort]) {
     const exact = vhosts.find((v) => v.domains.includes(candidate));
     if (exact) return exact;
-    const suffix = vhosts.find((v) => v.domains.some((d) => d.startsWith("*") && d.length > 1 && candidate.endsWith(d.slice(1))));
+    const suffix = vhosts.find((v) =>
+      v.domains.some((d) => d.startsWith("*") && d.length > 1 && candidate.endsWith(d.slice(1))),
+    );
     if (suffix) return suffix;
-    const prefix = vhosts.find((v) => v.domains.some((d) => d.endsWith("*") && d.length > 1 && candidate.startsWith(d.slice(0, -1))));
+    const prefix = vhosts.find((v) =>
+      v.domains.some((d) => d.endsWith("*") && d.length > 1 && candidate.startsWith(d.slice(0, -1))),
+    );
     if (prefix) return prefix;
   }
   return vhosts.find((v) => v.domains.includes("*"));

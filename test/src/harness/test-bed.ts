@@ -93,7 +93,9 @@ function clusterYaml(name: string, port: number): string {
 /** Renders an Envoy bootstrap shaped like the gateway's (ext_proc then router, routes on x-destination-mcp). */
 export function envoyYaml(options: EnvoyYamlOptions): string {
   const clusters = { mcp_router: options.processorPort, ...options.clusters };
-  const bufferLimit = options.bufferLimitBytes ? `\n      per_connection_buffer_limit_bytes: ${options.bufferLimitBytes}` : "";
+  const bufferLimit = options.bufferLimitBytes
+    ? `\n      per_connection_buffer_limit_bytes: ${options.bufferLimitBytes}`
+    : "";
   return `static_resources:
   listeners:
     - name: mcp
@@ -187,7 +189,10 @@ export async function startTestBed(options: TestBedOptions): Promise<TestBed> {
   const clusters = Object.fromEntries(Object.entries(upstreams).map(([name, u]) => [name, u.port]));
   const dir = mkdtempSync(join(tmpdir(), "envoy-harness-"));
   const configPath = join(dir, "envoy.yaml");
-  writeFileSync(configPath, envoyYaml({ ...options, processorPort: processor.port, clusters: { ...clusters, ...options.deadClusters } }));
+  writeFileSync(
+    configPath,
+    envoyYaml({ ...options, processorPort: processor.port, clusters: { ...clusters, ...options.deadClusters } }),
+  );
   const harness = await startEnvoyHarness({ envoyConfigPath: configPath });
   const jsonRpc = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" });
   return {
@@ -203,4 +208,22 @@ export async function startTestBed(options: TestBedOptions): Promise<TestBed> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Polls `condition` every 10 ms until it holds or `timeoutMs` passes (for effects that trail a response). */
+export async function eventually(condition: () => boolean, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** A 127.0.0.1 port nothing listens on (bound once, then released). */
+export async function unusedPort(): Promise<number> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }

@@ -2,6 +2,7 @@ import * as http from "node:http";
 import * as https from "node:https";
 import type { Cluster } from "./envoy-config";
 import type { HeaderMap } from "./header-map";
+import { localReply, type LocalReply } from "./local-reply";
 import type { RouteEntry } from "./route-table";
 
 /** Connection pools to upstream clusters (no keep-alive, so closing a test's servers never waits on idle sockets). */
@@ -66,4 +67,11 @@ export function sendUpstream(
   });
   request.end(body);
   return { request, response };
+}
+
+/** Envoy's 503 when the upstream connection fails or resets before response headers. */
+export function connectFailureReply(error: unknown): LocalReply {
+  const reason = error instanceof Error ? error.message : String(error);
+  const body = `upstream connect error or disconnect/reset before headers. reset reason: connection failure, transport failure reason: ${reason}`;
+  return localReply(503, "upstream_reset_before_response_started{connection_failure}", body, true);
 }

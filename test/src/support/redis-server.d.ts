@@ -1,8 +1,8 @@
 /** A real `redis-server` started for a test on a free loopback port. */
 export interface RedisServer {
-    url: string;
-    port: number;
-    stop(): Promise<void>;
+  url: string;
+  port: number;
+  stop(): Promise<void>;
 }
 /** Finds a free TCP port on 127.0.0.1. */
 export declare function freePort(): Promise<number>;

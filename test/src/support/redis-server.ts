@@ -52,7 +52,9 @@ export async function startRedisServer(): Promise<RedisServer> {
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   const spawnError = new Promise<never>((_, reject) =>
-    child.once("error", (error) => reject(new Error(`cannot start redis-server (apt-get install redis-server): ${error.message}`))),
+    child.once("error", (error) =>
+      reject(new Error(`cannot start redis-server (apt-get install redis-server): ${error.message}`)),
+    ),
   );
   await Promise.race([waitForReady(child, port), spawnError]);
   return {

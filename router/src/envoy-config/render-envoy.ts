@@ -1,0 +1,160 @@
+import { stringify } from "yaml";
+import type { GatewayConfig, ServerConfig } from "@mcp-gateway/core";
+import { DESTINATION_HEADER } from "@mcp-gateway/core";
+
+/** A host and port Envoy reaches or listens on. */
+export interface Endpoint {
+  address: string;
+  port: number;
+}
+
+/** Where the rendered Envoy listens and how it reaches the gateway's own processes. */
+export interface EnvoyRenderOptions {
+  listener: Endpoint;
+  router: Endpoint;
+  broker: Endpoint;
+  admin: Endpoint;
+  /** ext_proc message_timeout: bounds each phase, including a lazy upstream initialize. */
+  messageTimeoutMs: number;
+}
+
+/** Defaults for the example topology: Envoy on :8080, router gRPC :9000 and broker :8081 on loopback. */
+export const DEFAULT_RENDER_OPTIONS: EnvoyRenderOptions = {
+  listener: { address: "0.0.0.0", port: 8080 },
+  router: { address: "127.0.0.1", port: 9000 },
+  broker: { address: "127.0.0.1", port: 8081 },
+  admin: { address: "127.0.0.1", port: 9901 },
+  messageTimeoutMs: 5_000,
+};
+
+/** Cluster names: fixed for the gateway's processes, one per upstream server. */
+export const ROUTER_CLUSTER = "mcp_router";
+export const BROKER_CLUSTER = "mcp_broker";
+/** The cluster serving one upstream server. */
+export const serverCluster = (server: ServerConfig): string => `mcp_server_${server.name.replace(/-/g, "_")}`;
+
+const seconds = (ms: number): string => `${ms / 1000}s`;
+const socketAddress = (endpoint: Endpoint): object => ({
+  socket_address: { address: endpoint.address, port_value: endpoint.port },
+});
+
+function cluster(name: string, endpoint: Endpoint, extra: object = {}): object {
+  return {
+    name,
+    type: "STRICT_DNS",
+    connect_timeout: "5s",
+    load_assignment: {
+      cluster_name: name,
+      endpoints: [{ lb_endpoints: [{ endpoint: { address: socketAddress(endpoint) } }] }],
+    },
+    ...extra,
+  };
+}
+
+function upstreamCluster(server: ServerConfig): object {
+  const url = new URL(server.url);
+  const tls = url.protocol === "https:";
+  const endpoint = { address: url.hostname.replace(/^\[|\]$/g, ""), port: Number(url.port || (tls ? 443 : 80)) };
+  const transport = tls
+    ? {
+        transport_socket: {
+          name: "envoy.transport_sockets.tls",
+          typed_config: {
+            "@type": "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext",
+            sni: url.hostname,
+          },
+        },
+      }
+    : {};
+  return cluster(serverCluster(server), endpoint, transport);
+}
+
+function routes(config: GatewayConfig): object[] {
+  // The router sets x-destination-mcp and rewrites :path to the upstream's path, then clears the route cache, so
+  // these routes match on the header alone; anything without it (initialize, lists, GET streams, DELETE) is the broker's.
+  const upstreamRoutes = config.servers.map((server) => ({
+    name: `server_${server.name}`,
+    match: { prefix: "/", headers: [{ name: DESTINATION_HEADER, string_match: { exact: server.name } }] },
+    route: { cluster: serverCluster(server), timeout: "0s" },
+  }));
+  return [
+    ...upstreamRoutes,
+    { name: "broker", match: { prefix: "/" }, route: { cluster: BROKER_CLUSTER, timeout: "0s" } },
+  ];
+}
+
+function extProcFilter(options: EnvoyRenderOptions): object {
+  return {
+    name: "envoy.filters.http.ext_proc",
+    typed_config: {
+      "@type": "type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor",
+      grpc_service: { envoy_grpc: { cluster_name: ROUTER_CLUSTER } },
+      failure_mode_allow: false,
+      allow_mode_override: true,
+      message_timeout: seconds(options.messageTimeoutMs),
+      mutation_rules: { allow_all_routing: true },
+      processing_mode: {
+        request_header_mode: "SEND",
+        request_body_mode: "BUFFERED",
+        response_header_mode: "SEND",
+        response_body_mode: "NONE",
+        request_trailer_mode: "SKIP",
+        response_trailer_mode: "SKIP",
+      },
+    },
+  };
+}
+
+/** Renders the Envoy v3 bootstrap (as a plain object) for a gateway config. */
+export function renderEnvoyConfig(config: GatewayConfig, options: EnvoyRenderOptions = DEFAULT_RENDER_OPTIONS): object {
+  const hcm = {
+    "@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
+    stat_prefix: "mcp",
+    codec_type: "AUTO",
+    // SSE streams (GET notifications, streamed tool results) are long-lived: no route timeout, an idle bound instead.
+    stream_idle_timeout: "300s",
+    route_config: { name: "mcp", virtual_hosts: [{ name: "mcp", domains: ["*"], routes: routes(config) }] },
+    http_filters: [
+      extProcFilter(options),
+      {
+        name: "envoy.filters.http.router",
+        typed_config: { "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router" },
+      },
+    ],
+  };
+  const http2 = {
+    typed_extension_protocol_options: {
+      "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
+        "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+        explicit_http_config: { http2_protocol_options: {} },
+      },
+    },
+  };
+  return {
+    admin: { address: socketAddress(options.admin) },
+    static_resources: {
+      listeners: [
+        {
+          name: "mcp",
+          address: socketAddress(options.listener),
+          filter_chains: [{ filters: [{ name: "envoy.filters.network.http_connection_manager", typed_config: hcm }] }],
+        },
+      ],
+      clusters: [
+        cluster(ROUTER_CLUSTER, options.router, http2),
+        cluster(BROKER_CLUSTER, options.broker),
+        ...config.servers.map(upstreamCluster),
+      ],
+    },
+  };
+}
+
+/** Renders the Envoy config as YAML with a header naming its source. */
+export function renderEnvoyYaml(
+  config: GatewayConfig,
+  source: string,
+  options: EnvoyRenderOptions = DEFAULT_RENDER_OPTIONS,
+): string {
+  const header = `# Rendered by \`mcp-gateway render-envoy ${source}\`; do not edit by hand.\n`;
+  return header + stringify(renderEnvoyConfig(config, options), { lineWidth: 0 });
+}

@@ -1,0 +1,242 @@
+import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import { startRedisServer, type RedisServer } from "../support/redis-server";
+import { connectClient, rawPost, serverInfo, type ConnectedClient } from "./mcp-client";
+import {
+  MAX_BODY_BYTES,
+  metricValue,
+  startEnvoyStack,
+  waitForUpstreams,
+  type EnvoyStack,
+  type StackMode,
+} from "./envoy-stack";
+
+jest.setTimeout(60_000);
+
+let redis: RedisServer | undefined;
+
+afterAll(async () => {
+  await redis?.stop();
+});
+
+const modes: [string, () => Promise<StackMode>][] = [
+  ["one process, memory store", () => Promise.resolve({ store: "memory" })],
+  [
+    "router and broker apart, Redis store",
+    async () => {
+      redis ??= await startRedisServer();
+      return { store: "redis", redisUrl: redis.url };
+    },
+  ],
+];
+
+describe.each(modes)("Envoy mode end to end (%s)", (_label, mode) => {
+  let stack: EnvoyStack;
+  const clients: ConnectedClient[] = [];
+  const connect = async (): Promise<ConnectedClient> => {
+    const connected = await connectClient(stack.url);
+    clients.push(connected);
+    return connected;
+  };
+  const initialize = async (): Promise<string> => {
+    const { headers } = await rawPost(
+      stack.url,
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } },
+      }),
+    );
+    return headers.get("mcp-session-id") ?? "";
+  };
+
+  beforeAll(async () => {
+    stack = await startEnvoyStack(await mode());
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it("lists the prefixed tools of both servers and calls each with its unprefixed name", async () => {
+    const { client, transport } = await connect();
+    const names = (await client.listTools()).tools.map((t) => t.name);
+    expect(names).toEqual(
+      expect.arrayContaining(["weather_get_forecast", "weather_server_info", "notes_add_note", "notes_server_info"]),
+    );
+    expect(names.some((n) => n === "get_forecast" || n === "server_info")).toBe(false);
+
+    expect((await serverInfo(client, "weather_server_info")).server).toBe("weather");
+    expect(stack.harness.lastRoutes.at(-1)?.cluster).toBe("mcp_server_weather");
+    expect((await serverInfo(client, "notes_server_info")).server).toBe("notes");
+    expect(stack.harness.lastRoutes.at(-1)?.cluster).toBe("mcp_server_notes");
+
+    const forecast = await client.callTool({ name: "weather_get_forecast", arguments: { city: "Oslo", days: 2 } });
+    expect(JSON.stringify(forecast)).toContain("Oslo");
+    expect(transport.sessionId).toMatch(/^g1\./);
+  });
+
+  it("creates exactly one backend session for 20 concurrent first calls", async () => {
+    const { client } = await connect();
+    const metrics = async (): Promise<number> =>
+      metricValue(await (await fetch(stack.routerMetricsUrl)).text(), "mcp_router_backend_sessions_total", {
+        server: "weather",
+        outcome: "created",
+      });
+    const before = await metrics();
+    const infos = await Promise.all(Array.from({ length: 20 }, () => serverInfo(client, "weather_server_info")));
+    expect(new Set(infos.map((i) => i.sessionId)).size).toBe(1);
+    expect((await metrics()) - before).toBe(1);
+  });
+
+  it("never shows a backend session id to the client", async () => {
+    const { client, transport } = await connect();
+    const info = await serverInfo(client, "weather_server_info");
+    const gatewaySession = transport.sessionId ?? "";
+    expect(info.sessionId).not.toBe(gatewaySession);
+    const reply = await rawPost(
+      stack.url,
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: 7,
+        method: "tools/call",
+        params: { name: "weather_server_info", arguments: {} },
+      }),
+      {
+        "mcp-session-id": gatewaySession,
+        "mcp-protocol-version": "2025-06-18",
+      },
+    );
+    expect(reply.status).toBe(200);
+    expect(reply.headers.get("mcp-session-id")).toBe(gatewaySession);
+    expect(JSON.stringify(reply.json)).not.toContain(gatewaySession);
+  });
+
+  it("heals transparently when an upstream restarts and forgets its sessions", async () => {
+    const { client } = await connect();
+    const before = await serverInfo(client, "weather_server_info");
+    await stack.restartWeather();
+    const after = await serverInfo(client, "weather_server_info");
+    expect(after.server).toBe("weather");
+    expect(after.sessionId).not.toBe(before.sessionId);
+    await waitForUpstreams(stack.brokerBase);
+  });
+
+  it("relays tools/list_changed from an upstream to a connected client", async () => {
+    const { client } = await connect();
+    const changed = new Promise<void>((resolve) =>
+      client.setNotificationHandler(ToolListChangedNotificationSchema, () => resolve()),
+    );
+    await waitForOpenStream(stack.brokerBase);
+    await client.callTool({ name: "notes_enable_search", arguments: {} });
+    await changed;
+    expect((await client.listTools()).tools.map((t) => t.name)).toContain("notes_search_notes");
+    await client.callTool({ name: "notes_disable_search", arguments: {} });
+  });
+
+  it("ends upstream sessions when the client deletes its gateway session", async () => {
+    const { client, transport } = await connect();
+    const { sessionCount } = await serverInfo(client, "weather_server_info");
+    const gatewaySession = transport.sessionId ?? "";
+    await transport.terminateSession();
+    const probe = await connect();
+    expect((await serverInfo(probe.client, "weather_server_info")).sessionCount).toBe(sessionCount);
+    const reply = await rawPost(
+      stack.url,
+      JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "weather_server_info" } }),
+      { "mcp-session-id": gatewaySession },
+    );
+    expect(reply.status).toBe(404);
+  });
+
+  it.each([
+    ["malformed JSON", "{not json", 400, -32700],
+    ["invalid JSON-RPC", JSON.stringify({ jsonrpc: "1.0", id: 1, method: "tools/list" }), 400, -32600],
+    ["a batch", JSON.stringify([{ jsonrpc: "2.0", id: 1, method: "ping" }]), 400, -32600],
+    [
+      "an unknown tool",
+      JSON.stringify({ jsonrpc: "2.0", id: 5, method: "tools/call", params: { name: "weather_nope" } }),
+      200,
+      -32602,
+    ],
+    [
+      "an oversize body",
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: 6,
+        method: "tools/call",
+        params: { name: "notes_add_note", arguments: { title: "t", text: "x".repeat(MAX_BODY_BYTES) } },
+      }),
+      413,
+      -32003,
+    ],
+  ])("answers %s with HTTP %p and JSON-RPC %p", async (_what, body, status, code) => {
+    const session = await initialize();
+    const reply = await rawPost(stack.url, body, { "mcp-session-id": session, "mcp-protocol-version": "2025-06-18" });
+    expect(reply.status).toBe(status);
+    expect(reply.json).toMatchObject({ jsonrpc: "2.0", error: { code } });
+  });
+
+  it("names the unknown tool and echoes the request id", async () => {
+    const session = await initialize();
+    const reply = await rawPost(
+      stack.url,
+      JSON.stringify({ jsonrpc: "2.0", id: "abc", method: "tools/call", params: { name: "weather_nope" } }),
+      { "mcp-session-id": session },
+    );
+    expect(reply.json).toEqual({
+      jsonrpc: "2.0",
+      id: "abc",
+      error: { code: -32602, message: 'unknown tool: "weather_nope"' },
+    });
+  });
+
+  it.each([
+    ["an unknown session", { "mcp-session-id": "g1.zzzz.forged.tag" }, 404, -32002],
+    ["no session", {}, 400, -32600],
+  ])("answers a tools/call with %s with HTTP %p", async (_what, headers, status, code) => {
+    const reply = await rawPost(
+      stack.url,
+      JSON.stringify({ jsonrpc: "2.0", id: 9, method: "tools/call", params: { name: "weather_server_info" } }),
+      headers,
+    );
+    expect(reply.status).toBe(status);
+    expect(reply.json).toMatchObject({ id: 9, error: { code } });
+  });
+
+  it("does not let a client-sent x-destination-mcp redirect a call or a list", async () => {
+    const session = await initialize();
+    const call = await rawPost(
+      stack.url,
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "tools/call",
+        params: { name: "weather_server_info", arguments: {} },
+      }),
+      {
+        "mcp-session-id": session,
+        "x-destination-mcp": "notes",
+        "x-mcp-tool": "add_note",
+      },
+    );
+    expect(JSON.stringify(call.json)).toContain('\\"server\\":\\"weather\\"');
+    const list = await rawPost(stack.url, JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" }), {
+      "mcp-session-id": session,
+      "x-destination-mcp": "weather",
+    });
+    expect(stack.harness.lastRoutes.at(-1)?.cluster).toBe("mcp_broker");
+    expect(JSON.stringify(list.json)).toContain("notes_add_note");
+  });
+});
+
+async function waitForOpenStream(brokerBase: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const status = (await (await fetch(`${brokerBase}/status`)).json()) as { openStreams: number };
+    if (status.openStreams > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error("the client's GET notification stream never opened");
+}

@@ -1,0 +1,199 @@
+import * as http from "node:http";
+import { answerFor, phaseOf, rawHeader, scripted } from "./fake-processor";
+import type { ProcessingResponse } from "./ext-proc-messages";
+import { eventually, jsonUpstream, startTestBed, type TestBed, type UpstreamHandler } from "./test-bed";
+
+let bed: TestBed;
+let releaseStream: (() => void) | undefined;
+
+/** An SSE upstream that sends one event, then waits for the test to release the rest. */
+const sseUpstream: UpstreamHandler = (_req, res) => {
+  res.writeHead(200, { "content-type": "text/event-stream", "x-upstream-secret": "s", "mcp-session-id": "backend-1" });
+  res.write('event: message\ndata: {"n":1}\n\n');
+  releaseStream = () => res.end('event: message\ndata: {"n":2}\n\n');
+};
+
+beforeEach(async () => {
+  bed = await startTestBed({
+    upstreams: { mcp_broker: jsonUpstream("broker"), sse: sseUpstream },
+    routes: [
+      { prefix: "/sse", cluster: "sse" },
+      { prefix: "/", cluster: "mcp_broker" },
+    ],
+  });
+});
+
+afterEach(async () => {
+  releaseStream?.();
+  releaseStream = undefined;
+  await bed.close();
+});
+
+const forbidden: ProcessingResponse = {
+  immediate_response: {
+    status: { code: 403 },
+    headers: { set_headers: [rawHeader("content-type", "application/json"), rawHeader("x-reason", "policy")] },
+    body: Buffer.from('{"jsonrpc":"2.0","id":1,"error":{"code":-32001,"message":"denied"}}'),
+    details: "policy_denied",
+  },
+};
+
+describe("Envoy harness: immediate responses", () => {
+  it.each(["request_headers", "request_body"] as const)(
+    "passes an immediate response in %s through to the client",
+    async (phase) => {
+      bed.processor.setHandler(scripted({ [phase]: forbidden }));
+      const res = await bed.send();
+      expect(res.status).toBe(403);
+      expect(res.headers["content-type"]).toBe("application/json");
+      expect(res.headers["x-reason"]).toBe("policy");
+      expect(res.headers["content-length"]).toBe(String(res.body.length));
+      expect(JSON.parse(res.body)).toMatchObject({ error: { code: -32001 } });
+      expect(bed.upstreams.mcp_broker?.requests).toHaveLength(0);
+      expect(bed.harness.localReplies).toEqual([{ status: 403, details: "policy_denied" }]);
+      await eventually(() => bed.processor.streams[0]?.halfClosed === true);
+    },
+  );
+
+  it("replaces the upstream response with an immediate response in response_headers", async () => {
+    bed.processor.setHandler(scripted({ response_headers: forbidden }));
+    const res = await bed.send();
+    expect(res.status).toBe(403);
+    expect(res.body).toContain("denied");
+    expect(bed.upstreams.mcp_broker?.requests).toHaveLength(1);
+  });
+
+  it("applies Envoy's header rules to immediate responses: value-only headers are empty, text/plain by default", async () => {
+    bed.processor.setHandler(
+      scripted({
+        request_headers: {
+          immediate_response: {
+            status: { code: "NotFound" },
+            headers: { set_headers: [{ header: { key: "x-value-only", value: "lost" } }] },
+            body: Buffer.from("gone"),
+          },
+        },
+      }),
+    );
+    const res = await bed.send();
+    expect(res.status).toBe(404);
+    expect(res.headers["x-value-only"]).toBe("");
+    expect(res.headers["content-type"]).toBe("text/plain");
+    expect(res.body).toBe("gone");
+  });
+
+  it("uses 200 for an immediate response without a status", async () => {
+    bed.processor.setHandler(scripted({ request_headers: { immediate_response: { body: Buffer.from("{}") } } }));
+    expect((await bed.send()).status).toBe(200);
+  });
+});
+
+describe("Envoy harness: response phase", () => {
+  it("sends response_headers with :status first and applies its header mutation", async () => {
+    bed.processor.setHandler(
+      scripted({
+        response_headers: answerFor("response_headers", {
+          header_mutation: {
+            set_headers: [rawHeader("mcp-session-id", "gateway-1")],
+            remove_headers: ["x-upstream-secret"],
+          },
+        }),
+      }),
+    );
+    const pending = bed.send({ path: "/sse" });
+    await eventually(() => releaseStream !== undefined);
+    releaseStream?.();
+    const res = await pending;
+    const message = bed.processor.streams[0]?.received.find((m) => phaseOf(m) === "response_headers");
+    expect(message?.response_headers?.headers?.headers?.[0]).toEqual({ key: ":status", raw_value: Buffer.from("200") });
+    expect(message?.response_headers?.end_of_stream).toBe(false);
+    expect(res.headers["mcp-session-id"]).toBe("gateway-1");
+    expect(res.headers["x-upstream-secret"]).toBeUndefined();
+  });
+
+  it("streams an SSE response: the client gets the first event before the upstream ends", async () => {
+    const firstChunk = await new Promise<string>((resolve, reject) => {
+      const req = http.request(`${bed.harness.url}/sse`, { method: "GET", agent: false }, (res) => {
+        res.once("data", (chunk: Buffer) => resolve(chunk.toString()));
+        res.on("error", reject);
+      });
+      req.on("error", reject);
+      req.end();
+    });
+    expect(firstChunk).toBe('event: message\ndata: {"n":1}\n\n');
+    expect(releaseStream).toBeDefined(); // the upstream is still open
+  });
+
+  it("relays the whole SSE stream unchanged", async () => {
+    const pending = bed.send({ path: "/sse", method: "GET" });
+    await eventually(() => releaseStream !== undefined);
+    releaseStream?.();
+    const res = await pending;
+    expect(res.headers["content-type"]).toBe("text/event-stream");
+    expect(res.body).toBe('event: message\ndata: {"n":1}\n\nevent: message\ndata: {"n":2}\n\n');
+  });
+
+  it("lets the processor change the response :status", async () => {
+    bed.processor.setHandler(
+      scripted({
+        response_headers: answerFor("response_headers", {
+          header_mutation: { set_headers: [rawHeader(":status", "202")] },
+        }),
+      }),
+    );
+    expect((await bed.send()).status).toBe(202);
+  });
+});
+
+describe("Envoy harness: mode_override", () => {
+  it("applies an allowed mode_override: request_body_mode NONE skips the body message but forwards the body", async () => {
+    bed.processor.setHandler(
+      scripted({
+        request_headers: {
+          ...answerFor("request_headers"),
+          mode_override: { request_body_mode: "NONE", response_header_mode: "SKIP" },
+        },
+      }),
+    );
+    const res = await bed.send({ body: '{"x":1}' });
+    expect(res.status).toBe(200);
+    expect(bed.upstreams.mcp_broker?.requests[0]?.body).toBe('{"x":1}');
+    expect(bed.processor.streams[0]?.received.map(phaseOf)).toEqual(["request_headers"]);
+    expect(bed.harness.modeOverrides).toEqual([
+      {
+        phase: "request_headers",
+        modeOverride: { request_body_mode: "NONE", response_header_mode: "SKIP" },
+        applied: true,
+      },
+    ]);
+  });
+
+  it("treats an absent request_body_mode in a mode_override as NONE, as Envoy does", async () => {
+    bed.processor.setHandler(
+      scripted({
+        request_headers: { ...answerFor("request_headers"), mode_override: { response_header_mode: "SEND" } },
+      }),
+    );
+    await bed.send();
+    expect(bed.processor.streams[0]?.received.map(phaseOf)).toEqual(["request_headers", "response_headers"]);
+  });
+
+  it("records but ignores a mode_override when allow_mode_override is false", async () => {
+    await bed.close();
+    bed = await startTestBed({
+      upstreams: { mcp_broker: jsonUpstream("broker") },
+      routes: [{ prefix: "/", cluster: "mcp_broker" }],
+      allowModeOverride: false,
+    });
+    bed.processor.setHandler(
+      scripted({ request_headers: { ...answerFor("request_headers"), mode_override: { request_body_mode: "NONE" } } }),
+    );
+    await bed.send();
+    expect(bed.processor.streams[0]?.received.map(phaseOf)).toEqual([
+      "request_headers",
+      "request_body",
+      "response_headers",
+    ]);
+    expect(bed.harness.modeOverrides[0]?.applied).toBe(false);
+  });
+});

@@ -22,6 +22,6 @@ export default tseslint.config(
   },
   {
     files: ["scripts/**/*.mjs", "*.mjs", "*.js"],
-    languageOptions: { globals: { console: "readonly", process: "readonly" } },
+    languageOptions: { globals: { console: "readonly", process: "readonly", module: "writable", require: "readonly" } },
   },
 );

@@ -5,7 +5,8 @@ module.exports = {
   roots: [
     "<rootDir>/core/src",
     "<rootDir>/router/src",
-    "<rootDir>/broker/src", "<rootDir>/cli/src",
+    "<rootDir>/broker/src",
+    "<rootDir>/cli/src",
     "<rootDir>/test/src",
     "<rootDir>/examples",
   ],

@@ -68,9 +68,7 @@ function closure(dirs) {
 const IGNORE_EMPTY_RE = /\s*ignore_empty:\s*true/g;
 
 function copyProtos(files) {
-  const validateKnowsIgnoreEmpty = readFileSync(files.get("validate/validate.proto"), "utf8").includes(
-    "ignore_empty",
-  );
+  const validateKnowsIgnoreEmpty = readFileSync(files.get("validate/validate.proto"), "utf8").includes("ignore_empty");
   for (const [relative, source] of files) {
     const target = join(outDir, relative);
     mkdirSync(dirname(target), { recursive: true });

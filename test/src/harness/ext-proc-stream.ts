@@ -69,10 +69,7 @@ export class ExtProcStream {
     if (this.complete) return Promise.resolve(undefined);
     const call = this.call ?? this.open();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => this.fail(new ExtProcFailure(504, "ext_proc_error_per-message_timeout_exceeded")),
-        this.options.messageTimeoutMs,
-      );
+      const timer = this.startMessageTimer(this.options.messageTimeoutMs);
       this.pending = { phase, resolve, reject, timer, timeoutExtended: false };
       call.write(request);
     });
@@ -119,10 +116,7 @@ export class ExtProcStream {
       const max = this.options.maxMessageTimeoutMs;
       if (pending && !pending.timeoutExtended && max > 0 && extendMs <= max) {
         clearTimeout(pending.timer);
-        pending.timer = setTimeout(
-          () => this.fail(new ExtProcFailure(504, "ext_proc_error_per-message_timeout_exceeded")),
-          extendMs,
-        );
+        pending.timer = this.startMessageTimer(extendMs);
         pending.timeoutExtended = true;
       }
       return;
@@ -159,6 +153,11 @@ export class ExtProcStream {
     this.cancel();
     if (pending) pending.reject(failure);
     else this.options.onIdleFailure(failure);
+  }
+
+  /** Envoy answers 504 when a message waits longer than its timer. */
+  private startMessageTimer(ms: number): NodeJS.Timeout {
+    return setTimeout(() => this.fail(new ExtProcFailure(504, "ext_proc_error_per-message_timeout_exceeded")), ms);
   }
 
   private clearPending(): void {

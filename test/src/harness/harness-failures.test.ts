@@ -93,4 +93,41 @@ describe("Envoy harness: ext_proc failures fail closed", () => {
     await bed.send({ method: "GET" });
     expect(bed.processor.streams).toHaveLength(2);
   });
+
+  it("ignores answers that arrive after the last message was answered", async () => {
+    bed.processor.setHandler(
+      onPhase("response_headers", (_m, stream) => {
+        stream.answer(answerFor("response_headers"));
+        stream.answer(answerFor("response_headers"));
+      }),
+    );
+    expect((await bed.send()).status).toBe(200);
+  });
+
+  it("ignores override_message_timeout when max_message_timeout is not configured", async () => {
+    bed.processor.setHandler(
+      onPhase("request_headers", (_m, stream) => {
+        stream.answer({ override_message_timeout: { seconds: 2 } });
+        setTimeout(() => stream.answer(answerFor("request_headers")), 400);
+      }),
+    );
+    expect((await bed.send()).status).toBe(504);
+  });
+
+  it("extends the message timer once with override_message_timeout up to max_message_timeout", async () => {
+    await bed.close();
+    bed = await startTestBed({
+      upstreams: { mcp_broker: jsonUpstream("broker") },
+      routes: [{ prefix: "/", cluster: "mcp_broker" }],
+      messageTimeout: "0.2s",
+      maxMessageTimeout: "2s",
+    });
+    bed.processor.setHandler(
+      onPhase("request_headers", (_m, stream) => {
+        stream.answer({ override_message_timeout: { seconds: 1 } });
+        setTimeout(() => stream.answer(answerFor("request_headers")), 400);
+      }),
+    );
+    expect((await bed.send()).status).toBe(200);
+  });
 });

@@ -187,4 +187,16 @@ describe("Envoy harness: request path", () => {
     expect(res.body).toBe("Payload Too Large");
     expect(bed.processor.streams[0]?.received.map(phaseOf)).toEqual(["request_headers", "response_headers"]);
   });
+
+  it("with CONTINUE_AND_REPLACE on request_headers, sends no body message and forwards the processor's body", async () => {
+    const answer = answerFor("request_headers", {
+      status: "CONTINUE_AND_REPLACE",
+      body_mutation: { body: Buffer.from('{"replaced":true}') },
+    });
+    bed.processor.setHandler(scripted({ request_headers: answer }));
+    expect((await bed.send({ body: '{"original":true}' })).status).toBe(200);
+    expect(broker().requests[0]?.body).toBe('{"replaced":true}');
+    expect(broker().requests[0]?.headers["content-length"]).toBeUndefined();
+    expect(bed.processor.streams[0]?.received.map(phaseOf)).toEqual(["request_headers", "response_headers"]);
+  });
 });

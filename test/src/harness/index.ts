@@ -1,3 +1,4 @@
+/** Public API of the Envoy-faithful test harness (see harness.ts). */
 export { startEnvoyHarness, type EnvoyHarness, type EnvoyHarnessOptions } from "./harness";
 export type { HarnessRecord, LocalReplyRecord, ModeOverrideRecord, RoutedRequest } from "./harness-record";
 export { loadEnvoyConfig, parseEnvoyConfig, type Cluster, type EnvoyConfig } from "./envoy-config";

@@ -71,6 +71,7 @@ export interface EnvoyYamlOptions {
   clusters: Record<string, number>;
   routes: RouteSpec[];
   messageTimeout?: string;
+  maxMessageTimeout?: string;
   validateClusters?: boolean;
   allowModeOverride?: boolean;
   bufferLimitBytes?: number;
@@ -95,6 +96,9 @@ export function envoyYaml(options: EnvoyYamlOptions): string {
   const clusters = { mcp_router: options.processorPort, ...options.clusters };
   const bufferLimit = options.bufferLimitBytes
     ? `\n      per_connection_buffer_limit_bytes: ${options.bufferLimitBytes}`
+    : "";
+  const maxTimeout = options.maxMessageTimeout
+    ? `\n                      max_message_timeout: ${options.maxMessageTimeout}`
     : "";
   return `static_resources:
   listeners:
@@ -121,7 +125,7 @@ ${options.routes.map(routeYaml).join("\n")}
                       grpc_service: { envoy_grpc: { cluster_name: mcp_router }, timeout: 5s }
                       failure_mode_allow: false
                       allow_mode_override: ${options.allowModeOverride ?? true}
-                      message_timeout: ${options.messageTimeout ?? "2s"}
+                      message_timeout: ${options.messageTimeout ?? "2s"}${maxTimeout}
                       mutation_rules: { allow_all_routing: true }
                       processing_mode: { request_header_mode: SEND, request_body_mode: BUFFERED, response_header_mode: SEND, response_body_mode: NONE, request_trailer_mode: SKIP, response_trailer_mode: SKIP }
                   - name: envoy.filters.http.router

@@ -1,0 +1,76 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { loadConfigFile, parseConfig } from "@mcp-gateway/core";
+import { parse } from "yaml";
+import { BROKER_CLUSTER, renderEnvoyConfig, renderEnvoyYaml, ROUTER_CLUSTER } from "./render-envoy";
+
+const ROOT = resolve(__dirname, "..", "..", "..");
+
+type Rendered = {
+  static_resources: {
+    listeners: {
+      filter_chains: {
+        filters: {
+          typed_config: {
+            http_filters: { name: string; typed_config: Record<string, unknown> }[];
+            route_config: {
+              virtual_hosts: { routes: { match: object; route: { cluster: string; timeout: string } }[] }[];
+            };
+          };
+        }[];
+      }[];
+    }[];
+    clusters: { name: string; transport_socket?: { typed_config: { sni: string } } }[];
+  };
+};
+
+const config = parseConfig(
+  'version: 1\nservers:\n  - { name: weather, url: "http://weather.internal:9101/mcp" }\n  - { name: github, url: "https://api.example.com/mcp", prefix: gh_ }\n',
+  {},
+);
+const rendered = renderEnvoyConfig(config) as Rendered;
+const hcm = rendered.static_resources.listeners[0]!.filter_chains[0]!.filters[0]!.typed_config;
+
+describe("renderEnvoyConfig", () => {
+  it("routes each server on x-destination-mcp and everything else to the broker, without route timeouts", () => {
+    const routes = hcm.route_config.virtual_hosts[0]!.routes;
+    expect(routes.map((r) => r.route.cluster)).toEqual(["mcp_server_weather", "mcp_server_github", BROKER_CLUSTER]);
+    expect(routes[0]!.match).toEqual({
+      prefix: "/",
+      headers: [{ name: "x-destination-mcp", string_match: { exact: "weather" } }],
+    });
+    expect(routes.every((r) => r.route.timeout === "0s")).toBe(true);
+  });
+
+  it("puts ext_proc before the router filter with the architecture's settings", () => {
+    expect(hcm.http_filters.map((f) => f.name)).toEqual(["envoy.filters.http.ext_proc", "envoy.filters.http.router"]);
+    expect(hcm.http_filters[0]!.typed_config).toMatchObject({
+      grpc_service: { envoy_grpc: { cluster_name: ROUTER_CLUSTER } },
+      failure_mode_allow: false,
+      allow_mode_override: true,
+      message_timeout: "5s",
+      mutation_rules: { allow_all_routing: true },
+      processing_mode: {
+        request_header_mode: "SEND",
+        request_body_mode: "BUFFERED",
+        response_header_mode: "SEND",
+        response_body_mode: "NONE",
+      },
+    });
+  });
+
+  it("defines every cluster a route names, TLS with SNI for https upstreams", () => {
+    const names = rendered.static_resources.clusters.map((c) => c.name);
+    expect(names).toEqual([ROUTER_CLUSTER, BROKER_CLUSTER, "mcp_server_weather", "mcp_server_github"]);
+    expect(rendered.static_resources.clusters[3]!.transport_socket?.typed_config.sni).toBe("api.example.com");
+    expect(rendered.static_resources.clusters[2]!.transport_socket).toBeUndefined();
+  });
+});
+
+describe("committed envoy/envoy.yaml", () => {
+  it("is the render of examples/gateway.yaml (re-render with `mcp-gateway render-envoy examples/gateway.yaml --out envoy/envoy.yaml`)", async () => {
+    const example = await loadConfigFile(resolve(ROOT, "examples/gateway.yaml"), {});
+    const committed = readFileSync(resolve(ROOT, "envoy/envoy.yaml"), "utf8");
+    expect(parse(committed)).toEqual(parse(renderEnvoyYaml(example, "examples/gateway.yaml")));
+  });
+});

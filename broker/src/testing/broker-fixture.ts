@@ -1,3 +1,4 @@
+import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { createGatewayContext, parseConfig, silentLogger, type GatewayContext } from "@mcp-gateway/core";
@@ -126,4 +127,53 @@ export async function connectSdkClient(url: string, name = "broker-test"): Promi
   client.onerror = () => undefined;
   await client.connect(transport);
   return client;
+}
+
+/** A raw GET /mcp stream: the JSON-RPC messages received so far, and whether the server ended it. */
+export interface EventStream {
+  status: number;
+  headers: IncomingHttpHeaders;
+  messages: unknown[];
+  /** Resolves when the server (or the network) ends the stream. */
+  ended: Promise<void>;
+  close(): void;
+}
+
+/** Opens GET /mcp with `headers` and collects the SSE `data:` payloads as they arrive. */
+export function openEventStream(mcpUrl: string, headers: Record<string, string>): Promise<EventStream> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(mcpUrl, { method: "GET", headers, agent: false }, (response) => {
+      const messages: unknown[] = [];
+      let buffer = "";
+      const ended = new Promise<void>((done) => {
+        response.once("end", done);
+        response.once("close", done);
+        response.on("error", () => done());
+      });
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => {
+        buffer += chunk;
+        let cut: number;
+        while ((cut = buffer.indexOf("\n\n")) >= 0) {
+          const event = buffer.slice(0, cut);
+          buffer = buffer.slice(cut + 2);
+          const data = event
+            .split("\n")
+            .filter((line) => line.startsWith("data:"))
+            .map((line) => line.slice(5).trim())
+            .join("\n");
+          if (data !== "") messages.push(JSON.parse(data));
+        }
+      });
+      resolve({
+        status: response.statusCode ?? 0,
+        headers: response.headers,
+        messages,
+        ended,
+        close: () => request.destroy(),
+      });
+    });
+    request.on("error", reject);
+    request.end();
+  });
 }

@@ -1,4 +1,4 @@
-import express, { type Express } from "express";
+import express, { type Express, type RequestHandler } from "express";
 import type { GatewayContext } from "@mcp-gateway/core";
 import { Registry } from "prom-client";
 import { bodyErrorHandler, createDeleteHandler, createGetHandler, createPostHandler } from "./mcp-routes";
@@ -14,13 +14,27 @@ export interface BrokerAppDeps {
   extraRegistries?: readonly Registry[];
 }
 
+/** A raw body parser whose limit follows config reloads (one parser per distinct limit). */
+function rawBodyParser(limit: () => number): RequestHandler {
+  const parsers = new Map<number, RequestHandler>();
+  return function readRawBody(request, response, next) {
+    const bytes = limit();
+    let parser = parsers.get(bytes);
+    if (!parser) {
+      parser = express.raw({ type: () => true, limit: bytes });
+      parsers.set(bytes, parser);
+    }
+    parser(request, response, next);
+  };
+}
+
 /** Builds the broker's Express app (without listening): /mcp plus /healthz, /readyz, /status, /metrics. */
 export function createBrokerApp(deps: BrokerAppDeps): Express {
   const app = express();
   app.disable("x-powered-by");
   const routeDeps = { context: deps.context, hub: deps.hub, metrics: deps.metrics };
   // The body is read raw and parsed by core, so every malformed body gets the same JSON-RPC error as in the router.
-  const rawBody = express.raw({ type: () => true, limit: deps.context.config().limits.maxBodyBytes });
+  const rawBody = rawBodyParser(() => deps.context.config().limits.maxBodyBytes);
   app.post("/mcp", rawBody, createPostHandler(routeDeps));
   app.get("/mcp", createGetHandler(routeDeps));
   app.delete("/mcp", createDeleteHandler(routeDeps));

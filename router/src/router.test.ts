@@ -41,7 +41,7 @@ function healthClient(): HealthClient {
   const loaded = grpc.loadPackageDefinition(definition) as unknown as {
     grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } };
   };
-  return new loaded.grpc.health.v1.Health(address, grpc.credentials.createInsecure()) as HealthClient;
+  return new loaded.grpc.health.v1.Health(address, grpc.credentials.createInsecure()) as unknown as HealthClient;
 }
 
 function check(client: HealthClient, service: string): Promise<string> {

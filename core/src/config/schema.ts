@@ -42,7 +42,6 @@ export const serverSchema = z
       .optional(),
     headers: z.record(z.string().regex(HEADER_NAME_RE, "expected an HTTP header name"), z.string()).optional(),
     tools: toolFilter.optional(),
-    timeout: duration.optional(),
   })
   .strict()
   .transform((server) => ({ ...server, prefix: server.prefix ?? `${server.name}_`, headers: server.headers ?? {} }));

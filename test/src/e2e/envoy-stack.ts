@@ -16,10 +16,14 @@ export interface EnvoyStack {
   harness: EnvoyHarness;
   weather: ExampleServer;
   notes: ExampleServer;
+  /** The gateway config file the gateway process watches. */
+  configPath: string;
   /** The broker's own HTTP base (for /status, /metrics). */
   brokerBase: string;
   /** Where the router's metrics are scraped (the broker's /metrics when both run in one process). */
   routerMetricsUrl: string;
+  /** Output of the gateway process(es) so far. */
+  gatewayOutput(): string;
   /** Stops the weather server and starts a new one on the same port (its sessions are gone). */
   restartWeather(): Promise<void>;
   stop(): Promise<void>;
@@ -106,9 +110,11 @@ export async function startEnvoyStack(mode: StackMode): Promise<EnvoyStack> {
   const stack: EnvoyStack = {
     url: `${harness.url}/mcp`,
     harness,
+    configPath,
     weather,
     notes,
     brokerBase,
+    gatewayOutput: () => gateways.map((g) => g.output()).join(""),
     routerMetricsUrl: mode.store === "memory" ? `${brokerBase}/metrics` : `http://127.0.0.1:${ports.metrics}/metrics`,
     async restartWeather() {
       const port = weather.port;

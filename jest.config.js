@@ -14,6 +14,7 @@ module.exports = {
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.jest.json" }] },
   moduleNameMapper: {
     "^@mcp-gateway/(core|router|broker)$": "<rootDir>/$1/src/index.ts",
+    "^@mcp-gateway/example-kit$": "<rootDir>/examples/example-kit/src/index.ts",
     "^(\\.{1,2}/.*)\\.js$": "$1",
   },
   testTimeout: 30000,

@@ -1,10 +1,10 @@
-import { createMcpHttpApp, listenMcpHttpApp, type RunningServer, type StartOptions } from "./mcp-http-app";
+import { createMcpHttpApp, listenMcpHttpApp, type RunningServer, type StartOptions } from "@mcp-gateway/example-kit";
 import { createNotesMcpServer } from "./notes-mcp-server";
 import { NotesStore } from "./notes-store";
 import { SearchFeature } from "./search-feature";
-import { SessionRegistry } from "./session-registry";
+import { SessionRegistry } from "@mcp-gateway/example-kit";
 
-export { SESSION_NOT_FOUND, type RunningServer, type StartOptions } from "./mcp-http-app";
+export { SESSION_NOT_FOUND, type RunningServer, type StartOptions } from "@mcp-gateway/example-kit";
 export { createNotesMcpServer, NOTES_SERVER_NAME, type NotesDeps } from "./notes-mcp-server";
 export { NotesStore, type Note } from "./notes-store";
 export { SEARCH_TOOL, SearchFeature } from "./search-feature";

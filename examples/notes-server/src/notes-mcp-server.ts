@@ -1,9 +1,9 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
-import { jsonResult } from "./json-result";
+import { jsonResult } from "@mcp-gateway/example-kit";
 import type { NotesStore } from "./notes-store";
 import type { SearchFeature } from "./search-feature";
-import type { LiveSessions } from "./session-registry";
+import type { LiveSessions } from "@mcp-gateway/example-kit";
 
 /** Name reported by `server_info`, in the MCP `serverInfo` and in the ready line. */
 export const NOTES_SERVER_NAME = "notes";

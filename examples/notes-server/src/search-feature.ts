@@ -1,6 +1,6 @@
 import type { McpServer, RegisteredTool } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
-import { jsonResult } from "./json-result";
+import { jsonResult } from "@mcp-gateway/example-kit";
 import type { NotesStore } from "./notes-store";
 
 /** Name of the tool that `enable_search` adds and `disable_search` removes. */

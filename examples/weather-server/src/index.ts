@@ -1,8 +1,8 @@
-import { createMcpHttpApp, listenMcpHttpApp, type RunningServer, type StartOptions } from "./mcp-http-app";
-import { SessionRegistry } from "./session-registry";
+import { createMcpHttpApp, listenMcpHttpApp, type RunningServer, type StartOptions } from "@mcp-gateway/example-kit";
+import { SessionRegistry } from "@mcp-gateway/example-kit";
 import { createWeatherMcpServer } from "./weather-mcp-server";
 
-export { SESSION_NOT_FOUND, type RunningServer, type StartOptions } from "./mcp-http-app";
+export { SESSION_NOT_FOUND, type RunningServer, type StartOptions } from "@mcp-gateway/example-kit";
 export { alertsFor, forecastFor, KNOWN_CITIES, type Forecast, type ForecastDay, type WeatherAlert } from "./forecast";
 export { createWeatherMcpServer, WEATHER_SERVER_NAME } from "./weather-mcp-server";
 

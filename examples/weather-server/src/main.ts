@@ -1,39 +1,9 @@
-import { parseCliArgs } from "./cli-args";
-import { DEFAULT_WEATHER_PORT, startServer, WEATHER_SERVER_NAME, type RunningServer } from "./index";
+import { runExampleMain, type RunningServer } from "@mcp-gateway/example-kit";
+import { DEFAULT_WEATHER_PORT, WEATHER_SERVER_NAME, startServer } from "./index";
 
-/** Runs the weather server from the command line: parses argv, listens, prints one ready line, closes on SIGINT/SIGTERM. */
-export async function main(argv: readonly string[], _env: NodeJS.ProcessEnv): Promise<RunningServer> {
-  const options = parseCliArgs(argv, DEFAULT_WEATHER_PORT);
-  const running = await startServer(options);
-  // Tests and scripts wait for exactly this line and read the port from it.
-  process.stdout.write(`${WEATHER_SERVER_NAME} listening on ${running.url}\n`);
-  return closeOnSignals(running);
-}
-
-// The returned close() also removes the signal handlers, so an in-process caller leaves nothing behind.
-function closeOnSignals(running: RunningServer): RunningServer {
-  const onSignal = (): void => {
-    running.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        console.error(err);
-        process.exit(1);
-      },
-    );
-  };
-  const detach = (): void => {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-  };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-  return {
-    ...running,
-    close: () => {
-      detach();
-      return running.close();
-    },
-  };
+/** Runs the weather server from the command line (see runExampleMain). */
+export function main(argv: readonly string[], _env: NodeJS.ProcessEnv): Promise<RunningServer> {
+  return runExampleMain({ name: WEATHER_SERVER_NAME, defaultPort: DEFAULT_WEATHER_PORT, start: startServer }, argv);
 }
 
 if (require.main === module) {

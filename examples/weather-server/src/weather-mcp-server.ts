@@ -1,8 +1,8 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { alertsFor, forecastFor, KNOWN_CITIES } from "./forecast";
-import { jsonResult } from "./json-result";
-import type { LiveSessions } from "./session-registry";
+import { jsonResult } from "@mcp-gateway/example-kit";
+import type { LiveSessions } from "@mcp-gateway/example-kit";
 
 /** Name reported by `server_info`, in the MCP `serverInfo` and in the ready line. */
 export const WEATHER_SERVER_NAME = "weather";

@@ -1,4 +1,5 @@
-import type { Server } from "node:http";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { Express } from "express";
 import type { Catalog, GatewayContext, Logger } from "@mcp-gateway/core";
 import type { Registry } from "prom-client";
@@ -49,13 +50,15 @@ export function createBroker(
       }
     },
     listen(host: string, port: number): Promise<number> {
+      // Not `app.listen`: Express 5 hands a listen error to its callback, which would resolve with the asked port.
+      const listening = createServer(broker.app);
       return new Promise((resolve, reject) => {
-        const listening = broker.app.listen(port, host, () => {
-          const address = listening.address();
-          resolve(typeof address === "object" && address ? address.port : port);
-        });
         listening.once("error", reject);
-        server = listening;
+        listening.listen(port, host, () => {
+          listening.off("error", reject);
+          server = listening;
+          resolve((listening.address() as AddressInfo).port);
+        });
       });
     },
     async close(): Promise<void> {

@@ -87,6 +87,20 @@ describe("POST /mcp errors", () => {
     expect(reply.json).toMatchObject({ id: 7, error: { code: -32002 } });
   });
 
+  it.each([
+    ["2025-06-18", 200],
+    ["2024-11-05", 200],
+    ["1999-01-01", 400],
+  ])("answers a request with mcp-protocol-version %s with HTTP %i", async (version, status) => {
+    const session = await initializeSession(gateway.mcpUrl);
+    const reply = await postMcp(gateway.mcpUrl, toolsList, {
+      "mcp-session-id": session,
+      "mcp-protocol-version": version,
+    });
+    expect(reply.status).toBe(status);
+    if (status === 400) expect(reply.json).toMatchObject({ id: 7, error: { code: -32600 } });
+  });
+
   it("answers content-type text/plain with 415", async () => {
     const session = await initializeSession(gateway.mcpUrl);
     const reply = await postMcp(gateway.mcpUrl, JSON.stringify(toolsList), {
@@ -154,6 +168,17 @@ describe("GET /mcp", () => {
     expect(stream.headers["content-type"]).toBe("text/event-stream");
     stream.close();
     await stream.ended;
+  });
+
+  it("answers a GET naming an unsupported mcp-protocol-version with 400", async () => {
+    const session = await initializeSession(gateway.mcpUrl);
+    const stream = await openEventStream(gateway.mcpUrl, {
+      accept: "text/event-stream",
+      "mcp-session-id": session,
+      "mcp-protocol-version": "1999-01-01",
+    });
+    await stream.ended;
+    expect(stream.status).toBe(400);
   });
 
   it("answers a GET without a session with 400", async () => {

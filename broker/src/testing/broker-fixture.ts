@@ -65,7 +65,11 @@ export async function startBroker(yaml: string): Promise<RunningBroker> {
 }
 
 /** Polls `check` every 25 ms until it holds; fails naming `what` after `timeoutMs`. */
-export async function waitUntil(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
+export async function waitUntil(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 5000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await Promise.resolve(check()).catch(() => false)) return;

@@ -67,12 +67,16 @@ export interface McpFixtureOptions {
   capabilities?: ServerCapabilities;
   /** The tools/list page for a cursor (undefined for the first page); default: no tools. */
   listTools?: (cursor: string | undefined) => ToolPage;
+  /** Never answer DELETE (an upstream that hangs while the gateway ends its session). */
+  stallDeletes?: boolean;
 }
 
 /** A running MCP fixture (test support). */
 export interface McpFixture extends FixtureServer {
   /** Number of initialized sessions not yet ended (DELETE or close). */
   sessionCount(): number;
+  /** Number of sessions ever initialized. */
+  initializeCount(): number;
   /** Number of tools/list requests answered so far. */
   listCalls(): number;
 }
@@ -86,6 +90,7 @@ export async function startMcpFixture(options: McpFixtureOptions = {}): Promise<
   const listTools = options.listTools ?? (() => ({ tools: [] }));
   const sessions = new Map<string, StreamableHTTPServerTransport>();
   let listCalls = 0;
+  let initializeCount = 0;
 
   const newSession = async (): Promise<StreamableHTTPServerTransport> => {
     const server = new Server({ name: "fixture", version: "0.0.0" }, { capabilities });
@@ -98,7 +103,10 @@ export async function startMcpFixture(options: McpFixtureOptions = {}): Promise<
     }
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: randomUUID,
-      onsessioninitialized: (id) => void sessions.set(id, transport),
+      onsessioninitialized: (id) => {
+        initializeCount += 1;
+        sessions.set(id, transport);
+      },
     });
     transport.onclose = () => {
       if (transport.sessionId !== undefined) sessions.delete(transport.sessionId);
@@ -108,6 +116,7 @@ export async function startMcpFixture(options: McpFixtureOptions = {}): Promise<
   };
 
   const serve = async (req: IncomingMessage, res: Parameters<RequestListener>[1]): Promise<void> => {
+    if (options.stallDeletes && req.method === "DELETE") return;
     const id = req.headers["mcp-session-id"];
     if (typeof id === "string") {
       const transport = sessions.get(id);
@@ -125,6 +134,7 @@ export async function startMcpFixture(options: McpFixtureOptions = {}): Promise<
   return {
     ...fixture,
     sessionCount: () => sessions.size,
+    initializeCount: () => initializeCount,
     listCalls: () => listCalls,
     close: async () => {
       await Promise.all([...sessions.values()].map((transport) => transport.close()));
@@ -143,11 +153,16 @@ export async function waitUntil(condition: () => boolean, what: string, timeoutM
 }
 
 /**
- * A gateway config for `servers` (name to URL) with fast health checks (test support): pings every 100 ms, backoff
- * 100 → 200 → 400 ms, 1 s request timeout.
+ * A gateway config for `servers` (name to URL, or to URL and prefix) with fast health checks (test support): pings
+ * every 100 ms, backoff 100 → 200 → 400 ms, 1 s request timeout.
  */
-export function fixtureConfig(servers: Readonly<Record<string, string>>): GatewayConfig {
-  const entries = Object.entries(servers).map(([name, url]) => `  - { name: ${name}, url: "${url}" }`);
+export function fixtureConfig(
+  servers: Readonly<Record<string, string | { url: string; prefix: string }>>,
+): GatewayConfig {
+  const entries = Object.entries(servers).map(([name, server]) => {
+    const { url, prefix } = typeof server === "string" ? { url: server, prefix: undefined } : server;
+    return `  - { name: ${name}, url: "${url}"${prefix === undefined ? "" : `, prefix: "${prefix}"`} }`;
+  });
   return parseConfig(
     `version: 1\nhealth: { interval: 100ms, maxBackoff: 400ms, timeout: 1s }\nservers:\n${entries.join("\n")}\n`,
     {},

@@ -64,7 +64,11 @@ describe("toolProblem", () => {
   it.each<[string, unknown, string | undefined]>([
     ["an object schema", { name: "t", inputSchema: { type: "object" } }, undefined],
     ["an object schema with properties", { name: "t", inputSchema: { type: "object", properties: {} } }, undefined],
-    ["a string schema", { name: "t", inputSchema: { type: "string" } }, 'inputSchema.type must be "object", got "string"'],
+    [
+      "a string schema",
+      { name: "t", inputSchema: { type: "string" } },
+      'inputSchema.type must be "object", got "string"',
+    ],
     ["a schema without type", { name: "t", inputSchema: {} }, 'inputSchema.type must be "object", got undefined'],
     ["a missing inputSchema", { name: "t" }, "inputSchema is missing or not a JSON object"],
     ["a null inputSchema", { name: "t", inputSchema: null }, "inputSchema is missing or not a JSON object"],

@@ -64,6 +64,9 @@ export function createBrokerApp(deps: BrokerAppDeps): Express {
     });
   });
   app.get("/metrics", async (_request, response) => {
+    // Reset first: a server removed by a config reload must vanish, not stay frozen at its last value.
+    deps.metrics.upstreamUp.reset();
+    deps.metrics.upstreamTools.reset();
     for (const status of deps.context.upstreams.statuses()) {
       deps.metrics.upstreamUp.set({ server: status.name }, status.state === "ready" ? 1 : 0);
       deps.metrics.upstreamTools.set({ server: status.name }, status.toolCount);

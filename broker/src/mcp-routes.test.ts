@@ -35,6 +35,14 @@ const initialize = (params?: unknown) =>
   postMcp(gateway.mcpUrl, { jsonrpc: "2.0", id: 1, method: "initialize", ...(params ? { params } : {}) });
 const toolsList = { jsonrpc: "2.0", id: 7, method: "tools/list" };
 
+/** The HTTP status of a GET /mcp; the stream is closed right away (a wrongly accepted one must not linger). */
+async function getStatus(headers: Record<string, string>): Promise<number> {
+  const stream = await openEventStream(gateway.mcpUrl, headers);
+  stream.close();
+  await stream.ended;
+  return stream.status;
+}
+
 describe("POST /mcp initialize", () => {
   it("issues a g1. session id that the gateway's codec verifies", async () => {
     const reply = await initialize(INIT_PARAMS);
@@ -156,9 +164,7 @@ describe("POST /mcp errors", () => {
 describe("GET /mcp", () => {
   it("answers a GET without accept: text/event-stream with 406", async () => {
     const session = await initializeSession(gateway.mcpUrl);
-    const stream = await openEventStream(gateway.mcpUrl, { accept: "application/json", "mcp-session-id": session });
-    await stream.ended;
-    expect(stream.status).toBe(406);
+    expect(await getStatus({ accept: "application/json", "mcp-session-id": session })).toBe(406);
   });
 
   it("opens an SSE stream for a live session", async () => {
@@ -172,19 +178,12 @@ describe("GET /mcp", () => {
 
   it("answers a GET naming an unsupported mcp-protocol-version with 400", async () => {
     const session = await initializeSession(gateway.mcpUrl);
-    const stream = await openEventStream(gateway.mcpUrl, {
-      accept: "text/event-stream",
-      "mcp-session-id": session,
-      "mcp-protocol-version": "1999-01-01",
-    });
-    await stream.ended;
-    expect(stream.status).toBe(400);
+    const headers = { accept: "text/event-stream", "mcp-session-id": session, "mcp-protocol-version": "1999-01-01" };
+    expect(await getStatus(headers)).toBe(400);
   });
 
   it("answers a GET without a session with 400", async () => {
-    const stream = await openEventStream(gateway.mcpUrl, { accept: "text/event-stream" });
-    await stream.ended;
-    expect(stream.status).toBe(400);
+    expect(await getStatus({ accept: "text/event-stream" })).toBe(400);
   });
 });
 
@@ -202,9 +201,7 @@ describe("DELETE /mcp", () => {
   it("refuses a GET stream on a deleted session with 404", async () => {
     const session = await initializeSession(gateway.mcpUrl);
     await del(session);
-    const stream = await openEventStream(gateway.mcpUrl, { accept: "text/event-stream", "mcp-session-id": session });
-    await stream.ended;
-    expect(stream.status).toBe(404);
+    expect(await getStatus({ accept: "text/event-stream", "mcp-session-id": session })).toBe(404);
   });
 
   it("closes the session's open GET streams", async () => {

@@ -1,3 +1,4 @@
+import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
 import type { NextFunction, Request, Response } from "express";
 import {
   GatewayError,
@@ -90,8 +91,21 @@ function answerInitialize(deps: McpRouteDeps, message: JsonRpcRequest, response:
   response.status(200).setHeader(SESSION_HEADER, sessionId).json({ jsonrpc: "2.0", id: message.id, result });
 }
 
+/**
+ * Checks the gateway session, then the `mcp-protocol-version` header: the spec (2025-06-18, Streamable HTTP) says a
+ * request naming an unsupported version gets 400 Bad Request. An absent header is allowed (older clients).
+ */
 async function checkSession(deps: McpRouteDeps, request: Request, id: string | number | null = null): Promise<string> {
-  return deps.context.pipeline.checkSession(lowerHeaders(request), id);
+  const session = await deps.context.pipeline.checkSession(lowerHeaders(request), id);
+  const version = request.get("mcp-protocol-version");
+  if (version !== undefined && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
+    throw new GatewayError(
+      JsonRpcErrorCode.InvalidRequest,
+      `unsupported mcp-protocol-version ${JSON.stringify(version)}; supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")}`,
+      { httpStatus: 400, id },
+    );
+  }
+  return session;
 }
 
 /** GET /mcp: the session's server-to-client notification stream (SSE). */

@@ -25,6 +25,9 @@ export class NotificationHub {
 
   /** Registers an open SSE response for a session; it is removed when the client goes away. */
   add(session: string, response: Response): void {
+    // The client may leave while its GET is being checked: its "close" has then already fired and would never
+    // remove it, so it would stay first in line and swallow the session's notifications.
+    if (response.destroyed || response.writableEnded) return;
     let set = this.streams.get(session);
     if (!set) {
       set = new Set();

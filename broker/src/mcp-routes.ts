@@ -125,7 +125,8 @@ export function createGetHandler(deps: McpRouteDeps) {
         [SESSION_HEADER]: session,
       });
       response.flushHeaders();
-      deps.hub.add(session, response);
+      const check = deps.context.sessions.verify(session);
+      deps.hub.add(session, response, check.ok ? check.expiresAtMs : Date.now());
     } catch (error: unknown) {
       sendError(response, error);
     }

@@ -8,7 +8,7 @@ const NOTE = { jsonrpc: "2.0", method: "notifications/tools/list_changed" };
 
 interface ServedHub {
   server: Server;
-  open(session: string): Promise<EventStream>;
+  open(session: string, expiresInMs?: number): Promise<EventStream>;
   /** Registers a stream for `session` whose client has already disconnected. */
   openGone(session: string): Promise<void>;
 }
@@ -20,7 +20,8 @@ async function serveHub(hub: NotificationHub): Promise<ServedHub> {
   app.get("/stream/:session", (request, response) => {
     response.writeHead(200, { "content-type": "text/event-stream" });
     response.flushHeaders();
-    hub.add(request.params.session, response);
+    const expiresIn = Number(request.query["expiresInMs"] ?? NaN);
+    hub.add(request.params.session, response, Number.isNaN(expiresIn) ? undefined : Date.now() + expiresIn);
   });
   // A GET whose client left while its session was being checked: the hub only gets the response once it is closed.
   app.get("/late/:session", (request, response) => {
@@ -37,7 +38,8 @@ async function serveHub(hub: NotificationHub): Promise<ServedHub> {
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     server,
-    open: (session) => openEventStream(`${base}/stream/${session}`, {}),
+    open: (session, expiresInMs) =>
+      openEventStream(`${base}/stream/${session}${expiresInMs === undefined ? "" : `?expiresInMs=${expiresInMs}`}`, {}),
     openGone: async (session) => {
       const added = new Promise<void>((resolve) => (lateAdded = resolve));
       const stream = await openEventStream(`${base}/late/${session}`, {});
@@ -132,5 +134,14 @@ describe("NotificationHub", () => {
     hub.closeAll();
     await Promise.all(all.map((s) => s.ended));
     expect(hub.size).toBe(0);
+  });
+
+  it("ends a stream when its session expires", async () => {
+    const expiring = await open("a", 100);
+    streams.push(expiring);
+    const lasting = await open("b");
+    streams.push(lasting);
+    await expiring.ended;
+    expect(hub.size).toBe(1);
   });
 });

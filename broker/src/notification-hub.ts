@@ -23,8 +23,8 @@ export class NotificationHub {
     return count;
   }
 
-  /** Registers an open SSE response for a session; it is removed when the client goes away. */
-  add(session: string, response: Response): void {
+  /** Registers an open SSE response for a session; it is removed when the client goes away and ended at `expiresAtMs`. */
+  add(session: string, response: Response, expiresAtMs?: number): void {
     // The client may leave while its GET is being checked: its "close" has then already fired and would never
     // remove it, so it would stay first in line and swallow the session's notifications.
     if (response.destroyed || response.writableEnded) return;
@@ -34,7 +34,16 @@ export class NotificationHub {
       this.streams.set(session, set);
     }
     set.add(response);
-    response.on("close", () => this.remove(session, response));
+    // A stream must not outlive its session: it ends when the session id expires (timers cap at ~24 days).
+    const expiry =
+      expiresAtMs === undefined
+        ? undefined
+        : setTimeout(() => response.end(), Math.min(Math.max(0, expiresAtMs - Date.now()), 2 ** 31 - 1));
+    expiry?.unref();
+    response.on("close", () => {
+      clearTimeout(expiry);
+      this.remove(session, response);
+    });
   }
 
   /** Sends a JSON-RPC notification to every session (on one of its streams). */

@@ -6,3 +6,4 @@ export * from "./mutations";
 export * from "./router";
 export * from "./stream-processor";
 export * from "./envoy-config/render-envoy";
+export * from "./envoy-config/check-envoy";

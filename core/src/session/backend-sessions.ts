@@ -102,6 +102,13 @@ function refused(target: UpstreamTarget, detail: string): GatewayError {
   );
 }
 
+/** The upstream's own reason when it answered initialize with a JSON-RPC error, e.g. `initialize failed: ...`. */
+function initializeErrorOf(message: Record<string, unknown> | undefined): string | undefined {
+  const error = message?.["error"] as { code?: unknown; message?: unknown } | undefined;
+  if (typeof error?.message !== "string") return undefined;
+  return `initialize failed: ${error.message}${typeof error.code === "number" ? ` (${error.code})` : ""}`;
+}
+
 /** Runs the MCP handshake against an upstream within one time budget and returns its session. */
 export async function initializeUpstream(
   options: Pick<BackendSessionManagerOptions, "http" | "initTimeoutMs" | "clientInfo">,
@@ -121,18 +128,24 @@ export async function initializeUpstream(
     { timeoutMs: remaining() },
   );
   if (reply.status !== 200) throw refused(target, `HTTP ${reply.status} to initialize`);
-  const result = reply.message?.["result"] as { protocolVersion?: unknown } | undefined;
-  if (!result) throw refused(target, "no initialize result in the reply");
-  const agreed = result.protocolVersion;
-  if (typeof agreed !== "string" || !SUPPORTED_PROTOCOL_VERSIONS.includes(agreed)) {
-    throw refused(target, `unsupported protocol version ${JSON.stringify(agreed)}`);
-  }
   const sessionId = reply.sessionId ?? "";
-  const ack = await options.http.post(
-    target,
-    { jsonrpc: "2.0", method: "notifications/initialized" },
-    { sessionId, protocolVersion: agreed, timeoutMs: remaining() },
-  );
-  if (ack.status >= 300) throw refused(target, `HTTP ${ack.status} to notifications/initialized`);
-  return { sessionId, protocolVersion: agreed };
+  try {
+    const result = reply.message?.["result"] as { protocolVersion?: unknown } | undefined;
+    if (!result) throw refused(target, initializeErrorOf(reply.message) ?? "no initialize result in the reply");
+    const agreed = result.protocolVersion;
+    if (typeof agreed !== "string" || !SUPPORTED_PROTOCOL_VERSIONS.includes(agreed)) {
+      throw refused(target, `unsupported protocol version ${JSON.stringify(agreed)}`);
+    }
+    const ack = await options.http.post(
+      target,
+      { jsonrpc: "2.0", method: "notifications/initialized" },
+      { sessionId, protocolVersion: agreed, timeoutMs: remaining() },
+    );
+    if (ack.status >= 300) throw refused(target, `HTTP ${ack.status} to notifications/initialized`);
+    return { sessionId, protocolVersion: agreed };
+  } catch (error: unknown) {
+    // The upstream opened a session the gateway will never use: end it, or every failed attempt leaves one behind.
+    if (sessionId !== "") void options.http.deleteSession(target, sessionId, options.initTimeoutMs);
+    throw error;
+  }
 }

@@ -69,6 +69,8 @@ export interface McpFixtureOptions {
   listTools?: (cursor: string | undefined) => ToolPage;
   /** Never answer DELETE (an upstream that hangs while the gateway ends its session). */
   stallDeletes?: boolean;
+  /** Hold each initialize reply this long after its session exists (the window where a client may give up on it). */
+  initializeDelayMs?: number;
 }
 
 /** A running MCP fixture (test support). */
@@ -103,9 +105,10 @@ export async function startMcpFixture(options: McpFixtureOptions = {}): Promise<
     }
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: randomUUID,
-      onsessioninitialized: (id) => {
+      onsessioninitialized: async (id) => {
         initializeCount += 1;
         sessions.set(id, transport);
+        await new Promise((resolve) => setTimeout(resolve, options.initializeDelayMs ?? 0));
       },
     });
     transport.onclose = () => {
@@ -152,19 +155,36 @@ export async function waitUntil(condition: () => boolean, what: string, timeoutM
   }
 }
 
+/** Health settings of {@link fixtureConfig}, as YAML durations. */
+export interface FixtureHealth {
+  interval: string;
+  maxBackoff: string;
+  timeout: string;
+}
+
 /**
- * A gateway config for `servers` (name to URL, or to URL and prefix) with fast health checks (test support): pings
- * every 100 ms, backoff 100 → 200 → 400 ms, 1 s request timeout.
+ * A gateway config for `servers` (name to URL, or to URL and prefix) with fast health checks (test support): by
+ * default pings every 100 ms, backoff 100 → 200 → 400 ms, 1 s request timeout.
  */
 export function fixtureConfig(
   servers: Readonly<Record<string, string | { url: string; prefix: string }>>,
+  health: Partial<FixtureHealth> = {},
 ): GatewayConfig {
+  const { interval, maxBackoff, timeout }: FixtureHealth = {
+    interval: "100ms",
+    maxBackoff: "400ms",
+    timeout: "1s",
+    ...health,
+  };
   const entries = Object.entries(servers).map(([name, server]) => {
     const { url, prefix } = typeof server === "string" ? { url: server, prefix: undefined } : server;
     return `  - { name: ${name}, url: "${url}"${prefix === undefined ? "" : `, prefix: "${prefix}"`} }`;
   });
-  return parseConfig(
-    `version: 1\nhealth: { interval: 100ms, maxBackoff: 400ms, timeout: 1s }\nservers:\n${entries.join("\n")}\n`,
-    {},
-  );
+  const yaml = [
+    "version: 1",
+    `health: { interval: ${interval}, maxBackoff: ${maxBackoff}, timeout: ${timeout} }`,
+    "servers:",
+    ...entries,
+  ];
+  return parseConfig(`${yaml.join("\n")}\n`, {});
 }

@@ -56,6 +56,9 @@ export class UpstreamConnection {
   private droppedTools: string[] = [];
   private lastError: string | undefined;
   private lastCheckedAt: Date | undefined;
+  private health: GatewayConfig["health"];
+  /** The initialize exchange in flight (or the last one), never rejecting. */
+  private initializing: Promise<unknown> = Promise.resolve();
   private settledOnce!: () => void;
   /** Resolves once the first connection attempt has finished, either way. */
   readonly firstAttempt = new Promise<void>((resolve) => (this.settledOnce = resolve));
@@ -63,11 +66,18 @@ export class UpstreamConnection {
   constructor(
     readonly server: ServerConfig,
     private readonly options: UpstreamConnectionOptions,
-  ) {}
+  ) {
+    this.health = options.health;
+  }
 
   /** Starts connecting in the background. */
   start(): void {
     void this.connect();
+  }
+
+  /** Applies new health-check settings (hot reload) from the next check or retry on, keeping the session. */
+  setHealth(health: GatewayConfig["health"]): void {
+    this.health = health;
   }
 
   /** The last listing received (kept while unhealthy, so calls stay routable), or undefined before the first. */
@@ -101,7 +111,10 @@ export class UpstreamConnection {
     this.closed = true;
     clearTimeout(this.timer);
     this.settledOnce();
-    await this.dropClient(true);
+    // An initialize in flight may already have opened a session upstream: let it finish (it is bounded by the health
+    // timeout) so the session id is known and ended, instead of aborting it and leaving the session behind.
+    await this.initializing;
+    await this.dropClient();
   }
 
   private async connect(): Promise<void> {
@@ -120,7 +133,10 @@ export class UpstreamConnection {
       });
       this.client = client;
       client.onerror = () => undefined;
-      await client.connect(transport, { timeout: this.options.health.timeout });
+      const initialized = client.connect(transport, { timeout: this.health.timeout });
+      this.initializing = initialized.catch(() => undefined);
+      await initialized;
+      if (this.closed) return; // close() ends the session just opened.
       this.protocolVersion = transport.protocolVersion;
       if (!client.getServerCapabilities()?.tools)
         throw new InvalidUpstream("server does not declare the tools capability");
@@ -133,7 +149,7 @@ export class UpstreamConnection {
         protocolVersion: this.protocolVersion,
         tools: this.listing?.tools.length ?? 0,
       });
-      this.schedule(this.options.health.interval, () => this.healthCheck());
+      this.schedule(this.health.interval, () => this.healthCheck());
     } catch (error: unknown) {
       await this.fail(error, error instanceof InvalidUpstream ? "invalid" : "unhealthy");
     } finally {
@@ -155,7 +171,7 @@ export class UpstreamConnection {
   private async refresh(client: Client): Promise<void> {
     if (client !== this.client) return;
     const capabilities = client.getServerCapabilities() ?? {};
-    const timeout = this.options.health.timeout;
+    const timeout = this.health.timeout;
     const tools = validateItems<ListedItem>(await listAll(client, "tools/list", "tools", timeout), toolProblem);
     const prompts = capabilities.prompts
       ? validateItems<ListedItem>(await listAll(client, "prompts/list", "prompts", timeout), promptProblem)
@@ -179,9 +195,9 @@ export class UpstreamConnection {
     const client = this.client;
     if (!client || this.closed) return;
     try {
-      await client.ping({ timeout: this.options.health.timeout });
+      await client.ping({ timeout: this.health.timeout });
       this.lastCheckedAt = new Date();
-      this.schedule(this.options.health.interval, () => this.healthCheck());
+      this.schedule(this.health.interval, () => this.healthCheck());
     } catch (error: unknown) {
       await this.fail(error, "unhealthy");
     }
@@ -191,12 +207,10 @@ export class UpstreamConnection {
     if (this.closed) return;
     const message = error instanceof Error ? error.message : String(error);
     this.failures += 1;
-    await this.dropClient(false);
+    // Not awaited: ending the old session may take up to a health timeout and must not delay the retry.
+    void this.dropClient();
     this.setState(state, message);
-    const delay = Math.min(
-      this.options.health.interval * 2 ** Math.min(this.failures - 1, 16),
-      this.options.health.maxBackoff,
-    );
+    const delay = Math.min(this.health.interval * 2 ** Math.min(this.failures - 1, 16), this.health.maxBackoff);
     this.options.logger.warn("upstream unavailable", {
       server: this.server.name,
       state,
@@ -221,16 +235,23 @@ export class UpstreamConnection {
     this.timer.unref();
   }
 
-  private async dropClient(terminate: boolean): Promise<void> {
+  /**
+   * Ends the upstream session (DELETE) and closes the client. Also after a failure: an upstream that is up but was
+   * judged invalid, or answered a ping too late, would otherwise keep one abandoned session per retry. The DELETE is
+   * bounded by the health timeout (then `client.close()` aborts it), so a hung upstream cannot stall close or reload.
+   */
+  private async dropClient(): Promise<void> {
     const client = this.client;
     this.client = undefined;
     if (!client) return;
-    try {
-      const transport = client.transport as StreamableHTTPClientTransport | undefined;
-      if (terminate && transport?.sessionId) await transport.terminateSession();
-      await client.close();
-    } catch {
-      // Closing a dead session can fail; there is nothing left to release.
+    const transport = client.transport as StreamableHTTPClientTransport | undefined;
+    if (transport?.sessionId) {
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.health.timeout)));
+      // A dead or hung upstream fails or never answers the DELETE; there is nothing left to release then.
+      await Promise.race([transport.terminateSession().catch(() => undefined), timedOut]);
+      clearTimeout(timer);
     }
+    await client.close().catch(() => undefined);
   }
 }

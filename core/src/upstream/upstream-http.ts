@@ -157,7 +157,10 @@ function findReply(text: string, contentType: string, id: unknown): Record<strin
 }
 
 function upstreamFailure(target: UpstreamTarget, error: unknown, timeoutMs: number): GatewayError {
-  const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
+  // Read by name, not `instanceof Error`: the abort reason is a DOMException, which is not an `Error` of another realm
+  // (a vm context such as jest's), and a timeout must never be reported as "unreachable".
+  const name = typeof error === "object" && error !== null ? (error as { name?: unknown }).name : undefined;
+  const timedOut = name === "TimeoutError" || name === "AbortError";
   if (timedOut) {
     return new GatewayError(
       JsonRpcErrorCode.UpstreamTimeout,
@@ -168,7 +171,8 @@ function upstreamFailure(target: UpstreamTarget, error: unknown, timeoutMs: numb
       },
     );
   }
-  const detail = error instanceof Error ? error.message : String(error);
+  const message = typeof error === "object" && error !== null ? (error as { message?: unknown }).message : undefined;
+  const detail = typeof message === "string" ? message : String(error);
   return new GatewayError(JsonRpcErrorCode.UpstreamUnavailable, `upstream "${target.name}" is unreachable: ${detail}`, {
     httpStatus: 502,
     cause: error,

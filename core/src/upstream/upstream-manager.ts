@@ -49,6 +49,7 @@ export class UpstreamManager {
     for (const server of config.servers) {
       const existing = this.connections.get(server.name);
       if (existing && sameServer(existing.server, server)) {
+        existing.setHealth(config.health);
         next.set(server.name, existing);
       } else {
         const connection = this.connect(server);

@@ -57,7 +57,7 @@ export class ProtoJsonChecker {
       issues.push(`${path || "(root)"}: expected a ${type.fullName.slice(1)} object`);
       return;
     }
-    const byJsonName = new Map(type.fieldsArray.map((f) => [f.json ? f.name : toJsonName(f.name), f]));
+    const byJsonName = new Map(type.fieldsArray.map((f) => [toJsonName(f.name), f]));
     for (const [key, child] of Object.entries(value)) {
       const field = type.fields[key] ?? byJsonName.get(key);
       const at = path ? `${path}.${key}` : key;

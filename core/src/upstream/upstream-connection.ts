@@ -49,6 +49,7 @@ export class UpstreamConnection {
   private listing: UpstreamListing | undefined;
   private timer: NodeJS.Timeout | undefined;
   private failures = 0;
+  private relistAfterConnect = false;
   private closed = false;
   private refreshing: Promise<void> = Promise.resolve();
   private state: UpstreamState = "connecting";
@@ -143,6 +144,7 @@ export class UpstreamConnection {
       this.watchListChanges(client);
       await this.refresh(client);
       this.failures = 0;
+      this.relistAfterConnect = true;
       this.setState("ready", undefined);
       log.info("upstream ready", {
         server: this.server.name,
@@ -197,6 +199,12 @@ export class UpstreamConnection {
     try {
       await client.ping({ timeout: this.health.timeout });
       this.lastCheckedAt = new Date();
+      if (this.relistAfterConnect) {
+        // The SDK opens the GET notification stream after connect returns; a list_changed sent before it was open
+        // is lost, so the first health check lists once more.
+        this.relistAfterConnect = false;
+        await this.refresh(client);
+      }
       this.schedule(this.health.interval, () => this.healthCheck());
     } catch (error: unknown) {
       await this.fail(error, "unhealthy");

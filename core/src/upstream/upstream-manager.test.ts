@@ -140,6 +140,24 @@ describe("UpstreamManager", () => {
     ]);
   });
 
+  it("lists once more after connecting, catching a change whose list_changed came before its stream opened", async () => {
+    const tool = (name: string): object => ({ name, inputSchema: { type: "object" } });
+    let tools = [tool("first")];
+    const upstream = await startMcpFixture({ listTools: () => ({ tools }) });
+    servers.push(upstream);
+    const gateway = start();
+    await gateway.configure(fixtureConfig({ up: { url: upstream.url, prefix: "" } }));
+    await gateway.settled();
+    tools = [tool("first"), tool("second")]; // changed, with no notification the gateway could have seen
+    await waitUntil(() => gateway.catalog().resolveTool("second") !== undefined, "the re-list after connect");
+    expect(
+      gateway
+        .catalog()
+        .listTools()
+        .map((t) => t.name),
+    ).toEqual(["first", "second"]);
+  });
+
   it("keeps the connection of a server whose entry did not change (no new initialize)", async () => {
     const upstream = await startMcpFixture({ listTools: () => ({ tools: [tool("a")] }) });
     servers.push(upstream);

@@ -65,7 +65,8 @@ export class UpstreamConnection {
   readonly firstAttempt = new Promise<void>((resolve) => (this.settledOnce = resolve));
 
   constructor(
-    readonly server: ServerConfig,
+    /** The server's config entry; replaced in place when a reload changes only its prefix or filters. */
+    public server: ServerConfig,
     private readonly options: UpstreamConnectionOptions,
   ) {
     this.health = options.health;

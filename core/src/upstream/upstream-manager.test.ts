@@ -171,7 +171,7 @@ describe("UpstreamManager", () => {
     expect(toolNames(gateway.catalog())).toEqual(["up_a"]);
   });
 
-  it("replaces the connection of a server whose entry changed, ending the old session", async () => {
+  it("keeps the connection when only the prefix or filters change, and applies them", async () => {
     const upstream = await startMcpFixture({ listTools: () => ({ tools: [tool("a")] }) });
     servers.push(upstream);
     const gateway = start();
@@ -179,9 +179,22 @@ describe("UpstreamManager", () => {
     await gateway.settled();
     await gateway.configure(fixtureConfig({ up: { url: upstream.url, prefix: "x_" } }));
     await gateway.settled();
-    expect(upstream.initializeCount()).toBe(2);
-    expect(upstream.sessionCount()).toBe(1);
+    expect(upstream.initializeCount()).toBe(1);
     expect(toolNames(gateway.catalog())).toEqual(["x_a"]);
+  });
+
+  it("replaces the connection of a server whose URL changed, ending the old session", async () => {
+    const before = await startMcpFixture({ listTools: () => ({ tools: [tool("a")] }) });
+    const after = await startMcpFixture({ listTools: () => ({ tools: [tool("b")] }) });
+    servers.push(before, after);
+    const gateway = start();
+    await gateway.configure(fixtureConfig({ up: before.url }));
+    await gateway.settled();
+    await gateway.configure(fixtureConfig({ up: after.url }));
+    await gateway.settled();
+    expect(before.sessionCount()).toBe(0);
+    expect(after.initializeCount()).toBe(1);
+    expect(toolNames(gateway.catalog())).toEqual(["up_b"]);
   });
 
   it("drops a removed server's tools and ends its upstream session", async () => {

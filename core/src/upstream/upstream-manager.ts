@@ -11,7 +11,9 @@ export interface UpstreamManagerOptions {
   onCatalogChange?: (catalog: Catalog, previous: Catalog) => void;
 }
 
-const sameServer = (a: ServerConfig, b: ServerConfig): boolean => JSON.stringify(a) === JSON.stringify(b);
+// Only where and how the gateway connects needs a new session; prefix and tool filters are applied by the catalog.
+const sameConnection = (a: ServerConfig, b: ServerConfig): boolean =>
+  a.url === b.url && JSON.stringify(a.headers) === JSON.stringify(b.headers);
 
 /**
  * Keeps one {@link UpstreamConnection} per configured server and the {@link Catalog} built from their listings.
@@ -48,8 +50,9 @@ export class UpstreamManager {
     const started: UpstreamConnection[] = [];
     for (const server of config.servers) {
       const existing = this.connections.get(server.name);
-      if (existing && sameServer(existing.server, server)) {
+      if (existing && sameConnection(existing.server, server)) {
         existing.setHealth(config.health);
+        existing.server = server;
         next.set(server.name, existing);
       } else {
         const connection = this.connect(server);

@@ -138,11 +138,14 @@ describe.each(modes)("Envoy mode end to end (%s)", (_label, mode) => {
 
   it("ends upstream sessions when the client deletes its gateway session", async () => {
     const { client, transport } = await connect();
-    const { sessionCount } = await serverInfo(client, "weather_server_info");
+    const backend = (await serverInfo(client, "weather_server_info")).sessionId;
     const gatewaySession = transport.sessionId ?? "";
     await transport.terminateSession();
-    const probe = await connect();
-    expect((await serverInfo(probe.client, "weather_server_info")).sessionCount).toBe(sessionCount);
+    const upstream = await rawPost(stack.weather.url, JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }), {
+      "mcp-session-id": backend,
+      "mcp-protocol-version": "2025-06-18",
+    });
+    expect(upstream.status).toBe(404);
     const reply = await rawPost(
       stack.url,
       JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "weather_server_info" } }),

@@ -40,9 +40,11 @@ describe("hot reload of the gateway config (real gateway process)", () => {
       stack.configPath,
       original.replace(`url: "${stack.notes.url}" }`, `url: "${stack.notes.url}", tools: { exclude: [add_note] } }`),
     );
-    await eventually(async () => !(await toolNames()).includes("notes_add_note"), "notes_add_note to disappear");
     await notified;
-    expect(await toolNames()).toContain("notes_list_notes");
+    const names = await toolNames();
+    expect(names).not.toContain("notes_add_note");
+    // Only the filter changed: the notes upstream keeps its connection, so its other tools never leave the list.
+    expect(names).toContain("notes_list_notes");
   });
 
   it("rejects an invalid change, says why, and keeps serving the last good config", async () => {

@@ -10,6 +10,8 @@ export interface BrokerAppDeps {
   context: GatewayContext;
   hub: NotificationHub;
   metrics: BrokerMetrics;
+  /** Standalone mode: handles routed POSTs before the broker sees them (see standalone-forwarder.ts). */
+  forwarder?: RequestHandler;
   /** Registries served at /metrics next to the broker's (the router's, when both run in one process). */
   extraRegistries?: readonly Registry[];
 }
@@ -35,7 +37,7 @@ export function createBrokerApp(deps: BrokerAppDeps): Express {
   const routeDeps = { context: deps.context, hub: deps.hub, metrics: deps.metrics };
   // The body is read raw and parsed by core, so every malformed body gets the same JSON-RPC error as in the router.
   const rawBody = rawBodyParser(() => deps.context.config().limits.maxBodyBytes);
-  app.post("/mcp", rawBody, createPostHandler(routeDeps));
+  app.post("/mcp", rawBody, ...(deps.forwarder ? [deps.forwarder] : []), createPostHandler(routeDeps));
   app.get("/mcp", createGetHandler(routeDeps));
   app.delete("/mcp", createDeleteHandler(routeDeps));
   app.all("/mcp", (_request, response) => {

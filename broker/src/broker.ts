@@ -7,6 +7,7 @@ import { createBrokerApp } from "./app";
 import { catalogChanges } from "./catalog-changes";
 import { BrokerMetrics } from "./metrics";
 import { NotificationHub } from "./notification-hub";
+import { createStandaloneForwarder } from "./standalone-forwarder";
 
 /** A built broker: its app, notification hub and metrics. */
 export interface Broker {
@@ -21,13 +22,14 @@ export interface Broker {
 }
 
 /**
- * Builds the broker. The hub exists before the context starts discovering upstreams, so create the broker first
+ * Builds the broker; with `standalone`, it also forwards routed calls itself (one process serves /mcp completely). The hub exists before the context starts discovering upstreams, so create the broker first
  * and pass `broker.onCatalogChange` to `createGatewayContext`, then call `attach(context)`.
  */
 export function createBroker(
   logger: Logger,
   metrics = new BrokerMetrics(),
   extraRegistries: readonly Registry[] = [],
+  options: { standalone?: boolean } = {},
 ): Broker & { attach(context: GatewayContext): void } {
   const hub = new NotificationHub();
   let app: Express | undefined;
@@ -40,7 +42,12 @@ export function createBroker(
       return app;
     },
     attach(context: GatewayContext): void {
-      app = createBrokerApp({ context, hub, metrics, extraRegistries });
+      const forwarder = options.standalone
+        ? createStandaloneForwarder(context, {
+            forwarded: (server, outcome) => metrics.forwardedCalls.inc({ server, outcome }),
+          })
+        : undefined;
+      app = createBrokerApp({ context, hub, metrics, extraRegistries, ...(forwarder ? { forwarder } : {}) });
     },
     onCatalogChange(catalog: Catalog, previous: Catalog): void {
       for (const method of catalogChanges(previous, catalog)) {

@@ -4,3 +4,4 @@ export * from "./broker-methods";
 export * from "./catalog-changes";
 export * from "./metrics";
 export * from "./notification-hub";
+export * from "./standalone-forwarder";

@@ -10,6 +10,7 @@ import {
 } from "@mcp-gateway/core";
 import { brokerResult, initializeResult } from "./broker-methods";
 import { sendError } from "./http-errors";
+import { lowerHeaders } from "./request-headers";
 import type { BrokerMetrics } from "./metrics";
 import type { NotificationHub } from "./notification-hub";
 
@@ -18,15 +19,6 @@ export interface McpRouteDeps {
   context: GatewayContext;
   hub: NotificationHub;
   metrics: BrokerMetrics;
-}
-
-function lowerHeaders(request: Request): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (typeof value === "string") headers[name] = value;
-    else if (Array.isArray(value)) headers[name] = value.join(", ");
-  }
-  return headers;
 }
 
 function requireJson(request: Request): void {

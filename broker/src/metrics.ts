@@ -38,6 +38,13 @@ export class BrokerMetrics {
     registers: [this.registry],
   });
 
+  readonly forwardedCalls = new Counter({
+    name: "mcp_gateway_forwarded_total",
+    help: "Routed calls forwarded by the standalone gateway, by server and outcome (ok, healed, upstream_error, rejected)",
+    labelNames: ["server", "outcome"],
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: "mcp_broker_" });
   }

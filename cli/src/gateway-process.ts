@@ -14,6 +14,8 @@ import { splitHostPort } from "./args";
 export interface Roles {
   router: boolean;
   broker: boolean;
+  /** Standalone: the broker also forwards routed calls itself and listens on `standalone.listen`. */
+  standalone?: boolean;
 }
 
 /** Options of {@link startGatewayProcess}. */
@@ -42,13 +44,20 @@ export interface GatewayProcess {
 export async function startGatewayProcess(options: GatewayProcessOptions): Promise<GatewayProcess> {
   const { config, roles, logger } = options;
   const routerMetrics = new RouterMetrics();
-  // Together, the broker's /metrics also serves the router's metrics (one scrape target per process).
+  // Together (or standalone), the broker's /metrics also serves the routing metrics: one scrape target per process.
   const broker = roles.broker
-    ? createBroker(logger.child({ component: "broker" }), undefined, roles.router ? [routerMetrics.registry] : [])
+    ? createBroker(
+        logger.child({ component: roles.standalone ? "gateway" : "broker" }),
+        undefined,
+        roles.router || roles.standalone ? [routerMetrics.registry] : [],
+        {
+          standalone: roles.standalone ?? false,
+        },
+      )
     : undefined;
   const context = await createGatewayContext(config, {
     logger,
-    splitDeployment: roles.router !== roles.broker,
+    splitDeployment: roles.router !== roles.broker && !roles.standalone,
     onBackendSession: (server, outcome) => routerMetrics.backendSession(server, outcome),
     ...(broker ? { onCatalogChange: (c, p) => broker.onCatalogChange(c, p) } : {}),
   });
@@ -70,10 +79,13 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
     }
     if (broker) {
       broker.attach(context);
-      const { host, port } = splitHostPort(config.broker.listen, "broker.listen");
+      const listen = roles.standalone ? config.standalone.listen : config.broker.listen;
+      const { host, port } = splitHostPort(listen, roles.standalone ? "standalone.listen" : "broker.listen");
       running.brokerPort = await broker.listen(host, port);
       closers.push(() => broker.close());
-      options.announce(`broker listening on http://${host}:${running.brokerPort}/mcp`);
+      options.announce(
+        `${roles.standalone ? "gateway" : "broker"} listening on http://${host}:${running.brokerPort}/mcp`,
+      );
     }
   } catch (error: unknown) {
     await Promise.all(closers.map((close) => close()));

@@ -1,48 +1,69 @@
 #!/usr/bin/env node
-import { ConfigError, createLogger, loadConfigFile, type LogLevel } from "@mcp-gateway/core";
-import { parseArgs } from "./args";
-import { startGatewayProcess, type Roles } from "./gateway-process";
+import { createLogger, loadConfigFile, type LogLevel } from "@mcp-gateway/core";
+import { parseArgs, type ParsedArgs } from "./args";
+import { COMMANDS, overview } from "./commands";
+import { startGatewayProcess, type GatewayProcess, type Roles } from "./gateway-process";
 import { renderEnvoyCommand } from "./render-envoy-command";
+import { validateCommand, type CommandOutput } from "./validate-command";
 
-const USAGE = `Usage: mcp-gateway <command> [options]
-
-Commands:
-  envoy    run the ext_proc router and the broker in one process (Envoy mode, single replica)
-  router   run only the ext_proc router (needs sessions.store: redis://… and sessions.secret)
-  broker   run only the broker (same requirements as router)
-  render-envoy <config> [--out FILE]   write the Envoy config for a gateway config (stdout by default)
-
-Options:
-  --config PATH       gateway config file (env MCP_GATEWAY_CONFIG)
-  --log-level LEVEL   debug | info | warn | error (env MCP_GATEWAY_LOG_LEVEL, default info)
-  --help              show this help
-`;
+type Env = Readonly<Record<string, string | undefined>>;
 
 const ROLES: Record<string, Roles> = {
+  serve: { router: false, broker: true, standalone: true },
   envoy: { router: true, broker: true },
   router: { router: true, broker: false },
   broker: { router: false, broker: true },
 };
 
-/** Runs the CLI; resolves to the process exit code (servers keep running until a signal). */
-export async function main(
-  argv: readonly string[],
-  env: Readonly<Record<string, string | undefined>>,
-): Promise<number> {
+const LOG_LEVELS = new Set(["debug", "info", "warn", "error"]);
+
+const stdio: CommandOutput = { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text) };
+
+/** What `main` started: a running gateway to stop on a signal, or nothing (the command has finished). */
+export interface MainResult {
+  code: number;
+  gateway?: GatewayProcess;
+}
+
+function flag(args: ParsedArgs, name: string): string | undefined {
+  const value = args.flags[name];
+  return typeof value === "string" ? value : undefined;
+}
+
+/** Runs `mcp-gateway <command>`; servers keep running (the result carries them) until a signal. */
+export async function main(argv: readonly string[], env: Env, output: CommandOutput = stdio): Promise<MainResult> {
   const args = parseArgs(argv);
-  if (args.command === "render-envoy") return renderEnvoyCommand(args.positionals[0], args.flags["out"], env);
-  const roles = args.command ? ROLES[args.command] : undefined;
-  if (args.flags["help"] || !roles) {
-    (roles || args.flags["help"] ? process.stdout : process.stderr).write(USAGE);
-    return args.flags["help"] ? 0 : 2;
+  const command = args.command;
+  if (command === undefined || (command === "help" && args.positionals.length === 0)) {
+    (command === undefined && !args.flags["help"] ? output.err : output.out)(overview());
+    return { code: command === undefined && !args.flags["help"] ? 2 : 0 };
   }
-  const configPath = typeof args.flags["config"] === "string" ? args.flags["config"] : env["MCP_GATEWAY_CONFIG"];
+  const help = COMMANDS[command];
+  if (!help) {
+    output.err(`mcp-gateway: unknown command ${JSON.stringify(command)}\n\n${overview()}`);
+    return { code: 2 };
+  }
+  if (args.flags["help"]) {
+    output.out(`${help.usage}\n`);
+    return { code: 0 };
+  }
+  if (command === "validate") return { code: await validateCommand(args.positionals[0], env, output) };
+  if (command === "render-envoy")
+    return { code: await renderEnvoyCommand(args.positionals[0], args.flags["out"], env) };
+  return serveCommand(args, ROLES[command] as Roles, env, output);
+}
+
+async function serveCommand(args: ParsedArgs, roles: Roles, env: Env, output: CommandOutput): Promise<MainResult> {
+  const configPath = flag(args, "config") ?? env["MCP_GATEWAY_CONFIG"];
   if (!configPath) {
-    process.stderr.write("mcp-gateway: --config PATH (or MCP_GATEWAY_CONFIG) is required\n");
-    return 2;
+    output.err(`mcp-gateway ${args.command ?? ""}: --config PATH (or MCP_GATEWAY_CONFIG) is required\n`);
+    return { code: 2 };
   }
-  const level =
-    (typeof args.flags["log-level"] === "string" ? args.flags["log-level"] : env["MCP_GATEWAY_LOG_LEVEL"]) ?? "info";
+  const level = flag(args, "log-level") ?? env["MCP_GATEWAY_LOG_LEVEL"] ?? "info";
+  if (!LOG_LEVELS.has(level)) {
+    output.err(`mcp-gateway: --log-level must be debug, info, warn or error, got ${JSON.stringify(level)}\n`);
+    return { code: 2 };
+  }
   const logger = createLogger({ level: level as LogLevel });
   try {
     const config = await loadConfigFile(configPath, env);
@@ -52,30 +73,27 @@ export async function main(
       env,
       roles,
       logger,
-      announce: (line) => process.stdout.write(`${line}\n`),
+      announce: (line) => output.out(`${line}\n`),
     });
-    const stop = (signal: string): void => {
-      logger.info("shutting down", { signal });
-      gateway.close().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    };
-    process.once("SIGINT", () => stop("SIGINT"));
-    process.once("SIGTERM", () => stop("SIGTERM"));
-    return 0;
+    return { code: 0, gateway };
   } catch (error: unknown) {
-    process.stderr.write(
-      `mcp-gateway: ${error instanceof ConfigError || error instanceof Error ? error.message : String(error)}\n`,
-    );
-    return 1;
+    output.err(`mcp-gateway: ${error instanceof Error ? error.message : String(error)}\n`);
+    return { code: 1 };
   }
 }
 
 if (require.main === module) {
   main(process.argv.slice(2), process.env).then(
-    (code) => {
-      if (code !== 0) process.exit(code);
+    ({ code, gateway }) => {
+      if (!gateway) process.exit(code);
+      const stop = (): void => {
+        gateway.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
     },
     (error: unknown) => {
       process.stderr.write(`mcp-gateway: ${String(error)}\n`);

@@ -1,4 +1,5 @@
 import {
+  forwardHeaders,
   GatewayError,
   isInternalHeader,
   JsonRpcErrorCode,
@@ -26,18 +27,6 @@ export interface ProcessorDeps {
 const CONTINUE_REQUEST_HEADERS: ProcessingResponse = { request_headers: {} };
 const CONTINUE_REQUEST_BODY: ProcessingResponse = { request_body: {} };
 const CONTINUE_RESPONSE_HEADERS: ProcessingResponse = { response_headers: {} };
-
-// Hop-by-hop and framing headers are never replayed; undici sets its own.
-const NOT_REPLAYED = new Set([
-  "host",
-  "connection",
-  "keep-alive",
-  "transfer-encoding",
-  "te",
-  "upgrade",
-  "content-length",
-  "expect",
-]);
 
 /**
  * One ext_proc stream = one HTTP request through Envoy. Holds that request's state between phases: the client's
@@ -139,11 +128,7 @@ export class StreamProcessor {
   private async replay(lost: UpstreamCall): Promise<ProcessingResponse> {
     this.deps.metrics.sessionHealed(lost.server.name);
     const call = await this.deps.pipeline.renew(lost);
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(this.headers)) {
-      if (!name.startsWith(":") && !NOT_REPLAYED.has(name) && !call.removeHeaders.includes(name)) headers[name] = value;
-    }
-    for (const [name, value] of Object.entries(call.setHeaders)) if (!name.startsWith(":")) headers[name] = value;
+    const headers = forwardHeaders(this.headers, call);
     const reply = await this.deps.http.forward(call.server, headers, call.body, this.deps.replayTimeoutMs);
     const out: Record<string, string> = { "content-type": reply.headers["content-type"] ?? "application/json" };
     if (reply.headers[SESSION_HEADER] !== undefined) out[SESSION_HEADER] = call.gatewaySession;

@@ -66,6 +66,8 @@ const listenSchema = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected "host:port"
 const limitsSchema = z
   .object({
     maxBodyBytes: z.number().int().positive().default(1_048_576),
+    upstreamTimeout: duration.default(60_000),
+    streamIdleTimeout: duration.default(300_000),
   })
   .strict();
 
@@ -87,6 +89,10 @@ export const configSchema = z
     health: healthSchema.prefault({}),
     router: z
       .object({ listen: listenSchema.default("127.0.0.1:9000"), metricsListen: listenSchema.default("127.0.0.1:9091") })
+      .strict()
+      .prefault({}),
+    standalone: z
+      .object({ listen: listenSchema.default("127.0.0.1:8080") })
       .strict()
       .prefault({}),
     broker: z

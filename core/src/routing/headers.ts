@@ -52,3 +52,35 @@ function lowerKeys(headers: Readonly<Record<string, string>>): Record<string, tr
   for (const name of Object.keys(headers)) out[name.toLowerCase()] = true;
   return out;
 }
+
+// Hop-by-hop and framing headers describe one connection, not the message; the HTTP client sets its own.
+const NOT_FORWARDED = new Set([
+  "host",
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "te",
+  "trailer",
+  "upgrade",
+  "content-length",
+  "expect",
+]);
+
+/**
+ * The headers the gateway itself sends upstream for a routed call (standalone forwarding, replay after a lost
+ * session): the client's end-to-end headers minus pseudo, hop-by-hop, internal and client-only ones, plus the call's.
+ */
+export function forwardHeaders(
+  client: Readonly<Record<string, string>>,
+  call: { setHeaders: Readonly<Record<string, string>>; removeHeaders: readonly string[] },
+): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(client)) {
+    if (name.startsWith(":") || NOT_FORWARDED.has(name) || isInternalHeader(name) || call.removeHeaders.includes(name))
+      continue;
+    headers[name] = value;
+  }
+  for (const [name, value] of Object.entries(call.setHeaders)) if (!name.startsWith(":")) headers[name] = value;
+  return headers;
+}

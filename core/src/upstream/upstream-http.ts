@@ -1,3 +1,4 @@
+import type { Readable } from "node:stream";
 import { Agent, request } from "undici";
 import { GatewayError, JsonRpcErrorCode } from "../errors";
 import { parseSse } from "./sse";
@@ -23,6 +24,23 @@ export interface ForwardedReply {
   status: number;
   headers: Record<string, string>;
   body: Buffer;
+}
+
+/** An upstream response whose body is still arriving (JSON or an SSE stream). */
+export interface StreamingReply {
+  status: number;
+  headers: Record<string, string>;
+  body: Readable;
+}
+
+/** Bounds of a streamed call. */
+export interface StreamOptions {
+  /** Time until the upstream's response headers arrive. */
+  headersTimeoutMs: number;
+  /** Longest silence between body chunks (SSE streams stay open while a tool works). */
+  idleTimeoutMs: number;
+  /** Aborts the call (the client went away). */
+  signal?: AbortSignal;
 }
 
 /** Options of one upstream POST. */
@@ -89,18 +107,36 @@ export class UpstreamHttp {
         dispatcher: this.agent,
         signal: AbortSignal.timeout(timeoutMs),
       });
-      const replyHeaders: Record<string, string> = {};
-      for (const [name, value] of Object.entries(response.headers)) {
-        if (typeof value === "string") replyHeaders[name] = value;
-        else if (Array.isArray(value)) replyHeaders[name] = value.join(", ");
-      }
       return {
         status: response.statusCode,
-        headers: replyHeaders,
+        headers: flattenHeaders(response.headers),
         body: await readLimited(response.body, MAX_REPLY_BYTES),
       };
     } catch (error: unknown) {
       throw upstreamFailure(target, error, timeoutMs);
+    }
+  }
+
+  /** Sends a routed call and returns as soon as the response headers arrive; the body streams with backpressure. */
+  async open(
+    target: UpstreamTarget,
+    headers: Readonly<Record<string, string>>,
+    body: Buffer,
+    options: StreamOptions,
+  ): Promise<StreamingReply> {
+    try {
+      const response = await request(target.url, {
+        method: "POST",
+        headers: { ...headers, "content-length": String(body.length) },
+        body,
+        dispatcher: this.agent,
+        headersTimeout: options.headersTimeoutMs,
+        bodyTimeout: options.idleTimeoutMs,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      return { status: response.statusCode, headers: flattenHeaders(response.headers), body: response.body };
+    } catch (error: unknown) {
+      throw upstreamFailure(target, error, options.headersTimeoutMs);
     }
   }
 
@@ -156,11 +192,24 @@ function findReply(text: string, contentType: string, id: unknown): Record<strin
   return undefined;
 }
 
+/** Response headers as one string per name (repeated headers joined with ", "). */
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (typeof value === "string") flat[name] = value;
+    else if (Array.isArray(value)) flat[name] = value.join(", ");
+  }
+  return flat;
+}
+
+// undici names its own timeouts; AbortSignal.timeout() raises TimeoutError, an abort AbortError.
+const TIMEOUT_ERRORS = new Set(["TimeoutError", "AbortError", "HeadersTimeoutError", "BodyTimeoutError"]);
+
 function upstreamFailure(target: UpstreamTarget, error: unknown, timeoutMs: number): GatewayError {
   // Read by name, not `instanceof Error`: the abort reason is a DOMException, which is not an `Error` of another realm
   // (a vm context such as jest's), and a timeout must never be reported as "unreachable".
   const name = typeof error === "object" && error !== null ? (error as { name?: unknown }).name : undefined;
-  const timedOut = name === "TimeoutError" || name === "AbortError";
+  const timedOut = typeof name === "string" && TIMEOUT_ERRORS.has(name);
   if (timedOut) {
     return new GatewayError(
       JsonRpcErrorCode.UpstreamTimeout,

@@ -112,7 +112,7 @@ export function renderEnvoyConfig(config: GatewayConfig, options: EnvoyRenderOpt
     stat_prefix: "mcp",
     codec_type: "AUTO",
     // SSE streams (GET notifications, streamed tool results) are long-lived: no route timeout, an idle bound instead.
-    stream_idle_timeout: "300s",
+    stream_idle_timeout: seconds(config.limits.streamIdleTimeout),
     route_config: { name: "mcp", virtual_hosts: [{ name: "mcp", domains: ["*"], routes: routes(config) }] },
     http_filters: [
       extProcFilter(options),

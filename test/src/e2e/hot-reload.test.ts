@@ -1,15 +1,15 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { connectClient, type ConnectedClient } from "./mcp-client";
-import { startEnvoyStack, type EnvoyStack } from "./envoy-stack";
+import { startGatewayStack, type GatewayStack } from "./gateway-stack";
 
 jest.setTimeout(60_000);
 
-let stack: EnvoyStack;
+let stack: GatewayStack;
 let connected: ConnectedClient;
 
 beforeAll(async () => {
-  stack = await startEnvoyStack({ store: "memory" });
+  stack = await startGatewayStack({ kind: "envoy", store: "memory" });
   connected = await connectClient(stack.url);
 });
 afterAll(async () => {

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { startEnvoyHarness } from "../harness";
-import { REPO_ROOT, startExampleServer, startNode, type RunningProcess } from "../support/child-process";
+import { REPO_ROOT, startExampleServer, startNode, type RunningProcess } from "@mcp-gateway/example-kit";
 
 /**
  * `npm run start:harness`: Envoy mode on a machine without Envoy. Starts the example servers on :9101/:9102, the

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { resolve } from "node:path";
 
-/** The repository root (test/src/support → ../../..), valid from src and from dist. */
+/** The repository root (examples/example-kit/{src,dist} → ../../..). */
 export const REPO_ROOT = resolve(__dirname, "..", "..", "..");
 
 /** A real Node process started by a test, with its output captured. */
@@ -15,9 +15,14 @@ export interface RunningProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `node <script> ...args` from the repository root (scripts are compiled `dist` files). */
-export function startNode(script: string, args: readonly string[], env: Record<string, string> = {}): RunningProcess {
-  const child = spawn(process.execPath, [resolve(REPO_ROOT, script), ...args], {
+/** Starts `node [nodeArgs] <script> ...args` from the repository root (scripts are compiled `dist` files). */
+export function startNode(
+  script: string,
+  args: readonly string[],
+  env: Record<string, string> = {},
+  nodeArgs: readonly string[] = [],
+): RunningProcess {
+  const child = spawn(process.execPath, [...nodeArgs, resolve(REPO_ROOT, script), ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],

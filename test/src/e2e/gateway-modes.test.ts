@@ -4,11 +4,11 @@ import { connectClient, rawPost, serverInfo, type ConnectedClient } from "./mcp-
 import {
   MAX_BODY_BYTES,
   metricValue,
-  startEnvoyStack,
+  startGatewayStack,
   waitForUpstreams,
-  type EnvoyStack,
+  type GatewayStack,
   type StackMode,
-} from "./envoy-stack";
+} from "./gateway-stack";
 
 jest.setTimeout(60_000);
 
@@ -19,18 +19,27 @@ afterAll(async () => {
 });
 
 const modes: [string, () => Promise<StackMode>][] = [
-  ["one process, memory store", () => Promise.resolve({ store: "memory" })],
   [
-    "router and broker apart, Redis store",
+    "Envoy mode, router and broker in one process, memory store",
+    () => Promise.resolve({ kind: "envoy", store: "memory" }),
+  ],
+  [
+    "Envoy mode, router and broker apart, Redis store",
     async () => {
       redis ??= await startRedisServer();
-      return { store: "redis", redisUrl: redis.url };
+      return { kind: "envoy", store: "redis", redisUrl: redis.url };
     },
   ],
+  ["standalone", () => Promise.resolve({ kind: "standalone" })],
 ];
 
-describe.each(modes)("Envoy mode end to end (%s)", (_label, mode) => {
-  let stack: EnvoyStack;
+/** The Envoy cluster the harness routed the last request to; standalone mode has no Envoy, so no harness to ask. */
+function lastCluster(stack: GatewayStack): string | undefined {
+  return stack.harness?.lastRoutes.at(-1)?.cluster;
+}
+
+describe.each(modes)("gateway end to end (%s)", (_label, mode) => {
+  let stack: GatewayStack;
   const clients: ConnectedClient[] = [];
   const connect = async (): Promise<ConnectedClient> => {
     const connected = await connectClient(stack.url);
@@ -51,7 +60,7 @@ describe.each(modes)("Envoy mode end to end (%s)", (_label, mode) => {
   };
 
   beforeAll(async () => {
-    stack = await startEnvoyStack(await mode());
+    stack = await startGatewayStack(await mode());
   });
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.close()));
@@ -69,9 +78,9 @@ describe.each(modes)("Envoy mode end to end (%s)", (_label, mode) => {
     expect(names.some((n) => n === "get_forecast" || n === "server_info")).toBe(false);
 
     expect((await serverInfo(client, "weather_server_info")).server).toBe("weather");
-    expect(stack.harness.lastRoutes.at(-1)?.cluster).toBe("mcp_server_weather");
+    expect(lastCluster(stack)).toBe(stack.harness ? "mcp_server_weather" : undefined);
     expect((await serverInfo(client, "notes_server_info")).server).toBe("notes");
-    expect(stack.harness.lastRoutes.at(-1)?.cluster).toBe("mcp_server_notes");
+    expect(lastCluster(stack)).toBe(stack.harness ? "mcp_server_notes" : undefined);
 
     const forecast = await client.callTool({ name: "weather_get_forecast", arguments: { city: "Oslo", days: 2 } });
     expect(JSON.stringify(forecast)).toContain("Oslo");
@@ -230,7 +239,7 @@ describe.each(modes)("Envoy mode end to end (%s)", (_label, mode) => {
       "mcp-session-id": session,
       "x-destination-mcp": "weather",
     });
-    expect(stack.harness.lastRoutes.at(-1)?.cluster).toBe("mcp_broker");
+    expect(lastCluster(stack)).toBe(stack.harness ? "mcp_broker" : undefined);
     expect(JSON.stringify(list.json)).toContain("notes_add_note");
   });
 });

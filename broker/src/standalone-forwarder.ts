@@ -1,0 +1,95 @@
+import type { ServerResponse } from "node:http";
+import { pipeline } from "node:stream/promises";
+import type { NextFunction, Request, Response } from "express";
+import {
+  forwardHeaders,
+  GatewayError,
+  SESSION_HEADER,
+  type GatewayContext,
+  type StreamingReply,
+  type UpstreamCall,
+} from "@mcp-gateway/core";
+import { sendError } from "./http-errors";
+import { lowerHeaders } from "./request-headers";
+
+// Connection-level headers of the upstream's response are not ours to pass on; the session id is swapped.
+const NOT_RELAYED = new Set([
+  "connection",
+  "keep-alive",
+  "transfer-encoding",
+  "upgrade",
+  "proxy-connection",
+  "trailer",
+  SESSION_HEADER,
+]);
+
+/** Counters the forwarder reports (the broker's metrics). */
+export interface ForwarderMetrics {
+  forwarded(server: string, outcome: "ok" | "healed" | "upstream_error" | "rejected"): void;
+}
+
+/**
+ * Standalone mode's stand-in for Envoy + router: decides each POST with the same core pipeline, answers rejections
+ * itself, lets broker-bound messages through to the broker handler (`next()`), and forwards routed calls to their
+ * upstream, streaming the reply (JSON or SSE) back with backpressure. A lost backend session (upstream 404) is healed
+ * by one replay on a fresh session. Upstream failures become JSON-RPC errors; they never crash the process.
+ */
+export function createStandaloneForwarder(context: GatewayContext, metrics?: ForwarderMetrics) {
+  return async function forwardMcpPost(request: Request, response: Response, next: NextFunction): Promise<void> {
+    const headers = lowerHeaders(request);
+    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const outcome = await context.pipeline.decide({ method: "POST", headers, body });
+    if (outcome.kind === "broker") return next();
+    if (outcome.kind === "reject") {
+      metrics?.forwarded("none", "rejected");
+      return sendError(response, outcome.error);
+    }
+    const abort = new AbortController();
+    response.on("close", () => abort.abort());
+    try {
+      await forward(context, outcome.call, headers, response, abort.signal, metrics);
+    } catch (error: unknown) {
+      metrics?.forwarded(outcome.call.server.name, "upstream_error");
+      if (!abort.signal.aborted) sendError(response, GatewayError.from(error, outcome.call.requestId));
+    }
+  };
+}
+
+async function forward(
+  context: GatewayContext,
+  first: UpstreamCall,
+  clientHeaders: Record<string, string>,
+  response: Response,
+  signal: AbortSignal,
+  metrics: ForwarderMetrics | undefined,
+): Promise<void> {
+  const { limits } = context.config();
+  const open = (call: UpstreamCall): Promise<StreamingReply> =>
+    context.http.open(call.server, forwardHeaders(clientHeaders, call), call.body, {
+      headersTimeoutMs: limits.upstreamTimeout,
+      idleTimeoutMs: limits.streamIdleTimeout,
+      signal,
+    });
+  let call = first;
+  let reply = await open(call);
+  let outcome: "ok" | "healed" = "ok";
+  if ((await context.pipeline.onUpstreamStatus(call, reply.status)) === "session-lost") {
+    reply.body.resume();
+    call = await context.pipeline.renew(call);
+    reply = await open(call);
+    outcome = "healed";
+  }
+  relayHead(response, reply, call.gatewaySession);
+  metrics?.forwarded(call.server.name, outcome);
+  await pipeline(reply.body, response as ServerResponse);
+}
+
+function relayHead(response: Response, reply: StreamingReply, gatewaySession: string): void {
+  for (const [name, value] of Object.entries(reply.headers)) {
+    if (!NOT_RELAYED.has(name)) response.setHeader(name, value);
+  }
+  // A backend session id never reaches the client: it only ever sees its gateway session.
+  if (reply.headers[SESSION_HEADER] !== undefined) response.setHeader(SESSION_HEADER, gatewaySession);
+  response.status(reply.status);
+  response.flushHeaders();
+}

@@ -1,0 +1,76 @@
+/** One `mcp-gateway` command: its one-line summary and full help text. */
+export interface CommandHelp {
+  summary: string;
+  usage: string;
+}
+
+const COMMON = `  --config PATH       gateway config file (env MCP_GATEWAY_CONFIG)
+  --log-level LEVEL   debug | info | warn | error (env MCP_GATEWAY_LOG_LEVEL, default info)
+  --help              show this help`;
+
+/** Help of every command, in the order `mcp-gateway --help` lists them. */
+export const COMMANDS: Record<string, CommandHelp> = {
+  serve: {
+    summary: "standalone gateway: /mcp served completely by one process (no Envoy)",
+    usage: `Usage: mcp-gateway serve --config PATH
+
+Serves /mcp on standalone.listen (default 127.0.0.1:8080): initialize, aggregated lists and notification streams,
+and routed calls (tools/call, prompts/get, resources/read) forwarded to their upstream with the same routing core
+as the Envoy router. Also /healthz, /readyz, /status, /metrics.
+
+${COMMON}`,
+  },
+  envoy: {
+    summary: "Envoy mode, one replica: the ext_proc router and the broker in one process",
+    usage: `Usage: mcp-gateway envoy --config PATH
+
+Runs the ext_proc router (gRPC, router.listen) and the broker (HTTP, broker.listen) side by side, sharing one
+in-memory backend-session store. Point Envoy at them with the config from \`mcp-gateway render-envoy\`.
+
+${COMMON}`,
+  },
+  router: {
+    summary: "Envoy mode, scaled out: the ext_proc router alone",
+    usage: `Usage: mcp-gateway router --config PATH
+
+Runs only the ext_proc router on router.listen, with /metrics and /healthz on router.metricsListen. Needs
+sessions.store: redis://… and sessions.secret shared with the broker replicas.
+
+${COMMON}`,
+  },
+  broker: {
+    summary: "Envoy mode, scaled out: the broker alone",
+    usage: `Usage: mcp-gateway broker --config PATH
+
+Runs only the broker on broker.listen. Needs sessions.store: redis://… and sessions.secret shared with the routers.
+
+${COMMON}`,
+  },
+  validate: {
+    summary: "check a config file; exit 0 when valid, 1 with every problem named by its YAML path",
+    usage: `Usage: mcp-gateway validate <config>
+
+Parses and validates the config (including \${env:NAME} references against the current environment) and prints
+"valid: N servers" or one line per problem, e.g. "servers[1].url: expected an http(s) URL". Exit code 0 or 1.`,
+  },
+  "render-envoy": {
+    summary: "write the Envoy config (v3 bootstrap YAML) for a gateway config",
+    usage: `Usage: mcp-gateway render-envoy <config> [--out FILE]
+
+Renders the listener, HTTP connection manager with the ext_proc filter, a route per upstream on x-destination-mcp,
+the broker as default route, and clusters. Writes to FILE, or stdout.`,
+  },
+};
+
+/** The top-level help listing every command. */
+export function overview(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
+  const lines = Object.entries(COMMANDS).map(([name, help]) => `  ${name.padEnd(width)}  ${help.summary}`);
+  return `Usage: mcp-gateway <command> [options]
+
+Commands:
+${lines.join("\n")}
+
+Run \`mcp-gateway <command> --help\` for a command's options.
+`;
+}

@@ -1,0 +1,54 @@
+import { createRequire } from "node:module";
+import { dirname, join, resolve } from "node:path";
+import { REPO_ROOT, startExampleServer, startNode, type RunningProcess } from "@mcp-gateway/example-kit";
+
+/** Ports of the example config (examples/gateway.yaml). */
+export const STACK_PORTS = { gateway: 8080, weather: 9101, notes: 9102, everything: 9103 } as const;
+
+/** The processes of a running local stack. */
+export interface LocalStack {
+  gatewayUrl: string;
+  processes: RunningProcess[];
+  stop(): Promise<void>;
+}
+
+/** Path of server-everything's entry point, resolved from this package's dependencies. */
+function serverEverythingEntry(): string {
+  const require = createRequire(__filename);
+  return join(dirname(require.resolve("@modelcontextprotocol/server-everything/package.json")), "dist", "index.js");
+}
+
+/** Starts `@modelcontextprotocol/server-everything` in Streamable HTTP mode on 127.0.0.1:`port`. */
+export async function startServerEverything(port: number): Promise<RunningProcess> {
+  const everything = startNode(serverEverythingEntry(), ["streamableHttp"], { PORT: String(port) }, [
+    "-r",
+    join(__dirname, "loopback-only.js"),
+  ]);
+  await everything.waitFor(/listening on port \d+/);
+  return everything;
+}
+
+/** Starts the example servers, server-everything and the standalone gateway with `configPath`. */
+export async function startLocalStack(configPath = resolve(REPO_ROOT, "examples/gateway.yaml")): Promise<LocalStack> {
+  const processes: RunningProcess[] = [];
+  const stop = async (): Promise<void> => {
+    await Promise.all(
+      processes
+        .splice(0)
+        .reverse()
+        .map((p) => p.stop()),
+    );
+  };
+  try {
+    processes.push(await startExampleServer("weather", STACK_PORTS.weather));
+    processes.push(await startExampleServer("notes", STACK_PORTS.notes));
+    processes.push(await startServerEverything(STACK_PORTS.everything));
+    const gateway = startNode("cli/dist/main.js", ["serve", "--config", configPath]);
+    processes.push(gateway);
+    const ready = await gateway.waitFor(/gateway listening on (http:\S+)/);
+    return { gatewayUrl: ready[1] ?? "", processes, stop };
+  } catch (error: unknown) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,36 @@
+import { startLocalStack, STACK_PORTS, type LocalStack } from "./local-stack";
+
+const banner = (stack: LocalStack): string => `
+MCP gateway (standalone) is up: ${stack.gatewayUrl}
+
+  upstream servers         weather  http://127.0.0.1:${STACK_PORTS.weather}/mcp   (tools weather_*)
+                           notes    http://127.0.0.1:${STACK_PORTS.notes}/mcp   (tools notes_*)
+                           everything http://127.0.0.1:${STACK_PORTS.everything}/mcp (@modelcontextprotocol/server-everything, tools everything_*)
+  operations               http://127.0.0.1:${STACK_PORTS.gateway}/status  /readyz  /metrics
+
+Connect:
+  SDK        new StreamableHTTPClientTransport(new URL("${stack.gatewayUrl}"))
+  Inspector  npx @modelcontextprotocol/inspector --cli ${stack.gatewayUrl} --transport http --method tools/list
+             (the Inspector needs Node >= 22; \`npm run check:inspector\` fetches one)
+
+Ctrl-C stops everything started here.
+`;
+
+/** `npm start`: runs the local stack until SIGINT/SIGTERM. */
+export async function main(): Promise<void> {
+  const stack = await startLocalStack();
+  for (const process of stack.processes) process.child.stderr?.pipe(globalThis.process.stderr);
+  console.log(banner(stack));
+  const stop = (): void => {
+    void stack.stop().then(() => globalThis.process.exit(0));
+  };
+  globalThis.process.once("SIGINT", stop);
+  globalThis.process.once("SIGTERM", stop);
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(`npm start: ${error instanceof Error ? error.message : String(error)}`);
+    globalThis.process.exit(1);
+  });
+}

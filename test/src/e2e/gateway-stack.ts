@@ -1,0 +1,172 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseConfig } from "@mcp-gateway/core";
+import { startExampleServer, startNode, type RunningProcess } from "@mcp-gateway/example-kit";
+import { DEFAULT_RENDER_OPTIONS, renderEnvoyYaml } from "@mcp-gateway/router";
+import { startEnvoyHarness, type EnvoyHarness } from "../harness";
+import { freePort } from "../support/redis-server";
+
+type ExampleServer = RunningProcess & { url: string; port: number };
+
+/** How the gateway runs: Envoy mode in one process (memory store), Envoy mode split over Redis, or standalone. */
+export type StackMode =
+  { kind: "envoy"; store: "memory" } | { kind: "envoy"; store: "redis"; redisUrl: string } | { kind: "standalone" };
+
+/** Extra settings of a stack. */
+export interface StackOptions {
+  /** More upstream servers (`- { name, url, ... }` YAML entries without the dash), after weather and notes. */
+  extraServers?: string[];
+  /** Extra `limits` entries, e.g. `upstreamTimeout: 1s`. */
+  limits?: string;
+}
+
+/** A whole gateway deployment in real processes: upstreams, gateway process(es), and in Envoy mode the harness. */
+export interface GatewayStack {
+  mode: StackMode;
+  /** The public endpoint: the harness (Envoy mode) or the standalone gateway, `http://127.0.0.1:<port>/mcp`. */
+  url: string;
+  /** The Envoy harness in front (Envoy mode only). */
+  harness: EnvoyHarness | undefined;
+  /** The gateway config file the gateway process watches. */
+  configPath: string;
+  weather: ExampleServer;
+  notes: ExampleServer;
+  /** The broker's (or standalone gateway's) own HTTP base (for /status, /metrics). */
+  brokerBase: string;
+  /** Where the routing metrics are scraped. */
+  routerMetricsUrl: string;
+  /** Output of the gateway process(es) so far. */
+  gatewayOutput(): string;
+  /** Stops the weather server and starts a new one on the same port (its sessions are gone). */
+  restartWeather(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const SECRET = "e2e-session-secret-0123456789abcdef";
+export const MAX_BODY_BYTES = 65_536;
+
+interface Ports {
+  router: number;
+  broker: number;
+  metrics: number;
+  standalone: number;
+}
+
+function gatewayYaml(servers: string[], ports: Ports, store: string, limits = ""): string {
+  return `version: 1
+servers:
+${servers.map((s) => `  - { ${s} }`).join("\n")}
+sessions: { secret: "${SECRET}", store: "${store}", ttl: 1h, backendInitTimeout: 3s }
+limits: { maxBodyBytes: ${MAX_BODY_BYTES}${limits ? `, ${limits}` : ""} }
+health: { interval: 300ms, maxBackoff: 1s, timeout: 2s }
+router: { listen: "127.0.0.1:${ports.router}", metricsListen: "127.0.0.1:${ports.metrics}" }
+broker: { listen: "127.0.0.1:${ports.broker}" }
+standalone: { listen: "127.0.0.1:${ports.standalone}" }
+`;
+}
+
+async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Resolves when the broker reports every configured upstream ready. */
+export async function waitForUpstreams(brokerBase: string): Promise<void> {
+  await waitUntil(async () => {
+    const status = (await (await fetch(`${brokerBase}/status`)).json()) as { upstreams: { state: string }[] };
+    return status.upstreams.length > 0 && status.upstreams.every((u) => u.state === "ready");
+  }, "upstreams ready");
+}
+
+function startGateways(mode: StackMode, configPath: string): RunningProcess[] {
+  const cli = "cli/dist/main.js";
+  const run = (command: string): RunningProcess =>
+    startNode(cli, [command, "--config", configPath, "--log-level", "warn"]);
+  if (mode.kind === "standalone") return [run("serve")];
+  return mode.store === "memory" ? [run("envoy")] : [run("router"), run("broker")];
+}
+
+async function startHarness(dir: string, yaml: string, configPath: string, ports: Ports): Promise<EnvoyHarness> {
+  const envoyPath = join(dir, "envoy.yaml");
+  const rendered = renderEnvoyYaml(parseConfig(yaml, {}), configPath, {
+    ...DEFAULT_RENDER_OPTIONS,
+    listener: { address: "127.0.0.1", port: 0 },
+    router: { address: "127.0.0.1", port: ports.router },
+    broker: { address: "127.0.0.1", port: ports.broker },
+  });
+  await writeFile(envoyPath, rendered);
+  return startEnvoyHarness({ envoyConfigPath: envoyPath });
+}
+
+/** Starts the stack; everything binds to 127.0.0.1 on free ports. */
+export async function startGatewayStack(mode: StackMode, options: StackOptions = {}): Promise<GatewayStack> {
+  const dir = await mkdtemp(join(tmpdir(), "mcp-e2e-"));
+  let weather = await startExampleServer("weather");
+  const notes = await startExampleServer("notes");
+  const ports: Ports = {
+    router: await freePort(),
+    broker: await freePort(),
+    metrics: await freePort(),
+    standalone: await freePort(),
+  };
+  const servers = [
+    `name: weather, url: "${weather.url}"`,
+    `name: notes, url: "${notes.url}"`,
+    ...(options.extraServers ?? []),
+  ];
+  const yaml = gatewayYaml(
+    servers,
+    ports,
+    mode.kind === "envoy" && mode.store === "redis" ? mode.redisUrl : "memory",
+    options.limits,
+  );
+  const configPath = join(dir, "gateway.yaml");
+  await writeFile(configPath, yaml);
+  const gateways = startGateways(mode, configPath);
+  // Each process prints one ready line per listener; the broker side is then polled until its upstreams are ready.
+  await Promise.all(gateways.map((g) => g.waitFor(/listening on/)));
+  const brokerBase = `http://127.0.0.1:${mode.kind === "standalone" ? ports.standalone : ports.broker}`;
+  await waitForUpstreams(brokerBase);
+  const harness = mode.kind === "envoy" ? await startHarness(dir, yaml, configPath, ports) : undefined;
+  const split = mode.kind === "envoy" && mode.store === "redis";
+  const stack: GatewayStack = {
+    mode,
+    url: harness ? `${harness.url}/mcp` : `${brokerBase}/mcp`,
+    harness,
+    configPath,
+    weather,
+    notes,
+    brokerBase,
+    gatewayOutput: () => gateways.map((g) => g.output()).join(""),
+    routerMetricsUrl: split ? `http://127.0.0.1:${ports.metrics}/metrics` : `${brokerBase}/metrics`,
+    async restartWeather() {
+      const port = weather.port;
+      await weather.stop();
+      weather = await startExampleServer("weather", port);
+      stack.weather = weather;
+    },
+    async stop() {
+      await harness?.close();
+      await Promise.all(gateways.map((g) => g.stop()));
+      await Promise.all([stack.weather.stop(), notes.stop()]);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  return stack;
+}
+
+/** Reads one counter value from Prometheus text, summing series that carry all given labels. */
+export function metricValue(text: string, name: string, labels: Record<string, string>): number {
+  let total = 0;
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(`${name}{`)) continue;
+    const matches = Object.entries(labels).every(([key, value]) => line.includes(`${key}="${value}"`));
+    if (matches) total += Number(line.slice(line.lastIndexOf(" ") + 1));
+  }
+  return total;
+}

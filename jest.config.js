@@ -15,6 +15,7 @@ module.exports = {
   moduleNameMapper: {
     "^@mcp-gateway/(core|router|broker)$": "<rootDir>/$1/src/index.ts",
     "^@mcp-gateway/example-kit$": "<rootDir>/examples/example-kit/src/index.ts",
+    "^@mcp-gateway/local-stack$": "<rootDir>/examples/local-stack/src/index.ts",
     "^(\\.{1,2}/.*)\\.js$": "$1",
   },
   testTimeout: 30000,

@@ -12,6 +12,9 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
+/** The compiled preload (dist/, also when this module runs from src/ under jest). */
+const LOOPBACK_PRELOAD = join(__dirname, "..", "dist", "loopback-only.js");
+
 /** Path of server-everything's entry point, resolved from this package's dependencies. */
 function serverEverythingEntry(): string {
   const require = createRequire(__filename);

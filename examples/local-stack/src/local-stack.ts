@@ -25,7 +25,7 @@ function serverEverythingEntry(): string {
 export async function startServerEverything(port: number): Promise<RunningProcess> {
   const everything = startNode(serverEverythingEntry(), ["streamableHttp"], { PORT: String(port) }, [
     "-r",
-    join(__dirname, "loopback-only.js"),
+    LOOPBACK_PRELOAD,
   ]);
   await everything.waitFor(/listening on port \d+/);
   return everything;

@@ -55,10 +55,15 @@ Parses and validates the config (including \${env:NAME} references against the c
   },
   "render-envoy": {
     summary: "write the Envoy config (v3 bootstrap YAML) for a gateway config",
-    usage: `Usage: mcp-gateway render-envoy <config> [--out FILE]
+    usage: `Usage: mcp-gateway render-envoy <config> [--out FILE] [--listen H:P] [--router H:P] [--broker H:P] [--admin H:P]
 
 Renders the listener, HTTP connection manager with the ext_proc filter, a route per upstream on x-destination-mcp,
-the broker as default route, and clusters. Writes to FILE, or stdout.`,
+the broker as default route, and clusters. Writes to FILE, or stdout.
+
+  --listen H:P   where Envoy listens (default 0.0.0.0:8080)
+  --router H:P   where Envoy reaches the router's gRPC port (default 127.0.0.1:9000)
+  --broker H:P   where Envoy reaches the broker (default 127.0.0.1:8081)
+  --admin H:P    Envoy's admin listener (default 127.0.0.1:9901)`,
   },
 };
 

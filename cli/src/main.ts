@@ -48,8 +48,7 @@ export async function main(argv: readonly string[], env: Env, output: CommandOut
     return { code: 0 };
   }
   if (command === "validate") return { code: await validateCommand(args.positionals[0], env, output) };
-  if (command === "render-envoy")
-    return { code: await renderEnvoyCommand(args.positionals[0], args.flags["out"], env) };
+  if (command === "render-envoy") return { code: await renderEnvoyCommand(args.positionals[0], args.flags, env) };
   return serveCommand(args, ROLES[command] as Roles, env, output);
 }
 

@@ -1,11 +1,34 @@
 import { writeFile } from "node:fs/promises";
 import { loadConfigFile } from "@mcp-gateway/core";
-import { renderEnvoyYaml } from "@mcp-gateway/router";
+import { DEFAULT_RENDER_OPTIONS, renderEnvoyYaml, type Endpoint, type EnvoyRenderOptions } from "@mcp-gateway/router";
+import { splitHostPort } from "./args";
 
-/** `mcp-gateway render-envoy <config> [--out FILE]`: prints or writes the Envoy config; exit code 1 on a bad config. */
+type Flags = Readonly<Record<string, string | true>>;
+
+const ENDPOINT_FLAGS: Record<string, keyof Omit<EnvoyRenderOptions, "messageTimeoutMs">> = {
+  listen: "listener",
+  router: "router",
+  broker: "broker",
+  admin: "admin",
+};
+
+/** Render options from `--listen/--router/--broker/--admin host:port` (defaults: the example topology on loopback). */
+export function renderOptions(flags: Flags): EnvoyRenderOptions {
+  const options: EnvoyRenderOptions = { ...DEFAULT_RENDER_OPTIONS };
+  for (const [flag, key] of Object.entries(ENDPOINT_FLAGS)) {
+    const value = flags[flag];
+    if (value === undefined) continue;
+    if (value === true) throw new Error(`--${flag} needs host:port`);
+    const { host, port } = splitHostPort(value, `--${flag}`);
+    options[key] = { address: host, port } satisfies Endpoint;
+  }
+  return options;
+}
+
+/** `mcp-gateway render-envoy <config> [--out FILE] [--listen/--router/--broker/--admin host:port]`. */
 export async function renderEnvoyCommand(
   configPath: string | undefined,
-  out: string | true | undefined,
+  flags: Flags,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<number> {
   if (!configPath) {
@@ -13,7 +36,12 @@ export async function renderEnvoyCommand(
     return 2;
   }
   try {
-    const yaml = renderEnvoyYaml(await loadConfigFile(configPath, env), configPath);
+    const addressFlags = Object.keys(ENDPOINT_FLAGS)
+      .filter((flag) => typeof flags[flag] === "string")
+      .map((flag) => ` --${flag} ${String(flags[flag])}`);
+    const source = `${configPath}${addressFlags.join("")}`;
+    const yaml = renderEnvoyYaml(await loadConfigFile(configPath, env), source, renderOptions(flags));
+    const out = flags["out"];
     if (typeof out === "string") await writeFile(out, yaml);
     else process.stdout.write(yaml);
     return 0;

@@ -1,0 +1,71 @@
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { CallToolRequest } from "@modelcontextprotocol/sdk/types.js";
+import { measure, warmUp, type McpCall, type Measurement } from "./gateway-measure";
+
+/** Things to stop at the end of a benchmark section, stopped in reverse order of start. */
+export class Cleanup {
+  private readonly steps: (() => Promise<void>)[] = [];
+
+  /** Registers `step` to run on {@link Cleanup.run}. */
+  add(step: () => Promise<void>): void {
+    this.steps.push(step);
+  }
+
+  /** Runs every step, newest first; a failing step is reported and does not stop the others. */
+  async run(): Promise<void> {
+    for (const step of this.steps.splice(0).reverse()) {
+      await step().catch((error: unknown) => console.error(`cleanup failed: ${String(error)}`));
+    }
+  }
+}
+
+/** Connects one real MCP SDK client to `url` (initialize + initialized) on its own transport and session. */
+export async function connectClient(url: string, cleanup: Cleanup, name = "gateway-bench"): Promise<Client> {
+  const client = new Client({ name, version: "1.0.0" });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  cleanup.add(() => client.close());
+  return client;
+}
+
+/** Connects `count` clients to `url`, one after the other. */
+export async function connectClients(url: string, count: number, cleanup: Cleanup): Promise<Client[]> {
+  const clients: Client[] = [];
+  for (let i = 0; i < count; i++) clients.push(await connectClient(url, cleanup, `gateway-bench-${i + 1}`));
+  return clients;
+}
+
+/** A `tools/call` of `name` that fails on a JSON-RPC error or on a result flagged `isError`. */
+export function toolCall(name: string, args: CallToolRequest["params"]["arguments"]): McpCall {
+  return async (client) => {
+    const result = await client.callTool({ name, arguments: args });
+    if (result.isError) throw new Error(`${name} answered isError: ${JSON.stringify(result.content)}`);
+  };
+}
+
+/** A `tools/list` that fails unless it lists exactly `expected` tools. */
+export function toolsList(expected: number): McpCall {
+  return async (client) => {
+    const { tools } = await client.listTools();
+    if (tools.length !== expected) throw new Error(`tools/list returned ${tools.length} tools, expected ${expected}`);
+  };
+}
+
+/** A bounded load: `clients` concurrent clients, each making `warmUpCalls` and then `calls` sequential calls. */
+export interface Load {
+  clients: number;
+  warmUpCalls: number;
+  calls: number;
+}
+
+/** Connects fresh clients to `url`, warms them up, measures `load`, and closes them again. */
+export async function runLoad(name: string, url: string, load: Load, call: McpCall): Promise<Measurement> {
+  const cleanup = new Cleanup();
+  try {
+    const clients = await connectClients(url, load.clients, cleanup);
+    await warmUp(clients, load.warmUpCalls, call);
+    return await measure(name, clients, load.calls, call);
+  } finally {
+    await cleanup.run();
+  }
+}

@@ -1,0 +1,88 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { loadConfigFile } from "@mcp-gateway/core";
+import { checkEnvoyConfig, DEFAULT_RENDER_OPTIONS, renderEnvoyYaml } from "@mcp-gateway/router";
+import { parse } from "yaml";
+
+// No Docker engine runs here: the compose file is checked by Debian's docker-compose (`config` needs no engine;
+// .ci/run installs it), and the stack was not started.
+const ROOT = resolve(__dirname, "..", "..", "..");
+const COMPOSE_DIR = resolve(ROOT, "examples/compose");
+const COMPOSE_FILE = resolve(COMPOSE_DIR, "docker-compose.yaml");
+const SECRET = { MCP_GATEWAY_SESSION_SECRET: "compose-test-secret-0123456789abcdef" };
+
+interface ComposeService {
+  image?: string;
+  ports?: string[];
+  volumes?: string[];
+  read_only?: boolean;
+  security_opt?: string[];
+}
+
+function composeConfig(env: Record<string, string>): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync("docker-compose", ["-f", COMPOSE_FILE, "config"], {
+    encoding: "utf8",
+    env: { PATH: process.env["PATH"] ?? "", ...env },
+  });
+  if (result.error)
+    throw new Error(
+      `docker-compose is missing (apt-get install --no-install-recommends docker-compose): ${result.error.message}`,
+    );
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe("examples/compose/docker-compose.yaml", () => {
+  const result = composeConfig(SECRET);
+  const services = (
+    result.status === 0 ? (parse(result.stdout) as { services: Record<string, ComposeService> }).services : {}
+  ) as Record<string, ComposeService>;
+
+  it("is valid for docker-compose (config resolves)", () => {
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    expect(Object.keys(services).sort()).toEqual(["envoy", "everything", "gateway", "notes", "weather"]);
+  });
+
+  it("pins the official Envoy image to a release", () => {
+    expect(services["envoy"]?.image).toMatch(/^envoyproxy\/envoy:v\d+\.\d+\.\d+$/);
+  });
+
+  it("publishes ports on loopback only", () => {
+    const ports = Object.values(services).flatMap((s) => s.ports ?? []);
+    expect(ports.length).toBeGreaterThan(0);
+    for (const port of ports) expect(port).toMatch(/^127\.0\.0\.1:/);
+  });
+
+  it("mounts only files that exist", () => {
+    const sources = Object.values(services).flatMap((s) => (s.volumes ?? []).map((v) => v.split(":")[0] ?? ""));
+    expect(sources.length).toBeGreaterThan(0);
+    for (const source of sources) expect(existsSync(source)).toBe(true);
+  });
+
+  it("runs the gateway's containers read-only without privilege escalation", () => {
+    for (const name of ["gateway", "weather", "notes", "everything"]) {
+      expect(services[name]).toMatchObject({ read_only: true, security_opt: ["no-new-privileges:true"] });
+    }
+  });
+
+  it("refuses to start without a session secret, saying which variable", () => {
+    const missing = composeConfig({});
+    expect(missing.status).not.toBe(0);
+    expect(missing.stderr).toContain("set MCP_GATEWAY_SESSION_SECRET");
+  });
+});
+
+describe("examples/compose/envoy.yaml", () => {
+  it("is the render of the compose gateway config and passes the Envoy v3 proto check", async () => {
+    const config = await loadConfigFile(resolve(COMPOSE_DIR, "gateway.yaml"), SECRET);
+    const committed = parse(readFileSync(resolve(COMPOSE_DIR, "envoy.yaml"), "utf8")) as unknown;
+    const rendered = renderEnvoyYaml(config, "examples/compose/gateway.yaml", {
+      ...DEFAULT_RENDER_OPTIONS,
+      router: { address: "gateway", port: 9000 },
+      broker: { address: "gateway", port: 8081 },
+    });
+    expect(committed).toEqual(parse(rendered));
+    expect(checkEnvoyConfig(committed)).toEqual([]);
+  });
+});

@@ -6,7 +6,7 @@ import type { Measurement } from "./gateway-measure";
  * The standalone gateway benchmark: bounded loads on 127.0.0.1 only, every ratio against a direct baseline measured
  * in the same run. Nothing here asserts on time; the exit code is 1 only when a call failed (or a part could not run).
  */
-export async function main(): Promise<number> {
+async function main(): Promise<number> {
   const started = Date.now();
   const results: Measurement[] = [];
   let broken = false;

@@ -1,9 +1,10 @@
 import { resolve } from "node:path";
 import { startEnvoyHarness } from "../harness";
 import { REPO_ROOT, startExampleServer, startNode, type RunningProcess } from "@mcp-gateway/example-kit";
+import { startServerEverything } from "@mcp-gateway/local-stack";
 
 /**
- * `npm run start:harness`: Envoy mode on a machine without Envoy. Starts the example servers on :9101/:9102, the
+ * `npm run start:harness`: Envoy mode on a machine without Envoy. Starts the example servers on :9101/:9102/:9103, the
  * gateway (router + broker) from examples/gateway.yaml, and the Envoy-faithful harness on 127.0.0.1:8080 reading the
  * committed envoy/envoy.yaml. Ctrl-C stops everything it started.
  */
@@ -15,6 +16,7 @@ export async function main(): Promise<void> {
   try {
     started.push(await startExampleServer("weather", 9101));
     started.push(await startExampleServer("notes", 9102));
+    started.push(await startServerEverything(9103));
     const gateway = startNode("cli/dist/main.js", ["envoy", "--config", "examples/gateway.yaml"]);
     started.push(gateway);
     await gateway.waitFor(/broker listening/);

@@ -1,9 +1,9 @@
 import { startExampleServer } from "@mcp-gateway/example-kit";
 import { startServerEverything } from "@mcp-gateway/local-stack";
 import { freePort } from "../support/redis-server";
-import { Cleanup, runLoad, toolCall, type Load } from "./gateway-clients";
-import { formatMeasurement, formatRatio, type Measurement } from "./gateway-measure";
-import { startStandaloneGateway, waitForReadyUpstreams } from "./gateway-standalone";
+import { Cleanup, compareEndpoints, toolCall, type Load } from "./gateway-clients";
+import { formatComparison, type Measurement } from "./gateway-measure";
+import { afterFirstHealthRound, startStandaloneGateway, waitForReadyUpstreams } from "./gateway-standalone";
 
 /** One upstream tool, called directly and through the gateway with the same arguments. */
 interface CallTarget {
@@ -15,32 +15,31 @@ interface CallTarget {
   args: Record<string, unknown>;
 }
 
-// Bounded loads: a fixed number of calls per client, one call in flight per client.
+// Bounded loads: a fixed number of calls per client, one call in flight per client, in 4 interleaved rounds.
 const LOADS: readonly Load[] = [
-  { clients: 1, warmUpCalls: 50, calls: 400 },
-  { clients: 8, warmUpCalls: 20, calls: 150 },
+  { clients: 1, warmUpCalls: 100, calls: 800, rounds: 4 },
+  { clients: 8, warmUpCalls: 25, calls: 200, rounds: 4 },
 ];
 
 const clientsLabel = (n: number): string => `${n} client${n === 1 ? "" : "s"}`;
 
-/** Measures `target` directly and then through the gateway under `load`; prints both and their ratio. */
+/** Measures `target` directly and through the gateway under `load`, interleaved; prints both and their ratio. */
 async function compare(target: CallTarget, load: Load, gatewayUrl: string): Promise<Measurement[]> {
   const clients = clientsLabel(load.clients);
-  const direct = await runLoad(
-    `direct  ${target.directTool}, ${clients}`,
-    target.directUrl,
+  const [direct, viaGateway] = await compareEndpoints(
+    {
+      name: `direct  ${target.directTool}, ${clients}`,
+      url: target.directUrl,
+      call: toolCall(target.directTool, target.args),
+    },
+    {
+      name: `gateway ${target.gatewayTool}, ${clients}`,
+      url: gatewayUrl,
+      call: toolCall(target.gatewayTool, target.args),
+    },
     load,
-    toolCall(target.directTool, target.args),
   );
-  console.log(formatMeasurement(direct));
-  const viaGateway = await runLoad(
-    `gateway ${target.gatewayTool}, ${clients}`,
-    gatewayUrl,
-    load,
-    toolCall(target.gatewayTool, target.args),
-  );
-  console.log(formatMeasurement(viaGateway));
-  console.log(formatRatio(`${target.gatewayTool}, ${clients}`, viaGateway, direct));
+  console.log(formatComparison(`${target.gatewayTool}, ${clients}`, direct, viaGateway));
   return [direct, viaGateway];
 }
 
@@ -80,7 +79,10 @@ export async function benchToolCalls(): Promise<Measurement[]> {
     const servers = targets.map((target) => ({ name: target.server, url: target.directUrl }));
     const gateway = await startStandaloneGateway(servers, cleanup);
     await waitForReadyUpstreams(gateway, servers.length);
-    console.log(`tools/call: direct vs standalone gateway (${gateway.url}), upstreams in their own processes`);
+    await afterFirstHealthRound();
+    console.log(
+      `tools/call: direct vs standalone gateway (${gateway.url}), upstreams in their own processes, direct and gateway rounds interleaved`,
+    );
     const results: Measurement[] = [];
     for (const target of targets) {
       for (const load of LOADS) results.push(...(await compare(target, load, gateway.url)));

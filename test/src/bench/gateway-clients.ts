@@ -1,7 +1,7 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolRequest } from "@modelcontextprotocol/sdk/types.js";
-import { measure, warmUp, type McpCall, type Measurement } from "./gateway-measure";
+import { measurePair, warmUp, type McpCall, type Measurement, type Side } from "./gateway-measure";
 
 /** Things to stop at the end of a benchmark section, stopped in reverse order of start. */
 export class Cleanup {
@@ -51,20 +51,37 @@ export function toolsList(expected: number): McpCall {
   };
 }
 
-/** A bounded load: `clients` concurrent clients, each making `warmUpCalls` and then `calls` sequential calls. */
+/** A bounded load: `clients` concurrent clients per side, `warmUpCalls` each, then `calls` each over `rounds` rounds. */
 export interface Load {
   clients: number;
   warmUpCalls: number;
   calls: number;
+  rounds: number;
 }
 
-/** Connects fresh clients to `url`, warms them up, measures `load`, and closes them again. */
-export async function runLoad(name: string, url: string, load: Load, call: McpCall): Promise<Measurement> {
+/** One side to compare: a report name, an MCP endpoint, and the call to make there. */
+export interface Endpoint {
+  name: string;
+  url: string;
+  call: McpCall;
+}
+
+/** Connects fresh clients to both endpoints, warms both up, measures them interleaved, and closes the clients. */
+export async function compareEndpoints(
+  direct: Endpoint,
+  gateway: Endpoint,
+  load: Load,
+): Promise<[Measurement, Measurement]> {
   const cleanup = new Cleanup();
   try {
-    const clients = await connectClients(url, load.clients, cleanup);
-    await warmUp(clients, load.warmUpCalls, call);
-    return await measure(name, clients, load.calls, call);
+    const sides: Side[] = [];
+    for (const { name, url, call } of [direct, gateway]) {
+      const side = { name, clients: await connectClients(url, load.clients, cleanup), call };
+      await warmUp(side, load.warmUpCalls);
+      sides.push(side);
+    }
+    const [directSide, gatewaySide] = sides as [Side, Side];
+    return await measurePair(directSide, gatewaySide, load.calls, load.rounds);
   } finally {
     await cleanup.run();
   }

@@ -1,8 +1,9 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { startServer, type RunningServer } from "@mcp-gateway/example-weather";
-import { Cleanup, connectClient, runLoad, toolsList, type Load } from "./gateway-clients";
-import { formatMeasurement, formatRatio, type Measurement } from "./gateway-measure";
+import { Cleanup, compareEndpoints, connectClient, toolsList, type Load } from "./gateway-clients";
+import { formatComparison, type Measurement } from "./gateway-measure";
 import {
+  afterFirstHealthRound,
   sinceSpawn,
   startStandaloneGateway,
   waitForReadyUpstreams,
@@ -11,7 +12,7 @@ import {
 } from "./gateway-standalone";
 
 const UPSTREAMS = 50;
-const LIST_LOAD: Load = { clients: 1, warmUpCalls: 30, calls: 200 };
+const LIST_LOAD: Load = { clients: 1, warmUpCalls: 50, calls: 400, rounds: 4 };
 
 /** Starts `count` weather example servers in this process (cheap: one Express app each), named s01, s02, .... */
 async function startWeatherUpstreams(count: number, cleanup: Cleanup): Promise<UpstreamEntry[]> {
@@ -75,21 +76,17 @@ export async function benchToolsList(): Promise<Measurement[]> {
     const total = perUpstream * upstreams.length;
     console.log(`tools/list: ${upstreams.length} weather upstreams in this process, ${perUpstream} tools each`);
     const gateway = await coldDiscovery(upstreams, total, cleanup);
-    const direct = await runLoad(
-      `direct  tools/list, 1 upstream (${perUpstream} tools)`,
-      first.url,
+    await afterFirstHealthRound();
+    const [direct, viaGateway] = await compareEndpoints(
+      { name: `direct  tools/list, 1 upstream (${perUpstream} tools)`, url: first.url, call: toolsList(perUpstream) },
+      {
+        name: `gateway tools/list, ${upstreams.length} upstreams (${total} tools)`,
+        url: gateway.url,
+        call: toolsList(total),
+      },
       LIST_LOAD,
-      toolsList(perUpstream),
     );
-    console.log(formatMeasurement(direct));
-    const viaGateway = await runLoad(
-      `gateway tools/list, ${upstreams.length} upstreams (${total} tools)`,
-      gateway.url,
-      LIST_LOAD,
-      toolsList(total),
-    );
-    console.log(formatMeasurement(viaGateway));
-    console.log(formatRatio(`tools/list, ${upstreams.length} upstreams vs 1, 1 client`, viaGateway, direct));
+    console.log(formatComparison(`tools/list, ${upstreams.length} upstreams vs 1, 1 client`, direct, viaGateway));
     return [direct, viaGateway];
   } finally {
     await cleanup.run();

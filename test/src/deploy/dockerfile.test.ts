@@ -28,11 +28,13 @@ const dockerfile = stages(readFileSync(resolve(ROOT, "Dockerfile"), "utf8"));
 const runtime = dockerfile.at(-1) as Stage;
 const workspaces = (JSON.parse(readFileSync(resolve(ROOT, "package.json"), "utf8")) as { workspaces: string[] })
   .workspaces;
-const workspaceDirs = workspaces.flatMap((pattern) =>
-  pattern.endsWith("/*")
-    ? ["example-kit", "weather-server", "notes-server", "local-stack"].map((d) => `${pattern.slice(0, -2)}/${d}`)
-    : [pattern],
-);
+const workspaceDirs = workspaces.flatMap((pattern) => {
+  if (!pattern.endsWith("/*")) return [pattern];
+  const parent = pattern.slice(0, -2);
+  return readdirSync(resolve(ROOT, parent))
+    .filter((name) => existsSync(resolve(ROOT, parent, name, "package.json")))
+    .map((name) => `${parent}/${name}`);
+});
 
 describe("Dockerfile", () => {
   it("is multi-stage with a pinned Node 20 base", () => {

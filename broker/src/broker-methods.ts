@@ -2,6 +2,7 @@ import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcont
 import {
   GATEWAY_CLIENT_INFO,
   GatewayError,
+  isRoutedMethod,
   JsonRpcErrorCode,
   type Catalog,
   type JsonRpcRequest,
@@ -50,7 +51,7 @@ const HANDLERS: Record<string, Handler> = {
   "tools/list": (catalog) => ({ tools: catalog.listTools() }),
   "prompts/list": (catalog) => ({ prompts: catalog.listPrompts() }),
   "resources/list": (catalog) => ({ resources: catalog.listResources() }),
-  "resources/templates/list": () => ({ resourceTemplates: [] }),
+  "resources/templates/list": (catalog) => ({ resourceTemplates: catalog.listResourceTemplates() }),
   "logging/setLevel": () => ({}),
 };
 
@@ -58,7 +59,7 @@ const HANDLERS: Record<string, Handler> = {
 export function brokerResult(catalog: Catalog, request: JsonRpcRequest): Record<string, unknown> {
   const handler = HANDLERS[request.method];
   if (handler) return handler(catalog, request);
-  if (request.method === "tools/call" || request.method === "prompts/get" || request.method === "resources/read") {
+  if (isRoutedMethod(request.method)) {
     // Routed methods never reach the broker through the router; arriving here means a routing misconfiguration.
     throw new GatewayError(
       JsonRpcErrorCode.InternalError,

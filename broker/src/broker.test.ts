@@ -51,9 +51,9 @@ describe("a real SDK client through the broker", () => {
     expect(names).toEqual(["weather_weather_report"]);
   });
 
-  it("lists weather's resource by its URI", async () => {
+  it("lists weather's resource by its prefixed URI", async () => {
     const uris = (await client.listResources()).resources.map((r) => r.uri);
-    expect(uris).toEqual(["weather://cities"]);
+    expect(uris).toEqual(["weather_weather://cities"]);
   });
 
   it("answers ping", async () => {

@@ -12,6 +12,9 @@ export function catalogChanges(previous: Catalog, next: Catalog): ListChange[] {
   const changes: ListChange[] = [];
   if (!same(previous.listTools(), next.listTools())) changes.push("notifications/tools/list_changed");
   if (!same(previous.listPrompts(), next.listPrompts())) changes.push("notifications/prompts/list_changed");
-  if (!same(previous.listResources(), next.listResources())) changes.push("notifications/resources/list_changed");
+  const resourcesChanged =
+    !same(previous.listResources(), next.listResources()) ||
+    !same(previous.listResourceTemplates(), next.listResourceTemplates());
+  if (resourcesChanged) changes.push("notifications/resources/list_changed");
   return changes;
 }

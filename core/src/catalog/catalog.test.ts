@@ -56,13 +56,23 @@ describe("Catalog", () => {
   it("reports collisions naming both servers and keeps the earlier server", () => {
     expect(catalog.conflicts).toEqual([
       { kind: "tool", name: "weather_get_forecast", kept: "weather", dropped: "plain" },
-      { kind: "resource", name: "weather://cities", kept: "weather", dropped: "notes" },
     ]);
   });
 
-  it("resolves prompts by prefixed name and resources by URI", () => {
+  it("resolves prompts by prefixed name", () => {
     expect(catalog.resolvePrompt("weather_report")).toMatchObject({ server: { name: "weather" }, name: "report" });
-    expect(catalog.resolveResource("weather://cities")).toMatchObject({ server: { name: "weather" } });
+  });
+
+  it("lists resources under prefixed URIs and maps them back unambiguously", () => {
+    expect(catalog.listResources().map((r) => r.uri)).toEqual(["weather_weather://cities", "notes_weather://cities"]);
+    expect(catalog.resolveResource("weather_weather://cities")).toMatchObject({
+      server: { name: "weather" },
+      name: "weather://cities",
+    });
+    expect(catalog.resolveResource("notes_weather://cities")).toMatchObject({
+      server: { name: "notes" },
+      name: "weather://cities",
+    });
   });
 });
 
@@ -82,5 +92,36 @@ describe("Catalog with an unhealthy server", () => {
 
   it("keeps its tools routable by the last known listing", () => {
     expect(unhealthy.resolveTool("weather_get_forecast")).toMatchObject({ server: { name: "weather" } });
+  });
+});
+
+describe("Catalog resource templates", () => {
+  const templated = Catalog.build(
+    config.servers,
+    new Map([
+      ["weather", { ...listing([]), resourceTemplates: [{ uriTemplate: "weather://cities/{city}", name: "city" }] }],
+      [
+        "plain",
+        {
+          ...listing([], [], ["file:///readme"]),
+          resourceTemplates: [{ uriTemplate: "file:///docs/{path}", name: "doc" }],
+        },
+      ],
+    ]),
+  );
+
+  it("lists templates with prefixed URI templates (an empty prefix keeps them)", () => {
+    expect(templated.listResourceTemplates().map((t) => t.uriTemplate)).toEqual([
+      "weather_weather://cities/{city}",
+      "file:///docs/{path}",
+    ]);
+  });
+
+  it.each([
+    ["weather_weather://cities/oslo", "weather", "weather://cities/oslo"],
+    ["file:///docs/intro.md", "plain", "file:///docs/intro.md"],
+    ["file:///readme", "plain", "file:///readme"],
+  ])("routes the URI %s (built from a template) to %s as %s", (uri, server, original) => {
+    expect(templated.resolveResource(uri)).toMatchObject({ server: { name: server }, name: original });
   });
 });

@@ -1,5 +1,12 @@
 /** Methods whose target is a single upstream server: the router sends them there directly. */
-export const ROUTED_METHODS = ["tools/call", "prompts/get", "resources/read"] as const;
+export const ROUTED_METHODS = [
+  "tools/call",
+  "prompts/get",
+  "resources/read",
+  "resources/subscribe",
+  "resources/unsubscribe",
+  "completion/complete",
+] as const;
 
 /** A method the router sends straight to one upstream. */
 export type RoutedMethod = (typeof ROUTED_METHODS)[number];

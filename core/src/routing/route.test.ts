@@ -35,7 +35,39 @@ describe("route", () => {
       { name: "echo", _meta: { progressToken: 5 } },
     ],
     [{ id: 3, method: "prompts/get", params: { name: "weather_report" } }, "weather", { name: "report" }],
-    [{ id: 4, method: "resources/read", params: { uri: "weather://cities" } }, "weather", { uri: "weather://cities" }],
+    [
+      { id: 4, method: "resources/read", params: { uri: "weather_weather://cities" } },
+      "weather",
+      { uri: "weather://cities" },
+    ],
+    [
+      { id: 5, method: "resources/subscribe", params: { uri: "weather_weather://cities" } },
+      "weather",
+      { uri: "weather://cities" },
+    ],
+    [
+      { id: 6, method: "resources/unsubscribe", params: { uri: "weather_weather://cities" } },
+      "weather",
+      { uri: "weather://cities" },
+    ],
+    [
+      {
+        id: 7,
+        method: "completion/complete",
+        params: { ref: { type: "ref/prompt", name: "weather_report" }, argument: { name: "city", value: "Os" } },
+      },
+      "weather",
+      { ref: { type: "ref/prompt", name: "report" }, argument: { name: "city", value: "Os" } },
+    ],
+    [
+      {
+        id: 8,
+        method: "completion/complete",
+        params: { ref: { type: "ref/resource", uri: "weather_weather://cities" }, argument: { name: "c", value: "" } },
+      },
+      "weather",
+      { ref: { type: "ref/resource", uri: "weather://cities" }, argument: { name: "c", value: "" } },
+    ],
   ])("routes %j to %s with the unprefixed name", (message, server, params) => {
     const decision = decide(message);
     if (decision.kind !== "upstream") throw new Error(`expected upstream, got ${decision.kind}`);

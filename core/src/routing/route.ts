@@ -9,44 +9,74 @@ export type RouteDecision =
   | { kind: "upstream"; method: RoutedMethod; id: string | number; target: CatalogTarget; body: Buffer }
   | { kind: "reject"; error: GatewayError };
 
-const NAME_FIELD: Record<RoutedMethod, "name" | "uri"> = {
-  "tools/call": "name",
-  "prompts/get": "name",
-  "resources/read": "uri",
+type Params = Record<string, unknown>;
+type Kind = "tool" | "prompt" | "resource";
+
+/** Where a routed method names its target, and how to write the upstream's own name back. */
+interface Reference {
+  kind: Kind;
+  name: string;
+  rewrite(original: string): Params;
+}
+
+const isObject = (value: unknown): value is Params =>
+  value !== null && typeof value === "object" && !Array.isArray(value);
+
+function field(params: Params, key: "name" | "uri", kind: Kind): Reference | string {
+  const name = params[key];
+  if (typeof name !== "string" || name.length === 0) return `params.${key} (a non-empty string)`;
+  return { kind, name, rewrite: (original) => ({ ...params, [key]: original }) };
+}
+
+// completion/complete names what it completes in params.ref: a prompt by name or a resource (template) by URI.
+function completionRef(params: Params): Reference | string {
+  const ref = params["ref"];
+  if (!isObject(ref)) return 'params.ref ({"type": "ref/prompt", "name"} or {"type": "ref/resource", "uri"})';
+  const inner =
+    ref["type"] === "ref/prompt"
+      ? field(ref, "name", "prompt")
+      : ref["type"] === "ref/resource"
+        ? field(ref, "uri", "resource")
+        : undefined;
+  if (inner === undefined) return 'params.ref.type "ref/prompt" or "ref/resource"';
+  if (typeof inner === "string") return `params.ref.${inner.slice("params.".length)}`;
+  return { ...inner, rewrite: (original) => ({ ...params, ref: inner.rewrite(original) }) };
+}
+
+const REFERENCES: Record<RoutedMethod, (params: Params) => Reference | string> = {
+  "tools/call": (p) => field(p, "name", "tool"),
+  "prompts/get": (p) => field(p, "name", "prompt"),
+  "resources/read": (p) => field(p, "uri", "resource"),
+  "resources/subscribe": (p) => field(p, "uri", "resource"),
+  "resources/unsubscribe": (p) => field(p, "uri", "resource"),
+  "completion/complete": completionRef,
 };
-const WHAT: Record<RoutedMethod, string> = {
-  "tools/call": "tool",
-  "prompts/get": "prompt",
-  "resources/read": "resource",
-};
+
+function resolve(catalog: Catalog, reference: Reference): CatalogTarget | undefined {
+  if (reference.kind === "tool") return catalog.resolveTool(reference.name);
+  if (reference.kind === "prompt") return catalog.resolvePrompt(reference.name);
+  return catalog.resolveResource(reference.name);
+}
 
 function invalidParams(message: string, id: string | number): RouteDecision {
   return { kind: "reject", error: new GatewayError(JsonRpcErrorCode.InvalidParams, message, { id }) };
 }
 
-function resolve(catalog: Catalog, method: RoutedMethod, name: string): CatalogTarget | undefined {
-  if (method === "tools/call") return catalog.resolveTool(name);
-  if (method === "prompts/get") return catalog.resolvePrompt(name);
-  return catalog.resolveResource(name);
-}
-
 function routeRequest(request: JsonRpcRequest, method: RoutedMethod, catalog: Catalog): RouteDecision {
-  const field = NAME_FIELD[method];
-  const params = request.params;
-  const name = params !== undefined && !Array.isArray(params) ? params[field] : undefined;
-  if (typeof name !== "string" || name.length === 0) {
-    return invalidParams(`${method} needs params.${field} (a non-empty string)`, request.id);
-  }
-  const target = resolve(catalog, method, name);
-  if (!target) return invalidParams(`unknown ${WHAT[method]}: ${JSON.stringify(name)}`, request.id);
+  const params = isObject(request.params) ? request.params : {};
+  const reference = REFERENCES[method](params);
+  if (typeof reference === "string") return invalidParams(`${method} needs ${reference}`, request.id);
+  const target = resolve(catalog, reference);
+  if (!target) return invalidParams(`unknown ${reference.kind}: ${JSON.stringify(reference.name)}`, request.id);
   // Rewrite only the routed name; every other field reaches the upstream as the client sent it.
-  const rewritten = { ...request.raw, params: { ...(params as Record<string, unknown>), [field]: target.name } };
+  const rewritten = { ...request.raw, params: reference.rewrite(target.name) };
   return { kind: "upstream", method, id: request.id, target, body: Buffer.from(JSON.stringify(rewritten)) };
 }
 
 /**
- * Decides where a message goes: `tools/call`, `prompts/get` and `resources/read` to the upstream owning the
- * (prefixed) name, everything else to the broker. Unknown names are rejected with -32602 naming them.
+ * Decides where a message goes: requests that name one upstream's tool, prompt or resource (`tools/call`,
+ * `prompts/get`, `resources/read`, `resources/subscribe`, `resources/unsubscribe`, `completion/complete`) to that
+ * upstream with the upstream's own name, everything else to the broker. Unknown names are rejected with -32602.
  */
 export function route(message: JsonRpcMessage, catalog: Catalog): RouteDecision {
   if (message.kind !== "request" || !isRoutedMethod(message.method)) return { kind: "broker" };

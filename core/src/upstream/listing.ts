@@ -1,6 +1,6 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { z } from "zod";
-import type { ListedItem } from "../catalog/catalog";
+import type { ListedItem, ListedResource, ListedTemplate } from "../catalog/catalog";
 
 const MAX_PAGES = 100;
 
@@ -62,8 +62,15 @@ export function resourceProblem(resource: unknown): ItemProblem {
     : "resource without a string uri and name";
 }
 
+/** Checks a listed resource template (a string uriTemplate and name). */
+export function templateProblem(template: unknown): ItemProblem {
+  return isObject(template) && typeof template["uriTemplate"] === "string" && typeof template["name"] === "string"
+    ? undefined
+    : "resource template without a string uriTemplate and name";
+}
+
 /** Splits items into the valid ones and a description of each dropped one. */
-export function validateItems<T extends ListedItem | (Record<string, unknown> & { uri: string })>(
+export function validateItems<T extends ListedItem | ListedResource | ListedTemplate>(
   items: readonly unknown[],
   problemOf: (item: unknown) => ItemProblem,
 ): { valid: T[]; dropped: { name: string; problem: string }[] } {

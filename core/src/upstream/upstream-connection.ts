@@ -5,10 +5,10 @@ import {
   ResourceListChangedNotificationSchema,
   ToolListChangedNotificationSchema,
 } from "@modelcontextprotocol/sdk/types.js";
-import type { ListedItem, UpstreamListing } from "../catalog/catalog";
+import type { ListedItem, ListedResource, ListedTemplate, UpstreamListing } from "../catalog/catalog";
 import type { GatewayConfig, ServerConfig } from "../config/schema";
 import type { Logger } from "../logging";
-import { listAll, promptProblem, resourceProblem, toolProblem, validateItems } from "./listing";
+import { listAll, promptProblem, resourceProblem, templateProblem, toolProblem, validateItems } from "./listing";
 
 /** Lifecycle state of one upstream as the gateway sees it. */
 export type UpstreamState = "connecting" | "ready" | "unhealthy" | "invalid";
@@ -179,17 +179,31 @@ export class UpstreamConnection {
     const prompts = capabilities.prompts
       ? validateItems<ListedItem>(await listAll(client, "prompts/list", "prompts", timeout), promptProblem)
       : { valid: [], dropped: [] };
+    const none = { valid: [], dropped: [] };
     const resources = capabilities.resources
-      ? validateItems<Record<string, unknown> & { uri: string }>(
-          await listAll(client, "resources/list", "resources", timeout),
-          resourceProblem,
+      ? validateItems<ListedResource>(await listAll(client, "resources/list", "resources", timeout), resourceProblem)
+      : none;
+    const templates = capabilities.resources
+      ? validateItems<ListedTemplate>(
+          await listAll(client, "resources/templates/list", "resourceTemplates", timeout),
+          templateProblem,
         )
-      : { valid: [], dropped: [] };
-    for (const { name, problem } of [...tools.dropped, ...prompts.dropped, ...resources.dropped]) {
+      : none;
+    for (const { name, problem } of [
+      ...tools.dropped,
+      ...prompts.dropped,
+      ...resources.dropped,
+      ...templates.dropped,
+    ]) {
       this.options.logger.warn("upstream item dropped", { server: this.server.name, item: name, problem });
     }
     this.droppedTools = tools.dropped.map((d) => d.name);
-    this.listing = { tools: tools.valid, prompts: prompts.valid, resources: resources.valid };
+    this.listing = {
+      tools: tools.valid,
+      prompts: prompts.valid,
+      resources: resources.valid,
+      resourceTemplates: templates.valid,
+    };
     this.lastCheckedAt = new Date();
     this.options.onChange();
   }

@@ -1,3 +1,5 @@
 export * from "./headers";
 export * from "./pipeline";
 export * from "./route";
+export * from "./server-request-ids";
+export * from "./sse-id-rewriter";

@@ -1,0 +1,65 @@
+import { decodeServerRequestId, encodeServerRequestId } from "./server-request-ids";
+import { SseIdRewriter } from "./sse-id-rewriter";
+
+const event = (message: object, extra = ""): string => `${extra}data: ${JSON.stringify(message)}\n\n`;
+
+function rewriteAll(chunks: string[]): string {
+  const rewriter = new SseIdRewriter("weather");
+  return chunks.map((c) => rewriter.push(c).toString()).join("") + rewriter.end().toString();
+}
+
+describe("server request ids", () => {
+  it.each([0, 17, "abc", "with:colons"])("round-trips %j", (id) => {
+    expect(decodeServerRequestId(encodeServerRequestId("weather", id))).toEqual({ server: "weather", id });
+  });
+
+  it.each([5, "5", "mcpgw:", "mcpgw:weather", "mcpgw:weather:{", "mcpgw:weather:[1]", null])(
+    "does not decode %j",
+    (id) => {
+      expect(decodeServerRequestId(id)).toBeUndefined();
+    },
+  );
+
+  it("keeps ids of different upstreams apart", () => {
+    expect(encodeServerRequestId("a", 0)).not.toBe(encodeServerRequestId("b", 0));
+  });
+});
+
+describe("SseIdRewriter", () => {
+  const sampling = { jsonrpc: "2.0", id: 0, method: "sampling/createMessage", params: { maxTokens: 5 } };
+  const progress = { jsonrpc: "2.0", method: "notifications/progress", params: { progressToken: 1, progress: 1 } };
+  const result = { jsonrpc: "2.0", id: 7, result: { content: [] } };
+
+  it("rewrites the id of a server-to-client request and nothing else", () => {
+    const out = rewriteAll([event(progress), event(sampling, "id: ev-1\nevent: message\n"), event(result)]);
+    expect(out).toBe(
+      event(progress) +
+        `id: ev-1\nevent: message\ndata: ${JSON.stringify({ ...sampling, id: "mcpgw:weather:0" })}\n\n` +
+        event(result),
+    );
+  });
+
+  it("holds back an event split across chunks until it is complete", () => {
+    const text = event(sampling);
+    const rewriter = new SseIdRewriter("weather");
+    expect(rewriter.push(text.slice(0, 20)).length).toBe(0);
+    expect(rewriter.push(text.slice(20)).toString()).toContain('"id":"mcpgw:weather:0"');
+  });
+
+  it.each([
+    ["multi-line data", 'data: {"jsonrpc":"2.0",\ndata: "id":3,"method":"ping"}\n\n', '"id":"mcpgw:weather:3"'],
+    [
+      "CRLF line ends",
+      `data: ${JSON.stringify({ jsonrpc: "2.0", id: "x", method: "roots/list" })}\r\n\r\n`,
+      '"id":"mcpgw:weather:\\"x\\""',
+    ],
+    ["a comment", ": keepalive\n\n", ": keepalive"],
+    ["non-JSON data", "data: hello\n\n", "data: hello"],
+  ])("handles %s", (_what, text, expected) => {
+    expect(rewriteAll([text])).toContain(expected);
+  });
+
+  it("passes an unterminated last event on at the end", () => {
+    expect(rewriteAll(["data: partial"])).toBe("data: partial");
+  });
+});

@@ -1,7 +1,8 @@
 import { startExampleServer } from "@mcp-gateway/example-kit";
 import { startServerEverything } from "@mcp-gateway/local-stack";
 import { freePort } from "../support/redis-server";
-import { Cleanup, compareEndpoints, toolCall, type Load } from "./gateway-clients";
+import { Cleanup } from "./gateway-cleanup";
+import { compareEndpoints, toolCall, type Load } from "./gateway-clients";
 import { formatComparison, type Measurement } from "./gateway-measure";
 import { afterFirstHealthRound, startStandaloneGateway, waitForReadyUpstreams } from "./gateway-standalone";
 

@@ -1,24 +1,8 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolRequest } from "@modelcontextprotocol/sdk/types.js";
+import { Cleanup } from "./gateway-cleanup";
 import { measurePair, warmUp, type McpCall, type Measurement, type Side } from "./gateway-measure";
-
-/** Things to stop at the end of a benchmark section, stopped in reverse order of start. */
-export class Cleanup {
-  private readonly steps: (() => Promise<void>)[] = [];
-
-  /** Registers `step` to run on {@link Cleanup.run}. */
-  add(step: () => Promise<void>): void {
-    this.steps.push(step);
-  }
-
-  /** Runs every step, newest first; a failing step is reported and does not stop the others. */
-  async run(): Promise<void> {
-    for (const step of this.steps.splice(0).reverse()) {
-      await step().catch((error: unknown) => console.error(`cleanup failed: ${String(error)}`));
-    }
-  }
-}
 
 /** Connects one real MCP SDK client to `url` (initialize + initialized) on its own transport and session. */
 export async function connectClient(url: string, cleanup: Cleanup, name = "gateway-bench"): Promise<Client> {

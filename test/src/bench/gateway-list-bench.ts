@@ -1,6 +1,7 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { startServer, type RunningServer } from "@mcp-gateway/example-weather";
-import { Cleanup, compareEndpoints, connectClient, toolsList, type Load } from "./gateway-clients";
+import { Cleanup } from "./gateway-cleanup";
+import { compareEndpoints, connectClient, toolsList, type Load } from "./gateway-clients";
 import { formatComparison, type Measurement } from "./gateway-measure";
 import {
   afterFirstHealthRound,

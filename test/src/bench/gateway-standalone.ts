@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startNode, type RunningProcess } from "@mcp-gateway/example-kit";
 import { freePort } from "../support/redis-server";
-import type { Cleanup } from "./gateway-clients";
+import type { Cleanup } from "./gateway-cleanup";
 
 /** One upstream of the benchmark gateway (`prefix` defaults to `<name>_`). */
 export interface UpstreamEntry {

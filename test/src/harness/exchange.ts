@@ -7,6 +7,7 @@ import { hasRequestBody, requestHeaderMap, responseHasNoBody, responseHeaderMap 
 import { bytesOf } from "./ext-proc-messages";
 import { ExtProcFailure, ExtProcStream } from "./ext-proc-stream";
 import type { EnvoyConfig } from "./envoy-config";
+import { streamResponseBody } from "./response-body";
 import { HeaderMap } from "./header-map";
 import { applyHeaderMutation } from "./header-mutation";
 import { immediateReply, localReply, type LocalReply } from "./local-reply";
@@ -161,13 +162,15 @@ export class Exchange {
       result.kind === "local" ? result.reply.body.length === 0 : responseHasNoBody(this.req.method, result.response);
     const override = await this.responseHeadersPhase(headers, endOfStream);
     if (this.finished) return this.discardUpstream();
-    this.stream.finish();
+    const processBody = !reply && !override && !endOfStream && this.modes.responseBody === "STREAMED";
+    if (!processBody) this.stream.finish();
     if (override) {
       this.discardUpstream();
       return this.sendLocal(override);
     }
     const status = Number(headers.get(":status") ?? reply?.status ?? 200);
     if (reply) return this.sendLocal({ ...reply, status, headers });
+    if (processBody) return this.streamUpstreamProcessed(status, headers);
     this.streamUpstream(status, headers);
   }
 
@@ -198,6 +201,22 @@ export class Exchange {
     });
     upstream.once("error", () => this.abortMidResponse());
     upstream.once("aborted", () => this.abortMidResponse());
+  }
+
+  /** STREAMED response body: each chunk goes through the processor; its length may change, so no content-length. */
+  private async streamUpstreamProcessed(status: number, headers: HeaderMap): Promise<void> {
+    const upstream = this.upstreamResponse;
+    if (!upstream) return;
+    headers.remove("content-length");
+    this.res.writeHead(status, headers.toNode());
+    this.res.flushHeaders();
+    try {
+      await streamResponseBody(upstream, this.res, this.stream);
+      clearTimeout(this.routeTimer);
+      this.finished = true;
+    } catch {
+      this.abortMidResponse();
+    }
   }
 
   private applyHeaderAnswer(common: CommonResponse, headers: HeaderMap, replacing: boolean): void {

@@ -17,6 +17,8 @@ import {
 export interface ProcessingModes {
   requestBody: "NONE" | "BUFFERED";
   responseHeaders: "SEND" | "SKIP";
+  /** NONE from the filter config; STREAMED only through a processor's mode_override. */
+  responseBody: "NONE" | "STREAMED";
 }
 
 /** What Envoy does with `clear_route_cache` (`disable_clear_route_cache: true` is RETAIN). */
@@ -80,7 +82,7 @@ function parseProcessingMode(map: YamlMap, path: string): ProcessingModes {
       throw new EnvoyConfigError(childPath(where, field), `${value} is not supported (use ${allowed[0]})`);
     }
   }
-  return { requestBody: "BUFFERED", responseHeaders: "SEND" };
+  return { requestBody: "BUFFERED", responseHeaders: "SEND", responseBody: "NONE" };
 }
 
 function parseMutationRules(map: YamlMap, path: string): MutationRules {
@@ -137,10 +139,11 @@ export function applyModeOverride(current: ProcessingModes, override: Processing
   const responseHeaders = override.response_header_mode ?? "DEFAULT";
   const trailers = [override.request_trailer_mode ?? "DEFAULT", override.response_trailer_mode ?? "DEFAULT"];
   if (requestBody !== "NONE" && requestBody !== "BUFFERED") return `request_body_mode ${requestBody}`;
-  if (responseBody !== "NONE") return `response_body_mode ${responseBody}`;
+  if (responseBody !== "NONE" && responseBody !== "STREAMED") return `response_body_mode ${responseBody}`;
   if (trailers.some((mode) => mode === "SEND")) return "trailer mode SEND";
   return {
     requestBody,
     responseHeaders: responseHeaders === "DEFAULT" ? current.responseHeaders : (responseHeaders as "SEND" | "SKIP"),
+    responseBody,
   };
 }

@@ -6,7 +6,7 @@ import type { ProtoHeader } from "./header-map";
 // (keepCase, enums as names, bytes as Buffer, unset fields absent, oneof name in a virtual field).
 
 /** The three messages the harness sends, named after their ProcessingRequest oneof field. */
-export type Phase = "request_headers" | "request_body" | "response_headers";
+export type Phase = "request_headers" | "request_body" | "response_headers" | "response_body";
 
 /** `envoy.config.core.v3.HeaderValue`. */
 export interface HeaderValue {

@@ -40,6 +40,7 @@ export function phaseOf(message: ProcessingRequest): Phase {
   if (message.request_headers) return "request_headers";
   if (message.request_body) return "request_body";
   if (message.response_headers) return "response_headers";
+  if (message.response_body) return "response_body";
   throw new Error(`unexpected ProcessingRequest ${JSON.stringify(message)}`);
 }
 

@@ -197,3 +197,47 @@ describe("Envoy harness: mode_override", () => {
     expect(bed.harness.modeOverrides[0]?.applied).toBe(false);
   });
 });
+
+describe("Envoy harness: STREAMED response body through a mode_override", () => {
+  const streamed = (transform: (body: string, endOfStream: boolean) => string | undefined) =>
+    scripted({
+      response_headers: { ...answerFor("response_headers"), mode_override: { response_body_mode: "STREAMED" } },
+      response_body: (message) => {
+        const body = Buffer.from(message.response_body?.body ?? Buffer.alloc(0)).toString();
+        const out = transform(body, message.response_body?.end_of_stream === true);
+        return answerFor("response_body", out === undefined ? {} : { body_mutation: { body: Buffer.from(out) } });
+      },
+    });
+
+  it("sends each upstream chunk to the processor and the client gets the mutated bytes", async () => {
+    bed.processor.setHandler(streamed((body, end) => (end ? "[end]" : body.toUpperCase())));
+    const pending = bed.send({ path: "/sse", method: "GET" });
+    await eventually(() => releaseStream !== undefined);
+    releaseStream?.();
+    const res = await pending;
+    expect(res.body).toBe('EVENT: MESSAGE\nDATA: {"N":1}\n\nEVENT: MESSAGE\nDATA: {"N":2}\n\n[end]');
+    expect(res.headers["content-length"]).toBeUndefined();
+    const phases = bed.processor.streams[0]?.received.map(phaseOf) ?? [];
+    expect(phases.slice(0, 3)).toEqual(["request_headers", "response_headers", "response_body"]);
+    expect(phases.at(-1)).toBe("response_body");
+  });
+
+  it("passes a chunk through unchanged when the answer has no body mutation", async () => {
+    bed.processor.setHandler(streamed(() => undefined));
+    const pending = bed.send({ path: "/sse", method: "GET" });
+    await eventually(() => releaseStream !== undefined);
+    releaseStream?.();
+    expect((await pending).body).toBe('event: message\ndata: {"n":1}\n\nevent: message\ndata: {"n":2}\n\n');
+  });
+
+  it("resets the client's stream when a body answer does not come (headers already sent)", async () => {
+    bed.processor.setHandler((message, stream) => {
+      if (phaseOf(message) === "response_headers") {
+        stream.answer({ ...answerFor("response_headers"), mode_override: { response_body_mode: "STREAMED" } });
+      } else if (phaseOf(message) !== "response_body") {
+        stream.answer(answerFor(phaseOf(message)));
+      }
+    });
+    await expect(bed.send({ path: "/sse", method: "GET" })).rejects.toThrow();
+  });
+});

@@ -2,7 +2,9 @@ import express, { type Express, type RequestHandler } from "express";
 import type { GatewayContext } from "@mcp-gateway/core";
 import { Registry } from "prom-client";
 import { bodyErrorHandler, createDeleteHandler, createGetHandler, createPostHandler } from "./mcp-routes";
+import { sendError } from "./http-errors";
 import type { BrokerMetrics } from "./metrics";
+import { lowerHeaders } from "./request-headers";
 import type { NotificationHub } from "./notification-hub";
 
 /** Dependencies of {@link createBrokerApp}. */
@@ -37,6 +39,12 @@ export function createBrokerApp(deps: BrokerAppDeps): Express {
   const routeDeps = { context: deps.context, hub: deps.hub, metrics: deps.metrics };
   // The body is read raw and parsed by core, so every malformed body gets the same JSON-RPC error as in the router.
   const rawBody = rawBodyParser(() => deps.context.config().limits.maxBodyBytes);
+  // DNS-rebinding protection runs first: a foreign Host or Origin gets 403 before anything is read.
+  app.use("/mcp", function checkHostAndOrigin(request, response, next) {
+    const denied = deps.context.hostGuard().check(lowerHeaders(request));
+    if (denied) sendError(response, denied);
+    else next();
+  });
   app.post("/mcp", rawBody, ...(deps.forwarder ? [deps.forwarder] : []), createPostHandler(routeDeps));
   app.get("/mcp", createGetHandler(routeDeps));
   app.delete("/mcp", createDeleteHandler(routeDeps));

@@ -5,6 +5,7 @@ import {
   forwardHeaders,
   GatewayError,
   SESSION_HEADER,
+  sseIdRewriteStream,
   type GatewayContext,
   type StreamingReply,
   type UpstreamCall,
@@ -81,7 +82,12 @@ async function forward(
   }
   relayHead(response, reply, call.gatewaySession);
   metrics?.forwarded(call.server.name, outcome);
-  await pipeline(reply.body, response as ServerResponse);
+  // Server-to-client requests in an SSE reply get gateway ids, so the client's answer can be routed back.
+  if ((reply.headers["content-type"] ?? "").includes("text/event-stream")) {
+    await pipeline(reply.body, sseIdRewriteStream(call.server.name), response as ServerResponse);
+  } else {
+    await pipeline(reply.body, response as ServerResponse);
+  }
 }
 
 function relayHead(response: Response, reply: StreamingReply, gatewaySession: string): void {

@@ -58,6 +58,7 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
   const context = await createGatewayContext(config, {
     logger,
     splitDeployment: roles.router !== roles.broker && !roles.standalone,
+    ...(roles.standalone ? { publicListen: config.standalone.listen } : {}),
     onBackendSession: (server, outcome) => routerMetrics.backendSession(server, outcome),
     ...(broker ? { onCatalogChange: (c, p) => broker.onCatalogChange(c, p) } : {}),
   });

@@ -10,6 +10,7 @@ export const JsonRpcErrorCode = {
   SessionNotFound: -32002,
   RequestTooLarge: -32003,
   UpstreamTimeout: -32004,
+  Forbidden: -32005,
 } as const;
 
 /** A JSON-RPC error code (see {@link JsonRpcErrorCode}). */

@@ -2,6 +2,7 @@ import type { Catalog } from "./catalog/catalog";
 import type { GatewayConfig } from "./config/schema";
 import type { Logger } from "./logging";
 import { RequestPipeline } from "./routing/pipeline";
+import { HostGuard } from "./security/host-guard";
 import { BackendSessionManager, type BackendSessionOutcome } from "./session/backend-sessions";
 import type { BackendSessionStore } from "./session/backend-store";
 import { ephemeralSessionSecret, GatewaySessionCodec } from "./session/gateway-session";
@@ -18,6 +19,8 @@ export interface GatewayContextOptions {
   logger: Logger;
   /** True when this process runs next to a peer in another process (router or broker alone): memory stores are refused. */
   splitDeployment?: boolean;
+  /** The gateway's own public listener (standalone); undefined behind Envoy. Sets the default Host check. */
+  publicListen?: string;
   onCatalogChange?: (catalog: Catalog, previous: Catalog) => void;
   onBackendSession?: (server: string, outcome: BackendSessionOutcome) => void;
 }
@@ -31,6 +34,8 @@ export interface GatewayContext {
   readonly backendSessions: BackendSessionManager;
   readonly upstreams: UpstreamManager;
   readonly pipeline: RequestPipeline;
+  /** DNS-rebinding protection (Host/Origin); rebuilt on reload. */
+  hostGuard(): HostGuard;
   /** Applies a hot-reloaded config (servers, limits); session secret and store stay as started. */
   reconfigure(config: GatewayConfig): Promise<void>;
   close(): Promise<void>;
@@ -86,6 +91,12 @@ export async function createGatewayContext(
     backendSessions,
   });
   await upstreams.configure(config);
+  let hostGuard = new HostGuard(config, options.publicListen);
+  if (!hostGuard.checksHosts) {
+    logger.warn(
+      "security.allowedHosts is not set: Host headers are not checked (DNS rebinding protection); list the names clients use",
+    );
+  }
   return {
     config: () => config,
     sessions,
@@ -94,8 +105,10 @@ export async function createGatewayContext(
     backendSessions,
     upstreams,
     pipeline,
+    hostGuard: () => hostGuard,
     async reconfigure(next) {
       config = next;
+      hostGuard = new HostGuard(next, options.publicListen);
       await upstreams.configure(next);
     },
     async close() {

@@ -5,5 +5,6 @@ export * from "./gateway-context";
 export * from "./jsonrpc";
 export * from "./logging";
 export * from "./routing";
+export * from "./security";
 export * from "./session";
 export * from "./upstream";

@@ -54,8 +54,16 @@ export interface ImmediateResponse {
   details?: string;
 }
 
+/** ext_proc.v3 ProcessingMode, as a processor may override it for the rest of the stream. */
+export interface ModeOverride {
+  response_body_mode?: "NONE" | "STREAMED" | "BUFFERED";
+}
+
 /** An outgoing ext_proc answer: exactly one phase answer or an immediate response. */
-export type ProcessingResponse =
+export type ProcessingResponse = PhaseAnswer & { mode_override?: ModeOverride };
+
+/** The answer oneof of a ProcessingResponse. */
+export type PhaseAnswer =
   | { request_headers: { response?: CommonResponse } }
   | { request_body: { response?: CommonResponse } }
   | { response_headers: { response?: CommonResponse } }

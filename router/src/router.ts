@@ -39,6 +39,7 @@ export function createRouter(deps: RouterDeps): Router {
     metrics,
     logger: deps.logger,
     maxBodyBytes: () => deps.context.config().limits.maxBodyBytes,
+    hostGuard: () => deps.context.hostGuard(),
     replayTimeoutMs: deps.replayTimeoutMs ?? 4_000,
   });
   server.addService(loadExtProcService().definition, { Process: handler });

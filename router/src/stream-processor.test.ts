@@ -25,6 +25,7 @@ const processor = (): StreamProcessor =>
     metrics: new RouterMetrics({ defaultMetrics: false }),
     logger: silentLogger,
     maxBodyBytes: () => 2048,
+    hostGuard: () => context.hostGuard(),
     replayTimeoutMs: 3000,
   });
 

@@ -4,6 +4,8 @@ import {
   isInternalHeader,
   JsonRpcErrorCode,
   SESSION_HEADER,
+  SseIdRewriter,
+  type HostGuard,
   type Logger,
   type RequestPipeline,
   type UpstreamCall,
@@ -20,6 +22,8 @@ export interface ProcessorDeps {
   metrics: RouterMetrics;
   logger: Logger;
   maxBodyBytes: () => number;
+  /** DNS-rebinding protection (Host/Origin), as configured. */
+  hostGuard: () => HostGuard;
   /** Bound on a replay after the upstream lost its session; below Envoy's message_timeout. */
   replayTimeoutMs: number;
 }
@@ -35,6 +39,7 @@ const CONTINUE_RESPONSE_HEADERS: ProcessingResponse = { response_headers: {} };
 export class StreamProcessor {
   private headers: Record<string, string> = {};
   private call: UpstreamCall | undefined;
+  private rewriter: SseIdRewriter | undefined;
 
   constructor(private readonly deps: ProcessorDeps) {}
 
@@ -59,13 +64,22 @@ export class StreamProcessor {
     // Trailers and response bodies are not requested by the filter config; answer in kind so the stream stays valid.
     if (message.request_trailers) return { request_trailers: {} };
     if (message.response_trailers) return { response_trailers: {} };
-    if (message.response_body) return { response_body: {} };
+    if (message.response_body)
+      return this.onResponseBody(
+        message.response_body.body ?? Buffer.alloc(0),
+        message.response_body.end_of_stream === true,
+      );
     throw new GatewayError(JsonRpcErrorCode.InternalError, "ext_proc message without a phase", { httpStatus: 500 });
   }
 
   /** Strips client-supplied internal headers (clearing the route Envoy cached from them) and checks the declared size. */
   onRequestHeaders(message: NonNullable<ProcessingRequest["request_headers"]>): ProcessingResponse {
     this.headers = readHeaders(message.headers?.headers);
+    const denied = this.deps.hostGuard().check(this.headers);
+    if (denied) {
+      this.deps.metrics.decision("invalid", "forbidden");
+      return immediateError(denied);
+    }
     const declared = Number(this.headers["content-length"] ?? "0");
     const limit = this.deps.maxBodyBytes();
     if (declared > limit) {
@@ -118,11 +132,25 @@ export class StreamProcessor {
     if (!call) return CONTINUE_RESPONSE_HEADERS;
     const status = Number(headers[":status"] ?? "0");
     if ((await this.deps.pipeline.onUpstreamStatus(call, status)) === "session-lost") return this.replay(call);
-    if (!(SESSION_HEADER in headers)) return CONTINUE_RESPONSE_HEADERS;
     // A backend session id never reaches the client: it only ever sees its gateway session.
-    return {
-      response_headers: { response: { header_mutation: headerMutation({ [SESSION_HEADER]: call.gatewaySession }) } },
+    const mutation = SESSION_HEADER in headers ? headerMutation({ [SESSION_HEADER]: call.gatewaySession }) : undefined;
+    const answer: ProcessingResponse = {
+      response_headers: mutation ? { response: { header_mutation: mutation } } : {},
     };
+    if ((headers["content-type"] ?? "").includes("text/event-stream")) {
+      // Server-to-client requests ride on this stream: their ids are rewritten, so Envoy must stream the body to us.
+      this.rewriter = new SseIdRewriter(call.server.name);
+      answer.mode_override = { response_body_mode: "STREAMED" };
+    }
+    return answer;
+  }
+
+  /** Rewrites the ids of server-to-client requests in a streamed SSE reply (events may span chunks). */
+  onResponseBody(chunk: Buffer, endOfStream: boolean): ProcessingResponse {
+    if (!this.rewriter) return { response_body: {} };
+    const out = this.rewriter.push(chunk);
+    const body = endOfStream ? Buffer.concat([out, this.rewriter.end()]) : out;
+    return { response_body: { response: { body_mutation: { body } } } };
   }
 
   private async replay(lost: UpstreamCall): Promise<ProcessingResponse> {

@@ -91,6 +91,13 @@ export const configSchema = z
       .object({ listen: listenSchema.default("127.0.0.1:9000"), metricsListen: listenSchema.default("127.0.0.1:9091") })
       .strict()
       .prefault({}),
+    security: z
+      .object({
+        allowedHosts: z.array(z.string().min(1)).optional(),
+        allowedOrigins: z.array(z.url({ error: "expected an origin such as https://app.example.com" })).optional(),
+      })
+      .strict()
+      .prefault({}),
     standalone: z
       .object({ listen: listenSchema.default("127.0.0.1:8080") })
       .strict()

@@ -3,12 +3,13 @@ import type { Catalog } from "../catalog/catalog";
 import type { GatewayConfig, ServerConfig } from "../config/schema";
 import { GatewayError, JsonRpcErrorCode } from "../errors";
 import { parseJsonRpc } from "../jsonrpc/message";
-import { isRoutedMethod, type RoutedMethod } from "../jsonrpc/methods";
+import { isRoutedMethod } from "../jsonrpc/methods";
 import type { BackendSessionManager } from "../session/backend-sessions";
 import type { BackendSession, BackendSessionStore } from "../session/backend-store";
 import type { GatewaySessionCodec } from "../session/gateway-session";
 import { buildUpstreamHeaders, INTERNAL_HEADERS, SESSION_HEADER } from "./headers";
-import { route } from "./route";
+import { route, type UpstreamMethod } from "./route";
+import { decodeServerRequestId } from "./server-request-ids";
 
 /** An HTTP request as the gateway sees it: lower-case header names, the whole body when there is one. */
 export interface IncomingRequest {
@@ -20,7 +21,7 @@ export interface IncomingRequest {
 /** A call the gateway sends to one upstream: the rewritten body and every header to set or remove. */
 export interface UpstreamCall {
   server: ServerConfig;
-  method: RoutedMethod;
+  method: UpstreamMethod;
   /** The upstream's own name of the tool, prompt or resource. */
   targetName: string;
   requestId: string | number;
@@ -70,10 +71,14 @@ export class RequestPipeline {
       }
       const message = parseJsonRpc(body);
       id = message.kind === "notification" ? null : message.id;
-      if (message.kind !== "request" || !isRoutedMethod(message.method)) return { kind: "broker" };
+      const routed =
+        message.kind === "request"
+          ? isRoutedMethod(message.method)
+          : message.kind === "response" && decodeServerRequestId(message.id) !== undefined;
+      if (!routed) return { kind: "broker" };
       // The session is checked before the name is resolved: a client with a dead session must learn that first.
       const gatewaySession = await this.checkSession(request.headers, id);
-      const decision = route(message, this.deps.catalog());
+      const decision = route(message, this.deps.catalog(), this.deps.config().servers);
       if (decision.kind !== "upstream") return decision;
       const server = decision.target.server;
       const backend = await this.deps.backendSessions.acquire(

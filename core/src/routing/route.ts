@@ -1,12 +1,17 @@
 import type { Catalog, CatalogTarget } from "../catalog/catalog";
 import { GatewayError, JsonRpcErrorCode } from "../errors";
-import type { JsonRpcMessage, JsonRpcRequest } from "../jsonrpc/message";
+import type { ServerConfig } from "../config/schema";
+import type { JsonRpcMessage, JsonRpcRequest, JsonRpcResponse } from "../jsonrpc/message";
 import { isRoutedMethod, type RoutedMethod } from "../jsonrpc/methods";
+import { decodeServerRequestId } from "./server-request-ids";
+
+/** What a message routed to one upstream is: a request naming its target, or a response to the upstream's request. */
+export type UpstreamMethod = RoutedMethod | "response";
 
 /** Where one JSON-RPC message goes: plain data, no Envoy or HTTP types. */
 export type RouteDecision =
   | { kind: "broker" }
-  | { kind: "upstream"; method: RoutedMethod; id: string | number; target: CatalogTarget; body: Buffer }
+  | { kind: "upstream"; method: UpstreamMethod; id: string | number; target: CatalogTarget; body: Buffer }
   | { kind: "reject"; error: GatewayError };
 
 type Params = Record<string, unknown>;
@@ -78,7 +83,28 @@ function routeRequest(request: JsonRpcRequest, method: RoutedMethod, catalog: Ca
  * `prompts/get`, `resources/read`, `resources/subscribe`, `resources/unsubscribe`, `completion/complete`) to that
  * upstream with the upstream's own name, everything else to the broker. Unknown names are rejected with -32602.
  */
-export function route(message: JsonRpcMessage, catalog: Catalog): RouteDecision {
+export function route(message: JsonRpcMessage, catalog: Catalog, servers: readonly ServerConfig[] = []): RouteDecision {
+  if (message.kind === "response") return routeResponse(message, servers);
   if (message.kind !== "request" || !isRoutedMethod(message.method)) return { kind: "broker" };
   return routeRequest(message, message.method, catalog);
+}
+
+/**
+ * A client's answer to a server-to-client request (sampling, elicitation, roots) goes back to the upstream that
+ * asked, named by the id the gateway gave that request; the upstream gets its own id back. Other responses (to no
+ * request of ours) are the broker's, which accepts and drops them.
+ */
+function routeResponse(message: JsonRpcResponse, servers: readonly ServerConfig[]): RouteDecision {
+  const origin = decodeServerRequestId(message.id);
+  if (!origin) return { kind: "broker" };
+  const server = servers.find((s) => s.name === origin.server);
+  if (!server) {
+    const error = new GatewayError(JsonRpcErrorCode.InvalidParams, `response for unknown server "${origin.server}"`, {
+      id: message.id,
+      httpStatus: 400,
+    });
+    return { kind: "reject", error };
+  }
+  const body = Buffer.from(JSON.stringify({ ...message.raw, id: origin.id }));
+  return { kind: "upstream", method: "response", id: origin.id, target: { server, name: "" }, body };
 }

@@ -1,3 +1,4 @@
+import { Transform } from "node:stream";
 import { encodeServerRequestId } from "./server-request-ids";
 
 const EVENT_END = /\r\n\r\n|\n\n|\r\r/;
@@ -52,4 +53,19 @@ export class SseIdRewriter {
     this.pending = "";
     return Buffer.from(rest);
   }
+}
+
+/** A Transform stream applying {@link SseIdRewriter} to an upstream SSE body (backpressure is kept). */
+export function sseIdRewriteStream(server: string): Transform {
+  const rewriter = new SseIdRewriter(server);
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      const out = rewriter.push(chunk);
+      callback(null, out.length > 0 ? out : undefined);
+    },
+    flush(callback) {
+      const rest = rewriter.end();
+      callback(null, rest.length > 0 ? rest : undefined);
+    },
+  });
 }

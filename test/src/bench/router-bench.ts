@@ -93,6 +93,7 @@ async function main(): Promise<void> {
       metrics: new RouterMetrics({ defaultMetrics: false }),
       logger: silentLogger,
       maxBodyBytes: () => 1_048_576,
+      hostGuard: () => context.hostGuard(),
       replayTimeoutMs: 4000,
     },
     request,

@@ -19,6 +19,8 @@ export interface StackOptions {
   extraServers?: string[];
   /** Extra `limits` entries, e.g. `upstreamTimeout: 1s`. */
   limits?: string;
+  /** A `security` mapping, e.g. `{ allowedHosts: ["127.0.0.1", "localhost"] }`. */
+  security?: string;
 }
 
 /** A whole gateway deployment in real processes: upstreams, gateway process(es), and in Envoy mode the harness. */
@@ -53,7 +55,7 @@ interface Ports {
   standalone: number;
 }
 
-function gatewayYaml(servers: string[], ports: Ports, store: string, limits = ""): string {
+function gatewayYaml(servers: string[], ports: Ports, store: string, limits = "", security = "{}"): string {
   return `version: 1
 servers:
 ${servers.map((s) => `  - { ${s} }`).join("\n")}
@@ -63,6 +65,7 @@ health: { interval: 300ms, maxBackoff: 1s, timeout: 2s }
 router: { listen: "127.0.0.1:${ports.router}", metricsListen: "127.0.0.1:${ports.metrics}" }
 broker: { listen: "127.0.0.1:${ports.broker}" }
 standalone: { listen: "127.0.0.1:${ports.standalone}" }
+security: ${security}
 `;
 }
 
@@ -124,6 +127,7 @@ export async function startGatewayStack(mode: StackMode, options: StackOptions =
     ports,
     mode.kind === "envoy" && mode.store === "redis" ? mode.redisUrl : "memory",
     options.limits,
+    options.security,
   );
   const configPath = join(dir, "gateway.yaml");
   await writeFile(configPath, yaml);

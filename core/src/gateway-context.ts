@@ -54,6 +54,16 @@ async function openStore(config: GatewayConfig, options: GatewayContextOptions):
   return RedisBackendSessionStore.connect(store);
 }
 
+/** The configured session secret, or (one process only) a random one with a warning. */
+function sessionSecret(config: GatewayConfig, options: GatewayContextOptions): string {
+  if (config.sessions.secret !== undefined) return config.sessions.secret;
+  if (options.splitDeployment) {
+    throw new Error("sessions.secret is required when the router and the broker run in separate processes");
+  }
+  options.logger.warn("sessions.secret is not set: using a random secret, so sessions end when this process restarts");
+  return ephemeralSessionSecret();
+}
+
 /** Builds the shared runtime from a validated config and starts discovering upstreams. */
 export async function createGatewayContext(
   initial: GatewayConfig,
@@ -61,13 +71,7 @@ export async function createGatewayContext(
 ): Promise<GatewayContext> {
   let config = initial;
   const { logger } = options;
-  let secret = config.sessions.secret;
-  if (secret === undefined) {
-    if (options.splitDeployment)
-      throw new Error("sessions.secret is required when the router and the broker run in separate processes");
-    logger.warn("sessions.secret is not set: using a random secret, so sessions end when this process restarts");
-    secret = ephemeralSessionSecret();
-  }
+  const secret = sessionSecret(config, options);
   const store = await openStore(config, options);
   const sessions = new GatewaySessionCodec(secret, config.sessions.ttl);
   const http = new UpstreamHttp();

@@ -6,12 +6,14 @@ import { sendError } from "./http-errors";
 import type { BrokerMetrics } from "./metrics";
 import { lowerHeaders } from "./request-headers";
 import type { NotificationHub } from "./notification-hub";
+import type { UpstreamRelay } from "./upstream-relay";
 
 /** Dependencies of {@link createBrokerApp}. */
 export interface BrokerAppDeps {
   context: GatewayContext;
   hub: NotificationHub;
   metrics: BrokerMetrics;
+  relay?: UpstreamRelay;
   /** Standalone mode: handles routed POSTs before the broker sees them (see standalone-forwarder.ts). */
   forwarder?: RequestHandler;
   /** Registries served at /metrics next to the broker's (the router's, when both run in one process). */
@@ -36,7 +38,12 @@ function rawBodyParser(limit: () => number): RequestHandler {
 export function createBrokerApp(deps: BrokerAppDeps): Express {
   const app = express();
   app.disable("x-powered-by");
-  const routeDeps = { context: deps.context, hub: deps.hub, metrics: deps.metrics };
+  const routeDeps = {
+    context: deps.context,
+    hub: deps.hub,
+    metrics: deps.metrics,
+    ...(deps.relay ? { relay: deps.relay } : {}),
+  };
   // The body is read raw and parsed by core, so every malformed body gets the same JSON-RPC error as in the router.
   const rawBody = rawBodyParser(() => deps.context.config().limits.maxBodyBytes);
   // DNS-rebinding protection runs first: a foreign Host or Origin gets 403 before anything is read.

@@ -1,19 +1,22 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Express } from "express";
-import type { Catalog, GatewayContext, Logger } from "@mcp-gateway/core";
+import type { BackendSession, Catalog, GatewayContext, Logger } from "@mcp-gateway/core";
 import type { Registry } from "prom-client";
 import { createBrokerApp } from "./app";
 import { catalogChanges } from "./catalog-changes";
 import { BrokerMetrics } from "./metrics";
 import { NotificationHub } from "./notification-hub";
 import { createStandaloneForwarder } from "./standalone-forwarder";
+import { UpstreamRelay } from "./upstream-relay";
 
 /** A built broker: its app, notification hub and metrics. */
 export interface Broker {
   app: Express;
   hub: NotificationHub;
   metrics: BrokerMetrics;
+  /** Starts relaying a new backend session's own notifications; wire it to the context's `onBackendSessionCreated`. */
+  onBackendSessionCreated(gatewaySession: string, server: string, session: BackendSession): void;
   /** Relays list changes to every connected client; wire it to the context's `onCatalogChange`. */
   onCatalogChange(catalog: Catalog, previous: Catalog): void;
   /** Listens on `host:port` (port 0 = any); resolves to the bound port. */
@@ -33,6 +36,7 @@ export function createBroker(
 ): Broker & { attach(context: GatewayContext): void } {
   const hub = new NotificationHub();
   let app: Express | undefined;
+  let relay: UpstreamRelay | undefined;
   let server: Server | undefined;
   const broker = {
     hub,
@@ -47,7 +51,13 @@ export function createBroker(
             forwarded: (server, outcome) => metrics.forwardedCalls.inc({ server, outcome }),
           })
         : undefined;
-      app = createBrokerApp({ context, hub, metrics, extraRegistries, ...(forwarder ? { forwarder } : {}) });
+      relay = new UpstreamRelay(context, hub, logger);
+      const attached = relay;
+      hub.onSessionClosed = (session) => attached.stop(session);
+      app = createBrokerApp({ context, hub, metrics, relay, extraRegistries, ...(forwarder ? { forwarder } : {}) });
+    },
+    onBackendSessionCreated(gatewaySession: string, server: string, session: BackendSession): void {
+      relay?.onBackendSession(gatewaySession, server, session);
     },
     onCatalogChange(catalog: Catalog, previous: Catalog): void {
       for (const method of catalogChanges(previous, catalog)) {
@@ -69,6 +79,7 @@ export function createBroker(
       });
     },
     async close(): Promise<void> {
+      relay?.close();
       hub.closeAll();
       await new Promise<void>((resolve) => {
         if (!server) return resolve();

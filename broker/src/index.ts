@@ -5,3 +5,4 @@ export * from "./catalog-changes";
 export * from "./metrics";
 export * from "./notification-hub";
 export * from "./standalone-forwarder";
+export * from "./upstream-relay";

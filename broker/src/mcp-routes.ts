@@ -3,6 +3,7 @@ import type { NextFunction, Request, Response } from "express";
 import {
   GatewayError,
   JsonRpcErrorCode,
+  LOG_LEVEL_SETTING,
   parseJsonRpc,
   SESSION_HEADER,
   type GatewayContext,
@@ -13,11 +14,14 @@ import { sendError } from "./http-errors";
 import { lowerHeaders } from "./request-headers";
 import type { BrokerMetrics } from "./metrics";
 import type { NotificationHub } from "./notification-hub";
+import type { UpstreamRelay } from "./upstream-relay";
 
 /** What the /mcp handlers need. */
 export interface McpRouteDeps {
   context: GatewayContext;
   hub: NotificationHub;
+  /** Relays the client's upstream GET streams onto its own (absent in unit tests of the routes alone). */
+  relay?: UpstreamRelay;
   metrics: BrokerMetrics;
 }
 
@@ -49,7 +53,8 @@ export function createPostHandler(deps: McpRouteDeps) {
       }
       method = message.method;
       if (message.method === "initialize") return answerInitialize(deps, message, response);
-      await checkSession(deps, request, message.id);
+      const session = await checkSession(deps, request, message.id);
+      if (message.method === "logging/setLevel") await applyLogLevel(deps.context, session, message);
       const result = brokerResult(deps.context.upstreams.catalog(), message);
       response.status(200).json({ jsonrpc: "2.0", id: message.id, result });
       deps.metrics.requests.inc({ method: metricMethod(method), outcome: "ok" });
@@ -100,6 +105,28 @@ async function checkSession(deps: McpRouteDeps, request: Request, id: string | n
   return session;
 }
 
+const LOG_LEVELS = new Set(["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"]);
+
+/**
+ * `logging/setLevel` applies to the client's upstreams: the level is recorded for its gateway session (new backend
+ * sessions start at it) and sent to every backend session it already has.
+ */
+async function applyLogLevel(context: GatewayContext, session: string, request: JsonRpcRequest): Promise<void> {
+  const level = request.params !== undefined && !Array.isArray(request.params) ? request.params["level"] : undefined;
+  if (typeof level !== "string" || !LOG_LEVELS.has(level)) {
+    throw new GatewayError(
+      JsonRpcErrorCode.InvalidParams,
+      `logging/setLevel needs params.level, one of ${[...LOG_LEVELS].join(", ")}`,
+      {
+        id: request.id,
+      },
+    );
+  }
+  const check = context.sessions.verify(session);
+  await context.store.setSetting(session, LOG_LEVEL_SETTING, level, check.ok ? check.expiresAtMs - Date.now() : 1);
+  await context.backendSessions.sendToAll(session, context.config().servers, "logging/setLevel", { level });
+}
+
 /** GET /mcp: the session's server-to-client notification stream (SSE). */
 export function createGetHandler(deps: McpRouteDeps) {
   return async function handleMcpGet(request: Request, response: Response): Promise<void> {
@@ -119,6 +146,7 @@ export function createGetHandler(deps: McpRouteDeps) {
       response.flushHeaders();
       const check = deps.context.sessions.verify(session);
       deps.hub.add(session, response, check.ok ? check.expiresAtMs : Date.now());
+      void deps.relay?.watch(session);
     } catch (error: unknown) {
       sendError(response, error);
     }

@@ -10,6 +10,9 @@ export class NotificationHub {
   private readonly streams = new Map<string, Set<Response>>();
   private readonly keepalive: NodeJS.Timeout;
 
+  /** Called when a session's last stream closes. */
+  onSessionClosed: ((session: string) => void) | undefined;
+
   constructor() {
     // Comment lines keep idle proxies from closing quiet streams.
     this.keepalive = setInterval(() => this.each((response) => response.write(": keepalive\n\n")), KEEPALIVE_MS);
@@ -60,10 +63,28 @@ export class NotificationHub {
     return sent;
   }
 
+  /** True while the session has an open stream. */
+  has(session: string): boolean {
+    return this.streams.has(session);
+  }
+
+  /** Sessions with an open stream. */
+  sessions(): string[] {
+    return [...this.streams.keys()];
+  }
+
+  /** Writes already-framed SSE bytes to one of the session's streams; false when it has none. */
+  sendTo(session: string, events: Buffer): boolean {
+    const first = this.streams.get(session)?.values().next().value;
+    if (!first) return false;
+    first.write(events);
+    return true;
+  }
+
   /** Ends every stream of a session (it was deleted). */
   closeSession(session: string): void {
     for (const response of this.streams.get(session) ?? []) response.end();
-    this.streams.delete(session);
+    if (this.streams.delete(session)) this.onSessionClosed?.(session);
   }
 
   /** Ends every stream (shutdown). */
@@ -77,7 +98,10 @@ export class NotificationHub {
     const set = this.streams.get(session);
     if (!set) return;
     set.delete(response);
-    if (set.size === 0) this.streams.delete(session);
+    if (set.size === 0) {
+      this.streams.delete(session);
+      this.onSessionClosed?.(session);
+    }
   }
 
   private each(action: (response: Response) => void): void {

@@ -84,7 +84,7 @@ async function forward(
   metrics?.forwarded(call.server.name, outcome);
   // Server-to-client requests in an SSE reply get gateway ids, so the client's answer can be routed back.
   if ((reply.headers["content-type"] ?? "").includes("text/event-stream")) {
-    await pipeline(reply.body, sseIdRewriteStream(call.server.name), response as ServerResponse);
+    await pipeline(reply.body, sseIdRewriteStream(call.server), response as ServerResponse);
   } else {
     await pipeline(reply.body, response as ServerResponse);
   }

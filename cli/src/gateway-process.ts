@@ -60,7 +60,12 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
     splitDeployment: roles.router !== roles.broker && !roles.standalone,
     ...(roles.standalone ? { publicListen: config.standalone.listen } : {}),
     onBackendSession: (server, outcome) => routerMetrics.backendSession(server, outcome),
-    ...(broker ? { onCatalogChange: (c, p) => broker.onCatalogChange(c, p) } : {}),
+    ...(broker
+      ? {
+          onCatalogChange: (c, p) => broker.onCatalogChange(c, p),
+          onBackendSessionCreated: (g, s, b) => broker.onBackendSessionCreated(g, s, b),
+        }
+      : {}),
   });
   const closers: (() => Promise<void>)[] = [];
   const running: GatewayProcess = { context, close: async () => undefined };

@@ -4,7 +4,7 @@ import type { Logger } from "./logging";
 import { RequestPipeline } from "./routing/pipeline";
 import { HostGuard } from "./security/host-guard";
 import { BackendSessionManager, type BackendSessionOutcome } from "./session/backend-sessions";
-import type { BackendSessionStore } from "./session/backend-store";
+import type { BackendSession, BackendSessionStore } from "./session/backend-store";
 import { ephemeralSessionSecret, GatewaySessionCodec } from "./session/gateway-session";
 import { MemoryBackendSessionStore } from "./session/memory-store";
 import { RedisBackendSessionStore } from "./session/redis-store";
@@ -23,6 +23,8 @@ export interface GatewayContextOptions {
   publicListen?: string;
   onCatalogChange?: (catalog: Catalog, previous: Catalog) => void;
   onBackendSession?: (server: string, outcome: BackendSessionOutcome) => void;
+  /** A backend session was created in this process (the broker relays its notifications). */
+  onBackendSessionCreated?: (gatewaySession: string, server: string, session: BackendSession) => void;
 }
 
 /** Everything the router and the broker share in one process: config, sessions, stores, upstreams, pipeline. */
@@ -81,6 +83,7 @@ export async function createGatewayContext(
     initTimeoutMs: config.sessions.backendInitTimeout,
     clientInfo: GATEWAY_CLIENT_INFO,
     ...(options.onBackendSession ? { onAcquire: options.onBackendSession } : {}),
+    ...(options.onBackendSessionCreated ? { onCreated: options.onBackendSessionCreated } : {}),
   });
   const upstreams = new UpstreamManager(config.health, {
     logger: logger.child({ component: "upstreams" }),

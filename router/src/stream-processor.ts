@@ -139,7 +139,7 @@ export class StreamProcessor {
     };
     if ((headers["content-type"] ?? "").includes("text/event-stream")) {
       // Server-to-client requests ride on this stream: their ids are rewritten, so Envoy must stream the body to us.
-      this.rewriter = new SseIdRewriter(call.server.name);
+      this.rewriter = new SseIdRewriter(call.server);
       answer.mode_override = { response_body_mode: "STREAMED" };
     }
     return answer;

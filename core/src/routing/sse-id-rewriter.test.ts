@@ -4,7 +4,7 @@ import { SseIdRewriter } from "./sse-id-rewriter";
 const event = (message: object, extra = ""): string => `${extra}data: ${JSON.stringify(message)}\n\n`;
 
 function rewriteAll(chunks: string[]): string {
-  const rewriter = new SseIdRewriter("weather");
+  const rewriter = new SseIdRewriter({ name: "weather", prefix: "weather_" });
   return chunks.map((c) => rewriter.push(c).toString()).join("") + rewriter.end().toString();
 }
 
@@ -41,7 +41,7 @@ describe("SseIdRewriter", () => {
 
   it("holds back an event split across chunks until it is complete", () => {
     const text = event(sampling);
-    const rewriter = new SseIdRewriter("weather");
+    const rewriter = new SseIdRewriter({ name: "weather", prefix: "weather_" });
     expect(rewriter.push(text.slice(0, 20)).length).toBe(0);
     expect(rewriter.push(text.slice(20)).toString()).toContain('"id":"mcpgw:weather:0"');
   });
@@ -61,5 +61,25 @@ describe("SseIdRewriter", () => {
 
   it("passes an unterminated last event on at the end", () => {
     expect(rewriteAll(["data: partial"])).toBe("data: partial");
+  });
+
+  it.each([
+    [
+      "prefixes the URI of notifications/resources/updated",
+      { jsonrpc: "2.0", method: "notifications/resources/updated", params: { uri: "weather://cities" } },
+      '"uri":"weather_weather://cities"',
+    ],
+    [
+      "encodes the requestId of notifications/cancelled",
+      { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 4, reason: "timeout" } },
+      '"requestId":"mcpgw:weather:4"',
+    ],
+  ])("%s", (_what, message, expected) => {
+    expect(rewriteAll([event(message)])).toContain(expected);
+  });
+
+  it("drops upstream list_changed notifications (the broker sends its own)", () => {
+    const listChanged = { jsonrpc: "2.0", method: "notifications/tools/list_changed" };
+    expect(rewriteAll([event(listChanged), event(progress)])).toBe(event(progress));
   });
 });

@@ -3,6 +3,9 @@ import { GatewayError, JsonRpcErrorCode } from "../errors";
 import type { UpstreamHttp, UpstreamTarget } from "../upstream/upstream-http";
 import type { BackendSession, BackendSessionStore } from "./backend-store";
 
+/** The store setting holding a client's `logging/setLevel` level, inherited by its new backend sessions. */
+export const LOG_LEVEL_SETTING = "logLevel";
+
 /** How a backend session was obtained, for metrics. */
 export type BackendSessionOutcome = "reused" | "created" | "joined" | "failed";
 
@@ -14,6 +17,8 @@ export interface BackendSessionManagerOptions {
   initTimeoutMs: number;
   clientInfo: { name: string; version: string };
   onAcquire?: (server: string, outcome: BackendSessionOutcome) => void;
+  /** A backend session was created (the broker starts relaying its notifications). */
+  onCreated?: (gatewaySession: string, server: string, session: BackendSession) => void;
 }
 
 /**
@@ -71,6 +76,48 @@ export class BackendSessionManager {
     );
   }
 
+  /**
+   * Sends one JSON-RPC request to the existing backend session of every target (e.g. `logging/setLevel`); an upstream
+   * that refuses it (no such capability) is skipped. Resolves when every upstream answered or failed.
+   */
+  async sendToAll(
+    gatewaySession: string,
+    targets: readonly UpstreamTarget[],
+    method: string,
+    params: object,
+  ): Promise<void> {
+    await Promise.all(
+      targets.map(async (target) => {
+        const session = await this.options.store.get(gatewaySession, target.name);
+        if (session) await this.send(target, session, method, params);
+      }),
+    );
+  }
+
+  // A backend session created after the client set its logging level starts at that level too.
+  private async inheritSettings(
+    gatewaySession: string,
+    target: UpstreamTarget,
+    session: BackendSession,
+  ): Promise<void> {
+    const level = await this.options.store.getSetting(gatewaySession, LOG_LEVEL_SETTING);
+    if (level !== undefined) await this.send(target, session, "logging/setLevel", { level });
+  }
+
+  private async send(target: UpstreamTarget, session: BackendSession, method: string, params: object): Promise<void> {
+    await this.options.http
+      .post(
+        target,
+        { jsonrpc: "2.0", id: `gw-${method}`, method, params },
+        {
+          sessionId: session.sessionId,
+          protocolVersion: session.protocolVersion,
+          timeoutMs: this.options.initTimeoutMs,
+        },
+      )
+      .catch(() => undefined);
+  }
+
   private async create(
     gatewaySession: string,
     target: UpstreamTarget,
@@ -82,8 +129,11 @@ export class BackendSessionManager {
       const winner = await this.options.store.setIfAbsent(gatewaySession, target.name, session, ttlMs);
       if (winner.sessionId !== session.sessionId && session.sessionId !== "") {
         void this.options.http.deleteSession(target, session.sessionId, this.options.initTimeoutMs);
+      } else {
+        await this.inheritSettings(gatewaySession, target, winner);
       }
       this.options.onAcquire?.(target.name, "created");
+      this.options.onCreated?.(gatewaySession, target.name, winner);
       return winner;
     } catch (error: unknown) {
       this.options.onAcquire?.(target.name, "failed");

@@ -19,5 +19,8 @@ export interface BackendSessionStore {
   /** Marks a gateway session as ended for `ttlMs` (until its id would have expired anyway). */
   revoke(gatewaySession: string, ttlMs: number): Promise<void>;
   isRevoked(gatewaySession: string): Promise<boolean>;
+  /** A client setting that new backend sessions must inherit (e.g. its logging level), kept for `ttlMs`. */
+  setSetting(gatewaySession: string, name: string, value: string, ttlMs: number): Promise<void>;
+  getSetting(gatewaySession: string, name: string): Promise<string | undefined>;
   close(): Promise<void>;
 }

@@ -7,10 +7,12 @@ const key = (gatewaySession: string, server: string): string => `${server}\u0000
 export class MemoryBackendSessionStore implements BackendSessionStore {
   private readonly sessions: LRUCache<string, BackendSession>;
   private readonly revoked: LRUCache<string, true>;
+  private readonly settings: LRUCache<string, string>;
 
   constructor(maxEntries: number) {
     this.sessions = new LRUCache({ max: maxEntries, ttlAutopurge: false });
     this.revoked = new LRUCache({ max: maxEntries, ttlAutopurge: false });
+    this.settings = new LRUCache({ max: maxEntries, ttlAutopurge: false });
   }
 
   get(gatewaySession: string, server: string): Promise<BackendSession | undefined> {
@@ -40,9 +42,19 @@ export class MemoryBackendSessionStore implements BackendSessionStore {
     return Promise.resolve(this.revoked.get(gatewaySession) === true);
   }
 
+  setSetting(gatewaySession: string, name: string, value: string, ttlMs: number): Promise<void> {
+    this.settings.set(key(gatewaySession, name), value, { ttl: Math.max(1, ttlMs) });
+    return Promise.resolve();
+  }
+
+  getSetting(gatewaySession: string, name: string): Promise<string | undefined> {
+    return Promise.resolve(this.settings.get(key(gatewaySession, name)));
+  }
+
   close(): Promise<void> {
     this.sessions.clear();
     this.revoked.clear();
+    this.settings.clear();
     return Promise.resolve();
   }
 }

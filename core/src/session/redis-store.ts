@@ -78,6 +78,16 @@ export class RedisBackendSessionStore implements BackendSessionStore {
     return (await this.redis.exists(`${this.prefix}rv:${gatewaySession}`)) === 1;
   }
 
+  async setSetting(gatewaySession: string, name: string, value: string, ttlMs: number): Promise<void> {
+    await this.redis.set(`${this.prefix}set:${name}:${gatewaySession}`, value, {
+      expiration: { type: "PX", value: Math.max(1, ttlMs) },
+    });
+  }
+
+  async getSetting(gatewaySession: string, name: string): Promise<string | undefined> {
+    return (await this.redis.get(`${this.prefix}set:${name}:${gatewaySession}`)) ?? undefined;
+  }
+
   async close(): Promise<void> {
     await this.redis.quit();
   }

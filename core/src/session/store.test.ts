@@ -58,6 +58,12 @@ describe.each(stores)("%s backend session store", (_name, create) => {
     expect(await store.get("g", "s")).toBeUndefined();
   });
 
+  it("keeps per-session settings apart", async () => {
+    await store.setSetting("g", "logLevel", "debug", 10_000);
+    expect(await store.getSetting("g", "logLevel")).toBe("debug");
+    expect(await store.getSetting("h", "logLevel")).toBeUndefined();
+  });
+
   it("records revoked gateway sessions", async () => {
     expect(await store.isRevoked("g")).toBe(false);
     await store.revoke("g", 10_000);

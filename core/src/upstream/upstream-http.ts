@@ -140,6 +140,35 @@ export class UpstreamHttp {
     }
   }
 
+  /**
+   * Opens a backend session's own GET notification stream (server-initiated messages outside any call). No idle
+   * timeout: such a stream may be quiet for hours; the caller aborts it through `signal`.
+   */
+  async openNotifications(
+    target: UpstreamTarget,
+    session: { sessionId: string; protocolVersion: string },
+    signal: AbortSignal,
+  ): Promise<StreamingReply> {
+    const headers = {
+      ...target.headers,
+      accept: "text/event-stream",
+      "mcp-session-id": session.sessionId,
+      "mcp-protocol-version": session.protocolVersion,
+    };
+    try {
+      const response = await request(target.url, {
+        method: "GET",
+        headers,
+        dispatcher: this.agent,
+        bodyTimeout: 0,
+        signal,
+      });
+      return { status: response.statusCode, headers: flattenHeaders(response.headers), body: response.body };
+    } catch (error: unknown) {
+      throw upstreamFailure(target, error, 0);
+    }
+  }
+
   /** Ends an upstream session (DELETE); failures are reported, not thrown (405 means the upstream does not allow it). */
   async deleteSession(target: UpstreamTarget, sessionId: string, timeoutMs: number): Promise<number | undefined> {
     try {

@@ -1,0 +1,91 @@
+import {
+  SseIdRewriter,
+  type BackendSession,
+  type GatewayContext,
+  type Logger,
+  type ServerConfig,
+} from "@mcp-gateway/core";
+import type { NotificationHub } from "./notification-hub";
+
+// Backend sessions created by a router in another process are found by polling the shared store this often.
+const RESCAN_MS = 2_000;
+
+/**
+ * Relays what upstreams send on a backend session's own GET stream (messages outside any call, such as
+ * `notifications/resources/updated` or a log message) to the one client whose backend session it is, on that client's
+ * GET stream. A relay runs only while the client holds a GET stream; server-to-client request ids are rewritten as on
+ * call streams, so the client's answers can be routed back.
+ */
+export class UpstreamRelay {
+  private readonly listeners = new Map<string, AbortController>();
+  private readonly rescan: NodeJS.Timeout;
+
+  constructor(
+    private readonly context: GatewayContext,
+    private readonly hub: NotificationHub,
+    private readonly logger: Logger,
+  ) {
+    this.rescan = setInterval(() => {
+      for (const session of this.hub.sessions()) void this.watch(session);
+    }, RESCAN_MS);
+    this.rescan.unref();
+  }
+
+  /** Starts relaying every backend session the client has now (called when it opens a GET stream). */
+  async watch(gatewaySession: string): Promise<void> {
+    for (const server of this.context.config().servers) {
+      const backend = await this.context.store.get(gatewaySession, server.name).catch(() => undefined);
+      if (backend) this.listen(gatewaySession, server, backend);
+    }
+  }
+
+  /** A backend session was just created in this process: relay it at once if its client is listening. */
+  onBackendSession(gatewaySession: string, serverName: string, backend: BackendSession): void {
+    const server = this.context.config().servers.find((s) => s.name === serverName);
+    if (server && this.hub.has(gatewaySession)) this.listen(gatewaySession, server, backend);
+  }
+
+  /** Stops relaying for a client (its last GET stream closed, or its session ended). */
+  stop(gatewaySession: string): void {
+    for (const [key, controller] of this.listeners) {
+      if (key.endsWith(`\u0000${gatewaySession}`)) controller.abort();
+    }
+  }
+
+  /** Stops everything. */
+  close(): void {
+    clearInterval(this.rescan);
+    for (const controller of this.listeners.values()) controller.abort();
+  }
+
+  private listen(gatewaySession: string, server: ServerConfig, backend: BackendSession): void {
+    // A stateless upstream (no session id) has no stream of its own to relay.
+    const key = `${server.name}\u0000${backend.sessionId}\u0000${gatewaySession}`;
+    if (backend.sessionId === "" || this.listeners.has(key)) return;
+    const controller = new AbortController();
+    this.listeners.set(key, controller);
+    void this.relay(gatewaySession, server, backend, controller.signal).finally(() => this.listeners.delete(key));
+  }
+
+  private async relay(
+    gatewaySession: string,
+    server: ServerConfig,
+    backend: BackendSession,
+    signal: AbortSignal,
+  ): Promise<void> {
+    try {
+      const reply = await this.context.http.openNotifications(server, backend, signal);
+      if (reply.status !== 200 || !(reply.headers["content-type"] ?? "").includes("text/event-stream")) {
+        reply.body.resume(); // 405: this upstream offers no GET stream
+        return;
+      }
+      const rewriter = new SseIdRewriter(server);
+      for await (const chunk of reply.body as AsyncIterable<Buffer>) {
+        const events = rewriter.push(chunk);
+        if (events.length > 0) this.hub.sendTo(gatewaySession, events);
+      }
+    } catch (error: unknown) {
+      if (!signal.aborted) this.logger.debug("upstream notification stream ended", { server: server.name, error });
+    }
+  }
+}

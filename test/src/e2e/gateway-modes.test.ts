@@ -1,4 +1,4 @@
-import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import { SUPPORTED_PROTOCOL_VERSIONS, ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { startRedisServer, type RedisServer } from "../support/redis-server";
 import { connectClient, rawPost, serverInfo, type ConnectedClient } from "./mcp-client";
 import {
@@ -216,6 +216,52 @@ describe.each(modes)("gateway end to end (%s)", (_label, mode) => {
     );
     expect(reply.status).toBe(status);
     expect(reply.json).toMatchObject({ id: 9, error: { code } });
+  });
+
+  it.each(SUPPORTED_PROTOCOL_VERSIONS)(
+    "negotiates protocol version %s and serves calls made with it",
+    async (version) => {
+      const init = await rawPost(
+        stack.url,
+        JSON.stringify({
+          jsonrpc: "2.0",
+          id: 1,
+          method: "initialize",
+          params: { protocolVersion: version, capabilities: {}, clientInfo: { name: "v", version: "1" } },
+        }),
+      );
+      expect(init.json).toMatchObject({ result: { protocolVersion: version } });
+      const headers = { "mcp-session-id": init.headers.get("mcp-session-id") ?? "", "mcp-protocol-version": version };
+      const call = await rawPost(
+        stack.url,
+        JSON.stringify({
+          jsonrpc: "2.0",
+          id: 2,
+          method: "tools/call",
+          params: { name: "weather_server_info", arguments: {} },
+        }),
+        headers,
+      );
+      expect(call.status).toBe(200);
+      expect(JSON.stringify(call.json)).toContain('\\"server\\":\\"weather\\"');
+    },
+  );
+
+  it("answers an unsupported mcp-protocol-version with 400 naming it", async () => {
+    const session = await initialize();
+    const call = await rawPost(
+      stack.url,
+      JSON.stringify({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "weather_server_info" } }),
+      {
+        "mcp-session-id": session,
+        "mcp-protocol-version": "1999-01-01",
+      },
+    );
+    expect(call.status).toBe(400);
+    expect(call.json).toMatchObject({
+      id: 3,
+      error: { code: -32600, message: expect.stringContaining('"1999-01-01"') },
+    });
   });
 
   it("does not let a client-sent x-destination-mcp redirect a call or a list", async () => {

@@ -11,6 +11,13 @@ import { buildUpstreamHeaders, INTERNAL_HEADERS, SESSION_HEADER } from "./header
 import { route, type UpstreamMethod } from "./route";
 import { decodeServerRequestId } from "./server-request-ids";
 
+function sessionNotFound(reason: string, id: string | number | null): GatewayError {
+  return new GatewayError(JsonRpcErrorCode.SessionNotFound, `session not found (${reason}); initialize a new session`, {
+    httpStatus: 404,
+    id,
+  });
+}
+
 /** An HTTP request as the gateway sees it: lower-case header names, the whole body when there is one. */
 export interface IncomingRequest {
   method: string;
@@ -76,17 +83,20 @@ export class RequestPipeline {
           ? isRoutedMethod(message.method)
           : message.kind === "response" && decodeServerRequestId(message.id) !== undefined;
       if (!routed) return { kind: "broker" };
-      // The session is checked before the name is resolved: a client with a dead session must learn that first.
-      const gatewaySession = await this.checkSession(request.headers, id);
+      // The session id is checked before the name is resolved: a client with a dead session must learn that first.
+      const gatewaySession = this.verifySessionId(request.headers, id);
       const decision = route(message, this.deps.catalog(), this.deps.config().servers);
-      if (decision.kind !== "upstream") return decision;
+      if (decision.kind !== "upstream") {
+        if (await this.deps.store.isRevoked(gatewaySession)) throw sessionNotFound("ended", id);
+        return decision;
+      }
       const server = decision.target.server;
-      const backend = await this.deps.backendSessions.acquire(
-        gatewaySession,
-        server,
-        this.protocolVersion(request.headers, id),
-        this.deps.config().sessions.ttl,
-      );
+      // One store round trip for both questions of the hot path: has the session ended, is there a backend session?
+      const { revoked, session } = await this.deps.store.lookup(gatewaySession, server.name);
+      if (revoked) throw sessionNotFound("ended", id);
+      const version = this.protocolVersion(request.headers, id);
+      const ttl = this.deps.config().sessions.ttl;
+      const backend = await this.deps.backendSessions.acquire(gatewaySession, server, version, ttl, session ?? null);
       const call = {
         server,
         method: decision.method,
@@ -104,23 +114,26 @@ export class RequestPipeline {
 
   /** Checks the client's gateway session: missing → 400, unknown, expired or ended → 404 (re-initialize). */
   async checkSession(headers: Readonly<Record<string, string>>, id: string | number | null): Promise<string> {
+    const sessionId = this.verifySessionId(headers, id);
+    if (await this.deps.store.isRevoked(sessionId)) throw sessionNotFound("ended", id);
+    return sessionId;
+  }
+
+  /** The client's gateway session id if it is present, well-signed and unexpired (no store lookup). */
+  private verifySessionId(headers: Readonly<Record<string, string>>, id: string | number | null): string {
     const sessionId = headers[SESSION_HEADER];
     if (sessionId === undefined || sessionId === "") {
       throw new GatewayError(
         JsonRpcErrorCode.InvalidRequest,
         "mcp-session-id header is required; call initialize first",
-        { httpStatus: 400, id },
+        {
+          httpStatus: 400,
+          id,
+        },
       );
     }
     const check = this.deps.sessions.verify(sessionId);
-    if (!check.ok || (await this.deps.store.isRevoked(sessionId))) {
-      const reason = check.ok ? "ended" : check.reason === "expired" ? "expired" : "unknown";
-      throw new GatewayError(
-        JsonRpcErrorCode.SessionNotFound,
-        `session not found (${reason}); initialize a new session`,
-        { httpStatus: 404, id },
-      );
-    }
+    if (!check.ok) throw sessionNotFound(check.reason === "expired" ? "expired" : "unknown", id);
     return sessionId;
   }
 

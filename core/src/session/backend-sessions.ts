@@ -38,8 +38,10 @@ export class BackendSessionManager {
     target: UpstreamTarget,
     protocolVersion: string,
     ttlMs: number,
+    /** What the caller already looked up (null: known to be absent), saving a store round trip. */
+    known?: BackendSession | null,
   ): Promise<BackendSession> {
-    const existing = await this.options.store.get(gatewaySession, target.name);
+    const existing = known === undefined ? await this.options.store.get(gatewaySession, target.name) : known;
     if (existing) {
       this.options.onAcquire?.(target.name, "reused");
       return existing;

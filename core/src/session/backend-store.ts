@@ -12,6 +12,8 @@ export interface BackendSession {
  */
 export interface BackendSessionStore {
   get(gatewaySession: string, server: string): Promise<BackendSession | undefined>;
+  /** `get` and `isRevoked` in one round trip: the routed-call hot path. */
+  lookup(gatewaySession: string, server: string): Promise<{ revoked: boolean; session: BackendSession | undefined }>;
   /** Stores the mapping unless one exists; returns the mapping now in force (ours or the earlier one). */
   setIfAbsent(gatewaySession: string, server: string, session: BackendSession, ttlMs: number): Promise<BackendSession>;
   /** Deletes the mapping only if it still points at `upstreamSessionId` (a newer mapping is kept). */

@@ -19,6 +19,13 @@ export class MemoryBackendSessionStore implements BackendSessionStore {
     return Promise.resolve(this.sessions.get(key(gatewaySession, server)));
   }
 
+  lookup(gatewaySession: string, server: string): Promise<{ revoked: boolean; session: BackendSession | undefined }> {
+    return Promise.resolve({
+      revoked: this.revoked.get(gatewaySession) === true,
+      session: this.sessions.get(key(gatewaySession, server)),
+    });
+  }
+
   setIfAbsent(gatewaySession: string, server: string, session: BackendSession, ttlMs: number): Promise<BackendSession> {
     const k = key(gatewaySession, server);
     const existing = this.sessions.get(k);

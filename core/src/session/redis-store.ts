@@ -45,6 +45,17 @@ export class RedisBackendSessionStore implements BackendSessionStore {
     return decode(await this.redis.get(this.key(gatewaySession, server)));
   }
 
+  async lookup(
+    gatewaySession: string,
+    server: string,
+  ): Promise<{ revoked: boolean; session: BackendSession | undefined }> {
+    const [session, revoked] = await this.redis.mGet([
+      this.key(gatewaySession, server),
+      `${this.prefix}rv:${gatewaySession}`,
+    ]);
+    return { revoked: revoked !== null && revoked !== undefined, session: decode(session ?? null) };
+  }
+
   async setIfAbsent(
     gatewaySession: string,
     server: string,

@@ -58,6 +58,14 @@ describe.each(stores)("%s backend session store", (_name, create) => {
     expect(await store.get("g", "s")).toBeUndefined();
   });
 
+  it("answers lookup with the mapping and the revocation in one call", async () => {
+    await store.setIfAbsent("g", "s", a, 10_000);
+    expect(await store.lookup("g", "s")).toEqual({ revoked: false, session: a });
+    await store.revoke("g", 10_000);
+    expect(await store.lookup("g", "s")).toEqual({ revoked: true, session: a });
+    expect(await store.lookup("h", "s")).toEqual({ revoked: false, session: undefined });
+  });
+
   it("keeps per-session settings apart", async () => {
     await store.setSetting("g", "logLevel", "debug", 10_000);
     expect(await store.getSetting("g", "logLevel")).toBe("debug");

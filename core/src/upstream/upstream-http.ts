@@ -99,19 +99,15 @@ export class UpstreamHttp {
     body: Buffer,
     timeoutMs: number,
   ): Promise<ForwardedReply> {
+    // One deadline for the whole exchange, body included: the replayed reply is buffered, not streamed.
+    const signal = AbortSignal.timeout(timeoutMs);
+    const reply = await this.open(target, headers, body, {
+      headersTimeoutMs: timeoutMs,
+      idleTimeoutMs: timeoutMs,
+      signal,
+    });
     try {
-      const response = await request(target.url, {
-        method: "POST",
-        headers: { ...headers, "content-length": String(body.length) },
-        body,
-        dispatcher: this.agent,
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      return {
-        status: response.statusCode,
-        headers: flattenHeaders(response.headers),
-        body: await readLimited(response.body, MAX_REPLY_BYTES),
-      };
+      return { status: reply.status, headers: reply.headers, body: await readLimited(reply.body, MAX_REPLY_BYTES) };
     } catch (error: unknown) {
       throw upstreamFailure(target, error, timeoutMs);
     }

@@ -12,7 +12,9 @@ import {
 export const GATEWAY_CAPABILITIES = {
   tools: { listChanged: true },
   prompts: { listChanged: true },
-  resources: { listChanged: true },
+  resources: { subscribe: true, listChanged: true },
+  logging: {},
+  completions: {},
 } as const;
 
 /** Instructions sent at initialize; short, so clients can show them. */

@@ -16,12 +16,24 @@ export interface Broker {
   hub: NotificationHub;
   metrics: BrokerMetrics;
   /** Starts relaying a new backend session's own notifications; wire it to the context's `onBackendSessionCreated`. */
-  onBackendSessionCreated(gatewaySession: string, server: string, session: BackendSession): void;
+  onBackendSessionCreated(gatewaySession: string, server: string, session: BackendSession): Promise<void>;
   /** Relays list changes to every connected client; wire it to the context's `onCatalogChange`. */
   onCatalogChange(catalog: Catalog, previous: Catalog): void;
   /** Listens on `host:port` (port 0 = any); resolves to the bound port. */
   listen(host: string, port: number): Promise<number>;
   close(): Promise<void>;
+}
+
+/** Listens with a plain http server: Express 5's `app.listen` hands a listen error to its callback (no rejection). */
+function listenHttp(app: Express, host: string, port: number): Promise<Server> {
+  const listening = createServer(app);
+  return new Promise((resolve, reject) => {
+    listening.once("error", reject);
+    listening.listen(port, host, () => {
+      listening.off("error", reject);
+      resolve(listening);
+    });
+  });
 }
 
 /**
@@ -56,8 +68,8 @@ export function createBroker(
       hub.onSessionClosed = (session) => attached.stop(session);
       app = createBrokerApp({ context, hub, metrics, relay, extraRegistries, ...(forwarder ? { forwarder } : {}) });
     },
-    onBackendSessionCreated(gatewaySession: string, server: string, session: BackendSession): void {
-      relay?.onBackendSession(gatewaySession, server, session);
+    async onBackendSessionCreated(gatewaySession: string, server: string, session: BackendSession): Promise<void> {
+      await relay?.onBackendSession(gatewaySession, server, session);
     },
     onCatalogChange(catalog: Catalog, previous: Catalog): void {
       for (const method of catalogChanges(previous, catalog)) {
@@ -66,17 +78,9 @@ export function createBroker(
         logger.info("relayed list change", { method, sessions: sent });
       }
     },
-    listen(host: string, port: number): Promise<number> {
-      // Not `app.listen`: Express 5 hands a listen error to its callback, which would resolve with the asked port.
-      const listening = createServer(broker.app);
-      return new Promise((resolve, reject) => {
-        listening.once("error", reject);
-        listening.listen(port, host, () => {
-          listening.off("error", reject);
-          server = listening;
-          resolve((listening.address() as AddressInfo).port);
-        });
-      });
+    async listen(host: string, port: number): Promise<number> {
+      server = await listenHttp(broker.app, host, port);
+      return (server.address() as AddressInfo).port;
     },
     async close(): Promise<void> {
       relay?.close();

@@ -62,12 +62,14 @@ describe("POST /mcp initialize", () => {
     expect(reply.json.result.protocolVersion).toBe(agreed);
   });
 
-  it("declares listChanged for tools, prompts and resources", async () => {
+  it("declares what it serves: list changes, resource subscriptions, logging and completions", async () => {
     const reply = await initialize(INIT_PARAMS);
     expect(reply.json.result.capabilities).toEqual({
       tools: { listChanged: true },
       prompts: { listChanged: true },
-      resources: { listChanged: true },
+      resources: { subscribe: true, listChanged: true },
+      logging: {},
+      completions: {},
     });
   });
 

@@ -4,6 +4,9 @@ import type { NextFunction, Request, Response } from "express";
 import {
   forwardHeaders,
   GatewayError,
+  MAX_REPLY_BYTES,
+  readLimited,
+  rewriteJsonReply,
   SESSION_HEADER,
   sseIdRewriteStream,
   type GatewayContext,
@@ -80,12 +83,23 @@ async function forward(
     reply = await open(call);
     outcome = "healed";
   }
-  relayHead(response, reply, call.gatewaySession);
   metrics?.forwarded(call.server.name, outcome);
-  // Server-to-client requests in an SSE reply get gateway ids, so the client's answer can be routed back.
-  if ((reply.headers["content-type"] ?? "").includes("text/event-stream")) {
+  const contentType = reply.headers["content-type"] ?? "";
+  if (contentType.includes("text/event-stream")) {
+    // Server-to-client requests get gateway ids (the client's answer can be routed back), result URIs the prefix.
+    relayHead(response, reply, call.gatewaySession);
     await pipeline(reply.body, sseIdRewriteStream(call.server), response as ServerResponse);
+  } else if (contentType.includes("application/json") && call.server.prefix !== "") {
+    // Resource URIs inside the result get the server's prefix, so the client can read them back through us.
+    const body = rewriteJsonReply(await readLimited(reply.body, MAX_REPLY_BYTES), call.server);
+    relayHead(
+      response,
+      { ...reply, headers: { ...reply.headers, "content-length": String(body.length) } },
+      call.gatewaySession,
+    );
+    response.end(body);
   } else {
+    relayHead(response, reply, call.gatewaySession);
     await pipeline(reply.body, response as ServerResponse);
   }
 }

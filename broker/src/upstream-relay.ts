@@ -9,6 +9,8 @@ import type { NotificationHub } from "./notification-hub";
 
 // Backend sessions created by a router in another process are found by polling the shared store this often.
 const RESCAN_MS = 2_000;
+// How long a call that created a backend session waits for its notification stream to open.
+const OPEN_WAIT_MS = 1_000;
 
 /**
  * Relays what upstreams send on a backend session's own GET stream (messages outside any call, such as
@@ -39,10 +41,17 @@ export class UpstreamRelay {
     }
   }
 
-  /** A backend session was just created in this process: relay it at once if its client is listening. */
-  onBackendSession(gatewaySession: string, serverName: string, backend: BackendSession): void {
+  /**
+   * A backend session was just created in this process: if its client is listening, relay it, resolving once the
+   * upstream stream is open (at most a second), so the call that created the session cannot outrun it.
+   */
+  async onBackendSession(gatewaySession: string, serverName: string, backend: BackendSession): Promise<void> {
     const server = this.context.config().servers.find((s) => s.name === serverName);
-    if (server && this.hub.has(gatewaySession)) this.listen(gatewaySession, server, backend);
+    if (!server || !this.hub.has(gatewaySession)) return;
+    const opened = this.listen(gatewaySession, server, backend);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([opened, new Promise<void>((resolve) => (timer = setTimeout(resolve, OPEN_WAIT_MS)))]);
+    clearTimeout(timer);
   }
 
   /** Stops relaying for a client (its last GET stream closed, or its session ended). */
@@ -58,13 +67,20 @@ export class UpstreamRelay {
     for (const controller of this.listeners.values()) controller.abort();
   }
 
-  private listen(gatewaySession: string, server: ServerConfig, backend: BackendSession): void {
+  /** Starts relaying one backend session; resolves when its upstream stream has answered (open or refused). */
+  private listen(gatewaySession: string, server: ServerConfig, backend: BackendSession): Promise<void> {
     // A stateless upstream (no session id) has no stream of its own to relay.
     const key = `${server.name}\u0000${backend.sessionId}\u0000${gatewaySession}`;
-    if (backend.sessionId === "" || this.listeners.has(key)) return;
+    if (backend.sessionId === "" || this.listeners.has(key)) return Promise.resolve();
     const controller = new AbortController();
     this.listeners.set(key, controller);
-    void this.relay(gatewaySession, server, backend, controller.signal).finally(() => this.listeners.delete(key));
+    let opened!: () => void;
+    const ready = new Promise<void>((resolve) => (opened = resolve));
+    void this.relay(gatewaySession, server, backend, controller.signal, opened).finally(() => {
+      opened();
+      this.listeners.delete(key);
+    });
+    return ready;
   }
 
   private async relay(
@@ -72,9 +88,11 @@ export class UpstreamRelay {
     server: ServerConfig,
     backend: BackendSession,
     signal: AbortSignal,
+    opened: () => void,
   ): Promise<void> {
     try {
       const reply = await this.context.http.openNotifications(server, backend, signal);
+      opened();
       if (reply.status !== 200 || !(reply.headers["content-type"] ?? "").includes("text/event-stream")) {
         reply.body.resume(); // 405: this upstream offers no GET stream
         return;

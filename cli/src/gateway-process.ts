@@ -50,9 +50,7 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
         logger.child({ component: roles.standalone ? "gateway" : "broker" }),
         undefined,
         roles.router || roles.standalone ? [routerMetrics.registry] : [],
-        {
-          standalone: roles.standalone ?? false,
-        },
+        { standalone: roles.standalone ?? false },
       )
     : undefined;
   const context = await createGatewayContext(config, {
@@ -70,29 +68,8 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
   const closers: (() => Promise<void>)[] = [];
   const running: GatewayProcess = { context, close: async () => undefined };
   try {
-    if (roles.router) {
-      const router: Router = createRouter({
-        context,
-        logger: logger.child({ component: "router" }),
-        metrics: routerMetrics,
-      });
-      running.routerPort = await router.listen(config.router.listen);
-      closers.push(() => router.shutdown());
-      options.announce(
-        `router (ext_proc gRPC) listening on ${splitHostPort(config.router.listen, "router.listen").host}:${running.routerPort}`,
-      );
-      if (!roles.broker) closers.push(await serveRouterMetrics(config, routerMetrics, options.announce));
-    }
-    if (broker) {
-      broker.attach(context);
-      const listen = roles.standalone ? config.standalone.listen : config.broker.listen;
-      const { host, port } = splitHostPort(listen, roles.standalone ? "standalone.listen" : "broker.listen");
-      running.brokerPort = await broker.listen(host, port);
-      closers.push(() => broker.close());
-      options.announce(
-        `${roles.standalone ? "gateway" : "broker"} listening on http://${host}:${running.brokerPort}/mcp`,
-      );
-    }
+    if (roles.router) running.routerPort = await startRouter(options, context, routerMetrics, closers);
+    if (broker) running.brokerPort = await startBroker(options, context, broker, closers);
   } catch (error: unknown) {
     await Promise.all(closers.map((close) => close()));
     await context.close();
@@ -105,6 +82,39 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
     await context.close();
   };
   return running;
+}
+
+async function startRouter(
+  options: GatewayProcessOptions,
+  context: GatewayContext,
+  metrics: RouterMetrics,
+  closers: (() => Promise<void>)[],
+): Promise<number> {
+  const { config } = options;
+  const router: Router = createRouter({ context, logger: options.logger.child({ component: "router" }), metrics });
+  const port = await router.listen(config.router.listen);
+  closers.push(() => router.shutdown());
+  options.announce(
+    `router (ext_proc gRPC) listening on ${splitHostPort(config.router.listen, "router.listen").host}:${port}`,
+  );
+  if (!options.roles.broker) closers.push(await serveRouterMetrics(config, metrics, options.announce));
+  return port;
+}
+
+async function startBroker(
+  options: GatewayProcessOptions,
+  context: GatewayContext,
+  broker: ReturnType<typeof createBroker>,
+  closers: (() => Promise<void>)[],
+): Promise<number> {
+  const standalone = options.roles.standalone === true;
+  broker.attach(context);
+  const listen = standalone ? options.config.standalone.listen : options.config.broker.listen;
+  const { host, port } = splitHostPort(listen, standalone ? "standalone.listen" : "broker.listen");
+  const bound = await broker.listen(host, port);
+  closers.push(() => broker.close());
+  options.announce(`${standalone ? "gateway" : "broker"} listening on http://${host}:${bound}/mcp`);
+  return bound;
 }
 
 function watchConfig(

@@ -24,7 +24,7 @@ export interface GatewayContextOptions {
   onCatalogChange?: (catalog: Catalog, previous: Catalog) => void;
   onBackendSession?: (server: string, outcome: BackendSessionOutcome) => void;
   /** A backend session was created in this process (the broker relays its notifications). */
-  onBackendSessionCreated?: (gatewaySession: string, server: string, session: BackendSession) => void;
+  onBackendSessionCreated?: (gatewaySession: string, server: string, session: BackendSession) => void | Promise<void>;
 }
 
 /** Everything the router and the broker share in one process: config, sessions, stores, upstreams, pipeline. */

@@ -4,6 +4,7 @@ import {
   isInternalHeader,
   JsonRpcErrorCode,
   SESSION_HEADER,
+  JsonReplyRewriter,
   SseIdRewriter,
   type HostGuard,
   type Logger,
@@ -33,13 +34,26 @@ const CONTINUE_REQUEST_BODY: ProcessingResponse = { request_body: {} };
 const CONTINUE_RESPONSE_HEADERS: ProcessingResponse = { response_headers: {} };
 
 /**
+ * What the router must rewrite in a routed call's reply, so Envoy streams it through: in SSE, the ids of
+ * server-to-client requests (the client's answers must route back) and resource URIs in results; in a JSON result from
+ * a prefixed server, its resource URIs. Otherwise nothing, and the body bypasses the router.
+ */
+function bodyRewriter(contentType: string, call: UpstreamCall): SseIdRewriter | JsonReplyRewriter | undefined {
+  if (contentType.includes("text/event-stream")) return new SseIdRewriter(call.server);
+  if (contentType.includes("application/json") && call.server.prefix !== "" && call.method !== "response") {
+    return new JsonReplyRewriter(call.server);
+  }
+  return undefined;
+}
+
+/**
  * One ext_proc stream = one HTTP request through Envoy. Holds that request's state between phases: the client's
  * headers, and the upstream call once routed (needed again when the response headers arrive).
  */
 export class StreamProcessor {
   private headers: Record<string, string> = {};
   private call: UpstreamCall | undefined;
-  private rewriter: SseIdRewriter | undefined;
+  private rewriter: SseIdRewriter | JsonReplyRewriter | undefined;
 
   constructor(private readonly deps: ProcessorDeps) {}
 
@@ -133,16 +147,18 @@ export class StreamProcessor {
     const status = Number(headers[":status"] ?? "0");
     if ((await this.deps.pipeline.onUpstreamStatus(call, status)) === "session-lost") return this.replay(call);
     // A backend session id never reaches the client: it only ever sees its gateway session.
-    const mutation = SESSION_HEADER in headers ? headerMutation({ [SESSION_HEADER]: call.gatewaySession }) : undefined;
-    const answer: ProcessingResponse = {
-      response_headers: mutation ? { response: { header_mutation: mutation } } : {},
-    };
-    if ((headers["content-type"] ?? "").includes("text/event-stream")) {
-      // Server-to-client requests ride on this stream: their ids are rewritten, so Envoy must stream the body to us.
-      this.rewriter = new SseIdRewriter(call.server);
-      answer.mode_override = { response_body_mode: "STREAMED" };
+    const set: Record<string, string> = SESSION_HEADER in headers ? { [SESSION_HEADER]: call.gatewaySession } : {};
+    this.rewriter = bodyRewriter(headers["content-type"] ?? "", call);
+    if (!this.rewriter) {
+      const mutation = headerMutation(set);
+      return { response_headers: mutation ? { response: { header_mutation: mutation } } : {} };
     }
-    return answer;
+    // The body is rewritten on its way through (see bodyRewriter), so its length changes: no content-length.
+    const mutation = headerMutation(set, "content-length" in headers ? ["content-length"] : []);
+    return {
+      response_headers: mutation ? { response: { header_mutation: mutation } } : {},
+      mode_override: { response_body_mode: "STREAMED" },
+    };
   }
 
   /** Rewrites the ids of server-to-client requests in a streamed SSE reply (events may span chunks). */

@@ -1,5 +1,5 @@
 import { decodeServerRequestId, encodeServerRequestId } from "./server-request-ids";
-import { SseIdRewriter } from "./sse-id-rewriter";
+import { JsonReplyRewriter, rewriteJsonReply, SseIdRewriter } from "./sse-id-rewriter";
 
 const event = (message: object, extra = ""): string => `${extra}data: ${JSON.stringify(message)}\n\n`;
 
@@ -81,5 +81,59 @@ describe("SseIdRewriter", () => {
   it("drops upstream list_changed notifications (the broker sends its own)", () => {
     const listChanged = { jsonrpc: "2.0", method: "notifications/tools/list_changed" };
     expect(rewriteAll([event(listChanged), event(progress)])).toBe(event(progress));
+  });
+});
+
+describe("resource URIs inside results", () => {
+  const origin = { name: "everything", prefix: "everything_" };
+
+  it.each([
+    [
+      "resources/read contents",
+      { contents: [{ uri: "demo://a", text: "x" }] },
+      { contents: [{ uri: "everything_demo://a", text: "x" }] },
+    ],
+    [
+      "resource_link and embedded resource blocks of a tool result",
+      {
+        content: [
+          { type: "resource_link", uri: "demo://b", name: "b" },
+          { type: "resource", resource: { uri: "demo://c", text: "c" } },
+          { type: "text", text: "t" },
+        ],
+      },
+      {
+        content: [
+          { type: "resource_link", uri: "everything_demo://b", name: "b" },
+          { type: "resource", resource: { uri: "everything_demo://c", text: "c" } },
+          { type: "text", text: "t" },
+        ],
+      },
+    ],
+    [
+      "prompt messages",
+      { messages: [{ role: "user", content: { type: "resource", resource: { uri: "demo://d", text: "d" } } }] },
+      {
+        messages: [
+          { role: "user", content: { type: "resource", resource: { uri: "everything_demo://d", text: "d" } } },
+        ],
+      },
+    ],
+  ])("prefixes %s", (_what, result, expected) => {
+    const reply = rewriteJsonReply(Buffer.from(JSON.stringify({ jsonrpc: "2.0", id: 1, result })), origin);
+    expect(JSON.parse(reply.toString())).toEqual({ jsonrpc: "2.0", id: 1, result: expected });
+  });
+
+  it("leaves results of an unprefixed server byte-for-byte", () => {
+    const body = Buffer.from(JSON.stringify({ jsonrpc: "2.0", id: 1, result: { contents: [{ uri: "demo://a" }] } }));
+    expect(rewriteJsonReply(body, { name: "plain", prefix: "" })).toBe(body);
+  });
+
+  it("rewrites a JSON reply only once it is complete", () => {
+    const rewriter = new JsonReplyRewriter(origin);
+    const text = JSON.stringify({ jsonrpc: "2.0", id: 1, result: { contents: [{ uri: "demo://a" }] } });
+    expect(rewriter.push(Buffer.from(text.slice(0, 10))).length).toBe(0);
+    expect(rewriter.push(Buffer.from(text.slice(10))).length).toBe(0);
+    expect(rewriter.end().toString()).toContain('"uri":"everything_demo://a"');
   });
 });

@@ -1,4 +1,5 @@
 import { Transform } from "node:stream";
+import { MAX_REPLY_BYTES } from "../upstream/upstream-http";
 import { encodeServerRequestId } from "./server-request-ids";
 
 const EVENT_END = /\r\n\r\n|\n\n|\r\r/;
@@ -16,10 +17,52 @@ const DROPPED = new Set([
   "notifications/resources/list_changed",
 ]);
 
+type Json = Record<string, unknown>;
+const isJson = (value: unknown): value is Json => value !== null && typeof value === "object" && !Array.isArray(value);
+
+// A content block naming a resource: a resource_link's own uri, an embedded resource's resource.uri.
+function prefixBlock(block: unknown, prefix: string): unknown {
+  if (!isJson(block)) return block;
+  if (block["type"] === "resource_link" && typeof block["uri"] === "string")
+    return { ...block, uri: prefix + block["uri"] };
+  const resource = block["resource"];
+  if (block["type"] === "resource" && isJson(resource) && typeof resource["uri"] === "string") {
+    return { ...block, resource: { ...resource, uri: prefix + resource["uri"] } };
+  }
+  return block;
+}
+
+/**
+ * Resource URIs inside a result, with the server's prefix, so the client can read them back through the gateway:
+ * `resources/read` contents, resource blocks of tool results (`content`) and of prompt messages.
+ */
+export function prefixResultUris(result: Json, prefix: string): Json {
+  if (prefix === "") return result;
+  const out: Json = { ...result };
+  const { contents, content, messages } = result;
+  if (Array.isArray(contents)) {
+    out["contents"] = contents.map((c: unknown) =>
+      isJson(c) && typeof c["uri"] === "string" ? { ...c, uri: prefix + c["uri"] } : c,
+    );
+  }
+  if (Array.isArray(content)) out["content"] = content.map((block: unknown) => prefixBlock(block, prefix));
+  if (Array.isArray(messages)) {
+    out["messages"] = messages.map((m: unknown) =>
+      isJson(m) ? { ...m, content: prefixBlock(m["content"], prefix) } : m,
+    );
+  }
+  return out;
+}
+
 /** The message as the client must see it, or null to drop it. */
 function rewriteMessage(message: Record<string, unknown>, origin: StreamOrigin): Record<string, unknown> | null {
   const { method, id } = message;
-  if (typeof method !== "string") return message;
+  if (typeof method !== "string") {
+    const result = message["result"];
+    return isJson(result) && origin.prefix !== ""
+      ? { ...message, result: prefixResultUris(result, origin.prefix) }
+      : message;
+  }
   if (typeof id === "string" || typeof id === "number")
     return { ...message, id: encodeServerRequestId(origin.name, id) };
   if (DROPPED.has(method)) return null;
@@ -90,6 +133,19 @@ export class SseIdRewriter {
   }
 }
 
+/** A whole JSON reply body as the client must see it (a JSON-RPC response to a routed call). */
+export function rewriteJsonReply(body: Buffer, origin: StreamOrigin): Buffer {
+  let message: unknown;
+  try {
+    message = JSON.parse(body.toString("utf8"));
+  } catch {
+    return body;
+  }
+  if (!isJson(message)) return body;
+  const rewritten = rewriteMessage(message, origin);
+  return rewritten === message || rewritten === null ? body : Buffer.from(JSON.stringify(rewritten));
+}
+
 /** A Transform stream applying {@link SseIdRewriter} to an upstream SSE body (backpressure is kept). */
 export function sseIdRewriteStream(origin: StreamOrigin): Transform {
   const rewriter = new SseIdRewriter(origin);
@@ -103,4 +159,37 @@ export function sseIdRewriteStream(origin: StreamOrigin): Transform {
       callback(null, rest.length > 0 ? rest : undefined);
     },
   });
+}
+
+/**
+ * Collects a streamed JSON reply and rewrites it at its end (a JSON body cannot be rewritten piecewise). Past
+ * {@link MAX_REPLY_BYTES} it gives up and passes everything on unchanged.
+ */
+export class JsonReplyRewriter {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private passThrough = false;
+
+  constructor(private readonly origin: StreamOrigin) {}
+
+  /** Takes the next chunk; returns what can be sent on now (nothing until the end, unless too large). */
+  push(chunk: Buffer): Buffer {
+    if (this.passThrough) return chunk;
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    if (this.size <= MAX_REPLY_BYTES) return Buffer.alloc(0);
+    this.passThrough = true;
+    return this.drain();
+  }
+
+  /** The rewritten reply at the end of the stream. */
+  end(): Buffer {
+    return this.passThrough ? Buffer.alloc(0) : rewriteJsonReply(this.drain(), this.origin);
+  }
+
+  private drain(): Buffer {
+    const all = Buffer.concat(this.chunks);
+    this.chunks = [];
+    return all;
+  }
 }

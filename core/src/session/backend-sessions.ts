@@ -17,8 +17,11 @@ export interface BackendSessionManagerOptions {
   initTimeoutMs: number;
   clientInfo: { name: string; version: string };
   onAcquire?: (server: string, outcome: BackendSessionOutcome) => void;
-  /** A backend session was created (the broker starts relaying its notifications). */
-  onCreated?: (gatewaySession: string, server: string, session: BackendSession) => void;
+  /**
+   * A backend session was created; the call that created it waits for the returned promise, so the broker can open
+   * the session's notification stream before the upstream handles the call (its messages would otherwise be lost).
+   */
+  onCreated?: (gatewaySession: string, server: string, session: BackendSession) => void | Promise<void>;
 }
 
 /**
@@ -135,7 +138,7 @@ export class BackendSessionManager {
         await this.inheritSettings(gatewaySession, target, winner);
       }
       this.options.onAcquire?.(target.name, "created");
-      this.options.onCreated?.(gatewaySession, target.name, winner);
+      await this.options.onCreated?.(gatewaySession, target.name, winner);
       return winner;
     } catch (error: unknown) {
       this.options.onAcquire?.(target.name, "failed");

@@ -50,7 +50,8 @@ export interface PostOptions {
   timeoutMs: number;
 }
 
-const MAX_REPLY_BYTES = 4 * 1024 * 1024;
+/** Largest upstream reply the gateway reads whole (initialize, replays, JSON results it rewrites). */
+export const MAX_REPLY_BYTES = 4 * 1024 * 1024;
 
 /**
  * The gateway's own HTTP calls to upstreams (lazy initialize, session DELETE), over one pooled keep-alive agent.
@@ -187,7 +188,8 @@ export class UpstreamHttp {
   }
 }
 
-async function readLimited(body: AsyncIterable<Buffer>, limit: number): Promise<Buffer> {
+/** Reads a whole body, failing past `limit` bytes (replies the gateway must see whole). */
+export async function readLimited(body: AsyncIterable<Buffer>, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {

@@ -20,6 +20,23 @@ export interface RunResult {
   p50Ms: number;
   p99Ms: number;
   failures: number;
+  /** Every stream's latency (ms), sorted. */
+  latencies: number[];
+}
+
+/** One result from several rounds of the same side: all latencies pooled, throughput over the summed time. */
+export function mergeRuns(runs: readonly RunResult[]): RunResult {
+  const latencies = runs.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const seconds = runs.reduce((sum, r) => sum + r.seconds, 0);
+  return {
+    streams: latencies.length,
+    seconds,
+    perSecond: latencies.length / seconds,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    failures: runs.reduce((sum, r) => sum + r.failures, 0),
+    latencies,
+  };
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -93,6 +110,7 @@ export async function drive(
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),
     failures,
+    latencies,
   };
 }
 

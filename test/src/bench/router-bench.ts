@@ -1,12 +1,13 @@
 import { createGatewayContext, parseConfig, silentLogger } from "@mcp-gateway/core";
 import { startServer } from "@mcp-gateway/example-weather";
 import { createRouter, RouterMetrics, StreamProcessor, type ProcessorDeps } from "@mcp-gateway/router";
-import { drive, startNoopExtProc, type RunResult, type ScriptedRequest } from "./ext-proc-driver";
+import { drive, mergeRuns, startNoopExtProc, type RunResult, type ScriptedRequest } from "./ext-proc-driver";
 
 // Bounded load: a fixed number of streams per run, on loopback only.
 const STREAMS = Number(process.env["BENCH_STREAMS"] ?? 4000);
 const CONCURRENCY = Number(process.env["BENCH_CONCURRENCY"] ?? 16);
 const WARMUP = 300;
+const ROUNDS = 4;
 
 function script(sessionId: string): ScriptedRequest {
   const body = JSON.stringify({
@@ -75,11 +76,22 @@ async function main(): Promise<void> {
 
   await drive(routerAddress, request, WARMUP, CONCURRENCY);
   await drive(noop.address, request, WARMUP, CONCURRENCY);
-  const noopResult = await drive(noop.address, request, STREAMS, CONCURRENCY);
-  const routerResult = await drive(routerAddress, request, STREAMS, CONCURRENCY);
+  // Rounds alternate which side goes first, so load from elsewhere on the machine hits both sides alike.
+  const noopRuns: RunResult[] = [];
+  const routerRuns: RunResult[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const perRound = Math.ceil(STREAMS / ROUNDS);
+    const sides = [
+      async () => noopRuns.push(await drive(noop.address, request, perRound, CONCURRENCY)),
+      async () => routerRuns.push(await drive(routerAddress, request, perRound, CONCURRENCY)),
+    ];
+    for (const side of round % 2 === 0 ? sides : sides.reverse()) await side();
+  }
+  const noopResult = mergeRuns(noopRuns);
+  const routerResult = mergeRuns(routerRuns);
 
   console.log(
-    `router benchmark: tools/call ext_proc streams (headers, buffered body, response headers), concurrency ${CONCURRENCY}`,
+    `router benchmark: tools/call ext_proc streams (headers, buffered body, response headers), concurrency ${CONCURRENCY}, ${ROUNDS} interleaved rounds`,
   );
   console.log(line("no-op ext_proc", noopResult));
   console.log(line("mcp router", routerResult));

@@ -137,3 +137,18 @@ describe("resource URIs inside results", () => {
     expect(rewriter.end().toString()).toContain('"uri":"everything_demo://a"');
   });
 });
+
+describe("rewriting cost", () => {
+  const origin = { name: "everything", prefix: "everything_" };
+  const reply = JSON.stringify({ jsonrpc: "2.0", id: 1, result: { content: [{ type: "text", text: "Echo: hi" }] } });
+
+  it("passes an SSE result without resource URIs through byte-for-byte", () => {
+    const text = `data: ${reply}\n\n`;
+    expect(new SseIdRewriter(origin).push(text).toString()).toBe(text);
+  });
+
+  it("returns the very same buffer for a JSON result without resource URIs", () => {
+    const body = Buffer.from(reply);
+    expect(rewriteJsonReply(body, origin)).toBe(body);
+  });
+});

@@ -38,20 +38,27 @@ function prefixBlock(block: unknown, prefix: string): unknown {
  */
 export function prefixResultUris(result: Json, prefix: string): Json {
   if (prefix === "") return result;
-  const out: Json = { ...result };
+  let changed = false;
+  // Arrays are copied only when an element changed, so a result without resource URIs stays the same object.
+  const mapped = (items: unknown[], each: (item: unknown) => unknown): unknown[] => {
+    const out = items.map(each);
+    if (out.some((item, index) => item !== items[index])) changed = true;
+    return out;
+  };
+  const prefixUri = (c: unknown): unknown =>
+    isJson(c) && typeof c["uri"] === "string" ? { ...c, uri: prefix + c["uri"] } : c;
   const { contents, content, messages } = result;
-  if (Array.isArray(contents)) {
-    out["contents"] = contents.map((c: unknown) =>
-      isJson(c) && typeof c["uri"] === "string" ? { ...c, uri: prefix + c["uri"] } : c,
-    );
-  }
-  if (Array.isArray(content)) out["content"] = content.map((block: unknown) => prefixBlock(block, prefix));
+  const out: Json = { ...result };
+  if (Array.isArray(contents)) out["contents"] = mapped(contents, prefixUri);
+  if (Array.isArray(content)) out["content"] = mapped(content, (block) => prefixBlock(block, prefix));
   if (Array.isArray(messages)) {
-    out["messages"] = messages.map((m: unknown) =>
-      isJson(m) ? { ...m, content: prefixBlock(m["content"], prefix) } : m,
-    );
+    out["messages"] = mapped(messages, (m) => {
+      if (!isJson(m)) return m;
+      const block = prefixBlock(m["content"], prefix);
+      return block === m["content"] ? m : { ...m, content: block };
+    });
   }
-  return out;
+  return changed ? out : result;
 }
 
 /** The message as the client must see it, or null to drop it. */
@@ -59,9 +66,9 @@ function rewriteMessage(message: Record<string, unknown>, origin: StreamOrigin):
   const { method, id } = message;
   if (typeof method !== "string") {
     const result = message["result"];
-    return isJson(result) && origin.prefix !== ""
-      ? { ...message, result: prefixResultUris(result, origin.prefix) }
-      : message;
+    if (!isJson(result) || origin.prefix === "") return message;
+    const prefixed = prefixResultUris(result, origin.prefix);
+    return prefixed === result ? message : { ...message, result: prefixed };
   }
   if (typeof id === "string" || typeof id === "number")
     return { ...message, id: encodeServerRequestId(origin.name, id) };
@@ -84,6 +91,8 @@ function rewriteEvent(block: string, origin: StreamOrigin): string | null {
   const dataLines = lines.filter((line) => line.startsWith("data:"));
   if (dataLines.length === 0) return block;
   const data = dataLines.map((line) => line.slice(line.startsWith("data: ") ? 6 : 5)).join("\n");
+  // Only requests, notifications and results naming resources are ever rewritten: anything else is not even parsed.
+  if (!data.includes('"method"') && !data.includes('"uri"')) return block;
   let message: unknown;
   try {
     message = JSON.parse(data);

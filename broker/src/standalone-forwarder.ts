@@ -4,11 +4,9 @@ import type { NextFunction, Request, Response } from "express";
 import {
   forwardHeaders,
   GatewayError,
-  MAX_REPLY_BYTES,
-  readLimited,
-  rewriteJsonReply,
+  replyRewriter,
+  rewriteStream,
   SESSION_HEADER,
-  sseIdRewriteStream,
   type GatewayContext,
   type StreamingReply,
   type UpstreamCall,
@@ -84,29 +82,16 @@ async function forward(
     outcome = "healed";
   }
   metrics?.forwarded(call.server.name, outcome);
-  const contentType = reply.headers["content-type"] ?? "";
-  if (contentType.includes("text/event-stream")) {
-    // Server-to-client requests get gateway ids (the client's answer can be routed back), result URIs the prefix.
-    relayHead(response, reply, call.gatewaySession);
-    await pipeline(reply.body, sseIdRewriteStream(call.server), response as ServerResponse);
-  } else if (contentType.includes("application/json") && call.server.prefix !== "") {
-    // Resource URIs inside the result get the server's prefix, so the client can read them back through us.
-    const body = rewriteJsonReply(await readLimited(reply.body, MAX_REPLY_BYTES), call.server);
-    relayHead(
-      response,
-      { ...reply, headers: { ...reply.headers, "content-length": String(body.length) } },
-      call.gatewaySession,
-    );
-    response.end(body);
-  } else {
-    relayHead(response, reply, call.gatewaySession);
-    await pipeline(reply.body, response as ServerResponse);
-  }
+  const rewriter = replyRewriter(reply.headers["content-type"] ?? "", call);
+  // A rewritten body changes length: it goes out chunked, without the upstream's content-length.
+  relayHead(response, reply, call.gatewaySession, rewriter !== undefined);
+  if (rewriter) await pipeline(reply.body, rewriteStream(rewriter), response as ServerResponse);
+  else await pipeline(reply.body, response as ServerResponse);
 }
 
-function relayHead(response: Response, reply: StreamingReply, gatewaySession: string): void {
+function relayHead(response: Response, reply: StreamingReply, gatewaySession: string, rewritten: boolean): void {
   for (const [name, value] of Object.entries(reply.headers)) {
-    if (!NOT_RELAYED.has(name)) response.setHeader(name, value);
+    if (!NOT_RELAYED.has(name) && !(rewritten && name === "content-length")) response.setHeader(name, value);
   }
   // A backend session id never reaches the client: it only ever sees its gateway session.
   if (reply.headers[SESSION_HEADER] !== undefined) response.setHeader(SESSION_HEADER, gatewaySession);

@@ -182,6 +182,22 @@ describe("StreamProcessor response headers", () => {
     expect(text).not.toContain(backendSession);
   });
 
+  it("gives a replayed reply the same rewriting as a streamed one (resource URIs prefixed)", async () => {
+    const gatewaySession = context.sessions.issue();
+    const p = processor();
+    await sendHeaders(p, { "mcp-session-id": gatewaySession });
+    const read = { jsonrpc: "2.0", id: 4, method: "resources/read", params: { uri: "weather_weather://cities" } };
+    const routed = await p.process({ request_body: { body: Buffer.from(JSON.stringify(read)) } });
+    const backendSession =
+      "request_body" in routed ? setHeaders(routed.request_body.response?.header_mutation)["mcp-session-id"] : "";
+    await context.http.deleteSession(context.config().servers[0]!, backendSession ?? "", 2000);
+    const answer = await p.process({ response_headers: { headers: { headers: headerList({ ":status": "404" }) } } });
+    if (!("immediate_response" in answer)) throw new Error(`expected a replayed reply, got ${JSON.stringify(answer)}`);
+    const text = answer.immediate_response.body?.toString() ?? "";
+    expect(text).toContain('"uri":"weather_weather://cities"');
+    expect(text).not.toContain('"uri":"weather://cities"');
+  });
+
   it("passes broker responses through untouched", async () => {
     const p = processor();
     await sendHeaders(p, {});

@@ -4,8 +4,9 @@ import {
   isInternalHeader,
   JsonRpcErrorCode,
   SESSION_HEADER,
-  JsonReplyRewriter,
-  SseIdRewriter,
+  replyRewriter,
+  rewriteWhole,
+  type ReplyRewriter,
   type HostGuard,
   type Logger,
   type RequestPipeline,
@@ -34,26 +35,13 @@ const CONTINUE_REQUEST_BODY: ProcessingResponse = { request_body: {} };
 const CONTINUE_RESPONSE_HEADERS: ProcessingResponse = { response_headers: {} };
 
 /**
- * What the router must rewrite in a routed call's reply, so Envoy streams it through: in SSE, the ids of
- * server-to-client requests (the client's answers must route back) and resource URIs in results; in a JSON result from
- * a prefixed server, its resource URIs. Otherwise nothing, and the body bypasses the router.
- */
-function bodyRewriter(contentType: string, call: UpstreamCall): SseIdRewriter | JsonReplyRewriter | undefined {
-  if (contentType.includes("text/event-stream")) return new SseIdRewriter(call.server);
-  if (contentType.includes("application/json") && call.server.prefix !== "" && call.method !== "response") {
-    return new JsonReplyRewriter(call.server);
-  }
-  return undefined;
-}
-
-/**
  * One ext_proc stream = one HTTP request through Envoy. Holds that request's state between phases: the client's
  * headers, and the upstream call once routed (needed again when the response headers arrive).
  */
 export class StreamProcessor {
   private headers: Record<string, string> = {};
   private call: UpstreamCall | undefined;
-  private rewriter: SseIdRewriter | JsonReplyRewriter | undefined;
+  private rewriter: ReplyRewriter | undefined;
 
   constructor(private readonly deps: ProcessorDeps) {}
 
@@ -148,12 +136,12 @@ export class StreamProcessor {
     if ((await this.deps.pipeline.onUpstreamStatus(call, status)) === "session-lost") return this.replay(call);
     // A backend session id never reaches the client: it only ever sees its gateway session.
     const set: Record<string, string> = SESSION_HEADER in headers ? { [SESSION_HEADER]: call.gatewaySession } : {};
-    this.rewriter = bodyRewriter(headers["content-type"] ?? "", call);
+    this.rewriter = replyRewriter(headers["content-type"] ?? "", call);
     if (!this.rewriter) {
       const mutation = headerMutation(set);
       return { response_headers: mutation ? { response: { header_mutation: mutation } } : {} };
     }
-    // The body is rewritten on its way through (see bodyRewriter), so its length changes: no content-length.
+    // The body is rewritten on its way through (see replyRewriter), so its length changes: no content-length.
     const mutation = headerMutation(set, "content-length" in headers ? ["content-length"] : []);
     return {
       response_headers: mutation ? { response: { header_mutation: mutation } } : {},
@@ -174,8 +162,11 @@ export class StreamProcessor {
     const call = await this.deps.pipeline.renew(lost);
     const headers = forwardHeaders(this.headers, call);
     const reply = await this.deps.http.forward(call.server, headers, call.body, this.deps.replayTimeoutMs);
-    const out: Record<string, string> = { "content-type": reply.headers["content-type"] ?? "application/json" };
+    const contentType = reply.headers["content-type"] ?? "application/json";
+    const out: Record<string, string> = { "content-type": contentType };
     if (reply.headers[SESSION_HEADER] !== undefined) out[SESSION_HEADER] = call.gatewaySession;
-    return immediateReply(reply.status, out, reply.body);
+    // The replayed reply is the client's reply: it gets the same rewriting as one streamed through Envoy.
+    const rewriter = replyRewriter(contentType, call);
+    return immediateReply(reply.status, out, rewriter ? rewriteWhole(rewriter, reply.body) : reply.body);
   }
 }

@@ -22,6 +22,32 @@ export function isInternalHeader(name: string): boolean {
 // likewise stay at the edge. Upstream credentials come from the server's configured headers.
 const CLIENT_ONLY_HEADERS = ["authorization", "cookie", "proxy-authorization"];
 
+/** What every call to one server shares, derived once from its (frozen) config entry. */
+interface ServerRoute {
+  authority: string;
+  path: string;
+  /** The configured upstream headers, names in lower case. */
+  headers: Readonly<Record<string, string>>;
+  /** Client-only headers to remove (those the config does not set itself). */
+  remove: readonly string[];
+}
+
+// Keyed by the config object: a reload brings new objects, and the old entries go with them.
+const routes = new WeakMap<ServerConfig, ServerRoute>();
+
+function serverRoute(server: ServerConfig): ServerRoute {
+  let route = routes.get(server);
+  if (!route) {
+    const url = new URL(server.url);
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(server.headers)) headers[name.toLowerCase()] = value;
+    const remove = CLIENT_ONLY_HEADERS.filter((name) => !(name in headers));
+    route = { authority: url.host, path: url.pathname + url.search, headers, remove };
+    routes.set(server, route);
+  }
+  return route;
+}
+
 /** The headers of an upstream call derived from its target and sessions. */
 export function buildUpstreamHeaders(call: {
   server: ServerConfig;
@@ -30,27 +56,21 @@ export function buildUpstreamHeaders(call: {
   backend: BackendSession;
   body: Buffer;
 }): { setHeaders: Record<string, string>; removeHeaders: string[] } {
-  const url = new URL(call.server.url);
+  const route = serverRoute(call.server);
   const setHeaders: Record<string, string> = {
-    ":authority": url.host,
-    ":path": url.pathname + url.search,
+    ":authority": route.authority,
+    ":path": route.path,
     [DESTINATION_HEADER]: call.server.name,
     "x-mcp-method": call.method,
     "mcp-protocol-version": call.backend.protocolVersion,
     "content-length": String(call.body.length),
   };
   if (call.method === "tools/call") setHeaders["x-mcp-tool"] = call.targetName;
-  const removeHeaders = CLIENT_ONLY_HEADERS.filter((name) => !(name in lowerKeys(call.server.headers)));
+  const removeHeaders = [...route.remove];
   if (call.backend.sessionId === "") removeHeaders.push(SESSION_HEADER);
   else setHeaders[SESSION_HEADER] = call.backend.sessionId;
-  for (const [name, value] of Object.entries(call.server.headers)) setHeaders[name.toLowerCase()] = value;
+  Object.assign(setHeaders, route.headers);
   return { setHeaders, removeHeaders };
-}
-
-function lowerKeys(headers: Readonly<Record<string, string>>): Record<string, true> {
-  const out: Record<string, true> = {};
-  for (const name of Object.keys(headers)) out[name.toLowerCase()] = true;
-  return out;
 }
 
 // Hop-by-hop and framing headers describe one connection, not the message; the HTTP client sets its own.

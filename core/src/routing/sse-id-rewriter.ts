@@ -155,9 +155,35 @@ export function rewriteJsonReply(body: Buffer, origin: StreamOrigin): Buffer {
   return rewritten === message || rewritten === null ? body : Buffer.from(JSON.stringify(rewritten));
 }
 
-/** A Transform stream applying {@link SseIdRewriter} to an upstream SSE body (backpressure is kept). */
-export function sseIdRewriteStream(origin: StreamOrigin): Transform {
-  const rewriter = new SseIdRewriter(origin);
+/** Rewrites a reply body piece by piece: each chunk as it arrives, then whatever is left at the end. */
+export interface ReplyRewriter {
+  push(chunk: Buffer): Buffer;
+  end(): Buffer;
+}
+
+/**
+ * What a routed call's reply needs before the client sees it, decided once for the router, its replay and the
+ * standalone forwarder: SSE replies carry server-to-client requests (ids rewritten) and results (resource URIs
+ * prefixed); a JSON result of a prefixed server may name resources. Undefined: the reply passes through untouched.
+ */
+export function replyRewriter(
+  contentType: string,
+  call: { server: StreamOrigin; method: string },
+): ReplyRewriter | undefined {
+  if (contentType.includes("text/event-stream")) return new SseIdRewriter(call.server);
+  if (contentType.includes("application/json") && call.server.prefix !== "" && call.method !== "response") {
+    return new JsonReplyRewriter(call.server);
+  }
+  return undefined;
+}
+
+/** A whole buffered reply through a {@link ReplyRewriter}. */
+export function rewriteWhole(rewriter: ReplyRewriter, body: Buffer): Buffer {
+  return Buffer.concat([rewriter.push(body), rewriter.end()]);
+}
+
+/** A Transform stream applying a {@link ReplyRewriter} (backpressure is kept). */
+export function rewriteStream(rewriter: ReplyRewriter): Transform {
   return new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       const out = rewriter.push(chunk);

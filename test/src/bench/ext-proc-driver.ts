@@ -26,15 +26,24 @@ export interface RunResult {
 
 /** One result from several rounds of the same side: all latencies pooled, throughput over the summed time. */
 export function mergeRuns(runs: readonly RunResult[]): RunResult {
-  const latencies = runs.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const latencies = runs.flatMap((r) => r.latencies);
   const seconds = runs.reduce((sum, r) => sum + r.seconds, 0);
+  return summarize(
+    latencies,
+    seconds,
+    runs.reduce((sum, r) => sum + r.failures, 0),
+  );
+}
+
+function summarize(latencies: number[], seconds: number, failures: number): RunResult {
+  latencies.sort((a, b) => a - b);
   return {
     streams: latencies.length,
     seconds,
     perSecond: latencies.length / seconds,
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),
-    failures: runs.reduce((sum, r) => sum + r.failures, 0),
+    failures,
     latencies,
   };
 }
@@ -102,16 +111,7 @@ export async function drive(
   await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   client.close();
-  latencies.sort((a, b) => a - b);
-  return {
-    streams: latencies.length,
-    seconds,
-    perSecond: latencies.length / seconds,
-    p50Ms: percentile(latencies, 50),
-    p99Ms: percentile(latencies, 99),
-    failures,
-    latencies,
-  };
+  return summarize(latencies, seconds, failures);
 }
 
 /** The baseline: an ext_proc server that answers every message with "continue" and does nothing else. */

@@ -1,5 +1,8 @@
+import { Redactor, type ResultRedactor } from "../sanitize";
+import { MAX_REPLY_BYTES } from "../upstream/upstream-http";
 import { decodeServerRequestId, encodeServerRequestId } from "./server-request-ids";
-import { JsonReplyRewriter, rewriteJsonReply, SseIdRewriter } from "./sse-id-rewriter";
+import { JsonReplyRewriter, rewriteJsonReply } from "./reply-rewriter";
+import { SseIdRewriter } from "./sse-id-rewriter";
 
 const event = (message: object, extra = ""): string => `${extra}data: ${JSON.stringify(message)}\n\n`;
 
@@ -150,5 +153,137 @@ describe("rewriting cost", () => {
   it("returns the very same buffer for a JSON result without resource URIs", () => {
     const body = Buffer.from(reply);
     expect(rewriteJsonReply(body, origin)).toBe(body);
+  });
+});
+
+describe("SSE text across chunks", () => {
+  const origin = { name: "weather", prefix: "weather_" };
+  // Two- and four-byte characters, with a request id rewrite so the event is parsed and re-serialized too.
+  const text = `data: ${JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping", params: { note: "é 🔑 ü" } })}\n\n`;
+  const bytes = Buffer.from(text);
+
+  it("keeps a multi-byte UTF-8 character split across chunks intact, at every byte offset", () => {
+    const expected = new SseIdRewriter(origin).push(bytes).toString();
+    const outputs = Array.from({ length: bytes.length - 1 }, (_, i) => {
+      const rewriter = new SseIdRewriter(origin);
+      const out = [rewriter.push(bytes.subarray(0, i + 1)), rewriter.push(bytes.subarray(i + 1)), rewriter.end()];
+      return Buffer.concat(out).toString();
+    });
+    expect(outputs.filter((out) => out !== expected)).toEqual([]);
+  });
+
+  it("passes an unterminated multi-byte tail on at the end", () => {
+    const rewriter = new SseIdRewriter(origin);
+    const tail = Buffer.from("data: é");
+    const out = Buffer.concat([rewriter.push(tail.subarray(0, tail.length - 1)), rewriter.push(tail.subarray(-1))]);
+    expect(Buffer.concat([out, rewriter.end()]).toString()).toBe("data: é");
+  });
+
+  it("finds an event end split across chunks (CRLF)", () => {
+    const rewriter = new SseIdRewriter(origin);
+    const crlf = `data: ${JSON.stringify({ jsonrpc: "2.0", id: 2, method: "ping" })}\r\n\r\n`;
+    expect(rewriter.push(crlf.slice(0, -3)).length).toBe(0);
+    expect(rewriter.push(crlf.slice(-3)).toString()).toContain('"id":"mcpgw:weather:2"');
+  });
+});
+
+describe("SSE sanitization", () => {
+  const origin = { name: "weather", prefix: "" };
+  const redactor = new Redactor([{ keys: ["password"], patterns: ["AKIA[0-9A-Z]{16}"] }]).forCall({
+    server: "weather",
+    method: "tools/call",
+    target: "weather_lookup",
+  });
+  const redaction = { redactor: redactor as ResultRedactor, requestId: 7 };
+  const secret = "AKIAIOSFODNN7EXAMPLE";
+  const reply = (text: string): object => ({ jsonrpc: "2.0", id: 7, result: { content: [{ type: "text", text }] } });
+  const sanitize = (chunks: (string | Buffer)[]): string => {
+    const rewriter = new SseIdRewriter(origin, redaction);
+    return Buffer.concat([...chunks.map((c) => rewriter.push(c)), rewriter.end()]).toString();
+  };
+  const failure = (message: string): string =>
+    `data: ${JSON.stringify({ jsonrpc: "2.0", id: 7, error: { code: -32603, message } })}\n\n`;
+
+  it("redacts a result event", () => {
+    expect(sanitize([event(reply(`key ${secret}`), "id: e1\n")])).toBe(
+      `id: e1\ndata: ${JSON.stringify(reply("key [REDACTED]"))}\n\n`,
+    );
+  });
+
+  it("redacts a secret split across chunks at every byte offset of the event", () => {
+    const bytes = Buffer.from(event(reply(`ü ${secret} password=hunter2 🔑`), "event: message\n"));
+    const expected = `event: message\ndata: ${JSON.stringify(reply("ü [REDACTED] password=[REDACTED] 🔑"))}\n\n`;
+    const outputs = Array.from({ length: bytes.length - 1 }, (_, i) =>
+      sanitize([bytes.subarray(0, i + 1), bytes.subarray(i + 1)]),
+    );
+    expect(outputs.filter((out) => out !== expected)).toEqual([]);
+  });
+
+  it("redacts an event delivered one byte at a time", () => {
+    const bytes = Buffer.from(event(reply(secret)));
+    const chunks = Array.from(bytes, (byte) => Buffer.from([byte]));
+    expect(sanitize(chunks)).toBe(event(reply("[REDACTED]")));
+  });
+
+  it("handles several events in one chunk", () => {
+    const progress = { jsonrpc: "2.0", method: "notifications/progress", params: { progressToken: 1, progress: 1 } };
+    const chunk = event(progress) + event(reply(secret)) + event(reply(`again ${secret}`));
+    expect(sanitize([chunk])).toBe(event(progress) + event(reply("[REDACTED]")) + event(reply("again [REDACTED]")));
+  });
+
+  it("passes a clean result through byte-for-byte", () => {
+    const text = `data: {"jsonrpc":"2.0", "id":7, "result":{"content":[]}}\n\n`;
+    expect(sanitize([text])).toBe(text);
+  });
+
+  it("redacts a result whose key is written with escapes", () => {
+    const text = `data: {"jsonrpc":"2.0","id":7,"\\u0072esult":{"password":"p"}}\n\n`;
+    expect(sanitize([text])).toBe(event({ jsonrpc: "2.0", id: 7, result: { password: "[REDACTED]" } }));
+  });
+
+  it("does not redact error data (only results are sanitized)", () => {
+    const error = { jsonrpc: "2.0", id: 7, error: { code: 1, message: "m", data: { password: "p" } } };
+    expect(sanitize([event(error)])).toBe(event(error));
+  });
+
+  it.each([
+    ["a comment", ": keepalive\n\n"],
+    ["an event with empty data (an SDK priming event)", "id: 0\ndata: \n\n"],
+  ])("passes %s on", (_what, text) => {
+    expect(sanitize([text])).toBe(text);
+  });
+
+  it.each([
+    ["non-JSON data", "data: hello\n\n"],
+    ["a JSON string", `data: "${secret}"\n\n`],
+    ["truncated JSON", 'data: {"jsonrpc":"2.0","id":7,"result":{\n\n'],
+  ])("fails closed on %s and drops the rest of the stream", (_what, text) => {
+    expect(sanitize([event(reply("before")), text, event(reply("after"))])).toBe(
+      event(reply("before")) + failure("reply could not be parsed for sanitization"),
+    );
+  });
+
+  it("fails closed on an event larger than the reply limit, and drops the rest", () => {
+    const head = `data: {"jsonrpc":"2.0","id":7,"result":{"content":[{"type":"text","text":"`;
+    const big = Buffer.alloc(MAX_REPLY_BYTES, "a");
+    const out = sanitize([event(reply("before")) + head, big, `${secret}"}]}}\n\n`, event(reply("after"))]);
+    expect(out).toBe(
+      event(reply("before")) +
+        failure(`reply too large to sanitize (${head.length + big.length} bytes, limit ${MAX_REPLY_BYTES})`),
+    );
+  });
+
+  it("fails closed on a complete event larger than the limit arriving in one chunk", () => {
+    const text = event(reply("a".repeat(MAX_REPLY_BYTES)));
+    expect(sanitize([text])).toContain("reply too large to sanitize");
+  });
+
+  it("redacts an unterminated last event at the end", () => {
+    expect(sanitize([`data: ${JSON.stringify(reply(secret))}\n`])).toBe(`data: ${JSON.stringify(reply("[REDACTED]"))}`);
+  });
+
+  it("still rewrites server-to-client request ids", () => {
+    const sampling = { jsonrpc: "2.0", id: 0, method: "sampling/createMessage", params: {} };
+    expect(sanitize([event(sampling)])).toBe(event({ ...sampling, id: "mcpgw:weather:0" }));
   });
 });

@@ -1,0 +1,64 @@
+import type { ResultRedactor } from "../sanitize";
+import { isJson, prefixResultUris, type Json } from "./result-uris";
+import { SanitizeFailure } from "./sanitize-failure";
+import { encodeServerRequestId } from "./server-request-ids";
+import type { StreamOrigin } from "./sse-id-rewriter";
+
+// The broker relays its own, aggregated view of list changes (with prefixes); an upstream's would duplicate it.
+const DROPPED = new Set([
+  "notifications/tools/list_changed",
+  "notifications/prompts/list_changed",
+  "notifications/resources/list_changed",
+]);
+
+// One pass over a response's result: resource URIs prefixed, then secrets redacted.
+function rewriteResult(message: Json, origin: StreamOrigin, redactor: ResultRedactor | undefined): Json {
+  const result = message["result"];
+  if (!isJson(result)) {
+    if (redactor === undefined || result === undefined) return message;
+    // Not an MCP result (those are objects), yet under sanitization nothing is passed on unread.
+    const wrapped = { result };
+    const redacted = redactor.redact(wrapped);
+    return redacted === wrapped ? message : { ...message, result: redacted["result"] };
+  }
+  const prefixed = prefixResultUris(result, origin.prefix);
+  const redacted = redactor ? redactor.redact(prefixed) : prefixed;
+  return redacted === result ? message : { ...message, result: redacted };
+}
+
+/** The message as the client must see it, or null to drop it; the same object when nothing changed. */
+export function rewriteMessage(message: Json, origin: StreamOrigin, redactor?: ResultRedactor): Json | null {
+  const { method, id } = message;
+  if (typeof method !== "string") return rewriteResult(message, origin, redactor);
+  if (typeof id === "string" || typeof id === "number")
+    return { ...message, id: encodeServerRequestId(origin.name, id) };
+  if (DROPPED.has(method)) return null;
+  const params = message["params"];
+  if (!isJson(params)) return message;
+  if (method === "notifications/resources/updated" && typeof params["uri"] === "string") {
+    return { ...message, params: { ...params, uri: origin.prefix + params["uri"] } };
+  }
+  const requestId = params["requestId"];
+  if (method === "notifications/cancelled" && (typeof requestId === "string" || typeof requestId === "number")) {
+    return { ...message, params: { ...params, requestId: encodeServerRequestId(origin.name, requestId) } };
+  }
+  return message;
+}
+
+/**
+ * A parsed reply (a message, or a batch under sanitization) as the client must see it, or null to drop it. Without a
+ * redactor anything that is not a JSON object passes unchanged; with one it throws a {@link SanitizeFailure}.
+ */
+export function rewriteParsed(parsed: unknown, origin: StreamOrigin, redactor?: ResultRedactor): unknown {
+  if (isJson(parsed)) return rewriteMessage(parsed, origin, redactor);
+  if (redactor === undefined) return parsed;
+  if (!Array.isArray(parsed)) throw SanitizeFailure.unparseable();
+  let changed = false;
+  const out = parsed.flatMap((item: unknown) => {
+    if (!isJson(item)) throw SanitizeFailure.unparseable();
+    const rewritten = rewriteMessage(item, origin, redactor);
+    if (rewritten !== item) changed = true;
+    return rewritten === null ? [] : [rewritten];
+  });
+  return changed ? out : parsed;
+}

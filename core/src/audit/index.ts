@@ -1,0 +1,6 @@
+export * from "./audit-event";
+export * from "./audit-log";
+export * from "./json-lines-sink";
+export * from "./open-audit-log";
+export * from "./postgres-sink";
+export type { AuditSinkStats } from "./sink-channel";

@@ -1,0 +1,179 @@
+import { Pool } from "pg";
+import type { AuditEvent } from "./audit-event";
+import type { AuditSink } from "./audit-log";
+
+/** Options of {@link PostgresAuditSink.connect}. */
+export interface PostgresAuditSinkOptions {
+  /** postgres:// connection URL; its password never appears in an error message. */
+  url: string;
+  /** Table name (default `mcp_audit_events`); lower-case letters, digits and `_`, created when missing. */
+  table?: string;
+}
+
+/** Table names we accept: a plain lower-case SQL identifier, so it can be interpolated (quoted) into statements. */
+export const AUDIT_TABLE_NAME_RE = /^[a-z_][a-z0-9_]{0,62}$/;
+
+const COLUMNS = [
+  "time",
+  "consumer",
+  "session",
+  "method",
+  "server",
+  "target",
+  "args_digest",
+  "decision",
+  "reason",
+  "upstream_status",
+  "latency_ms",
+  "request_id",
+] as const;
+const COLUMN_LIST = COLUMNS.map((column) => `"${column}"`).join(", ");
+// PostgreSQL allows 65 535 bind parameters per statement.
+const MAX_ROWS_PER_INSERT = Math.floor(65_535 / COLUMNS.length);
+
+function createTableSql(table: string): string {
+  return `CREATE TABLE IF NOT EXISTS "${table}" (
+    "id" bigserial PRIMARY KEY,
+    "time" timestamptz NOT NULL,
+    "consumer" text,
+    "session" text,
+    "method" text NOT NULL,
+    "server" text,
+    "target" text,
+    "args_digest" text,
+    "decision" text NOT NULL,
+    "reason" text,
+    "upstream_status" integer,
+    "latency_ms" double precision,
+    "request_id" text
+  )`;
+}
+
+// Replicas starting together race on CREATE TABLE IF NOT EXISTS; the loser sees a duplicate type or table, which is
+// fine: the table exists.
+async function createTable(pool: Pool, table: string): Promise<void> {
+  try {
+    await pool.query(createTableSql(table));
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code !== "23505" && code !== "42P07") throw error;
+  }
+}
+
+function insertSql(table: string, rows: number): string {
+  const tuples: string[] = [];
+  for (let row = 0; row < rows; row++) {
+    const base = row * COLUMNS.length;
+    tuples.push(`(${COLUMNS.map((_, column) => `$${base + column + 1}`).join(", ")})`);
+  }
+  return `INSERT INTO "${table}" (${COLUMN_LIST}) VALUES ${tuples.join(", ")}`;
+}
+
+function insertValues(events: readonly AuditEvent[]): unknown[] {
+  const values: unknown[] = [];
+  for (const e of events) {
+    values.push(e.time, e.consumer, e.session, e.method, e.server, e.target, e.argsDigest, e.decision, e.reason);
+    values.push(e.upstreamStatus, e.latencyMs, e.requestId);
+  }
+  return values;
+}
+
+function passwordOf(url: string): string | undefined {
+  try {
+    const password = new URL(url).password;
+    return password === "" ? undefined : password;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `url` with its password replaced by `***` (or a placeholder when it is not a URL at all). */
+export function redactUrlPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== "") parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "<unparseable url>";
+  }
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof AggregateError && error.message === "") return error.errors.map(messageOf).join("; ");
+  if (error instanceof Error) return error.message || String((error as NodeJS.ErrnoException).code ?? error.name);
+  return String(error);
+}
+
+// A fresh error, not a wrapper: the driver's error object is not kept as `cause` in case it carries connection details.
+function sanitizedError(context: string, url: string, error: unknown): Error {
+  let message = messageOf(error);
+  const password = passwordOf(url);
+  if (password !== undefined) {
+    for (const form of new Set([password, safeDecode(password)])) message = message.split(form).join("***");
+  }
+  return new Error(`${context} (${redactUrlPassword(url)}): ${message}`);
+}
+
+/** Audit sink inserting each batch into a PostgreSQL table with one multi-row parameterized INSERT. */
+export class PostgresAuditSink implements AuditSink {
+  readonly name = "postgres";
+
+  private constructor(
+    private readonly pool: Pool,
+    private readonly table: string,
+    private readonly url: string,
+  ) {}
+
+  /** Validates the table name, connects and creates the table when missing; rejects without leaking the password. */
+  static async connect(options: PostgresAuditSinkOptions): Promise<PostgresAuditSink> {
+    const table = options.table ?? "mcp_audit_events";
+    if (!AUDIT_TABLE_NAME_RE.test(table)) {
+      throw new Error(`audit table name must match ${String(AUDIT_TABLE_NAME_RE)}: ${JSON.stringify(table)}`);
+    }
+    let pool: Pool | undefined;
+    try {
+      // One connection: writes are sequential. The query timeout bounds a write stuck on a dead network path, so the
+      // sink fails (and is retried) instead of hanging while its queue overflows.
+      pool = new Pool({
+        connectionString: options.url,
+        max: 1,
+        connectionTimeoutMillis: 5_000,
+        query_timeout: 10_000,
+        application_name: "mcp-gateway-audit",
+      });
+      pool.on("error", () => {
+        // An idle connection that dies is dropped by the pool; the next write reconnects or fails and is retried.
+      });
+      await createTable(pool, table);
+      return new PostgresAuditSink(pool, table, options.url);
+    } catch (error) {
+      await pool?.end().catch(() => undefined);
+      throw sanitizedError("cannot open PostgreSQL audit table", options.url, error);
+    }
+  }
+
+  /** Inserts the batch (split only past PostgreSQL's bind-parameter limit). */
+  async write(batch: readonly AuditEvent[]): Promise<void> {
+    try {
+      for (let start = 0; start < batch.length; start += MAX_ROWS_PER_INSERT) {
+        const rows = batch.slice(start, start + MAX_ROWS_PER_INSERT);
+        await this.pool.query(insertSql(this.table, rows.length), insertValues(rows));
+      }
+    } catch (error) {
+      throw sanitizedError("PostgreSQL audit insert failed", this.url, error);
+    }
+  }
+
+  /** Ends the pool. */
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

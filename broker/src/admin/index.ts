@@ -1,0 +1,3 @@
+export * from "./admin-app";
+export * from "./admin-auth";
+export * from "./consumer-view";

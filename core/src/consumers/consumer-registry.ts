@@ -1,0 +1,166 @@
+import { LRUCache } from "lru-cache";
+import { generateApiKey, hashApiKey, isApiKeyHash } from "../auth/api-keys";
+import { ConsumerError } from "./consumer-errors";
+import type { ConsumerRecord, ConsumerStore } from "./consumer-store";
+
+/** Consumer names: safe in URLs, logs, Redis keys and file names. */
+export const CONSUMER_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+
+/** Who an API key belongs to, as authentication needs it. */
+export interface ConsumerIdentity {
+  consumer: string;
+  policy: string;
+}
+
+/** A consumer together with its new API key: the only moment the key exists outside the caller's hands. */
+export interface IssuedConsumerKey {
+  consumer: ConsumerRecord;
+  apiKey: string;
+}
+
+/** Options of {@link ConsumerRegistry}. */
+export interface ConsumerRegistryOptions {
+  /** True when a policy with this name is configured. */
+  policyExists: (name: string) => boolean;
+  /** Clock for the records' timestamps. */
+  now?: () => Date;
+  /** How long a lookup result is trusted (ms, default 2000): the longest another process's revocation can lag. */
+  cacheTtlMs?: number;
+  /** How long an unknown key hash is remembered (ms, default min(500, cacheTtlMs)). */
+  missTtlMs?: number;
+  /** Cache size (entries, default 10000). */
+  cacheMaxEntries?: number;
+}
+
+/** Cached lookup result; `identity` undefined records a miss (LRUCache values cannot be undefined). */
+interface CacheEntry {
+  identity: ConsumerIdentity | undefined;
+}
+
+/**
+ * Issues, rotates and revokes consumers' API keys over a shared {@link ConsumerStore}, and resolves key hashes to
+ * consumers for authentication with a short-lived cache.
+ */
+export class ConsumerRegistry {
+  private readonly cache: LRUCache<string, CacheEntry>;
+  private readonly inFlight = new Map<string, Promise<ConsumerIdentity | undefined>>();
+  private readonly hitTtlMs: number;
+  private readonly missTtlMs: number;
+  private readonly now: () => Date;
+  /** Bumped by every invalidation, so a lookup that started before it does not cache what it read. */
+  private generation = 0;
+
+  constructor(
+    private readonly store: ConsumerStore,
+    private readonly options: ConsumerRegistryOptions,
+  ) {
+    this.hitTtlMs = Math.max(1, options.cacheTtlMs ?? 2000);
+    this.missTtlMs = Math.max(1, options.missTtlMs ?? Math.min(500, this.hitTtlMs));
+    this.now = options.now ?? (() => new Date());
+    this.cache = new LRUCache({ max: options.cacheMaxEntries ?? 10_000, ttl: this.hitTtlMs });
+  }
+
+  /** Creates a consumer bound to `policy` and returns it with its API key (shown once; only the hash is stored). */
+  async register(name: string, policy: string): Promise<IssuedConsumerKey> {
+    validateName(name);
+    if (typeof policy !== "string" || policy === "") {
+      throw new ConsumerError(400, "policy must be a non-empty string", { field: "policy" });
+    }
+    if (!this.options.policyExists(policy)) {
+      throw new ConsumerError(400, `unknown policy "${policy}"`, { field: "policy" });
+    }
+    const apiKey = generateApiKey();
+    const consumer: ConsumerRecord = {
+      name,
+      policy,
+      keyHash: hashApiKey(apiKey),
+      createdAt: this.now().toISOString(),
+      rotatedAt: null,
+      revokedAt: null,
+    };
+    await this.store.create(consumer);
+    this.invalidate(consumer.keyHash);
+    return { consumer, apiKey };
+  }
+
+  /** Replaces the consumer's API key; the old key stops working at once in this process. */
+  async rotate(name: string): Promise<IssuedConsumerKey> {
+    const current = await this.get(name);
+    if (current.revokedAt !== null) throw new ConsumerError(409, `consumer "${name}" is revoked`);
+    const apiKey = generateApiKey();
+    const consumer: ConsumerRecord = { ...current, keyHash: hashApiKey(apiKey), rotatedAt: this.now().toISOString() };
+    try {
+      await this.store.update(consumer);
+    } finally {
+      this.invalidate(current.keyHash, consumer.keyHash);
+    }
+    return { consumer, apiKey };
+  }
+
+  /** Revokes the consumer (final: the name is not reused); revoking a revoked consumer returns it unchanged. */
+  async revoke(name: string): Promise<ConsumerRecord> {
+    const current = await this.get(name);
+    if (current.revokedAt !== null) return current;
+    const consumer: ConsumerRecord = { ...current, revokedAt: this.now().toISOString() };
+    try {
+      await this.store.update(consumer);
+    } finally {
+      this.invalidate(current.keyHash);
+    }
+    return consumer;
+  }
+
+  /** The consumer named `name`; ConsumerError 404 when there is none. */
+  async get(name: string): Promise<ConsumerRecord> {
+    const consumer = CONSUMER_NAME_RE.test(name) ? await this.store.get(name) : undefined;
+    if (!consumer) throw new ConsumerError(404, `consumer "${name}" not found`);
+    return consumer;
+  }
+
+  /** Every consumer, revoked ones included, sorted by name. */
+  list(): Promise<ConsumerRecord[]> {
+    return this.store.list();
+  }
+
+  /** The active consumer holding the key with this hash (hot path: cached, concurrent misses share one read). */
+  lookup(keyHash: string): Promise<ConsumerIdentity | undefined> {
+    if (!isApiKeyHash(keyHash)) return Promise.resolve(undefined);
+    const cached = this.cache.get(keyHash);
+    if (cached) return Promise.resolve(cached.identity);
+    const shared = this.inFlight.get(keyHash);
+    if (shared) return shared;
+    const pending: Promise<ConsumerIdentity | undefined> = this.load(keyHash).finally(() => {
+      if (this.inFlight.get(keyHash) === pending) this.inFlight.delete(keyHash);
+    });
+    this.inFlight.set(keyHash, pending);
+    return pending;
+  }
+
+  private async load(keyHash: string): Promise<ConsumerIdentity | undefined> {
+    const generation = this.generation;
+    const record = await this.store.findByKeyHash(keyHash);
+    const identity = record && { consumer: record.name, policy: record.policy };
+    if (generation === this.generation) {
+      this.cache.set(keyHash, { identity }, { ttl: identity ? this.hitTtlMs : this.missTtlMs });
+    }
+    return identity;
+  }
+
+  private invalidate(...keyHashes: string[]): void {
+    this.generation += 1;
+    for (const keyHash of keyHashes) {
+      this.cache.delete(keyHash);
+      this.inFlight.delete(keyHash);
+    }
+  }
+}
+
+function validateName(name: unknown): asserts name is string {
+  if (typeof name !== "string" || !CONSUMER_NAME_RE.test(name)) {
+    throw new ConsumerError(
+      400,
+      "name must be 1-63 characters: letters, digits, '.', '_' or '-', starting with a letter or digit",
+      { field: "name" },
+    );
+  }
+}

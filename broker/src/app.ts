@@ -1,5 +1,7 @@
 import express, { type Express, type RequestHandler } from "express";
 import type { GatewayContext } from "@mcp-gateway/core";
+import { createCallerResolver } from "./caller";
+import { createEdgeChecks, createProtectedResourceHandler } from "./edge-checks";
 import { Registry } from "prom-client";
 import { bodyErrorHandler, createDeleteHandler, createGetHandler, createPostHandler } from "./mcp-routes";
 import { sendError } from "./http-errors";
@@ -16,6 +18,11 @@ export interface BrokerAppDeps {
   relay?: UpstreamRelay;
   /** Standalone mode: handles routed POSTs before the broker sees them (see standalone-forwarder.ts). */
   forwarder?: RequestHandler;
+  /**
+   * True when this app is the gateway's edge (standalone): it answers CORS, checks header sizes and authenticates
+   * clients itself. False behind Envoy, where the router has done all that and signed the identity.
+   */
+  edge?: boolean;
   /** Registries served at /metrics next to the broker's (the router's, when both run in one process). */
   extraRegistries?: readonly Registry[];
 }
@@ -52,6 +59,9 @@ export function createBrokerApp(deps: BrokerAppDeps): Express {
     if (denied) sendError(response, denied);
     else next();
   });
+  const edge = deps.edge ?? deps.forwarder !== undefined;
+  if (edge) app.use("/mcp", createEdgeChecks(deps.context));
+  app.use("/mcp", createCallerResolver(deps.context, edge));
   app.post("/mcp", rawBody, ...(deps.forwarder ? [deps.forwarder] : []), createPostHandler(routeDeps));
   app.get("/mcp", createGetHandler(routeDeps));
   app.delete("/mcp", createDeleteHandler(routeDeps));
@@ -63,6 +73,18 @@ export function createBrokerApp(deps: BrokerAppDeps): Express {
   });
   app.use(bodyErrorHandler);
 
+  // MCP authorization discovery (RFC 9728): public, and served behind Envoy too (the router lets it through).
+  app.get(
+    ["/.well-known/oauth-protected-resource", "/.well-known/oauth-protected-resource/*rest"],
+    createProtectedResourceHandler(deps.context),
+  );
+
+  addOperationsRoutes(app, deps);
+  return app;
+}
+
+/** /healthz, /readyz, /status and /metrics: unauthenticated operations endpoints (bind them to a private network). */
+function addOperationsRoutes(app: Express, deps: BrokerAppDeps): void {
   app.get("/healthz", (_request, response) => {
     response.json({ status: "ok" });
   });
@@ -92,5 +114,4 @@ export function createBrokerApp(deps: BrokerAppDeps): Express {
     const registry = Registry.merge([deps.metrics.registry, ...(deps.extraRegistries ?? [])]);
     response.setHeader("content-type", registry.contentType).send(await registry.metrics());
   });
-  return app;
 }

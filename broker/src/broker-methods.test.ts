@@ -1,5 +1,12 @@
 import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
-import { Catalog, GatewayError, JsonRpcErrorCode, type JsonRpcRequest, type ServerConfig } from "@mcp-gateway/core";
+import {
+  AccessPolicy,
+  Catalog,
+  GatewayError,
+  JsonRpcErrorCode,
+  type JsonRpcRequest,
+  type ServerConfig,
+} from "@mcp-gateway/core";
 import { brokerResult, initializeResult, negotiateProtocolVersion } from "./broker-methods";
 
 const request = (method: string, params?: JsonRpcRequest["params"]): JsonRpcRequest => ({
@@ -75,16 +82,16 @@ describe("brokerResult", () => {
     ["resources/templates/list", { resourceTemplates: [] }],
     ["logging/setLevel", {}],
   ])("answers %s from the catalog", (method, result) => {
-    expect(brokerResult(catalog, request(method))).toEqual(result);
+    expect(brokerResult(catalog, request(method), AccessPolicy.open())).toEqual(result);
   });
 
   it.each(["tools/call", "prompts/get", "resources/read"])("refuses routed method %s with -32603 and HTTP 500", (m) => {
-    const error = thrown(() => brokerResult(catalog, request(m)));
+    const error = thrown(() => brokerResult(catalog, request(m), AccessPolicy.open()));
     expect([error.code, error.httpStatus, error.id]).toEqual([JsonRpcErrorCode.InternalError, 500, 9]);
   });
 
   it("refuses an unknown method with -32601 naming it", () => {
-    const error = thrown(() => brokerResult(catalog, request("sampling/whatever")));
+    const error = thrown(() => brokerResult(catalog, request("sampling/whatever"), AccessPolicy.open()));
     expect(error.code).toBe(JsonRpcErrorCode.MethodNotFound);
     expect(error.message).toContain("sampling/whatever");
   });

@@ -4,6 +4,8 @@ import {
   GatewayError,
   isRoutedMethod,
   JsonRpcErrorCode,
+  visibleLists,
+  type AccessPolicy,
   type Catalog,
   type JsonRpcRequest,
 } from "@mcp-gateway/core";
@@ -46,21 +48,26 @@ export function initializeResult(request: JsonRpcRequest): Record<string, unknow
   };
 }
 
-type Handler = (catalog: Catalog, request: JsonRpcRequest) => Record<string, unknown>;
+type Handler = (catalog: Catalog, policy: AccessPolicy) => Record<string, unknown>;
 
 const HANDLERS: Record<string, Handler> = {
   ping: () => ({}),
-  "tools/list": (catalog) => ({ tools: catalog.listTools() }),
-  "prompts/list": (catalog) => ({ prompts: catalog.listPrompts() }),
-  "resources/list": (catalog) => ({ resources: catalog.listResources() }),
-  "resources/templates/list": (catalog) => ({ resourceTemplates: catalog.listResourceTemplates() }),
+  "tools/list": (catalog, policy) => ({ tools: visibleLists(catalog, policy).tools }),
+  "prompts/list": (catalog, policy) => ({ prompts: visibleLists(catalog, policy).prompts }),
+  "resources/list": (catalog, policy) => ({ resources: visibleLists(catalog, policy).resources }),
+  "resources/templates/list": (catalog, policy) => ({
+    resourceTemplates: visibleLists(catalog, policy).resourceTemplates,
+  }),
   "logging/setLevel": () => ({}),
 };
 
-/** Answers a request the broker serves (everything but initialize, which needs a new session). */
-export function brokerResult(catalog: Catalog, request: JsonRpcRequest): Record<string, unknown> {
+/**
+ * Answers a request the broker serves (everything but initialize, which needs a new session); lists show only what
+ * the caller's policy allows.
+ */
+export function brokerResult(catalog: Catalog, request: JsonRpcRequest, policy: AccessPolicy): Record<string, unknown> {
   const handler = HANDLERS[request.method];
-  if (handler) return handler(catalog, request);
+  if (handler) return handler(catalog, policy);
   if (isRoutedMethod(request.method)) {
     // Routed methods never reach the broker through the router; arriving here means a routing misconfiguration.
     throw new GatewayError(

@@ -8,5 +8,6 @@ export function sendError(response: Response, error: unknown): void {
     response.end();
     return;
   }
+  for (const [name, value] of Object.entries(gatewayError.headers)) response.setHeader(name, value);
   response.status(gatewayError.httpStatus).json(gatewayError.toJsonRpc());
 }

@@ -6,3 +6,4 @@ export * from "./metrics";
 export * from "./notification-hub";
 export * from "./standalone-forwarder";
 export * from "./upstream-relay";
+export * from "./admin";

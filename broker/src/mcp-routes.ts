@@ -6,10 +6,12 @@ import {
   LOG_LEVEL_SETTING,
   parseJsonRpc,
   SESSION_HEADER,
+  sessionOwner,
   type GatewayContext,
   type JsonRpcRequest,
 } from "@mcp-gateway/core";
 import { brokerResult, initializeResult } from "./broker-methods";
+import { callerOf } from "./caller";
 import { sendError } from "./http-errors";
 import { lowerHeaders } from "./request-headers";
 import type { BrokerMetrics } from "./metrics";
@@ -46,16 +48,18 @@ export function createPostHandler(deps: McpRouteDeps) {
       if (message.kind !== "request") {
         // Notifications and client responses need no answer (responses to upstream requests: see ARCHITECTURE.md).
         method = message.kind === "notification" ? message.method : "response";
-        await checkSession(deps, request);
+        await checkSession(deps, request, response);
         response.status(202).end();
         deps.metrics.requests.inc({ method: metricMethod(method), outcome: "accepted" });
         return;
       }
       method = message.method;
       if (message.method === "initialize") return answerInitialize(deps, message, response);
-      const session = await checkSession(deps, request, message.id);
-      if (message.method === "logging/setLevel") await applyLogLevel(deps.context, session, message);
-      const result = brokerResult(deps.context.upstreams.catalog(), message);
+      const session = await checkSession(deps, request, response, message.id);
+      if (message.method === "logging/setLevel") {
+        await applyLogLevel(deps.context, session, sessionOwner(callerOf(response)), message);
+      }
+      const result = brokerResult(deps.context.upstreams.catalog(), message, callerOf(response).policy);
       response.status(200).json({ jsonrpc: "2.0", id: message.id, result });
       deps.metrics.requests.inc({ method: metricMethod(method), outcome: "ok" });
     } catch (error: unknown) {
@@ -82,7 +86,7 @@ const metricMethod = (method: string): string => (KNOWN_METHODS.has(method) ? me
 
 function answerInitialize(deps: McpRouteDeps, message: JsonRpcRequest, response: Response): void {
   const result = initializeResult(message);
-  const sessionId = deps.context.sessions.issue();
+  const sessionId = deps.context.sessions.issue(sessionOwner(callerOf(response)));
   deps.metrics.sessions.inc();
   deps.metrics.requests.inc({ method: "initialize", outcome: "ok" });
   response.status(200).setHeader(SESSION_HEADER, sessionId).json({ jsonrpc: "2.0", id: message.id, result });
@@ -92,8 +96,14 @@ function answerInitialize(deps: McpRouteDeps, message: JsonRpcRequest, response:
  * Checks the gateway session, then the `mcp-protocol-version` header: the spec (2025-06-18, Streamable HTTP) says a
  * request naming an unsupported version gets 400 Bad Request. An absent header is allowed (older clients).
  */
-async function checkSession(deps: McpRouteDeps, request: Request, id: string | number | null = null): Promise<string> {
-  const session = await deps.context.pipeline.checkSession(lowerHeaders(request), id);
+async function checkSession(
+  deps: McpRouteDeps,
+  request: Request,
+  response: Response,
+  id: string | number | null = null,
+): Promise<string> {
+  const owner = sessionOwner(callerOf(response));
+  const session = await deps.context.pipeline.checkSession(lowerHeaders(request), id, owner);
   const version = request.get("mcp-protocol-version");
   if (version !== undefined && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
     throw new GatewayError(
@@ -111,7 +121,12 @@ const LOG_LEVELS = new Set(["debug", "info", "notice", "warning", "error", "crit
  * `logging/setLevel` applies to the client's upstreams: the level is recorded for its gateway session (new backend
  * sessions start at it) and sent to every backend session it already has.
  */
-async function applyLogLevel(context: GatewayContext, session: string, request: JsonRpcRequest): Promise<void> {
+async function applyLogLevel(
+  context: GatewayContext,
+  session: string,
+  owner: string,
+  request: JsonRpcRequest,
+): Promise<void> {
   const level = request.params !== undefined && !Array.isArray(request.params) ? request.params["level"] : undefined;
   if (typeof level !== "string" || !LOG_LEVELS.has(level)) {
     throw new GatewayError(
@@ -122,7 +137,7 @@ async function applyLogLevel(context: GatewayContext, session: string, request: 
       },
     );
   }
-  const check = context.sessions.verify(session);
+  const check = context.sessions.verify(session, owner);
   await context.store.setSetting(session, LOG_LEVEL_SETTING, level, check.ok ? check.expiresAtMs - Date.now() : 1);
   await context.backendSessions.sendToAll(session, context.config().servers, "logging/setLevel", { level });
 }
@@ -136,7 +151,7 @@ export function createGetHandler(deps: McpRouteDeps) {
           httpStatus: 406,
         });
       }
-      const session = await checkSession(deps, request);
+      const session = await checkSession(deps, request, response);
       response.writeHead(200, {
         "content-type": "text/event-stream",
         "cache-control": "no-cache, no-transform",
@@ -144,7 +159,7 @@ export function createGetHandler(deps: McpRouteDeps) {
         [SESSION_HEADER]: session,
       });
       response.flushHeaders();
-      const check = deps.context.sessions.verify(session);
+      const check = deps.context.sessions.verify(session, sessionOwner(callerOf(response)));
       deps.hub.add(session, response, check.ok ? check.expiresAtMs : Date.now());
       void deps.relay?.watch(session);
     } catch (error: unknown) {
@@ -157,8 +172,8 @@ export function createGetHandler(deps: McpRouteDeps) {
 export function createDeleteHandler(deps: McpRouteDeps) {
   return async function handleMcpDelete(request: Request, response: Response): Promise<void> {
     try {
-      const session = await checkSession(deps, request);
-      const check = deps.context.sessions.verify(session);
+      const session = await checkSession(deps, request, response);
+      const check = deps.context.sessions.verify(session, sessionOwner(callerOf(response)));
       const remaining = check.ok ? check.expiresAtMs - Date.now() : 1;
       await deps.context.store.revoke(session, remaining);
       deps.hub.closeSession(session);

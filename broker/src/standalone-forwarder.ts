@@ -4,6 +4,7 @@ import type { NextFunction, Request, Response } from "express";
 import {
   forwardHeaders,
   GatewayError,
+  JsonRpcErrorCode,
   replyRewriter,
   rewriteStream,
   SESSION_HEADER,
@@ -11,6 +12,7 @@ import {
   type StreamingReply,
   type UpstreamCall,
 } from "@mcp-gateway/core";
+import { callerOf } from "./caller";
 import { sendError } from "./http-errors";
 import { lowerHeaders } from "./request-headers";
 
@@ -40,7 +42,7 @@ export function createStandaloneForwarder(context: GatewayContext, metrics?: For
   return async function forwardMcpPost(request: Request, response: Response, next: NextFunction): Promise<void> {
     const headers = lowerHeaders(request);
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const outcome = await context.pipeline.decide({ method: "POST", headers, body });
+    const outcome = await context.pipeline.decide({ method: "POST", headers, body, caller: callerOf(response) });
     if (outcome.kind === "broker") return next();
     if (outcome.kind === "reject") {
       metrics?.forwarded("none", "rejected");
@@ -48,11 +50,16 @@ export function createStandaloneForwarder(context: GatewayContext, metrics?: For
     }
     const abort = new AbortController();
     response.on("close", () => abort.abort());
+    const deadline = callDeadline(outcome.call, abort);
     try {
       await forward(context, outcome.call, headers, response, abort.signal, metrics);
     } catch (error: unknown) {
+      outcome.call.audit.finish(null);
       metrics?.forwarded(outcome.call.server.name, "upstream_error");
-      if (!abort.signal.aborted) sendError(response, GatewayError.from(error, outcome.call.requestId));
+      if (deadline.expired() && !response.headersSent) sendError(response, deadline.error());
+      else if (!abort.signal.aborted) sendError(response, GatewayError.from(error, outcome.call.requestId));
+    } finally {
+      deadline.clear();
     }
   };
 }
@@ -82,6 +89,7 @@ async function forward(
     outcome = "healed";
   }
   metrics?.forwarded(call.server.name, outcome);
+  call.audit.finish(reply.status);
   const rewriter = replyRewriter(reply.headers["content-type"] ?? "", call);
   // A rewritten body changes length: it goes out chunked, without the upstream's content-length.
   relayHead(response, reply, call.gatewaySession, rewriter !== undefined);
@@ -97,4 +105,33 @@ function relayHead(response: Response, reply: StreamingReply, gatewaySession: st
   if (reply.headers[SESSION_HEADER] !== undefined) response.setHeader(SESSION_HEADER, gatewaySession);
   response.status(reply.status);
   response.flushHeaders();
+}
+
+/**
+ * `servers[].timeout` bounds a whole routed call, as Envoy's route timeout does in Envoy mode: past it the upstream
+ * request is aborted and, if nothing was sent yet, the client gets 504.
+ */
+function callDeadline(
+  call: UpstreamCall,
+  abort: AbortController,
+): { expired(): boolean; error(): GatewayError; clear(): void } {
+  const timeout = call.server.timeout;
+  let expired = false;
+  const timer =
+    timeout === undefined
+      ? undefined
+      : setTimeout(() => {
+          expired = true;
+          abort.abort();
+        }, timeout);
+  return {
+    expired: () => expired,
+    error: () =>
+      new GatewayError(
+        JsonRpcErrorCode.UpstreamTimeout,
+        `server "${call.server.name}" did not complete the call within ${timeout ?? 0} ms`,
+        { httpStatus: 504, id: call.requestId },
+      ),
+    clear: () => clearTimeout(timer),
+  };
 }

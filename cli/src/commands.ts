@@ -53,6 +53,15 @@ ${COMMON}`,
 Parses and validates the config (including \${env:NAME} references against the current environment) and prints
 "valid: N servers" or one line per problem, e.g. "servers[1].url: expected an http(s) URL". Exit code 0 or 1.`,
   },
+  "hash-key": {
+    summary: "print the keyHash of an API key for a consumer entry (or --generate a new key)",
+    usage: `Usage: mcp-gateway hash-key < KEYFILE     (or: echo -n KEY | mcp-gateway hash-key)
+       mcp-gateway hash-key --generate
+
+Prints "sha256:<hex>", the form consumers[].keyHash takes; the key itself is never stored. The key is read from
+stdin so it stays out of shell history and process lists. --generate makes a new random key (mcpgw_ + 256 bits)
+and prints it once, with its hash.`,
+  },
   "render-envoy": {
     summary: "write the Envoy config (v3 bootstrap YAML) for a gateway config",
     usage: `Usage: mcp-gateway render-envoy <config> [--out FILE] [--listen H:P] [--router H:P] [--broker H:P] [--admin H:P]

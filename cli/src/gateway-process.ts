@@ -1,4 +1,4 @@
-import type { Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import {
   createGatewayContext,
   ConfigWatcher,
@@ -6,7 +6,7 @@ import {
   type GatewayContext,
   type Logger,
 } from "@mcp-gateway/core";
-import { createBroker } from "@mcp-gateway/broker";
+import { createAdminApp, createBroker } from "@mcp-gateway/broker";
 import { createMetricsServer, createRouter, RouterMetrics, type Router } from "@mcp-gateway/router";
 import { splitHostPort } from "./args";
 
@@ -56,6 +56,8 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
   const context = await createGatewayContext(config, {
     logger,
     splitDeployment: roles.router !== roles.broker && !roles.standalone,
+    // A broker behind a router in another process trusts the router's signed identity and enforces nothing itself.
+    enforcesSecurity: roles.router || roles.standalone === true,
     ...(roles.standalone ? { publicListen: config.standalone.listen } : {}),
     onBackendSession: (server, outcome) => routerMetrics.backendSession(server, outcome),
     ...(broker
@@ -70,6 +72,7 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
   try {
     if (roles.router) running.routerPort = await startRouter(options, context, routerMetrics, closers);
     if (broker) running.brokerPort = await startBroker(options, context, broker, closers);
+    if (context.security.registry) closers.push(await startAdmin(options, context));
   } catch (error: unknown) {
     await Promise.all(closers.map((close) => close()));
     await context.close();
@@ -115,6 +118,33 @@ async function startBroker(
   closers.push(() => broker.close());
   options.announce(`${standalone ? "gateway" : "broker"} listening on http://${host}:${bound}/mcp`);
   return bound;
+}
+
+/** The admin API (consumers and their keys) on its own listener, only in processes that authenticate. */
+async function startAdmin(options: GatewayProcessOptions, context: GatewayContext): Promise<() => Promise<void>> {
+  const admin = options.config.admin;
+  const registry = context.security.registry;
+  if (!admin || !registry) throw new Error("admin API without admin config");
+  const app = createAdminApp({
+    registry,
+    adminTokenHash: admin.tokenHash,
+    logger: options.logger.child({ component: "admin" }),
+  });
+  const { host, port } = splitHostPort(admin.listen, "admin.listen");
+  const server = createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, resolve);
+  });
+  const address = server.address();
+  options.announce(
+    `admin API listening on http://${host}:${typeof address === "object" && address ? address.port : port}`,
+  );
+  return () =>
+    new Promise((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
 }
 
 function watchConfig(

@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { hashApiKey } from "@mcp-gateway/core";
 import { checkEnvoyConfig } from "@mcp-gateway/router";
 import { parse } from "yaml";
 import { COMMANDS } from "./commands";
@@ -66,7 +67,7 @@ describe("mcp-gateway validate", () => {
     const path = join(dir, "broken.yaml");
     await writeFile(
       path,
-      'version: 1\nservers:\n  - { name: a, url: "http://x/mcp" }\n  - { name: b, url: not-a-url, headers: { authorization: "${env:B_TOKEN}" } }\n',
+      'version: 1\nauth: none\nservers:\n  - { name: a, url: "http://x/mcp" }\n  - { name: b, url: not-a-url, headers: { authorization: "${env:B_TOKEN}" } }\n',
     );
     const { code, err } = await run(["validate", path]);
     expect(code).toBe(1);
@@ -82,5 +83,21 @@ describe("mcp-gateway render-envoy", () => {
     const out = join(dir, "envoy.yaml");
     expect((await run(["render-envoy", resolve(ROOT, "examples/gateway.yaml"), "--out", out])).code).toBe(0);
     expect(checkEnvoyConfig(parse(await readFile(out, "utf8")))).toEqual([]);
+  });
+});
+
+describe("mcp-gateway hash-key", () => {
+  it("prints a new key once with the hash a consumer entry takes", async () => {
+    const { code, out } = await run(["hash-key", "--generate"]);
+    const [, key, hash] = /^key: {2}(\S+)\nhash: (\S+)\n$/.exec(out) ?? [];
+    expect(code).toBe(0);
+    expect(key).toMatch(/^mcpgw_[A-Za-z0-9_-]{43}$/);
+    expect(hash).toBe(hashApiKey(key ?? ""));
+  });
+
+  it("hashes a key given to it", async () => {
+    const { code, out } = await run(["hash-key", "mcpgw_demo_alice_weather_only"]);
+    expect(code).toBe(0);
+    expect(out).toBe("sha256:effb2e336c94b3c5b305f5f7d3ec94f33d6dc1ac58ab8aefaa9f98b986bbaa1e\n");
   });
 });

@@ -3,6 +3,7 @@ import { createLogger, loadConfigFile, type LogLevel } from "@mcp-gateway/core";
 import { parseArgs, type ParsedArgs } from "./args";
 import { COMMANDS, overview } from "./commands";
 import { startGatewayProcess, type GatewayProcess, type Roles } from "./gateway-process";
+import { hashKeyCommand } from "./hash-key-command";
 import { renderEnvoyCommand } from "./render-envoy-command";
 import { validateCommand, type CommandOutput } from "./validate-command";
 
@@ -48,6 +49,9 @@ export async function main(argv: readonly string[], env: Env, output: CommandOut
     return { code: 0 };
   }
   if (command === "validate") return { code: await validateCommand(args.positionals[0], env, output) };
+  if (command === "hash-key") {
+    return { code: await hashKeyCommand(args.positionals[0], args.flags["generate"] === true, output) };
+  }
   if (command === "render-envoy") return { code: await renderEnvoyCommand(args.positionals[0], args.flags, env) };
   return serveCommand(args, ROLES[command] as Roles, env, output);
 }

@@ -11,6 +11,8 @@ export const JsonRpcErrorCode = {
   RequestTooLarge: -32003,
   UpstreamTimeout: -32004,
   Forbidden: -32005,
+  RateLimited: -32006,
+  Unauthorized: -32007,
 } as const;
 
 /** A JSON-RPC error code (see {@link JsonRpcErrorCode}). */
@@ -27,6 +29,8 @@ export interface GatewayErrorOptions {
   id?: JsonRpcId;
   /** Extra structured data for the JSON-RPC `error.data` field; never secrets. */
   data?: unknown;
+  /** Response headers the edge adds (`WWW-Authenticate`, `Retry-After`); never secrets. */
+  headers?: Readonly<Record<string, string>>;
   cause?: unknown;
 }
 
@@ -40,6 +44,7 @@ export class GatewayError extends Error {
   readonly httpStatus: number;
   readonly id: JsonRpcId;
   readonly data: unknown;
+  readonly headers: Readonly<Record<string, string>>;
 
   constructor(code: JsonRpcErrorCodeValue, message: string, options: GatewayErrorOptions = {}) {
     super(message, { cause: options.cause });
@@ -47,6 +52,7 @@ export class GatewayError extends Error {
     this.httpStatus = options.httpStatus ?? 200;
     this.id = options.id ?? null;
     this.data = options.data;
+    this.headers = options.headers ?? {};
   }
 
   /** Wraps anything thrown into a GatewayError (internal error, 500) keeping it as the cause. */
@@ -66,6 +72,7 @@ export class GatewayError extends Error {
       httpStatus: this.httpStatus,
       id,
       data: this.data,
+      headers: this.headers,
       cause: this.cause,
     });
   }

@@ -1,7 +1,9 @@
 import type { Catalog } from "./catalog/catalog";
 import type { GatewayConfig } from "./config/schema";
 import type { Logger } from "./logging";
+import { createSecurity, type Security } from "./policy/create-security";
 import { RequestPipeline } from "./routing/pipeline";
+import { CorsPolicy } from "./security/cors";
 import { HostGuard } from "./security/host-guard";
 import { BackendSessionManager, type BackendSessionOutcome } from "./session/backend-sessions";
 import type { BackendSession, BackendSessionStore } from "./session/backend-store";
@@ -21,6 +23,11 @@ export interface GatewayContextOptions {
   splitDeployment?: boolean;
   /** The gateway's own public listener (standalone); undefined behind Envoy. Sets the default Host check. */
   publicListen?: string;
+  /**
+   * False for a broker behind a router in another process: it trusts the router's signed identity header and neither
+   * authenticates, rate-limits nor audits itself. Default true.
+   */
+  enforcesSecurity?: boolean;
   onCatalogChange?: (catalog: Catalog, previous: Catalog) => void;
   onBackendSession?: (server: string, outcome: BackendSessionOutcome) => void;
   /** A backend session was created in this process (the broker relays its notifications). */
@@ -36,6 +43,10 @@ export interface GatewayContext {
   readonly backendSessions: BackendSessionManager;
   readonly upstreams: UpstreamManager;
   readonly pipeline: RequestPipeline;
+  /** Authentication, policy, rate limits, audit and redaction. */
+  readonly security: Security;
+  /** CORS for allowed browser origins; rebuilt on reload. */
+  cors(): CorsPolicy;
   /** DNS-rebinding protection (Host/Origin); rebuilt on reload. */
   hostGuard(): HostGuard;
   /** Applies a hot-reloaded config (servers, limits); session secret and store stay as started. */
@@ -66,6 +77,32 @@ function sessionSecret(config: GatewayConfig, options: GatewayContextOptions): s
   return ephemeralSessionSecret();
 }
 
+function backendSessionManager(
+  config: GatewayConfig,
+  options: GatewayContextOptions,
+  store: BackendSessionStore,
+  http: UpstreamHttp,
+): BackendSessionManager {
+  return new BackendSessionManager({
+    store,
+    http,
+    initTimeoutMs: config.sessions.backendInitTimeout,
+    clientInfo: GATEWAY_CLIENT_INFO,
+    ...(options.onBackendSession ? { onAcquire: options.onBackendSession } : {}),
+    ...(options.onBackendSessionCreated ? { onCreated: options.onBackendSessionCreated } : {}),
+  });
+}
+
+/** The security runtime; with `auth: none`, a warning that the gateway is open. */
+async function openSecurity(config: GatewayConfig, options: GatewayContextOptions, secret: string): Promise<Security> {
+  if (config.auth === "none") {
+    options.logger.warn(
+      "auth: none — every client may call every tool without credentials; configure consumers before production",
+    );
+  }
+  return createSecurity(config, { logger: options.logger, secret, enforces: options.enforcesSecurity ?? true });
+}
+
 /** Builds the shared runtime from a validated config and starts discovering upstreams. */
 export async function createGatewayContext(
   initial: GatewayConfig,
@@ -77,14 +114,8 @@ export async function createGatewayContext(
   const store = await openStore(config, options);
   const sessions = new GatewaySessionCodec(secret, config.sessions.ttl);
   const http = new UpstreamHttp();
-  const backendSessions = new BackendSessionManager({
-    store,
-    http,
-    initTimeoutMs: config.sessions.backendInitTimeout,
-    clientInfo: GATEWAY_CLIENT_INFO,
-    ...(options.onBackendSession ? { onAcquire: options.onBackendSession } : {}),
-    ...(options.onBackendSessionCreated ? { onCreated: options.onBackendSessionCreated } : {}),
-  });
+  const security = await openSecurity(config, options, secret);
+  const backendSessions = backendSessionManager(config, options, store, http);
   const upstreams = new UpstreamManager(config.health, {
     logger: logger.child({ component: "upstreams" }),
     clientInfo: GATEWAY_CLIENT_INFO,
@@ -96,8 +127,10 @@ export async function createGatewayContext(
     sessions,
     store,
     backendSessions,
+    security: security.gate,
   });
   await upstreams.configure(config);
+  let cors = new CorsPolicy(config);
   let hostGuard = new HostGuard(config, options.publicListen);
   if (!hostGuard.checksHosts) {
     logger.warn(
@@ -112,14 +145,19 @@ export async function createGatewayContext(
     backendSessions,
     upstreams,
     pipeline,
+    security,
+    cors: () => cors,
     hostGuard: () => hostGuard,
     async reconfigure(next) {
       config = next;
       hostGuard = new HostGuard(next, options.publicListen);
+      cors = new CorsPolicy(next);
+      security.reconfigure(next);
       await upstreams.configure(next);
     },
     async close() {
       await upstreams.close();
+      await security.close();
       await http.close();
       await store.close();
     },

@@ -22,6 +22,7 @@ export function createProcessHandler(
     const finish = (): void => {
       if (done) return;
       done = true;
+      processor.close();
       open -= 1;
       onStream?.(open);
     };

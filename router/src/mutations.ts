@@ -31,12 +31,15 @@ export function readHeaders(list: readonly HeaderValue[] | undefined): Record<st
 }
 
 /** An ImmediateResponse carrying the error as a JSON-RPC error body, with the request id when known. */
-export function immediateError(error: GatewayError): ProcessingResponse {
+export function immediateError(
+  error: GatewayError,
+  extraHeaders: Readonly<Record<string, string>> = {},
+): ProcessingResponse {
   const body = Buffer.from(JSON.stringify(error.toJsonRpc()));
   return {
     immediate_response: {
       status: { code: error.httpStatus },
-      headers: headerMutation({ "content-type": "application/json" }),
+      headers: headerMutation({ ...error.headers, ...extraHeaders, "content-type": "application/json" }),
       body,
       details: `mcp_gateway_${error.code < 0 ? `e${-error.code}` : error.code}`,
     },

@@ -23,7 +23,7 @@ let address: string;
 beforeAll(async () => {
   weather = await startServer({ port: 0 });
   context = await createGatewayContext(
-    parseConfig(`version: 1\nservers:\n  - { name: weather, url: "${weather.url}" }\n`, {}),
+    parseConfig(`version: 1\nauth: none\nservers:\n  - { name: weather, url: "${weather.url}" }\n`, {}),
     { logger: silentLogger },
   );
   await context.upstreams.settled();

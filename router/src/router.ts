@@ -40,6 +40,9 @@ export function createRouter(deps: RouterDeps): Router {
     logger: deps.logger,
     maxBodyBytes: () => deps.context.config().limits.maxBodyBytes,
     hostGuard: () => deps.context.hostGuard(),
+    cors: () => deps.context.cors(),
+    security: deps.context.security.gate,
+    maxHeaderBytes: () => deps.context.config().limits.maxHeaderBytes,
     replayTimeoutMs: deps.replayTimeoutMs ?? 4_000,
   });
   server.addService(loadExtProcService().definition, { Process: handler });

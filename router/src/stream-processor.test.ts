@@ -9,7 +9,7 @@ let context: GatewayContext;
 
 beforeAll(async () => {
   weather = await startServer({ port: 0 });
-  const yaml = `version: 1\nservers:\n  - { name: weather, url: "${weather.url}", headers: { authorization: "Bearer upstream-token" } }\nlimits: { maxBodyBytes: 2048 }\n`;
+  const yaml = `version: 1\nauth: none\nservers:\n  - { name: weather, url: "${weather.url}", headers: { authorization: "Bearer upstream-token" } }\nlimits: { maxBodyBytes: 2048 }\n`;
   context = await createGatewayContext(parseConfig(yaml, {}), { logger: silentLogger });
   await context.upstreams.settled();
 });
@@ -26,6 +26,9 @@ const processor = (): StreamProcessor =>
     logger: silentLogger,
     maxBodyBytes: () => 2048,
     hostGuard: () => context.hostGuard(),
+    cors: () => context.cors(),
+    security: context.security.gate,
+    maxHeaderBytes: () => 16_384,
     replayTimeoutMs: 3000,
   });
 

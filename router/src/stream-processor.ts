@@ -6,8 +6,11 @@ import {
   SESSION_HEADER,
   replyRewriter,
   rewriteWhole,
+  type Caller,
+  type CorsPolicy,
   type ReplyRewriter,
   type HostGuard,
+  type SecurityGate,
   type Logger,
   type RequestPipeline,
   type UpstreamCall,
@@ -16,6 +19,7 @@ import {
 import type { ProcessingRequest, ProcessingResponse } from "./ext-proc-messages";
 import { headerMutation, immediateError, immediateReply, readHeaders } from "./mutations";
 import type { RouterMetrics } from "./metrics";
+import { bodySizeError, headerSizeError, isPublicPath } from "./request-checks";
 
 /** What a {@link StreamProcessor} needs; shared by every stream of a router. */
 export interface ProcessorDeps {
@@ -26,6 +30,12 @@ export interface ProcessorDeps {
   maxBodyBytes: () => number;
   /** DNS-rebinding protection (Host/Origin), as configured. */
   hostGuard: () => HostGuard;
+  /** CORS headers for allowed browser origins, as configured. */
+  cors: () => CorsPolicy;
+  /** Authentication, policy, rate limits, audit. */
+  security: SecurityGate;
+  /** `limits.maxHeaderBytes`: larger request headers get 431. */
+  maxHeaderBytes: () => number;
   /** Bound on a replay after the upstream lost its session; below Envoy's message_timeout. */
   replayTimeoutMs: number;
 }
@@ -42,6 +52,9 @@ export class StreamProcessor {
   private headers: Record<string, string> = {};
   private call: UpstreamCall | undefined;
   private rewriter: ReplyRewriter | undefined;
+  private caller: Caller | undefined;
+  /** CORS headers this request's responses carry (its Origin is allowed). */
+  private corsHeaders: Record<string, string> = {};
 
   constructor(private readonly deps: ProcessorDeps) {}
 
@@ -61,6 +74,7 @@ export class StreamProcessor {
 
   private dispatch(message: ProcessingRequest): Promise<ProcessingResponse> | ProcessingResponse {
     if (message.request_headers) return this.onRequestHeaders(message.request_headers);
+    if (message.request_body && this.unauthenticated()) return immediateError(this.deps.security.missingIdentity());
     if (message.request_body) return this.onRequestBody(message.request_body.body ?? Buffer.alloc(0));
     if (message.response_headers) return this.onResponseHeaders(readHeaders(message.response_headers.headers?.headers));
     // Trailers and response bodies are not requested by the filter config; answer in kind so the stream stays valid.
@@ -74,32 +88,62 @@ export class StreamProcessor {
     throw new GatewayError(JsonRpcErrorCode.InternalError, "ext_proc message without a phase", { httpStatus: 500 });
   }
 
-  /** Strips client-supplied internal headers (clearing the route Envoy cached from them) and checks the declared size. */
-  onRequestHeaders(message: NonNullable<ProcessingRequest["request_headers"]>): ProcessingResponse {
+  /**
+   * Checks what headers alone decide (Host/Origin, header and declared body size, CORS preflight), strips
+   * client-supplied internal headers (clearing the route Envoy cached from them), authenticates, and passes the
+   * identity to the broker in the signed header.
+   */
+  async onRequestHeaders(message: NonNullable<ProcessingRequest["request_headers"]>): Promise<ProcessingResponse> {
     this.headers = readHeaders(message.headers?.headers);
+    const early = this.checkHeaders();
+    if (early) return early;
+    const spoofed = Object.keys(this.headers).filter(isInternalHeader);
+    for (const name of spoofed) delete this.headers[name];
+    let set: Record<string, string> = {};
+    if (!isPublicPath(this.headers[":path"] ?? "")) {
+      try {
+        this.caller = await this.deps.security.authenticate(this.headers[":method"] ?? "", this.headers);
+      } catch (error: unknown) {
+        this.deps.metrics.decision("invalid", "unauthenticated");
+        return immediateError(GatewayError.from(error), this.corsHeaders);
+      }
+      set = this.deps.security.identityHeader(this.caller);
+    }
+    if (message.end_of_stream) this.deps.metrics.decision("broker", "no_body");
+    const mutation = headerMutation(set, spoofed);
+    if (!mutation) return CONTINUE_REQUEST_HEADERS;
+    // Envoy chose a route from the client's headers before we ran; clearing the cache makes it route again without them.
+    const clear = spoofed.length > 0 ? { clear_route_cache: true } : {};
+    return { request_headers: { response: { header_mutation: mutation, ...clear } } };
+  }
+
+  /** The answer when the headers alone settle the request (refused, or a CORS preflight); else undefined. */
+  private checkHeaders(): ProcessingResponse | undefined {
     const denied = this.deps.hostGuard().check(this.headers);
     if (denied) {
       this.deps.metrics.decision("invalid", "forbidden");
       return immediateError(denied);
     }
-    const declared = Number(this.headers["content-length"] ?? "0");
-    const limit = this.deps.maxBodyBytes();
-    if (declared > limit) {
-      this.deps.metrics.decision("invalid", "too_large");
-      return immediateError(
-        new GatewayError(
-          JsonRpcErrorCode.RequestTooLarge,
-          `request body of ${declared} bytes exceeds the limit of ${limit} bytes`,
-          { httpStatus: 413 },
-        ),
-      );
+    this.corsHeaders = this.deps.cors().responseHeaders(this.headers);
+    const preflight = this.deps.cors().preflight(this.headers[":method"] ?? "", this.headers);
+    if (preflight) return immediateReply(204, preflight, Buffer.alloc(0));
+    const tooLarge =
+      headerSizeError(this.headers, this.deps.maxHeaderBytes()) ??
+      bodySizeError(this.headers, this.deps.maxBodyBytes());
+    if (tooLarge) {
+      this.deps.metrics.decision("invalid", tooLarge.httpStatus === 431 ? "headers_too_large" : "too_large");
+      return immediateError(tooLarge, this.corsHeaders);
     }
-    const spoofed = Object.keys(this.headers).filter(isInternalHeader);
-    for (const name of spoofed) delete this.headers[name];
-    if (message.end_of_stream) this.deps.metrics.decision("broker", "no_body");
-    if (spoofed.length === 0) return CONTINUE_REQUEST_HEADERS;
-    // Envoy chose a route from the client's headers before we ran; clearing the cache makes it route again without them.
-    return { request_headers: { response: { header_mutation: headerMutation({}, spoofed), clear_route_cache: true } } };
+    return undefined;
+  }
+
+  private unauthenticated(): boolean {
+    return this.caller === undefined && !this.deps.security.open && !isPublicPath(this.headers[":path"] ?? "");
+  }
+
+  /** Ends the stream's business: an allowed call that got no response headers is audited without a status. */
+  close(): void {
+    this.call?.audit.finish(null);
   }
 
   /** Parses and routes the whole JSON-RPC body; a routed call gets its target, session and rewritten body. */
@@ -108,6 +152,7 @@ export class StreamProcessor {
       method: this.headers[":method"] ?? "POST",
       headers: this.headers,
       body,
+      caller: this.caller,
     });
     if (outcome.kind === "broker") {
       this.deps.metrics.decision("broker", "ok");
@@ -115,7 +160,7 @@ export class StreamProcessor {
     }
     if (outcome.kind === "reject") {
       this.deps.metrics.decision("invalid", `http_${outcome.error.httpStatus}`);
-      return immediateError(outcome.error);
+      return immediateError(outcome.error, this.corsHeaders);
     }
     const call = outcome.call;
     this.call = call;
@@ -128,14 +173,23 @@ export class StreamProcessor {
     return { request_body: { response } };
   }
 
-  /** Swaps the upstream's session id for the gateway's; heals a lost backend session by replaying the call once. */
+  /**
+   * Swaps the upstream's session id for the gateway's, adds CORS headers, audits the call's status and heals a lost
+   * backend session by replaying the call once. Replies that need rewriting (ids, URIs, redaction) are streamed
+   * through the router.
+   */
   async onResponseHeaders(headers: Record<string, string>): Promise<ProcessingResponse> {
     const call = this.call;
-    if (!call) return CONTINUE_RESPONSE_HEADERS;
+    if (!call) {
+      const mutation = headerMutation(this.corsHeaders);
+      return mutation ? { response_headers: { response: { header_mutation: mutation } } } : CONTINUE_RESPONSE_HEADERS;
+    }
     const status = Number(headers[":status"] ?? "0");
     if ((await this.deps.pipeline.onUpstreamStatus(call, status)) === "session-lost") return this.replay(call);
+    call.audit.finish(status);
     // A backend session id never reaches the client: it only ever sees its gateway session.
-    const set: Record<string, string> = SESSION_HEADER in headers ? { [SESSION_HEADER]: call.gatewaySession } : {};
+    const set: Record<string, string> = { ...this.corsHeaders };
+    if (SESSION_HEADER in headers) set[SESSION_HEADER] = call.gatewaySession;
     this.rewriter = replyRewriter(headers["content-type"] ?? "", call);
     if (!this.rewriter) {
       const mutation = headerMutation(set);
@@ -162,8 +216,9 @@ export class StreamProcessor {
     const call = await this.deps.pipeline.renew(lost);
     const headers = forwardHeaders(this.headers, call);
     const reply = await this.deps.http.forward(call.server, headers, call.body, this.deps.replayTimeoutMs);
+    call.audit.finish(reply.status);
     const contentType = reply.headers["content-type"] ?? "application/json";
-    const out: Record<string, string> = { "content-type": contentType };
+    const out: Record<string, string> = { ...this.corsHeaders, "content-type": contentType };
     if (reply.headers[SESSION_HEADER] !== undefined) out[SESSION_HEADER] = call.gatewaySession;
     // The replayed reply is the client's reply: it gets the same rewriting as one streamed through Envoy.
     const rewriter = replyRewriter(contentType, call);

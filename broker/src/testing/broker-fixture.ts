@@ -31,8 +31,10 @@ export const INIT_PARAMS = {
  */
 export function gatewayYaml(servers: readonly { name: string; url: string }[], extra = ""): string {
   const list = servers.map((s) => `  - { name: ${s.name}, url: "${s.url}" }`).join("\n");
+  // Without consumers or policies in `extra`, the broker runs open (an explicit `auth: none`).
+  const open = /^(auth|consumers|policies):/m.test(extra) ? "" : "auth: none\n";
   return `version: 1
-servers:
+${open}servers:
 ${list}
 sessions: { secret: "${TEST_SESSION_SECRET}" }
 health: { interval: 200ms, maxBackoff: 500ms, timeout: 1s }

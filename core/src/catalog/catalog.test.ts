@@ -3,6 +3,7 @@ import { Catalog, type UpstreamListing } from "./catalog";
 
 const config = parseConfig(
   `version: 1
+auth: none
 servers:
   - { name: weather, url: "http://127.0.0.1:1/mcp" }
   - { name: plain, url: "http://127.0.0.1:2/mcp", prefix: "" }

@@ -2,3 +2,5 @@ export * from "./duration";
 export * from "./load";
 export * from "./schema";
 export * from "./watch";
+export * from "./fields";
+export * from "./security-schema";

@@ -2,6 +2,7 @@ import { ConfigError, formatPath, parseConfig } from "./load";
 
 const VALID = `
 version: 1
+auth: none
 servers:
   - name: weather
     url: http://127.0.0.1:9101/mcp
@@ -69,19 +70,19 @@ describe("parseConfig", () => {
     ],
     ["an upper-case name", "servers: [{ name: Bad, url: 'http://x/mcp' }]", "servers[0].name: expected lower-case"],
   ])("rejects %s with the YAML path", (_label, body, expected) => {
-    const text = body.startsWith("version") ? body : `version: 1\n${body}`;
+    const text = body.startsWith("version") ? body : `version: 1\nauth: none\n${body}`;
     expect(issuesOf(text).join("\n")).toContain(expected);
   });
 
   it("reports duplicate server names", () => {
     const text =
-      "version: 1\nservers:\n  - { name: a, url: 'http://x/mcp' }\n  - { name: a, url: 'http://y/mcp', prefix: b_ }";
+      "version: 1\nauth: none\nservers:\n  - { name: a, url: 'http://x/mcp' }\n  - { name: a, url: 'http://y/mcp', prefix: b_ }";
     expect(issuesOf(text)).toEqual(['servers[1].name: duplicate server name "a" (also servers[0])']);
   });
 
   it("reports prefixes that shadow each other", () => {
     const text =
-      "version: 1\nservers:\n  - { name: gh, url: 'http://x/mcp' }\n  - { name: ghadmin, url: 'http://y/mcp', prefix: gh_admin_ }";
+      "version: 1\nauth: none\nservers:\n  - { name: gh, url: 'http://x/mcp' }\n  - { name: ghadmin, url: 'http://y/mcp', prefix: gh_admin_ }";
     expect(issuesOf(text)).toEqual([
       'servers[1].prefix: prefix "gh_admin_" of "ghadmin" is shadowed by prefix "gh_" of "gh" (tool names would be ambiguous)',
     ]);
@@ -89,7 +90,7 @@ describe("parseConfig", () => {
 
   it("allows an empty prefix next to prefixed servers", () => {
     const text =
-      "version: 1\nservers:\n  - { name: a, url: 'http://x/mcp', prefix: '' }\n  - { name: b, url: 'http://y/mcp' }";
+      "version: 1\nauth: none\nservers:\n  - { name: a, url: 'http://x/mcp', prefix: '' }\n  - { name: b, url: 'http://y/mcp' }";
     expect(parseConfig(text, {}).servers.map((s) => s.prefix)).toEqual(["", "b_"]);
   });
 

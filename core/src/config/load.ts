@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
 import { configSchema, type GatewayConfig } from "./schema";
+import { checkSecurity } from "./security-checks";
 
 /** A configuration problem; `issues` lists every finding as `path: message`. */
 export class ConfigError extends Error {
@@ -79,7 +80,7 @@ export function crossCheck(config: GatewayConfig): string[] {
       }
     });
   });
-  return issues;
+  return [...issues, ...checkSecurity(config)];
 }
 
 /** Parses, interpolates and validates config text; throws {@link ConfigError} naming every problem. */

@@ -1,23 +1,6 @@
 import { z } from "zod";
-import { parseDurationMs } from "./duration";
-
-const SERVER_NAME_RE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
-const HEADER_NAME_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-
-/** A duration as `5s`, `250ms`, `10m`, `24h` or seconds; parsed to milliseconds. */
-const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  const ms = parseDurationMs(value);
-  if (ms === undefined) {
-    ctx.addIssue({
-      code: "custom",
-      message: `expected a duration like "5s", "250ms", "10m" or seconds, got ${JSON.stringify(value)}`,
-    });
-    return z.NEVER;
-  }
-  return ms;
-});
-
-const httpUrl = z.url({ protocol: /^https?$/, error: "expected an http(s) URL" });
+import { duration, HEADER_NAME_RE, httpUrl, listenSchema, SERVER_NAME_RE } from "./fields";
+import { securitySections } from "./security-schema";
 
 const toolFilter = z
   .object({
@@ -42,6 +25,8 @@ export const serverSchema = z
       .optional(),
     headers: z.record(z.string().regex(HEADER_NAME_RE, "expected an HTTP header name"), z.string()).optional(),
     tools: toolFilter.optional(),
+    /** Bound on waiting for this server's response headers; defaults to limits.upstreamTimeout. */
+    timeout: duration.optional(),
   })
   .strict()
   .transform((server) => ({ ...server, prefix: server.prefix ?? `${server.name}_`, headers: server.headers ?? {} }));
@@ -61,13 +46,15 @@ const sessionsSchema = z
   })
   .strict();
 
-const listenSchema = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected "host:port"');
-
 const limitsSchema = z
   .object({
     maxBodyBytes: z.number().int().positive().default(1_048_576),
     upstreamTimeout: duration.default(60_000),
     streamIdleTimeout: duration.default(300_000),
+    /** Total size of a request's header names and values (431 above it). */
+    maxHeaderBytes: z.number().int().positive().default(16_384),
+    /** Size of a tools/call's serialized `arguments` (413 above it). */
+    maxArgumentBytes: z.number().int().positive().default(262_144),
   })
   .strict();
 
@@ -106,8 +93,32 @@ export const configSchema = z
       .object({ listen: listenSchema.default("127.0.0.1:8081") })
       .strict()
       .prefault({}),
+    ...securitySections,
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    const guarded = config.consumers.length > 0 || Object.keys(config.policies).length > 0;
+    if (config.auth === "none" && guarded) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["auth"],
+        message: "auth: none cannot be combined with consumers or policies (remove one or the other)",
+      });
+    }
+    if (config.auth === undefined && !guarded) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["auth"],
+        message:
+          "no authentication configured: add consumers and policies (see docs/security.md), or set `auth: none` to run open (never in production)",
+      });
+    }
+  })
+  .transform(({ auth, ...config }) => ({
+    ...config,
+    // Consumers or policies without an auth section mean API keys in `Authorization: Bearer`: default deny.
+    auth: auth ?? { apiKeys: { header: "authorization" }, resourceMetadata: { authorizationServers: [] } },
+  }));
 
 /** One validated upstream server. */
 export type ServerConfig = z.output<typeof serverSchema>;

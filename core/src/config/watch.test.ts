@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { ConfigWatcher } from "./watch";
 import type { GatewayConfig } from "./schema";
 
-const config = (name: string): string => `version: 1\nservers:\n  - { name: ${name}, url: "http://127.0.0.1:1/mcp" }\n`;
+const config = (name: string): string =>
+  `version: 1\nauth: none\nservers:\n  - { name: ${name}, url: "http://127.0.0.1:1/mcp" }\n`;
 
 describe("ConfigWatcher", () => {
   let dir: string;
@@ -47,7 +48,7 @@ describe("ConfigWatcher", () => {
     expect(reloads.map((c) => c.servers[0]?.name)).toEqual(["second"]);
 
     changed = next();
-    await writeFile(path, "version: 1\nservers: []\n");
+    await writeFile(path, "version: 1\nauth: none\nservers: []\n");
     await changed;
     expect(String(errors[0])).toContain("servers: expected at least one server");
     expect(reloads).toHaveLength(1);

@@ -7,8 +7,12 @@ import { isRoutedMethod } from "../jsonrpc/methods";
 import type { BackendSessionManager } from "../session/backend-sessions";
 import type { BackendSession, BackendSessionStore } from "../session/backend-store";
 import type { GatewaySessionCodec } from "../session/gateway-session";
+import { sessionOwner, type Caller } from "../policy/admission";
+import type { AuditTicket } from "../policy/audit-ticket";
+import type { SecurityGate } from "../policy/security-gate";
+import type { ResultRedactor } from "../sanitize";
 import { buildUpstreamHeaders, INTERNAL_HEADERS, SESSION_HEADER } from "./headers";
-import { route, type UpstreamMethod } from "./route";
+import { route, type RouteDecision, type UpstreamMethod } from "./route";
 import { decodeServerRequestId } from "./server-request-ids";
 
 function sessionNotFound(reason: string, id: string | number | null): GatewayError {
@@ -23,6 +27,8 @@ export interface IncomingRequest {
   method: string;
   headers: Readonly<Record<string, string>>;
   body?: Buffer | undefined;
+  /** Who sent it (authenticated at the edge); absent only with `auth: none`. */
+  caller?: Caller | undefined;
 }
 
 /** A call the gateway sends to one upstream: the rewritten body and every header to set or remove. */
@@ -38,6 +44,10 @@ export interface UpstreamCall {
   /** Headers to set, including `:path`, `:authority` and a `content-length` matching `body`. */
   setHeaders: Record<string, string>;
   removeHeaders: readonly string[];
+  /** Completes this call's audit event with the upstream's status. */
+  audit: AuditTicket;
+  /** Redaction the reply needs before the client sees it; undefined when no rule applies. */
+  redactor?: ResultRedactor | undefined;
 }
 
 /** What to do with a request: plain data for the router (Envoy) and the standalone forwarder to apply. */
@@ -51,6 +61,7 @@ export interface RequestPipelineDeps {
   sessions: GatewaySessionCodec;
   store: BackendSessionStore;
   backendSessions: BackendSessionManager;
+  security: SecurityGate;
 }
 
 /**
@@ -67,15 +78,9 @@ export class RequestPipeline {
   async decide(request: IncomingRequest): Promise<PipelineOutcome> {
     let id: string | number | null = null;
     try {
+      const caller = request.caller ?? this.deps.security.anonymous();
       const body = request.body ?? Buffer.alloc(0);
-      const limit = this.deps.config().limits.maxBodyBytes;
-      if (body.length > limit) {
-        throw new GatewayError(
-          JsonRpcErrorCode.RequestTooLarge,
-          `request body of ${body.length} bytes exceeds the limit of ${limit} bytes`,
-          { httpStatus: 413 },
-        );
-      }
+      this.checkBodySize(body.length, caller);
       const message = parseJsonRpc(body);
       id = message.kind === "notification" ? null : message.id;
       const routed =
@@ -84,19 +89,60 @@ export class RequestPipeline {
           : message.kind === "response" && decodeServerRequestId(message.id) !== undefined;
       if (!routed) return { kind: "broker" };
       // The session id is checked before the name is resolved: a client with a dead session must learn that first.
-      const gatewaySession = this.verifySessionId(request.headers, id);
+      const gatewaySession = this.verifySessionId(request.headers, id, sessionOwner(caller));
       const decision = route(message, this.deps.catalog(), this.deps.config().servers);
       if (decision.kind !== "upstream") {
         if (await this.deps.store.isRevoked(gatewaySession)) throw sessionNotFound("ended", id);
+        if (decision.kind === "reject" && message.kind === "request") {
+          const subject = {
+            method: message.method,
+            server: null,
+            target: null,
+            args: undefined,
+            session: gatewaySession,
+            id,
+          };
+          this.deps.security.rejected(caller, subject, decision.error.message);
+        }
         return decision;
       }
-      const server = decision.target.server;
+      return { kind: "upstream", call: await this.admitted(request, caller, gatewaySession, decision, body.length) };
+    } catch (error: unknown) {
+      return { kind: "reject", error: GatewayError.from(error, id) };
+    }
+  }
+
+  /** A routed call past policy and rate limits, with its backend session: what goes to the upstream. */
+  private async admitted(
+    request: IncomingRequest,
+    caller: Caller,
+    gatewaySession: string,
+    decision: Extract<RouteDecision, { kind: "upstream" }>,
+    bodyBytes: number,
+  ): Promise<UpstreamCall> {
+    const server = decision.target.server;
+    const audit = await this.deps.security.admit(caller, {
+      method: decision.method,
+      kind: decision.named.kind,
+      exposed: decision.named.exposed,
+      server: server.name,
+      id: decision.id,
+      bodyBytes,
+      args: decision.named.args,
+      session: gatewaySession,
+    });
+    try {
       // One store round trip for both questions of the hot path: has the session ended, is there a backend session?
       const { revoked, session } = await this.deps.store.lookup(gatewaySession, server.name);
-      if (revoked) throw sessionNotFound("ended", id);
-      const version = this.protocolVersion(request.headers, id);
+      if (revoked) throw sessionNotFound("ended", decision.id);
+      const version = this.protocolVersion(request.headers, decision.id);
       const ttl = this.deps.config().sessions.ttl;
       const backend = await this.deps.backendSessions.acquire(gatewaySession, server, version, ttl, session ?? null);
+      const redactor = this.deps.security.redactorFor({
+        server: server.name,
+        method: decision.method,
+        target: decision.named.exposed,
+      });
       const call = {
         server,
         method: decision.method,
@@ -105,22 +151,44 @@ export class RequestPipeline {
         gatewaySession,
         backend,
         body: decision.body,
+        audit,
+        redactor,
       };
-      return { kind: "upstream", call: { ...call, ...buildUpstreamHeaders(call) } };
+      return { ...call, ...buildUpstreamHeaders(call) };
     } catch (error: unknown) {
-      return { kind: "reject", error: GatewayError.from(error, id) };
+      audit.finish(null);
+      throw error;
     }
   }
 
+  /** 413 past the caller's policy limit, else the gateway's (`limits.maxBodyBytes`). */
+  private checkBodySize(size: number, caller: Caller): void {
+    const limit = caller.policy.maxBodyBytes ?? this.deps.config().limits.maxBodyBytes;
+    if (size <= limit) return;
+    throw new GatewayError(
+      JsonRpcErrorCode.RequestTooLarge,
+      `request body of ${size} bytes exceeds the limit of ${limit} bytes`,
+      { httpStatus: 413 },
+    );
+  }
+
   /** Checks the client's gateway session: missing → 400, unknown, expired or ended → 404 (re-initialize). */
-  async checkSession(headers: Readonly<Record<string, string>>, id: string | number | null): Promise<string> {
-    const sessionId = this.verifySessionId(headers, id);
+  async checkSession(
+    headers: Readonly<Record<string, string>>,
+    id: string | number | null,
+    owner: string,
+  ): Promise<string> {
+    const sessionId = this.verifySessionId(headers, id, owner);
     if (await this.deps.store.isRevoked(sessionId)) throw sessionNotFound("ended", id);
     return sessionId;
   }
 
   /** The client's gateway session id if it is present, well-signed and unexpired (no store lookup). */
-  private verifySessionId(headers: Readonly<Record<string, string>>, id: string | number | null): string {
+  private verifySessionId(
+    headers: Readonly<Record<string, string>>,
+    id: string | number | null,
+    owner: string,
+  ): string {
     const sessionId = headers[SESSION_HEADER];
     if (sessionId === undefined || sessionId === "") {
       throw new GatewayError(
@@ -132,7 +200,8 @@ export class RequestPipeline {
         },
       );
     }
-    const check = this.deps.sessions.verify(sessionId);
+    // A session belongs to the consumer that opened it: another consumer's credentials do not verify it.
+    const check = this.deps.sessions.verify(sessionId, owner);
     if (!check.ok) throw sessionNotFound(check.reason === "expired" ? "expired" : "unknown", id);
     return sessionId;
   }

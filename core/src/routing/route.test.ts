@@ -5,7 +5,7 @@ import { parseJsonRpc } from "../jsonrpc/message";
 import { route } from "./route";
 
 const config = parseConfig(
-  'version: 1\nservers:\n  - { name: weather, url: "http://127.0.0.1:1/mcp" }\n  - { name: plain, url: "http://127.0.0.1:2/mcp", prefix: "" }\n',
+  'version: 1\nauth: none\nservers:\n  - { name: weather, url: "http://127.0.0.1:1/mcp" }\n  - { name: plain, url: "http://127.0.0.1:2/mcp", prefix: "" }\n',
   {},
 );
 const catalog = Catalog.build(

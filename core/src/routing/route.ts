@@ -11,7 +11,15 @@ export type UpstreamMethod = RoutedMethod | "response";
 /** Where one JSON-RPC message goes: plain data, no Envoy or HTTP types. */
 export type RouteDecision =
   | { kind: "broker" }
-  | { kind: "upstream"; method: UpstreamMethod; id: string | number; target: CatalogTarget; body: Buffer }
+  | {
+      kind: "upstream";
+      method: UpstreamMethod;
+      id: string | number;
+      target: CatalogTarget;
+      /** What the client named: a tool or prompt by exposed name, a resource by exposed URI; "" for a response. */
+      named: { kind: Kind | "response"; exposed: string; args?: unknown };
+      body: Buffer;
+    }
   | { kind: "reject"; error: GatewayError };
 
 type Params = Record<string, unknown>;
@@ -75,7 +83,8 @@ function routeRequest(request: JsonRpcRequest, method: RoutedMethod, catalog: Ca
   if (!target) return invalidParams(`unknown ${reference.kind}: ${JSON.stringify(reference.name)}`, request.id);
   // Rewrite only the routed name; every other field reaches the upstream as the client sent it.
   const rewritten = { ...request.raw, params: reference.rewrite(target.name) };
-  return { kind: "upstream", method, id: request.id, target, body: Buffer.from(JSON.stringify(rewritten)) };
+  const named = { kind: reference.kind, exposed: reference.name, args: params["arguments"] };
+  return { kind: "upstream", method, id: request.id, target, named, body: Buffer.from(JSON.stringify(rewritten)) };
 }
 
 /**
@@ -106,5 +115,6 @@ function routeResponse(message: JsonRpcResponse, servers: readonly ServerConfig[
     return { kind: "reject", error };
   }
   const body = Buffer.from(JSON.stringify({ ...message.raw, id: origin.id }));
-  return { kind: "upstream", method: "response", id: origin.id, target: { server, name: "" }, body };
+  const named = { kind: "response" as const, exposed: "" };
+  return { kind: "upstream", method: "response", id: origin.id, target: { server, name: "" }, named, body };
 }

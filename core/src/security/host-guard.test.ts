@@ -2,7 +2,7 @@ import { parseConfig } from "../config/load";
 import { HostGuard } from "./host-guard";
 
 const config = (security = ""): ReturnType<typeof parseConfig> =>
-  parseConfig(`version: 1\nservers: [{ name: a, url: "http://127.0.0.1:1/mcp" }]\n${security}`, {});
+  parseConfig(`version: 1\nauth: none\nservers: [{ name: a, url: "http://127.0.0.1:1/mcp" }]\n${security}`, {});
 
 describe("HostGuard on a loopback listener without configuration", () => {
   const guard = new HostGuard(config(), "127.0.0.1:8080");

@@ -1,1 +1,2 @@
 export * from "./host-guard";
+export * from "./cors";

@@ -25,21 +25,24 @@ export class GatewaySessionCodec {
     this.key = Buffer.from(hkdfSync("sha256", secret, "mcp-gateway", "gateway-session-id v1", 32));
   }
 
-  /** A new session id valid for the configured TTL. */
-  issue(): string {
+  /** A new session id valid for the configured TTL, owned by `owner` (a consumer; "" when nobody authenticates). */
+  issue(owner = ""): string {
     const expiry = Math.ceil((this.now() + this.ttlMs) / 1000).toString(36);
     const body = `${VERSION}.${expiry}.${randomBytes(16).toString("base64url")}`;
-    return `${body}.${this.tag(body).toString("base64url")}`;
+    return `${body}.${this.tag(body, owner).toString("base64url")}`;
   }
 
-  /** Checks format, signature (constant time) and expiry. */
-  verify(id: string): SessionCheck {
+  /**
+   * Checks format, signature (constant time) and expiry. The owner is part of the signed data, not of the id: an id
+   * presented with another consumer's credentials fails like a forged one, and the id itself names nobody.
+   */
+  verify(id: string, owner = ""): SessionCheck {
     const lastDot = id.lastIndexOf(".");
     const body = id.slice(0, lastDot);
     const parts = body.split(".");
     if (lastDot < 0 || parts.length !== 3 || parts[0] !== VERSION) return { ok: false, reason: "malformed" };
     const given = Buffer.from(id.slice(lastDot + 1), "base64url");
-    if (given.length !== TAG_BYTES || !timingSafeEqual(given, this.tag(body))) {
+    if (given.length !== TAG_BYTES || !timingSafeEqual(given, this.tag(body, owner))) {
       return { ok: false, reason: "bad-signature" };
     }
     const expiresAtMs = parseInt(parts[1] ?? "", 36) * 1000;
@@ -47,8 +50,11 @@ export class GatewaySessionCodec {
     return { ok: true, expiresAtMs };
   }
 
-  private tag(body: string): Buffer {
-    return createHmac("sha256", this.key).update(body).digest().subarray(0, TAG_BYTES);
+  private tag(body: string, owner: string): Buffer {
+    // The owner goes after a NUL, which neither the body nor a consumer name can contain: no two inputs collide.
+    const hmac = createHmac("sha256", this.key).update(body);
+    if (owner !== "") hmac.update(`\u0000${owner}`);
+    return hmac.digest().subarray(0, TAG_BYTES);
   }
 }
 

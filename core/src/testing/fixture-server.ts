@@ -182,6 +182,7 @@ export function fixtureConfig(
   });
   const yaml = [
     "version: 1",
+    "auth: none",
     `health: { interval: ${interval}, maxBackoff: ${maxBackoff}, timeout: ${timeout} }`,
     "servers:",
     ...entries,

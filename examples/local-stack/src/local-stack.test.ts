@@ -1,6 +1,6 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { startLocalStack, STACK_PORTS, type LocalStack } from "./local-stack";
+import { DEMO_KEYS, startLocalStack, STACK_PORTS, type LocalStack } from "./local-stack";
 
 jest.setTimeout(60_000);
 
@@ -19,7 +19,8 @@ beforeAll(async () => {
     if (status.upstreams.every((u) => u.state === "ready")) break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  await client.connect(new StreamableHTTPClientTransport(new URL(stack.gatewayUrl)));
+  const headers = { authorization: `Bearer ${DEMO_KEYS.ops}` };
+  await client.connect(new StreamableHTTPClientTransport(new URL(stack.gatewayUrl), { requestInit: { headers } }));
 });
 afterAll(async () => {
   await client?.close();
@@ -45,6 +46,26 @@ describe("the local stack of npm start", () => {
     expect(await client.callTool({ name: "everything_get-sum", arguments: { a: 20, b: 22 } })).toMatchObject({
       content: [{ type: "text", text: "The sum of 20 and 22 is 42." }],
     });
+  });
+
+  it("refuses a client without an API key with 401 and a WWW-Authenticate challenge", async () => {
+    const response = await fetch(stack.gatewayUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }),
+    });
+    expect(response.status).toBe(401);
+    expect(response.headers.get("www-authenticate")).toContain("resource_metadata=");
+  });
+
+  it("shows alice (a demo key) only the weather tools", async () => {
+    const alice = new Client({ name: "alice", version: "1.0.0" });
+    const headers = { authorization: `Bearer ${DEMO_KEYS.alice}` };
+    await alice.connect(new StreamableHTTPClientTransport(new URL(stack.gatewayUrl), { requestInit: { headers } }));
+    const names = (await alice.listTools()).tools.map((t) => t.name);
+    await alice.close();
+    expect(names.length).toBeGreaterThan(0);
+    expect(names.every((name) => name.startsWith("weather_"))).toBe(true);
   });
 
   it("returns an error for an unknown tool", async () => {

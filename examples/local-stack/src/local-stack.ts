@@ -5,6 +5,16 @@ import { REPO_ROOT, startExampleServer, startNode, type RunningProcess } from "@
 /** Ports of the example config (examples/gateway.yaml). */
 export const STACK_PORTS = { gateway: 8080, weather: 9101, notes: 9102, everything: 9103 } as const;
 
+/**
+ * The demo consumers' API keys of examples/gateway.yaml (which stores only their hashes). Published for `npm start`;
+ * never use them outside this local stack.
+ */
+export const DEMO_KEYS = {
+  alice: "mcpgw_demo_alice_weather_only",
+  bob: "mcpgw_demo_bob_notes_and_everything",
+  ops: "mcpgw_demo_ops_everything",
+} as const;
+
 /** The processes of a running local stack. */
 export interface LocalStack {
   gatewayUrl: string;

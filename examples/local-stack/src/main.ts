@@ -1,4 +1,4 @@
-import { startLocalStack, STACK_PORTS, type LocalStack } from "./local-stack";
+import { DEMO_KEYS, startLocalStack, STACK_PORTS, type LocalStack } from "./local-stack";
 
 const banner = (stack: LocalStack): string => `
 MCP gateway (standalone) is up: ${stack.gatewayUrl}
@@ -8,9 +8,17 @@ MCP gateway (standalone) is up: ${stack.gatewayUrl}
                            everything http://127.0.0.1:${STACK_PORTS.everything}/mcp (@modelcontextprotocol/server-everything, tools everything_*)
   operations               http://127.0.0.1:${STACK_PORTS.gateway}/status  /readyz  /metrics
 
+Demo API keys (examples/gateway.yaml; send "Authorization: Bearer <key>"; never use them elsewhere):
+  alice  ${DEMO_KEYS.alice}         weather tools only, 5 calls at once then 1/s
+  bob    ${DEMO_KEYS.bob}   notes and everything tools
+  ops    ${DEMO_KEYS.ops}             every tool
+  audit log: .mcp-gateway/audit.log (one JSON line per call and denial)
+
 Connect:
-  SDK        new StreamableHTTPClientTransport(new URL("${stack.gatewayUrl}"))
-  Inspector  npx @modelcontextprotocol/inspector --cli ${stack.gatewayUrl} --transport http --method tools/list
+  SDK        new StreamableHTTPClientTransport(new URL("${stack.gatewayUrl}"),
+               { requestInit: { headers: { authorization: "Bearer ${DEMO_KEYS.ops}" } } })
+  Inspector  npx @modelcontextprotocol/inspector --cli ${stack.gatewayUrl} --transport http --method tools/list \\
+               --header "Authorization: Bearer ${DEMO_KEYS.ops}"
              (the Inspector needs Node >= 22; \`npm run check:inspector\` fetches one)
 
 Ctrl-C stops everything started here.

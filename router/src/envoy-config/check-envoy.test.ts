@@ -9,7 +9,7 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 
 const ROOT = resolve(__dirname, "..", "..", "..");
 const config = parseConfig(
-  'version: 1\nservers:\n  - { name: weather, url: "http://weather:9101/mcp" }\n  - { name: secure, url: "https://api.example.com/mcp" }\n',
+  'version: 1\nauth: none\nservers:\n  - { name: weather, url: "http://weather:9101/mcp" }\n  - { name: secure, url: "https://api.example.com/mcp" }\n',
   {},
 );
 const fresh = (): Json => JSON.parse(JSON.stringify(renderEnvoyConfig(config))) as Json;

@@ -25,7 +25,7 @@ type Rendered = {
 };
 
 const config = parseConfig(
-  'version: 1\nservers:\n  - { name: weather, url: "http://weather.internal:9101/mcp" }\n  - { name: github, url: "https://api.example.com/mcp", prefix: gh_ }\n',
+  'version: 1\nauth: none\nservers:\n  - { name: weather, url: "http://weather.internal:9101/mcp" }\n  - { name: github, url: "https://api.example.com/mcp", prefix: gh_ }\n',
   {},
 );
 const rendered = renderEnvoyConfig(config) as Rendered;

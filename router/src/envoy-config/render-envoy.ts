@@ -75,7 +75,8 @@ function routes(config: GatewayConfig): object[] {
   const upstreamRoutes = config.servers.map((server) => ({
     name: `server_${server.name}`,
     match: { prefix: "/", headers: [{ name: DESTINATION_HEADER, string_match: { exact: server.name } }] },
-    route: { cluster: serverCluster(server), timeout: "0s" },
+    // servers[].timeout bounds a whole call to that server (standalone mode applies the same bound); none: unbounded.
+    route: { cluster: serverCluster(server), timeout: server.timeout === undefined ? "0s" : seconds(server.timeout) },
   }));
   return [
     ...upstreamRoutes,
@@ -113,6 +114,8 @@ export function renderEnvoyConfig(config: GatewayConfig, options: EnvoyRenderOpt
     codec_type: "AUTO",
     // SSE streams (GET notifications, streamed tool results) are long-lived: no route timeout, an idle bound instead.
     stream_idle_timeout: seconds(config.limits.streamIdleTimeout),
+    // limits.maxHeaderBytes, rounded up to Envoy's unit; the router checks the exact figure too (431).
+    max_request_headers_kb: Math.max(1, Math.ceil(config.limits.maxHeaderBytes / 1024)),
     route_config: { name: "mcp", virtual_hosts: [{ name: "mcp", domains: ["*"], routes: routes(config) }] },
     http_filters: [
       extProcFilter(options),

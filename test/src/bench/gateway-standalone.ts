@@ -35,6 +35,7 @@ export async function gatewayYaml(servers: readonly UpstreamEntry[], standaloneP
     `  - { name: ${s.name}, url: "${s.url}"${s.prefix === undefined ? "" : `, prefix: "${s.prefix}"`} }`;
   // `serve` never opens the router or broker listeners, but they get free ports so nothing can clash with a default.
   return `version: 1
+auth: none
 servers:
 ${servers.map(entry).join("\n")}
 standalone: { listen: "127.0.0.1:${standalonePort}" }

@@ -66,7 +66,7 @@ async function processingLatency(
 
 async function main(): Promise<void> {
   const weather = await startServer({ port: 0 });
-  const config = parseConfig(`version: 1\nservers:\n  - { name: weather, url: "${weather.url}" }\n`, {});
+  const config = parseConfig(`version: 1\nauth: none\nservers:\n  - { name: weather, url: "${weather.url}" }\n`, {});
   const context = await createGatewayContext(config, { logger: silentLogger });
   await context.upstreams.settled();
   const router = createRouter({ context, logger: silentLogger, metrics: new RouterMetrics({ defaultMetrics: false }) });
@@ -106,6 +106,9 @@ async function main(): Promise<void> {
       logger: silentLogger,
       maxBodyBytes: () => 1_048_576,
       hostGuard: () => context.hostGuard(),
+      cors: () => context.cors(),
+      security: context.security.gate,
+      maxHeaderBytes: () => 16_384,
       replayTimeoutMs: 4000,
     },
     request,

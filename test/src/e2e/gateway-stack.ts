@@ -21,6 +21,8 @@ export interface StackOptions {
   limits?: string;
   /** A `security` mapping, e.g. `{ allowedHosts: ["127.0.0.1", "localhost"] }`. */
   security?: string;
+  /** Top-level YAML with `auth`, `consumers`, `policies`, `sanitize`, `audit`, `admin`; without it: `auth: none`. */
+  access?: string;
 }
 
 /** A whole gateway deployment in real processes: upstreams, gateway process(es), and in Envoy mode the harness. */
@@ -55,8 +57,10 @@ interface Ports {
   standalone: number;
 }
 
-function gatewayYaml(servers: string[], ports: Ports, store: string, limits = "", security = "{}"): string {
+function gatewayYaml(servers: string[], ports: Ports, store: string, options: StackOptions): string {
+  const { limits = "", security = "{}", access = "auth: none" } = options;
   return `version: 1
+${access}
 servers:
 ${servers.map((s) => `  - { ${s} }`).join("\n")}
 sessions: { secret: "${SECRET}", store: "${store}", ttl: 1h, backendInitTimeout: 3s }
@@ -126,8 +130,7 @@ export async function startGatewayStack(mode: StackMode, options: StackOptions =
     servers,
     ports,
     mode.kind === "envoy" && mode.store === "redis" ? mode.redisUrl : "memory",
-    options.limits,
-    options.security,
+    options,
   );
   const configPath = join(dir, "gateway.yaml");
   await writeFile(configPath, yaml);

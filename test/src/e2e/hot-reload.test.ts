@@ -49,7 +49,7 @@ describe("hot reload of the gateway config (real gateway process)", () => {
 
   it("rejects an invalid change, says why, and keeps serving the last good config", async () => {
     const before = await toolNames();
-    await writeFile(stack.configPath, "version: 1\nservers:\n  - { name: weather, url: not-a-url }\n");
+    await writeFile(stack.configPath, "version: 1\nauth: none\nservers:\n  - { name: weather, url: not-a-url }\n");
     await eventually(
       async () => stack.gatewayOutput().includes("config reload rejected"),
       "the rejection to be logged",

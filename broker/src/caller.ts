@@ -1,0 +1,31 @@
+import type { NextFunction, Request, Response } from "express";
+import type { Caller, GatewayContext } from "@mcp-gateway/core";
+import { sendError } from "./http-errors";
+import { lowerHeaders } from "./request-headers";
+
+/**
+ * Establishes who sent a /mcp request. At the edge (standalone) the broker authenticates the client's credentials
+ * itself; behind the router it trusts only the router's signed identity header (the router strips client copies), so
+ * a request that bypasses the router gets 401.
+ */
+export function createCallerResolver(context: GatewayContext, edge: boolean) {
+  return async function resolveCaller(request: Request, response: Response, next: NextFunction): Promise<void> {
+    try {
+      const headers = lowerHeaders(request);
+      const gate = context.security.gate;
+      response.locals["caller"] = edge
+        ? await gate.authenticate(request.method, headers)
+        : gate.fromIdentityHeader(headers);
+      next();
+    } catch (error: unknown) {
+      sendError(response, error);
+    }
+  };
+}
+
+/** The caller {@link createCallerResolver} established for this request. */
+export function callerOf(response: Response): Caller {
+  const caller = response.locals["caller"] as Caller | undefined;
+  if (!caller) throw new Error("no caller: the caller resolver must run before the /mcp handlers");
+  return caller;
+}

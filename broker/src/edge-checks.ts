@@ -1,0 +1,60 @@
+import type { NextFunction, Request, Response } from "express";
+import {
+  GatewayError,
+  JsonRpcErrorCode,
+  protectedResourceMetadata,
+  resourceUrl,
+  type GatewayContext,
+} from "@mcp-gateway/core";
+import { sendError } from "./http-errors";
+import { lowerHeaders } from "./request-headers";
+
+function headerBytes(headers: Readonly<Record<string, string>>): number {
+  let size = 0;
+  for (const [name, value] of Object.entries(headers)) size += name.length + value.length;
+  return size;
+}
+
+/**
+ * What the edge settles from headers alone, as the router does in Envoy mode: CORS (preflight answered, response
+ * headers added for allowed origins) and the header size cap (431).
+ */
+export function createEdgeChecks(context: GatewayContext) {
+  return function checkAtEdge(request: Request, response: Response, next: NextFunction): void {
+    const headers = lowerHeaders(request);
+    const cors = context.cors();
+    for (const [name, value] of Object.entries(cors.responseHeaders(headers))) response.setHeader(name, value);
+    const preflight = cors.preflight(request.method, headers);
+    if (preflight) {
+      for (const [name, value] of Object.entries(preflight)) response.setHeader(name, value);
+      response.status(204).end();
+      return;
+    }
+    const limit = context.config().limits.maxHeaderBytes;
+    const size = headerBytes(headers);
+    if (size > limit) {
+      const message = `request headers of ${size} bytes exceed the limit of ${limit} bytes`;
+      sendError(response, new GatewayError(JsonRpcErrorCode.RequestTooLarge, message, { httpStatus: 431 }));
+      return;
+    }
+    next();
+  };
+}
+
+/** GET /.well-known/oauth-protected-resource[/mcp]: the protected resource metadata (404 with `auth: none`). */
+export function createProtectedResourceHandler(context: GatewayContext) {
+  return function serveProtectedResource(request: Request, response: Response): void {
+    const config = context.config();
+    if (config.auth === "none") {
+      response.status(404).json({ error: "this gateway does not require authorization (auth: none)" });
+      return;
+    }
+    const metadata = protectedResourceMetadata({
+      resource: resourceUrl(config, lowerHeaders(request)),
+      authorizationServers: [...config.auth.resourceMetadata.authorizationServers],
+      ...(config.auth.resourceMetadata.scopes ? { scopesSupported: [...config.auth.resourceMetadata.scopes] } : {}),
+      resourceName: "MCP gateway",
+    });
+    response.setHeader("cache-control", "max-age=300").json(metadata);
+  };
+}

@@ -1,0 +1,26 @@
+import { z } from "zod";
+import { parseDurationMs } from "./duration";
+
+/** Server names: lower-case, usable in header values, metric labels and cluster names. */
+export const SERVER_NAME_RE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+/** An HTTP header name (RFC 9110 token). */
+export const HEADER_NAME_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** A duration as `5s`, `250ms`, `10m`, `24h` or seconds; parsed to milliseconds. */
+export const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const ms = parseDurationMs(value);
+  if (ms === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      message: `expected a duration like "5s", "250ms", "10m" or seconds, got ${JSON.stringify(value)}`,
+    });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/** An http(s) URL. */
+export const httpUrl = z.url({ protocol: /^https?$/, error: "expected an http(s) URL" });
+
+/** A listen address `host:port`. */
+export const listenSchema = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected "host:port"');

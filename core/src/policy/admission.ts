@@ -1,0 +1,75 @@
+import { GatewayError, JsonRpcErrorCode } from "../errors";
+import type { Identity } from "../auth/identity";
+import type { AccessPolicy, TargetKind } from "./access-policy";
+
+/** An authenticated caller: who it is and what it may do. */
+export interface Caller {
+  identity: Identity;
+  policy: AccessPolicy;
+}
+
+/** Whose a gateway session is: the consumer that opened it ("" with `auth: none`). */
+export function sessionOwner(caller: Caller): string {
+  return caller.identity.method === "anonymous" ? "" : caller.identity.consumer;
+}
+
+/** A routed call as admission sees it, before anything reaches the upstream. */
+export interface Admission {
+  method: string;
+  /** What the call names; "response" for a client's answer to an upstream's request. */
+  kind: TargetKind | "response";
+  /** The exposed (prefixed) name or URI; "" for a response. */
+  exposed: string;
+  server: string;
+  id: string | number | null;
+  bodyBytes: number;
+  /** `params.arguments` of tools/call and prompts/get. */
+  args: unknown;
+  /** The client's gateway session. */
+  session: string;
+}
+
+const VERBS: Record<string, string> = {
+  "tools/call": "call tool",
+  "prompts/get": "get prompt",
+  "resources/read": "read resource",
+  "resources/subscribe": "subscribe to resource",
+  "resources/unsubscribe": "unsubscribe from resource",
+};
+
+function forbidden(message: string, id: string | number | null, data: unknown): GatewayError {
+  return new GatewayError(JsonRpcErrorCode.Forbidden, message, { httpStatus: 403, id, data });
+}
+
+/** Why the caller may not make this call (403), or undefined when its policy allows it. */
+export function authorize(caller: Caller, call: Admission): GatewayError | undefined {
+  const who = `consumer ${JSON.stringify(caller.identity.consumer)}`;
+  if (call.kind === "response") {
+    if (caller.policy.allowsServer(call.server)) return undefined;
+    return forbidden(`${who} may not answer requests of server "${call.server}"`, call.id, { server: call.server });
+  }
+  if (caller.policy.allows(call.kind, call.exposed, call.server)) return undefined;
+  const verb = VERBS[call.method] ?? `use ${call.kind}`;
+  return forbidden(`${who} may not ${verb} ${JSON.stringify(call.exposed)}`, call.id, { [call.kind]: call.exposed });
+}
+
+/** A 413 when the body exceeds the caller's policy or the arguments exceed `maxArgumentBytes`. */
+export function checkSizes(caller: Caller, call: Admission, maxArgumentBytes: number): GatewayError | undefined {
+  const policyLimit = caller.policy.maxBodyBytes;
+  if (policyLimit !== undefined && call.bodyBytes > policyLimit) {
+    return new GatewayError(
+      JsonRpcErrorCode.RequestTooLarge,
+      `request body of ${call.bodyBytes} bytes exceeds the limit of ${policyLimit} bytes of policy "${caller.policy.name}"`,
+      { httpStatus: 413, id: call.id },
+    );
+  }
+  // The arguments are part of the body: a body within the cap cannot hold arguments beyond it (no serializing then).
+  if (call.args === undefined || call.bodyBytes <= maxArgumentBytes) return undefined;
+  const size = Buffer.byteLength(JSON.stringify(call.args));
+  if (size <= maxArgumentBytes) return undefined;
+  return new GatewayError(
+    JsonRpcErrorCode.RequestTooLarge,
+    `arguments of ${JSON.stringify(call.exposed)} are ${size} bytes, over the limit of ${maxArgumentBytes} bytes`,
+    { httpStatus: 413, id: call.id },
+  );
+}

@@ -1,0 +1,78 @@
+import type { AuditDecision, AuditEvent, AuditHasher, AuditLog } from "../audit";
+import type { Caller } from "./admission";
+
+/** Methods whose every call is on record (denials of any routed method are recorded too). */
+export const AUDITED_METHODS: ReadonlySet<string> = new Set(["tools/call", "prompts/get", "resources/read"]);
+
+/** What an audit event says about the call itself. */
+export interface AuditSubject {
+  method: string;
+  server: string | null;
+  target: string | null;
+  args: unknown;
+  session: string | null;
+  id: string | number | null;
+}
+
+/** Builds audit events; one per call and denial, written asynchronously by the {@link AuditLog}. */
+export class Auditor {
+  constructor(
+    private readonly log: AuditLog,
+    private readonly hasher: AuditHasher,
+  ) {}
+
+  /** Records a decision taken before any upstream was involved (denial, rejection). */
+  decided(caller: Caller | undefined, subject: AuditSubject, decision: AuditDecision, reason: string): void {
+    this.log.record(this.event(caller, subject, decision, reason, null, null, Date.now()));
+  }
+
+  /** Starts an allowed call's event; it is recorded when the upstream's status is known. */
+  start(caller: Caller, subject: AuditSubject): AuditTicket {
+    const started = Date.now();
+    const startedHr = performance.now();
+    let done = false;
+    return {
+      finish: (status) => {
+        if (done) return;
+        done = true;
+        const latency = Math.round((performance.now() - startedHr) * 10) / 10;
+        this.log.record(this.event(caller, subject, "allowed", null, status, latency, started));
+      },
+    };
+  }
+
+  private event(
+    caller: Caller | undefined,
+    subject: AuditSubject,
+    decision: AuditDecision,
+    reason: string | null,
+    upstreamStatus: number | null,
+    latencyMs: number | null,
+    started: number,
+  ): AuditEvent {
+    return {
+      time: new Date(started).toISOString(),
+      consumer: caller?.identity.consumer ?? null,
+      session: subject.session ? this.hasher.session(subject.session) : null,
+      method: subject.method,
+      server: subject.server,
+      target: subject.target,
+      argsDigest:
+        subject.method === "tools/call" || subject.method === "prompts/get" ? this.hasher.args(subject.args) : null,
+      decision,
+      reason,
+      upstreamStatus,
+      latencyMs,
+      requestId: subject.id === null ? null : String(subject.id),
+    };
+  }
+}
+
+/** An allowed call's pending audit event: `finish` records it once (later calls are ignored). */
+export interface AuditTicket {
+  /** The upstream's HTTP status, or null when no response came (failure, client gone). */
+  finish(upstreamStatus: number | null): void;
+}
+
+/** A ticket that records nothing (audit off, or a method that is not audited). */
+export const NO_AUDIT: AuditTicket = { finish: () => undefined };

@@ -1,0 +1,43 @@
+import type { AuthError } from "../auth/auth-errors";
+import { resourceMetadataUrl, wwwAuthenticate } from "../auth/protected-resource";
+import type { GatewayConfig } from "../config/schema";
+import { GatewayError, JsonRpcErrorCode } from "../errors";
+
+/** The protected resource this request addressed: the configured one, else derived from its Host (behind Envoy too). */
+export function resourceUrl(config: GatewayConfig, headers: Readonly<Record<string, string>>): string {
+  const configured = config.auth === "none" ? undefined : config.auth.resourceMetadata.resource;
+  if (configured !== undefined) return configured;
+  const proto = (headers["x-forwarded-proto"] ?? "http").split(",")[0]?.trim() || "http";
+  const host = headers["host"] ?? headers[":authority"] ?? "localhost";
+  return `${proto}://${host}/mcp`;
+}
+
+/**
+ * An authentication failure as the client must see it: 401 with `WWW-Authenticate` pointing at the protected
+ * resource metadata (MCP authorization, RFC 9728), `invalid_token` when credentials were sent but refused; 403 for a
+ * valid identity without a policy; 503 when the token cannot be checked right now (JWKS unreachable).
+ */
+export function authFailure(
+  config: GatewayConfig,
+  headers: Readonly<Record<string, string>>,
+  error: AuthError,
+): GatewayError {
+  if (error.reason === "no-policy") {
+    return new GatewayError(JsonRpcErrorCode.Forbidden, error.message, { httpStatus: 403 });
+  }
+  if (error.reason === "jwks-unavailable") {
+    return new GatewayError(JsonRpcErrorCode.Unauthorized, "the token cannot be verified right now; retry later", {
+      httpStatus: 503,
+      headers: { "retry-after": "5" },
+    });
+  }
+  const metadata = resourceMetadataUrl(resourceUrl(config, headers));
+  const challenge =
+    error.reason === "missing-credentials"
+      ? wwwAuthenticate({ resourceMetadataUrl: metadata })
+      : wwwAuthenticate({ resourceMetadataUrl: metadata, error: "invalid_token", description: error.message });
+  return new GatewayError(JsonRpcErrorCode.Unauthorized, `unauthorized: ${error.message}`, {
+    httpStatus: 401,
+    headers: { "www-authenticate": challenge },
+  });
+}

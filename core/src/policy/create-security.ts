@@ -1,0 +1,141 @@
+import { AuditHasher, openAuditLog, type AuditLog } from "../audit";
+import { Authenticator, type ApiKeyRecord } from "../auth/authenticator";
+import { IdentityCodec } from "../auth/identity";
+import { JwtVerifier } from "../auth/jwt-verifier";
+import type { AuthConfig, JwtConfig } from "../config/security-schema";
+import type { GatewayConfig } from "../config/schema";
+import { ConsumerRegistry } from "../consumers/consumer-registry";
+import { openConsumerStore } from "../consumers/open-consumer-store";
+import type { Logger } from "../logging";
+import { openRateLimiter, type RateLimiter } from "../ratelimit";
+import { Redactor } from "../sanitize";
+import { Auditor } from "./audit-ticket";
+import { SecurityGate } from "./security-gate";
+
+/** The security runtime of one process: the gate, plus what must be closed at shutdown. */
+export interface Security {
+  readonly gate: SecurityGate;
+  /** Dynamic consumers (admin API), when `admin` is configured. */
+  readonly registry: ConsumerRegistry | undefined;
+  readonly audit: AuditLog | undefined;
+  /** Applies a reloaded config: consumers, policies, JWT settings and redaction rules (stores stay as started). */
+  reconfigure(config: GatewayConfig): void;
+  /** Flushes the audit log (nothing recorded is lost) and closes stores. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link createSecurity}. */
+export interface SecurityOptions {
+  logger: Logger;
+  /** The secret the identity header and audit digests are keyed with (the session secret unless configured). */
+  secret: string;
+  /** Whether this process authenticates, rate-limits and audits (the router, standalone) or only trusts the router. */
+  enforces: boolean;
+}
+
+function jwtVerifier(jwt: JwtConfig): JwtVerifier {
+  return new JwtVerifier({
+    issuer: jwt.issuer,
+    audience: jwt.audience,
+    jwksUrl: jwt.jwksUrl,
+    algorithms: [...jwt.algorithms],
+    clockSkewSeconds: Math.round(jwt.clockSkew / 1000),
+    consumerClaim: jwt.consumerClaim,
+    ...(jwt.toolsClaim !== undefined ? { toolsClaim: jwt.toolsClaim } : {}),
+  });
+}
+
+function buildAuthenticator(
+  config: GatewayConfig,
+  auth: AuthConfig,
+  registry: ConsumerRegistry | undefined,
+  verifier: JwtVerifier | undefined,
+): Authenticator {
+  const byHash = new Map<string, ApiKeyRecord>();
+  const policies = new Map<string, string>();
+  for (const consumer of config.consumers) {
+    policies.set(consumer.name, consumer.policy);
+    if (consumer.keyHash !== undefined) {
+      byHash.set(consumer.keyHash, { consumer: consumer.name, policy: consumer.policy, keyHash: consumer.keyHash });
+    }
+  }
+  return new Authenticator({
+    ...(auth.apiKeys
+      ? {
+          apiKeys: {
+            header: auth.apiKeys.header,
+            lookup: (hash: string) => byHash.get(hash) ?? registry?.lookup(hash),
+          },
+        }
+      : {}),
+    ...(auth.jwt && verifier
+      ? {
+          jwt: {
+            verifier,
+            policyFor: (consumer: string) => policies.get(consumer),
+            ...(auth.jwt.defaultPolicy !== undefined ? { defaultPolicy: auth.jwt.defaultPolicy } : {}),
+          },
+        }
+      : {}),
+  });
+}
+
+/** Builds the security runtime from a validated config (opens the audit sinks, the consumer and rate-limit stores). */
+export async function createSecurity(initial: GatewayConfig, options: SecurityOptions): Promise<Security> {
+  let config = initial;
+  const open = config.auth === "none";
+  const secret = (config.auth !== "none" ? config.auth.identitySecret : undefined) ?? options.secret;
+  const consumerStore =
+    !open && config.admin && options.enforces ? await openConsumerStore(config.admin.store) : undefined;
+  const registry = consumerStore
+    ? new ConsumerRegistry(consumerStore, { policyExists: (name) => name in config.policies })
+    : undefined;
+  const limiter: RateLimiter | undefined =
+    !open && options.enforces ? await openRateLimiter(config.rateLimits.store ?? config.sessions.store) : undefined;
+  const audit = options.enforces
+    ? await openAuditLog({ ...config.audit, maxQueue: config.audit.maxQueue }, (error, sink) =>
+        options.logger.error("audit sink failed", { sink, error }),
+      )
+    : undefined;
+  let jwtKey = "";
+  let verifier: JwtVerifier | undefined;
+  let authenticator: Authenticator | undefined;
+  let redactor = new Redactor(config.sanitize.rules, config.sanitize.replacement);
+  const rebuild = (): void => {
+    if (config.auth === "none" || !options.enforces) {
+      authenticator = undefined;
+      return;
+    }
+    // The JWKS cache lives in the verifier: keep it unless the JWT settings changed.
+    const key = JSON.stringify(config.auth.jwt ?? null);
+    if (key !== jwtKey) {
+      verifier = config.auth.jwt ? jwtVerifier(config.auth.jwt) : undefined;
+      jwtKey = key;
+    }
+    authenticator = buildAuthenticator(config, config.auth, registry, verifier);
+  };
+  rebuild();
+  const gate = new SecurityGate({
+    config: () => config,
+    authenticator: () => authenticator,
+    identities: new IdentityCodec(secret),
+    limiter,
+    auditor: audit ? new Auditor(audit, new AuditHasher(secret)) : undefined,
+    redactor: () => redactor,
+  });
+  return {
+    gate,
+    registry,
+    audit,
+    reconfigure(next) {
+      config = next;
+      redactor = new Redactor(next.sanitize.rules, next.sanitize.replacement);
+      rebuild();
+    },
+    async close() {
+      await audit?.close();
+      await limiter?.close();
+      await consumerStore?.close();
+    },
+  };
+}

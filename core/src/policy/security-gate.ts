@@ -1,0 +1,156 @@
+import { AuthError } from "../auth/auth-errors";
+import type { Authenticator } from "../auth/authenticator";
+import { IDENTITY_HEADER, type Identity, type IdentityCodec } from "../auth/identity";
+import type { GatewayConfig } from "../config/schema";
+import { GatewayError, JsonRpcErrorCode } from "../errors";
+import type { RateLimiter, RateLimitSpec } from "../ratelimit";
+import { retryAfterSeconds } from "../ratelimit";
+import type { Redactor, ResultRedactor } from "../sanitize";
+import { authorize, checkSizes, type Admission, type Caller } from "./admission";
+import { AccessPolicy } from "./access-policy";
+import { AUDITED_METHODS, NO_AUDIT, type Auditor, type AuditSubject, type AuditTicket } from "./audit-ticket";
+import { authFailure } from "./auth-failure";
+import { PolicyCache } from "./policy-cache";
+
+const ANONYMOUS: Caller = {
+  identity: { consumer: "anonymous", policy: "open", method: "anonymous" },
+  policy: AccessPolicy.open(),
+};
+
+/** Dependencies of a {@link SecurityGate}; the functions are read per request so hot reloads take effect. */
+export interface SecurityGateDeps {
+  config: () => GatewayConfig;
+  authenticator: () => Authenticator | undefined;
+  identities: IdentityCodec;
+  limiter?: RateLimiter | undefined;
+  auditor?: Auditor | undefined;
+  redactor: () => Redactor;
+}
+
+/**
+ * The gateway's security decisions, the same in the router and the standalone gateway: who is calling
+ * (authentication), may it make this call (policy, size caps), may it make it now (rate limits), what goes on record
+ * (audit) and what the reply must not show (redaction). Returns plain data or throws a {@link GatewayError} whose
+ * status and headers the edge sends.
+ */
+export class SecurityGate {
+  private readonly policies = new PolicyCache();
+
+  constructor(private readonly deps: SecurityGateDeps) {}
+
+  /** True with `auth: none`: everyone is the anonymous caller with every permission. */
+  get open(): boolean {
+    return this.deps.config().auth === "none";
+  }
+
+  /** Authenticates a request at the edge that sees the client's credentials; failures are audited. */
+  async authenticate(httpMethod: string, headers: Readonly<Record<string, string>>): Promise<Caller> {
+    const authenticator = this.deps.authenticator();
+    if (!authenticator) return ANONYMOUS;
+    try {
+      return this.caller(await authenticator.authenticate(headers));
+    } catch (error: unknown) {
+      if (!(error instanceof AuthError)) throw error;
+      const subject = { method: httpMethod, server: null, target: null, args: undefined, session: null, id: null };
+      this.deps.auditor?.decided(undefined, subject, "unauthenticated", error.reason);
+      throw authFailure(this.deps.config(), headers, error);
+    }
+  }
+
+  /** The caller of a request no edge authenticated: anonymous with `auth: none`, else refused (401). */
+  anonymous(): Caller {
+    if (this.open) return ANONYMOUS;
+    throw this.missingIdentity();
+  }
+
+  /** The 401 for a request that reached a decision without an authenticated identity. */
+  missingIdentity(): GatewayError {
+    const message = "unauthorized: the request carries no authenticated identity";
+    return new GatewayError(JsonRpcErrorCode.Unauthorized, message, { httpStatus: 401 });
+  }
+
+  /** The signed identity header the router sets for the broker. */
+  identityHeader(caller: Caller): Record<string, string> {
+    return this.open ? {} : { [IDENTITY_HEADER]: this.deps.identities.sign(caller.identity) };
+  }
+
+  /** The caller named by the router's signed identity header (the broker behind Envoy); anything else is 401. */
+  fromIdentityHeader(headers: Readonly<Record<string, string>>): Caller {
+    if (this.open) return ANONYMOUS;
+    const value = headers[IDENTITY_HEADER];
+    const identity = value === undefined ? undefined : this.deps.identities.verify(value);
+    if (identity) return this.caller(identity);
+    throw new GatewayError(JsonRpcErrorCode.Unauthorized, "unauthorized: no valid identity from the gateway router", {
+      httpStatus: 401,
+    });
+  }
+
+  /** The caller of an identity, with its compiled policy. */
+  caller(identity: Identity): Caller {
+    return { identity, policy: this.policies.get(this.deps.config().policies, identity.policy, identity.tools) };
+  }
+
+  /**
+   * Admits a routed call before it reaches the upstream: policy size cap, permission, argument cap, then the rate
+   * limits (consumer, then consumer and tool). Denials are audited and thrown; an admitted call gets its audit ticket.
+   */
+  async admit(caller: Caller, call: Admission): Promise<AuditTicket> {
+    const subject: AuditSubject = {
+      method: call.method,
+      server: call.server,
+      target: call.exposed === "" ? null : call.exposed,
+      args: call.args,
+      session: call.session,
+      id: call.id,
+    };
+    const denied = checkSizes(caller, call, this.deps.config().limits.maxArgumentBytes) ?? authorize(caller, call);
+    if (denied) {
+      this.deps.auditor?.decided(caller, subject, denied.httpStatus === 403 ? "denied" : "rejected", denied.message);
+      throw denied;
+    }
+    const limited = await this.rateLimit(caller, call);
+    if (limited) {
+      this.deps.auditor?.decided(caller, subject, "rate_limited", limited.message);
+      throw limited;
+    }
+    return this.deps.auditor && AUDITED_METHODS.has(call.method) ? this.deps.auditor.start(caller, subject) : NO_AUDIT;
+  }
+
+  /** Records a routed call the gateway rejected itself (unknown tool, bad params). */
+  rejected(caller: Caller, subject: AuditSubject, reason: string): void {
+    if (AUDITED_METHODS.has(subject.method)) this.deps.auditor?.decided(caller, subject, "rejected", reason);
+  }
+
+  /** The redaction a routed call's result needs, or undefined when no rule applies. */
+  redactorFor(call: { server: string; method: string; target: string }): ResultRedactor | undefined {
+    return this.deps.redactor().forCall(call);
+  }
+
+  private async rateLimit(caller: Caller, call: Admission): Promise<GatewayError | undefined> {
+    const limiter = this.deps.limiter;
+    if (!limiter) return undefined;
+    const consumer = caller.identity.consumer;
+    const buckets: [string, RateLimitSpec | undefined, string][] = [
+      [`c:${consumer}`, caller.policy.rateLimit, `consumer ${JSON.stringify(consumer)}`],
+    ];
+    if (call.method === "tools/call") {
+      buckets.push([
+        `t:${consumer}:${call.exposed}`,
+        caller.policy.toolRateLimit,
+        `tool ${JSON.stringify(call.exposed)}`,
+      ]);
+    }
+    for (const [key, spec, what] of buckets) {
+      if (!spec) continue;
+      const outcome = await limiter.take(key, spec);
+      if (outcome.allowed) continue;
+      const retryAfter = retryAfterSeconds(outcome);
+      return new GatewayError(
+        JsonRpcErrorCode.RateLimited,
+        `rate limit exceeded for ${what} (${spec.burst} calls at once, ${spec.ratePerSecond}/s); retry in ${retryAfter} s`,
+        { httpStatus: 429, id: call.id, headers: { "retry-after": String(retryAfter) }, data: { retryAfter } },
+      );
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,53 @@
+import type { Catalog } from "../catalog/catalog";
+import type { AccessPolicy } from "./access-policy";
+
+/** The four aggregated lists, as one consumer may see them. */
+export interface VisibleLists {
+  tools: readonly Record<string, unknown>[];
+  prompts: readonly Record<string, unknown>[];
+  resources: readonly Record<string, unknown>[];
+  resourceTemplates: readonly Record<string, unknown>[];
+}
+
+// Per catalog (replaced whole on every change) and compiled policy: a list is filtered once, not per request.
+const cache = new WeakMap<Catalog, WeakMap<AccessPolicy, VisibleLists>>();
+
+function filter(
+  items: readonly Record<string, unknown>[],
+  key: "name" | "uri" | "uriTemplate",
+  keep: (exposed: string) => boolean,
+): readonly Record<string, unknown>[] {
+  return items.filter((item) => {
+    const exposed = item[key];
+    return typeof exposed === "string" && keep(exposed);
+  });
+}
+
+/**
+ * What `tools/list`, `prompts/list`, `resources/list` and `resources/templates/list` show a consumer: only what its
+ * policy lets it use, so it never learns the names of tools it may not call.
+ */
+export function visibleLists(catalog: Catalog, policy: AccessPolicy): VisibleLists {
+  let byPolicy = cache.get(catalog);
+  if (!byPolicy) {
+    byPolicy = new WeakMap();
+    cache.set(catalog, byPolicy);
+  }
+  const cached = byPolicy.get(policy);
+  if (cached) return cached;
+  const serverOf = (target: { server: { name: string } } | undefined): string => target?.server.name ?? "";
+  const lists: VisibleLists = {
+    tools: filter(catalog.listTools(), "name", (n) => policy.allows("tool", n, serverOf(catalog.resolveTool(n)))),
+    prompts: filter(catalog.listPrompts(), "name", (n) =>
+      policy.allows("prompt", n, serverOf(catalog.resolvePrompt(n))),
+    ),
+    resources: filter(catalog.listResources(), "uri", (u) =>
+      policy.allows("resource", u, serverOf(catalog.resolveResource(u))),
+    ),
+    resourceTemplates: filter(catalog.listResourceTemplates(), "uriTemplate", (u) =>
+      policy.allows("resource", u, serverOf(catalog.resolveResource(u))),
+    ),
+  };
+  byPolicy.set(policy, lists);
+  return lists;
+}

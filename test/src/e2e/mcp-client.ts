@@ -9,10 +9,14 @@ export interface ConnectedClient {
   close(): Promise<void>;
 }
 
-/** Connects a real MCP SDK client to `url` (initialize + initialized). */
-export async function connectClient(url: string, name = "e2e-client"): Promise<ConnectedClient> {
+/** Connects a real MCP SDK client to `url` (initialize + initialized), sending `headers` (credentials) on every request. */
+export async function connectClient(
+  url: string,
+  name = "e2e-client",
+  headers: Record<string, string> = {},
+): Promise<ConnectedClient> {
   const client = new Client({ name, version: "1.0.0" });
-  const transport = new StreamableHTTPClientTransport(new URL(url));
+  const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } });
   await client.connect(transport);
   return {
     client,

@@ -1,0 +1,165 @@
+import { createHmac } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startJwtIssuer, type JwtIssuer } from "../support/jwt-issuer";
+import { freePort, startRedisServer, type RedisServer } from "../support/redis-server";
+import { connectClient, rawPost, type ConnectedClient } from "./mcp-client";
+import { startGatewayStack, type GatewayStack, type StackMode } from "./gateway-stack";
+
+jest.setTimeout(90_000);
+
+// JWT/OIDC and the admin API through every deployment: tokens from a real JWKS endpoint map to consumers and
+// policies (a tools claim narrows them), bad tokens get 401, and consumers registered at runtime get keys that work
+// at once, stop working when rotated or revoked. API keys travel in x-api-key here (a configurable header).
+const ADMIN_TOKEN = "admin-token-for-e2e-0123456789abcdef";
+const AUDIENCE = "mcp-gateway-e2e";
+
+let redis: RedisServer | undefined;
+let issuer: JwtIssuer;
+beforeAll(async () => {
+  issuer = await startJwtIssuer();
+});
+afterAll(async () => {
+  await issuer.close();
+  await redis?.stop();
+});
+
+const modes: [string, () => Promise<StackMode>][] = [
+  ["Envoy mode, one process", () => Promise.resolve({ kind: "envoy", store: "memory" })],
+  [
+    "Envoy mode, router and broker apart on Redis",
+    async () => {
+      redis ??= await startRedisServer();
+      return { kind: "envoy", store: "redis", redisUrl: redis.url };
+    },
+  ],
+  ["standalone", () => Promise.resolve({ kind: "standalone" })],
+];
+
+function access(adminPort: number, storePath: string): string {
+  return `auth:
+  apiKeys: { header: x-api-key }
+  jwt:
+    issuer: "${issuer.issuer}"
+    audience: ${AUDIENCE}
+    jwksUrl: "${issuer.jwksUrl}"
+    algorithms: [RS256]
+    clockSkew: 5s
+    toolsClaim: mcp_tools
+    defaultPolicy: readers
+consumers:
+  - { name: carol, policy: everything }
+policies:
+  everything: { tools: ["*"], prompts: ["*"], resources: ["*"] }
+  readers: { tools: ["weather_*", "notes_list_notes"] }
+admin:
+  listen: "127.0.0.1:${adminPort}"
+  token: "${ADMIN_TOKEN}"
+  store: "file:${storePath}"
+`;
+}
+
+/** An HS256 token keyed with the issuer's public key: the classic RS/HS key-confusion forgery. */
+function confusedToken(claims: Record<string, unknown>): string {
+  const b64 = (value: string): string => Buffer.from(value).toString("base64url");
+  const head = b64(JSON.stringify({ alg: "HS256", typ: "JWT", kid: "test-key-1" }));
+  const body = b64(JSON.stringify(claims));
+  const tag = createHmac("sha256", issuer.publicKeyPem).update(`${head}.${body}`).digest("base64url");
+  return `${head}.${body}.${tag}`;
+}
+
+describe.each(modes)("identities end to end (%s)", (_label, mode) => {
+  let stack: GatewayStack;
+  let dir: string;
+  let admin: string;
+  const clients: ConnectedClient[] = [];
+  const toolsOf = async (headers: Record<string, string>): Promise<string[]> => {
+    const connected = await connectClient(stack.url, "identity", headers);
+    clients.push(connected);
+    return (await connected.client.listTools()).tools.map((t) => t.name).sort();
+  };
+  const ping = (headers: Record<string, string>) =>
+    rawPost(stack.url, JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }), headers);
+  const adminCall = (method: string, path: string, body?: unknown, token = ADMIN_TOKEN) =>
+    fetch(`${admin}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+  const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+  const claims = (extra: Record<string, unknown>) => ({ aud: AUDIENCE, ...extra });
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "mcp-identity-"));
+    const adminPort = await freePort();
+    admin = `http://127.0.0.1:${adminPort}`;
+    stack = await startGatewayStack(await mode(), { access: access(adminPort, join(dir, "consumers.json")) });
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    await stack.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("maps a token's subject to its consumer's policy (carol: every tool)", async () => {
+    expect(await toolsOf(bearer(issuer.sign(claims({ sub: "carol" }))))).toContain("notes_add_note");
+  });
+
+  it("gives an unknown subject the default policy", async () => {
+    expect(await toolsOf(bearer(issuer.sign(claims({ sub: "dave" }))))).toEqual([
+      "notes_list_notes",
+      "weather_get_alerts",
+      "weather_get_forecast",
+      "weather_server_info",
+    ]);
+  });
+
+  it("narrows the policy to the token's tools claim", async () => {
+    const token = issuer.sign(claims({ sub: "carol", mcp_tools: ["weather_get_forecast", "notes_add_note"] }));
+    expect(await toolsOf(bearer(token))).toEqual(["notes_add_note", "weather_get_forecast"]);
+  });
+
+  it.each<[string, () => string]>([
+    ["an expired token", () => issuer.sign(claims({ sub: "carol", exp: Math.floor(Date.now() / 1000) - 60 }))],
+    ["a token not valid yet", () => issuer.sign(claims({ sub: "carol", nbf: Math.floor(Date.now() / 1000) + 60 }))],
+    ["a token for another audience", () => issuer.sign({ sub: "carol", aud: "someone-else" })],
+    ["a token from another issuer", () => issuer.sign(claims({ sub: "carol", iss: "https://evil.test" }))],
+    [
+      "an unsigned alg:none token",
+      () =>
+        `${Buffer.from('{"alg":"none","typ":"JWT"}').toString("base64url")}.${Buffer.from(JSON.stringify(claims({ sub: "carol", iss: issuer.issuer, exp: 9e9 }))).toString("base64url")}.`,
+    ],
+    [
+      "an HS256 token keyed with the RSA public key",
+      () => confusedToken(claims({ sub: "carol", iss: issuer.issuer, exp: 9e9 })),
+    ],
+    ["a token whose signature was tampered with", () => issuer.sign(claims({ sub: "carol" })).slice(0, -4) + "AAAA"],
+  ])("refuses %s with 401 invalid_token", async (_label, token) => {
+    const reply = await ping(bearer(token()));
+    expect(reply.status).toBe(401);
+    expect(reply.headers.get("www-authenticate")).toContain('error="invalid_token"');
+  });
+
+  it("refuses the admin API without its token", async () => {
+    expect((await adminCall("GET", "/consumers", undefined, "wrong-token")).status).toBe(401);
+  });
+
+  it("registers a consumer whose key works at once in x-api-key, and rotates and revokes it", async () => {
+    const created = await adminCall("POST", "/consumers", { name: "erin", policy: "readers" });
+    expect(created.status).toBe(201);
+    const { apiKey } = (await created.json()) as { apiKey: string };
+    expect(await toolsOf({ "x-api-key": apiKey })).toContain("weather_get_forecast");
+    expect((await ping(bearer(apiKey))).status).toBe(401);
+    const listed = JSON.stringify(await (await adminCall("GET", "/consumers")).json());
+    expect(listed).toContain("erin");
+    expect(listed).not.toContain(apiKey);
+
+    const rotated = (await (await adminCall("POST", "/consumers/erin/rotate")).json()) as { apiKey: string };
+    expect((await ping({ "x-api-key": apiKey })).status).toBe(401);
+    expect(await toolsOf({ "x-api-key": rotated.apiKey })).toContain("weather_get_forecast");
+
+    expect((await adminCall("DELETE", "/consumers/erin")).status).toBe(200);
+    expect((await ping({ "x-api-key": rotated.apiKey })).status).toBe(401);
+  });
+});

@@ -2,12 +2,13 @@ import { createServer, type Server } from "node:http";
 import {
   createGatewayContext,
   ConfigWatcher,
+  type AuditLog,
   type GatewayConfig,
   type GatewayContext,
   type Logger,
 } from "@mcp-gateway/core";
 import { createAdminApp, createBroker } from "@mcp-gateway/broker";
-import { createMetricsServer, createRouter, RouterMetrics, type Router } from "@mcp-gateway/router";
+import { createMetricsServer, createRouter, RouterMetrics, SecurityMetrics, type Router } from "@mcp-gateway/router";
 import { splitHostPort } from "./args";
 
 /** Which parts of the gateway this process runs. */
@@ -53,7 +54,10 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
         { standalone: roles.standalone ?? false },
       )
     : undefined;
+  let audit: () => AuditLog | undefined = () => undefined;
+  const security = new SecurityMetrics(routerMetrics.registry, () => audit());
   const context = await createGatewayContext(config, {
+    onSecurityDecision: (decision, reason) => security.refusal(decision, reason),
     logger,
     splitDeployment: roles.router !== roles.broker && !roles.standalone,
     // A broker behind a router in another process trusts the router's signed identity and enforces nothing itself.
@@ -67,6 +71,7 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
         }
       : {}),
   });
+  audit = () => context.security.audit;
   const closers: (() => Promise<void>)[] = [];
   const running: GatewayProcess = { context, close: async () => undefined };
   try {

@@ -1,7 +1,7 @@
 import type { Catalog } from "./catalog/catalog";
 import type { GatewayConfig } from "./config/schema";
 import type { Logger } from "./logging";
-import { createSecurity, type Security } from "./policy/create-security";
+import { createSecurity, type Security, type SecurityOptions } from "./policy/create-security";
 import { RequestPipeline } from "./routing/pipeline";
 import { CorsPolicy } from "./security/cors";
 import { HostGuard } from "./security/host-guard";
@@ -28,6 +28,8 @@ export interface GatewayContextOptions {
    * authenticates, rate-limits nor audits itself. Default true.
    */
   enforcesSecurity?: boolean;
+  /** Told about every security refusal (metrics). */
+  onSecurityDecision?: SecurityOptions["onDecision"];
   onCatalogChange?: (catalog: Catalog, previous: Catalog) => void;
   onBackendSession?: (server: string, outcome: BackendSessionOutcome) => void;
   /** A backend session was created in this process (the broker relays its notifications). */
@@ -100,7 +102,12 @@ async function openSecurity(config: GatewayConfig, options: GatewayContextOption
       "auth: none — every client may call every tool without credentials; configure consumers before production",
     );
   }
-  return createSecurity(config, { logger: options.logger, secret, enforces: options.enforcesSecurity ?? true });
+  return createSecurity(config, {
+    logger: options.logger,
+    secret,
+    enforces: options.enforcesSecurity ?? true,
+    onDecision: options.onSecurityDecision,
+  });
 }
 
 /** Builds the shared runtime from a validated config and starts discovering upstreams. */

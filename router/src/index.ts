@@ -7,3 +7,4 @@ export * from "./router";
 export * from "./stream-processor";
 export * from "./envoy-config/render-envoy";
 export * from "./envoy-config/check-envoy";
+export * from "./security-metrics";

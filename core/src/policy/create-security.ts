@@ -10,7 +10,7 @@ import type { Logger } from "../logging";
 import { openRateLimiter, type RateLimiter } from "../ratelimit";
 import { Redactor } from "../sanitize";
 import { Auditor } from "./audit-ticket";
-import { SecurityGate } from "./security-gate";
+import { SecurityGate, type SecurityGateDeps } from "./security-gate";
 
 /** The security runtime of one process: the gate, plus what must be closed at shutdown. */
 export interface Security {
@@ -31,6 +31,8 @@ export interface SecurityOptions {
   secret: string;
   /** Whether this process authenticates, rate-limits and audits (the router, standalone) or only trusts the router. */
   enforces: boolean;
+  /** Told about every refusal (metrics). */
+  onDecision?: SecurityGateDeps["onDecision"];
 }
 
 function jwtVerifier(jwt: JwtConfig): JwtVerifier {
@@ -122,6 +124,7 @@ export async function createSecurity(initial: GatewayConfig, options: SecurityOp
     limiter,
     auditor: audit ? new Auditor(audit, new AuditHasher(secret)) : undefined,
     redactor: () => redactor,
+    onDecision: options.onDecision,
   });
   return {
     gate,

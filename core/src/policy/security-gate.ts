@@ -25,6 +25,9 @@ export interface SecurityGateDeps {
   limiter?: RateLimiter | undefined;
   auditor?: Auditor | undefined;
   redactor: () => Redactor;
+  /** Told about every refusal (for metrics): the decision and a bounded reason label. */
+  onDecision?:
+    ((decision: "unauthenticated" | "denied" | "rate_limited" | "rejected", reason: string) => void) | undefined;
 }
 
 /**
@@ -53,6 +56,7 @@ export class SecurityGate {
       if (!(error instanceof AuthError)) throw error;
       const subject = { method: httpMethod, server: null, target: null, args: undefined, session: null, id: null };
       this.deps.auditor?.decided(undefined, subject, "unauthenticated", error.reason);
+      this.deps.onDecision?.("unauthenticated", error.reason);
       throw authFailure(this.deps.config(), headers, error);
     }
   }
@@ -105,12 +109,15 @@ export class SecurityGate {
     };
     const denied = checkSizes(caller, call, this.deps.config().limits.maxArgumentBytes) ?? authorize(caller, call);
     if (denied) {
-      this.deps.auditor?.decided(caller, subject, denied.httpStatus === 403 ? "denied" : "rejected", denied.message);
+      const decision = denied.httpStatus === 403 ? "denied" : "rejected";
+      this.deps.auditor?.decided(caller, subject, decision, denied.message);
+      this.deps.onDecision?.(decision, decision === "denied" ? "policy" : "too_large");
       throw denied;
     }
     const limited = await this.rateLimit(caller, call);
     if (limited) {
       this.deps.auditor?.decided(caller, subject, "rate_limited", limited.message);
+      this.deps.onDecision?.("rate_limited", call.method === "tools/call" ? "tool_or_consumer" : "consumer");
       throw limited;
     }
     return this.deps.auditor && AUDITED_METHODS.has(call.method) ? this.deps.auditor.start(caller, subject) : NO_AUDIT;

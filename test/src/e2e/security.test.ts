@@ -1,6 +1,6 @@
 import { startRedisServer, type RedisServer } from "../support/redis-server";
 import { connectClient, rawPost, resultJson, type ConnectedClient } from "./mcp-client";
-import type { StackMode } from "./gateway-stack";
+import { metricValue, type StackMode } from "./gateway-stack";
 import { ALLOWED_ORIGIN, startSecureStack, type SecureStack } from "./security-stack";
 
 jest.setTimeout(90_000);
@@ -175,6 +175,15 @@ describe.each(modes)("security end to end (%s)", (_label, mode) => {
     });
     expect(reply.status).toBe(401);
     expect(reply.headers.get("access-control-expose-headers")).toContain("mcp-session-id");
+  });
+
+  it("counts refusals and audit progress in the metrics", async () => {
+    const text = await (await fetch(secure.stack.routerMetricsUrl)).text();
+    expect(metricValue(text, "mcp_gateway_refusals_total", { decision: "rate_limited" })).toBe(3);
+    expect(metricValue(text, "mcp_gateway_refusals_total", { decision: "denied" })).toBeGreaterThanOrEqual(1);
+    expect(metricValue(text, "mcp_gateway_refusals_total", { decision: "unauthenticated" })).toBeGreaterThanOrEqual(3);
+    expect(text).toMatch(/^mcp_gateway_audit_written_events [1-9]/m);
+    expect(text).toMatch(/^mcp_gateway_audit_dropped_events 0$/m);
   });
 
   it("writes one audit event per call and per denial, all of them by the time the gateway has stopped", async () => {

@@ -1,0 +1,112 @@
+import { AuthError, type AuthFailureReason } from "../auth/auth-errors";
+import { parseConfig } from "../config/load";
+import { JsonRpcErrorCode } from "../errors";
+import { authFailure, resourceUrl } from "./auth-failure";
+
+const SERVERS = `version: 1\nservers: [{ name: weather, url: "http://127.0.0.1:1/mcp" }]\n`;
+const guarded = parseConfig(`${SERVERS}consumers: [{ name: alice, policy: p }]\npolicies: { p: {} }\n`, {});
+const configured = parseConfig(
+  `${SERVERS}auth: { apiKeys: {}, resourceMetadata: { resource: "https://mcp.example.com/mcp" } }\npolicies: { p: {} }\n`,
+  {},
+);
+const open = parseConfig(`${SERVERS}auth: none\n`, {});
+
+describe("resourceUrl", () => {
+  it.each([
+    ["the Host header", { host: "gw.example.com:8080" }, "http://gw.example.com:8080/mcp"],
+    ["x-forwarded-proto", { host: "gw.example.com", "x-forwarded-proto": "https" }, "https://gw.example.com/mcp"],
+    [
+      "the first of several x-forwarded-proto values",
+      { host: "gw.example.com", "x-forwarded-proto": " https , http" },
+      "https://gw.example.com/mcp",
+    ],
+    [
+      "an empty x-forwarded-proto as http",
+      { host: "gw.example.com", "x-forwarded-proto": "" },
+      "http://gw.example.com/mcp",
+    ],
+    ["Envoy's :authority without a Host header", { ":authority": "gw.example.com" }, "http://gw.example.com/mcp"],
+    ["Host over :authority", { host: "a.example.com", ":authority": "b.example.com" }, "http://a.example.com/mcp"],
+    ["localhost without either", {}, "http://localhost/mcp"],
+  ])("derives the URL from %s", (_label, headers: Record<string, string>, expected) => {
+    expect(resourceUrl(guarded, headers)).toBe(expected);
+  });
+
+  it("prefers the configured resource over the request's headers", () => {
+    expect(resourceUrl(configured, { host: "evil.example.com", "x-forwarded-proto": "https" })).toBe(
+      "https://mcp.example.com/mcp",
+    );
+  });
+
+  it("derives the URL from the request with auth: none", () => {
+    expect(resourceUrl(open, { host: "gw.example.com" })).toBe("http://gw.example.com/mcp");
+  });
+});
+
+describe("authFailure", () => {
+  const headers = { host: "gw.example.com", "x-forwarded-proto": "https" };
+  const METADATA = 'resource_metadata="https://gw.example.com/.well-known/oauth-protected-resource/mcp"';
+
+  it("answers missing credentials with 401 and a bare challenge pointing at the resource metadata", () => {
+    const error = authFailure(guarded, headers, new AuthError("missing-credentials", "no credentials"));
+    expect(error).toMatchObject({ code: JsonRpcErrorCode.Unauthorized, httpStatus: 401 });
+    expect(error.headers).toEqual({ "www-authenticate": `Bearer ${METADATA}` });
+  });
+
+  it.each<AuthFailureReason>([
+    "invalid-api-key",
+    "malformed-token",
+    "invalid-signature",
+    "expired",
+    "wrong-audience",
+    "algorithm-not-allowed",
+    "revoked",
+  ])("answers %s with 401 and an invalid_token challenge", (reason) => {
+    const error = authFailure(guarded, headers, new AuthError(reason, "token has expired"));
+    expect(error.httpStatus).toBe(401);
+    expect(error.headers["www-authenticate"]).toBe(
+      `Bearer ${METADATA}, error="invalid_token", error_description="token has expired"`,
+    );
+  });
+
+  it("says why in the message", () => {
+    expect(authFailure(guarded, headers, new AuthError("invalid-api-key", "API key is not valid")).message).toBe(
+      "unauthorized: API key is not valid",
+    );
+  });
+
+  it("points at the configured resource's metadata", () => {
+    const error = authFailure(configured, { host: "evil.example.com" }, new AuthError("missing-credentials", "x"));
+    expect(error.headers["www-authenticate"]).toBe(
+      'Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp"',
+    );
+  });
+
+  it("answers a valid identity without a policy with 403 and no challenge", () => {
+    const error = authFailure(guarded, headers, new AuthError("no-policy", "the token's consumer has no policy"));
+    expect(error).toMatchObject({ httpStatus: 403, code: JsonRpcErrorCode.Forbidden, headers: {} });
+  });
+
+  it("answers an unreachable JWKS with 503 and retry-after", () => {
+    const error = authFailure(guarded, headers, new AuthError("jwks-unavailable", "x"));
+    expect(error).toMatchObject({ httpStatus: 503, headers: { "retry-after": "5" } });
+  });
+
+  it("keeps CR and LF of a message out of the header", () => {
+    const error = authFailure(guarded, headers, new AuthError("invalid-api-key", "bad\r\nset-cookie: x=1"));
+    expect(error.headers["www-authenticate"]).not.toMatch(/[\r\n]/);
+  });
+
+  // BUG: auth-failure.ts builds `${proto}://host/mcp` from a client-sent x-forwarded-proto; for anything but
+  // http/https, resourceMetadataUrl throws a plain Error, so a request without credentials gets a 500, not a 401.
+  it.each(["ftp", "javascript", "wss"])("still answers 401 when x-forwarded-proto is %j", (proto) => {
+    const call = (): unknown =>
+      authFailure(
+        guarded,
+        { host: "gw.example.com", "x-forwarded-proto": proto },
+        new AuthError("missing-credentials", "x"),
+      );
+    expect(call).not.toThrow();
+    expect(call()).toMatchObject({ httpStatus: 401 });
+  });
+});

@@ -15,6 +15,7 @@ const call = (overrides: Partial<Admission> = {}): Admission => ({
   server: "weather",
   id: 7,
   bodyBytes: 100,
+  routedBytes: overrides.bodyBytes ?? 100,
   args: { city: "Oslo" },
   session: "s1",
   ...overrides,
@@ -141,6 +142,16 @@ describe("checkSizes", () => {
     const args = (JSON.parse(body) as { params: { arguments: unknown } }).params.arguments;
     expect(Buffer.byteLength(body)).toBeLessThanOrEqual(limit);
     expect(Buffer.byteLength(JSON.stringify(args))).toBeGreaterThan(limit);
-    expect(checkSizes(caller(), call({ bodyBytes: Buffer.byteLength(body), args }), limit)?.httpStatus).toBe(413);
+    expect(
+      checkSizes(
+        caller(),
+        call({
+          bodyBytes: Buffer.byteLength(body),
+          routedBytes: Buffer.byteLength(JSON.stringify(JSON.parse(body))),
+          args,
+        }),
+        limit,
+      )?.httpStatus,
+    ).toBe(413);
   });
 });

@@ -111,10 +111,7 @@ describe("visibleLists", () => {
     const p = policy({ tools: ["a_*"] });
     const before = toolNames(p);
     const next = Catalog.build(config.servers, new Map([["a", listing(["z"])]]));
-    expect([before, toolNames(p, next)]).toEqual([
-      ["a_x", "a_y"],
-      ["a_z"],
-    ]);
+    expect([before, toolNames(p, next)]).toEqual([["a_x", "a_y"], ["a_z"]]);
   });
 });
 

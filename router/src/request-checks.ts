@@ -6,6 +6,27 @@ export function isPublicPath(path: string): boolean {
   return bare === PROTECTED_RESOURCE_WELL_KNOWN || bare.startsWith(`${PROTECTED_RESOURCE_WELL_KNOWN}/`);
 }
 
+/** The MCP endpoint: `/mcp`, with or without a query. */
+export function isMcpPath(path: string): boolean {
+  const bare = path.split("?")[0] ?? "";
+  return bare === "/mcp";
+}
+
+/**
+ * 404 for anything but /mcp and the public metadata: Envoy's default route leads to the broker, whose operations
+ * endpoints (/status, /metrics) are for the private network, not for consumers coming through Envoy.
+ */
+export function pathError(path: string): GatewayError | undefined {
+  if (isMcpPath(path) || isPublicPath(path)) return undefined;
+  return new GatewayError(
+    JsonRpcErrorCode.InvalidRequest,
+    `no MCP endpoint at ${JSON.stringify(path.split("?")[0])}; use /mcp`,
+    {
+      httpStatus: 404,
+    },
+  );
+}
+
 /** 431 when the request's header names and values together exceed `limit` bytes. */
 export function headerSizeError(headers: Readonly<Record<string, string>>, limit: number): GatewayError | undefined {
   let size = 0;

@@ -106,6 +106,7 @@ describe("router gRPC server", () => {
           headers: {
             headers: [
               header(":method", "POST"),
+              header(":path", "/mcp"),
               header("mcp-session-id", session),
               header("x-destination-mcp", "evil"),
             ],

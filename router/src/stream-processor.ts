@@ -19,7 +19,7 @@ import {
 import type { ProcessingRequest, ProcessingResponse } from "./ext-proc-messages";
 import { headerMutation, immediateError, immediateReply, readHeaders } from "./mutations";
 import type { RouterMetrics } from "./metrics";
-import { bodySizeError, headerSizeError, isPublicPath } from "./request-checks";
+import { bodySizeError, headerSizeError, isPublicPath, pathError } from "./request-checks";
 
 /** What a {@link StreamProcessor} needs; shared by every stream of a router. */
 export interface ProcessorDeps {
@@ -119,9 +119,9 @@ export class StreamProcessor {
 
   /** The answer when the headers alone settle the request (refused, or a CORS preflight); else undefined. */
   private checkHeaders(): ProcessingResponse | undefined {
-    const denied = this.deps.hostGuard().check(this.headers);
+    const denied = this.deps.hostGuard().check(this.headers) ?? pathError(this.headers[":path"] ?? "");
     if (denied) {
-      this.deps.metrics.decision("invalid", "forbidden");
+      this.deps.metrics.decision("invalid", denied.httpStatus === 404 ? "not_found" : "forbidden");
       return immediateError(denied);
     }
     this.corsHeaders = this.deps.cors().responseHeaders(this.headers);

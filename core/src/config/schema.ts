@@ -25,7 +25,7 @@ export const serverSchema = z
       .optional(),
     headers: z.record(z.string().regex(HEADER_NAME_RE, "expected an HTTP header name"), z.string()).optional(),
     tools: toolFilter.optional(),
-    /** Bound on waiting for this server's response headers; defaults to limits.upstreamTimeout. */
+    /** Bound on a whole call to this server (Envoy's route timeout; the standalone forwarder's deadline); none if unset. */
     timeout: duration.optional(),
   })
   .strict()

@@ -14,7 +14,8 @@ export function checkSecurity(config: GatewayConfig): string[] {
     if (sameName !== undefined)
       issues.push(`${at}.name: duplicate consumer "${consumer.name}" (also consumers[${sameName}])`);
     names.set(consumer.name, index);
-    if (!(consumer.policy in policies)) issues.push(`${at}.policy: no policy named "${consumer.policy}" in policies`);
+    if (!Object.hasOwn(policies, consumer.policy))
+      issues.push(`${at}.policy: no policy named "${consumer.policy}" in policies`);
     if (consumer.keyHash === undefined) return;
     const sameKey = hashes.get(consumer.keyHash);
     if (sameKey !== undefined) issues.push(`${at}.keyHash: the same key hash as consumers[${sameKey}]`);
@@ -27,7 +28,7 @@ export function checkSecurity(config: GatewayConfig): string[] {
     }
   }
   const defaultPolicy = auth?.jwt?.defaultPolicy;
-  if (defaultPolicy !== undefined && !(defaultPolicy in policies)) {
+  if (defaultPolicy !== undefined && !Object.hasOwn(policies, defaultPolicy)) {
     issues.push(`auth.jwt.defaultPolicy: no policy named "${defaultPolicy}" in policies`);
   }
   if (auth && !auth.apiKeys && !auth.jwt) issues.push("auth: enable apiKeys, jwt or both (or set auth: none)");

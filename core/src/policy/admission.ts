@@ -23,6 +23,8 @@ export interface Admission {
   server: string;
   id: string | number | null;
   bodyBytes: number;
+  /** Size of the body as it goes upstream (re-serialized); serialized arguments are never larger. */
+  routedBytes: number;
   /** `params.arguments` of tools/call and prompts/get. */
   args: unknown;
   /** The client's gateway session. */
@@ -63,8 +65,9 @@ export function checkSizes(caller: Caller, call: Admission, maxArgumentBytes: nu
       { httpStatus: 413, id: call.id },
     );
   }
-  // The arguments are part of the body: a body within the cap cannot hold arguments beyond it (no serializing then).
-  if (call.args === undefined || call.bodyBytes <= maxArgumentBytes) return undefined;
+  // The re-serialized arguments are part of the re-serialized body: a routed body within the cap cannot hold arguments
+  // beyond it, so they are only measured when it is larger (the raw body is no bound: `1e20` grows when serialized).
+  if (call.args === undefined || call.routedBytes <= maxArgumentBytes) return undefined;
   const size = Buffer.byteLength(JSON.stringify(call.args));
   if (size <= maxArgumentBytes) return undefined;
   return new GatewayError(

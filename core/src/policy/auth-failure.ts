@@ -7,7 +7,9 @@ import { GatewayError, JsonRpcErrorCode } from "../errors";
 export function resourceUrl(config: GatewayConfig, headers: Readonly<Record<string, string>>): string {
   const configured = config.auth === "none" ? undefined : config.auth.resourceMetadata.resource;
   if (configured !== undefined) return configured;
-  const proto = (headers["x-forwarded-proto"] ?? "http").split(",")[0]?.trim() || "http";
+  // Only http or https: anything else a client puts in x-forwarded-proto must not break (or steer) the challenge.
+  const forwarded = (headers["x-forwarded-proto"] ?? "").split(",")[0]?.trim().toLowerCase();
+  const proto = forwarded === "https" ? "https" : "http";
   const host = headers["host"] ?? headers[":authority"] ?? "localhost";
   return `${proto}://${host}/mcp`;
 }

@@ -90,10 +90,12 @@ export async function createSecurity(initial: GatewayConfig, options: SecurityOp
   const consumerStore =
     !open && config.admin && options.enforces ? await openConsumerStore(config.admin.store) : undefined;
   const registry = consumerStore
-    ? new ConsumerRegistry(consumerStore, { policyExists: (name) => name in config.policies })
+    ? new ConsumerRegistry(consumerStore, { policyExists: (name) => Object.hasOwn(config.policies, name) })
     : undefined;
-  const limiter: RateLimiter | undefined =
-    !open && options.enforces ? await openRateLimiter(config.rateLimits.store ?? config.sessions.store) : undefined;
+  // Opened even with `auth: none`, so a reload that adds consumers and rate limits enforces them at once.
+  const limiter: RateLimiter | undefined = options.enforces
+    ? await openRateLimiter(config.rateLimits.store ?? config.sessions.store)
+    : undefined;
   const audit = options.enforces
     ? await openAuditLog({ ...config.audit, maxQueue: config.audit.maxQueue }, (error, sink) =>
         options.logger.error("audit sink failed", { sink, error }),

@@ -17,10 +17,14 @@ export class PolicyCache {
       this.compiled = new Map();
       this.source = policies;
     }
-    const key = claimTools ? `${name}\u0000${claimTools.join("\u0000")}` : name;
+    const key = claimTools ? JSON.stringify([name, ...claimTools]) : name;
     let policy = this.compiled.get(key);
     if (!policy) {
-      policy = new AccessPolicy(name, policies[name] ?? DENY_ALL, claimTools);
+      policy = new AccessPolicy(
+        name,
+        (Object.hasOwn(policies, name) ? policies[name] : undefined) ?? DENY_ALL,
+        claimTools,
+      );
       // Distinct tools claims could grow this without bound: keep it to a working set.
       if (this.compiled.size >= 1000) this.compiled.clear();
       this.compiled.set(key, policy);

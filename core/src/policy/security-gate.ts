@@ -49,7 +49,8 @@ export class SecurityGate {
   /** Authenticates a request at the edge that sees the client's credentials; failures are audited. */
   async authenticate(httpMethod: string, headers: Readonly<Record<string, string>>): Promise<Caller> {
     const authenticator = this.deps.authenticator();
-    if (!authenticator) return ANONYMOUS;
+    // No authenticator and not open: a process that must not authenticate (a broker behind a router). Fail closed.
+    if (!authenticator) return this.anonymous();
     try {
       return this.caller(await authenticator.authenticate(headers));
     } catch (error: unknown) {
@@ -138,11 +139,12 @@ export class SecurityGate {
     if (!limiter) return undefined;
     const consumer = caller.identity.consumer;
     const buckets: [string, RateLimitSpec | undefined, string][] = [
-      [`c:${consumer}`, caller.policy.rateLimit, `consumer ${JSON.stringify(consumer)}`],
+      // JSON keeps the parts apart whatever they contain (a JWT subject may hold ':'), so no two pairs share a key.
+      [`c:${JSON.stringify(consumer)}`, caller.policy.rateLimit, `consumer ${JSON.stringify(consumer)}`],
     ];
     if (call.method === "tools/call") {
       buckets.push([
-        `t:${consumer}:${call.exposed}`,
+        `t:${JSON.stringify([consumer, call.exposed])}`,
         caller.policy.toolRateLimit,
         `tool ${JSON.stringify(call.exposed)}`,
       ]);

@@ -49,13 +49,17 @@ function serverRoute(server: ServerConfig): ServerRoute {
 }
 
 /** The headers of an upstream call derived from its target and sessions. */
-export function buildUpstreamHeaders(call: {
-  server: ServerConfig;
-  method: string;
-  targetName: string;
-  backend: BackendSession;
-  body: Buffer;
-}): { setHeaders: Record<string, string>; removeHeaders: string[] } {
+export function buildUpstreamHeaders(
+  call: {
+    server: ServerConfig;
+    method: string;
+    targetName: string;
+    backend: BackendSession;
+    body: Buffer;
+  },
+  /** More client-only headers (the configured API key header, the router's identity header); lower case. */
+  credentialHeaders: readonly string[] = [],
+): { setHeaders: Record<string, string>; removeHeaders: string[] } {
   const route = serverRoute(call.server);
   const setHeaders: Record<string, string> = {
     ":authority": route.authority,
@@ -67,6 +71,9 @@ export function buildUpstreamHeaders(call: {
   };
   if (call.method === "tools/call") setHeaders["x-mcp-tool"] = call.targetName;
   const removeHeaders = [...route.remove];
+  for (const name of credentialHeaders) {
+    if (!(name in route.headers) && !removeHeaders.includes(name)) removeHeaders.push(name);
+  }
   if (call.backend.sessionId === "") removeHeaders.push(SESSION_HEADER);
   else setHeaders[SESSION_HEADER] = call.backend.sessionId;
   Object.assign(setHeaders, route.headers);

@@ -11,6 +11,7 @@ import { sessionOwner, type Caller } from "../policy/admission";
 import type { AuditTicket } from "../policy/audit-ticket";
 import type { SecurityGate } from "../policy/security-gate";
 import type { ResultRedactor } from "../sanitize";
+import { IDENTITY_HEADER } from "../auth/identity";
 import { buildUpstreamHeaders, INTERNAL_HEADERS, SESSION_HEADER } from "./headers";
 import { route, type RouteDecision, type UpstreamMethod } from "./route";
 import { decodeServerRequestId } from "./server-request-ids";
@@ -128,6 +129,7 @@ export class RequestPipeline {
       server: server.name,
       id: decision.id,
       bodyBytes,
+      routedBytes: decision.body.length,
       args: decision.named.args,
       session: gatewaySession,
     });
@@ -154,11 +156,21 @@ export class RequestPipeline {
         audit,
         redactor,
       };
-      return { ...call, ...buildUpstreamHeaders(call) };
+      return { ...call, ...buildUpstreamHeaders(call, this.credentialHeaders()) };
     } catch (error: unknown) {
       audit.finish(null);
       throw error;
     }
+  }
+
+  /**
+   * Headers carrying the client's identity, which never reach an upstream: the API key header when it is not
+   * `authorization` (always removed), and the identity header the router set for the broker (Envoy mode).
+   */
+  private credentialHeaders(): string[] {
+    const auth = this.deps.config().auth;
+    const apiKeyHeader = auth === "none" ? undefined : auth.apiKeys?.header;
+    return apiKeyHeader ? [apiKeyHeader, IDENTITY_HEADER] : [IDENTITY_HEADER];
   }
 
   /** 413 past the caller's policy limit, else the gateway's (`limits.maxBodyBytes`). */
@@ -239,6 +251,6 @@ export class RequestPipeline {
       this.deps.config().sessions.ttl,
     );
     const renewed = { ...call, backend };
-    return { ...renewed, ...buildUpstreamHeaders(renewed) };
+    return { ...renewed, ...buildUpstreamHeaders(renewed, this.credentialHeaders()) };
   }
 }

@@ -62,6 +62,13 @@ function upstreamCluster(server: ServerConfig): object {
           typed_config: {
             "@type": "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext",
             sni: url.hostname,
+            // Verify the upstream's certificate (the system CA bundle of Envoy's image) and that it names the host.
+            common_tls_context: {
+              validation_context: {
+                trusted_ca: { filename: "/etc/ssl/certs/ca-certificates.crt" },
+                match_typed_subject_alt_names: [{ san_type: "DNS", matcher: { exact: url.hostname } }],
+              },
+            },
           },
         },
       }

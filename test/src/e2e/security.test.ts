@@ -53,12 +53,15 @@ describe.each(modes)("security end to end (%s)", (_label, mode) => {
     await secure.remove();
   });
 
-  it("admits exactly the burst: of 8 concurrent calls by alice (burst 5), 3 get 429 with Retry-After", async () => {
-    const session = await sessionOf("alice");
-    const headers = { ...secure.as.alice, "mcp-session-id": session };
+  it("admits exactly the burst: of 8 concurrent calls by alice from 4 clients (burst 5), 3 get 429", async () => {
+    // The bucket is the consumer's, not a connection's or a session's: four clients share it.
+    const sessions = await Promise.all([1, 2, 3, 4].map(() => sessionOf("alice")));
     const replies = await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
-        rawPost(url, call(100 + i, "weather_get_forecast", { city: "Paris" }), headers),
+        rawPost(url, call(100 + i, "weather_get_forecast", { city: "Paris" }), {
+          ...secure.as.alice,
+          "mcp-session-id": sessions[i % sessions.length] ?? "",
+        }),
       ),
     );
     const limited = replies.filter((r) => r.status === 429);

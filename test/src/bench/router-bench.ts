@@ -71,7 +71,7 @@ async function processingLatency(
 const BENCH_KEY = "mcpgw_bench_key_0123456789";
 
 /** The same gateway with security on: API key, policy, both rate limits (never reached), audit to a file, redaction. */
-function securedYaml(weatherUrl: string, auditPath: string): string {
+function securedYaml(weatherUrl: string, auditPath: string | undefined): string {
   return `version: 1
 servers:
   - { name: weather, url: "${weatherUrl}" }
@@ -85,9 +85,7 @@ policies:
 sanitize:
   rules:
     - keys: [password, token]
-audit:
-  file: { path: "${auditPath}" }
-`;
+${auditPath === undefined ? "" : `audit:\n  file: { path: "${auditPath}" }\n`}`;
 }
 
 interface Side {
@@ -124,16 +122,22 @@ async function main(): Promise<void> {
   const secured = await createGatewayContext(parseConfig(securedYaml(weather.url, join(dir, "audit.log")), {}), {
     logger: silentLogger,
   });
-  await Promise.all([context.upstreams.settled(), secured.upstreams.settled()]);
+  const unaudited = await createGatewayContext(parseConfig(securedYaml(weather.url, undefined), {}), {
+    logger: silentLogger,
+  });
+  await Promise.all([context.upstreams.settled(), secured.upstreams.settled(), unaudited.upstreams.settled()]);
   const router = await startRouter(context);
   const securedRouter = await startRouter(secured);
+  const unauditedRouter = await startRouter(unaudited);
   const noop = await startNoopExtProc();
   const request = script(context.sessions.issue());
   const securedRequest = script(secured.sessions.issue("bench"), { authorization: `Bearer ${BENCH_KEY}` });
+  const unauditedRequest = script(unaudited.sessions.issue("bench"), { authorization: `Bearer ${BENCH_KEY}` });
   const sides: Side[] = [
     { name: "no-op ext_proc", address: noop.address, request, runs: [] },
     { name: "mcp router", address: router.address, request, runs: [] },
     { name: "mcp router + security", address: securedRouter.address, request: securedRequest, runs: [] },
+    { name: "  same, audit off", address: unauditedRouter.address, request: unauditedRequest, runs: [] },
   ];
   for (const side of sides) await drive(side.address, side.request, WARMUP, CONCURRENCY);
   // Rounds rotate which side goes first, so load from elsewhere on the machine hits every side alike.
@@ -144,7 +148,8 @@ async function main(): Promise<void> {
       side.runs.push(await drive(side.address, side.request, perRound, CONCURRENCY));
     }
   }
-  const [noopResult, routerResult, securedResult] = sides.map((side) => mergeRuns(side.runs)) as [
+  const [noopResult, routerResult, securedResult, unauditedResult] = sides.map((side) => mergeRuns(side.runs)) as [
+    RunResult,
     RunResult,
     RunResult,
     RunResult,
@@ -155,9 +160,11 @@ async function main(): Promise<void> {
   console.log(line("no-op ext_proc", noopResult));
   console.log(line("mcp router", routerResult));
   console.log(line("mcp router + security", securedResult));
+  console.log(line("  same, audit off", unauditedResult));
   console.log(ratio("router/no-op", routerResult, noopResult));
   console.log(ratio("router+security/no-op", securedResult, noopResult));
   console.log(ratio("router+security/router", securedResult, routerResult));
+  console.log(ratio("router+security, audit off/router", unauditedResult, routerResult));
   for (const [name, ctx, req] of [
     ["router", context, request],
     ["router + security", secured, securedRequest],
@@ -169,6 +176,8 @@ async function main(): Promise<void> {
   }
   await router.shutdown();
   await securedRouter.shutdown();
+  await unauditedRouter.shutdown();
+  await unaudited.close();
   await noop.close();
   await context.close();
   await secured.close();

@@ -81,6 +81,12 @@ describe("ConsumerRegistry", () => {
     expect(await store.list()).toEqual([]);
   });
 
+  it("refuses a name the gateway config already gives a consumer (409), storing nothing", async () => {
+    const registry = new ConsumerRegistry(store, { policyExists, nameReserved: (name) => name === "alice" });
+    expect(await rejection(registry.register("alice", "default"))).toMatchObject({ status: 409, field: "name" });
+    expect(await store.list()).toEqual([]);
+  });
+
   it.each(["", "-starts-with-dash", "has space", "a/b", "x".repeat(64), "ünïcode", "../etc"])(
     "rejects the invalid name %j",
     async (name) => {

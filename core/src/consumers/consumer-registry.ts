@@ -22,6 +22,8 @@ export interface IssuedConsumerKey {
 export interface ConsumerRegistryOptions {
   /** True when a policy with this name is configured. */
   policyExists: (name: string) => boolean;
+  /** True for names taken elsewhere (the config's own consumers), which the registry must not hand out again. */
+  nameReserved?: (name: string) => boolean;
   /** Clock for the records' timestamps. */
   now?: () => Date;
   /** How long a lookup result is trusted (ms, default 2000): the longest another process's revocation can lag. */
@@ -68,6 +70,10 @@ export class ConsumerRegistry {
     }
     if (!this.options.policyExists(policy)) {
       throw new ConsumerError(400, `unknown policy "${policy}"`, { field: "policy" });
+    }
+    // Two consumers of one name would share sessions and rate-limit buckets: a config consumer's name stays its own.
+    if (this.options.nameReserved?.(name)) {
+      throw new ConsumerError(409, `consumer "${name}" is defined in the gateway config`, { field: "name" });
     }
     const apiKey = generateApiKey();
     const consumer: ConsumerRecord = {

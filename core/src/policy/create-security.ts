@@ -90,7 +90,10 @@ export async function createSecurity(initial: GatewayConfig, options: SecurityOp
   const consumerStore =
     !open && config.admin && options.enforces ? await openConsumerStore(config.admin.store) : undefined;
   const registry = consumerStore
-    ? new ConsumerRegistry(consumerStore, { policyExists: (name) => Object.hasOwn(config.policies, name) })
+    ? new ConsumerRegistry(consumerStore, {
+        policyExists: (name) => Object.hasOwn(config.policies, name),
+        nameReserved: (name) => config.consumers.some((consumer) => consumer.name === name),
+      })
     : undefined;
   // Opened even with `auth: none`, so a reload that adds consumers and rate limits enforces them at once.
   const limiter: RateLimiter | undefined = options.enforces

@@ -106,6 +106,41 @@ describe("StreamProcessor security", () => {
     expect(answer.mode_override !== undefined).toBe(overridden);
   });
 
+  it("also keeps accept-encoding from a routed call, so the upstream answers uncompressed (readable, redactable)", async () => {
+    const p = processor();
+    await sendHeaders(p, {
+      "x-api-key": KEY,
+      "mcp-session-id": context.sessions.issue("alice"),
+      "accept-encoding": "gzip",
+    });
+    const answer = fields(
+      await p.process({ request_body: { body: toolCall("weather_get_forecast"), end_of_stream: true } }),
+    );
+    expect(answer.request_body?.response?.header_mutation?.remove_headers).toContain("accept-encoding");
+  });
+
+  it.each(["GET", "DELETE", "PUT"])("refuses a JSON-RPC body on %s with 405, as standalone does", async (method) => {
+    const p = processor();
+    await sendHeaders(p, { ":method": method, "x-api-key": KEY, "mcp-session-id": context.sessions.issue("alice") });
+    const answer = fields(
+      await p.process({ request_body: { body: toolCall("weather_get_forecast"), end_of_stream: true } }),
+    );
+    expect(answer.immediate_response?.status).toEqual({ code: 405 });
+  });
+
+  it("refuses a compressed request body with 415 (standalone would inflate it: both modes refuse)", async () => {
+    const p = processor();
+    await sendHeaders(p, {
+      "x-api-key": KEY,
+      "mcp-session-id": context.sessions.issue("alice"),
+      "content-encoding": "gzip",
+    });
+    const answer = fields(
+      await p.process({ request_body: { body: toolCall("weather_get_forecast"), end_of_stream: true } }),
+    );
+    expect(answer.immediate_response?.status).toEqual({ code: 415 });
+  });
+
   it("refuses paths other than /mcp with 404, before asking for credentials", async () => {
     const answer = fields(await sendHeaders(processor(), { ":path": "/status" }));
     expect(answer.immediate_response?.status).toEqual({ code: 404 });

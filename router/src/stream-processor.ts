@@ -148,6 +148,17 @@ export class StreamProcessor {
 
   /** Parses and routes the whole JSON-RPC body; a routed call gets its target, session and rewritten body. */
   async onRequestBody(body: Buffer): Promise<ProcessingResponse> {
+    const method = this.headers[":method"] ?? "POST";
+    // Only a POST carries a JSON-RPC message (Streamable HTTP); a body on GET or DELETE is refused as standalone does.
+    if (method !== "POST") {
+      this.deps.metrics.decision("invalid", "method_not_allowed");
+      const message = `${method} /mcp takes no JSON-RPC body; send messages with POST`;
+      const error = new GatewayError(JsonRpcErrorCode.InvalidRequest, message, {
+        httpStatus: 405,
+        headers: { allow: "GET, POST, DELETE" },
+      });
+      return immediateError(error, this.corsHeaders);
+    }
     const outcome = await this.deps.pipeline.decide({
       method: this.headers[":method"] ?? "POST",
       headers: this.headers,

@@ -155,7 +155,7 @@ describe("Authenticator with JWTs", () => {
   it("falls back to the default policy", async () => {
     const token = await jwt({ sub: "carol" });
     const identity = await jwtAuth(undefined, "guests").authenticate({ authorization: `Bearer ${token}` });
-    expect(identity).toMatchObject({ consumer: "carol", policy: "guests" });
+    expect(identity).toMatchObject({ consumer: "jwt:carol", policy: "guests" });
   });
 
   it("refuses a consumer without a policy", async () => {

@@ -44,9 +44,14 @@ type JwtOptions = NonNullable<AuthenticatorOptions["jwt"]>;
 type ApiKeyOptions = NonNullable<AuthenticatorOptions["apiKeys"]>;
 
 async function identityFromJwt(jwt: JwtOptions, token: string): Promise<Identity> {
-  const { consumer, tools } = await jwt.verifier.verify(token);
-  const policy = jwt.policyFor(consumer) ?? jwt.defaultPolicy;
+  const verified = await jwt.verifier.verify(token);
+  const mapped = jwt.policyFor(verified.consumer);
+  const policy = mapped ?? jwt.defaultPolicy;
   if (policy === undefined) throw new AuthError("no-policy", "the token's consumer has no policy");
+  // A subject the config does not name is a consumer of its own, `jwt:<sub>`: it can never take the name (and so the
+  // sessions and rate-limit buckets) of an API-key consumer, static or registered at runtime.
+  const consumer = mapped === undefined ? `jwt:${verified.consumer}` : verified.consumer;
+  const { tools } = verified;
   return tools === undefined ? { consumer, policy, method: "jwt" } : { consumer, policy, tools, method: "jwt" };
 }
 

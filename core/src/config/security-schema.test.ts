@@ -66,6 +66,15 @@ describe("auth and its absence", () => {
   });
 });
 
+describe("the API key header", () => {
+  it.each(["x-mcp-key", "X-MCP-Identity", "x-destination-mcp"])("refuses the gateway's own header %s", (header) => {
+    const issues = issuesOf(withPolicy(`{ tools: ["*"] }`, `auth: { apiKeys: { header: ${header} } }`));
+    expect(issues.join("\n")).toContain(
+      "auth.apiKeys.header: x-mcp-* and x-destination-mcp are the gateway's own headers",
+    );
+  });
+});
+
 describe("JWT algorithms", () => {
   it.each(["HS256", "HS384", "HS512", "none", "rs256"])("rejects %s naming it", (alg) => {
     const text = withSecurity(

@@ -105,6 +105,9 @@ const authSchema = z
           .string()
           .regex(HEADER_NAME_RE, "expected an HTTP header name")
           .transform((name) => name.toLowerCase())
+          .refine((name) => !name.startsWith("x-mcp-") && name !== "x-destination-mcp", {
+            error: "x-mcp-* and x-destination-mcp are the gateway's own headers (the router strips client copies)",
+          })
           .default("authorization"),
       })
       .strict()

@@ -166,3 +166,25 @@ describe("AccessPolicy with a JWT tools claim", () => {
     expect(policy(weather, []).allows("prompt", "weather_report", "weather")).toBe(true);
   });
 });
+
+describe("AccessPolicy resource URIs with dot segments or encoded separators", () => {
+  const publicOnly = policy({ resources: ["fs_fs://public/*", "fs_fs://public/odd/../exact"] });
+
+  it.each([
+    "fs_fs://public/../secret/key",
+    "fs_fs://public/./../secret/key",
+    "fs_fs://public/%2e%2e/secret/key",
+    "fs_fs://public/..%2Fsecret",
+    "fs_fs://public/..\\secret",
+  ])("does not let the wildcard match %j", (uri) => {
+    expect(publicOnly.allows("resource", uri, "fs")).toBe(false);
+  });
+
+  it("still allows such a URI when a pattern names it exactly", () => {
+    expect(publicOnly.allows("resource", "fs_fs://public/odd/../exact", "fs")).toBe(true);
+  });
+
+  it("allows ordinary URIs under the wildcard", () => {
+    expect(publicOnly.allows("resource", "fs_fs://public/docs/readme.md", "fs")).toBe(true);
+  });
+});

@@ -4,6 +4,8 @@ import type { PolicyConfig, RateLimitConfig } from "../config/security-schema";
 /** What a policy is asked about: a tool or prompt by its exposed (prefixed) name, a resource by its exposed URI. */
 export type TargetKind = "tool" | "prompt" | "resource";
 
+const TRAVERSAL_RE = /(^|[/\\])\.\.?([/\\]|$)|%2e|%2f|%5c|\\/i;
+
 const matcher = (globs: readonly string[]): ((name: string) => boolean) => {
   if (globs.includes("*")) return () => true;
   const res = globs.map(globToRegExp);
@@ -42,7 +44,11 @@ export class AccessPolicy {
 
   /** May this consumer see and use the tool, prompt or resource `exposed` of `server`? */
   allows(kind: TargetKind, exposed: string, server: string): boolean {
-    if (!this.allowsServer(server) || !this.kinds[kind](exposed)) return false;
+    if (!this.allowsServer(server)) return false;
+    // A URI with dot segments or encoded dots, slashes or backslashes matches a listed pattern only exactly: a
+    // wildcard must not let `fs://public/../secret` through to an upstream that normalizes paths.
+    if (kind === "resource" && TRAVERSAL_RE.test(exposed)) return this.config.resources.includes(exposed);
+    if (!this.kinds[kind](exposed)) return false;
     return kind !== "tool" || this.claimTools === undefined || this.claimTools(exposed);
   }
 

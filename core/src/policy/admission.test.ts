@@ -155,3 +155,15 @@ describe("checkSizes", () => {
     ).toBe(413);
   });
 });
+
+describe("authorize answers to a server's requests", () => {
+  it("refuses an answer to a server the consumer can use nothing of (403)", () => {
+    const answer = call({ kind: "response", exposed: "", server: "notes", serverVisible: false });
+    expect(authorize(caller(), answer)?.httpStatus).toBe(403);
+  });
+
+  it("lets an answer through to a server the consumer uses", () => {
+    const answer = call({ kind: "response", exposed: "", server: "weather", serverVisible: true });
+    expect(authorize(caller(), answer)).toBeUndefined();
+  });
+});

@@ -29,6 +29,8 @@ export interface Admission {
   args: unknown;
   /** The client's gateway session. */
   session: string;
+  /** For answers to a server's requests: whether the consumer may use anything of that server. */
+  serverVisible?: boolean;
 }
 
 const VERBS: Record<string, string> = {
@@ -47,7 +49,7 @@ function forbidden(message: string, id: string | number | null, data: unknown): 
 export function authorize(caller: Caller, call: Admission): GatewayError | undefined {
   const who = `consumer ${JSON.stringify(caller.identity.consumer)}`;
   if (call.kind === "response") {
-    if (caller.policy.allowsServer(call.server)) return undefined;
+    if (caller.policy.allowsServer(call.server) && call.serverVisible !== false) return undefined;
     return forbidden(`${who} may not answer requests of server "${call.server}"`, call.id, { server: call.server });
   }
   if (caller.policy.allows(call.kind, call.exposed, call.server)) return undefined;

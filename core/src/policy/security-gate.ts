@@ -124,6 +124,30 @@ export class SecurityGate {
     return this.deps.auditor && AUDITED_METHODS.has(call.method) ? this.deps.auditor.start(caller, subject) : NO_AUDIT;
   }
 
+  /**
+   * Spends a consumer token for a broker-bound request that fans out to every upstream session of the caller
+   * (`logging/setLevel`): otherwise it would reach upstreams without ever being counted. Throws 429 when spent.
+   */
+  async chargeFanOut(caller: Caller, method: string, id: string | number | null, session: string): Promise<void> {
+    const call = {
+      method,
+      kind: "response" as const,
+      exposed: "",
+      server: "*",
+      id,
+      bodyBytes: 0,
+      routedBytes: 0,
+      args: undefined,
+      session,
+    };
+    const limited = await this.rateLimit(caller, call);
+    if (!limited) return;
+    const subject = { method, server: null, target: null, args: undefined, session, id };
+    this.deps.auditor?.decided(caller, subject, "rate_limited", limited.message);
+    this.deps.onDecision?.("rate_limited", "consumer");
+    throw limited;
+  }
+
   /** Records a routed call the gateway rejected itself (unknown tool, bad params). */
   rejected(caller: Caller, subject: AuditSubject, reason: string): void {
     if (AUDITED_METHODS.has(subject.method)) this.deps.auditor?.decided(caller, subject, "rejected", reason);

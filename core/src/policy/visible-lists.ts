@@ -23,6 +23,18 @@ function filter(
   });
 }
 
+/** True when the consumer may see at least one tool, prompt, resource or template of `server`. */
+export function seesServer(catalog: Catalog, policy: AccessPolicy, server: string): boolean {
+  const lists = visibleLists(catalog, policy);
+  const of = (target: { server: { name: string } } | undefined): boolean => target?.server.name === server;
+  return (
+    lists.tools.some((t) => of(catalog.resolveTool(String(t["name"])))) ||
+    lists.prompts.some((p) => of(catalog.resolvePrompt(String(p["name"])))) ||
+    lists.resources.some((r) => of(catalog.resolveResource(String(r["uri"])))) ||
+    lists.resourceTemplates.some((r) => of(catalog.resolveResource(String(r["uriTemplate"]))))
+  );
+}
+
 /**
  * What `tools/list`, `prompts/list`, `resources/list` and `resources/templates/list` show a consumer: only what its
  * policy lets it use, so it never learns the names of tools it may not call.

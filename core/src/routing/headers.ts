@@ -22,6 +22,9 @@ export function isInternalHeader(name: string): boolean {
 // likewise stay at the edge. Upstream credentials come from the server's configured headers.
 const CLIENT_ONLY_HEADERS = ["authorization", "cookie", "proxy-authorization"];
 
+// The gateway reads replies (ids, URIs, redaction): it asks upstreams for them uncompressed, whatever the client takes.
+const NOT_NEGOTIATED = ["accept-encoding"];
+
 /** What every call to one server shares, derived once from its (frozen) config entry. */
 interface ServerRoute {
   authority: string;
@@ -41,7 +44,7 @@ function serverRoute(server: ServerConfig): ServerRoute {
     const url = new URL(server.url);
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(server.headers)) headers[name.toLowerCase()] = value;
-    const remove = CLIENT_ONLY_HEADERS.filter((name) => !(name in headers));
+    const remove = [...CLIENT_ONLY_HEADERS.filter((name) => !(name in headers)), ...NOT_NEGOTIATED];
     route = { authority: url.host, path: url.pathname + url.search, headers, remove };
     routes.set(server, route);
   }

@@ -8,6 +8,7 @@ import type { BackendSessionManager } from "../session/backend-sessions";
 import type { BackendSession, BackendSessionStore } from "../session/backend-store";
 import type { GatewaySessionCodec } from "../session/gateway-session";
 import { sessionOwner, type Caller } from "../policy/admission";
+import { seesServer } from "../policy/visible-lists";
 import type { AuditTicket } from "../policy/audit-ticket";
 import type { SecurityGate } from "../policy/security-gate";
 import type { ResultRedactor } from "../sanitize";
@@ -22,6 +23,23 @@ function sessionNotFound(reason: string, id: string | number | null): GatewayErr
     id,
   });
 }
+
+/**
+ * Compressed request bodies are refused in both modes alike: Envoy hands the router the bytes as sent, while the
+ * standalone body parser would inflate them, so accepting them would make the two modes decide differently.
+ */
+function checkContentEncoding(headers: Readonly<Record<string, string>>): void {
+  const encoding = headers["content-encoding"]?.trim().toLowerCase();
+  if (encoding === undefined || encoding === "" || encoding === "identity") return;
+  throw new GatewayError(
+    JsonRpcErrorCode.InvalidRequest,
+    `content-encoding ${JSON.stringify(encoding)} is not supported; send the JSON-RPC body uncompressed`,
+    { httpStatus: 415 },
+  );
+}
+
+/** Broker-bound methods the broker sends on to every upstream session of the caller: they spend rate-limit tokens. */
+const FAN_OUT_METHODS: ReadonlySet<string> = new Set(["logging/setLevel"]);
 
 /** An HTTP request as the gateway sees it: lower-case header names, the whole body when there is one. */
 export interface IncomingRequest {
@@ -82,13 +100,20 @@ export class RequestPipeline {
       const caller = request.caller ?? this.deps.security.anonymous();
       const body = request.body ?? Buffer.alloc(0);
       this.checkBodySize(body.length, caller);
+      checkContentEncoding(request.headers);
       const message = parseJsonRpc(body);
       id = message.kind === "notification" ? null : message.id;
       const routed =
         message.kind === "request"
           ? isRoutedMethod(message.method)
           : message.kind === "response" && decodeServerRequestId(message.id) !== undefined;
-      if (!routed) return { kind: "broker" };
+      if (!routed) {
+        if (message.kind === "request" && FAN_OUT_METHODS.has(message.method)) {
+          const session = this.verifySessionId(request.headers, id, sessionOwner(caller));
+          await this.deps.security.chargeFanOut(caller, message.method, id, session);
+        }
+        return { kind: "broker" };
+      }
       // The session id is checked before the name is resolved: a client with a dead session must learn that first.
       const gatewaySession = this.verifySessionId(request.headers, id, sessionOwner(caller));
       const decision = route(message, this.deps.catalog(), this.deps.config().servers);
@@ -132,6 +157,8 @@ export class RequestPipeline {
       routedBytes: decision.body.length,
       args: decision.named.args,
       session: gatewaySession,
+      // An answer to a server's request goes only to a server the consumer can use something of.
+      serverVisible: decision.named.kind !== "response" || seesServer(this.deps.catalog(), caller.policy, server.name),
     });
     try {
       // One store round trip for both questions of the hot path: has the session ended, is there a backend session?

@@ -5,6 +5,7 @@ import { JwtVerifier } from "../auth/jwt-verifier";
 import type { AuthConfig, JwtConfig } from "../config/security-schema";
 import type { GatewayConfig } from "../config/schema";
 import { ConsumerRegistry } from "../consumers/consumer-registry";
+import type { ConsumerStore } from "../consumers/consumer-store";
 import { openConsumerStore } from "../consumers/open-consumer-store";
 import type { Logger } from "../logging";
 import { openRateLimiter, type RateLimiter } from "../ratelimit";
@@ -82,6 +83,14 @@ function buildAuthenticator(
   });
 }
 
+/** Runtime consumers of the admin API: only policies that exist, never a name the config gives a consumer. */
+function consumerRegistry(store: ConsumerStore, config: () => GatewayConfig): ConsumerRegistry {
+  return new ConsumerRegistry(store, {
+    policyExists: (name) => Object.hasOwn(config().policies, name),
+    nameReserved: (name) => config().consumers.some((consumer) => consumer.name === name),
+  });
+}
+
 /** Builds the security runtime from a validated config (opens the audit sinks, the consumer and rate-limit stores). */
 export async function createSecurity(initial: GatewayConfig, options: SecurityOptions): Promise<Security> {
   let config = initial;
@@ -89,12 +98,7 @@ export async function createSecurity(initial: GatewayConfig, options: SecurityOp
   const secret = (config.auth !== "none" ? config.auth.identitySecret : undefined) ?? options.secret;
   const consumerStore =
     !open && config.admin && options.enforces ? await openConsumerStore(config.admin.store) : undefined;
-  const registry = consumerStore
-    ? new ConsumerRegistry(consumerStore, {
-        policyExists: (name) => Object.hasOwn(config.policies, name),
-        nameReserved: (name) => config.consumers.some((consumer) => consumer.name === name),
-      })
-    : undefined;
+  const registry = consumerStore ? consumerRegistry(consumerStore, () => config) : undefined;
   // Opened even with `auth: none`, so a reload that adds consumers and rate limits enforces them at once.
   const limiter: RateLimiter | undefined = options.enforces
     ? await openRateLimiter(config.rateLimits.store ?? config.sessions.store)

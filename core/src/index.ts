@@ -2,6 +2,7 @@ export * from "./audit";
 export * from "./auth";
 export * from "./catalog";
 export * from "./config";
+export * from "./connection-url";
 export * from "./consumers";
 export * from "./errors";
 export * from "./gateway-context";

@@ -1,3 +1,4 @@
+import { connectionError } from "../connection-url";
 import { Pool } from "pg";
 import type { AuditEvent } from "./audit-event";
 import type { AuditSink } from "./audit-log";
@@ -78,50 +79,6 @@ function insertValues(events: readonly AuditEvent[]): unknown[] {
   return values;
 }
 
-function passwordOf(url: string): string | undefined {
-  try {
-    const password = new URL(url).password;
-    return password === "" ? undefined : password;
-  } catch {
-    return undefined;
-  }
-}
-
-/** `url` with its password replaced by `***` (or a placeholder when it is not a URL at all). */
-export function redactUrlPassword(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== "") parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "<unparseable url>";
-  }
-}
-
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
-
-function messageOf(error: unknown): string {
-  if (error instanceof AggregateError && error.message === "") return error.errors.map(messageOf).join("; ");
-  if (error instanceof Error) return error.message || String((error as NodeJS.ErrnoException).code ?? error.name);
-  return String(error);
-}
-
-// A fresh error, not a wrapper: the driver's error object is not kept as `cause` in case it carries connection details.
-function sanitizedError(context: string, url: string, error: unknown): Error {
-  let message = messageOf(error);
-  const password = passwordOf(url);
-  if (password !== undefined) {
-    for (const form of new Set([password, safeDecode(password)])) message = message.split(form).join("***");
-  }
-  return new Error(`${context} (${redactUrlPassword(url)}): ${message}`);
-}
-
 /** Audit sink inserting each batch into a PostgreSQL table with one multi-row parameterized INSERT. */
 export class PostgresAuditSink implements AuditSink {
   readonly name = "postgres";
@@ -156,7 +113,7 @@ export class PostgresAuditSink implements AuditSink {
       return new PostgresAuditSink(pool, table, options.url);
     } catch (error) {
       await pool?.end().catch(() => undefined);
-      throw sanitizedError("cannot open PostgreSQL audit table", options.url, error);
+      throw connectionError("cannot open PostgreSQL audit table", options.url, error);
     }
   }
 
@@ -168,7 +125,7 @@ export class PostgresAuditSink implements AuditSink {
         await this.pool.query(insertSql(this.table, rows.length), insertValues(rows));
       }
     } catch (error) {
-      throw sanitizedError("PostgreSQL audit insert failed", this.url, error);
+      throw connectionError("PostgreSQL audit insert failed", this.url, error);
     }
   }
 

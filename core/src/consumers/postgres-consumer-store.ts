@@ -1,7 +1,7 @@
 import { Pool } from "pg";
 import { ConsumerExistsError, ConsumerNotFoundError, ConsumerRevokedError } from "./consumer-errors";
 import { byConsumerName, type ConsumerRecord, type ConsumerStore } from "./consumer-store";
-import { storeConnectError } from "./store-url";
+import { connectionError } from "../connection-url";
 
 /** Table names are interpolated into SQL, so only plain lower-case identifiers are accepted. */
 const TABLE_RE = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -51,7 +51,7 @@ export class PostgresConsumerStore implements ConsumerStore {
       await store.createTable();
     } catch (error: unknown) {
       await pool.end().catch(() => undefined);
-      throw storeConnectError("postgres", url, error);
+      throw connectionError("cannot open postgres consumer store", url, error);
     }
     return store;
   }

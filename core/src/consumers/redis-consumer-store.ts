@@ -1,7 +1,7 @@
 import { createClient } from "redis";
 import { ConsumerExistsError, ConsumerNotFoundError, ConsumerRevokedError } from "./consumer-errors";
 import { byConsumerName, consumerRecordSchema, type ConsumerRecord, type ConsumerStore } from "./consumer-store";
-import { storeConnectError } from "./store-url";
+import { connectionError } from "../connection-url";
 
 type Redis = ReturnType<typeof createClient>;
 
@@ -73,7 +73,7 @@ export class RedisConsumerStore implements ConsumerStore {
       ready = true;
       return new RedisConsumerStore(redis, prefix);
     } catch (error: unknown) {
-      throw storeConnectError("redis", url, error);
+      throw connectionError("cannot open redis consumer store", url, error);
     }
   }
 

@@ -25,12 +25,12 @@ describe("openRateLimiter", () => {
   it("rejects an unreachable Redis naming the URL without credentials", async () => {
     const port = await freePort();
     const opening = openRateLimiter(`redis://user:s3cret@127.0.0.1:${port}`);
-    await expect(opening).rejects.toThrow(`redis://127.0.0.1:${port}`);
+    await expect(opening).rejects.toThrow(`redis://user:***@127.0.0.1:${port}`);
     await expect(opening).rejects.not.toThrow(/s3cret/);
   });
 
   it("rejects an unknown store without echoing credentials", async () => {
     const opening = openRateLimiter("postgres://user:s3cret@db/x");
-    await expect(opening).rejects.toThrow(/unknown rate limit store "postgres:\/\/db\/x"/);
+    await expect(opening).rejects.toThrow(/unknown rate limit store "postgres:\/\/user:\*\*\*@db\/x"/);
   });
 });

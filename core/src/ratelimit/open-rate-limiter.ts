@@ -1,7 +1,7 @@
 import { GatewayError, JsonRpcErrorCode } from "../errors";
 import { MemoryRateLimiter } from "./memory-rate-limiter";
 import type { RateLimiter } from "./rate-limiter";
-import { redactUrl } from "./redact-url";
+import { redactUrl } from "../connection-url";
 import { RedisRateLimiter } from "./redis-rate-limiter";
 
 /** Opens the limiter a config names: `"memory"` (per process) or a `redis://` / `rediss://` URL (shared). */

@@ -1,7 +1,7 @@
 import { createClient } from "redis";
 import { GatewayError, JsonRpcErrorCode } from "../errors";
 import { rateLimitSpecError, type RateLimitOutcome, type RateLimitSpec, type RateLimiter } from "./rate-limiter";
-import { redactUrl } from "./redact-url";
+import { describeError, redactUrl, scrubPassword } from "../connection-url";
 import { TAKE_TOKEN_SCRIPT } from "./take-token-script";
 
 function createLimiterClient(url: string, everConnected: () => boolean) {
@@ -52,8 +52,8 @@ export class RedisRateLimiter implements RateLimiter {
       await redis.connect();
     } catch (error: unknown) {
       if (redis.isOpen) redis.destroy();
-      const reason = error instanceof Error ? error.message : String(error);
-      throw unavailable(`cannot connect to Redis for rate limits at ${redactUrl(url)}: ${reason}`, error);
+      const reason = scrubPassword(describeError(error), url);
+      throw unavailable(`cannot connect to Redis for rate limits at ${redactUrl(url)}: ${reason}`);
     }
     connected = true;
     return new RedisRateLimiter(redis, prefix);

@@ -1,5 +1,5 @@
 import express, { type Express, type RequestHandler } from "express";
-import type { GatewayContext } from "@mcp-gateway/core";
+import { PROTECTED_RESOURCE_WELL_KNOWN, type GatewayContext } from "@mcp-gateway/core";
 import { createCallerResolver } from "./caller";
 import { createEdgeChecks, createProtectedResourceHandler } from "./edge-checks";
 import { Registry } from "prom-client";
@@ -75,7 +75,7 @@ export function createBrokerApp(deps: BrokerAppDeps): Express {
 
   // MCP authorization discovery (RFC 9728): public, and served behind Envoy too (the router lets it through).
   app.get(
-    ["/.well-known/oauth-protected-resource", "/.well-known/oauth-protected-resource/*rest"],
+    [PROTECTED_RESOURCE_WELL_KNOWN, `${PROTECTED_RESOURCE_WELL_KNOWN}/*rest`],
     createProtectedResourceHandler(deps.context),
   );
 

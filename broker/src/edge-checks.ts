@@ -1,19 +1,7 @@
 import type { NextFunction, Request, Response } from "express";
-import {
-  GatewayError,
-  JsonRpcErrorCode,
-  protectedResourceMetadata,
-  resourceUrl,
-  type GatewayContext,
-} from "@mcp-gateway/core";
+import { headerSizeError, protectedResourceMetadata, resourceUrl, type GatewayContext } from "@mcp-gateway/core";
 import { sendError } from "./http-errors";
 import { lowerHeaders } from "./request-headers";
-
-function headerBytes(headers: Readonly<Record<string, string>>): number {
-  let size = 0;
-  for (const [name, value] of Object.entries(headers)) size += name.length + value.length;
-  return size;
-}
 
 /**
  * What the edge settles from headers alone, as the router does in Envoy mode: CORS (preflight answered, response
@@ -30,11 +18,9 @@ export function createEdgeChecks(context: GatewayContext) {
       response.status(204).end();
       return;
     }
-    const limit = context.config().limits.maxHeaderBytes;
-    const size = headerBytes(headers);
-    if (size > limit) {
-      const message = `request headers of ${size} bytes exceed the limit of ${limit} bytes`;
-      sendError(response, new GatewayError(JsonRpcErrorCode.RequestTooLarge, message, { httpStatus: 431 }));
+    const tooLarge = headerSizeError(headers, context.config().limits.maxHeaderBytes);
+    if (tooLarge) {
+      sendError(response, tooLarge);
       return;
     }
     next();

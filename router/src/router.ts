@@ -2,6 +2,7 @@ import * as grpc from "@grpc/grpc-js";
 import type { GatewayContext, Logger } from "@mcp-gateway/core";
 import { HealthImplementation } from "grpc-health-check";
 import { createProcessHandler } from "./ext-proc-service";
+import type { ProcessorDeps } from "./stream-processor";
 import { loadExtProcService } from "./ext-proc-proto";
 import { RouterMetrics } from "./metrics";
 
@@ -28,23 +29,33 @@ export interface Router {
   shutdown(graceMs?: number): Promise<void>;
 }
 
+/** What every stream processor of a router over `context` shares; limits and guards follow config reloads. */
+export function processorDeps(
+  context: GatewayContext,
+  options: { logger: Logger; metrics: RouterMetrics; replayTimeoutMs?: number | undefined },
+): ProcessorDeps {
+  return {
+    pipeline: context.pipeline,
+    http: context.http,
+    metrics: options.metrics,
+    logger: options.logger,
+    maxBodyBytes: () => context.config().limits.maxBodyBytes,
+    maxHeaderBytes: () => context.config().limits.maxHeaderBytes,
+    hostGuard: () => context.hostGuard(),
+    cors: () => context.cors(),
+    security: context.security.gate,
+    replayTimeoutMs: options.replayTimeoutMs ?? 4_000,
+  };
+}
+
 /** Builds the ext_proc router: the ExternalProcessor service plus grpc.health.v1. */
 export function createRouter(deps: RouterDeps): Router {
   const metrics = deps.metrics ?? new RouterMetrics();
   const server = new grpc.Server({ "grpc.keepalive_permit_without_calls": 1 });
   const health = new HealthImplementation({ "": "NOT_SERVING", [EXT_PROC_SERVICE_NAME]: "NOT_SERVING" });
-  const handler = createProcessHandler({
-    pipeline: deps.context.pipeline,
-    http: deps.context.http,
-    metrics,
-    logger: deps.logger,
-    maxBodyBytes: () => deps.context.config().limits.maxBodyBytes,
-    hostGuard: () => deps.context.hostGuard(),
-    cors: () => deps.context.cors(),
-    security: deps.context.security.gate,
-    maxHeaderBytes: () => deps.context.config().limits.maxHeaderBytes,
-    replayTimeoutMs: deps.replayTimeoutMs ?? 4_000,
-  });
+  const handler = createProcessHandler(
+    processorDeps(deps.context, { logger: deps.logger, metrics, replayTimeoutMs: deps.replayTimeoutMs }),
+  );
   server.addService(loadExtProcService().definition, { Process: handler });
   health.addToServer(server);
   const setServing = (status: "SERVING" | "NOT_SERVING"): void => {

@@ -2,10 +2,12 @@ import { createGatewayContext, hashApiKey, parseConfig, silentLogger, type Gatew
 import { startServer } from "../../examples/weather-server/src/index";
 import type { HeaderMutation, ProcessingResponse } from "./ext-proc-messages";
 import { RouterMetrics } from "./metrics";
+import { processorDeps } from "./router";
 import { StreamProcessor } from "./stream-processor";
 
 // The router's security phases, message by message: what Envoy is told to set, remove and override.
 const KEY = "mcpgw_router_test_key_0123456789";
+const SMALL_KEY = "mcpgw_router_small_key_0123456789";
 let weather: Awaited<ReturnType<typeof startServer>>;
 let context: GatewayContext;
 
@@ -16,8 +18,10 @@ servers:
   - { name: weather, url: "${weather.url}" }
   - { name: plain, url: "${weather.url}", prefix: "" }
 auth: { apiKeys: { header: x-api-key } }
-consumers: [{ name: alice, keyHash: "${hashApiKey(KEY)}", policy: all }]
-policies: { all: { tools: ["*"] } }
+consumers:
+  - { name: alice, keyHash: "${hashApiKey(KEY)}", policy: all }
+  - { name: tiny, keyHash: "${hashApiKey(SMALL_KEY)}", policy: small }
+policies: { all: { tools: ["*"] }, small: { tools: ["*"], maxBodyBytes: 40 } }
 sanitize: { rules: [{ servers: [weather], keys: [password] }] }
 `;
   context = await createGatewayContext(parseConfig(yaml, {}), { logger: silentLogger });
@@ -29,18 +33,13 @@ afterAll(async () => {
 });
 
 const processor = (): StreamProcessor =>
-  new StreamProcessor({
-    pipeline: context.pipeline,
-    http: context.http,
-    metrics: new RouterMetrics({ defaultMetrics: false }),
-    logger: silentLogger,
-    maxBodyBytes: () => 65_536,
-    hostGuard: () => context.hostGuard(),
-    cors: () => context.cors(),
-    security: context.security.gate,
-    maxHeaderBytes: () => 16_384,
-    replayTimeoutMs: 3000,
-  });
+  new StreamProcessor(
+    processorDeps(context, {
+      logger: silentLogger,
+      metrics: new RouterMetrics({ defaultMetrics: false }),
+      replayTimeoutMs: 3000,
+    }),
+  );
 
 const headerList = (headers: Record<string, string>): { key: string; raw_value: Buffer }[] =>
   Object.entries(headers).map(([key, value]) => ({ key, raw_value: Buffer.from(value) }));
@@ -139,6 +138,15 @@ describe("StreamProcessor security", () => {
       await p.process({ request_body: { body: toolCall("weather_get_forecast"), end_of_stream: true } }),
     );
     expect(answer.immediate_response?.status).toEqual({ code: 415 });
+  });
+
+  it("refuses a body over the caller's policy limit with 413 naming the policy", async () => {
+    const p = processor();
+    await sendHeaders(p, { "x-api-key": SMALL_KEY, "mcp-session-id": context.sessions.issue("tiny") });
+    const answer = fields(
+      await p.process({ request_body: { body: toolCall("weather_get_forecast"), end_of_stream: true } }),
+    );
+    expect(answer.immediate_response?.status).toEqual({ code: 413 });
   });
 
   it("refuses paths other than /mcp with 404, before asking for credentials", async () => {

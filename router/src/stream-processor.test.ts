@@ -2,6 +2,7 @@ import { createGatewayContext, parseConfig, silentLogger, type GatewayContext } 
 import { startServer } from "../../examples/weather-server/src/index";
 import type { HeaderMutation, ProcessingResponse } from "./ext-proc-messages";
 import { RouterMetrics } from "./metrics";
+import { processorDeps } from "./router";
 import { StreamProcessor } from "./stream-processor";
 
 let weather: Awaited<ReturnType<typeof startServer>>;
@@ -19,18 +20,13 @@ afterAll(async () => {
 });
 
 const processor = (): StreamProcessor =>
-  new StreamProcessor({
-    pipeline: context.pipeline,
-    http: context.http,
-    metrics: new RouterMetrics({ defaultMetrics: false }),
-    logger: silentLogger,
-    maxBodyBytes: () => 2048,
-    hostGuard: () => context.hostGuard(),
-    cors: () => context.cors(),
-    security: context.security.gate,
-    maxHeaderBytes: () => 16_384,
-    replayTimeoutMs: 3000,
-  });
+  new StreamProcessor(
+    processorDeps(context, {
+      logger: silentLogger,
+      metrics: new RouterMetrics({ defaultMetrics: false }),
+      replayTimeoutMs: 3000,
+    }),
+  );
 
 const headerList = (headers: Record<string, string>): { key: string; raw_value: Buffer }[] =>
   Object.entries(headers).map(([key, value]) => ({ key, raw_value: Buffer.from(value) }));

@@ -6,6 +6,7 @@ import {
   SESSION_HEADER,
   replyRewriter,
   rewriteWhole,
+  headerSizeError,
   type Caller,
   type CorsPolicy,
   type ReplyRewriter,
@@ -19,7 +20,7 @@ import {
 import type { ProcessingRequest, ProcessingResponse } from "./ext-proc-messages";
 import { headerMutation, immediateError, immediateReply, readHeaders } from "./mutations";
 import type { RouterMetrics } from "./metrics";
-import { bodySizeError, headerSizeError, isPublicPath, pathError } from "./request-checks";
+import { bodySizeError, isPublicPath, pathError } from "./request-checks";
 
 /** What a {@link StreamProcessor} needs; shared by every stream of a router. */
 export interface ProcessorDeps {
@@ -74,7 +75,6 @@ export class StreamProcessor {
 
   private dispatch(message: ProcessingRequest): Promise<ProcessingResponse> | ProcessingResponse {
     if (message.request_headers) return this.onRequestHeaders(message.request_headers);
-    if (message.request_body && this.unauthenticated()) return immediateError(this.deps.security.missingIdentity());
     if (message.request_body) return this.onRequestBody(message.request_body.body ?? Buffer.alloc(0));
     if (message.response_headers) return this.onResponseHeaders(readHeaders(message.response_headers.headers?.headers));
     // Trailers and response bodies are not requested by the filter config; answer in kind so the stream stays valid.
@@ -135,10 +135,6 @@ export class StreamProcessor {
       return immediateError(tooLarge, this.corsHeaders);
     }
     return undefined;
-  }
-
-  private unauthenticated(): boolean {
-    return this.caller === undefined && !this.deps.security.open && !isPublicPath(this.headers[":path"] ?? "");
   }
 
   /** Ends the stream's business: an allowed call that got no response headers is audited without a status. */

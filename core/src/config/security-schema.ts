@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { hashApiKey, isApiKeyHash } from "../auth/api-keys";
+import { SUPPORTED_JWT_ALGORITHMS } from "../auth/jwt-options";
 import { duration, HEADER_NAME_RE, httpUrl, listenSchema, SERVER_NAME_RE } from "./fields";
 
 const RATE_RE = /^(\d+(?:\.\d+)?)\s*\/\s*(s|sec|second|m|min|minute|h|hour)$/;
@@ -66,22 +67,9 @@ const consumerSchema = z
   })
   .strict();
 
-const ASYMMETRIC_ALGORITHMS = [
-  "RS256",
-  "RS384",
-  "RS512",
-  "PS256",
-  "PS384",
-  "PS512",
-  "ES256",
-  "ES384",
-  "ES512",
-  "EdDSA",
-];
-
-const algorithm = z.string().refine((alg) => ASYMMETRIC_ALGORITHMS.includes(alg), {
+const algorithm = z.string().refine((alg) => SUPPORTED_JWT_ALGORITHMS.includes(alg), {
   error: (issue) =>
-    `algorithm ${JSON.stringify(issue.input)} is not allowed: use one of ${ASYMMETRIC_ALGORITHMS.join(", ")} ("none" and shared-secret HS* algorithms are never accepted)`,
+    `algorithm ${JSON.stringify(issue.input)} is not allowed: use one of ${SUPPORTED_JWT_ALGORITHMS.join(", ")} ("none" and shared-secret HS* algorithms are never accepted)`,
 });
 
 const jwtSchema = z

@@ -22,7 +22,6 @@ export interface Admission {
   exposed: string;
   server: string;
   id: string | number | null;
-  bodyBytes: number;
   /** Size of the body as it goes upstream (re-serialized); serialized arguments are never larger. */
   routedBytes: number;
   /** `params.arguments` of tools/call and prompts/get. */
@@ -57,18 +56,12 @@ export function authorize(caller: Caller, call: Admission): GatewayError | undef
   return forbidden(`${who} may not ${verb} ${JSON.stringify(call.exposed)}`, call.id, { [call.kind]: call.exposed });
 }
 
-/** A 413 when the body exceeds the caller's policy or the arguments exceed `maxArgumentBytes`. */
-export function checkSizes(caller: Caller, call: Admission, maxArgumentBytes: number): GatewayError | undefined {
-  const policyLimit = caller.policy.maxBodyBytes;
-  if (policyLimit !== undefined && call.bodyBytes > policyLimit) {
-    return new GatewayError(
-      JsonRpcErrorCode.RequestTooLarge,
-      `request body of ${call.bodyBytes} bytes exceeds the limit of ${policyLimit} bytes of policy "${caller.policy.name}"`,
-      { httpStatus: 413, id: call.id },
-    );
-  }
-  // The re-serialized arguments are part of the re-serialized body: a routed body within the cap cannot hold arguments
-  // beyond it, so they are only measured when it is larger (the raw body is no bound: `1e20` grows when serialized).
+/**
+ * A 413 when a call's serialized `arguments` exceed `maxArgumentBytes`. The re-serialized arguments are part of the
+ * re-serialized body: a routed body within the cap cannot hold arguments beyond it, so they are only measured when it
+ * is larger (the raw body is no bound: `1e20` grows when serialized).
+ */
+export function checkArguments(call: Admission, maxArgumentBytes: number): GatewayError | undefined {
   if (call.args === undefined || call.routedBytes <= maxArgumentBytes) return undefined;
   const size = Buffer.byteLength(JSON.stringify(call.args));
   if (size <= maxArgumentBytes) return undefined;

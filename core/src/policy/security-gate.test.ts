@@ -31,6 +31,7 @@ policies:
   per-tool: { tools: ["*"], prompts: ["*"], toolRateLimit: { rate: 1/h, burst: 2 } }
   burst-10: { tools: ["*"], rateLimit: { rate: 1/h, burst: 10 } }
   weather-burst-2: { tools: ["weather_*"], rateLimit: { rate: 1/h, burst: 2 } }
+limits: { maxArgumentBytes: 1000 }
 `,
   {},
 );
@@ -82,8 +83,7 @@ const call = (overrides: Partial<Admission> = {}): Admission => ({
   exposed: "weather_get_forecast",
   server: "weather",
   id: 1,
-  bodyBytes: 200,
-  routedBytes: overrides.bodyBytes ?? 200,
+  routedBytes: 200,
   args: { city: "Oslo" },
   session: "session-1",
   ...overrides,
@@ -286,10 +286,15 @@ describe("SecurityGate.admit", () => {
     expect((await errorOf(() => gate.admit(alice(gate), call({ exposed }))))?.httpStatus).toBe(403);
   });
 
-  it("checks the body size before permission (413 for a forbidden tool's oversized body)", async () => {
+  it("checks permission before the argument cap (403 for a forbidden tool's oversized arguments)", async () => {
     const { gate } = harness();
-    const oversized = call({ exposed: "notes_x", server: "notes", bodyBytes: 5000 });
-    expect((await errorOf(() => gate.admit(alice(gate), oversized)))?.httpStatus).toBe(413);
+    const oversized = call({
+      exposed: "notes_x",
+      server: "notes",
+      routedBytes: 5000,
+      args: { text: "x".repeat(5000) },
+    });
+    expect((await errorOf(() => gate.admit(alice(gate), oversized)))?.httpStatus).toBe(403);
   });
 
   it("checks permission before the rate limits, so denials spend no tokens", async () => {
@@ -387,7 +392,7 @@ describe("SecurityGate audit", () => {
     // Two denials, two admitted calls that empty dave's bucket, then his rate-limited third call.
     const settled = await Promise.allSettled([
       gate.admit(alice, call({ exposed: "notes_x", server: "notes", args: { secret: "hunter2-denied" } })),
-      gate.admit(alice, call({ bodyBytes: 5000 })),
+      gate.admit(alice, call({ routedBytes: 5000, args: { text: "x".repeat(5000) } })),
       gate.admit(dave, call()),
       gate.admit(dave, call()),
       gate.admit(dave, call({ args: { secret: "hunter2-limited" } })),

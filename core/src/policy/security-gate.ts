@@ -6,7 +6,7 @@ import { GatewayError, JsonRpcErrorCode } from "../errors";
 import type { RateLimiter, RateLimitSpec } from "../ratelimit";
 import { retryAfterSeconds } from "../ratelimit";
 import type { Redactor, ResultRedactor } from "../sanitize";
-import { authorize, checkSizes, type Admission, type Caller } from "./admission";
+import { authorize, checkArguments, type Admission, type Caller } from "./admission";
 import { AccessPolicy } from "./access-policy";
 import { AUDITED_METHODS, NO_AUDIT, type Auditor, type AuditSubject, type AuditTicket } from "./audit-ticket";
 import { authFailure } from "./auth-failure";
@@ -56,22 +56,15 @@ export class SecurityGate {
     } catch (error: unknown) {
       if (!(error instanceof AuthError)) throw error;
       const subject = { method: httpMethod, server: null, target: null, args: undefined, session: null, id: null };
-      this.deps.auditor?.decided(undefined, subject, "unauthenticated", error.reason);
-      this.deps.onDecision?.("unauthenticated", error.reason);
-      throw authFailure(this.deps.config(), headers, error);
+      this.refuse(undefined, subject, "unauthenticated", error.reason, authFailure(this.deps.config(), headers, error));
     }
   }
 
   /** The caller of a request no edge authenticated: anonymous with `auth: none`, else refused (401). */
   anonymous(): Caller {
     if (this.open) return ANONYMOUS;
-    throw this.missingIdentity();
-  }
-
-  /** The 401 for a request that reached a decision without an authenticated identity. */
-  missingIdentity(): GatewayError {
     const message = "unauthorized: the request carries no authenticated identity";
-    return new GatewayError(JsonRpcErrorCode.Unauthorized, message, { httpStatus: 401 });
+    throw new GatewayError(JsonRpcErrorCode.Unauthorized, message, { httpStatus: 401 });
   }
 
   /** The signed identity header the router sets for the broker. */
@@ -108,19 +101,14 @@ export class SecurityGate {
       session: call.session,
       id: call.id,
     };
-    const denied = checkSizes(caller, call, this.deps.config().limits.maxArgumentBytes) ?? authorize(caller, call);
+    const denied = authorize(caller, call) ?? checkArguments(call, this.deps.config().limits.maxArgumentBytes);
     if (denied) {
-      const decision = denied.httpStatus === 403 ? "denied" : "rejected";
-      this.deps.auditor?.decided(caller, subject, decision, denied.message);
-      this.deps.onDecision?.(decision, decision === "denied" ? "policy" : "too_large");
-      throw denied;
+      if (denied.httpStatus === 403) this.refuse(caller, subject, "denied", "policy", denied);
+      this.refuse(caller, subject, "rejected", "too_large", denied);
     }
-    const limited = await this.rateLimit(caller, call);
-    if (limited) {
-      this.deps.auditor?.decided(caller, subject, "rate_limited", limited.message);
-      this.deps.onDecision?.("rate_limited", call.method === "tools/call" ? "tool_or_consumer" : "consumer");
-      throw limited;
-    }
+    const tool = call.method === "tools/call" ? call.exposed : undefined;
+    const limited = await this.rateLimit(caller, tool, call.id);
+    if (limited) this.refuse(caller, subject, "rate_limited", tool ? "tool_or_consumer" : "consumer", limited);
     return this.deps.auditor && AUDITED_METHODS.has(call.method) ? this.deps.auditor.start(caller, subject) : NO_AUDIT;
   }
 
@@ -129,23 +117,9 @@ export class SecurityGate {
    * (`logging/setLevel`): otherwise it would reach upstreams without ever being counted. Throws 429 when spent.
    */
   async chargeFanOut(caller: Caller, method: string, id: string | number | null, session: string): Promise<void> {
-    const call = {
-      method,
-      kind: "response" as const,
-      exposed: "",
-      server: "*",
-      id,
-      bodyBytes: 0,
-      routedBytes: 0,
-      args: undefined,
-      session,
-    };
-    const limited = await this.rateLimit(caller, call);
-    if (!limited) return;
+    const limited = await this.rateLimit(caller, undefined, id);
     const subject = { method, server: null, target: null, args: undefined, session, id };
-    this.deps.auditor?.decided(caller, subject, "rate_limited", limited.message);
-    this.deps.onDecision?.("rate_limited", "consumer");
-    throw limited;
+    if (limited) this.refuse(caller, subject, "rate_limited", "consumer", limited);
   }
 
   /** Records a routed call the gateway rejected itself (unknown tool, bad params). */
@@ -158,7 +132,25 @@ export class SecurityGate {
     return this.deps.redactor().forCall(call);
   }
 
-  private async rateLimit(caller: Caller, call: Admission): Promise<GatewayError | undefined> {
+  /** Audits a refusal, tells the metrics, and throws the error the client gets. */
+  private refuse(
+    caller: Caller | undefined,
+    subject: AuditSubject,
+    decision: "unauthenticated" | "denied" | "rate_limited" | "rejected",
+    reason: string,
+    error: GatewayError,
+  ): never {
+    this.deps.auditor?.decided(caller, subject, decision, decision === "unauthenticated" ? reason : error.message);
+    this.deps.onDecision?.(decision, reason);
+    throw error;
+  }
+
+  /** The consumer's bucket, then (for a tools/call) its bucket for that tool: the 429 of the first one spent. */
+  private async rateLimit(
+    caller: Caller,
+    tool: string | undefined,
+    id: string | number | null,
+  ): Promise<GatewayError | undefined> {
     const limiter = this.deps.limiter;
     if (!limiter) return undefined;
     const consumer = caller.identity.consumer;
@@ -166,11 +158,11 @@ export class SecurityGate {
       // JSON keeps the parts apart whatever they contain (a JWT subject may hold ':'), so no two pairs share a key.
       [`c:${JSON.stringify(consumer)}`, caller.policy.rateLimit, `consumer ${JSON.stringify(consumer)}`],
     ];
-    if (call.method === "tools/call") {
+    if (tool !== undefined) {
       buckets.push([
-        `t:${JSON.stringify([consumer, call.exposed])}`,
+        `t:${JSON.stringify([consumer, tool])}`,
         caller.policy.toolRateLimit,
-        `tool ${JSON.stringify(call.exposed)}`,
+        `tool ${JSON.stringify(tool)}`,
       ]);
     }
     for (const [key, spec, what] of buckets) {
@@ -181,7 +173,7 @@ export class SecurityGate {
       return new GatewayError(
         JsonRpcErrorCode.RateLimited,
         `rate limit exceeded for ${what} (${spec.burst} calls at once, ${spec.ratePerSecond}/s); retry in ${retryAfter} s`,
-        { httpStatus: 429, id: call.id, headers: { "retry-after": String(retryAfter) }, data: { retryAfter } },
+        { httpStatus: 429, id, headers: { "retry-after": String(retryAfter) }, data: { retryAfter } },
       );
     }
     return undefined;

@@ -92,7 +92,9 @@ describe("RedisRateLimiter connection failures", () => {
   it("rejects at connect naming the URL without its credentials", async () => {
     const port = await freePort();
     const connecting = RedisRateLimiter.connect(`redis://admin:s3cret@127.0.0.1:${port}/0`);
-    await expect(connecting).rejects.toThrow(`cannot connect to Redis for rate limits at redis://admin:***@127.0.0.1:${port}/0`);
+    await expect(connecting).rejects.toThrow(
+      `cannot connect to Redis for rate limits at redis://admin:***@127.0.0.1:${port}/0`,
+    );
     await expect(connecting).rejects.not.toThrow(/s3cret/);
   });
 

@@ -13,6 +13,7 @@ import type { AuditTicket } from "../policy/audit-ticket";
 import type { SecurityGate } from "../policy/security-gate";
 import type { ResultRedactor } from "../sanitize";
 import { IDENTITY_HEADER } from "../auth/identity";
+import { bodyTooLarge } from "../security/request-limits";
 import { buildUpstreamHeaders, INTERNAL_HEADERS, SESSION_HEADER } from "./headers";
 import { route, type RouteDecision, type UpstreamMethod } from "./route";
 import { decodeServerRequestId } from "./server-request-ids";
@@ -36,6 +37,19 @@ function checkContentEncoding(headers: Readonly<Record<string, string>>): void {
     `content-encoding ${JSON.stringify(encoding)} is not supported; send the JSON-RPC body uncompressed`,
     { httpStatus: 415 },
   );
+}
+
+// Derived once per (frozen) config: the hot path only looks the list up.
+const credentialHeaderLists = new WeakMap<GatewayConfig, readonly string[]>();
+
+function credentialHeadersOf(config: GatewayConfig): readonly string[] {
+  let headers = credentialHeaderLists.get(config);
+  if (!headers) {
+    const apiKeyHeader = config.auth === "none" ? undefined : config.auth.apiKeys?.header;
+    headers = apiKeyHeader ? [apiKeyHeader, IDENTITY_HEADER] : [IDENTITY_HEADER];
+    credentialHeaderLists.set(config, headers);
+  }
+  return headers;
 }
 
 /** Broker-bound methods the broker sends on to every upstream session of the caller: they spend rate-limit tokens. */
@@ -132,7 +146,7 @@ export class RequestPipeline {
         }
         return decision;
       }
-      return { kind: "upstream", call: await this.admitted(request, caller, gatewaySession, decision, body.length) };
+      return { kind: "upstream", call: await this.admitted(request, caller, gatewaySession, decision) };
     } catch (error: unknown) {
       return { kind: "reject", error: GatewayError.from(error, id) };
     }
@@ -144,7 +158,6 @@ export class RequestPipeline {
     caller: Caller,
     gatewaySession: string,
     decision: Extract<RouteDecision, { kind: "upstream" }>,
-    bodyBytes: number,
   ): Promise<UpstreamCall> {
     const server = decision.target.server;
     const audit = await this.deps.security.admit(caller, {
@@ -153,7 +166,6 @@ export class RequestPipeline {
       exposed: decision.named.exposed,
       server: server.name,
       id: decision.id,
-      bodyBytes,
       routedBytes: decision.body.length,
       args: decision.named.args,
       session: gatewaySession,
@@ -194,21 +206,15 @@ export class RequestPipeline {
    * Headers carrying the client's identity, which never reach an upstream: the API key header when it is not
    * `authorization` (always removed), and the identity header the router set for the broker (Envoy mode).
    */
-  private credentialHeaders(): string[] {
-    const auth = this.deps.config().auth;
-    const apiKeyHeader = auth === "none" ? undefined : auth.apiKeys?.header;
-    return apiKeyHeader ? [apiKeyHeader, IDENTITY_HEADER] : [IDENTITY_HEADER];
+  private credentialHeaders(): readonly string[] {
+    return credentialHeadersOf(this.deps.config());
   }
 
   /** 413 past the caller's policy limit, else the gateway's (`limits.maxBodyBytes`). */
   private checkBodySize(size: number, caller: Caller): void {
     const limit = caller.policy.maxBodyBytes ?? this.deps.config().limits.maxBodyBytes;
-    if (size <= limit) return;
-    throw new GatewayError(
-      JsonRpcErrorCode.RequestTooLarge,
-      `request body of ${size} bytes exceeds the limit of ${limit} bytes`,
-      { httpStatus: 413 },
-    );
+    if (size > limit)
+      throw bodyTooLarge(size, limit, caller.policy.maxBodyBytes === undefined ? undefined : caller.policy.name);
   }
 
   /** Checks the client's gateway session: missing → 400, unknown, expired or ended → 404 (re-initialize). */

@@ -1,2 +1,3 @@
 export * from "./host-guard";
 export * from "./cors";
+export * from "./request-limits";

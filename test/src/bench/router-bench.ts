@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createGatewayContext, hashApiKey, parseConfig, silentLogger, type GatewayContext } from "@mcp-gateway/core";
 import { startServer } from "@mcp-gateway/example-weather";
-import { createRouter, RouterMetrics, StreamProcessor, type ProcessorDeps } from "@mcp-gateway/router";
+import { createRouter, processorDeps, RouterMetrics, StreamProcessor, type ProcessorDeps } from "@mcp-gateway/router";
 import { drive, mergeRuns, startNoopExtProc, type RunResult, type ScriptedRequest } from "./ext-proc-driver";
 
 // Bounded load: a fixed number of streams per run, on loopback only.
@@ -101,19 +101,6 @@ async function startRouter(context: GatewayContext): Promise<{ address: string; 
   return { address, shutdown: () => router.shutdown(1000) };
 }
 
-const processorDeps = (context: GatewayContext): ProcessorDeps => ({
-  pipeline: context.pipeline,
-  http: context.http,
-  metrics: new RouterMetrics({ defaultMetrics: false }),
-  logger: silentLogger,
-  maxBodyBytes: () => 1_048_576,
-  hostGuard: () => context.hostGuard(),
-  cors: () => context.cors(),
-  security: context.security.gate,
-  maxHeaderBytes: () => 16_384,
-  replayTimeoutMs: 4000,
-});
-
 async function main(): Promise<void> {
   const weather = await startServer({ port: 0 });
   const dir = await mkdtemp(join(tmpdir(), "router-bench-"));
@@ -169,7 +156,11 @@ async function main(): Promise<void> {
     ["router", context, request],
     ["router + security", secured, securedRequest],
   ] as const) {
-    const inProcess = await processingLatency(processorDeps(ctx), req, STREAMS);
+    const inProcess = await processingLatency(
+      processorDeps(ctx, { logger: silentLogger, metrics: new RouterMetrics({ defaultMetrics: false }) }),
+      req,
+      STREAMS,
+    );
     console.log(
       `${name} processing per stream, in-process (3 phases, no gRPC): p50 ${inProcess.p50Us.toFixed(1)} µs   p99 ${inProcess.p99Us.toFixed(1)} µs`,
     );

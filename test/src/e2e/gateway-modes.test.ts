@@ -1,44 +1,22 @@
 import { SUPPORTED_PROTOCOL_VERSIONS, ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
-import { startRedisServer, type RedisServer } from "../support/redis-server";
+import { deployments } from "./stack-modes";
 import { connectClient, rawPost, serverInfo, type ConnectedClient } from "./mcp-client";
-import {
-  MAX_BODY_BYTES,
-  metricValue,
-  startGatewayStack,
-  waitForUpstreams,
-  type GatewayStack,
-  type StackMode,
-} from "./gateway-stack";
+import { MAX_BODY_BYTES, metricValue, startGatewayStack, waitForUpstreams, type GatewayStack } from "./gateway-stack";
 
 jest.setTimeout(60_000);
 
-let redis: RedisServer | undefined;
-
 afterAll(async () => {
-  await redis?.stop();
+  await modes.stop();
 });
 
-const modes: [string, () => Promise<StackMode>][] = [
-  [
-    "Envoy mode, router and broker in one process, memory store",
-    () => Promise.resolve({ kind: "envoy", store: "memory" }),
-  ],
-  [
-    "Envoy mode, router and broker apart, Redis store",
-    async () => {
-      redis ??= await startRedisServer();
-      return { kind: "envoy", store: "redis", redisUrl: redis.url };
-    },
-  ],
-  ["standalone", () => Promise.resolve({ kind: "standalone" })],
-];
+const modes = deployments();
 
 /** The Envoy cluster the harness routed the last request to; standalone mode has no Envoy, so no harness to ask. */
 function lastCluster(stack: GatewayStack): string | undefined {
   return stack.harness?.lastRoutes.at(-1)?.cluster;
 }
 
-describe.each(modes)("gateway end to end (%s)", (_label, mode) => {
+describe.each(modes.all)("gateway end to end (%s)", (_label, mode) => {
   let stack: GatewayStack;
   const clients: ConnectedClient[] = [];
   const connect = async (): Promise<ConnectedClient> => {

@@ -3,9 +3,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startJwtIssuer, type JwtIssuer } from "../support/jwt-issuer";
-import { freePort, startRedisServer, type RedisServer } from "../support/redis-server";
+import { freePort } from "../support/redis-server";
+import { deployments } from "./stack-modes";
 import { connectClient, rawPost, type ConnectedClient } from "./mcp-client";
-import { startGatewayStack, type GatewayStack, type StackMode } from "./gateway-stack";
+import { startGatewayStack, type GatewayStack } from "./gateway-stack";
 
 jest.setTimeout(90_000);
 
@@ -15,27 +16,16 @@ jest.setTimeout(90_000);
 const ADMIN_TOKEN = "admin-token-for-e2e-0123456789abcdef";
 const AUDIENCE = "mcp-gateway-e2e";
 
-let redis: RedisServer | undefined;
 let issuer: JwtIssuer;
 beforeAll(async () => {
   issuer = await startJwtIssuer();
 });
 afterAll(async () => {
   await issuer.close();
-  await redis?.stop();
+  await modes.stop();
 });
 
-const modes: [string, () => Promise<StackMode>][] = [
-  ["Envoy mode, one process", () => Promise.resolve({ kind: "envoy", store: "memory" })],
-  [
-    "Envoy mode, router and broker apart on Redis",
-    async () => {
-      redis ??= await startRedisServer();
-      return { kind: "envoy", store: "redis", redisUrl: redis.url };
-    },
-  ],
-  ["standalone", () => Promise.resolve({ kind: "standalone" })],
-];
+const modes = deployments();
 
 function access(adminPort: number, storePath: string): string {
   return `auth:
@@ -69,7 +59,7 @@ function confusedToken(claims: Record<string, unknown>): string {
   return `${head}.${body}.${tag}`;
 }
 
-describe.each(modes)("identities end to end (%s)", (_label, mode) => {
+describe.each(modes.all)("identities end to end (%s)", (_label, mode) => {
   let stack: GatewayStack;
   let dir: string;
   let admin: string;

@@ -1,6 +1,6 @@
-import { startRedisServer, type RedisServer } from "../support/redis-server";
+import { deployments } from "./stack-modes";
 import { connectClient, rawPost, resultJson, type ConnectedClient } from "./mcp-client";
-import { metricValue, type StackMode } from "./gateway-stack";
+import { metricValue } from "./gateway-stack";
 import { ALLOWED_ORIGIN, startSecureStack, type SecureStack } from "./security-stack";
 
 jest.setTimeout(90_000);
@@ -8,27 +8,16 @@ jest.setTimeout(90_000);
 // The acceptance, in every deployment: the example config's consumers (alice: weather only, burst 5; bob:
 // notes and everything; ops: all), no credentials → 401, lists per consumer, 403 for another's tool, 429 past the
 // burst, redacted results, and an audit event for every call and denial, nothing lost when the gateway stops.
-let redis: RedisServer | undefined;
 afterAll(async () => {
-  await redis?.stop();
+  await modes.stop();
 });
 
-const modes: [string, () => Promise<StackMode>][] = [
-  ["Envoy mode, one process", () => Promise.resolve({ kind: "envoy", store: "memory" })],
-  [
-    "Envoy mode, router and broker apart on Redis",
-    async () => {
-      redis ??= await startRedisServer();
-      return { kind: "envoy", store: "redis", redisUrl: redis.url };
-    },
-  ],
-  ["standalone", () => Promise.resolve({ kind: "standalone" })],
-];
+const modes = deployments();
 
 const call = (id: number, name: string, args: Record<string, unknown> = {}): string =>
   JSON.stringify({ jsonrpc: "2.0", id, method: "tools/call", params: { name, arguments: args } });
 
-describe.each(modes)("security end to end (%s)", (_label, mode) => {
+describe.each(modes.all)("security end to end (%s)", (_label, mode) => {
   let secure: SecureStack;
   let url: string;
   const clients: ConnectedClient[] = [];

@@ -4,6 +4,7 @@ import {
   Catalog,
   GatewayError,
   JsonRpcErrorCode,
+  PROTOTYPE_KEYS,
   type JsonRpcRequest,
   type ServerConfig,
 } from "@mcp-gateway/core";
@@ -94,5 +95,12 @@ describe("brokerResult", () => {
     const error = thrown(() => brokerResult(catalog, request("sampling/whatever"), AccessPolicy.open()));
     expect(error.code).toBe(JsonRpcErrorCode.MethodNotFound);
     expect(error.message).toContain("sampling/whatever");
+  });
+
+  // Before handlers were an own-key lookup, "constructor" answered with the whole catalog (server configs included).
+  it.each(PROTOTYPE_KEYS)("refuses the Object.prototype name %j as a method with -32601 naming it", (method) => {
+    const error = thrown(() => brokerResult(catalog, request(method), AccessPolicy.open()));
+    expect([error.code, error.httpStatus, error.id]).toEqual([JsonRpcErrorCode.MethodNotFound, 200, 9]);
+    expect(error.message).toBe(`method not found: ${JSON.stringify(method)}`);
   });
 });

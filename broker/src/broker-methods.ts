@@ -50,23 +50,26 @@ export function initializeResult(request: JsonRpcRequest): Record<string, unknow
 
 type Handler = (catalog: Catalog, policy: AccessPolicy) => Record<string, unknown>;
 
-const HANDLERS: Record<string, Handler> = {
-  ping: () => ({}),
-  "tools/list": (catalog, policy) => ({ tools: visibleLists(catalog, policy).tools }),
-  "prompts/list": (catalog, policy) => ({ prompts: visibleLists(catalog, policy).prompts }),
-  "resources/list": (catalog, policy) => ({ resources: visibleLists(catalog, policy).resources }),
-  "resources/templates/list": (catalog, policy) => ({
-    resourceTemplates: visibleLists(catalog, policy).resourceTemplates,
-  }),
-  "logging/setLevel": () => ({}),
-};
+// A Map, not an object literal: a method named after an Object.prototype member ("constructor", "toString") must find
+// no handler. An inherited `Object` "handler" once answered with the whole catalog, server configs included.
+const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
+  ["ping", () => ({})],
+  ["tools/list", (catalog, policy) => ({ tools: visibleLists(catalog, policy).tools })],
+  ["prompts/list", (catalog, policy) => ({ prompts: visibleLists(catalog, policy).prompts })],
+  ["resources/list", (catalog, policy) => ({ resources: visibleLists(catalog, policy).resources })],
+  [
+    "resources/templates/list",
+    (catalog, policy) => ({ resourceTemplates: visibleLists(catalog, policy).resourceTemplates }),
+  ],
+  ["logging/setLevel", () => ({})],
+]);
 
 /**
  * Answers a request the broker serves (everything but initialize, which needs a new session); lists show only what
  * the caller's policy allows.
  */
 export function brokerResult(catalog: Catalog, request: JsonRpcRequest, policy: AccessPolicy): Record<string, unknown> {
-  const handler = HANDLERS[request.method];
+  const handler = HANDLERS.get(request.method);
   if (handler) return handler(catalog, policy);
   if (isRoutedMethod(request.method)) {
     // Routed methods never reach the broker through the router; arriving here means a routing misconfiguration.
@@ -76,5 +79,7 @@ export function brokerResult(catalog: Catalog, request: JsonRpcRequest, policy: 
       { id: request.id, httpStatus: 500 },
     );
   }
-  throw new GatewayError(JsonRpcErrorCode.MethodNotFound, `method not found: ${request.method}`, { id: request.id });
+  throw new GatewayError(JsonRpcErrorCode.MethodNotFound, `method not found: ${JSON.stringify(request.method)}`, {
+    id: request.id,
+  });
 }

@@ -2,6 +2,7 @@ import { Catalog } from "../catalog/catalog";
 import { parseConfig } from "../config/load";
 import { JsonRpcErrorCode } from "../errors";
 import { parseJsonRpc } from "../jsonrpc/message";
+import { PROTOTYPE_KEYS } from "../own-keys";
 import { route } from "./route";
 
 const config = parseConfig(
@@ -107,5 +108,39 @@ describe("route", () => {
     if (decision.kind !== "reject") throw new Error(`expected reject, got ${decision.kind}`);
     expect(decision.error).toMatchObject({ code: JsonRpcErrorCode.InvalidParams, id: message.id, httpStatus: 200 });
     expect(decision.error.message).toContain(text);
+  });
+
+  describe("with names of Object.prototype members", () => {
+    it.each(PROTOTYPE_KEYS)("sends the method %j to the broker (which answers -32601)", (method) => {
+      expect(decide({ id: 1, method })).toEqual({ kind: "broker" });
+    });
+
+    it.each(
+      PROTOTYPE_KEYS.flatMap((name) => [
+        ["tools/call", { name }, `unknown tool: ${JSON.stringify(name)}`],
+        ["prompts/get", { name }, `unknown prompt: ${JSON.stringify(name)}`],
+        ["resources/read", { uri: name }, `unknown resource: ${JSON.stringify(name)}`],
+        ["completion/complete", { ref: { type: "ref/prompt", name } }, `unknown prompt: ${JSON.stringify(name)}`],
+      ]),
+    )("rejects %s of %j with -32602", (method, params, text) => {
+      const decision = decide({ id: 1, method, params });
+      if (decision.kind !== "reject") throw new Error(`expected reject, got ${decision.kind}`);
+      expect(decision.error).toMatchObject({ code: JsonRpcErrorCode.InvalidParams, message: text });
+    });
+
+    it("does not read a name inherited through an own __proto__ member of the raw JSON", () => {
+      const body = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"__proto__":{"name":"weather_get_forecast"}}}';
+      const decision = route(parseJsonRpc(body), catalog);
+      if (decision.kind !== "reject") throw new Error(`expected reject, got ${decision.kind}`);
+      expect(decision.error.message).toContain("tools/call needs params.name");
+    });
+
+    it("keeps an own __proto__ member of the arguments in the body sent upstream", () => {
+      const body =
+        '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"weather_get_forecast","arguments":{"path":"/tmp/a","__proto__":{"x":1}}}}';
+      const decision = route(parseJsonRpc(body), catalog);
+      if (decision.kind !== "upstream") throw new Error(`expected upstream, got ${decision.kind}`);
+      expect(decision.body.toString()).toContain('"arguments":{"path":"/tmp/a","__proto__":{"x":1}}');
+    });
   });
 });

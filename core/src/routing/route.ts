@@ -56,14 +56,19 @@ function completionRef(params: Params): Reference | string {
   return { ...inner, rewrite: (original) => ({ ...params, ref: inner.rewrite(original) }) };
 }
 
-const REFERENCES: Record<RoutedMethod, (params: Params) => Reference | string> = {
-  "tools/call": (p) => field(p, "name", "tool"),
-  "prompts/get": (p) => field(p, "name", "prompt"),
-  "resources/read": (p) => field(p, "uri", "resource"),
-  "resources/subscribe": (p) => field(p, "uri", "resource"),
-  "resources/unsubscribe": (p) => field(p, "uri", "resource"),
-  "completion/complete": completionRef,
-};
+type ReferenceOf = (params: Params) => Reference | string;
+
+// Written as a record so the compiler checks every routed method has an entry; looked up as a Map (own keys only).
+const REFERENCES: ReadonlyMap<string, ReferenceOf> = new Map(
+  Object.entries({
+    "tools/call": (p) => field(p, "name", "tool"),
+    "prompts/get": (p) => field(p, "name", "prompt"),
+    "resources/read": (p) => field(p, "uri", "resource"),
+    "resources/subscribe": (p) => field(p, "uri", "resource"),
+    "resources/unsubscribe": (p) => field(p, "uri", "resource"),
+    "completion/complete": completionRef,
+  } satisfies Record<RoutedMethod, ReferenceOf>),
+);
 
 function resolve(catalog: Catalog, reference: Reference): CatalogTarget | undefined {
   if (reference.kind === "tool") return catalog.resolveTool(reference.name);
@@ -77,7 +82,9 @@ function invalidParams(message: string, id: string | number): RouteDecision {
 
 function routeRequest(request: JsonRpcRequest, method: RoutedMethod, catalog: Catalog): RouteDecision {
   const params = isObject(request.params) ? request.params : {};
-  const reference = REFERENCES[method](params);
+  const referenceOf = REFERENCES.get(method);
+  if (referenceOf === undefined) return { kind: "broker" };
+  const reference = referenceOf(params);
   if (typeof reference === "string") return invalidParams(`${method} needs ${reference}`, request.id);
   const target = resolve(catalog, reference);
   if (!target) return invalidParams(`unknown ${reference.kind}: ${JSON.stringify(reference.name)}`, request.id);

@@ -1,4 +1,4 @@
-import { GatewayError, JsonRpcErrorCode } from "@mcp-gateway/core";
+import { GatewayError, JsonRpcErrorCode, PROTOTYPE_KEYS } from "@mcp-gateway/core";
 import { headerMutation, immediateError, readHeaders, setHeader } from "./mutations";
 
 describe("readHeaders", () => {
@@ -15,6 +15,17 @@ describe("readHeaders", () => {
     [undefined, {}],
   ])("reads %j", (list, expected) => {
     expect(readHeaders(list)).toEqual(expected);
+  });
+
+  // Header names are the client's: one named after an Object.prototype member is an ordinary header.
+  it.each(PROTOTYPE_KEYS.map((name) => name.toLowerCase()))("reads a header named %j as sent", (name) => {
+    const headers = readHeaders([{ key: name, raw_value: Buffer.from("v") }]);
+    expect(Object.entries(headers)).toEqual([[name, "v"]]);
+  });
+
+  it("inherits no value for a header the request lacks", () => {
+    const headers = readHeaders([{ key: "accept", raw_value: Buffer.from("a") }]);
+    for (const name of PROTOTYPE_KEYS) expect(headers[name]).toBeUndefined();
   });
 });
 

@@ -1,4 +1,4 @@
-import type { GatewayError } from "@mcp-gateway/core";
+import { nullRecord, type GatewayError } from "@mcp-gateway/core";
 import type { HeaderMutation, HeaderValue, HeaderValueOption, ProcessingResponse } from "./ext-proc-messages";
 
 /** A header to set as Envoy wants it: `raw_value` only, `append: false` (overwrite). */
@@ -19,13 +19,17 @@ export function headerMutation(
   return mutation;
 }
 
-/** Reads Envoy's header list into a lower-case map; repeated headers are joined with ", " as HTTP allows. */
+/**
+ * Reads Envoy's header list into a lower-case map; repeated headers are joined with ", " as HTTP allows. The map has
+ * no prototype: names are the client's, and `constructor` or `__proto__` must be headers like any other.
+ */
 export function readHeaders(list: readonly HeaderValue[] | undefined): Record<string, string> {
-  const headers: Record<string, string> = {};
+  const headers = nullRecord<string>();
   for (const header of list ?? []) {
     const key = header.key.toLowerCase();
     const value = header.raw_value !== undefined ? header.raw_value.toString("latin1") : (header.value ?? "");
-    headers[key] = key in headers ? `${headers[key]}, ${value}` : value;
+    const earlier = headers[key];
+    headers[key] = earlier === undefined ? value : `${earlier}, ${value}`;
   }
   return headers;
 }

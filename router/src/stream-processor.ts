@@ -3,6 +3,7 @@ import {
   GatewayError,
   isInternalHeader,
   JsonRpcErrorCode,
+  nullRecord,
   SESSION_HEADER,
   replyRewriter,
   rewriteWhole,
@@ -50,12 +51,12 @@ const CONTINUE_RESPONSE_HEADERS: ProcessingResponse = { response_headers: {} };
  * headers, and the upstream call once routed (needed again when the response headers arrive).
  */
 export class StreamProcessor {
-  private headers: Record<string, string> = {};
+  private headers: Record<string, string> = nullRecord();
   private call: UpstreamCall | undefined;
   private rewriter: ReplyRewriter | undefined;
   private caller: Caller | undefined;
   /** CORS headers this request's responses carry (its Origin is allowed). */
-  private corsHeaders: Record<string, string> = {};
+  private corsHeaders: Record<string, string> = nullRecord();
 
   constructor(private readonly deps: ProcessorDeps) {}
 
@@ -99,7 +100,7 @@ export class StreamProcessor {
     if (early) return early;
     const spoofed = Object.keys(this.headers).filter(isInternalHeader);
     for (const name of spoofed) delete this.headers[name];
-    let set: Record<string, string> = {};
+    let set: Record<string, string> = nullRecord();
     if (!isPublicPath(this.headers[":path"] ?? "")) {
       try {
         this.caller = await this.deps.security.authenticate(this.headers[":method"] ?? "", this.headers);
@@ -195,15 +196,15 @@ export class StreamProcessor {
     if ((await this.deps.pipeline.onUpstreamStatus(call, status)) === "session-lost") return this.replay(call);
     call.audit.finish(status);
     // A backend session id never reaches the client: it only ever sees its gateway session.
-    const set: Record<string, string> = { ...this.corsHeaders };
-    if (SESSION_HEADER in headers) set[SESSION_HEADER] = call.gatewaySession;
+    const set = nullRecord(Object.entries(this.corsHeaders));
+    if (Object.hasOwn(headers, SESSION_HEADER)) set[SESSION_HEADER] = call.gatewaySession;
     this.rewriter = replyRewriter(headers["content-type"] ?? "", call);
     if (!this.rewriter) {
       const mutation = headerMutation(set);
       return { response_headers: mutation ? { response: { header_mutation: mutation } } : {} };
     }
     // The body is rewritten on its way through (see replyRewriter), so its length changes: no content-length.
-    const mutation = headerMutation(set, "content-length" in headers ? ["content-length"] : []);
+    const mutation = headerMutation(set, Object.hasOwn(headers, "content-length") ? ["content-length"] : []);
     return {
       response_headers: mutation ? { response: { header_mutation: mutation } } : {},
       mode_override: { response_body_mode: "STREAMED" },
@@ -225,8 +226,8 @@ export class StreamProcessor {
     const reply = await this.deps.http.forward(call.server, headers, call.body, this.deps.replayTimeoutMs);
     call.audit.finish(reply.status);
     const contentType = reply.headers["content-type"] ?? "application/json";
-    const out: Record<string, string> = { ...this.corsHeaders, "content-type": contentType };
-    if (reply.headers[SESSION_HEADER] !== undefined) out[SESSION_HEADER] = call.gatewaySession;
+    const out = nullRecord([...Object.entries(this.corsHeaders), ["content-type", contentType]]);
+    if (Object.hasOwn(reply.headers, SESSION_HEADER)) out[SESSION_HEADER] = call.gatewaySession;
     // The replayed reply is the client's reply: it gets the same rewriting as one streamed through Envoy.
     const rewriter = replyRewriter(contentType, call);
     return immediateReply(reply.status, out, rewriter ? rewriteWhole(rewriter, reply.body) : reply.body);

@@ -1,3 +1,4 @@
+import { PROTOTYPE_KEYS } from "../own-keys";
 import { parseBearer, readApiKey, readBearerToken } from "./credentials";
 
 describe("parseBearer", () => {
@@ -58,6 +59,17 @@ describe("readApiKey", () => {
     ["only in another header", { authorization: "Bearer mcpgw_key" }],
   ])("is undefined when the header is %s", (_name, headers: Record<string, string>) => {
     expect(readApiKey(headers, "x-api-key")).toBeUndefined();
+  });
+
+  it.each(PROTOTYPE_KEYS.map((name) => name.toLowerCase()))(
+    "finds no key in a configured header %j the request lacks (nothing inherited)",
+    (header) => {
+      expect(readApiKey({ accept: "*/*" }, header)).toBeUndefined();
+    },
+  );
+
+  it("reads a key from a configured header named constructor when it is sent", () => {
+    expect(readApiKey({ constructor: "mcpgw_key" } as Record<string, string>, "constructor")).toBe("mcpgw_key");
   });
 });
 

@@ -1,3 +1,5 @@
+import { lookupOwn } from "../own-keys";
+
 /** RFC 6750 §2.1: `Bearer 1*SP b64token`; b64token is `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`. */
 const BEARER_RE = /^bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
 
@@ -13,7 +15,7 @@ export function parseBearer(value: string): string | undefined {
  */
 export function readApiKey(headers: Readonly<Record<string, string>>, header: string): string | undefined {
   const name = header.toLowerCase();
-  const value = headers[name];
+  const value = lookupOwn(headers, name);
   if (value === undefined) return undefined;
   if (name === "authorization") return parseBearer(value);
   const trimmed = value.trim();

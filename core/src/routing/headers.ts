@@ -1,4 +1,5 @@
 import type { ServerConfig } from "../config/schema";
+import { nullRecord } from "../own-keys";
 import type { BackendSession } from "../session/backend-store";
 
 /** The MCP session header (Streamable HTTP). */
@@ -42,9 +43,8 @@ function serverRoute(server: ServerConfig): ServerRoute {
   let route = routes.get(server);
   if (!route) {
     const url = new URL(server.url);
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(server.headers)) headers[name.toLowerCase()] = value;
-    const remove = [...CLIENT_ONLY_HEADERS.filter((name) => !(name in headers)), ...NOT_NEGOTIATED];
+    const headers = nullRecord(Object.entries(server.headers).map(([name, value]) => [name.toLowerCase(), value]));
+    const remove = [...CLIENT_ONLY_HEADERS.filter((name) => !Object.hasOwn(headers, name)), ...NOT_NEGOTIATED];
     route = { authority: url.host, path: url.pathname + url.search, headers, remove };
     routes.set(server, route);
   }
@@ -64,18 +64,18 @@ export function buildUpstreamHeaders(
   credentialHeaders: readonly string[] = [],
 ): { setHeaders: Record<string, string>; removeHeaders: string[] } {
   const route = serverRoute(call.server);
-  const setHeaders: Record<string, string> = {
-    ":authority": route.authority,
-    ":path": route.path,
-    [DESTINATION_HEADER]: call.server.name,
-    "x-mcp-method": call.method,
-    "mcp-protocol-version": call.backend.protocolVersion,
-    "content-length": String(call.body.length),
-  };
+  const setHeaders = nullRecord<string>([
+    [":authority", route.authority],
+    [":path", route.path],
+    [DESTINATION_HEADER, call.server.name],
+    ["x-mcp-method", call.method],
+    ["mcp-protocol-version", call.backend.protocolVersion],
+    ["content-length", String(call.body.length)],
+  ]);
   if (call.method === "tools/call") setHeaders["x-mcp-tool"] = call.targetName;
   const removeHeaders = [...route.remove];
   for (const name of credentialHeaders) {
-    if (!(name in route.headers) && !removeHeaders.includes(name)) removeHeaders.push(name);
+    if (!Object.hasOwn(route.headers, name) && !removeHeaders.includes(name)) removeHeaders.push(name);
   }
   if (call.backend.sessionId === "") removeHeaders.push(SESSION_HEADER);
   else setHeaders[SESSION_HEADER] = call.backend.sessionId;
@@ -105,7 +105,7 @@ export function forwardHeaders(
   client: Readonly<Record<string, string>>,
   call: { setHeaders: Readonly<Record<string, string>>; removeHeaders: readonly string[] },
 ): Record<string, string> {
-  const headers: Record<string, string> = {};
+  const headers = nullRecord<string>();
   for (const [name, value] of Object.entries(client)) {
     if (name.startsWith(":") || NOT_FORWARDED.has(name) || isInternalHeader(name) || call.removeHeaders.includes(name))
       continue;

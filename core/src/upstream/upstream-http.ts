@@ -1,6 +1,7 @@
 import type { Readable } from "node:stream";
 import { Agent, request } from "undici";
 import { GatewayError, JsonRpcErrorCode } from "../errors";
+import { nullRecord } from "../own-keys";
 import { parseSse } from "./sse";
 
 /** Where and how to reach one upstream MCP server. */
@@ -62,11 +63,11 @@ export class UpstreamHttp {
 
   /** POSTs one JSON-RPC message and reads the reply (JSON, or the SSE event answering `id`). */
   async post(target: UpstreamTarget, message: object, options: PostOptions): Promise<UpstreamReply> {
-    const headers: Record<string, string> = {
-      ...target.headers,
-      "content-type": "application/json",
-      accept: "application/json, text/event-stream",
-    };
+    const headers = nullRecord([
+      ...Object.entries(target.headers),
+      ["content-type", "application/json"],
+      ["accept", "application/json, text/event-stream"],
+    ]);
     if (options.sessionId) headers["mcp-session-id"] = options.sessionId;
     if (options.protocolVersion) headers["mcp-protocol-version"] = options.protocolVersion;
     try {
@@ -221,7 +222,8 @@ function findReply(text: string, contentType: string, id: unknown): Record<strin
 
 /** Response headers as one string per name (repeated headers joined with ", "). */
 function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  const flat: Record<string, string> = {};
+  // Null-prototype: the names are the upstream's, and a missing header must read as undefined whatever its name.
+  const flat = nullRecord<string>();
   for (const [name, value] of Object.entries(headers)) {
     if (typeof value === "string") flat[name] = value;
     else if (Array.isArray(value)) flat[name] = value.join(", ");

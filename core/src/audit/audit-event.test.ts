@@ -14,6 +14,15 @@ describe("canonicalJson", () => {
   ])("%s", (_name, value, expected) => {
     expect(canonicalJson(value)).toBe(expected);
   });
+
+  // JSON.parse makes "__proto__" an own member, and the upstream receives it: the canonical form must keep it.
+  it.each([
+    ['{"path":"/tmp/a","__proto__":{"x":1}}', '{"__proto__":{"x":1},"path":"/tmp/a"}'],
+    ['{"a":{"__proto__":[1,2],"b":{"__proto__":null}}}', '{"a":{"__proto__":[1,2],"b":{"__proto__":null}}}'],
+    ['{"constructor":"c","toString":1}', '{"constructor":"c","toString":1}'],
+  ])("keeps own __proto__ and other prototype-named members of %s", (text, expected) => {
+    expect(canonicalJson(JSON.parse(text))).toBe(expected);
+  });
 });
 
 describe("AuditHasher", () => {
@@ -24,6 +33,13 @@ describe("AuditHasher", () => {
     const b = hasher.args({ options: { days: 3, units: "metric" }, city: "Paris" });
     expect(a).toBe(b);
     expect(a).toMatch(/^hmac-sha256:[0-9a-f]{64}$/);
+  });
+
+  it("gives arguments with an own __proto__ member (raw JSON) a digest of their own", () => {
+    const plain = hasher.args(JSON.parse('{"path":"/tmp/a"}'));
+    const withProto = hasher.args(JSON.parse('{"path":"/tmp/a","__proto__":{"path":"/etc/shadow"}}'));
+    expect(withProto).not.toBe(plain);
+    expect(hasher.args(JSON.parse('{"__proto__":{"path":"/etc/shadow"},"path":"/tmp/a"}'))).toBe(withProto);
   });
 
   it("gives different digests for different arguments", () => {

@@ -1,4 +1,5 @@
 import { createHmac, hkdfSync } from "node:crypto";
+import { nullRecord } from "../own-keys";
 
 /** What the gateway decided for an audited request. */
 export type AuditDecision = "allowed" | "denied" | "rate_limited" | "unauthenticated" | "rejected";
@@ -37,11 +38,13 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 // Sorted keys at every depth: the same arguments in any key order give the same digest. Integer-like keys come out in
-// numeric order whatever we do (that is how objects enumerate), which is still independent of the input order.
+// numeric order whatever we do (that is how objects enumerate), which is still independent of the input order. The
+// copy has no prototype, so an own "__proto__" member (JSON.parse makes one, and the upstream receives it) stays a
+// member instead of becoming the copy's prototype and vanishing from the digest.
 function canonicalReplacer(_key: string, value: unknown): unknown {
   if (typeof value === "bigint") return value.toString();
   if (!isPlainObject(value)) return value;
-  const sorted: Record<string, unknown> = {};
+  const sorted = nullRecord<unknown>();
   for (const key of Object.keys(value).sort()) sorted[key] = value[key];
   return sorted;
 }

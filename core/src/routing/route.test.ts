@@ -129,18 +129,23 @@ describe("route", () => {
     });
 
     it("does not read a name inherited through an own __proto__ member of the raw JSON", () => {
-      const body = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"__proto__":{"name":"weather_get_forecast"}}}';
+      const body =
+        '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"__proto__":{"name":"weather_get_forecast"}}}';
       const decision = route(parseJsonRpc(body), catalog);
       if (decision.kind !== "reject") throw new Error(`expected reject, got ${decision.kind}`);
       expect(decision.error.message).toContain("tools/call needs params.name");
     });
 
-    it("keeps an own __proto__ member of the arguments in the body sent upstream", () => {
+    // The rewrite copies the message and params with spreads, which keep own "__proto__" members (an assignment would not).
+    it("keeps own __proto__ members of the message, params and arguments in the body sent upstream", () => {
       const body =
-        '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"weather_get_forecast","arguments":{"path":"/tmp/a","__proto__":{"x":1}}}}';
+        '{"jsonrpc":"2.0","id":1,"__proto__":{"m":1},"method":"tools/call","params":{"__proto__":{"p":1},"name":"weather_get_forecast","arguments":{"path":"/tmp/a","__proto__":{"x":1}}}}';
       const decision = route(parseJsonRpc(body), catalog);
       if (decision.kind !== "upstream") throw new Error(`expected upstream, got ${decision.kind}`);
-      expect(decision.body.toString()).toContain('"arguments":{"path":"/tmp/a","__proto__":{"x":1}}');
+      expect(decision.body.toString()).toBe(
+        '{"jsonrpc":"2.0","id":1,"__proto__":{"m":1},"method":"tools/call","params":{"__proto__":{"p":1},"name":"get_forecast","arguments":{"path":"/tmp/a","__proto__":{"x":1}}}}',
+      );
+      expect(decision.named.args).toEqual(JSON.parse('{"path":"/tmp/a","__proto__":{"x":1}}'));
     });
   });
 });

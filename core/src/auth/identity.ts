@@ -1,4 +1,5 @@
 import { createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
+import { decodeCanonicalBase64url } from "../base64url";
 
 /** Who a request is from, as the gateway established it. */
 export interface Identity {
@@ -102,10 +103,10 @@ export class IdentityCodec {
     const parts = value.split(".");
     if (parts.length !== 3 || parts[0] !== VERSION) return undefined;
     const [, body = "", tagText = ""] = parts;
-    if (!SEGMENT_RE.test(body) || !SEGMENT_RE.test(tagText)) return undefined;
-    const tag = Buffer.from(tagText, "base64url");
+    if (!SEGMENT_RE.test(body)) return undefined;
     // Only the canonical encoding is accepted, so each identity has exactly one valid header value.
-    if (tag.length !== TAG_BYTES || tag.toString("base64url") !== tagText) return undefined;
+    const tag = decodeCanonicalBase64url(tagText);
+    if (tag === undefined || tag.length !== TAG_BYTES) return undefined;
     if (!timingSafeEqual(tag, this.tag(`${VERSION}.${body}`))) return undefined;
     const payload = parsePayload(Buffer.from(body, "base64url").toString("utf8"));
     if (payload === undefined || payload.exp * 1000 <= this.now()) return undefined;

@@ -1,4 +1,5 @@
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
+import { decodeCanonicalBase64url } from "../base64url";
 
 const VERSION = "g1";
 const TAG_BYTES = 16;
@@ -40,8 +41,13 @@ export class GatewaySessionCodec {
     const lastDot = id.lastIndexOf(".");
     const body = id.slice(0, lastDot);
     const parts = body.split(".");
-    if (lastDot < 0 || parts.length !== 3 || parts[0] !== VERSION) return { ok: false, reason: "malformed" };
-    const given = Buffer.from(id.slice(lastDot + 1), "base64url");
+    // Only the canonical spelling of the tag (as issued) is accepted: the decoder would also take padding, stray
+    // characters and other values of the unused low bits, and each variant would be another id for the same session
+    // (one that DELETE, which revokes the id as spelled, would not end).
+    const given = decodeCanonicalBase64url(id.slice(lastDot + 1));
+    if (lastDot < 0 || parts.length !== 3 || parts[0] !== VERSION || given === undefined) {
+      return { ok: false, reason: "malformed" };
+    }
     if (given.length !== TAG_BYTES || !timingSafeEqual(given, this.tag(body, owner))) {
       return { ok: false, reason: "bad-signature" };
     }

@@ -21,6 +21,12 @@ export interface SecureStack {
   remove(): Promise<void>;
 }
 
+/**
+ * A credential the stack's config gives the `everything` upstream (`servers[].headers`): it must reach that upstream
+ * and nothing else, never a client.
+ */
+export const UPSTREAM_CREDENTIAL = "e2e-upstream-credential-7f3a9c";
+
 /** Origin the CORS tests use: allowed by the stack's `security.allowedOrigins`. */
 export const ALLOWED_ORIGIN = "http://app.example";
 
@@ -44,7 +50,9 @@ export async function startSecureStack(mode: StackMode): Promise<SecureStack> {
   const everythingPort = await freePort();
   const everything: RunningProcess = await startServerEverything(everythingPort);
   const stack = await startGatewayStack(mode, {
-    extraServers: [`name: everything, url: "http://127.0.0.1:${everythingPort}/mcp", tools: { exclude: [get-env] }`],
+    extraServers: [
+      `name: everything, url: "http://127.0.0.1:${everythingPort}/mcp", tools: { exclude: [get-env] }, headers: { x-upstream-credential: "${UPSTREAM_CREDENTIAL}" }`,
+    ],
     access: await exampleAccess(auditPath),
     security: `{ allowedOrigins: ["${ALLOWED_ORIGIN}"] }`,
     // Below Node's own 16 KiB header limit (the harness's and the standalone server's), so the gateway's check answers.

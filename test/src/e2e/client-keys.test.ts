@@ -58,12 +58,13 @@ describe.each(modes.all)("client-chosen keys end to end (%s)", (_label, mode) =>
     const id = connected.transport.sessionId ?? "";
     return { id, headers: [...Object.entries(secure.as[who]), ["mcp-session-id", id]] };
   };
-  /** Asserts a reply gives nothing away: no 500, no upstream credential, no upstream address. */
+  /** Asserts a reply gives nothing away: no 500, no upstream credential, no upstream address or server config. */
   const expectNothingLeaked = (reply: Reply): void => {
     expect(reply.status).not.toBe(500);
     expect(reply.text).not.toContain(UPSTREAM_CREDENTIAL);
     expect(reply.text).not.toContain(secure.stack.weather.url);
     expect(reply.text).not.toContain(secure.stack.notes.url);
+    expect(reply.text).not.toMatch(/https?:\/\/127\.0\.0\.1/);
     expect(reply.text).not.toMatch(/"servers"|"headers"|x-upstream-credential/);
   };
 
@@ -83,7 +84,7 @@ describe.each(modes.all)("client-chosen keys end to end (%s)", (_label, mode) =>
       alice = (await sessionOf("alice")).headers;
     });
 
-    it.each(PROTOTYPE_KEYS)("as a method: -32601 naming it, no result", async (name) => {
+    it.each(PROTOTYPE_KEYS)("%j as a method: -32601 naming it, no result", async (name) => {
       const reply = await post(url, { jsonrpc: "2.0", id: 1, method: name }, alice);
       expectNothingLeaked(reply);
       expect(reply.status).toBe(200);
@@ -105,7 +106,7 @@ describe.each(modes.all)("client-chosen keys end to end (%s)", (_label, mode) =>
       expect(reply.json["error"]).toMatchObject({ code: -32602, message: expect.stringContaining(message) });
     });
 
-    it.each(PROTOTYPE_KEYS)("as a header name on a ping: answered as any ping", async (name) => {
+    it.each(PROTOTYPE_KEYS)("%j as a header name on a ping: answered as any ping", async (name) => {
       const reply = await post(url, { jsonrpc: "2.0", id: 3, method: "ping" }, [...alice, [name, "x"]]);
       expectNothingLeaked(reply);
       expect(reply.status).toBe(200);

@@ -1,3 +1,5 @@
+import { nullRecord } from "@mcp-gateway/core";
+
 /** Parsed command line: the command, its positional arguments and `--flag value` options. */
 export interface ParsedArgs {
   command: string | undefined;
@@ -8,7 +10,8 @@ export interface ParsedArgs {
 /** Parses `cmd pos --flag value --switch --key=value`; a flag followed by another flag (or nothing) is a switch. */
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const positionals: string[] = [];
-  const flags: Record<string, string | true> = {};
+  // Flag names are the user's: a null-prototype record, so `--constructor` or `--__proto__` are plain (unknown) flags.
+  const flags = nullRecord<string | true>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? "";
     if (!arg.startsWith("--")) {

@@ -1,3 +1,5 @@
+import { lookupTable } from "@mcp-gateway/core";
+
 /** One `mcp-gateway` command: its one-line summary and full help text. */
 export interface CommandHelp {
   summary: string;
@@ -9,7 +11,7 @@ const COMMON = `  --config PATH       gateway config file (env MCP_GATEWAY_CONFI
   --help              show this help`;
 
 /** Help of every command, in the order `mcp-gateway --help` lists them. */
-export const COMMANDS: Record<string, CommandHelp> = {
+export const COMMANDS: Readonly<Record<string, CommandHelp>> = lookupTable({
   serve: {
     summary: "standalone gateway: /mcp served completely by one process (no Envoy)",
     usage: `Usage: mcp-gateway serve --config PATH
@@ -74,7 +76,7 @@ the broker as default route, and clusters. Writes to FILE, or stdout.
   --broker H:P   where Envoy reaches the broker (default 127.0.0.1:8081)
   --admin H:P    Envoy's admin listener (default 127.0.0.1:9901)`,
   },
-};
+});
 
 /** The top-level help listing every command. */
 export function overview(): string {

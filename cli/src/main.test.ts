@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { hashApiKey } from "@mcp-gateway/core";
+import { hashApiKey, PROTOTYPE_KEYS } from "@mcp-gateway/core";
 import { checkEnvoyConfig } from "@mcp-gateway/router";
 import { parse } from "yaml";
 import { COMMANDS } from "./commands";
@@ -40,6 +40,18 @@ describe("mcp-gateway", () => {
     const { code, out } = await run([name, "--help"]);
     expect(code).toBe(0);
     expect(out).toContain(`Usage: mcp-gateway ${name}`);
+  });
+
+  // Commands are looked up by own key: a name of an Object.prototype member is no command (it once ran as one).
+  it.each(
+    PROTOTYPE_KEYS.flatMap((name): [string, string[]][] => [
+      [name, []],
+      [name, ["--help"]],
+    ]),
+  )("refuses %j %j as an unknown command", async (name, rest) => {
+    const { code, out, err } = await run([name, ...rest]);
+    expect([code, out]).toEqual([2, ""]);
+    expect(err).toContain(`unknown command ${JSON.stringify(name)}`);
   });
 
   it.each([

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { createLogger, loadConfigFile, type LogLevel } from "@mcp-gateway/core";
+import { createLogger, loadConfigFile, lookupTable, type LogLevel } from "@mcp-gateway/core";
 import { parseArgs, type ParsedArgs } from "./args";
 import { COMMANDS, overview } from "./commands";
 import { startGatewayProcess, type GatewayProcess, type Roles } from "./gateway-process";
@@ -9,12 +9,12 @@ import { validateCommand, type CommandOutput } from "./validate-command";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-const ROLES: Record<string, Roles> = {
+const ROLES = lookupTable<Roles>({
   serve: { router: false, broker: true, standalone: true },
   envoy: { router: true, broker: true },
   router: { router: true, broker: false },
   broker: { router: false, broker: true },
-};
+});
 
 const LOG_LEVELS = new Set(["debug", "info", "warn", "error"]);
 

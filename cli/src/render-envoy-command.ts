@@ -1,16 +1,16 @@
 import { writeFile } from "node:fs/promises";
-import { loadConfigFile } from "@mcp-gateway/core";
+import { loadConfigFile, lookupTable } from "@mcp-gateway/core";
 import { DEFAULT_RENDER_OPTIONS, renderEnvoyYaml, type Endpoint, type EnvoyRenderOptions } from "@mcp-gateway/router";
 import { splitHostPort } from "./args";
 
 type Flags = Readonly<Record<string, string | true>>;
 
-const ENDPOINT_FLAGS: Record<string, keyof Omit<EnvoyRenderOptions, "messageTimeoutMs">> = {
+const ENDPOINT_FLAGS = lookupTable<keyof Omit<EnvoyRenderOptions, "messageTimeoutMs">>({
   listen: "listener",
   router: "router",
   broker: "broker",
   admin: "admin",
-};
+});
 
 /** Render options from `--listen/--router/--broker/--admin host:port` (defaults: the example topology on loopback). */
 export function renderOptions(flags: Flags): EnvoyRenderOptions {

@@ -1,4 +1,4 @@
-import { lookupOwn, nullRecord, PROTOTYPE_KEYS, setOwn } from "./own-keys";
+import { lookupOwn, lookupTable, nullRecord, PROTOTYPE_KEYS, setOwn } from "./own-keys";
 
 describe("PROTOTYPE_KEYS", () => {
   it("names every Object.prototype property and __proto__", () => {
@@ -31,6 +31,19 @@ describe("nullRecord", () => {
     record["constructor"] = "b";
     expect(JSON.stringify(record)).toBe('{"__proto__":"a","constructor":"b"}');
     expect(Object.getPrototypeOf(record)).toBeNull();
+  });
+});
+
+describe("lookupTable", () => {
+  const table = lookupTable({ s: 1000, m: 60_000 });
+
+  it("holds the literal's entries, frozen", () => {
+    expect([table["s"], table["m"], Object.keys(table)]).toEqual([1000, 60_000, ["s", "m"]]);
+    expect(Object.isFrozen(table)).toBe(true);
+  });
+
+  it.each(PROTOTYPE_KEYS)("holds nothing under %j", (key) => {
+    expect(table[key]).toBeUndefined();
   });
 });
 

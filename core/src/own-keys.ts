@@ -15,6 +15,11 @@ export function nullRecord<T>(entries?: Iterable<readonly [string, T]>): Record<
   return record;
 }
 
+/** A frozen lookup table without a prototype, written as an object literal: `lookupTable({ s: 1000, m: 60_000 })`. */
+export function lookupTable<T>(entries: Readonly<Record<string, T>>): Readonly<Record<string, T>> {
+  return Object.freeze(nullRecord(Object.entries(entries)));
+}
+
 /** The value `record` holds under `key` itself; never one inherited from its prototype (`constructor`, `toString`). */
 export function lookupOwn<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
   return Object.hasOwn(record, key) ? record[key] : undefined;

@@ -1,5 +1,5 @@
 import express, { type Express, type Request, type RequestHandler } from "express";
-import { ConsumerError, type ConsumerRegistry, type Logger } from "@mcp-gateway/core";
+import { ConsumerError, lookupOwn, type ConsumerRegistry, type Logger } from "@mcp-gateway/core";
 import { requireAdminToken } from "./admin-auth";
 import { adminErrorHandler, requireJsonBody, sendAdminError } from "./admin-errors";
 import { consumerView } from "./consumer-view";
@@ -16,7 +16,8 @@ export interface AdminAppDeps {
 const BODY_LIMIT = "16kb";
 
 function requiredString(body: unknown, field: string): string {
-  const value = typeof body === "object" && body !== null ? (body as Record<string, unknown>)[field] : undefined;
+  const value =
+    typeof body === "object" && body !== null ? lookupOwn(body as Record<string, unknown>, field) : undefined;
   if (typeof value !== "string" || value === "") {
     throw new ConsumerError(400, `${field} is required and must be a non-empty string`, { field });
   }

@@ -1,21 +1,22 @@
 import { errors } from "jose";
+import { lookupTable } from "../own-keys";
 import { AuthError, type AuthFailureReason } from "./auth-errors";
 
 /** What a failed check of one registered claim means. */
-const CLAIM_REASONS: Readonly<Record<string, AuthFailureReason>> = {
+const CLAIM_REASONS = lookupTable<AuthFailureReason>({
   iss: "wrong-issuer",
   aud: "wrong-audience",
   nbf: "not-yet-valid",
   exp: "expired",
-};
+});
 
 /** Messages are ours, not jose's, so the wording is stable and never echoes token content. */
-const CLAIM_MESSAGES: Readonly<Record<string, string>> = {
+const CLAIM_MESSAGES = lookupTable({
   iss: "token issuer is not the expected issuer",
   aud: "token audience does not include this resource",
   nbf: "token is not valid yet",
   exp: "token has expired",
-};
+});
 
 /**
  * Claim errors carry the token's payload; they are not kept as the cause, so logging an AuthError never logs claims.

@@ -1,4 +1,6 @@
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+import { lookupTable } from "../own-keys";
+
+const UNIT_MS = lookupTable({ ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 });
 const DURATION_RE = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
 
 /** Parses `250ms`, `5s`, `10m`, `24h`, `7d` or a number of seconds into milliseconds; undefined when malformed. */

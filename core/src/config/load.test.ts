@@ -41,6 +41,31 @@ describe("parseConfig", () => {
     expect(Object.isFrozen(config.servers[1]?.headers)).toBe(true);
   });
 
+  // zod drops "__proto__" keys without a word: an upstream credential header or a policy of that name would vanish.
+  it.each([
+    [
+      "an upstream header",
+      "version: 1\nauth: none\nservers:\n  - { name: a, url: 'http://x/mcp', headers: { __proto__: secret } }",
+      "servers[0].headers.__proto__",
+    ],
+    [
+      "a policy",
+      "version: 1\nservers: [{ name: a, url: 'http://x/mcp' }]\npolicies:\n  __proto__: { tools: ['*'] }",
+      "policies.__proto__",
+    ],
+  ])("refuses __proto__ as the name of %s, naming where", (_what, text, path) => {
+    expect(issuesOf(text)).toEqual([`${path}: "__proto__" cannot be used as a name`]);
+  });
+
+  it("keeps other names of Object.prototype members as ordinary names", () => {
+    const text =
+      "version: 1\nservers: [{ name: a, url: 'http://x/mcp', headers: { constructor: c } }]\n" +
+      "consumers: [{ name: c1, policy: toString }]\npolicies:\n  toString: { tools: ['*'] }";
+    const config = parseConfig(text, {});
+    expect(Object.entries(config.servers[0]?.headers ?? {})).toEqual([["constructor", "c"]]);
+    expect(Object.keys(config.policies)).toEqual(["toString"]);
+  });
+
   it("names a missing environment variable and where it is used", () => {
     expect(issuesOf(VALID)).toEqual(["servers[1].headers.authorization: environment variable NOTES_TOKEN is not set"]);
   });

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
+import { nullRecord } from "../own-keys";
 import { configSchema, type GatewayConfig } from "./schema";
 import { checkSecurity } from "./security-checks";
 
@@ -46,8 +47,12 @@ export function interpolateEnv(
   }
   if (Array.isArray(node)) return node.map((item, index) => interpolateEnv(item, env, issues, [...path, index]));
   if (node !== null && typeof node === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(node)) out[key] = interpolateEnv(value, env, issues, [...path, key]);
+    const out = nullRecord<unknown>();
+    for (const [key, value] of Object.entries(node)) {
+      // The schema would drop such a key silently (a credential header or a policy would vanish): say so instead.
+      if (key === "__proto__") issues.push(`${formatPath([...path, key])}: "__proto__" cannot be used as a name`);
+      else out[key] = interpolateEnv(value, env, issues, [...path, key]);
+    }
     return out;
   }
   return node;

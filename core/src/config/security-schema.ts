@@ -1,10 +1,11 @@
 import { z } from "zod";
 import { hashApiKey, isApiKeyHash } from "../auth/api-keys";
 import { SUPPORTED_JWT_ALGORITHMS } from "../auth/jwt-options";
+import { lookupTable } from "../own-keys";
 import { duration, HEADER_NAME_RE, httpUrl, listenSchema, SERVER_NAME_RE } from "./fields";
 
 const RATE_RE = /^(\d+(?:\.\d+)?)\s*\/\s*(s|sec|second|m|min|minute|h|hour)$/;
-const PER_SECONDS: Record<string, number> = {
+const PER_SECONDS = lookupTable({
   s: 1,
   sec: 1,
   second: 1,
@@ -13,7 +14,7 @@ const PER_SECONDS: Record<string, number> = {
   minute: 60,
   h: 3600,
   hour: 3600,
-};
+});
 
 /** A rate as `5/s`, `100/m`, `1000/h` or a number per second; parsed to tokens per second. */
 const rate = z.union([z.string(), z.number()]).transform((value, ctx) => {

@@ -1,5 +1,6 @@
 import { GatewayError, JsonRpcErrorCode } from "../errors";
 import type { Identity } from "../auth/identity";
+import { lookupTable } from "../own-keys";
 import type { AccessPolicy, TargetKind } from "./access-policy";
 
 /** An authenticated caller: who it is and what it may do. */
@@ -32,13 +33,13 @@ export interface Admission {
   serverVisible?: boolean;
 }
 
-const VERBS: Record<string, string> = {
+const VERBS = lookupTable({
   "tools/call": "call tool",
   "prompts/get": "get prompt",
   "resources/read": "read resource",
   "resources/subscribe": "subscribe to resource",
   "resources/unsubscribe": "unsubscribe from resource",
-};
+});
 
 function forbidden(message: string, id: string | number | null, data: unknown): GatewayError {
   return new GatewayError(JsonRpcErrorCode.Forbidden, message, { httpStatus: 403, id, data });

@@ -36,6 +36,16 @@ describe("checkEnvoyConfig", () => {
       '"HTTP4" is not a value of envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.CodecType',
     ],
     [
+      "a field named after an Object.prototype member",
+      (c) => (c.static_resources.listeners[0].constructor = {}),
+      'static_resources.listeners[0].constructor: no field "constructor" in envoy.config.listener.v3.Listener',
+    ],
+    [
+      "an enum value named after an Object.prototype member",
+      (c) => (hcmOf(c).codec_type = "toString"),
+      '"toString" is not a value of envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.CodecType',
+    ],
+    [
       "a malformed duration",
       (c) => (hcmOf(c).stream_idle_timeout = "5 minutes"),
       'stream_idle_timeout: expected a duration like "5s"',

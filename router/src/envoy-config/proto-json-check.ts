@@ -1,8 +1,9 @@
+import { lookupOwn, lookupTable } from "@mcp-gateway/core";
 import * as protobuf from "protobufjs";
 
 const TYPE_URL_PREFIX = "type.googleapis.com/";
 const DURATION_RE = /^-?\d+(\.\d{1,9})?s$/;
-const WRAPPERS: Record<string, string> = {
+const WRAPPERS = lookupTable({
   "google.protobuf.BoolValue": "bool",
   "google.protobuf.StringValue": "string",
   "google.protobuf.BytesValue": "bytes",
@@ -12,7 +13,7 @@ const WRAPPERS: Record<string, string> = {
   "google.protobuf.Int64Value": "int64",
   "google.protobuf.DoubleValue": "double",
   "google.protobuf.FloatValue": "float",
-};
+});
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === "object" && !Array.isArray(value);
@@ -59,7 +60,8 @@ export class ProtoJsonChecker {
     }
     const byJsonName = new Map(type.fieldsArray.map((f) => [toJsonName(f.name), f]));
     for (const [key, child] of Object.entries(value)) {
-      const field = type.fields[key] ?? byJsonName.get(key);
+      // Own keys only: a document key such as "constructor" is no field of any message.
+      const field = lookupOwn(type.fields, key) ?? byJsonName.get(key);
       const at = path ? `${path}.${key}` : key;
       if (!field) issues.push(`${at}: no field "${key}" in ${type.fullName.slice(1)}`);
       else this.field(field, child, at, issues);
@@ -95,7 +97,7 @@ export class ProtoJsonChecker {
     if (resolved instanceof protobuf.Enum) {
       const valid =
         typeof value === "string"
-          ? value in resolved.values
+          ? Object.hasOwn(resolved.values, value)
           : typeof value === "number" && Object.values(resolved.values).includes(value);
       if (!valid) issues.push(`${path}: ${JSON.stringify(value)} is not a value of ${resolved.fullName.slice(1)}`);
       return;

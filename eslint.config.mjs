@@ -2,6 +2,9 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
+// `Record<string, …>`: the type of a table whose keys nobody fixed in advance.
+const STRING_RECORD = "TSTypeReference[typeName.name='Record'][typeArguments.params.0.type='TSStringKeyword']";
+
 export default tseslint.config(
   { ignores: ["**/dist/**", "**/gen/**", "**/node_modules/**", "coverage/**"] },
   js.configs.recommended,
@@ -14,6 +17,35 @@ export default tseslint.config(
       "no-throw-literal": "error",
       "max-lines": ["error", { max: 400, skipBlankLines: true, skipComments: true }],
       "max-lines-per-function": ["warn", { max: 60, skipBlankLines: true, skipComments: true }],
+    },
+  },
+  {
+    // Lookups keyed by client or config data must be own-key lookups (see core/src/own-keys.ts): an object literal
+    // inherits `constructor`, `toString`, `__proto__` … from Object.prototype, and `key in record` finds them too.
+    files: ["**/src/**/*.ts"],
+    ignores: ["**/*.test.ts", "test/**", "**/testing/**"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        ...[
+          "VariableDeclarator[init.type='ObjectExpression'] > Identifier.id > TSTypeAnnotation",
+          "PropertyDefinition[value.type='ObjectExpression'] > TSTypeAnnotation",
+        ].flatMap((owner) =>
+          [
+            STRING_RECORD,
+            `TSTypeReference[typeName.name='Readonly'] > TSTypeParameterInstantiation > ${STRING_RECORD}`,
+          ].map((record) => ({
+            selector: `${owner} > ${record}`,
+            message:
+              "A string-keyed record built from an object literal inherits Object.prototype: use a Map, lookupTable({...}) or nullRecord() (core/src/own-keys.ts).",
+          })),
+        ),
+        {
+          selector: "BinaryExpression[operator='in'][left.type!='Literal']",
+          message:
+            "`key in record` also finds inherited members (constructor, toString): use Object.hasOwn(record, key).",
+        },
+      ],
     },
   },
   {

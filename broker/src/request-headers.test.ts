@@ -14,7 +14,10 @@ describe("lowerHeaders", () => {
 
   // Node never hands over `__proto__`, but other runtimes and parsers may: it stays an ordinary header.
   it("keeps headers named after Object.prototype members as own values", () => {
-    const parsed = JSON.parse('{"__proto__": "p", "constructor": "c", "hasownproperty": "h"}') as Record<string, unknown>;
+    const parsed = JSON.parse('{"__proto__": "p", "constructor": "c", "hasownproperty": "h"}') as Record<
+      string,
+      unknown
+    >;
     const headers = lowerHeaders(requestWith(parsed));
     expect(Object.entries(headers)).toEqual([
       ["__proto__", "p"],

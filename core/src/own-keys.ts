@@ -25,11 +25,6 @@ export function lookupOwn<T>(record: Readonly<Record<string, T>>, key: string): 
   return Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
-/** Sets `key` as an own data property, also when it is `__proto__` (which an assignment would treat as the prototype). */
-export function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
 /** Every name a lookup by client data must not resolve through the prototype: `Object.prototype`'s and `__proto__`. */
 export const PROTOTYPE_KEYS: readonly string[] = Object.freeze([
   ...new Set([...Object.getOwnPropertyNames(Object.prototype), "__proto__"]),

@@ -1,10 +1,12 @@
 import {
   forwardHeaders,
   GatewayError,
+  isClientAssertedHeader,
   isInternalHeader,
   JsonRpcErrorCode,
   SESSION_HEADER,
   replyRewriter,
+  unrelayedResponseHeaders,
   rewriteWhole,
   headerSizeError,
   type Caller,
@@ -172,8 +174,10 @@ export class StreamProcessor {
     const call = outcome.call;
     this.call = call;
     this.deps.metrics.decision(call.method, "routed");
+    // Client-asserted addresses and event ids never reach an upstream (Envoy's own x-forwarded-for goes with them).
+    const remove = [...call.removeHeaders, ...Object.keys(this.headers).filter(isClientAssertedHeader)];
     const response = {
-      header_mutation: headerMutation(call.setHeaders, call.removeHeaders),
+      header_mutation: headerMutation(call.setHeaders, remove),
       body_mutation: { body: call.body },
       clear_route_cache: true,
     };
@@ -197,13 +201,15 @@ export class StreamProcessor {
     // A backend session id never reaches the client: it only ever sees its gateway session.
     const set: Record<string, string> = { ...this.corsHeaders };
     if (SESSION_HEADER in headers) set[SESSION_HEADER] = call.gatewaySession;
+    // Only an allow-list of the upstream's headers reaches the client (see RELAYED_RESPONSE_HEADERS).
+    const remove = unrelayedResponseHeaders(headers, set);
     this.rewriter = replyRewriter(headers["content-type"] ?? "", call);
     if (!this.rewriter) {
-      const mutation = headerMutation(set);
+      const mutation = headerMutation(set, remove);
       return { response_headers: mutation ? { response: { header_mutation: mutation } } : {} };
     }
     // The body is rewritten on its way through (see replyRewriter), so its length changes: no content-length.
-    const mutation = headerMutation(set, "content-length" in headers ? ["content-length"] : []);
+    const mutation = headerMutation(set, "content-length" in headers ? [...remove, "content-length"] : remove);
     return {
       response_headers: mutation ? { response: { header_mutation: mutation } } : {},
       mode_override: { response_body_mode: "STREAMED" },

@@ -48,7 +48,9 @@ describe.each([
   const json = { "content-type": "application/json", accept: "application/json, text/event-stream" };
 
   it.each(ENDPOINTS.filter((path) => path !== "/mcp"))("answers GET %s itself (the baseline)", async (path) => {
-    expect((await rawRequest(gateway.base, { method: "GET", path })).status).toBe(200);
+    const answer = await rawRequest(gateway.base, { method: "GET", path });
+    expect(answer.status).toBe(200);
+    expect(answer.headers["x-powered-by"]).toBeUndefined();
   });
 
   it.each(cases)("answers 404 for %s spelled with a %s (%s)", async (path, _label, variant) => {

@@ -4,6 +4,7 @@ import { createCallerResolver } from "./caller";
 import { createEdgeChecks, createProtectedResourceHandler } from "./edge-checks";
 import { Registry } from "prom-client";
 import { bodyErrorHandler, createDeleteHandler, createGetHandler, createPostHandler } from "./mcp-routes";
+import { exactPaths, refuseBodyOutsidePost, routeExactly } from "./exact-paths";
 import { sendError } from "./http-errors";
 import type { BrokerMetrics } from "./metrics";
 import { lowerHeaders } from "./request-headers";
@@ -41,10 +42,15 @@ function rawBodyParser(limit: () => number): RequestHandler {
   };
 }
 
+/** The broker's endpoints, each answered at exactly this path (case-sensitive, no trailing slash). */
+const BROKER_PATHS = ["/mcp", "/healthz", "/readyz", "/status", "/metrics", PROTECTED_RESOURCE_WELL_KNOWN];
+
 /** Builds the broker's Express app (without listening): /mcp plus /healthz, /readyz, /status, /metrics. */
 export function createBrokerApp(deps: BrokerAppDeps): Express {
   const app = express();
   app.disable("x-powered-by");
+  routeExactly(app);
+  app.use(exactPaths(BROKER_PATHS, [`${PROTECTED_RESOURCE_WELL_KNOWN}/`]));
   const routeDeps = {
     context: deps.context,
     hub: deps.hub,
@@ -62,6 +68,8 @@ export function createBrokerApp(deps: BrokerAppDeps): Express {
   const edge = deps.edge ?? deps.forwarder !== undefined;
   if (edge) app.use("/mcp", createEdgeChecks(deps.context));
   app.use("/mcp", createCallerResolver(deps.context, edge));
+  // After authentication, as in Envoy mode, where the router sees the body only once the headers have passed.
+  app.use("/mcp", refuseBodyOutsidePost);
   app.post("/mcp", rawBody, ...(deps.forwarder ? [deps.forwarder] : []), createPostHandler(routeDeps));
   app.get("/mcp", createGetHandler(routeDeps));
   app.delete("/mcp", createDeleteHandler(routeDeps));

@@ -1,9 +1,10 @@
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Express } from "express";
 import type { BackendSession, Catalog, GatewayContext, Logger } from "@mcp-gateway/core";
 import type { Registry } from "prom-client";
 import { createBrokerApp } from "./app";
+import { createBoundedServer } from "./http-server";
 import { catalogChanges } from "./catalog-changes";
 import { BrokerMetrics } from "./metrics";
 import { NotificationHub } from "./notification-hub";
@@ -24,9 +25,12 @@ export interface Broker {
   close(): Promise<void>;
 }
 
-/** Listens with a plain http server: Express 5's `app.listen` hands a listen error to its callback (no rejection). */
-function listenHttp(app: Express, host: string, port: number): Promise<Server> {
-  const listening = createServer(app);
+/**
+ * Listens with a plain http server (Express 5's `app.listen` hands a listen error to its callback, no rejection),
+ * bounded by `limits.requestTimeout` as configured at start-up.
+ */
+function listenHttp(app: Express, host: string, port: number, requestTimeoutMs: number): Promise<Server> {
+  const listening = createBoundedServer(app, { requestTimeoutMs });
   return new Promise((resolve, reject) => {
     listening.once("error", reject);
     listening.listen(port, host, () => {
@@ -50,6 +54,7 @@ export function createBroker(
   let app: Express | undefined;
   let relay: UpstreamRelay | undefined;
   let server: Server | undefined;
+  let requestTimeoutMs = 30_000;
   const broker = {
     hub,
     metrics,
@@ -66,6 +71,7 @@ export function createBroker(
       relay = new UpstreamRelay(context, hub, logger);
       const attached = relay;
       hub.onSessionClosed = (session) => attached.stop(session);
+      requestTimeoutMs = context.config().limits.requestTimeout;
       app = createBrokerApp({ context, hub, metrics, relay, extraRegistries, ...(forwarder ? { forwarder } : {}) });
     },
     async onBackendSessionCreated(gatewaySession: string, server: string, session: BackendSession): Promise<void> {
@@ -79,7 +85,7 @@ export function createBroker(
       }
     },
     async listen(host: string, port: number): Promise<number> {
-      server = await listenHttp(broker.app, host, port);
+      server = await listenHttp(broker.app, host, port, requestTimeoutMs);
       return (server.address() as AddressInfo).port;
     },
     async close(): Promise<void> {

@@ -2,6 +2,7 @@ export * from "./app";
 export * from "./broker";
 export * from "./broker-methods";
 export * from "./catalog-changes";
+export * from "./http-server";
 export * from "./metrics";
 export * from "./notification-hub";
 export * from "./standalone-forwarder";

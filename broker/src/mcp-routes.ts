@@ -44,7 +44,8 @@ export function createPostHandler(deps: McpRouteDeps) {
     let method = "invalid";
     try {
       requireJson(request);
-      const message = parseJsonRpc(Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0));
+      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const message = parseJsonRpc(body, deps.context.config().limits.maxJsonDepth);
       if (message.kind !== "request") {
         // Notifications and client responses need no answer (responses to upstream requests: see ARCHITECTURE.md).
         method = message.kind === "notification" ? message.method : "response";

@@ -4,6 +4,7 @@ import type { NextFunction, Request, Response } from "express";
 import {
   forwardHeaders,
   GatewayError,
+  isRelayedResponseHeader,
   JsonRpcErrorCode,
   replyRewriter,
   rewriteStream,
@@ -15,17 +16,6 @@ import {
 import { callerOf } from "./caller";
 import { sendError } from "./http-errors";
 import { lowerHeaders } from "./request-headers";
-
-// Connection-level headers of the upstream's response are not ours to pass on; the session id is swapped.
-const NOT_RELAYED = new Set([
-  "connection",
-  "keep-alive",
-  "transfer-encoding",
-  "upgrade",
-  "proxy-connection",
-  "trailer",
-  SESSION_HEADER,
-]);
 
 /** Counters the forwarder reports (the broker's metrics). */
 export interface ForwarderMetrics {
@@ -98,8 +88,11 @@ async function forward(
 }
 
 function relayHead(response: Response, reply: StreamingReply, gatewaySession: string, rewritten: boolean): void {
+  // Only an allow-list of the upstream's headers reaches the client (see RELAYED_RESPONSE_HEADERS); the session id is
+  // swapped below, and a rewritten body has another length.
   for (const [name, value] of Object.entries(reply.headers)) {
-    if (!NOT_RELAYED.has(name) && !(rewritten && name === "content-length")) response.setHeader(name, value);
+    if (name === SESSION_HEADER || (rewritten && name === "content-length")) continue;
+    if (isRelayedResponseHeader(name)) response.setHeader(name, value);
   }
   // A backend session id never reaches the client: it only ever sees its gateway session.
   if (reply.headers[SESSION_HEADER] !== undefined) response.setHeader(SESSION_HEADER, gatewaySession);

@@ -1,4 +1,4 @@
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
 import {
   createGatewayContext,
   ConfigWatcher,
@@ -7,7 +7,7 @@ import {
   type GatewayContext,
   type Logger,
 } from "@mcp-gateway/core";
-import { createAdminApp, createBroker } from "@mcp-gateway/broker";
+import { createAdminApp, createBoundedServer, createBroker } from "@mcp-gateway/broker";
 import { createMetricsServer, createRouter, RouterMetrics, SecurityMetrics, type Router } from "@mcp-gateway/router";
 import { splitHostPort } from "./args";
 
@@ -136,7 +136,7 @@ async function startAdmin(options: GatewayProcessOptions, context: GatewayContex
     logger: options.logger.child({ component: "admin" }),
   });
   const { host, port } = splitHostPort(admin.listen, "admin.listen");
-  const server = createServer(app);
+  const server = createBoundedServer(app, { requestTimeoutMs: options.config.limits.requestTimeout });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, resolve);

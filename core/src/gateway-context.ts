@@ -120,7 +120,7 @@ export async function createGatewayContext(
   const secret = sessionSecret(config, options);
   const store = await openStore(config, options);
   const sessions = new GatewaySessionCodec(secret, config.sessions.ttl);
-  const http = new UpstreamHttp();
+  const http = new UpstreamHttp(logger.child({ component: "upstream-http" }));
   const security = await openSecurity(config, options, secret);
   const backendSessions = backendSessionManager(config, options, store, http);
   const upstreams = new UpstreamManager(config.health, {

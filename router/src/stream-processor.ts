@@ -1,11 +1,13 @@
 import {
   forwardHeaders,
   GatewayError,
+  isClientAssertedHeader,
   isInternalHeader,
   JsonRpcErrorCode,
   nullRecord,
   SESSION_HEADER,
   replyRewriter,
+  unrelayedResponseHeaders,
   rewriteWhole,
   headerSizeError,
   type Caller,
@@ -173,8 +175,10 @@ export class StreamProcessor {
     const call = outcome.call;
     this.call = call;
     this.deps.metrics.decision(call.method, "routed");
+    // Client-asserted addresses and event ids never reach an upstream (Envoy's own x-forwarded-for goes with them).
+    const remove = [...call.removeHeaders, ...Object.keys(this.headers).filter(isClientAssertedHeader)];
     const response = {
-      header_mutation: headerMutation(call.setHeaders, call.removeHeaders),
+      header_mutation: headerMutation(call.setHeaders, remove),
       body_mutation: { body: call.body },
       clear_route_cache: true,
     };
@@ -198,13 +202,18 @@ export class StreamProcessor {
     // A backend session id never reaches the client: it only ever sees its gateway session.
     const set = nullRecord(Object.entries(this.corsHeaders));
     if (Object.hasOwn(headers, SESSION_HEADER)) set[SESSION_HEADER] = call.gatewaySession;
+    // Only an allow-list of the upstream's headers reaches the client (see RELAYED_RESPONSE_HEADERS).
+    const remove = unrelayedResponseHeaders(headers, set);
     this.rewriter = replyRewriter(headers["content-type"] ?? "", call);
     if (!this.rewriter) {
-      const mutation = headerMutation(set);
+      const mutation = headerMutation(set, remove);
       return { response_headers: mutation ? { response: { header_mutation: mutation } } : {} };
     }
     // The body is rewritten on its way through (see replyRewriter), so its length changes: no content-length.
-    const mutation = headerMutation(set, Object.hasOwn(headers, "content-length") ? ["content-length"] : []);
+    const mutation = headerMutation(
+      set,
+      Object.hasOwn(headers, "content-length") ? [...remove, "content-length"] : remove,
+    );
     return {
       response_headers: mutation ? { response: { header_mutation: mutation } } : {},
       mode_override: { response_body_mode: "STREAMED" },

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConsumerRegistry, createLogger, FileConsumerStore, hashApiKey } from "@mcp-gateway/core";
+import { rawRequest } from "../testing/raw-request";
 import { createAdminApp } from "./admin-app";
 
 const ADMIN_TOKEN = "admin-token-for-tests-0123456789";
@@ -240,5 +241,33 @@ describe("admin app errors", () => {
   it("answers 413 for a body over 16 KiB", async () => {
     const response = await call("POST", "/consumers", { body: { name: "alice", policy: "x".repeat(17 * 1024) } });
     expect(response.status).toBe(413);
+  });
+});
+
+describe("admin app exact paths", () => {
+  const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
+  it.each([
+    ["GET", "/CONSUMERS"],
+    ["GET", "/Consumers"],
+    ["GET", "/consumers/"],
+    ["GET", "//consumers"],
+    ["GET", "/./consumers"],
+    ["GET", "/%63onsumers"],
+    ["GET", "/consumers;x=1"],
+    ["GET", "/Consumers/alice"],
+    ["GET", "/consumers/alice/"],
+    ["POST", "/consumers/alice/ROTATE"],
+    ["POST", "/consumers/alice/rotate/"],
+    ["DELETE", "/consumers/alice/"],
+    ["GET", "/HEALTHZ"],
+    ["GET", "/healthz/"],
+  ])("answers 404 for %s %s (paths are exact: case-sensitive, no trailing slash)", async (method, path) => {
+    await register("alice");
+    const headers = method === "POST" ? { ...auth, "content-length": "0" } : auth;
+    const answer = await rawRequest(base, { method, path, headers });
+    expect(answer.status).toBe(404);
+    // The key was neither rotated nor revoked through the variant.
+    const record = await registry.get("alice");
+    expect([record.rotatedAt, record.revokedAt]).toEqual([null, null]);
   });
 });

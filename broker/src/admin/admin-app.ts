@@ -3,6 +3,7 @@ import { ConsumerError, lookupOwn, type ConsumerRegistry, type Logger } from "@m
 import { requireAdminToken } from "./admin-auth";
 import { adminErrorHandler, requireJsonBody, sendAdminError } from "./admin-errors";
 import { consumerView } from "./consumer-view";
+import { routeExactly } from "../exact-paths";
 
 /** Dependencies of {@link createAdminApp}. */
 export interface AdminAppDeps {
@@ -30,7 +31,8 @@ function nameParam(request: Request): string {
 
 function consumerRoutes(deps: AdminAppDeps): express.Router {
   const { registry, logger } = deps;
-  const router = express.Router();
+  // Exact paths only, as on the broker: `/Consumers` or `/consumers/` is not an endpoint (Express allows both).
+  const router = express.Router({ caseSensitive: true, strict: true });
   router.post("/consumers", async (request, response) => {
     if (typeof request.body !== "object" || request.body === null || Array.isArray(request.body)) {
       throw new ConsumerError(400, "body must be a JSON object with name and policy");
@@ -73,6 +75,7 @@ const noStore: RequestHandler = function noStore(_request, response, next) {
 export function createAdminApp(deps: AdminAppDeps): Express {
   const app = express();
   app.disable("x-powered-by");
+  routeExactly(app);
   app.use(noStore);
   app.get("/healthz", (_request, response) => {
     response.json({ status: "ok" });

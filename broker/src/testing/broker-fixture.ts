@@ -42,10 +42,14 @@ ${extra}
 `;
 }
 
-/** Starts a broker for `yaml` in the documented wire order and waits for every upstream's first attempt. */
-export async function startBroker(yaml: string): Promise<RunningBroker> {
+/**
+ * Starts a broker for `yaml` in the documented wire order and waits for every upstream's first attempt; with
+ * `standalone`, it is the standalone gateway's app (edge checks, authentication, forwarding).
+ */
+export async function startBroker(yaml: string, options: { standalone?: boolean } = {}): Promise<RunningBroker> {
   const config = parseConfig(yaml, {});
-  const broker = createBroker(silentLogger);
+  const standalone = options.standalone === true;
+  const broker = createBroker(silentLogger, undefined, [], { standalone });
   const context = await createGatewayContext(config, {
     logger: silentLogger,
     onCatalogChange: (catalog, previous) => broker.onCatalogChange(catalog, previous),

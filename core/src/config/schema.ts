@@ -55,6 +55,13 @@ const limitsSchema = z
     maxHeaderBytes: z.number().int().positive().default(16_384),
     /** Size of a tools/call's serialized `arguments` (413 above it). */
     maxArgumentBytes: z.number().int().positive().default(262_144),
+    /** How deeply a client's JSON-RPC message may nest objects and arrays (400 above it); the message is level 1. */
+    maxJsonDepth: z.number().int().min(8).max(1024).default(64),
+    /**
+     * Time a client has to send a whole request, headers and body, to the standalone gateway, the broker and the
+     * admin API (408 past it). A response may take as long as it needs: GET streams are not cut.
+     */
+    requestTimeout: duration.default(30_000),
   })
   .strict();
 

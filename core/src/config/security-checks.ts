@@ -10,10 +10,12 @@ export function checkSecurity(config: GatewayConfig): string[] {
   const hashes = new Map<string, number>();
   config.consumers.forEach((consumer, index) => {
     const at = `consumers[${index}]`;
-    const sameName = names.get(consumer.name);
+    // Compared in lower case, as the admin API compares them (consumerNameKey): `ALICE` beside `alice` is a duplicate.
+    const key = consumer.name.toLowerCase();
+    const sameName = names.get(key);
     if (sameName !== undefined)
       issues.push(`${at}.name: duplicate consumer "${consumer.name}" (also consumers[${sameName}])`);
-    names.set(consumer.name, index);
+    names.set(key, index);
     if (!Object.hasOwn(policies, consumer.policy))
       issues.push(`${at}.policy: no policy named "${consumer.policy}" in policies`);
     if (consumer.keyHash === undefined) return;

@@ -130,6 +130,13 @@ describe("consumers and policies", () => {
     expect(issuesOf(text)).toEqual(['consumers[1].name: duplicate consumer "alice" (also consumers[0])']);
   });
 
+  it("rejects two consumers whose names differ only in case", () => {
+    const text = withSecurity(
+      `consumers: [{ name: alice, policy: p, keyHash: "${HASH_A}" }, { name: ALICE, policy: p, keyHash: "${HASH_B}" }]\npolicies: { p: {} }`,
+    );
+    expect(issuesOf(text)).toEqual(['consumers[1].name: duplicate consumer "ALICE" (also consumers[0])']);
+  });
+
   it("rejects two consumers with the same key hash", () => {
     const text = withSecurity(
       `consumers: [{ name: alice, policy: p, keyHash: "${HASH_A}" }, { name: bob, policy: p, keyHash: "${HASH_A}" }]\npolicies: { p: {} }`,

@@ -87,6 +87,24 @@ describe("ConsumerRegistry", () => {
     expect(await store.list()).toEqual([]);
   });
 
+  it.each(["ALICE", "Alice", "aLiCe"])(
+    "refuses %j beside a registered alice (409: names differ only in case), storing nothing",
+    async (lookAlike) => {
+      const registry = new ConsumerRegistry(store, { policyExists });
+      await registry.register("alice", "default");
+      const error = await rejection(registry.register(lookAlike, "default"));
+      expect(error).toMatchObject({ status: 409, field: "name", message: expect.stringContaining('"alice"') });
+      expect((await store.list()).map((c) => c.name)).toEqual(["alice"]);
+    },
+  );
+
+  it("refuses a look-alike of a revoked consumer too (names are not reused)", async () => {
+    const registry = new ConsumerRegistry(store, { policyExists });
+    await registry.register("bob", "default");
+    await registry.revoke("bob");
+    expect(await rejection(registry.register("BOB", "default"))).toMatchObject({ status: 409 });
+  });
+
   it.each(["", "-starts-with-dash", "has space", "a/b", "x".repeat(64), "ünïcode", "../etc"])(
     "rejects the invalid name %j",
     async (name) => {

@@ -6,6 +6,15 @@ import type { ConsumerRecord, ConsumerStore } from "./consumer-store";
 /** Consumer names: safe in URLs, logs, Redis keys and file names. */
 export const CONSUMER_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
+/**
+ * The form in which consumer names are compared: lower case. Names are ASCII (see {@link CONSUMER_NAME_RE}), so
+ * Unicode normalization (NFKC) changes nothing and case is the only way two names can look alike: `ALICE` is refused
+ * beside `alice`. Names are still stored and shown as registered.
+ */
+export function consumerNameKey(name: string): string {
+  return name.toLowerCase();
+}
+
 /** Who an API key belongs to, as authentication needs it. */
 export interface ConsumerIdentity {
   consumer: string;
@@ -72,9 +81,11 @@ export class ConsumerRegistry {
       throw new ConsumerError(400, `unknown policy "${policy}"`, { field: "policy" });
     }
     // Two consumers of one name would share sessions and rate-limit buckets: a config consumer's name stays its own.
+    // Names differing only in case are one name to people reading audit logs and policies: refused alike.
     if (this.options.nameReserved?.(name)) {
       throw new ConsumerError(409, `consumer "${name}" is defined in the gateway config`, { field: "name" });
     }
+    await this.refuseLookAlike(name);
     const apiKey = generateApiKey();
     const consumer: ConsumerRecord = {
       name,
@@ -87,6 +98,21 @@ export class ConsumerRegistry {
     await this.store.create(consumer);
     this.invalidate(consumer.keyHash);
     return { consumer, apiKey };
+  }
+
+  /**
+   * 409 when a registered consumer (revoked ones included: names are not reused) differs from `name` only in case.
+   * An exact match is left to the store's atomic create. Two processes registering `Bob` and `bob` at the same
+   * instant could both pass this read; the window is one store round trip of an authenticated admin.
+   */
+  private async refuseLookAlike(name: string): Promise<void> {
+    const key = consumerNameKey(name);
+    const other = (await this.store.list()).find((c) => c.name !== name && consumerNameKey(c.name) === key);
+    if (other) {
+      throw new ConsumerError(409, `consumer "${name}" differs from the existing "${other.name}" only in case`, {
+        field: "name",
+      });
+    }
   }
 
   /** Replaces the consumer's API key; the old key stops working at once in this process. */

@@ -1,2 +1,3 @@
 export * from "./message";
 export * from "./methods";
+export * from "./json-depth";

@@ -1,4 +1,5 @@
 import { GatewayError, JsonRpcErrorCode, type JsonRpcId } from "../errors";
+import { DEFAULT_MAX_JSON_DEPTH, exceedsJsonDepth } from "./json-depth";
 
 /** JSON-RPC params: an object or an array (JSON-RPC 2.0 §4.2). */
 export type JsonRpcParams = Record<string, unknown> | unknown[];
@@ -99,7 +100,18 @@ function toResponse(object: Record<string, unknown>, id: JsonRpcId): JsonRpcResp
   return { kind: "response", id, raw: object };
 }
 
-/** Parses a request body into one JSON-RPC message; throws a {@link GatewayError} naming what was wrong. */
-export function parseJsonRpc(body: string | Uint8Array): JsonRpcMessage {
-  return toJsonRpcMessage(parseJson(body));
+/**
+ * Parses a request body into one JSON-RPC message; throws a {@link GatewayError} naming what was wrong. A message
+ * nested deeper than `maxDepth` (`limits.maxJsonDepth`) is refused here, before any recursive code walks it.
+ */
+export function parseJsonRpc(body: string | Uint8Array, maxDepth = DEFAULT_MAX_JSON_DEPTH): JsonRpcMessage {
+  const value = parseJson(body);
+  if (exceedsJsonDepth(value, maxDepth)) {
+    const id =
+      value !== null && typeof value === "object" && !Array.isArray(value)
+        ? readId(value as Record<string, unknown>)
+        : null;
+    throw invalid(`JSON nested deeper than ${maxDepth} levels (limits.maxJsonDepth)`, id);
+  }
+  return toJsonRpcMessage(value);
 }

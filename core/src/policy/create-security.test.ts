@@ -272,6 +272,14 @@ describe("createSecurity with the admin registry", () => {
     await expect(security.registry!.register("dora", "toString")).rejects.toThrow('unknown policy "toString"');
   });
 
+  it.each(["ALICE", "Alice"])("refuses to register %j beside the configured alice (409)", async (name) => {
+    const security = await open(admin(`look-alike-${name}.json`));
+    await expect(security.registry!.register(name, "everything")).rejects.toMatchObject({
+      status: 409,
+      message: `consumer "${name}" is defined in the gateway config`,
+    });
+  });
+
   it("opens no registry in a process that only trusts the router", async () => {
     expect((await open(admin("broker.json"), { enforces: false })).registry).toBeUndefined();
   });

@@ -4,7 +4,7 @@ import { IdentityCodec } from "../auth/identity";
 import { JwtVerifier } from "../auth/jwt-verifier";
 import type { AuthConfig, JwtConfig } from "../config/security-schema";
 import type { GatewayConfig } from "../config/schema";
-import { ConsumerRegistry } from "../consumers/consumer-registry";
+import { consumerNameKey, ConsumerRegistry } from "../consumers/consumer-registry";
 import type { ConsumerStore } from "../consumers/consumer-store";
 import { openConsumerStore } from "../consumers/open-consumer-store";
 import type { Logger } from "../logging";
@@ -87,7 +87,8 @@ function buildAuthenticator(
 function consumerRegistry(store: ConsumerStore, config: () => GatewayConfig): ConsumerRegistry {
   return new ConsumerRegistry(store, {
     policyExists: (name) => Object.hasOwn(config().policies, name),
-    nameReserved: (name) => config().consumers.some((consumer) => consumer.name === name),
+    nameReserved: (name) =>
+      config().consumers.some((consumer) => consumerNameKey(consumer.name) === consumerNameKey(name)),
   });
 }
 

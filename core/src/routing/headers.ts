@@ -26,6 +26,27 @@ const CLIENT_ONLY_HEADERS = ["authorization", "cookie", "proxy-authorization"];
 // The gateway reads replies (ids, URIs, redaction): it asks upstreams for them uncompressed, whatever the client takes.
 const NOT_NEGOTIATED = ["accept-encoding"];
 
+// Addresses a client asserts about itself or its path (any proxy in front of the gateway is the gateway's business,
+// and Envoy appends the real peer itself): an upstream must not take a client's word for them.
+const CLIENT_ADDRESS_HEADERS: ReadonlySet<string> = new Set([
+  "forwarded",
+  "via",
+  "x-real-ip",
+  "x-client-ip",
+  "true-client-ip",
+  "cf-connecting-ip",
+]);
+
+/**
+ * True for a client header that never reaches an upstream, whatever the call: client-asserted addresses
+ * (`forwarded`, `x-forwarded-*`, `x-real-ip`, …) and `last-event-id`. Event ids on the client's side are the
+ * gateway's (its GET stream is the broker's, not an upstream's), and a routed POST resumes nothing, so an upstream
+ * would read a client's id as one of its own. Expects a lower-case name.
+ */
+export function isClientAssertedHeader(name: string): boolean {
+  return CLIENT_ADDRESS_HEADERS.has(name) || name.startsWith("x-forwarded-") || name === "last-event-id";
+}
+
 /** What every call to one server shares, derived once from its (frozen) config entry. */
 interface ServerRoute {
   authority: string;
@@ -107,8 +128,9 @@ export function forwardHeaders(
 ): Record<string, string> {
   const headers = nullRecord<string>();
   for (const [name, value] of Object.entries(client)) {
-    if (name.startsWith(":") || NOT_FORWARDED.has(name) || isInternalHeader(name) || call.removeHeaders.includes(name))
+    if (name.startsWith(":") || NOT_FORWARDED.has(name) || isInternalHeader(name) || isClientAssertedHeader(name))
       continue;
+    if (call.removeHeaders.includes(name)) continue;
     headers[name] = value;
   }
   for (const [name, value] of Object.entries(call.setHeaders)) if (!name.startsWith(":")) headers[name] = value;

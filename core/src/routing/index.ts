@@ -1,6 +1,7 @@
 export * from "./headers";
 export * from "./pipeline";
 export * from "./reply-rewriter";
+export * from "./response-headers";
 export * from "./result-uris";
 export * from "./route";
 export * from "./sanitize-failure";

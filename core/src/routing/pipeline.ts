@@ -115,7 +115,7 @@ export class RequestPipeline {
       const body = request.body ?? Buffer.alloc(0);
       this.checkBodySize(body.length, caller);
       checkContentEncoding(request.headers);
-      const message = parseJsonRpc(body);
+      const message = parseJsonRpc(body, this.deps.config().limits.maxJsonDepth);
       id = message.kind === "notification" ? null : message.id;
       const routed =
         message.kind === "request"

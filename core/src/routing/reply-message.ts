@@ -1,4 +1,5 @@
-import type { ResultRedactor } from "../sanitize";
+import { exceedsJsonDepth } from "../jsonrpc/json-depth";
+import { MAX_REDACTION_DEPTH, type ResultRedactor } from "../sanitize";
 import { isJson, prefixResultUris, type Json } from "./result-uris";
 import { SanitizeFailure } from "./sanitize-failure";
 import { encodeServerRequestId } from "./server-request-ids";
@@ -45,11 +46,18 @@ export function rewriteMessage(message: Json, origin: StreamOrigin, redactor?: R
   return message;
 }
 
+/** Upstream replies nested deeper are refused: a sanitized reply is replaced by an error, any other one fails. */
+export const MAX_REPLY_DEPTH = MAX_REDACTION_DEPTH;
+
 /**
  * A parsed reply (a message, or a batch under sanitization) as the client must see it, or null to drop it. Without a
  * redactor anything that is not a JSON object passes unchanged; with one it throws a {@link SanitizeFailure}.
  */
 export function rewriteParsed(parsed: unknown, origin: StreamOrigin, redactor?: ResultRedactor): unknown {
+  // Checked iteratively before anything recursive (the redactor, JSON.stringify of a rewritten message) walks it.
+  if (exceedsJsonDepth(parsed, MAX_REPLY_DEPTH)) {
+    throw SanitizeFailure.unparseable(new Error(`reply nested deeper than ${MAX_REPLY_DEPTH} levels`));
+  }
   if (isJson(parsed)) return rewriteMessage(parsed, origin, redactor);
   if (redactor === undefined) return parsed;
   if (!Array.isArray(parsed)) throw SanitizeFailure.unparseable();

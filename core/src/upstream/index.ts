@@ -3,3 +3,4 @@ export * from "./sse";
 export * from "./upstream-connection";
 export * from "./upstream-http";
 export * from "./upstream-manager";
+export * from "./upstream-failure";

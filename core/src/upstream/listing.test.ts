@@ -113,4 +113,13 @@ describe("validateItems", () => {
       { name: "x://r", problem: "tool without a string name" },
     ]);
   });
+
+  it("drops a tool whose schema nests 10^5 deep, so listing and serializing the catalog cannot overflow", () => {
+    const deep = JSON.parse('{"a":'.repeat(100_000) + "1" + "}".repeat(100_000)) as unknown;
+    const evil = { name: "evil", inputSchema: { type: "object", properties: { p: deep } } };
+    const result = validateItems([tool("a"), evil], toolProblem);
+    expect(result.valid).toEqual([tool("a")]);
+    expect(result.dropped).toEqual([{ name: "evil", problem: "nested deeper than 128 levels" }]);
+    expect(() => JSON.stringify(result.valid)).not.toThrow();
+  });
 });

@@ -1,6 +1,13 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { z } from "zod";
 import type { ListedItem, ListedResource, ListedTemplate } from "../catalog/catalog";
+import { exceedsJsonDepth } from "../jsonrpc/json-depth";
+
+/**
+ * Listed items nested deeper are dropped: the catalog is serialized into every client's list answer, and one item
+ * deep enough to overflow JSON.stringify would break tools/list for every consumer.
+ */
+export const MAX_LISTED_ITEM_DEPTH = 128;
 
 const MAX_PAGES = 100;
 
@@ -77,7 +84,9 @@ export function validateItems<T extends ListedItem | ListedResource | ListedTemp
   const valid: T[] = [];
   const dropped: { name: string; problem: string }[] = [];
   for (const item of items) {
-    const problem = problemOf(item);
+    const problem = exceedsJsonDepth(item, MAX_LISTED_ITEM_DEPTH)
+      ? `nested deeper than ${MAX_LISTED_ITEM_DEPTH} levels`
+      : problemOf(item);
     if (problem === undefined) valid.push(item as T);
     else dropped.push({ name: isObject(item) ? String(item["name"] ?? item["uri"] ?? "?") : "?", problem });
   }

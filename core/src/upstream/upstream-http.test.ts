@@ -1,6 +1,8 @@
 import type { IncomingHttpHeaders, RequestListener } from "node:http";
 import { GatewayError, JsonRpcErrorCode } from "../errors";
 import { freePort, listenFixture, readBody, type FixtureServer } from "../testing/fixture-server";
+import { createLogger } from "../logging";
+import { failureKind } from "./upstream-failure";
 import { UpstreamHttp, type UpstreamTarget } from "./upstream-http";
 
 const CALL = { jsonrpc: "2.0", id: 5, method: "tools/call", params: { name: "t", arguments: {} } };
@@ -113,11 +115,36 @@ describe("UpstreamHttp", () => {
     });
   });
 
-  it("fails with UpstreamUnavailable (502) naming the upstream when the connection is refused", async () => {
-    const target = { name: "gone", url: `http://127.0.0.1:${await freePort()}/mcp`, headers: {} };
+  it("fails with UpstreamUnavailable (502) naming the upstream and the failure, never its address", async () => {
+    const port = await freePort();
+    const target = { name: "gone", url: `http://127.0.0.1:${port}/mcp`, headers: {} };
     const error = await http.post(target, CALL, { timeoutMs: 2_000 }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: JsonRpcErrorCode.UpstreamUnavailable, httpStatus: 502 });
-    expect((error as GatewayError).message).toMatch(/^upstream "gone" is unreachable: .*ECONNREFUSED/);
+    expect((error as GatewayError).message).toBe('upstream "gone" is unreachable (connection refused)');
+    expect((error as GatewayError).message).not.toContain(String(port));
+  });
+
+  it("logs the detail of a failed call (the address included) for the operator", async () => {
+    const lines: string[] = [];
+    const logged = new UpstreamHttp(createLogger({ sink: { write: (line: string) => lines.push(line) } }));
+    const port = await freePort();
+    const target = { name: "gone", url: `http://127.0.0.1:${port}/mcp`, headers: {} };
+    await logged.post(target, CALL, { timeoutMs: 2_000 }).catch(() => undefined);
+    await logged.close();
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0] ?? "{}")).toMatchObject({ server: "gone", code: "ECONNREFUSED" });
+    expect(lines[0]).toContain(String(port));
+  });
+
+  it.each([
+    ["ENOTFOUND", "host name not resolved"],
+    ["ECONNRESET", "connection reset"],
+    ["DEPTH_ZERO_SELF_SIGNED_CERT", "TLS failure"],
+    ["SOMETHING_NEW", "request failed"],
+  ])("describes an error coded %s as %j", (code, kind) => {
+    const error = Object.assign(new Error(`getaddrinfo ${code} internal.example 10.1.2.3:443`), { code });
+    expect(failureKind(error)).toBe(kind);
+    expect(failureKind(new TypeError("fetch failed", { cause: error }))).toBe(kind);
   });
 
   it("refuses a reply over 4 MiB", async () => {

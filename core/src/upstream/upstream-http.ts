@@ -1,8 +1,9 @@
 import type { Readable } from "node:stream";
 import { Agent, request } from "undici";
-import { GatewayError, JsonRpcErrorCode } from "../errors";
+import type { Logger } from "../logging";
 import { nullRecord } from "../own-keys";
 import { parseSse } from "./sse";
+import { ReplyTooLargeError, upstreamFailure } from "./upstream-failure";
 
 /** Where and how to reach one upstream MCP server. */
 export interface UpstreamTarget {
@@ -56,10 +57,13 @@ export const MAX_REPLY_BYTES = 4 * 1024 * 1024;
 
 /**
  * The gateway's own HTTP calls to upstreams (lazy initialize, session DELETE), over one pooled keep-alive agent.
- * Every call is bounded by a timeout and fails with a {@link GatewayError} naming the upstream.
+ * Every call is bounded by a timeout and fails with a `GatewayError` naming the upstream.
  */
 export class UpstreamHttp {
   private readonly agent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
+
+  /** `logger` receives the detail of failed calls (it may name upstream addresses, which clients never see). */
+  constructor(private readonly logger?: Logger) {}
 
   /** POSTs one JSON-RPC message and reads the reply (JSON, or the SSE event answering `id`). */
   async post(target: UpstreamTarget, message: object, options: PostOptions): Promise<UpstreamReply> {
@@ -87,7 +91,7 @@ export class UpstreamHttp {
         message: findReply(text, contentType, "id" in message ? (message as { id: unknown }).id : undefined),
       };
     } catch (error: unknown) {
-      throw upstreamFailure(target, error, options.timeoutMs);
+      throw upstreamFailure(target.name, error, options.timeoutMs, this.logger);
     }
   }
 
@@ -111,7 +115,7 @@ export class UpstreamHttp {
     try {
       return { status: reply.status, headers: reply.headers, body: await readLimited(reply.body, MAX_REPLY_BYTES) };
     } catch (error: unknown) {
-      throw upstreamFailure(target, error, timeoutMs);
+      throw upstreamFailure(target.name, error, timeoutMs, this.logger);
     }
   }
 
@@ -134,7 +138,7 @@ export class UpstreamHttp {
       });
       return { status: response.statusCode, headers: flattenHeaders(response.headers), body: response.body };
     } catch (error: unknown) {
-      throw upstreamFailure(target, error, options.headersTimeoutMs);
+      throw upstreamFailure(target.name, error, options.headersTimeoutMs, this.logger);
     }
   }
 
@@ -163,7 +167,7 @@ export class UpstreamHttp {
       });
       return { status: response.statusCode, headers: flattenHeaders(response.headers), body: response.body };
     } catch (error: unknown) {
-      throw upstreamFailure(target, error, 0);
+      throw upstreamFailure(target.name, error, 0, this.logger);
     }
   }
 
@@ -195,7 +199,7 @@ export async function readLimited(body: AsyncIterable<Buffer>, limit: number): P
   let size = 0;
   for await (const chunk of body) {
     size += chunk.length;
-    if (size > limit) throw new Error(`reply larger than ${limit} bytes`);
+    if (size > limit) throw new ReplyTooLargeError(limit);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);
@@ -229,30 +233,4 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
     else if (Array.isArray(value)) flat[name] = value.join(", ");
   }
   return flat;
-}
-
-// undici names its own timeouts; AbortSignal.timeout() raises TimeoutError, an abort AbortError.
-const TIMEOUT_ERRORS = new Set(["TimeoutError", "AbortError", "HeadersTimeoutError", "BodyTimeoutError"]);
-
-function upstreamFailure(target: UpstreamTarget, error: unknown, timeoutMs: number): GatewayError {
-  // Read by name, not `instanceof Error`: the abort reason is a DOMException, which is not an `Error` of another realm
-  // (a vm context such as jest's), and a timeout must never be reported as "unreachable".
-  const name = typeof error === "object" && error !== null ? (error as { name?: unknown }).name : undefined;
-  const timedOut = typeof name === "string" && TIMEOUT_ERRORS.has(name);
-  if (timedOut) {
-    return new GatewayError(
-      JsonRpcErrorCode.UpstreamTimeout,
-      `upstream "${target.name}" did not answer within ${timeoutMs} ms`,
-      {
-        httpStatus: 504,
-        cause: error,
-      },
-    );
-  }
-  const message = typeof error === "object" && error !== null ? (error as { message?: unknown }).message : undefined;
-  const detail = typeof message === "string" ? message : String(error);
-  return new GatewayError(JsonRpcErrorCode.UpstreamUnavailable, `upstream "${target.name}" is unreachable: ${detail}`, {
-    httpStatus: 502,
-    cause: error,
-  });
 }

@@ -152,4 +152,15 @@ describe.each(modes.all)("identities end to end (%s)", (_label, mode) => {
     expect((await adminCall("DELETE", "/consumers/erin")).status).toBe(200);
     expect((await ping({ "x-api-key": rotated.apiKey })).status).toBe(401);
   });
+
+  it.each(["CAROL", "Carol"])("refuses to register %j beside the configured carol (409)", async (name) => {
+    const created = await adminCall("POST", "/consumers", { name, policy: "readers" });
+    expect(created.status).toBe(409);
+    expect(JSON.stringify(await (await adminCall("GET", "/consumers")).json())).not.toContain(name);
+  });
+
+  it("refuses a registered consumer's name in another case (409)", async () => {
+    expect((await adminCall("POST", "/consumers", { name: "frank", policy: "readers" })).status).toBe(201);
+    expect((await adminCall("POST", "/consumers", { name: "FRANK", policy: "readers" })).status).toBe(409);
+  });
 });

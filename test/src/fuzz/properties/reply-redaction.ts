@@ -58,7 +58,7 @@ const mediaType: fc.Arbitrary<string> = fc
 /** Content-Type header lines: usually one, sometimes none or a duplicate. */
 export const contentTypes: fc.Arbitrary<string[]> = fc.oneof(
   { weight: 8, arbitrary: mediaType.map((t) => [t]) },
-  { weight: 1, arbitrary: fc.constant([]) },
+  { weight: 1, arbitrary: fc.constant<string[]>([]) },
   { weight: 1, arbitrary: fc.array(mediaType, { minLength: 2, maxLength: 2 }) },
 );
 

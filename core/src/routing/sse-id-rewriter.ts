@@ -13,6 +13,19 @@ export interface StreamOrigin {
   prefix: string;
 }
 
+// A server's own GET stream carries requests and notifications only: MCP forbids responses there unless a stream is
+// resumed (the gateway never resumes one). A response on it would answer a client's pending call unsanitized.
+function isResponse(data: string): boolean {
+  let message: unknown;
+  try {
+    message = JSON.parse(data);
+  } catch {
+    return false;
+  }
+  if (typeof message !== "object" || message === null) return false;
+  return Array.isArray(message) || typeof (message as { method?: unknown }).method !== "string";
+}
+
 /** An event's data as the client must see it, or null to drop the event; throws a {@link SanitizeFailure}. */
 function rewriteData(data: string, origin: StreamOrigin, redactor: ResultRedactor | undefined): string | null {
   // Without sanitization only requests, notifications and results naming resources are ever rewritten: anything else
@@ -61,6 +74,7 @@ export class SseIdRewriter {
   private readonly parser: EventSourceParser;
   private out = "";
   private failed = false;
+  private dropResponses = false;
 
   constructor(
     private readonly origin: StreamOrigin,
@@ -78,6 +92,13 @@ export class SseIdRewriter {
       },
       maxBufferSize: MAX_REPLY_BYTES,
     });
+  }
+
+  /** A rewriter for an upstream's GET notification stream: as any other, but JSON-RPC responses are dropped. */
+  static forNotifications(origin: StreamOrigin): SseIdRewriter {
+    const rewriter = new SseIdRewriter(origin);
+    rewriter.dropResponses = true;
+    return rewriter;
   }
 
   /** Takes the next chunk and returns the bytes that can be sent on now (possibly empty). */
@@ -106,6 +127,7 @@ export class SseIdRewriter {
   private onEvent(event: EventSourceMessage): void {
     // The parser bounds an event still arriving; this bounds one that arrived whole in a single chunk.
     if (event.data.length > MAX_REPLY_BYTES) throw SanitizeFailure.tooLarge();
+    if (this.dropResponses && isResponse(event.data)) return;
     const data = rewriteData(event.data, this.origin, this.redaction?.redactor);
     if (data !== null) this.out += serialize(event, data);
   }

@@ -207,7 +207,10 @@ export class StreamProcessor {
     // The body is rewritten on its way through (see replyRewriter): its length changes (no content-length), it is
     // never encoded, and under sanitization it says exactly what it now is (canonical content-type).
     if (this.rewriter.contentType !== undefined) set["content-type"] = this.rewriter.contentType;
-    const mutation = headerMutation(set, REWRITTEN_AWAY.filter((name) => name in headers));
+    const mutation = headerMutation(
+      set,
+      REWRITTEN_AWAY.filter((name) => name in headers),
+    );
     return {
       response_headers: mutation ? { response: { header_mutation: mutation } } : {},
       mode_override: { response_body_mode: "STREAMED" },

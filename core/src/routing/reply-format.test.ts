@@ -38,6 +38,9 @@ describe("replyFormat", () => {
   });
 
   it("reads a reply declared with the identity coding", () => {
-    expect(replyFormat({ "content-type": "text/event-stream", "content-encoding": "Identity" })).toEqual({ kind: "sse", encoded: false });
+    expect(replyFormat({ "content-type": "text/event-stream", "content-encoding": "Identity" })).toEqual({
+      kind: "sse",
+      encoded: false,
+    });
   });
 });

@@ -2,7 +2,14 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { Redactor, type ResultRedactor } from "../sanitize";
 import { MAX_REPLY_BYTES } from "../upstream/upstream-http";
-import { JsonReplyRewriter, RefusedReply, replyRewriter, rewriteJsonReply, rewriteStream, rewriteWhole } from "./reply-rewriter";
+import {
+  JsonReplyRewriter,
+  RefusedReply,
+  replyRewriter,
+  rewriteJsonReply,
+  rewriteStream,
+  rewriteWhole,
+} from "./reply-rewriter";
 import { SseIdRewriter } from "./sse-id-rewriter";
 
 const redactor = new Redactor([{ keys: ["password"], patterns: ["AKIA[0-9A-Z]{16}"] }]).forCall({

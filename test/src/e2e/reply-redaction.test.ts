@@ -11,7 +11,10 @@ jest.setTimeout(60_000);
 // the client read it differently. With a redaction rule in force, no such reply may bring the secret to a real MCP
 // SDK client: it arrives redacted, or is refused with -32603.
 const SECRET_REPLY = `{"jsonrpc":"2.0","id":7,"result":{"content":[{"type":"text","text":"key ${SECRET}"}]}}`;
-const BYPASSES: CraftedReply[] = REPLY_BYPASSES.map((bypass, i) => ({ ...bypass, tool: `bypass_${"abcde"[i]}` }));
+const BYPASSES: (CraftedReply & { name: string })[] = REPLY_BYPASSES.map((bypass, i) => ({
+  ...bypass,
+  tool: `bypass_${"abcde"[i]}`,
+}));
 const REFUSED: CraftedReply[] = [
   { tool: "plain_text", contentType: "text/plain", body: SECRET_REPLY },
   { tool: "gzipped", contentType: "application/json", body: SECRET_REPLY, gzip: true },

@@ -10,6 +10,7 @@ import {
   rewriteStream,
   SESSION_HEADER,
   type GatewayContext,
+  type ReplyRewriter,
   type StreamingReply,
   type UpstreamCall,
 } from "@mcp-gateway/core";
@@ -80,20 +81,29 @@ async function forward(
   }
   metrics?.forwarded(call.server.name, outcome);
   call.audit.finish(reply.status);
-  const rewriter = replyRewriter(reply.headers["content-type"] ?? "", call);
-  // A rewritten body changes length: it goes out chunked, without the upstream's content-length.
-  relayHead(response, reply, call.gatewaySession, rewriter !== undefined);
+  const rewriter = replyRewriter(reply.headers, call);
+  relayHead(response, reply, call.gatewaySession, rewriter);
   if (rewriter) await pipeline(reply.body, rewriteStream(rewriter), response as ServerResponse);
   else await pipeline(reply.body, response as ServerResponse);
 }
 
-function relayHead(response: Response, reply: StreamingReply, gatewaySession: string, rewritten: boolean): void {
+// A rewritten body changes length (it goes out chunked) and is never encoded.
+const NOT_RELAYED_REWRITTEN = new Set(["content-length", "content-encoding"]);
+
+function relayHead(
+  response: Response,
+  reply: StreamingReply,
+  gatewaySession: string,
+  rewriter: ReplyRewriter | undefined,
+): void {
   // Only an allow-list of the upstream's headers reaches the client (see RELAYED_RESPONSE_HEADERS); the session id is
-  // swapped below, and a rewritten body has another length.
+  // swapped below.
   for (const [name, value] of Object.entries(reply.headers)) {
-    if (name === SESSION_HEADER || (rewritten && name === "content-length")) continue;
+    if (name === SESSION_HEADER || (rewriter && NOT_RELAYED_REWRITTEN.has(name))) continue;
     if (isRelayedResponseHeader(name)) response.setHeader(name, value);
   }
+  // Under sanitization the rewritten body says exactly what it now is (canonical content-type, see replyRewriter).
+  if (rewriter?.contentType !== undefined) response.setHeader("content-type", rewriter.contentType);
   // A backend session id never reaches the client: it only ever sees its gateway session.
   if (reply.headers[SESSION_HEADER] !== undefined) response.setHeader(SESSION_HEADER, gatewaySession);
   response.status(reply.status);

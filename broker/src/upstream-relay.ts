@@ -1,4 +1,5 @@
 import {
+  replyFormat,
   SseIdRewriter,
   type BackendSession,
   type GatewayContext,
@@ -93,11 +94,13 @@ export class UpstreamRelay {
     try {
       const reply = await this.context.http.openNotifications(server, backend, signal);
       opened();
-      if (reply.status !== 200 || !(reply.headers["content-type"] ?? "").includes("text/event-stream")) {
+      // Read as the client reads a media type (see replyFormat); an encoded stream cannot be read at all.
+      const format = replyFormat(reply.headers);
+      if (reply.status !== 200 || format.kind !== "sse" || format.encoded) {
         reply.body.resume(); // 405: this upstream offers no GET stream
         return;
       }
-      const rewriter = new SseIdRewriter(server);
+      const rewriter = SseIdRewriter.forNotifications(server);
       for await (const chunk of reply.body as AsyncIterable<Buffer>) {
         const events = rewriter.push(chunk);
         if (events.length > 0) this.hub.sendTo(gatewaySession, events);

@@ -163,4 +163,24 @@ describe("StreamProcessor security", () => {
     );
     expect(answer.immediate_response).toBeUndefined();
   });
+
+  it("refuses a reply under a rule it cannot read: canonical content-type, no encoding or length, an error body", async () => {
+    const p = processor();
+    await sendHeaders(p, { "x-api-key": KEY, "mcp-session-id": context.sessions.issue("alice") });
+    await p.process({ request_body: { body: toolCall("weather_get_forecast"), end_of_stream: true } });
+    const upstream = { ":status": "200", "content-type": "application/json", "content-encoding": "gzip" };
+    const answer = (await p.process({
+      response_headers: { headers: { headers: headerList({ ...upstream, "content-length": "40" }) } },
+    })) as { response_headers?: { response?: { header_mutation?: HeaderMutation } } };
+    const mutation = answer.response_headers?.response?.header_mutation;
+    expect(setOf(mutation)["content-type"]).toBe("application/json");
+    expect(mutation?.remove_headers).toEqual(expect.arrayContaining(["content-length", "content-encoding"]));
+    const body = (await p.process({ response_body: { body: Buffer.from("\x1f\x8b gzip"), end_of_stream: true } })) as {
+      response_body?: { response?: { body_mutation?: { body: Buffer } } };
+    };
+    expect(JSON.parse(body.response_body?.response?.body_mutation?.body.toString() ?? "")).toMatchObject({
+      id: 1,
+      error: { code: -32603 },
+    });
+  });
 });

@@ -47,6 +47,8 @@ export interface ProcessorDeps {
 const CONTINUE_REQUEST_HEADERS: ProcessingResponse = { request_headers: {} };
 const CONTINUE_REQUEST_BODY: ProcessingResponse = { request_body: {} };
 const CONTINUE_RESPONSE_HEADERS: ProcessingResponse = { response_headers: {} };
+// Upstream response headers that no longer describe a rewritten body.
+const REWRITTEN_AWAY = ["content-length", "content-encoding"];
 
 /**
  * One ext_proc stream = one HTTP request through Envoy. Holds that request's state between phases: the client's
@@ -204,16 +206,17 @@ export class StreamProcessor {
     if (Object.hasOwn(headers, SESSION_HEADER)) set[SESSION_HEADER] = call.gatewaySession;
     // Only an allow-list of the upstream's headers reaches the client (see RELAYED_RESPONSE_HEADERS).
     const remove = unrelayedResponseHeaders(headers, set);
-    this.rewriter = replyRewriter(headers["content-type"] ?? "", call);
+    this.rewriter = replyRewriter(headers, call);
     if (!this.rewriter) {
       const mutation = headerMutation(set, remove);
       return { response_headers: mutation ? { response: { header_mutation: mutation } } : {} };
     }
-    // The body is rewritten on its way through (see replyRewriter), so its length changes: no content-length.
-    const mutation = headerMutation(
-      set,
-      Object.hasOwn(headers, "content-length") ? [...remove, "content-length"] : remove,
-    );
+    // The body is rewritten on its way through (see replyRewriter): its length changes (no content-length), it is
+    // never encoded, and under sanitization it says exactly what it now is (canonical content-type).
+    if (this.rewriter.contentType !== undefined) set["content-type"] = this.rewriter.contentType;
+    const mutation = headerMutation(set, [
+      ...new Set([...remove, ...REWRITTEN_AWAY.filter((name) => Object.hasOwn(headers, name))]),
+    ]);
     return {
       response_headers: mutation ? { response: { header_mutation: mutation } } : {},
       mode_override: { response_body_mode: "STREAMED" },
@@ -234,11 +237,11 @@ export class StreamProcessor {
     const headers = forwardHeaders(this.headers, call);
     const reply = await this.deps.http.forward(call.server, headers, call.body, this.deps.replayTimeoutMs);
     call.audit.finish(reply.status);
-    const contentType = reply.headers["content-type"] ?? "application/json";
+    // The replayed reply is the client's reply: it gets the same rewriting as one streamed through Envoy.
+    const rewriter = replyRewriter(reply.headers, call);
+    const contentType = rewriter?.contentType ?? reply.headers["content-type"] ?? "application/json";
     const out = nullRecord([...Object.entries(this.corsHeaders), ["content-type", contentType]]);
     if (Object.hasOwn(reply.headers, SESSION_HEADER)) out[SESSION_HEADER] = call.gatewaySession;
-    // The replayed reply is the client's reply: it gets the same rewriting as one streamed through Envoy.
-    const rewriter = replyRewriter(contentType, call);
     return immediateReply(reply.status, out, rewriter ? rewriteWhole(rewriter, reply.body) : reply.body);
   }
 }

@@ -26,19 +26,38 @@ describe.each([
     ["a result", deepResult],
     ["a server request", deepRequest],
   ])("replaces %s nested 10^5 deep by a -32603 error under sanitization", (_what, build) => {
-    const rewriter = replyRewriter(contentType, { server: origin, method: "tools/call", requestId: 7, redactor });
+    const rewriter = replyRewriter(
+      { "content-type": contentType },
+      { server: origin, method: "tools/call", requestId: 7, redactor },
+    );
     const out = rewriteWhole(rewriter!, Buffer.from(frame(build(100_000)))).toString();
     const body = contentType === "application/json" ? out : out.replace(/^data: /, "").trim();
     expect(JSON.parse(body)).toMatchObject({ id: 7, error: { code: -32603 } });
   });
 
-  it("fails a deep server request without sanitization with a SanitizeFailure, not a stack overflow", () => {
-    const rewriter = replyRewriter(contentType, { server: origin, method: "tools/call", requestId: 7 });
-    expect(() => rewriteWhole(rewriter!, Buffer.from(frame(deepRequest(100_000))))).toThrow(SanitizeFailure);
+  it("fails a deep server request without sanitization closed, not with a stack overflow", () => {
+    const rewriter = replyRewriter(
+      { "content-type": contentType },
+      { server: origin, method: "tools/call", requestId: 7 },
+    );
+    const whole = () => rewriteWhole(rewriter!, Buffer.from(frame(deepRequest(100_000))));
+    // A JSON reply is one message: the caller answers the failure. An SSE stream ends with a -32603 error event.
+    if (contentType === "application/json") expect(whole).toThrow(SanitizeFailure);
+    else
+      expect(
+        JSON.parse(
+          whole()
+            .toString()
+            .replace(/^data: /, ""),
+        ),
+      ).toMatchObject({ id: 7, error: { code: -32603 } });
   });
 
   it("passes a reply at the depth limit", () => {
-    const rewriter = replyRewriter(contentType, { server: origin, method: "tools/call", requestId: 7, redactor });
+    const rewriter = replyRewriter(
+      { "content-type": contentType },
+      { server: origin, method: "tools/call", requestId: 7, redactor },
+    );
     // message → result → deep: the nested object starts at level 3.
     const out = rewriteWhole(rewriter!, Buffer.from(frame(deepResult(MAX_REPLY_DEPTH - 3))));
     expect(out.toString()).toContain("deep_x://y");

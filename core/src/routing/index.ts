@@ -1,5 +1,6 @@
 export * from "./headers";
 export * from "./pipeline";
+export * from "./reply-format";
 export * from "./reply-rewriter";
 export * from "./response-headers";
 export * from "./result-uris";

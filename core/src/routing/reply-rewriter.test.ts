@@ -2,7 +2,14 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { Redactor, type ResultRedactor } from "../sanitize";
 import { MAX_REPLY_BYTES } from "../upstream/upstream-http";
-import { JsonReplyRewriter, replyRewriter, rewriteJsonReply, rewriteStream, rewriteWhole } from "./reply-rewriter";
+import {
+  JsonReplyRewriter,
+  RefusedReply,
+  replyRewriter,
+  rewriteJsonReply,
+  rewriteStream,
+  rewriteWhole,
+} from "./reply-rewriter";
 import { SseIdRewriter } from "./sse-id-rewriter";
 
 const redactor = new Redactor([{ keys: ["password"], patterns: ["AKIA[0-9A-Z]{16}"] }]).forCall({
@@ -21,6 +28,7 @@ const failure = (message: string, id: string | number | null = 7): object => ({
   error: { code: -32603, message },
 });
 const parsed = (body: Buffer): unknown => JSON.parse(body.toString());
+const JSON_HEAD = { "content-type": "application/json" };
 
 describe("replyRewriter", () => {
   it.each([
@@ -29,9 +37,10 @@ describe("replyRewriter", () => {
     ["JSON of an unprefixed server under sanitization", "application/json; charset=utf-8", {}, JsonReplyRewriter],
     ["JSON of an unprefixed server without sanitization", "application/json", { redactor: undefined }, undefined],
     ["a JSON response to a server request", "application/json", { method: "response", redactor: undefined }, undefined],
-    ["another content type", "text/plain", {}, undefined],
+    ["another content type without sanitization", "text/plain", { redactor: undefined }, undefined],
+    ["another content type under sanitization (refused)", "text/plain", {}, RefusedReply],
   ])("decides %s", (_what, contentType, overrides, expected) => {
-    const rewriter = replyRewriter(contentType, { ...call, ...overrides });
+    const rewriter = replyRewriter({ "content-type": contentType }, { ...call, ...overrides });
     if (expected === undefined) expect(rewriter).toBeUndefined();
     else expect(rewriter).toBeInstanceOf(expected);
   });
@@ -41,7 +50,7 @@ describe("JSON reply sanitization", () => {
   const redacted = reply("key [REDACTED]");
 
   it("redacts a streamed reply at its end (push/end)", () => {
-    const rewriter = replyRewriter("application/json", call) as JsonReplyRewriter;
+    const rewriter = replyRewriter(JSON_HEAD, call) as JsonReplyRewriter;
     const body = json(reply(`key ${secret}`));
     const pieces = [body.subarray(0, 30), body.subarray(30, 31), body.subarray(31)].map((c) => rewriter.push(c));
     expect(Buffer.concat(pieces).length).toBe(0);
@@ -49,7 +58,7 @@ describe("JSON reply sanitization", () => {
   });
 
   it("redacts a whole reply (the router's replay)", () => {
-    const rewriter = replyRewriter("application/json", call);
+    const rewriter = replyRewriter(JSON_HEAD, call);
     expect(parsed(rewriteWhole(rewriter as JsonReplyRewriter, json(reply(`key ${secret}`))))).toEqual(redacted);
   });
 
@@ -57,7 +66,7 @@ describe("JSON reply sanitization", () => {
     const body = json(reply(`key ${secret}`));
     const out: Buffer[] = [];
     const source = Readable.from([body.subarray(0, 17), body.subarray(17)]);
-    await pipeline(source, rewriteStream(replyRewriter("application/json", call) as JsonReplyRewriter), async (s) => {
+    await pipeline(source, rewriteStream(replyRewriter(JSON_HEAD, call) as JsonReplyRewriter), async (s) => {
       for await (const chunk of s as AsyncIterable<Buffer>) out.push(chunk);
     });
     expect(parsed(Buffer.concat(out))).toEqual(redacted);
@@ -73,9 +82,11 @@ describe("JSON reply sanitization", () => {
     });
   });
 
-  it("returns the very same buffer for a clean reply", () => {
-    const body = json(reply("nothing to see"));
-    expect(rewriteJsonReply(body, plain, { redactor, requestId: 7 })).toBe(body);
+  it("re-serializes a clean reply canonically (only what was read and redacted leaves)", () => {
+    const body = Buffer.from(`\ufeff{ "jsonrpc": "2.0", "id": 7, "result": {"content": []} }`);
+    expect(rewriteJsonReply(body, plain, { redactor, requestId: 7 }).toString()).toBe(
+      '{"jsonrpc":"2.0","id":7,"result":{"content":[]}}',
+    );
   });
 
   it("redacts every member of a batch", () => {
@@ -128,7 +139,7 @@ describe("JSON reply past the size limit", () => {
   const tail = Buffer.from(`${secret}"}]}}`);
 
   it("fails closed under sanitization: an error in the reply's place, the rest dropped", () => {
-    const rewriter = replyRewriter("application/json", call) as JsonReplyRewriter;
+    const rewriter = replyRewriter(JSON_HEAD, call) as JsonReplyRewriter;
     const out = [rewriter.push(head), rewriter.push(filler), rewriter.push(tail), rewriter.end()];
     const size = head.length + filler.length;
     expect(parsed(Buffer.concat(out))).toEqual(

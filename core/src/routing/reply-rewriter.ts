@@ -1,14 +1,19 @@
 import { Transform } from "node:stream";
 import type { ResultRedactor } from "../sanitize";
 import { MAX_REPLY_BYTES } from "../upstream/upstream-http";
+import type { JsonRpcId } from "../errors";
+import { replyFormat } from "./reply-format";
 import { rewriteParsed } from "./reply-message";
 import { SanitizeFailure, type ReplyRedaction } from "./sanitize-failure";
 import { SseIdRewriter, type StreamOrigin } from "./sse-id-rewriter";
 
 const EMPTY = Buffer.alloc(0);
 
+// As fetch's `body.json()` reads a body (WHATWG UTF-8 decode: one leading BOM stripped, invalid bytes replaced).
+const UTF8 = new TextDecoder("utf-8");
+
 function rewriteJson(body: Buffer, origin: StreamOrigin, redactor: ResultRedactor | undefined): Buffer {
-  const text = body.toString("utf8");
+  const text = UTF8.decode(body);
   let message: unknown;
   try {
     message = JSON.parse(text);
@@ -18,6 +23,9 @@ function rewriteJson(body: Buffer, origin: StreamOrigin, redactor: ResultRedacto
     throw SanitizeFailure.unparseable(error);
   }
   const rewritten = rewriteParsed(message, origin, redactor);
+  // Under sanitization the reply is always re-serialized: only what the gateway read (and redacted) leaves it, so a
+  // client whose JSON parser differs (duplicate keys, BOM, escapes) cannot read anything else into it.
+  if (redactor !== undefined) return Buffer.from(JSON.stringify(rewritten ?? message));
   return rewritten === message || rewritten === null ? body : Buffer.from(JSON.stringify(rewritten));
 }
 
@@ -36,6 +44,8 @@ export function rewriteJsonReply(body: Buffer, origin: StreamOrigin, redaction?:
 
 /** Rewrites a reply body piece by piece: each chunk as it arrives, then whatever is left at the end. */
 export interface ReplyRewriter {
+  /** The content-type the rewritten reply must carry; undefined: the upstream's is kept. */
+  readonly contentType: string | undefined;
   push(chunk: Buffer): Buffer;
   end(): Buffer;
 }
@@ -51,21 +61,60 @@ export interface RewrittenCall {
 }
 
 /**
- * What a routed call's reply needs before the client sees it, decided once for the router, its replay and the
- * standalone forwarder: SSE replies carry server-to-client requests (ids rewritten) and results (resource URIs
- * prefixed); a JSON result of a prefixed server may name resources; any result of a sanitized call is redacted.
- * Undefined: the reply passes through untouched.
+ * What a routed call's reply needs before the client sees it, decided once from the upstream's response headers
+ * (lower-cased names) for the router, its replay and the standalone forwarder: SSE replies carry server-to-client
+ * requests (ids rewritten) and results (resource URIs prefixed); a JSON result of a prefixed server may name
+ * resources; any result of a sanitized call is redacted. The body kind is read as the client reads it (see
+ * replyFormat). Under sanitization a reply the gateway cannot read with certainty (content-encoded, neither JSON nor
+ * SSE, malformed content-type) is refused: a JSON-RPC error takes its place. Undefined: the reply passes untouched.
  */
-export function replyRewriter(contentType: string, call: RewrittenCall): ReplyRewriter | undefined {
-  const redaction: ReplyRedaction | undefined = call.redactor
-    ? { redactor: call.redactor, requestId: call.requestId ?? null }
-    : undefined;
-  if (contentType.includes("text/event-stream")) return new SseIdRewriter(call.server, redaction);
-  const rewritten = call.server.prefix !== "" || redaction !== undefined;
-  if (contentType.includes("application/json") && rewritten && call.method !== "response") {
-    return new JsonReplyRewriter(call.server, redaction);
+export function replyRewriter(
+  headers: Readonly<Record<string, string | undefined>>,
+  call: RewrittenCall,
+): ReplyRewriter | undefined {
+  const format = replyFormat(headers);
+  if (call.redactor !== undefined) {
+    const redaction: ReplyRedaction = { redactor: call.redactor, requestId: call.requestId ?? null };
+    if (format.unreadable !== undefined) {
+      return new RefusedReply(SanitizeFailure.unreadable(format.unreadable), redaction.requestId);
+    }
+    return format.kind === "sse"
+      ? new SseIdRewriter(call.server, redaction)
+      : new JsonReplyRewriter(call.server, redaction);
+  }
+  // Without sanitization a compressed reply is not read at all (the gateway asks upstreams for identity).
+  if (format.encoded) return undefined;
+  if (format.kind === "sse") return new SseIdRewriter(call.server, undefined, call.requestId ?? null);
+  if (format.kind === "json" && call.server.prefix !== "" && call.method !== "response") {
+    return new JsonReplyRewriter(call.server);
   }
   return undefined;
+}
+
+/**
+ * A reply under sanitization that cannot be read: its body is replaced by one JSON-RPC error (sent as soon as any of
+ * it arrives; an empty body stays empty, there is nothing to hide), and none of it is passed on.
+ */
+export class RefusedReply implements ReplyRewriter {
+  readonly contentType = "application/json";
+  private sent = false;
+
+  constructor(
+    private readonly failure: SanitizeFailure,
+    private readonly requestId: JsonRpcId,
+  ) {}
+
+  /** The error in place of the first bytes; nothing after. */
+  push(chunk: Buffer): Buffer {
+    if (this.sent || chunk.length === 0) return EMPTY;
+    this.sent = true;
+    return Buffer.from(this.failure.toReply(this.requestId));
+  }
+
+  /** Nothing: the body is never passed on. */
+  end(): Buffer {
+    return EMPTY;
+  }
 }
 
 /** A whole buffered reply through a {@link ReplyRewriter}. */
@@ -92,7 +141,9 @@ export function rewriteStream(rewriter: ReplyRewriter): Transform {
  * {@link MAX_REPLY_BYTES} it gives up: it passes everything on unchanged, or, under sanitization, sends a JSON-RPC
  * error in the reply's place and drops the rest (fail closed).
  */
-export class JsonReplyRewriter {
+export class JsonReplyRewriter implements ReplyRewriter {
+  /** The content-type of the rewritten reply: canonical under sanitization, else the upstream's is kept. */
+  readonly contentType: string | undefined;
   private chunks: Buffer[] = [];
   private size = 0;
   private mode: "collect" | "pass" | "failed" = "collect";
@@ -100,7 +151,9 @@ export class JsonReplyRewriter {
   constructor(
     private readonly origin: StreamOrigin,
     private readonly redaction?: ReplyRedaction,
-  ) {}
+  ) {
+    this.contentType = redaction ? "application/json" : undefined;
+  }
 
   /** Takes the next chunk; returns what can be sent on now (nothing until the end, unless too large). */
   push(chunk: Buffer): Buffer {

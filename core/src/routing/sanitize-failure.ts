@@ -16,9 +16,17 @@ export interface ReplyRedaction {
 export class SanitizeFailure extends Error {
   override readonly name = "SanitizeFailure";
 
-  /** A reply, or one SSE event, larger than {@link MAX_REPLY_BYTES}. */
-  static tooLarge(bytes: number): SanitizeFailure {
+  /** A reply larger than {@link MAX_REPLY_BYTES} bytes, or (no size given) an SSE event of more characters. */
+  static tooLarge(bytes?: number): SanitizeFailure {
+    if (bytes === undefined) {
+      return new SanitizeFailure(`reply too large to sanitize (an SSE event over ${MAX_REPLY_BYTES} characters)`);
+    }
     return new SanitizeFailure(`reply too large to sanitize (${bytes} bytes, limit ${MAX_REPLY_BYTES})`);
+  }
+
+  /** A reply under sanitization that the gateway cannot read as its client will (see replyFormat). */
+  static unreadable(reason: string): SanitizeFailure {
+    return new SanitizeFailure(`${reason}: refused under redaction`);
   }
 
   /** A reply that is not JSON, not JSON-RPC, or that the redactor refused (see MAX_REDACTION_DEPTH). */

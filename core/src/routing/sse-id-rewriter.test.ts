@@ -62,8 +62,8 @@ describe("SseIdRewriter", () => {
     expect(rewriteAll([text])).toContain(expected);
   });
 
-  it("passes an unterminated last event on at the end", () => {
-    expect(rewriteAll(["data: partial"])).toBe("data: partial");
+  it("drops an unterminated last event (a client never dispatches it)", () => {
+    expect(rewriteAll([event(progress), "data: partial"])).toBe(event(progress));
   });
 
   it.each([
@@ -172,11 +172,11 @@ describe("SSE text across chunks", () => {
     expect(outputs.filter((out) => out !== expected)).toEqual([]);
   });
 
-  it("passes an unterminated multi-byte tail on at the end", () => {
+  it("passes an event whose last character is split across chunks on whole", () => {
     const rewriter = new SseIdRewriter(origin);
-    const tail = Buffer.from("data: é");
-    const out = Buffer.concat([rewriter.push(tail.subarray(0, tail.length - 1)), rewriter.push(tail.subarray(-1))]);
-    expect(Buffer.concat([out, rewriter.end()]).toString()).toBe("data: é");
+    const tail = Buffer.from("data: é\n\n");
+    const out = [rewriter.push(tail.subarray(0, tail.length - 3)), rewriter.push(tail.subarray(-3)), rewriter.end()];
+    expect(Buffer.concat(out).toString()).toBe("data: é\n\n");
   });
 
   it("finds an event end split across chunks (CRLF)", () => {
@@ -231,9 +231,9 @@ describe("SSE sanitization", () => {
     expect(sanitize([chunk])).toBe(event(progress) + event(reply("[REDACTED]")) + event(reply("again [REDACTED]")));
   });
 
-  it("passes a clean result through byte-for-byte", () => {
-    const text = `data: {"jsonrpc":"2.0", "id":7, "result":{"content":[]}}\n\n`;
-    expect(sanitize([text])).toBe(text);
+  it("re-serializes a clean result canonically (only what was read and redacted leaves)", () => {
+    const text = `data: {"jsonrpc":"2.0", "id":7, "result":{"content":[]}}\r\n\r\n`;
+    expect(sanitize([text])).toBe(`data: {"jsonrpc":"2.0","id":7,"result":{"content":[]}}\n\n`);
   });
 
   it("redacts a result whose key is written with escapes", () => {
@@ -268,8 +268,7 @@ describe("SSE sanitization", () => {
     const big = Buffer.alloc(MAX_REPLY_BYTES, "a");
     const out = sanitize([event(reply("before")) + head, big, `${secret}"}]}}\n\n`, event(reply("after"))]);
     expect(out).toBe(
-      event(reply("before")) +
-        failure(`reply too large to sanitize (${head.length + big.length} bytes, limit ${MAX_REPLY_BYTES})`),
+      event(reply("before")) + failure(`reply too large to sanitize (an SSE event over ${MAX_REPLY_BYTES} characters)`),
     );
   });
 
@@ -278,8 +277,8 @@ describe("SSE sanitization", () => {
     expect(sanitize([text])).toContain("reply too large to sanitize");
   });
 
-  it("redacts an unterminated last event at the end", () => {
-    expect(sanitize([`data: ${JSON.stringify(reply(secret))}\n`])).toBe(`data: ${JSON.stringify(reply("[REDACTED]"))}`);
+  it("drops an unterminated last event at the end (the client discards it)", () => {
+    expect(sanitize([event(reply("before")), `data: ${JSON.stringify(reply(secret))}\n`])).toBe(event(reply("before")));
   });
 
   it("still rewrites server-to-client request ids", () => {

@@ -1,13 +1,10 @@
-import { StringDecoder } from "node:string_decoder";
+import { createParser, type EventSourceMessage, type EventSourceParser, type ParseError } from "eventsource-parser";
+import type { JsonRpcId } from "../errors";
 import type { ResultRedactor } from "../sanitize";
 import { MAX_REPLY_BYTES } from "../upstream/upstream-http";
 import { rewriteParsed } from "./reply-message";
 import { SanitizeFailure, type ReplyRedaction } from "./sanitize-failure";
 
-// Global, so a scan can resume where the previous chunk's ended (lastIndex); only ever used synchronously.
-const EVENT_END = /\r\n\r\n|\n\n|\r\r/g;
-// The longest event end minus one: how far back a new chunk can complete one that began in the previous chunk.
-const EVENT_END_CARRY = 3;
 const EMPTY = Buffer.alloc(0);
 
 /** The upstream an SSE stream comes from: its name (for request ids) and prefix (for resource URIs). */
@@ -16,116 +13,132 @@ export interface StreamOrigin {
   prefix: string;
 }
 
-const isData = (line: string): boolean => line.startsWith("data:");
+// A server's own GET stream carries requests and notifications only: MCP forbids responses there unless a stream is
+// resumed (the gateway never resumes one). A response on it would answer a client's pending call unsanitized.
+function isResponse(data: string): boolean {
+  let message: unknown;
+  try {
+    message = JSON.parse(data);
+  } catch {
+    return false;
+  }
+  if (typeof message !== "object" || message === null) return false;
+  return Array.isArray(message) || typeof (message as { method?: unknown }).method !== "string";
+}
 
-/** The event as the client must see it, or null to drop it; throws a {@link SanitizeFailure} under a redactor. */
-function rewriteEvent(block: string, origin: StreamOrigin, redactor: ResultRedactor | undefined): string | null {
-  const lines = block.split(/\r\n|\n|\r/);
-  const dataLines = lines.filter(isData);
-  if (dataLines.length === 0) return block;
-  const data = dataLines.map((line) => line.slice(line.startsWith("data: ") ? 6 : 5)).join("\n");
+/** An event's data as the client must see it, or null to drop the event; throws a {@link SanitizeFailure}. */
+function rewriteData(data: string, origin: StreamOrigin, redactor: ResultRedactor | undefined): string | null {
   // Without sanitization only requests, notifications and results naming resources are ever rewritten: anything else
   // is not even parsed. With it every event is (a text check could be dodged with escapes such as "\u0072esult").
-  if (redactor === undefined ? !data.includes('"method"') && !data.includes('"uri"') : data.trim() === "") return block;
+  if (redactor === undefined ? !data.includes('"method"') && !data.includes('"uri"') : data.trim() === "") return data;
   let message: unknown;
   try {
     message = JSON.parse(data);
   } catch (error: unknown) {
     if (redactor) throw SanitizeFailure.unparseable(error);
-    return block;
+    return data;
   }
   const rewritten = rewriteParsed(message, origin, redactor);
   if (rewritten === null) return null;
-  if (rewritten === message) return block;
-  // Blank lines only occur at the end of an unterminated last event (see end()).
-  const others = lines.filter((line) => line !== "" && !isData(line));
-  return [...others, `data: ${JSON.stringify(rewritten)}`].join("\n");
+  // Under sanitization the data is always re-serialized: only what the gateway read (and redacted) leaves it.
+  return rewritten === message && redactor === undefined ? data : JSON.stringify(rewritten);
+}
+
+// One event in canonical form: `id:`, `event:` and `data:` lines ended by LF, and a blank line.
+function serialize(event: EventSourceMessage, data: string): string {
+  let out = event.id === undefined ? "" : `id: ${event.id}\n`;
+  if (event.event !== undefined) out += `event: ${event.event}\n`;
+  for (const line of data.split("\n")) out += `data: ${line}\n`;
+  return `${out}\n`;
 }
 
 /**
  * Rewrites an upstream's SSE stream into what the client must see: server-to-client request ids (and the requestId
  * of a `notifications/cancelled` for one) become gateway ids (see server-request-ids.ts), resource URIs in
  * `notifications/resources/updated` and in results get the server's prefix, and upstream `list_changed` notifications
- * are dropped (the broker sends its own). Events can be split across chunks anywhere (even inside a UTF-8 character),
- * so incomplete text is held back until its event ends; everything else passes through unchanged.
+ * are dropped (the broker sends its own).
+ *
+ * The stream is read exactly as the MCP SDK client reads it (WHATWG TextDecoder: one leading BOM stripped, invalid
+ * bytes replaced; then `eventsource-parser`, the client's own SSE parser: CR, LF and CRLF line ends, chunks split
+ * anywhere) and written out again in canonical form (see serialize; comments and `retry` kept, unknown fields and an
+ * unterminated last event dropped, as the client never dispatches them), so what leaves the gateway means the same
+ * to any client. An event's data may not exceed {@link MAX_REPLY_BYTES} characters.
  *
  * Under sanitization ({@link ReplyRedaction}) results are redacted too, and it fails closed: an event that cannot be
- * parsed or is larger than {@link MAX_REPLY_BYTES} is replaced by a JSON-RPC error event and the rest is dropped.
+ * parsed or is too large is replaced by a JSON-RPC error event and the rest is dropped.
  */
 export class SseIdRewriter {
-  private readonly decoder = new StringDecoder("utf8");
-  private pending = "";
-  // Where the next search for an event end starts: the pending text before it was already searched.
-  private scanFrom = 0;
-  // Bytes of the incomplete event, counted under sanitization only.
-  private pendingBytes = 0;
+  /** The content-type of the rewritten stream: canonical under sanitization, else the upstream's is kept. */
+  readonly contentType: string | undefined;
+  private readonly decoder = new TextDecoder("utf-8");
+  private readonly parser: EventSourceParser;
+  private out = "";
   private failed = false;
+  private dropResponses = false;
 
   constructor(
     private readonly origin: StreamOrigin,
     private readonly redaction?: ReplyRedaction,
-  ) {}
+    /** The id an error event in the stream's place answers (the routed request's). */
+    private readonly requestId: JsonRpcId = redaction?.requestId ?? null,
+  ) {
+    this.contentType = redaction ? "text/event-stream" : undefined;
+    this.parser = createParser({
+      onEvent: (event) => this.onEvent(event),
+      onRetry: (retry) => (this.out += `retry: ${retry}\n\n`),
+      onComment: (comment) => (this.out += `: ${comment}\n\n`),
+      onError: (error: ParseError) => {
+        if (error.type === "max-buffer-size-exceeded") throw SanitizeFailure.tooLarge();
+      },
+      maxBufferSize: MAX_REPLY_BYTES,
+    });
+  }
+
+  /** A rewriter for an upstream's GET notification stream: as any other, but JSON-RPC responses are dropped. */
+  static forNotifications(origin: StreamOrigin): SseIdRewriter {
+    const rewriter = new SseIdRewriter(origin);
+    rewriter.dropResponses = true;
+    return rewriter;
+  }
 
   /** Takes the next chunk and returns the bytes that can be sent on now (possibly empty). */
   push(chunk: Buffer | string): Buffer {
-    if (this.failed) return EMPTY;
-    this.pending += typeof chunk === "string" ? chunk : this.decoder.write(chunk);
-    if (this.redaction) this.pendingBytes += typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.length;
-    let out = "";
-    let start = 0;
-    try {
-      EVENT_END.lastIndex = this.scanFrom;
-      for (let match = EVENT_END.exec(this.pending); match; match = EVENT_END.exec(this.pending)) {
-        const event = this.rewrite(this.pending.slice(start, match.index));
-        if (event !== null) out += event + match[0];
-        start = match.index + match[0].length;
-      }
-      this.keep(start);
-    } catch (error: unknown) {
-      return this.fail(out, error);
-    }
-    return Buffer.from(out);
+    const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+    return this.feed(this.decoder.decode(bytes, { stream: true }));
   }
 
-  /** The rest at the end of the stream: an unterminated last event (sanitized under a redactor, else as it is). */
+  /** The rest at the end of the stream: only complete events count (the client discards an unterminated one). */
   end(): Buffer {
+    return this.feed(this.decoder.decode());
+  }
+
+  private feed(text: string): Buffer {
     if (this.failed) return EMPTY;
-    const rest = this.pending + this.decoder.end();
-    this.pending = "";
-    this.scanFrom = this.pendingBytes = 0;
-    if (this.redaction === undefined || rest.trim() === "") return Buffer.from(rest);
     try {
-      return Buffer.from(this.rewrite(rest) ?? "");
+      this.parser.feed(text);
     } catch (error: unknown) {
-      return this.fail("", error);
+      return this.fail(error);
     }
+    const out = this.out;
+    this.out = "";
+    return out === "" ? EMPTY : Buffer.from(out);
   }
 
-  private rewrite(block: string): string | null {
-    // A block of n UTF-16 units is at most 3n UTF-8 bytes: only a possibly too large one is measured.
-    if (this.redaction && block.length * 3 > MAX_REPLY_BYTES) {
-      const bytes = Buffer.byteLength(block);
-      if (bytes > MAX_REPLY_BYTES) throw SanitizeFailure.tooLarge(bytes);
-    }
-    return rewriteEvent(block, this.origin, this.redaction?.redactor);
+  private onEvent(event: EventSourceMessage): void {
+    // The parser bounds an event still arriving; this bounds one that arrived whole in a single chunk.
+    if (event.data.length > MAX_REPLY_BYTES) throw SanitizeFailure.tooLarge();
+    if (this.dropResponses && isResponse(event.data)) return;
+    const data = rewriteData(event.data, this.origin, this.redaction?.redactor);
+    if (data !== null) this.out += serialize(event, data);
   }
 
-  // Drops the events handled so far; under sanitization an incomplete event may not grow past the limit.
-  private keep(consumed: number): void {
-    if (consumed > 0) {
-      this.pending = this.pending.slice(consumed);
-      if (this.redaction) this.pendingBytes = Buffer.byteLength(this.pending);
-    }
-    this.scanFrom = Math.max(0, this.pending.length - EVENT_END_CARRY);
-    if (this.pendingBytes > MAX_REPLY_BYTES) throw SanitizeFailure.tooLarge(this.pendingBytes);
-  }
-
-  private fail(sent: string, error: unknown): Buffer {
-    // Only sanitization throws: anything else is a bug, not a reply to replace.
-    if (this.redaction === undefined) throw error;
+  private fail(error: unknown): Buffer {
+    // Only a too large event (always) or sanitization throws: anything else is a bug, not a reply to replace.
+    if (this.redaction === undefined && !(error instanceof SanitizeFailure)) throw error;
     this.failed = true;
-    this.pending = "";
-    const reply = SanitizeFailure.from(error).toReply(this.redaction.requestId);
+    const reply = SanitizeFailure.from(error).toReply(this.requestId);
+    const sent = this.out;
+    this.out = "";
     return Buffer.from(`${sent}data: ${reply}\n\n`);
   }
 }

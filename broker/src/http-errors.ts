@@ -1,9 +1,13 @@
 import type { Response } from "express";
-import { GatewayError } from "@mcp-gateway/core";
+import { GatewayError, logUnexpected, type ErrorLogger } from "@mcp-gateway/core";
 
-/** Sends a GatewayError as its HTTP status with a JSON-RPC error body. */
-export function sendError(response: Response, error: unknown): void {
+/**
+ * Sends a GatewayError as its HTTP status with a JSON-RPC error body; anything else becomes an internal error whose
+ * cause goes to `logger` (never to the client).
+ */
+export function sendError(response: Response, error: unknown, logger?: ErrorLogger): void {
   const gatewayError = GatewayError.from(error);
+  logUnexpected(logger, gatewayError, { path: response.req.path });
   if (response.headersSent) {
     response.end();
     return;

@@ -65,7 +65,7 @@ export function createPostHandler(deps: McpRouteDeps) {
       deps.metrics.requests.inc({ method: metricMethod(method), outcome: "ok" });
     } catch (error: unknown) {
       deps.metrics.requests.inc({ method: metricMethod(method), outcome: "error" });
-      sendError(response, error);
+      sendError(response, error, deps.context.logger);
     }
   };
 }
@@ -164,7 +164,7 @@ export function createGetHandler(deps: McpRouteDeps) {
       deps.hub.add(session, response, check.ok ? check.expiresAtMs : Date.now());
       void deps.relay?.watch(session);
     } catch (error: unknown) {
-      sendError(response, error);
+      sendError(response, error, deps.context.logger);
     }
   };
 }
@@ -181,7 +181,7 @@ export function createDeleteHandler(deps: McpRouteDeps) {
       await deps.context.backendSessions.endAll(session, deps.context.config().servers);
       response.status(200).end();
     } catch (error: unknown) {
-      sendError(response, error);
+      sendError(response, error, deps.context.logger);
     }
   };
 }

@@ -48,7 +48,8 @@ export function createStandaloneForwarder(context: GatewayContext, metrics?: For
       outcome.call.audit.finish(null);
       metrics?.forwarded(outcome.call.server.name, "upstream_error");
       if (deadline.expired() && !response.headersSent) sendError(response, deadline.error());
-      else if (!abort.signal.aborted) sendError(response, GatewayError.from(error, outcome.call.requestId));
+      else if (!abort.signal.aborted)
+        sendError(response, GatewayError.from(error, outcome.call.requestId), context.logger);
     } finally {
       deadline.clear();
     }

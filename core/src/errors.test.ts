@@ -1,4 +1,4 @@
-import { GatewayError, JsonRpcErrorCode } from "./errors";
+import { GatewayError, JsonRpcErrorCode, logUnexpected } from "./errors";
 
 describe("GatewayError", () => {
   it("renders a JSON-RPC error response with the request id", () => {
@@ -10,7 +10,20 @@ describe("GatewayError", () => {
     const cause = new Error("boom");
     const error = GatewayError.from(cause, "a");
     expect(error).toMatchObject({ code: JsonRpcErrorCode.InternalError, httpStatus: 500, id: "a", cause });
-    expect(error.message).toBe("internal error: boom");
+    expect(error.message).toMatch(/^internal error \(ref [0-9a-f]{12}\)$/);
+    expect(error.message).not.toContain("boom");
+    expect(error.toJsonRpc().error.data).toEqual({ ref: error.unexpectedRef });
+  });
+
+  it("logs an unexpected error's cause with the reference its client got, and nothing for a known error", () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = { error: (message: string, fields?: Record<string, unknown>) => lines.push({ message, ...fields }) };
+    const unexpected = GatewayError.from(new Error("connect ECONNREFUSED 10.0.0.7:5432"), 1);
+    logUnexpected(logger, unexpected, { phase: "decide" });
+    logUnexpected(logger, GatewayError.from(new GatewayError(JsonRpcErrorCode.InvalidParams, "unknown tool: x")));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ message: "internal error", phase: "decide", ref: unexpected.unexpectedRef });
+    expect(JSON.stringify(unexpected.toJsonRpc())).not.toContain("10.0.0.7");
   });
 
   it("re-targets an existing GatewayError to a new id without losing its code", () => {

@@ -1,3 +1,5 @@
+import { randomBytes } from "node:crypto";
+
 /** JSON-RPC 2.0 and MCP error codes the gateway emits. */
 export const JsonRpcErrorCode = {
   ParseError: -32700,
@@ -55,15 +57,27 @@ export class GatewayError extends Error {
     this.headers = options.headers ?? {};
   }
 
-  /** Wraps anything thrown into a GatewayError (internal error, 500) keeping it as the cause. */
+  /**
+   * Wraps anything thrown into a GatewayError (internal error, 500) keeping it as the cause. Its text never reaches
+   * the client (it may name internal addresses, paths or config): the client gets a reference that the log line
+   * written by {@link logUnexpected} carries next to the cause.
+   */
   static from(error: unknown, id: JsonRpcId = null): GatewayError {
     if (error instanceof GatewayError) return error.id === id || id === null ? error : error.withId(id);
-    const message = error instanceof Error ? error.message : String(error);
-    return new GatewayError(JsonRpcErrorCode.InternalError, `internal error: ${message}`, {
+    const ref = randomBytes(6).toString("hex");
+    return new GatewayError(JsonRpcErrorCode.InternalError, `internal error (ref ${ref})`, {
       httpStatus: 500,
       id,
+      data: { ref },
       cause: error,
     });
+  }
+
+  /** The reference of an error {@link GatewayError.from} made out of something unexpected; undefined otherwise. */
+  get unexpectedRef(): string | undefined {
+    if (this.code !== JsonRpcErrorCode.InternalError || this.cause instanceof GatewayError) return undefined;
+    const data = this.data as { ref?: unknown } | undefined;
+    return typeof data?.ref === "string" ? data.ref : undefined;
   }
 
   /** The same error answering the given request id. */
@@ -83,4 +97,19 @@ export class GatewayError extends Error {
     if (this.data !== undefined) error.data = this.data;
     return { jsonrpc: "2.0", id: this.id, error };
   }
+}
+
+/** The structured logger surface {@link logUnexpected} needs. */
+export interface ErrorLogger {
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** Logs the cause of an unexpected internal error with the reference its client was given; others are not logged. */
+export function logUnexpected(
+  logger: ErrorLogger | undefined,
+  error: GatewayError,
+  fields: Record<string, unknown> = {},
+) {
+  const ref = error.unexpectedRef;
+  if (ref !== undefined) logger?.error("internal error", { ...fields, ref, error: error.cause });
 }

@@ -39,6 +39,8 @@ export interface GatewayContextOptions {
 /** Everything the router and the broker share in one process: config, sessions, stores, upstreams, pipeline. */
 export interface GatewayContext {
   config(): GatewayConfig;
+  /** The process logger (structured, never secrets). */
+  readonly logger: Logger;
   readonly sessions: GatewaySessionCodec;
   readonly store: BackendSessionStore;
   readonly http: UpstreamHttp;
@@ -110,6 +112,13 @@ async function openSecurity(config: GatewayConfig, options: GatewayContextOption
   });
 }
 
+function warnIfHostsUnchecked(hostGuard: HostGuard, logger: Logger): void {
+  if (hostGuard.checksHosts) return;
+  logger.warn(
+    "security.allowedHosts is not set: Host headers are not checked (DNS rebinding protection); list the names clients use",
+  );
+}
+
 /** Builds the shared runtime from a validated config and starts discovering upstreams. */
 export async function createGatewayContext(
   initial: GatewayConfig,
@@ -135,17 +144,15 @@ export async function createGatewayContext(
     store,
     backendSessions,
     security: security.gate,
+    logger: logger.child({ component: "pipeline" }),
   });
   await upstreams.configure(config);
   let cors = new CorsPolicy(config);
   let hostGuard = new HostGuard(config, options.publicListen);
-  if (!hostGuard.checksHosts) {
-    logger.warn(
-      "security.allowedHosts is not set: Host headers are not checked (DNS rebinding protection); list the names clients use",
-    );
-  }
+  warnIfHostsUnchecked(hostGuard, logger);
   return {
     config: () => config,
+    logger,
     sessions,
     store,
     http,

@@ -71,8 +71,9 @@ export class StreamProcessor {
     try {
       return await this.dispatch(message);
     } catch (error: unknown) {
-      this.deps.logger.error("ext_proc phase failed", { phase, error });
-      return immediateError(GatewayError.from(error));
+      const failure = GatewayError.from(error);
+      this.deps.logger.error("ext_proc phase failed", { phase, error, ref: failure.unexpectedRef });
+      return immediateError(failure);
     } finally {
       this.deps.metrics.observePhase(phase, Number(process.hrtime.bigint() - started) / 1e9);
     }

@@ -1,7 +1,7 @@
 import { DEFAULT_NEGOTIATED_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
 import type { Catalog } from "../catalog/catalog";
 import type { GatewayConfig, ServerConfig } from "../config/schema";
-import { GatewayError, JsonRpcErrorCode } from "../errors";
+import { GatewayError, JsonRpcErrorCode, logUnexpected, type ErrorLogger } from "../errors";
 import { parseJsonRpc } from "../jsonrpc/message";
 import { isRoutedMethod } from "../jsonrpc/methods";
 import type { BackendSessionManager } from "../session/backend-sessions";
@@ -95,6 +95,8 @@ export interface RequestPipelineDeps {
   store: BackendSessionStore;
   backendSessions: BackendSessionManager;
   security: SecurityGate;
+  /** Receives the cause of unexpected failures (the client sees only a reference). */
+  logger?: ErrorLogger;
 }
 
 /**
@@ -148,7 +150,9 @@ export class RequestPipeline {
       }
       return { kind: "upstream", call: await this.admitted(request, caller, gatewaySession, decision) };
     } catch (error: unknown) {
-      return { kind: "reject", error: GatewayError.from(error, id) };
+      const rejected = GatewayError.from(error, id);
+      logUnexpected(this.deps.logger, rejected, { phase: "decide" });
+      return { kind: "reject", error: rejected };
     }
   }
 

@@ -14,7 +14,23 @@ export const prototypeName = (): fc.Arbitrary<string> => fc.constantFrom(...PROT
 
 // Characters that parsers, terminals or people tend not to see, or drop: NUL, whitespace of every kind, zero-width
 // and bidi controls, a BOM, C1 and DEL.
-const INVISIBLE = ["\0", " ", "\t", "\n", "\r", "\v", "\f", "\u00a0", "\u200b", "\u200d", "\u2028", "\u202e", "\ufeff", "\x7f", "\x85"];
+const INVISIBLE = [
+  "\0",
+  " ",
+  "\t",
+  "\n",
+  "\r",
+  "\v",
+  "\f",
+  "\u00a0",
+  "\u200b",
+  "\u200d",
+  "\u2028",
+  "\u202e",
+  "\ufeff",
+  "\x7f",
+  "\x85",
+];
 
 // Latin letters and their look-alikes in other scripts (Cyrillic, Greek, fullwidth, mathematical, dotless i).
 const CONFUSABLES: Readonly<Record<string, readonly string[]>> = {
@@ -57,7 +73,15 @@ export function lookAlike(name: string): fc.Arbitrary<string> {
     return name.slice(0, at) + bytes.map((b) => `%${b.toString(16).padStart(2, "0")}`).join("") + name.slice(at + 1);
   });
   const normalized = fc.constantFrom("NFD", "NFKC", "NFKD").map((form) => `${name}\u00e9`.normalize(form));
-  return fc.oneof(flipCase, invisible, confusable, percent, normalized, fc.constant(` ${name}`), fc.constant(`${name}\0`));
+  return fc.oneof(
+    flipCase,
+    invisible,
+    confusable,
+    percent,
+    normalized,
+    fc.constant(` ${name}`),
+    fc.constant(`${name}\0`),
+  );
 }
 
 /** A short name from a small alphabet, so that generated names and patterns collide often. */

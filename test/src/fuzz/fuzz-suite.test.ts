@@ -3,20 +3,46 @@ import { discoveredCases, loadFuzzModules, runsFor } from "./discover";
 
 // The seeded small run of the whole fuzz suite inside `npm test` (`npm run fuzz` runs the same cases at >= 10^5).
 const SEED = 42;
-const RUNS = 150;
+const RUNS = 300;
 
 /**
  * Properties that fail on this branch because of an open hole of issue 9, fixed on another branch. They run as
  * `it.failing`, so each must really fail here; once the fix is merged its entry must go (the test then says so).
  */
-const KNOWN_HOLES: ReadonlyMap<string, string> = new Map<string, string>([]);
+const KNOWN_HOLES: ReadonlyMap<string, string> = new Map<string, string>([
+  [
+    "jsonrpc: arguments nested up to 10^5 deep are routed unchanged or refused with a typed 400 error, never a crash",
+    "issue 9 hole 9, route() re-serializes and overflows the stack past ~4000 levels",
+  ],
+  [
+    "routing: the broker answers only its own methods: any other (prototype names too) is -32601 method not found",
+    "issue 9 hole 1, broker HANDLERS[method] on a plain object answers constructor with the catalog",
+  ],
+  [
+    "sse-rewriter: events read by the client are the upstream's, in order, rewritten only as intended, for any chunking",
+    "issue 9 hole 3, \n\r and \r\n\r event ends and a leading BOM are missed",
+  ],
+  [
+    "redactor: through the JSON and SSE reply rewriters, cut into random chunks, no planted secret reaches the client",
+    "issue 9 hole 3c, a BOM before the first data line hides the event from redaction",
+  ],
+  [
+    "redactor: a pattern match used as a member name does not reach the client either",
+    "found by this suite, not yet owned: patterns are not applied to object member names",
+  ],
+  [
+    "name-policy: a tool or prompt whose name a listed glob matches is allowed (globs match any character, line breaks too)",
+    "found by this suite, not yet owned, fails closed: globToRegExp's .* does not match line terminators",
+  ],
+]);
 
-const cases = discoveredCases(loadFuzzModules((file) => jest.requireActual<unknown>(file)));
+const cases = discoveredCases(loadFuzzModules((file) => jest.requireActual<object>(file)));
 
 describe("fuzz suite (seeded)", () => {
   it("discovers the property modules in the properties folder", () => {
     const modules = new Set(cases.map((c) => c.module));
-    for (const name of ["jsonrpc", "routing", "name-policy", "sse-rewriter", "redactor"]) expect(modules).toContain(name);
+    for (const name of ["jsonrpc", "routing", "name-policy", "sse-rewriter", "redactor"])
+      expect(modules).toContain(name);
   });
 
   it("lists only existing cases as known holes", () => {

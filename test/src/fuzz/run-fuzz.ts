@@ -36,7 +36,8 @@ const USAGE = "usage: run-fuzz [--runs N] [--seed N] [--only TEXT]... [--path PA
 function integer(text: string | undefined, fallback: number, option: string): number {
   if (text === undefined) return fallback;
   const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`--${option} expects a non-negative integer, got ${JSON.stringify(text)}`);
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new Error(`--${option} expects a non-negative integer, got ${JSON.stringify(text)}`);
   return value;
 }
 
@@ -99,7 +100,9 @@ export async function runFuzz(
     const outcome = await runCase(entry, options);
     outcomes.push(outcome);
     const time = `${(outcome.millis / 1000).toFixed(1)} s`;
-    print(`  ${entry.id.padEnd(width)} ${String(outcome.runs).padStart(7)} cases ${time.padStart(8)}  ${outcome.failure ? "FAIL" : "ok"}`);
+    print(
+      `  ${entry.id.padEnd(width)} ${String(outcome.runs).padStart(7)} cases ${time.padStart(8)}  ${outcome.failure ? "FAIL" : "ok"}`,
+    );
     if (outcome.failure) {
       print(truncated(outcome.failure).replace(/^/gm, "      "));
       print(`      replay: npm run fuzz -- --only ${quote(entry.id)} --seed ${options.seed} --runs ${options.runs}`);
@@ -123,7 +126,9 @@ export async function main(argv: readonly string[], print: (line: string) => voi
     print(`no fuzz case matches ${options.only.map((text) => JSON.stringify(text)).join(", ")}`);
     return 2;
   }
-  print(`fuzz: ${cases.length} properties from ${modules.length} modules, seed ${options.seed}, ${options.runs} runs per property (divided by weight)`);
+  print(
+    `fuzz: ${cases.length} properties from ${modules.length} modules, seed ${options.seed}, ${options.runs} runs per property (divided by weight)`,
+  );
   const started = performance.now();
   const outcomes = await runFuzz(cases, options, print);
   const total = outcomes.reduce((sum, outcome) => sum + outcome.runs, 0);

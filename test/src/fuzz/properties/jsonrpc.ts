@@ -197,7 +197,10 @@ const deepNesting: FuzzCase = {
       try {
         const decision = route(parseJsonRpc(body), catalog, [weather]);
         if (decision.kind === "reject") return decision.error.httpStatus === 400;
-        return decision.kind === "upstream" && decision.body.toString() === body.replace("weather_get_forecast", "get_forecast");
+        return (
+          decision.kind === "upstream" &&
+          decision.body.toString() === body.replace("weather_get_forecast", "get_forecast")
+        );
       } catch (error: unknown) {
         // A depth cap may refuse it wherever it sits (parser or router), as long as it is a typed client error.
         if (error instanceof GatewayError) return error.httpStatus === 400;

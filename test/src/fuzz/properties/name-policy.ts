@@ -109,10 +109,22 @@ const listsMatchCalls: FuzzCase = {
         prompts: prompts.map((name) => ({ name })),
         resources: [],
       };
-      const catalog = Catalog.build([weather, plain], new Map([["weather", listing], ["plain", listing]]));
-      const policy = new AccessPolicy("fuzz", { servers: undefined, tools: toolGlobs, prompts: promptGlobs, resources: [] });
+      const catalog = Catalog.build(
+        [weather, plain],
+        new Map([
+          ["weather", listing],
+          ["plain", listing],
+        ]),
+      );
+      const policy = new AccessPolicy("fuzz", {
+        servers: undefined,
+        tools: toolGlobs,
+        prompts: promptGlobs,
+        resources: [],
+      });
       const lists = visibleLists(catalog, policy);
-      const shown = (items: readonly Record<string, unknown>[]): Set<unknown> => new Set(items.map((item) => item["name"]));
+      const shown = (items: readonly Record<string, unknown>[]): Set<unknown> =>
+        new Set(items.map((item) => item["name"]));
       const [shownTools, shownPrompts] = [shown(lists.tools), shown(lists.prompts)];
       const exposed = [...tools.map((t) => `weather_${t}`), ...tools];
       const exposedPrompts = [...prompts.map((p) => `weather_${p}`), ...prompts];

@@ -213,10 +213,18 @@ const upstreamHeaders: FuzzCase = {
       };
       const { setHeaders } = buildUpstreamHeaders(call);
       const bytes = Buffer.from(decision.body.toString("utf8"), "utf8");
+      // x-mcp-tool carries the upstream's tool name percent-encoded (UTF-8, a lone surrogate as U+FFFD), in visible
+      // ASCII only, and decodes back to it.
+      const tool = setHeaders["x-mcp-tool"];
+      const wellFormed = Buffer.from(decision.target.name, "utf8").toString("utf8");
+      const toolHeaderOk =
+        method !== "tools/call" ||
+        (tool !== undefined && /^[\x21-\x7e]*$/.test(tool) && decodeURIComponent(tool) === wellFormed);
       return (
         bytes.equals(decision.body) &&
         setHeaders["content-length"] === String(bytes.length) &&
-        Object.values(setHeaders).every((value) => VALID_FIELD_VALUE.test(value))
+        Object.values(setHeaders).every((value) => VALID_FIELD_VALUE.test(value)) &&
+        toolHeaderOk
       );
     }),
 };

@@ -227,11 +227,13 @@ describe("BackendSessionManager", () => {
           : { status: 404 },
       "HTTP 404 to notifications/initialized",
     ],
-    ...["bad id", "bad\tid", "caf\u00e9"].map((id): [string, Answer, string] => [
-      `the session id ${JSON.stringify(id)} (not visible ASCII)`,
-      (m) => ({ status: 200, body: initResult(m.id, LATEST_PROTOCOL_VERSION), headers: { "mcp-session-id": id } }),
-      "its session id is not visible ASCII (0x21-0x7E)",
-    ]),
+    ...["bad id", "bad\tid", "caf\u00e9"].map(
+      (id): [string, (m: { method: string; id?: unknown }) => Reply, string] => [
+        `the session id ${JSON.stringify(id)} (not visible ASCII)`,
+        (m) => ({ status: 200, body: initResult(m.id, LATEST_PROTOCOL_VERSION), headers: { "mcp-session-id": id } }),
+        "its session id is not visible ASCII (0x21-0x7E)",
+      ],
+    ),
   ])("refuses %s with an UpstreamUnavailable naming it", async (_case, answer, detail) => {
     const target = await raw(answer);
     const error = await acquire("g1", target).catch((e: unknown) => e);

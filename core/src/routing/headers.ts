@@ -1,6 +1,7 @@
 import type { ServerConfig } from "../config/schema";
 import { nullRecord } from "../own-keys";
 import type { BackendSession } from "../session/backend-store";
+import { encodeHeaderText } from "./header-value";
 
 /** The MCP session header (Streamable HTTP). */
 export const SESSION_HEADER = "mcp-session-id";
@@ -93,7 +94,10 @@ export function buildUpstreamHeaders(
     ["mcp-protocol-version", call.backend.protocolVersion],
     ["content-length", String(call.body.length)],
   ]);
-  if (call.method === "tools/call") setHeaders["x-mcp-tool"] = call.targetName;
+  // The upstream's own tool name, which it chose freely: percent-encoded outside visible ASCII (docs/envoy-mode.md).
+  // The other values are safe as they are: server names and methods by construction, the protocol version from the
+  // supported list, the backend session id checked when the upstream issued it (backend-sessions.ts).
+  if (call.method === "tools/call") setHeaders["x-mcp-tool"] = encodeHeaderText(call.targetName);
   const removeHeaders = [...route.remove];
   for (const name of credentialHeaders) {
     if (!Object.hasOwn(route.headers, name) && !removeHeaders.includes(name)) removeHeaders.push(name);

@@ -1,3 +1,4 @@
+export * from "./header-value";
 export * from "./headers";
 export * from "./pipeline";
 export * from "./reply-format";

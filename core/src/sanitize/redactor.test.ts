@@ -59,6 +59,11 @@ describe("Redactor.forCall scoping", () => {
     ["weather_file:///etc/*", "weather_file:///etc/passwd", true],
     ["a.b", "axb", false],
     ["weather", "weather_forecast", false],
+    // A line break in an upstream's tool name or a URI must not take a call out of a rule's scope.
+    ["weather_*", "weather_a\nb", true],
+    ["weather_*", "weather_a\r\nb", true],
+    ["weather_*", "weather_a\u2028b", true],
+    ["weather_file:///etc/*", "weather_file:///etc/\npasswd", true],
   ])("target glob %j applies to %j: %s", (glob, target, applies) => {
     const redactor = new Redactor([{ ...secretRule, targets: [glob] }]).forCall({ ...call, target });
     expect(redactor !== undefined).toBe(applies);

@@ -135,6 +135,65 @@ describe("JSON inside strings", () => {
   });
 });
 
+describe("member names", () => {
+  const names = redactor(["password"], ["AKIA[0-9A-Z]{16}"]);
+  const OTHER_KEY = "AKIAAAAAAAAAAAAAAAAA";
+
+  it("redacts a pattern match used as a member name, keeping the member and its place", () => {
+    const result = { structuredContent: { note: { [AWS_KEY]: [], after: 1 }, tail: true } };
+    const out = names.redact(result);
+    expect(JSON.stringify(out)).toBe('{"structuredContent":{"note":{"[REDACTED]":[],"after":1},"tail":true}}');
+  });
+
+  it("redacts part of a name and key=value forms in a name", () => {
+    const out = names.redact({ [`id-${AWS_KEY}`]: 1, "password=hunter2": 2 });
+    expect(out).toEqual({ "id-[REDACTED]": 1, "password=[REDACTED]": 2 });
+  });
+
+  it("redacts the value under a secret key whose name is also renamed", () => {
+    const withKey = redactor(["password"], ["pass"]);
+    expect(withKey.redact({ password: "p" })).toEqual({ "[REDACTED]word": "[REDACTED]" });
+  });
+
+  it("redacts names inside JSON inside text", () => {
+    const out = names.redact(text(JSON.stringify({ [AWS_KEY]: "x" })));
+    expect(out).toEqual(text('{"[REDACTED]":"x"}'));
+  });
+
+  it("keeps every member when two names redact to the same text: later ones get #2, #3 in member order", () => {
+    const result = { a: 0, [AWS_KEY]: 1, [OTHER_KEY]: 2, [`${AWS_KEY}`.toLowerCase()]: 3, z: { [OTHER_KEY]: 4 } };
+    const out = names.redact(result);
+    expect(JSON.stringify(out)).toBe(
+      '{"a":0,"[REDACTED]":1,"[REDACTED]#2":2,"akiaiosfodnn7example":3,"z":{"[REDACTED]":4}}',
+    );
+  });
+
+  it("leaves a member already named like the redacted form (or its suffix) as it is and renames around it", () => {
+    const result = { [AWS_KEY]: 1, "[REDACTED]": 2, "[REDACTED]#2": 3, [OTHER_KEY]: 4 };
+    const out = names.redact(result);
+    expect(out).toEqual({ "[REDACTED]#3": 1, "[REDACTED]": 2, "[REDACTED]#2": 3, "[REDACTED]#4": 4 });
+    expect(Object.keys(out)).toEqual(["[REDACTED]#3", "[REDACTED]", "[REDACTED]#2", "[REDACTED]#4"]);
+  });
+
+  it("returns the very same object when no name or value matched", () => {
+    const result = { structuredContent: { AKIA: { akia_short: [] } } };
+    expect(names.redact(result)).toBe(result);
+  });
+
+  it("keeps an own __proto__ member as data when a renamed member forces a rebuild", () => {
+    const result = JSON.parse(`{"__proto__": {"a": 1}, "${AWS_KEY}": 2}`) as Record<string, unknown>;
+    const out = names.redact(result);
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect(JSON.stringify(out)).toBe('{"__proto__":{"a":1},"[REDACTED]":2}');
+  });
+
+  it("can name a renamed member __proto__ (a replacement of that text) without changing the prototype", () => {
+    const out = redactor([], ["AKIA[0-9A-Z]{16}"], "__proto__").redact({ [AWS_KEY]: { a: 1 } });
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect(JSON.stringify(out)).toBe('{"__proto__":{"a":1}}');
+  });
+});
+
 describe("allocation and edge cases", () => {
   const keys = redactor(["password"], ["AKIA[0-9A-Z]{16}"]);
 

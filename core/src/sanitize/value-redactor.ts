@@ -40,7 +40,7 @@ const STARTS_AS_JSON = /^\s*[[{]/;
 
 /**
  * The recursive walk behind a {@link ResultRedactor}: values under a matching key are replaced whatever their type;
- * every other string has the patterns and the `key=value` forms of the keys replaced, and a string holding JSON (a
+ * every other string, member names included, has the patterns and the `key=value` forms of the keys replaced, and a string holding JSON (a
  * tool's text content often does) is parsed, redacted the same way and serialized again. Objects and arrays are
  * copied only when something inside them changed, so a clean result comes back as the very same object.
  */
@@ -87,17 +87,45 @@ export class ValueRedactor implements ResultRedactor {
 
   private object(owner: Json, depth: number): Json {
     if (depth > MAX_REDACTION_DEPTH) throw new Error(`result nested deeper than ${MAX_REDACTION_DEPTH} levels`);
-    let out: Json | undefined;
-    for (const key of Object.keys(owner)) {
+    const keys = Object.keys(owner);
+    const names = this.memberNames(keys, depth);
+    // Renamed members: a new object in the same member order. Otherwise a copy only when a value changed.
+    let out: Json | undefined = names === undefined ? undefined : {};
+    keys.forEach((key, index) => {
       const item = owner[key];
       let next: unknown;
       if (this.keys.has(key.toLowerCase())) next = this.set.replacement;
       else next = isBinary(owner, key) ? item : this.value(item, depth);
-      if (next === item) continue;
-      out ??= { ...owner };
-      setOwn(out, key, next);
-    }
+      if (names !== undefined) setOwn(out as Json, names[index] as string, next);
+      else if (next !== item) setOwn((out ??= { ...owner }), key, next);
+    });
     return out ?? owner;
+  }
+
+  /**
+   * Member names are text the client reads as well, so they are redacted like strings (a secret used as a map key must
+   * not survive). Undefined when no name changes. Two members must not end up under one name (one would be lost): a
+   * renamed member whose new name is taken, by a member left as it is or by an earlier renamed one, gets the first free
+   * `#2`, `#3`, … suffix, so every member is kept and the names depend only on the object's member order.
+   */
+  private memberNames(keys: readonly string[], depth: number): string[] | undefined {
+    let names: string[] | undefined;
+    keys.forEach((key, index) => {
+      const name = this.text(key, depth);
+      if (name === key) return;
+      names ??= keys.slice();
+      names[index] = name;
+    });
+    if (names === undefined) return undefined;
+    const renamed = names;
+    const taken = new Set(keys.filter((key, index) => renamed[index] === key));
+    return renamed.map((name, index) => {
+      if (name === keys[index]) return name;
+      let unique = name;
+      for (let n = 2; taken.has(unique); n++) unique = `${name}#${n}`;
+      taken.add(unique);
+      return unique;
+    });
   }
 
   private text(text: string, depth: number): string {

@@ -227,6 +227,13 @@ describe("BackendSessionManager", () => {
           : { status: 404 },
       "HTTP 404 to notifications/initialized",
     ],
+    ...["bad id", "bad\tid", "caf\u00e9"].map(
+      (id): [string, (m: { method: string; id?: unknown }) => Reply, string] => [
+        `the session id ${JSON.stringify(id)} (not visible ASCII)`,
+        (m) => ({ status: 200, body: initResult(m.id, LATEST_PROTOCOL_VERSION), headers: { "mcp-session-id": id } }),
+        "its session id is not visible ASCII (0x21-0x7E)",
+      ],
+    ),
   ])("refuses %s with an UpstreamUnavailable naming it", async (_case, answer, detail) => {
     const target = await raw(answer);
     const error = await acquire("g1", target).catch((e: unknown) => e);
@@ -248,6 +255,16 @@ describe("BackendSessionManager", () => {
     await expect(acquire("g1", target)).rejects.toThrow(GatewayError);
     await waitUntil(() => deleted.length > 0, "a DELETE");
     expect(deleted).toEqual(["s1"]);
+  });
+
+  it("accepts a session id of every visible ASCII character", async () => {
+    const id = Array.from({ length: 0x7e - 0x20 }, (_, i) => String.fromCharCode(0x21 + i)).join("");
+    const target = await raw((m) =>
+      m.method === "initialize"
+        ? { status: 200, body: initResult(m.id, LATEST_PROTOCOL_VERSION), headers: { "mcp-session-id": id } }
+        : { status: 202 },
+    );
+    await expect(acquire("g1", target)).resolves.toMatchObject({ sessionId: id });
   });
 
   it("hands one failure to every concurrent caller and does not cache it", async () => {

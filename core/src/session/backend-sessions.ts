@@ -3,6 +3,9 @@ import { GatewayError, JsonRpcErrorCode } from "../errors";
 import type { UpstreamHttp, UpstreamTarget } from "../upstream/upstream-http";
 import type { BackendSession, BackendSessionStore } from "./backend-store";
 
+// MCP session ids are visible ASCII (0x21-0x7E). An upstream's goes back to it in a header on every call.
+const SESSION_ID = /^[\x21-\x7e]+$/;
+
 /** The store setting holding a client's `logging/setLevel` level, inherited by its new backend sessions. */
 export const LOG_LEVEL_SETTING = "logLevel";
 
@@ -184,6 +187,10 @@ export async function initializeUpstream(
   );
   if (reply.status !== 200) throw refused(target, `HTTP ${reply.status} to initialize`);
   const sessionId = reply.sessionId ?? "";
+  // Refused before anything else, and without a DELETE: such an id may not even be sendable in a header.
+  if (sessionId !== "" && !SESSION_ID.test(sessionId)) {
+    throw refused(target, "its session id is not visible ASCII (0x21-0x7E)");
+  }
   try {
     const result = reply.message?.["result"] as { protocolVersion?: unknown } | undefined;
     if (!result) throw refused(target, initializeErrorOf(reply.message) ?? "no initialize result in the reply");

@@ -120,7 +120,10 @@ export async function createGatewayContext(
   const secret = sessionSecret(config, options);
   const store = await openStore(config, options);
   const sessions = new GatewaySessionCodec(secret, config.sessions.ttl);
-  const http = new UpstreamHttp();
+  const http = new UpstreamHttp({
+    callConnections: config.limits.maxUpstreamConnections,
+    maxStreams: () => config.limits.maxUpstreamStreams,
+  });
   const security = await openSecurity(config, options, secret);
   const backendSessions = backendSessionManager(config, options, store, http);
   const upstreams = new UpstreamManager(config.health, {

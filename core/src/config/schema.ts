@@ -55,6 +55,16 @@ const limitsSchema = z
     maxHeaderBytes: z.number().int().positive().default(16_384),
     /** Size of a tools/call's serialized `arguments` (413 above it). */
     maxArgumentBytes: z.number().int().positive().default(262_144),
+    /** Open GET /mcp notification streams of one gateway session (429 above it). */
+    maxStreamsPerSession: z.number().int().positive().default(2),
+    /** Open GET /mcp notification streams of one consumer, across its sessions (429 above it). */
+    maxStreamsPerConsumer: z.number().int().positive().default(32),
+    /** Standalone: POSTs of one consumer in flight at once, slow routed calls included (429 above it). */
+    maxConcurrentCallsPerConsumer: z.number().int().positive().default(32),
+    /** Upstream GET notification streams the gateway holds open to one upstream server (per process). */
+    maxUpstreamStreams: z.number().int().positive().default(256),
+    /** Connections to one upstream server for calls, separate from its streams (read at start; Envoy: circuit breakers). */
+    maxUpstreamConnections: z.number().int().positive().default(256),
   })
   .strict();
 

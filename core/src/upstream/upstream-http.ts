@@ -1,6 +1,7 @@
 import type { Readable } from "node:stream";
 import { Agent, request } from "undici";
 import { GatewayError, JsonRpcErrorCode } from "../errors";
+import { SlotBudget } from "../policy/slot-budget";
 import { parseSse } from "./sse";
 
 /** Where and how to reach one upstream MCP server. */
@@ -53,12 +54,38 @@ export interface PostOptions {
 /** Largest upstream reply the gateway reads whole (initialize, replays, JSON results it rewrites). */
 export const MAX_REPLY_BYTES = 4 * 1024 * 1024;
 
+/** Connection bounds of an {@link UpstreamHttp}. */
+export interface UpstreamHttpOptions {
+  /** Connections per upstream origin for request/response exchanges (calls, initialize, DELETE); read once. */
+  callConnections?: number;
+  /** Open GET notification streams per upstream origin; read at every open, so reloads apply. */
+  maxStreams?: () => number;
+}
+
+const DEFAULT_CONNECTIONS = 256;
+
 /**
- * The gateway's own HTTP calls to upstreams (lazy initialize, session DELETE), over one pooled keep-alive agent.
- * Every call is bounded by a timeout and fails with a {@link GatewayError} naming the upstream.
+ * The gateway's own HTTP calls to upstreams (lazy initialize, routed calls, session DELETE) over one pooled keep-alive
+ * agent, and the backend sessions' long-lived GET notification streams over another, with a budget of their own:
+ * streams held for hours never take a connection a call needs (one client's many streams must not starve the calls
+ * of every client). Every call is bounded by a timeout and fails with a {@link GatewayError} naming the upstream.
  */
 export class UpstreamHttp {
-  private readonly agent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
+  private readonly agent: Agent;
+  // No connection cap of its own: the stream budget below refuses before undici would queue.
+  private readonly streamAgent = new Agent({ keepAliveTimeout: 30_000 });
+  private readonly streams = new SlotBudget();
+  private readonly maxStreams: () => number;
+
+  constructor(options: UpstreamHttpOptions = {}) {
+    this.agent = new Agent({ keepAliveTimeout: 30_000, connections: options.callConnections ?? DEFAULT_CONNECTIONS });
+    this.maxStreams = options.maxStreams ?? (() => DEFAULT_CONNECTIONS);
+  }
+
+  /** Notification streams open to the upstream at `url`'s origin now. */
+  openStreams(url: string): number {
+    return this.streams.held(new URL(url).origin);
+  }
 
   /** POSTs one JSON-RPC message and reads the reply (JSON, or the SSE event answering `id`). */
   async post(target: UpstreamTarget, message: object, options: PostOptions): Promise<UpstreamReply> {
@@ -152,18 +179,36 @@ export class UpstreamHttp {
       "mcp-session-id": session.sessionId,
       "mcp-protocol-version": session.protocolVersion,
     };
+    const release = this.takeStream(target);
     try {
       const response = await request(target.url, {
         method: "GET",
         headers,
-        dispatcher: this.agent,
+        dispatcher: this.streamAgent,
         bodyTimeout: 0,
         signal,
       });
+      response.body.once("close", release);
+      if (response.body.destroyed) release();
       return { status: response.statusCode, headers: flattenHeaders(response.headers), body: response.body };
     } catch (error: unknown) {
+      release();
       throw upstreamFailure(target, error, 0);
     }
+  }
+
+  /** One slot of the upstream's stream budget, or a 503 naming the upstream when it is spent. */
+  private takeStream(target: UpstreamTarget): () => void {
+    const limit = this.maxStreams();
+    const taken = this.streams.tryTake([
+      { key: new URL(target.url).origin, limit, what: `notification streams to upstream "${target.name}"` },
+    ]);
+    if (typeof taken === "function") return taken;
+    throw new GatewayError(
+      JsonRpcErrorCode.UpstreamUnavailable,
+      `upstream "${target.name}" has ${limit} notification streams open, its limit (limits.maxUpstreamStreams)`,
+      { httpStatus: 503 },
+    );
   }
 
   /** Ends an upstream session (DELETE); failures are reported, not thrown (405 means the upstream does not allow it). */
@@ -184,7 +229,7 @@ export class UpstreamHttp {
 
   /** Closes pooled connections. */
   async close(): Promise<void> {
-    await this.agent.close();
+    await Promise.all([this.agent.close(), this.streamAgent.close()]);
   }
 }
 

@@ -17,7 +17,9 @@ const open: EventStream[] = [];
 
 beforeAll(async () => {
   weather = await startServer({ port: 0 });
-  gateway = await startBroker(gatewayYaml([{ name: "weather", url: weather.url }], "limits: { maxStreamsPerSession: 2 }"));
+  gateway = await startBroker(
+    gatewayYaml([{ name: "weather", url: weather.url }], "limits: { maxStreamsPerSession: 2 }"),
+  );
 });
 afterEach(async () => {
   for (const stream of open.splice(0)) stream.close();

@@ -110,6 +110,14 @@ async function openSecurity(config: GatewayConfig, options: GatewayContextOption
   });
 }
 
+/** The upstream HTTP client: the call pool sized once from `limits`, the stream budget following reloads. */
+function upstreamHttp(config: () => GatewayConfig): UpstreamHttp {
+  return new UpstreamHttp({
+    callConnections: config().limits.maxUpstreamConnections,
+    maxStreams: () => config().limits.maxUpstreamStreams,
+  });
+}
+
 /** Builds the shared runtime from a validated config and starts discovering upstreams. */
 export async function createGatewayContext(
   initial: GatewayConfig,
@@ -120,10 +128,7 @@ export async function createGatewayContext(
   const secret = sessionSecret(config, options);
   const store = await openStore(config, options);
   const sessions = new GatewaySessionCodec(secret, config.sessions.ttl);
-  const http = new UpstreamHttp({
-    callConnections: config.limits.maxUpstreamConnections,
-    maxStreams: () => config.limits.maxUpstreamStreams,
-  });
+  const http = upstreamHttp(() => config);
   const security = await openSecurity(config, options, secret);
   const backendSessions = backendSessionManager(config, options, store, http);
   const upstreams = new UpstreamManager(config.health, {

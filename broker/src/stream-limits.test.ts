@@ -39,7 +39,10 @@ const stream = async (session: string): Promise<EventStream> => {
 /** The body of a refused GET (a JSON-RPC error), read off the raw response. */
 const refusal = async (session: string): Promise<{ status: number; retryAfter: string | null; body: unknown }> => {
   const response = await fetch(gateway.mcpUrl, { headers: { accept: "text/event-stream", "mcp-session-id": session } });
-  return { status: response.status, retryAfter: response.headers.get("retry-after"), body: await response.json() };
+  const retryAfter = response.headers.get("retry-after");
+  // An accepted stream never ends by itself: close it rather than wait for a body.
+  if (response.status === 200) await response.body?.cancel();
+  return { status: response.status, retryAfter, body: response.status === 200 ? undefined : await response.json() };
 };
 
 describe("GET /mcp stream caps", () => {
@@ -67,6 +70,7 @@ describe("GET /mcp stream caps", () => {
     const session = await initializeSession(gateway.mcpUrl);
     const first = await stream(session);
     await stream(session);
+    expect((await refusal(session)).status).toBe(429);
     first.close();
     await first.ended;
     await waitUntil(() => gateway.broker.hub.size === 1, "the hub to drop the closed stream");

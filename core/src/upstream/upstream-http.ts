@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { Agent, request } from "undici";
+import { Agent, request, type Dispatcher } from "undici";
 import { GatewayError, JsonRpcErrorCode } from "../errors";
 import { SlotBudget } from "../policy/slot-budget";
 import { parseSse } from "./sse";
@@ -97,13 +97,15 @@ export class UpstreamHttp {
     if (options.sessionId) headers["mcp-session-id"] = options.sessionId;
     if (options.protocolVersion) headers["mcp-protocol-version"] = options.protocolVersion;
     try {
-      const response = await request(target.url, {
+      const signal = AbortSignal.timeout(options.timeoutMs);
+      const pending = request(target.url, {
         method: "POST",
         headers,
         body: JSON.stringify(message),
         dispatcher: this.agent,
-        signal: AbortSignal.timeout(options.timeoutMs),
+        signal,
       });
+      const response = await headersWithin(pending, signal);
       const sessionHeader = response.headers["mcp-session-id"];
       const contentType = String(response.headers["content-type"] ?? "");
       const text = (await readLimited(response.body, MAX_REPLY_BYTES)).toString("utf8");
@@ -149,7 +151,7 @@ export class UpstreamHttp {
     options: StreamOptions,
   ): Promise<StreamingReply> {
     try {
-      const response = await request(target.url, {
+      const pending = request(target.url, {
         method: "POST",
         headers: { ...headers, "content-length": String(body.length) },
         body,
@@ -158,6 +160,11 @@ export class UpstreamHttp {
         bodyTimeout: options.idleTimeoutMs,
         ...(options.signal ? { signal: options.signal } : {}),
       });
+      const deadline = AbortSignal.timeout(options.headersTimeoutMs);
+      const response = await headersWithin(
+        pending,
+        options.signal ? AbortSignal.any([options.signal, deadline]) : deadline,
+      );
       return { status: response.statusCode, headers: flattenHeaders(response.headers), body: response.body };
     } catch (error: unknown) {
       throw upstreamFailure(target, error, options.headersTimeoutMs);
@@ -214,12 +221,14 @@ export class UpstreamHttp {
   /** Ends an upstream session (DELETE); failures are reported, not thrown (405 means the upstream does not allow it). */
   async deleteSession(target: UpstreamTarget, sessionId: string, timeoutMs: number): Promise<number | undefined> {
     try {
-      const response = await request(target.url, {
+      const signal = AbortSignal.timeout(timeoutMs);
+      const pending = request(target.url, {
         method: "DELETE",
         headers: { ...target.headers, "mcp-session-id": sessionId },
         dispatcher: this.agent,
-        signal: AbortSignal.timeout(timeoutMs),
+        signal,
       });
+      const response = await headersWithin(pending, signal);
       await response.body.dump();
       return response.statusCode;
     } catch {
@@ -230,6 +239,34 @@ export class UpstreamHttp {
   /** Closes pooled connections. */
   async close(): Promise<void> {
     await Promise.all([this.agent.close(), this.streamAgent.close()]);
+  }
+}
+
+/**
+ * Waits for a response's headers but gives up when `signal` aborts: undici leaves a request queued behind a full pool
+ * deaf to its signal until a connection frees up (nodejs/undici#386), and a call must not outlive its deadline while
+ * it waits there. A response that still comes later is discarded, so its connection returns to the pool.
+ */
+async function headersWithin(
+  pending: Promise<Dispatcher.ResponseData>,
+  signal: AbortSignal,
+): Promise<Dispatcher.ResponseData> {
+  let onAbort: () => void = () => undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason as Error);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([pending, aborted]);
+  } catch (error: unknown) {
+    pending.then(
+      (late) => late.body.destroy(),
+      () => undefined,
+    );
+    throw error;
+  } finally {
+    signal.removeEventListener("abort", onAbort);
   }
 }
 

@@ -94,3 +94,47 @@ describe("UpstreamHttp notification streams", () => {
     }
   });
 });
+
+// A call that waits for a connection of a full pool must still end at its deadline (undici alone would keep it queued
+// until a connection frees up, deaf to its signal: nodejs/undici#386).
+describe("UpstreamHttp with a full call pool", () => {
+  let server: FixtureServer;
+
+  beforeAll(async () => {
+    server = await listenFixture((req, res) => {
+      void readBody(req).then(() => {
+        if (req.headers["x-hang"] !== undefined) return;
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify({ jsonrpc: "2.0", id: 1, result: {} }));
+      });
+    });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it("fails a queued call with 504 at its timeout, and serves the next once the pool frees", async () => {
+    const http = new UpstreamHttp({ callConnections: 1 });
+    const target = { name: "up", url: server.url, headers: {} };
+    const slow = new AbortController();
+    try {
+      const holding = http.open(target, { "x-hang": "1" }, Buffer.from("{}"), {
+        headersTimeoutMs: 30_000,
+        idleTimeoutMs: 30_000,
+        signal: slow.signal,
+      });
+      const queued = await within(
+        5_000,
+        http.post(target, PING, { timeoutMs: 500 }).catch((error: unknown) => error),
+      );
+      expect(queued).toBeInstanceOf(GatewayError);
+      expect(queued).toMatchObject({ code: JsonRpcErrorCode.UpstreamTimeout, httpStatus: 504 });
+      slow.abort();
+      await holding.catch(() => undefined);
+      expect((await within(5_000, http.post(target, PING, { timeoutMs: 2_000 }))).status).toBe(200);
+    } finally {
+      slow.abort();
+      await http.close();
+    }
+  });
+});

@@ -7,13 +7,17 @@ import {
   parseJsonRpc,
   SESSION_HEADER,
   sessionOwner,
+  SlotBudget,
+  takeSlots,
   type GatewayContext,
   type JsonRpcRequest,
+  type SlotClaim,
 } from "@mcp-gateway/core";
 import { brokerResult, initializeResult } from "./broker-methods";
 import { callerOf } from "./caller";
 import { sendError } from "./http-errors";
 import { lowerHeaders } from "./request-headers";
+import { releaseOnClose } from "./response-slots";
 import type { BrokerMetrics } from "./metrics";
 import type { NotificationHub } from "./notification-hub";
 import type { UpstreamRelay } from "./upstream-relay";
@@ -143,8 +147,26 @@ async function applyLogLevel(
   await context.backendSessions.sendToAll(session, context.config().servers, "logging/setLevel", { level });
 }
 
-/** GET /mcp: the session's server-to-client notification stream (SSE). */
+/**
+ * The stream budget a GET takes: one slot of its session's (`limits.maxStreamsPerSession`) and, for an authenticated
+ * caller, one of its consumer's across all its sessions (`limits.maxStreamsPerConsumer`). Streams are held for hours
+ * and each may hold one upstream stream per backend session, so they are counted, not rate-limited.
+ */
+function streamClaims(context: GatewayContext, owner: string, session: string): SlotClaim[] {
+  const { limits } = context.config();
+  const claims: SlotClaim[] = [
+    { key: `session\u0000${session}`, limit: limits.maxStreamsPerSession, what: "open GET streams of this session" },
+  ];
+  if (owner !== "") {
+    const what = `open GET streams of consumer ${JSON.stringify(owner)}`;
+    claims.push({ key: `consumer\u0000${owner}`, limit: limits.maxStreamsPerConsumer, what });
+  }
+  return claims;
+}
+
+/** GET /mcp: the session's server-to-client notification stream (SSE), within the per-session and consumer caps. */
 export function createGetHandler(deps: McpRouteDeps) {
+  const streams = new SlotBudget();
   return async function handleMcpGet(request: Request, response: Response): Promise<void> {
     try {
       if (!(request.headers.accept ?? "").includes("text/event-stream")) {
@@ -153,6 +175,8 @@ export function createGetHandler(deps: McpRouteDeps) {
         });
       }
       const session = await checkSession(deps, request, response);
+      const owner = sessionOwner(callerOf(response));
+      releaseOnClose(response, takeSlots(streams, streamClaims(deps.context, owner, session)));
       response.writeHead(200, {
         "content-type": "text/event-stream",
         "cache-control": "no-cache, no-transform",
@@ -160,7 +184,7 @@ export function createGetHandler(deps: McpRouteDeps) {
         [SESSION_HEADER]: session,
       });
       response.flushHeaders();
-      const check = deps.context.sessions.verify(session, sessionOwner(callerOf(response)));
+      const check = deps.context.sessions.verify(session, owner);
       deps.hub.add(session, response, check.ok ? check.expiresAtMs : Date.now());
       void deps.relay?.watch(session);
     } catch (error: unknown) {

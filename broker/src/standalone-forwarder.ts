@@ -9,6 +9,9 @@ import {
   replyRewriter,
   rewriteStream,
   SESSION_HEADER,
+  sessionOwner,
+  SlotBudget,
+  takeSlots,
   type GatewayContext,
   type ReplyRewriter,
   type StreamingReply,
@@ -17,6 +20,7 @@ import {
 import { callerOf } from "./caller";
 import { sendError } from "./http-errors";
 import { lowerHeaders } from "./request-headers";
+import { releaseOnClose } from "./response-slots";
 
 /** Counters the forwarder reports (the broker's metrics). */
 export interface ForwarderMetrics {
@@ -30,7 +34,12 @@ export interface ForwarderMetrics {
  * by one replay on a fresh session. Upstream failures become JSON-RPC errors; they never crash the process.
  */
 export function createStandaloneForwarder(context: GatewayContext, metrics?: ForwarderMetrics) {
+  const inFlight = new SlotBudget();
   return async function forwardMcpPost(request: Request, response: Response, next: NextFunction): Promise<void> {
+    if (!admitConcurrent(context, inFlight, response)) {
+      metrics?.forwarded("none", "rejected");
+      return;
+    }
     const headers = lowerHeaders(request);
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const outcome = await context.pipeline.decide({ method: "POST", headers, body, caller: callerOf(response) });
@@ -54,6 +63,25 @@ export function createStandaloneForwarder(context: GatewayContext, metrics?: For
       deadline.clear();
     }
   };
+}
+
+/**
+ * `limits.maxConcurrentCallsPerConsumer`: an authenticated consumer's POSTs in flight (slow routed calls above all)
+ * take slots until their responses close, so one consumer cannot hold every pooled connection to an upstream. Taken
+ * before the pipeline decides, so a refused call costs no backend session or token. False after answering 429.
+ */
+function admitConcurrent(context: GatewayContext, inFlight: SlotBudget, response: Response): boolean {
+  const owner = sessionOwner(callerOf(response));
+  if (owner === "") return true;
+  const limit = context.config().limits.maxConcurrentCallsPerConsumer;
+  const what = `calls in flight for consumer ${JSON.stringify(owner)}`;
+  try {
+    releaseOnClose(response, takeSlots(inFlight, [{ key: owner, limit, what }]));
+    return true;
+  } catch (error: unknown) {
+    sendError(response, error);
+    return false;
+  }
 }
 
 async function forward(

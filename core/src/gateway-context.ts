@@ -119,6 +119,15 @@ function warnIfHostsUnchecked(hostGuard: HostGuard, logger: Logger): void {
   );
 }
 
+/** The upstream HTTP client: the call pool sized once from `limits`, the stream budget following reloads. */
+function upstreamHttp(config: () => GatewayConfig, logger: Logger): UpstreamHttp {
+  return new UpstreamHttp({
+    logger,
+    callConnections: config().limits.maxUpstreamConnections,
+    maxStreams: () => config().limits.maxUpstreamStreams,
+  });
+}
+
 /** Builds the shared runtime from a validated config and starts discovering upstreams. */
 export async function createGatewayContext(
   initial: GatewayConfig,
@@ -129,7 +138,7 @@ export async function createGatewayContext(
   const secret = sessionSecret(config, options);
   const store = await openStore(config, options);
   const sessions = new GatewaySessionCodec(secret, config.sessions.ttl);
-  const http = new UpstreamHttp(logger.child({ component: "upstream-http" }));
+  const http = upstreamHttp(() => config, logger.child({ component: "upstream-http" }));
   const security = await openSecurity(config, options, secret);
   const backendSessions = backendSessionManager(config, options, store, http);
   const upstreams = new UpstreamManager(config.health, {

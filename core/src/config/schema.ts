@@ -62,6 +62,16 @@ const limitsSchema = z
      * admin API (408 past it). A response may take as long as it needs: GET streams are not cut.
      */
     requestTimeout: duration.default(30_000),
+    /** Open GET /mcp notification streams of one gateway session (429 above it). */
+    maxStreamsPerSession: z.number().int().positive().default(2),
+    /** Open GET /mcp notification streams of one consumer, across its sessions (429 above it). */
+    maxStreamsPerConsumer: z.number().int().positive().default(32),
+    /** Standalone: POSTs of one consumer in flight at once, slow routed calls included (429 above it). */
+    maxConcurrentCallsPerConsumer: z.number().int().positive().default(32),
+    /** Upstream GET notification streams the gateway holds open to one upstream server (per process). */
+    maxUpstreamStreams: z.number().int().positive().default(256),
+    /** Connections to one upstream server for calls, separate from its streams (read at start; Envoy: circuit breakers). */
+    maxUpstreamConnections: z.number().int().positive().default(256),
   })
   .strict();
 

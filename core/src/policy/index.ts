@@ -4,4 +4,5 @@ export * from "./audit-ticket";
 export * from "./auth-failure";
 export * from "./create-security";
 export * from "./security-gate";
+export * from "./slot-budget";
 export * from "./visible-lists";

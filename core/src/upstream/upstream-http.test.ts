@@ -126,7 +126,7 @@ describe("UpstreamHttp", () => {
 
   it("logs the detail of a failed call (the address included) for the operator", async () => {
     const lines: string[] = [];
-    const logged = new UpstreamHttp(createLogger({ sink: { write: (line: string) => lines.push(line) } }));
+    const logged = new UpstreamHttp({ logger: createLogger({ sink: { write: (line: string) => lines.push(line) } }) });
     const port = await freePort();
     const target = { name: "gone", url: `http://127.0.0.1:${port}/mcp`, headers: {} };
     await logged.post(target, CALL, { timeoutMs: 2_000 }).catch(() => undefined);

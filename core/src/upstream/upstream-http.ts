@@ -1,7 +1,9 @@
 import type { Readable } from "node:stream";
-import { Agent, request } from "undici";
+import { Agent, request, type Dispatcher } from "undici";
+import { GatewayError, JsonRpcErrorCode } from "../errors";
 import type { Logger } from "../logging";
 import { nullRecord } from "../own-keys";
+import { SlotBudget } from "../policy/slot-budget";
 import { parseSse } from "./sse";
 import { ReplyTooLargeError, upstreamFailure } from "./upstream-failure";
 
@@ -55,15 +57,42 @@ export interface PostOptions {
 /** Largest upstream reply the gateway reads whole (initialize, replays, JSON results it rewrites). */
 export const MAX_REPLY_BYTES = 4 * 1024 * 1024;
 
+/** Connection bounds of an {@link UpstreamHttp}. */
+export interface UpstreamHttpOptions {
+  /** Connections per upstream origin for request/response exchanges (calls, initialize, DELETE); read once. */
+  callConnections?: number;
+  /** Open GET notification streams per upstream origin; read at every open, so reloads apply. */
+  maxStreams?: () => number;
+  /** Receives the detail of failed calls (it may name upstream addresses, which clients never see). */
+  logger?: Logger;
+}
+
+const DEFAULT_CONNECTIONS = 256;
+
 /**
- * The gateway's own HTTP calls to upstreams (lazy initialize, session DELETE), over one pooled keep-alive agent.
- * Every call is bounded by a timeout and fails with a `GatewayError` naming the upstream.
+ * The gateway's own HTTP calls to upstreams (lazy initialize, routed calls, session DELETE) over one pooled keep-alive
+ * agent, and the backend sessions' long-lived GET notification streams over another, with a budget of their own:
+ * streams held for hours never take a connection a call needs (one client's many streams must not starve the calls
+ * of every client). Every call is bounded by a timeout and fails with a {@link GatewayError} naming the upstream.
  */
 export class UpstreamHttp {
-  private readonly agent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
+  private readonly agent: Agent;
+  // No connection cap of its own: the stream budget below refuses before undici would queue.
+  private readonly streamAgent = new Agent({ keepAliveTimeout: 30_000 });
+  private readonly streams = new SlotBudget();
+  private readonly maxStreams: () => number;
+  private readonly logger: Logger | undefined;
 
-  /** `logger` receives the detail of failed calls (it may name upstream addresses, which clients never see). */
-  constructor(private readonly logger?: Logger) {}
+  constructor(options: UpstreamHttpOptions = {}) {
+    this.logger = options.logger;
+    this.agent = new Agent({ keepAliveTimeout: 30_000, connections: options.callConnections ?? DEFAULT_CONNECTIONS });
+    this.maxStreams = options.maxStreams ?? (() => DEFAULT_CONNECTIONS);
+  }
+
+  /** Notification streams open to the upstream at `url`'s origin now. */
+  openStreams(url: string): number {
+    return this.streams.held(new URL(url).origin);
+  }
 
   /** POSTs one JSON-RPC message and reads the reply (JSON, or the SSE event answering `id`). */
   async post(target: UpstreamTarget, message: object, options: PostOptions): Promise<UpstreamReply> {
@@ -75,13 +104,15 @@ export class UpstreamHttp {
     if (options.sessionId) headers["mcp-session-id"] = options.sessionId;
     if (options.protocolVersion) headers["mcp-protocol-version"] = options.protocolVersion;
     try {
-      const response = await request(target.url, {
+      const signal = AbortSignal.timeout(options.timeoutMs);
+      const pending = request(target.url, {
         method: "POST",
         headers,
         body: JSON.stringify(message),
         dispatcher: this.agent,
-        signal: AbortSignal.timeout(options.timeoutMs),
+        signal,
       });
+      const response = await headersWithin(pending, signal);
       const sessionHeader = response.headers["mcp-session-id"];
       const contentType = String(response.headers["content-type"] ?? "");
       const text = (await readLimited(response.body, MAX_REPLY_BYTES)).toString("utf8");
@@ -127,7 +158,7 @@ export class UpstreamHttp {
     options: StreamOptions,
   ): Promise<StreamingReply> {
     try {
-      const response = await request(target.url, {
+      const pending = request(target.url, {
         method: "POST",
         headers: { ...headers, "content-length": String(body.length) },
         body,
@@ -136,6 +167,11 @@ export class UpstreamHttp {
         bodyTimeout: options.idleTimeoutMs,
         ...(options.signal ? { signal: options.signal } : {}),
       });
+      const deadline = AbortSignal.timeout(options.headersTimeoutMs);
+      const response = await headersWithin(
+        pending,
+        options.signal ? AbortSignal.any([options.signal, deadline]) : deadline,
+      );
       return { status: response.statusCode, headers: flattenHeaders(response.headers), body: response.body };
     } catch (error: unknown) {
       throw upstreamFailure(target.name, error, options.headersTimeoutMs, this.logger);
@@ -157,29 +193,49 @@ export class UpstreamHttp {
       "mcp-session-id": session.sessionId,
       "mcp-protocol-version": session.protocolVersion,
     };
+    const release = this.takeStream(target);
     try {
       const response = await request(target.url, {
         method: "GET",
         headers,
-        dispatcher: this.agent,
+        dispatcher: this.streamAgent,
         bodyTimeout: 0,
         signal,
       });
+      response.body.once("close", release);
+      if (response.body.destroyed) release();
       return { status: response.statusCode, headers: flattenHeaders(response.headers), body: response.body };
     } catch (error: unknown) {
+      release();
       throw upstreamFailure(target.name, error, 0, this.logger);
     }
+  }
+
+  /** One slot of the upstream's stream budget, or a 503 naming the upstream when it is spent. */
+  private takeStream(target: UpstreamTarget): () => void {
+    const limit = this.maxStreams();
+    const taken = this.streams.tryTake([
+      { key: new URL(target.url).origin, limit, what: `notification streams to upstream "${target.name}"` },
+    ]);
+    if (typeof taken === "function") return taken;
+    throw new GatewayError(
+      JsonRpcErrorCode.UpstreamUnavailable,
+      `upstream "${target.name}" has ${limit} notification streams open, its limit (limits.maxUpstreamStreams)`,
+      { httpStatus: 503 },
+    );
   }
 
   /** Ends an upstream session (DELETE); failures are reported, not thrown (405 means the upstream does not allow it). */
   async deleteSession(target: UpstreamTarget, sessionId: string, timeoutMs: number): Promise<number | undefined> {
     try {
-      const response = await request(target.url, {
+      const signal = AbortSignal.timeout(timeoutMs);
+      const pending = request(target.url, {
         method: "DELETE",
         headers: { ...target.headers, "mcp-session-id": sessionId },
         dispatcher: this.agent,
-        signal: AbortSignal.timeout(timeoutMs),
+        signal,
       });
+      const response = await headersWithin(pending, signal);
       await response.body.dump();
       return response.statusCode;
     } catch {
@@ -189,7 +245,35 @@ export class UpstreamHttp {
 
   /** Closes pooled connections. */
   async close(): Promise<void> {
-    await this.agent.close();
+    await Promise.all([this.agent.close(), this.streamAgent.close()]);
+  }
+}
+
+/**
+ * Waits for a response's headers but gives up when `signal` aborts: undici leaves a request queued behind a full pool
+ * deaf to its signal until a connection frees up (nodejs/undici#386), and a call must not outlive its deadline while
+ * it waits there. A response that still comes later is discarded, so its connection returns to the pool.
+ */
+async function headersWithin(
+  pending: Promise<Dispatcher.ResponseData>,
+  signal: AbortSignal,
+): Promise<Dispatcher.ResponseData> {
+  let onAbort: () => void = () => undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason as Error);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([pending, aborted]);
+  } catch (error: unknown) {
+    pending.then(
+      (late) => late.body.destroy(),
+      () => undefined,
+    );
+    throw error;
+  } finally {
+    signal.removeEventListener("abort", onAbort);
   }
 }
 

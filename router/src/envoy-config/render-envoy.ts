@@ -51,7 +51,21 @@ function cluster(name: string, endpoint: Endpoint, extra: object = {}): object {
   };
 }
 
-function upstreamCluster(server: ServerConfig): object {
+/**
+ * Envoy's connection pool bound for an upstream cluster, from `limits.maxUpstreamConnections` (the standalone call
+ * pool's size): past it Envoy queues up to as many calls again, then answers 503 at once instead of letting calls
+ * hang. Routed calls alone use these clusters; the broker's upstream notification streams do not go through Envoy.
+ */
+export function upstreamCircuitBreakers(limits: GatewayConfig["limits"]): object {
+  const max = limits.maxUpstreamConnections;
+  return {
+    circuit_breakers: {
+      thresholds: [{ priority: "DEFAULT", max_connections: max, max_pending_requests: max, max_requests: max }],
+    },
+  };
+}
+
+function upstreamCluster(server: ServerConfig, limits: GatewayConfig["limits"]): object {
   const url = new URL(server.url);
   const tls = url.protocol === "https:";
   const endpoint = { address: url.hostname.replace(/^\[|\]$/g, ""), port: Number(url.port || (tls ? 443 : 80)) };
@@ -73,7 +87,7 @@ function upstreamCluster(server: ServerConfig): object {
         },
       }
     : {};
-  return cluster(serverCluster(server), endpoint, transport);
+  return cluster(serverCluster(server), endpoint, { ...transport, ...upstreamCircuitBreakers(limits) });
 }
 
 function routes(config: GatewayConfig): object[] {
@@ -153,7 +167,7 @@ export function renderEnvoyConfig(config: GatewayConfig, options: EnvoyRenderOpt
       clusters: [
         cluster(ROUTER_CLUSTER, options.router, http2),
         cluster(BROKER_CLUSTER, options.broker),
-        ...config.servers.map(upstreamCluster),
+        ...config.servers.map((server) => upstreamCluster(server, config.limits)),
       ],
     },
   };

@@ -5,7 +5,7 @@ import type { GatewayConfig } from "../config/schema";
 import { GatewayError, JsonRpcErrorCode } from "../errors";
 import type { RateLimiter, RateLimitSpec } from "../ratelimit";
 import { retryAfterSeconds } from "../ratelimit";
-import type { Redactor, ResultRedactor } from "../sanitize";
+import type { RedactedCall, Redactor, ResultRedactor } from "../sanitize";
 import { authorize, checkArguments, type Admission, type Caller } from "./admission";
 import { AccessPolicy } from "./access-policy";
 import { AUDITED_METHODS, NO_AUDIT, type Auditor, type AuditSubject, type AuditTicket } from "./audit-ticket";
@@ -128,7 +128,7 @@ export class SecurityGate {
   }
 
   /** The redaction a routed call's result needs, or undefined when no rule applies. */
-  redactorFor(call: { server: string; method: string; target: string }): ResultRedactor | undefined {
+  redactorFor(call: RedactedCall): ResultRedactor | undefined {
     return this.deps.redactor().forCall(call);
   }
 

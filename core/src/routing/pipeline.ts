@@ -164,6 +164,7 @@ export class RequestPipeline {
       method: decision.method,
       kind: decision.named.kind,
       exposed: decision.named.exposed,
+      normalized: decision.named.normalized,
       server: server.name,
       id: decision.id,
       routedBytes: decision.body.length,
@@ -183,6 +184,7 @@ export class RequestPipeline {
         server: server.name,
         method: decision.method,
         target: decision.named.exposed,
+        normalizedTarget: decision.named.normalized,
       });
       const call = {
         server,

@@ -90,7 +90,8 @@ function routeRequest(request: JsonRpcRequest, method: RoutedMethod, catalog: Ca
   if (method.startsWith("resources/")) {
     // Checked as the upstream receives it (without our prefix): policy must see what the upstream's parser will read.
     const uri = checkResourceUri(target.name);
-    if (!uri.ok) return invalidParams(`${method}: resource URI ${quoteCapped(reference.name)} ${uri.problem}`, request.id);
+    if (!uri.ok)
+      return invalidParams(`${method}: resource URI ${quoteCapped(reference.name)} ${uri.problem}`, request.id);
     normalized = target.server.prefix + uri.normalized;
   }
   // Rewrite only the routed name; every other field reaches the upstream as the client sent it.

@@ -49,7 +49,7 @@ function forbidden(message: string, id: string | number | null, data: unknown): 
 
 /** Why the caller may not make this call (403), or undefined when its policy allows it. */
 export function authorize(caller: Caller, call: Admission): GatewayError | undefined {
-  const who = `consumer ${JSON.stringify(caller.identity.consumer)}`;
+  const who = `consumer ${quoteCapped(caller.identity.consumer)}`;
   if (call.kind === "response") {
     if (caller.policy.allowsServer(call.server) && call.serverVisible !== false) return undefined;
     return forbidden(`${who} may not answer requests of server "${call.server}"`, call.id, { server: call.server });

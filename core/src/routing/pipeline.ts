@@ -142,7 +142,7 @@ export class RequestPipeline {
             session: gatewaySession,
             id,
           };
-          this.deps.security.rejected(caller, subject, decision.error.message);
+          await this.deps.security.rejected(caller, subject, decision.error.message);
         }
         return decision;
       }

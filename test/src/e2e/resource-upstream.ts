@@ -15,7 +15,7 @@ export interface ResourceUpstream {
 /** The secret the private resource holds: it must never reach a consumer allowed only public/. */
 export const PRIVATE_KEY_TEXT = "PRIVATE-KEY-MATERIAL-e2e";
 
-function newServer(reads: string[]): McpServer {
+function newServer(): McpServer {
   const server = new McpServer({ name: "files", version: "1.0.0" });
   // The SDK's own lookup (`new URL(uri).href`) is what resolves `public/.\t./private/key` to the private file.
   const serve = (text: string) => (uri: URL) => {
@@ -53,7 +53,7 @@ export async function startResourceUpstream(): Promise<ResourceUpstream> {
         sessionIdGenerator: randomUUID,
         onsessioninitialized: (sid) => void sessions.set(sid, created),
       });
-      await newServer(reads).connect(created);
+      await newServer().connect(created);
       transport = created;
     }
     await transport.handleRequest(req, res, body);

@@ -148,6 +148,12 @@ describe("route: resource URIs as the upstream will parse them", () => {
     });
   });
 
+  it("caps a huge unknown server named by a response id in the error message", () => {
+    const decision = decide({ id: `mcpgw:${"s".repeat(500_000)}:1`, result: {} });
+    expect(decision.kind).toBe("reject");
+    if (decision.kind === "reject") expect(decision.error.message.length).toBeLessThan(400);
+  });
+
   it("caps a huge unknown name in the error message", () => {
     const decision = decide({ id: 1, method: "tools/call", params: { name: "x".repeat(500_000) } });
     expect(decision.kind).toBe("reject");

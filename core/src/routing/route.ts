@@ -121,10 +121,14 @@ function routeResponse(message: JsonRpcResponse, servers: readonly ServerConfig[
   if (!origin) return { kind: "broker" };
   const server = servers.find((s) => s.name === origin.server);
   if (!server) {
-    const error = new GatewayError(JsonRpcErrorCode.InvalidParams, `response for unknown server "${origin.server}"`, {
-      id: message.id,
-      httpStatus: 400,
-    });
+    const error = new GatewayError(
+      JsonRpcErrorCode.InvalidParams,
+      `response for unknown server ${quoteCapped(origin.server)}`,
+      {
+        id: message.id,
+        httpStatus: 400,
+      },
+    );
     return { kind: "reject", error };
   }
   const body = Buffer.from(JSON.stringify({ ...message.raw, id: origin.id }));

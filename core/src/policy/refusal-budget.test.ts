@@ -1,5 +1,6 @@
 import { startRedisServer, type RedisServer } from "../../../test/src/support/redis-server";
 import { AUDIT_FIELD_MAX_CHARS, AuditHasher, AuditLog, type AuditEvent, type AuditSink } from "../audit";
+import { Authenticator } from "../auth/authenticator";
 import { IdentityCodec } from "../auth/identity";
 import { parseConfig } from "../config/load";
 import { GatewayError } from "../errors";
@@ -31,12 +32,12 @@ class MemorySink implements AuditSink {
   close = (): Promise<void> => Promise.resolve();
 }
 
-function harness(limiter: RateLimiter) {
+function harness(limiter: RateLimiter, authenticator?: Authenticator) {
   const sink = new MemorySink();
   const log = new AuditLog([sink], { flushIntervalMs: 0 });
   const gate = new SecurityGate({
     config: () => config,
-    authenticator: () => undefined,
+    authenticator: () => authenticator,
     identities: new IdentityCodec(SECRET),
     limiter,
     auditor: new Auditor(log, new AuditHasher(SECRET)),
@@ -128,6 +129,20 @@ describe.each<[string, () => Promise<{ limiter: RateLimiter; stop(): Promise<voi
     const decisions = (await audited()).map((e) => e.decision);
     expect(decisions.filter((d) => d !== "allowed")).toEqual(["rejected", "rejected", "rate_limited"]);
     expect(log.stats().suppressed).toBe(1);
+  });
+});
+
+describe("refusal budget of unauthenticated requests", () => {
+  it("is one bucket shared by every failed authentication", async () => {
+    const authenticator = new Authenticator({ apiKeys: { header: "authorization", lookup: () => undefined } });
+    const { gate, log, audited } = harness(new MemoryRateLimiter(), authenticator);
+    const statuses = [];
+    for (let i = 0; i < 5; i += 1) {
+      statuses.push(await statusOf(() => gate.authenticate("POST", { authorization: `Bearer wrong-${i}` })));
+    }
+    expect(statuses).toEqual(Array(5).fill(401));
+    expect((await audited()).map((e) => e.decision)).toEqual(["unauthenticated", "unauthenticated", "unauthenticated"]);
+    expect(log.stats().suppressed).toBe(2);
   });
 });
 

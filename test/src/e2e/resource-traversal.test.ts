@@ -1,6 +1,6 @@
 import { hashApiKey } from "@mcp-gateway/core";
 import { startGatewayStack, type GatewayStack } from "./gateway-stack";
-import { connectClient, rawPost, type ConnectedClient } from "./mcp-client";
+import { connectClient, rawPost, untilRouted, type ConnectedClient } from "./mcp-client";
 import { PRIVATE_KEY_TEXT, startResourceUpstream, type ResourceUpstream } from "./resource-upstream";
 import { deployments } from "./stack-modes";
 
@@ -46,7 +46,10 @@ describe.each(modes.all)("resource path traversal (%s)", (_label, mode) => {
   });
 
   it("serves a public resource (the upstream is reachable and records reads)", async () => {
-    const reply = await read("files_fs://host/public/readme");
+    const reply = await untilRouted(
+      () => read("files_fs://host/public/readme"),
+      (r) => r.json["result"] !== undefined,
+    );
     expect(reply.json["result"]).toMatchObject({ contents: [{ text: "public readme" }] });
     expect(upstream.reads).toContain("fs://host/public/readme");
   });

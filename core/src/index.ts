@@ -15,4 +15,5 @@ export * from "./routing";
 export * from "./sanitize";
 export * from "./security";
 export * from "./session";
+export * from "./text-cap";
 export * from "./upstream";

@@ -40,6 +40,11 @@ export class SecurityMetrics {
       (s) => s.dropped,
     );
     auditGauge(
+      "mcp_gateway_audit_suppressed_events",
+      "Refusals left off the audit log because their consumer's refusal budget was spent (since start)",
+      (s) => s.suppressed,
+    );
+    auditGauge(
       "mcp_gateway_audit_failed_events",
       "Audit events a sink failed to write after retries (since start)",
       (s) => s.failed,

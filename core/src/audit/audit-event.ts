@@ -1,6 +1,15 @@
 import { createHmac, hkdfSync } from "node:crypto";
 import { nullRecord } from "../own-keys";
 
+/**
+ * Longest value of a field taken from client data (consumer, method, target, request id) in an audit event; longer
+ * values are cut with a marker naming their length and a SHA-256 prefix (see `capText`).
+ */
+export const AUDIT_FIELD_MAX_CHARS = 256;
+
+/** Longest `reason` in an audit event (reasons quote client-chosen names). */
+export const AUDIT_REASON_MAX_CHARS = 512;
+
 /** What the gateway decided for an audited request. */
 export type AuditDecision = "allowed" | "denied" | "rate_limited" | "unauthenticated" | "rejected";
 

@@ -29,6 +29,8 @@ export interface AuditLogStats {
   written: number;
   dropped: number;
   failed: number;
+  /** Refusals not recorded because their consumer's refusal budget was spent (counted once, not per sink). */
+  suppressed: number;
   /** Age of the oldest event not yet written by some sink: the log's lag. */
   oldestQueuedAgeMs: number;
   sinks: AuditSinkStats[];
@@ -52,6 +54,7 @@ function reportToStderr(error: unknown, sink: string): void {
  */
 export class AuditLog {
   private readonly channels: SinkChannel[];
+  private suppressedCount = 0;
   private closing: Promise<void> | undefined;
 
   /** A log feeding every sink in `sinks`. */
@@ -82,11 +85,24 @@ export class AuditLog {
     }
   }
 
+  /** Counts an event deliberately not recorded (a refusal past its consumer's refusal budget). */
+  suppress(): void {
+    this.suppressedCount += 1;
+  }
+
   /** Current counters, summed over sinks. */
   stats(): AuditLogStats {
     const now = performance.now();
     const sinks = this.channels.map((channel) => channel.stats(now));
-    const total: AuditLogStats = { queued: 0, written: 0, dropped: 0, failed: 0, oldestQueuedAgeMs: 0, sinks };
+    const total: AuditLogStats = {
+      queued: 0,
+      written: 0,
+      dropped: 0,
+      failed: 0,
+      suppressed: this.suppressedCount,
+      oldestQueuedAgeMs: 0,
+      sinks,
+    };
     for (const s of sinks) {
       total.queued += s.queued;
       total.written += s.written;

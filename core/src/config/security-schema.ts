@@ -153,6 +153,9 @@ const auditSchema = z
       .strict()
       .optional(),
     maxQueue: z.number().int().positive().default(10_000),
+    // Refusals each consumer may put on record: past it a refusal is still answered but only counted, so a flood of
+    // refused calls (which spend no rate-limit token) cannot rotate real events out of the sinks.
+    refusalBudget: rateLimitSchema.default({ ratePerSecond: 1, burst: 20 }),
   })
   .strict();
 

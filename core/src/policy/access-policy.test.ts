@@ -176,6 +176,10 @@ describe("AccessPolicy resource URIs with dot segments or encoded separators", (
     "fs_fs://public/%2e%2e/secret/key",
     "fs_fs://public/..%2Fsecret",
     "fs_fs://public/..\\secret",
+    "fs_fs://public/.\t./secret/key",
+    "fs_fs://public/\t../secret/key",
+    "fs_fs://public/..\t/secret/key",
+    "fs_fs://public/.\r\n./secret/key",
   ])("does not let the wildcard match %j", (uri) => {
     expect(publicOnly.allows("resource", uri, "fs")).toBe(false);
   });

@@ -4,7 +4,9 @@ import type { PolicyConfig, RateLimitConfig } from "../config/security-schema";
 /** What a policy is asked about: a tool or prompt by its exposed (prefixed) name, a resource by its exposed URI. */
 export type TargetKind = "tool" | "prompt" | "resource";
 
-const TRAVERSAL_RE = /(^|[/\\])\.\.?([/\\]|$)|%2e|%2f|%5c|\\/i;
+// Dot segments, encoded dots and separators, backslashes, and the control characters URL parsers strip (`.\t.` is `..`).
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const TRAVERSAL_RE = /(^|[/\\])\.\.?([/\\]|$)|%2e|%2f|%5c|\\|[\u0000-\u001f\u007f-\u009f]/i;
 
 const matcher = (globs: readonly string[]): ((name: string) => boolean) => {
   if (globs.includes("*")) return () => true;

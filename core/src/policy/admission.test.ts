@@ -61,6 +61,21 @@ describe("authorize", () => {
     expect(authorize(alice, call({ method, kind, exposed, server: "notes" }))?.message).toBe(message);
   });
 
+  it("allows a resource only when its normalized form is allowed too", () => {
+    const files = caller({ resources: ["files_fs://host/public/*", "files_FS://host/private/*"] });
+    const read = { method: "resources/read", kind: "resource", server: "files" } as const;
+    const upper = { ...read, exposed: "files_FS://host/private/key", normalized: "files_fs://host/private/key" };
+    expect(authorize(files, call(upper))).toMatchObject({ httpStatus: 403 });
+    const spaced = { ...read, exposed: "files_fs://host/public/a b", normalized: "files_fs://host/public/a%20b" };
+    expect(authorize(files, call(spaced))).toBeUndefined();
+  });
+
+  it("caps a huge name in the 403 message and data", () => {
+    const error = authorize(alice, call({ exposed: "n".repeat(500_000), server: "notes" }));
+    expect(error?.message.length).toBeLessThan(400);
+    expect(JSON.stringify(error?.data).length).toBeLessThan(400);
+  });
+
   it("lets the caller answer requests of a server it may reach", () => {
     expect(authorize(alice, call({ method: "", kind: "response", exposed: "" }))).toBeUndefined();
   });

@@ -1,6 +1,7 @@
 import { GatewayError, JsonRpcErrorCode } from "../errors";
 import type { Identity } from "../auth/identity";
 import { lookupTable } from "../own-keys";
+import { capText, quoteCapped } from "../text-cap";
 import type { AccessPolicy, TargetKind } from "./access-policy";
 
 /** An authenticated caller: who it is and what it may do. */
@@ -21,6 +22,8 @@ export interface Admission {
   kind: TargetKind | "response";
   /** The exposed (prefixed) name or URI; "" for a response. */
   exposed: string;
+  /** A resource URI's exposed form as the upstream normalizes it (see `checkResourceUri`), when the route knows it. */
+  normalized?: string | undefined;
   server: string;
   id: string | number | null;
   /** Size of the body as it goes upstream (re-serialized); serialized arguments are never larger. */
@@ -47,14 +50,20 @@ function forbidden(message: string, id: string | number | null, data: unknown): 
 
 /** Why the caller may not make this call (403), or undefined when its policy allows it. */
 export function authorize(caller: Caller, call: Admission): GatewayError | undefined {
-  const who = `consumer ${JSON.stringify(caller.identity.consumer)}`;
+  const who = `consumer ${quoteCapped(caller.identity.consumer)}`;
   if (call.kind === "response") {
     if (caller.policy.allowsServer(call.server) && call.serverVisible !== false) return undefined;
     return forbidden(`${who} may not answer requests of server "${call.server}"`, call.id, { server: call.server });
   }
-  if (caller.policy.allows(call.kind, call.exposed, call.server)) return undefined;
+  // A resource URI the upstream normalizes differently must be allowed as sent and as the upstream will read it.
+  const alsoNormalized =
+    call.normalized === undefined ||
+    call.normalized === call.exposed ||
+    caller.policy.allows(call.kind, call.normalized, call.server);
+  if (alsoNormalized && caller.policy.allows(call.kind, call.exposed, call.server)) return undefined;
   const verb = VERBS[call.method] ?? `use ${call.kind}`;
-  return forbidden(`${who} may not ${verb} ${JSON.stringify(call.exposed)}`, call.id, { [call.kind]: call.exposed });
+  const named = capText(call.exposed);
+  return forbidden(`${who} may not ${verb} ${JSON.stringify(named)}`, call.id, { [call.kind]: named });
 }
 
 /**
@@ -68,7 +77,7 @@ export function checkArguments(call: Admission, maxArgumentBytes: number): Gatew
   if (size <= maxArgumentBytes) return undefined;
   return new GatewayError(
     JsonRpcErrorCode.RequestTooLarge,
-    `arguments of ${JSON.stringify(call.exposed)} are ${size} bytes, over the limit of ${maxArgumentBytes} bytes`,
+    `arguments of ${quoteCapped(call.exposed)} are ${size} bytes, over the limit of ${maxArgumentBytes} bytes`,
     { httpStatus: 413, id: call.id },
   );
 }

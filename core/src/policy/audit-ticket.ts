@@ -1,4 +1,12 @@
-import type { AuditDecision, AuditEvent, AuditHasher, AuditLog } from "../audit";
+import {
+  AUDIT_FIELD_MAX_CHARS,
+  AUDIT_REASON_MAX_CHARS,
+  type AuditDecision,
+  type AuditEvent,
+  type AuditHasher,
+  type AuditLog,
+} from "../audit";
+import { capText } from "../text-cap";
 import type { Caller } from "./admission";
 
 /** Methods whose every call is on record (denials of any routed method are recorded too). */
@@ -26,6 +34,11 @@ export class Auditor {
     this.log.record(this.event(caller, subject, decision, reason, null, null, Date.now()));
   }
 
+  /** Counts a refusal left off the record because its consumer's refusal budget is spent. */
+  suppressed(): void {
+    this.log.suppress();
+  }
+
   /** Starts an allowed call's event; it is recorded when the upstream's status is known. */
   start(caller: Caller, subject: AuditSubject): AuditTicket {
     const started = Date.now();
@@ -50,20 +63,23 @@ export class Auditor {
     latencyMs: number | null,
     started: number,
   ): AuditEvent {
+    // Every field a client chooses is capped: a 500 KB tool name or id must not make a 500 KB audit line.
+    const cap = (value: string | null): string | null =>
+      value === null ? null : capText(value, AUDIT_FIELD_MAX_CHARS);
     return {
       time: new Date(started).toISOString(),
-      consumer: caller?.identity.consumer ?? null,
+      consumer: cap(caller?.identity.consumer ?? null),
       session: subject.session ? this.hasher.session(subject.session) : null,
-      method: subject.method,
-      server: subject.server,
-      target: subject.target,
+      method: cap(subject.method) ?? "",
+      server: cap(subject.server),
+      target: cap(subject.target),
       argsDigest:
         subject.method === "tools/call" || subject.method === "prompts/get" ? this.hasher.args(subject.args) : null,
       decision,
-      reason,
+      reason: reason === null ? null : capText(reason, AUDIT_REASON_MAX_CHARS),
       upstreamStatus,
       latencyMs,
-      requestId: subject.id === null ? null : String(subject.id),
+      requestId: cap(subject.id === null ? null : String(subject.id)),
     };
   }
 }

@@ -3,6 +3,7 @@ export * from "./admission";
 export * from "./audit-ticket";
 export * from "./auth-failure";
 export * from "./create-security";
+export * from "./resource-uri";
 export * from "./security-gate";
 export * from "./slot-budget";
 export * from "./visible-lists";

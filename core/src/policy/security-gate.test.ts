@@ -451,7 +451,7 @@ describe("SecurityGate audit", () => {
   ])("records a call the gateway rejected itself for %s: %j", async (method, expected) => {
     const { gate, audited } = harness();
     const subject = { method, server: null, target: "nope", args: undefined, session: null, id: 3 };
-    gate.rejected(gate.caller(identity("alice", "weather")), subject, "unknown tool");
+    await gate.rejected(gate.caller(identity("alice", "weather")), subject, "unknown tool");
     expect((await audited()).map((e) => e.decision)).toEqual(expected);
   });
 });

@@ -5,9 +5,11 @@ import type { GatewayConfig } from "../config/schema";
 import { GatewayError, JsonRpcErrorCode } from "../errors";
 import type { RateLimiter, RateLimitSpec } from "../ratelimit";
 import { retryAfterSeconds } from "../ratelimit";
-import type { Redactor, ResultRedactor } from "../sanitize";
+import { quoteCapped } from "../text-cap";
+import type { RedactedCall, Redactor, ResultRedactor } from "../sanitize";
 import { authorize, checkArguments, type Admission, type Caller } from "./admission";
 import { AccessPolicy } from "./access-policy";
+import type { AuditDecision } from "../audit";
 import { AUDITED_METHODS, NO_AUDIT, type Auditor, type AuditSubject, type AuditTicket } from "./audit-ticket";
 import { authFailure } from "./auth-failure";
 import { PolicyCache } from "./policy-cache";
@@ -56,7 +58,13 @@ export class SecurityGate {
     } catch (error: unknown) {
       if (!(error instanceof AuthError)) throw error;
       const subject = { method: httpMethod, server: null, target: null, args: undefined, session: null, id: null };
-      this.refuse(undefined, subject, "unauthenticated", error.reason, authFailure(this.deps.config(), headers, error));
+      return this.refuse(
+        undefined,
+        subject,
+        "unauthenticated",
+        error.reason,
+        authFailure(this.deps.config(), headers, error),
+      );
     }
   }
 
@@ -103,12 +111,12 @@ export class SecurityGate {
     };
     const denied = authorize(caller, call) ?? checkArguments(call, this.deps.config().limits.maxArgumentBytes);
     if (denied) {
-      if (denied.httpStatus === 403) this.refuse(caller, subject, "denied", "policy", denied);
-      this.refuse(caller, subject, "rejected", "too_large", denied);
+      if (denied.httpStatus === 403) return this.refuse(caller, subject, "denied", "policy", denied);
+      return this.refuse(caller, subject, "rejected", "too_large", denied);
     }
     const tool = call.method === "tools/call" ? call.exposed : undefined;
     const limited = await this.rateLimit(caller, tool, call.id);
-    if (limited) this.refuse(caller, subject, "rate_limited", tool ? "tool_or_consumer" : "consumer", limited);
+    if (limited) return this.refuse(caller, subject, "rate_limited", tool ? "tool_or_consumer" : "consumer", limited);
     return this.deps.auditor && AUDITED_METHODS.has(call.method) ? this.deps.auditor.start(caller, subject) : NO_AUDIT;
   }
 
@@ -119,30 +127,55 @@ export class SecurityGate {
   async chargeFanOut(caller: Caller, method: string, id: string | number | null, session: string): Promise<void> {
     const limited = await this.rateLimit(caller, undefined, id);
     const subject = { method, server: null, target: null, args: undefined, session, id };
-    if (limited) this.refuse(caller, subject, "rate_limited", "consumer", limited);
+    if (limited) await this.refuse(caller, subject, "rate_limited", "consumer", limited);
   }
 
-  /** Records a routed call the gateway rejected itself (unknown tool, bad params). */
-  rejected(caller: Caller, subject: AuditSubject, reason: string): void {
-    if (AUDITED_METHODS.has(subject.method)) this.deps.auditor?.decided(caller, subject, "rejected", reason);
+  /** Records a routed call the gateway rejected itself (unknown tool, bad params), within the refusal budget. */
+  async rejected(caller: Caller, subject: AuditSubject, reason: string): Promise<void> {
+    if (AUDITED_METHODS.has(subject.method)) await this.auditRefusal(caller, subject, "rejected", reason);
   }
 
   /** The redaction a routed call's result needs, or undefined when no rule applies. */
-  redactorFor(call: { server: string; method: string; target: string }): ResultRedactor | undefined {
+  redactorFor(call: RedactedCall): ResultRedactor | undefined {
     return this.deps.redactor().forCall(call);
   }
 
-  /** Audits a refusal, tells the metrics, and throws the error the client gets. */
-  private refuse(
+  /** Audits a refusal (within the refusal budget), tells the metrics, and throws the error the client gets. */
+  private async refuse(
     caller: Caller | undefined,
     subject: AuditSubject,
     decision: "unauthenticated" | "denied" | "rate_limited" | "rejected",
     reason: string,
     error: GatewayError,
-  ): never {
-    this.deps.auditor?.decided(caller, subject, decision, decision === "unauthenticated" ? reason : error.message);
+  ): Promise<never> {
+    await this.auditRefusal(caller, subject, decision, decision === "unauthenticated" ? reason : error.message);
     this.deps.onDecision?.(decision, reason);
     throw error;
+  }
+
+  /**
+   * Records a refusal if the consumer's refusal budget (`audit.refusalBudget`, one bucket per consumer and one shared
+   * by all unauthenticated requests) has a token, else only counts it as suppressed. A limiter failure records it:
+   * losing evidence is worse than an extra line.
+   */
+  private async auditRefusal(
+    caller: Caller | undefined,
+    subject: AuditSubject,
+    decision: AuditDecision,
+    reason: string,
+  ): Promise<void> {
+    const auditor = this.deps.auditor;
+    if (!auditor) return;
+    const limiter = this.deps.limiter;
+    if (limiter) {
+      const key = `a:${JSON.stringify(caller?.identity.consumer ?? null)}`;
+      const outcome = await limiter.take(key, this.deps.config().audit.refusalBudget).catch(() => undefined);
+      if (outcome && !outcome.allowed) {
+        auditor.suppressed();
+        return;
+      }
+    }
+    auditor.decided(caller, subject, decision, reason);
   }
 
   /** The consumer's bucket, then (for a tools/call) its bucket for that tool: the 429 of the first one spent. */
@@ -159,11 +192,7 @@ export class SecurityGate {
       [`c:${JSON.stringify(consumer)}`, caller.policy.rateLimit, `consumer ${JSON.stringify(consumer)}`],
     ];
     if (tool !== undefined) {
-      buckets.push([
-        `t:${JSON.stringify([consumer, tool])}`,
-        caller.policy.toolRateLimit,
-        `tool ${JSON.stringify(tool)}`,
-      ]);
+      buckets.push([`t:${JSON.stringify([consumer, tool])}`, caller.policy.toolRateLimit, `tool ${quoteCapped(tool)}`]);
     }
     for (const [key, spec, what] of buckets) {
       if (!spec) continue;

@@ -144,7 +144,7 @@ export class RequestPipeline {
             session: gatewaySession,
             id,
           };
-          this.deps.security.rejected(caller, subject, decision.error.message);
+          await this.deps.security.rejected(caller, subject, decision.error.message);
         }
         return decision;
       }
@@ -168,6 +168,7 @@ export class RequestPipeline {
       method: decision.method,
       kind: decision.named.kind,
       exposed: decision.named.exposed,
+      normalized: decision.named.normalized,
       server: server.name,
       id: decision.id,
       routedBytes: decision.body.length,
@@ -187,6 +188,7 @@ export class RequestPipeline {
         server: server.name,
         method: decision.method,
         target: decision.named.exposed,
+        normalizedTarget: decision.named.normalized,
       });
       const call = {
         server,

@@ -149,3 +149,54 @@ describe("route", () => {
     });
   });
 });
+
+describe("route: resource URIs as the upstream will parse them", () => {
+  const files = parseConfig(
+    'version: 1\nauth: none\nservers:\n  - { name: files, url: "http://127.0.0.1:3/mcp", prefix: "files_" }\n',
+    {},
+  );
+  const fileCatalog = Catalog.build(
+    files.servers,
+    new Map([["files", { tools: [], prompts: [], resources: [{ uri: "fs://host/public/readme" }] }]]),
+  );
+  const read = (uri: string, method = "resources/read"): ReturnType<typeof route> =>
+    route(parseJsonRpc(JSON.stringify({ jsonrpc: "2.0", id: 9, method, params: { uri } })), fileCatalog);
+
+  it.each([
+    ["files_fs://host/public/.\t./private/key", /U\+0009/],
+    ["files_fs://host/public/\t../private/key", /U\+0009/],
+    ["files_fs://host/public/..\t/private/key", /U\+0009/],
+    ["files_fs://host/public/%2e%2e/private/key", /percent-encoded dot/],
+    ["files_fs://host/public/../private/key", /dot segment/],
+  ])("rejects %j with -32602 naming the problem, before any upstream", (uri, problem) => {
+    for (const method of ["resources/read", "resources/subscribe", "resources/unsubscribe"]) {
+      const decision = read(uri, method);
+      expect(decision.kind).toBe("reject");
+      if (decision.kind !== "reject") continue;
+      expect(decision.error.code).toBe(JsonRpcErrorCode.InvalidParams);
+      expect(decision.error.message).toMatch(problem);
+      expect(decision.error.message).toContain(`${method}: resource URI`);
+    }
+  });
+
+  it("passes the URI on as sent and names its normalized exposed form for the policy", () => {
+    const decision = read("files_FS://host/public/a b");
+    expect(decision).toMatchObject({
+      kind: "upstream",
+      target: { name: "FS://host/public/a b" },
+      named: { exposed: "files_FS://host/public/a b", normalized: "files_fs://host/public/a%20b" },
+    });
+  });
+
+  it("caps a huge unknown server named by a response id in the error message", () => {
+    const decision = decide({ id: `mcpgw:${"s".repeat(500_000)}:1`, result: {} });
+    expect(decision.kind).toBe("reject");
+    if (decision.kind === "reject") expect(decision.error.message.length).toBeLessThan(400);
+  });
+
+  it("caps a huge unknown name in the error message", () => {
+    const decision = decide({ id: 1, method: "tools/call", params: { name: "x".repeat(500_000) } });
+    expect(decision.kind).toBe("reject");
+    if (decision.kind === "reject") expect(decision.error.message.length).toBeLessThan(400);
+  });
+});

@@ -3,6 +3,8 @@ import { GatewayError, JsonRpcErrorCode } from "../errors";
 import type { ServerConfig } from "../config/schema";
 import type { JsonRpcMessage, JsonRpcRequest, JsonRpcResponse } from "../jsonrpc/message";
 import { isRoutedMethod, type RoutedMethod } from "../jsonrpc/methods";
+import { checkResourceUri } from "../policy/resource-uri";
+import { quoteCapped } from "../text-cap";
 import { decodeServerRequestId } from "./server-request-ids";
 
 /** What a message routed to one upstream is: a request naming its target, or a response to the upstream's request. */
@@ -16,8 +18,11 @@ export type RouteDecision =
       method: UpstreamMethod;
       id: string | number;
       target: CatalogTarget;
-      /** What the client named: a tool or prompt by exposed name, a resource by exposed URI; "" for a response. */
-      named: { kind: Kind | "response"; exposed: string; args?: unknown };
+      /**
+       * What the client named: a tool or prompt by exposed name, a resource by exposed URI; "" for a response. A read
+       * or (un)subscribe also carries the exposed form of the URI as the upstream will normalize it.
+       */
+      named: { kind: Kind | "response"; exposed: string; args?: unknown; normalized?: string | undefined };
       body: Buffer;
     }
   | { kind: "reject"; error: GatewayError };
@@ -87,10 +92,18 @@ function routeRequest(request: JsonRpcRequest, method: RoutedMethod, catalog: Ca
   const reference = referenceOf(params);
   if (typeof reference === "string") return invalidParams(`${method} needs ${reference}`, request.id);
   const target = resolve(catalog, reference);
-  if (!target) return invalidParams(`unknown ${reference.kind}: ${JSON.stringify(reference.name)}`, request.id);
+  if (!target) return invalidParams(`unknown ${reference.kind}: ${quoteCapped(reference.name)}`, request.id);
+  let normalized: string | undefined;
+  if (method.startsWith("resources/")) {
+    // Checked as the upstream receives it (without our prefix): policy must see what the upstream's parser will read.
+    const uri = checkResourceUri(target.name);
+    if (!uri.ok)
+      return invalidParams(`${method}: resource URI ${quoteCapped(reference.name)} ${uri.problem}`, request.id);
+    normalized = target.server.prefix + uri.normalized;
+  }
   // Rewrite only the routed name; every other field reaches the upstream as the client sent it.
   const rewritten = { ...request.raw, params: reference.rewrite(target.name) };
-  const named = { kind: reference.kind, exposed: reference.name, args: params["arguments"] };
+  const named = { kind: reference.kind, exposed: reference.name, args: params["arguments"], normalized };
   return { kind: "upstream", method, id: request.id, target, named, body: Buffer.from(JSON.stringify(rewritten)) };
 }
 
@@ -115,10 +128,14 @@ function routeResponse(message: JsonRpcResponse, servers: readonly ServerConfig[
   if (!origin) return { kind: "broker" };
   const server = servers.find((s) => s.name === origin.server);
   if (!server) {
-    const error = new GatewayError(JsonRpcErrorCode.InvalidParams, `response for unknown server "${origin.server}"`, {
-      id: message.id,
-      httpStatus: 400,
-    });
+    const error = new GatewayError(
+      JsonRpcErrorCode.InvalidParams,
+      `response for unknown server ${quoteCapped(origin.server)}`,
+      {
+        id: message.id,
+        httpStatus: 400,
+      },
+    );
     return { kind: "reject", error };
   }
   const body = Buffer.from(JSON.stringify({ ...message.raw, id: origin.id }));

@@ -74,6 +74,13 @@ describe("Redactor.forCall scoping", () => {
     expect(redactor.forCall(call)).toBeUndefined();
   });
 
+  it("applies a rule whose targets match the resource URI's normalized form, not the form sent", () => {
+    const rule = { ...secretRule, targets: ["files_fs://host/private/*"] };
+    const read = { server: "files", method: "resources/read", target: "files_FS://host/private/key" };
+    expect(new Redactor([rule]).forCall(read)).toBeUndefined();
+    expect(new Redactor([rule]).forCall({ ...read, normalizedTarget: "files_fs://host/private/key" })).toBeDefined();
+  });
+
   it("ignores a rule with neither keys nor patterns (nothing to redact)", () => {
     expect(new Redactor([{ servers: ["weather"] }]).forCall(call)).toBeUndefined();
   });

@@ -13,6 +13,8 @@ export interface RedactedCall {
   method: string;
   /** The prefixed tool name, prompt name or resource URI (what `targets` globs match). */
   target: string;
+  /** A resource URI's prefixed form as the upstream normalizes it: a rule matching either form applies. */
+  normalizedTarget?: string | undefined;
 }
 
 // Distinct combinations of applying rules are few in practice; the bound only guards against a pathological config.
@@ -39,8 +41,10 @@ export class Redactor {
     if (!SANITIZED_METHODS.has(call.method)) return undefined;
     const applying: number[] = [];
     this.rules.forEach((rule, index) => {
-      if (rule.appliesTo(call.server, call.target) && (rule.keys.length > 0 || rule.patterns.length > 0))
-        applying.push(index);
+      const applies =
+        rule.appliesTo(call.server, call.target) ||
+        (call.normalizedTarget !== undefined && rule.appliesTo(call.server, call.normalizedTarget));
+      if (applies && (rule.keys.length > 0 || rule.patterns.length > 0)) applying.push(index);
     });
     if (applying.length === 0) return undefined;
     const key = applying.join(",");

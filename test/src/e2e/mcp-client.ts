@@ -68,3 +68,23 @@ export async function rawPost(
         : {};
   return { status: response.status, headers: response.headers, json: json as Record<string, unknown> };
 }
+
+/**
+ * Retries `attempt` until it resolves with a value `done` accepts (at most `timeoutMs`): in a split deployment the router
+ * discovers upstreams on its own, a little after the broker reports them ready.
+ */
+export async function untilRouted<T>(
+  attempt: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await attempt().catch((error: unknown) => {
+      if (Date.now() > deadline) throw error;
+      return undefined;
+    });
+    if (value !== undefined && (done(value) || Date.now() > deadline)) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -6,6 +6,12 @@ export const SERVER_NAME_RE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 /** An HTTP header name (RFC 9110 token). */
 export const HEADER_NAME_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
+/**
+ * An HTTP field value (RFC 9110 §5.5): visible ASCII, spaces and tabs inside, obs-text; no CR, LF, NUL or other
+ * controls (a header injection, or a value every call would fail on) and no blanks at either end (trimmed by peers).
+ */
+export const HEADER_VALUE_RE = /^(?:[\x21-\x7e\x80-\xff](?:[\t\x20-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?)?$/;
+
 /** A duration as `5s`, `250ms`, `10m`, `24h` or seconds; parsed to milliseconds. */
 export const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
   const ms = parseDurationMs(value);

@@ -36,6 +36,25 @@ describe("parseConfig", () => {
     expect(config.router.listen).toBe("127.0.0.1:9000");
   });
 
+  it.each([
+    ["a CR LF and a second header", "Bearer s3cret\r\nx-injected: 1"],
+    ["a NUL", "Bearer s3cret\u0000"],
+    ["a trailing blank", "Bearer s3cret "],
+    ["a DEL", "Bearer s3cr\u007fet"],
+  ])("refuses an upstream header value with %s, naming where but not the value", (_what, token) => {
+    const issues = issuesOf(VALID, { NOTES_TOKEN: token });
+    expect(issues).toEqual([
+      "servers[1].headers.authorization: expected an HTTP header value: no control characters (CR, LF, NUL, …) and no blanks at either end",
+    ]);
+    expect(issues.join("\n")).not.toContain("s3cr");
+  });
+
+  it("accepts header values with inner blanks, tabs and obs-text", () => {
+    expect(parseConfig(VALID, { NOTES_TOKEN: "a\tb c\u00e9" }).servers[1]?.headers.authorization).toBe(
+      "Bearer a\tb c\u00e9",
+    );
+  });
+
   it("returns a deeply frozen config", () => {
     const config = parseConfig(VALID, { NOTES_TOKEN: "x" });
     expect(Object.isFrozen(config.servers[1]?.headers)).toBe(true);

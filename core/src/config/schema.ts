@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { duration, HEADER_NAME_RE, httpUrl, listenSchema, SERVER_NAME_RE } from "./fields";
+import { duration, HEADER_NAME_RE, HEADER_VALUE_RE, httpUrl, listenSchema, SERVER_NAME_RE } from "./fields";
 import { securitySections } from "./security-schema";
 
 const toolFilter = z
@@ -23,7 +23,18 @@ export const serverSchema = z
       .string()
       .regex(/^[A-Za-z0-9_.-]*$/, "expected letters, digits, '_', '.' or '-'")
       .optional(),
-    headers: z.record(z.string().regex(HEADER_NAME_RE, "expected an HTTP header name"), z.string()).optional(),
+    // The message never repeats the value: it is usually a credential.
+    headers: z
+      .record(
+        z.string().regex(HEADER_NAME_RE, "expected an HTTP header name"),
+        z
+          .string()
+          .regex(
+            HEADER_VALUE_RE,
+            "expected an HTTP header value: no control characters (CR, LF, NUL, …) and no blanks at either end",
+          ),
+      )
+      .optional(),
     tools: toolFilter.optional(),
     /** Bound on a whole call to this server (Envoy's route timeout; the standalone forwarder's deadline); none if unset. */
     timeout: duration.optional(),

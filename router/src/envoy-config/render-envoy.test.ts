@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { loadConfigFile, parseConfig } from "@mcp-gateway/core";
 import { parse } from "yaml";
-import { BROKER_CLUSTER, renderEnvoyConfig, renderEnvoyYaml, ROUTER_CLUSTER } from "./render-envoy";
+import { BROKER_CLUSTER, headerCapKb, renderEnvoyConfig, renderEnvoyYaml, ROUTER_CLUSTER } from "./render-envoy";
 
 const ROOT = resolve(__dirname, "..", "..", "..");
 
@@ -64,6 +64,20 @@ describe("renderEnvoyConfig", () => {
     expect(names).toEqual([ROUTER_CLUSTER, BROKER_CLUSTER, "mcp_server_weather", "mcp_server_github"]);
     expect(rendered.static_resources.clusters[3]!.transport_socket?.typed_config.sni).toBe("api.example.com");
     expect(rendered.static_resources.clusters[2]!.transport_socket).toBeUndefined();
+  });
+});
+
+describe("headerCapKb", () => {
+  // Envoy's codec cap sits at twice the router's exact limit: oversize headers up to there get the router's JSON-RPC
+  // 431 (Envoy's own 431 is lost through ext_proc when its codec closes the connection).
+  it.each([
+    [8192, 16],
+    [16_384, 32],
+    [1000, 2],
+    [1, 1],
+    [10_000_000, 8192],
+  ])("maxHeaderBytes %i → %i KiB", (maxHeaderBytes, kb) => {
+    expect(headerCapKb(maxHeaderBytes)).toBe(kb);
   });
 });
 

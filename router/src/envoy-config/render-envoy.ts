@@ -91,6 +91,16 @@ function routes(config: GatewayConfig): object[] {
   ];
 }
 
+/**
+ * Envoy's own header cap: twice limits.maxHeaderBytes (in KiB, within Envoy's 1..8192 range). The router enforces the
+ * exact figure with a JSON-RPC 431; Envoy's cap is only a backstop, because a local reply Envoy's HTTP/1 codec makes
+ * for oversize headers passes through ext_proc's response phase and is lost when the codec closes the connection
+ * (the client sees the connection close, no 431). The margin keeps every near miss on the router's clean path.
+ */
+export function headerCapKb(maxHeaderBytes: number): number {
+  return Math.min(8192, Math.max(1, Math.ceil((2 * maxHeaderBytes) / 1024)));
+}
+
 function extProcFilter(options: EnvoyRenderOptions): object {
   return {
     name: "envoy.filters.http.ext_proc",
@@ -121,8 +131,7 @@ export function renderEnvoyConfig(config: GatewayConfig, options: EnvoyRenderOpt
     codec_type: "AUTO",
     // SSE streams (GET notifications, streamed tool results) are long-lived: no route timeout, an idle bound instead.
     stream_idle_timeout: seconds(config.limits.streamIdleTimeout),
-    // limits.maxHeaderBytes, rounded up to Envoy's unit; the router checks the exact figure too (431).
-    max_request_headers_kb: Math.max(1, Math.ceil(config.limits.maxHeaderBytes / 1024)),
+    max_request_headers_kb: headerCapKb(config.limits.maxHeaderBytes),
     route_config: { name: "mcp", virtual_hosts: [{ name: "mcp", domains: ["*"], routes: routes(config) }] },
     http_filters: [
       extProcFilter(options),

@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfig } from "@mcp-gateway/core";
 import { startExampleServer, startNode, type RunningProcess } from "@mcp-gateway/example-kit";
-import { DEFAULT_RENDER_OPTIONS, renderEnvoyYaml } from "@mcp-gateway/router";
-import { startEnvoyHarness, type EnvoyHarness } from "../harness";
+import { DEFAULT_RENDER_OPTIONS, renderEnvoyConfig } from "@mcp-gateway/router";
+import { startEnvoy, type EnvoyProcess } from "../support/envoy-process";
 import { freePort } from "../support/redis-server";
 
 type ExampleServer = RunningProcess & { url: string; port: number };
@@ -25,13 +25,13 @@ export interface StackOptions {
   access?: string;
 }
 
-/** A whole gateway deployment in real processes: upstreams, gateway process(es), and in Envoy mode the harness. */
+/** A whole gateway deployment in real processes: upstreams, gateway process(es), and in Envoy mode a real Envoy. */
 export interface GatewayStack {
   mode: StackMode;
-  /** The public endpoint: the harness (Envoy mode) or the standalone gateway, `http://127.0.0.1:<port>/mcp`. */
+  /** The public endpoint: Envoy's listener (Envoy mode) or the standalone gateway, `http://127.0.0.1:<port>/mcp`. */
   url: string;
-  /** The Envoy harness in front (Envoy mode only). */
-  harness: EnvoyHarness | undefined;
+  /** The real Envoy in front, running the rendered config (Envoy mode only). */
+  envoy: EnvoyProcess | undefined;
   /** The gateway config file the gateway process watches. */
   configPath: string;
   weather: ExampleServer;
@@ -98,16 +98,17 @@ function startGateways(mode: StackMode, configPath: string): RunningProcess[] {
   return mode.store === "memory" ? [run("envoy")] : [run("router"), run("broker")];
 }
 
-async function startHarness(dir: string, yaml: string, configPath: string, ports: Ports): Promise<EnvoyHarness> {
-  const envoyPath = join(dir, "envoy.yaml");
-  const rendered = renderEnvoyYaml(parseConfig(yaml, {}), configPath, {
-    ...DEFAULT_RENDER_OPTIONS,
-    listener: { address: "127.0.0.1", port: 0 },
-    router: { address: "127.0.0.1", port: ports.router },
-    broker: { address: "127.0.0.1", port: ports.broker },
-  });
-  await writeFile(envoyPath, rendered);
-  return startEnvoyHarness({ envoyConfigPath: envoyPath });
+/** Starts a real Envoy on the config `render-envoy` produces for `yaml`, on free loopback ports. */
+async function startRenderedEnvoy(yaml: string, ports: Ports): Promise<EnvoyProcess> {
+  return startEnvoy(
+    renderEnvoyConfig(parseConfig(yaml, {}), {
+      ...DEFAULT_RENDER_OPTIONS,
+      listener: { address: "127.0.0.1", port: 0 },
+      admin: { address: "127.0.0.1", port: 0 },
+      router: { address: "127.0.0.1", port: ports.router },
+      broker: { address: "127.0.0.1", port: ports.broker },
+    }),
+  );
 }
 
 /** Starts the stack; everything binds to 127.0.0.1 on free ports. */
@@ -139,12 +140,12 @@ export async function startGatewayStack(mode: StackMode, options: StackOptions =
   await Promise.all(gateways.map((g) => g.waitFor(/listening on/)));
   const brokerBase = `http://127.0.0.1:${mode.kind === "standalone" ? ports.standalone : ports.broker}`;
   await waitForUpstreams(brokerBase);
-  const harness = mode.kind === "envoy" ? await startHarness(dir, yaml, configPath, ports) : undefined;
+  const envoy = mode.kind === "envoy" ? await startRenderedEnvoy(yaml, ports) : undefined;
   const split = mode.kind === "envoy" && mode.store === "redis";
   const stack: GatewayStack = {
     mode,
-    url: harness ? `${harness.url}/mcp` : `${brokerBase}/mcp`,
-    harness,
+    url: envoy ? `${envoy.url}/mcp` : `${brokerBase}/mcp`,
+    envoy,
     configPath,
     weather,
     notes,
@@ -158,7 +159,7 @@ export async function startGatewayStack(mode: StackMode, options: StackOptions =
       stack.weather = weather;
     },
     async stop() {
-      await harness?.close();
+      await envoy?.stop();
       await Promise.all(gateways.map((g) => g.stop()));
       await Promise.all([stack.weather.stop(), notes.stop()]);
       await rm(dir, { recursive: true, force: true });

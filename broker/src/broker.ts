@@ -6,7 +6,7 @@ import type { Registry } from "prom-client";
 import { createBrokerApp } from "./app";
 import { catalogChanges } from "./catalog-changes";
 import { BrokerMetrics } from "./metrics";
-import { NotificationHub } from "./notification-hub";
+import { keepaliveIntervalMs, NotificationHub } from "./notification-hub";
 import { createStandaloneForwarder } from "./standalone-forwarder";
 import { UpstreamRelay } from "./upstream-relay";
 
@@ -66,6 +66,7 @@ export function createBroker(
       relay = new UpstreamRelay(context, hub, logger);
       const attached = relay;
       hub.onSessionClosed = (session) => attached.stop(session);
+      hub.keepaliveEvery(() => keepaliveIntervalMs(context.config().limits.streamIdleTimeout));
       app = createBrokerApp({ context, hub, metrics, relay, extraRegistries, ...(forwarder ? { forwarder } : {}) });
     },
     async onBackendSessionCreated(gatewaySession: string, server: string, session: BackendSession): Promise<void> {

@@ -67,6 +67,18 @@ describe("renderEnvoyConfig", () => {
   });
 });
 
+describe("limits in the rendered listener", () => {
+  it("buffers request bodies up to limits.maxBodyBytes (not Envoy's 1 MiB default)", () => {
+    const big = parseConfig(
+      'version: 1\nauth: none\nservers:\n  - { name: a, url: "http://a:1/mcp" }\nlimits: { maxBodyBytes: 6291456 }\n',
+      {},
+    );
+    const listener = (renderEnvoyConfig(big) as { static_resources: { listeners: Record<string, unknown>[] } })
+      .static_resources.listeners[0];
+    expect(listener?.["per_connection_buffer_limit_bytes"]).toBe(6_291_456);
+  });
+});
+
 describe("headerCapKb", () => {
   // Envoy's codec cap sits at twice the router's exact limit: oversize headers up to there get the router's JSON-RPC
   // 431 (Envoy's own 431 is lost through ext_proc when its codec closes the connection).

@@ -156,6 +156,9 @@ export function renderEnvoyConfig(config: GatewayConfig, options: EnvoyRenderOpt
         {
           name: "mcp",
           address: socketAddress(options.listener),
+          // ext_proc buffers a request body within this limit (Envoy's default is 1 MiB; above it Envoy answers 413):
+          // limits.maxBodyBytes is the figure a client sees, whatever Envoy's default.
+          per_connection_buffer_limit_bytes: config.limits.maxBodyBytes,
           filter_chains: [{ filters: [{ name: "envoy.filters.network.http_connection_manager", typed_config: hcm }] }],
         },
       ],

@@ -2,7 +2,15 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { loadConfigFile, parseConfig } from "@mcp-gateway/core";
 import { parse } from "yaml";
-import { BROKER_CLUSTER, headerCapKb, renderEnvoyConfig, renderEnvoyYaml, ROUTER_CLUSTER } from "./render-envoy";
+import {
+  BROKER_CLUSTER,
+  DEFAULT_RENDER_OPTIONS,
+  headerCapKb,
+  messageTimeoutMs,
+  renderEnvoyConfig,
+  renderEnvoyYaml,
+  ROUTER_CLUSTER,
+} from "./render-envoy";
 
 const ROOT = resolve(__dirname, "..", "..", "..");
 
@@ -76,6 +84,17 @@ describe("limits in the rendered listener", () => {
     const listener = (renderEnvoyConfig(big) as { static_resources: { listeners: Record<string, unknown>[] } })
       .static_resources.listeners[0];
     expect(listener?.["per_connection_buffer_limit_bytes"]).toBe(6_291_456);
+  });
+});
+
+describe("messageTimeoutMs", () => {
+  // Envoy must wait for the router while it creates a backend session, or it fails the call without a JSON-RPC body.
+  it.each([
+    ["4s", 5_000],
+    ["10s", 11_000],
+  ])("backendInitTimeout %s → message_timeout of %i ms", (init, timeout) => {
+    const yaml = `version: 1\nauth: none\nservers:\n  - { name: a, url: "http://a:1/mcp" }\nsessions: { backendInitTimeout: ${init} }\n`;
+    expect(messageTimeoutMs(parseConfig(yaml, {}), DEFAULT_RENDER_OPTIONS)).toBe(timeout);
   });
 });
 

@@ -101,7 +101,16 @@ export function headerCapKb(maxHeaderBytes: number): number {
   return Math.min(8192, Math.max(1, Math.ceil((2 * maxHeaderBytes) / 1024)));
 }
 
-function extProcFilter(options: EnvoyRenderOptions): object {
+/**
+ * ext_proc's message_timeout: the render option (5 s), or longer when sessions.backendInitTimeout needs it, because the
+ * router may create a backend session (initialize + initialized to the upstream) while Envoy waits for its answer;
+ * past the timeout Envoy would fail the call itself, without the router's JSON-RPC error.
+ */
+export function messageTimeoutMs(config: GatewayConfig, options: EnvoyRenderOptions): number {
+  return Math.max(options.messageTimeoutMs, config.sessions.backendInitTimeout + 1_000);
+}
+
+function extProcFilter(config: GatewayConfig, options: EnvoyRenderOptions): object {
   return {
     name: "envoy.filters.http.ext_proc",
     typed_config: {
@@ -109,7 +118,7 @@ function extProcFilter(options: EnvoyRenderOptions): object {
       grpc_service: { envoy_grpc: { cluster_name: ROUTER_CLUSTER } },
       failure_mode_allow: false,
       allow_mode_override: true,
-      message_timeout: seconds(options.messageTimeoutMs),
+      message_timeout: seconds(messageTimeoutMs(config, options)),
       mutation_rules: { allow_all_routing: true },
       processing_mode: {
         request_header_mode: "SEND",
@@ -134,7 +143,7 @@ export function renderEnvoyConfig(config: GatewayConfig, options: EnvoyRenderOpt
     max_request_headers_kb: headerCapKb(config.limits.maxHeaderBytes),
     route_config: { name: "mcp", virtual_hosts: [{ name: "mcp", domains: ["*"], routes: routes(config) }] },
     http_filters: [
-      extProcFilter(options),
+      extProcFilter(config, options),
       {
         name: "envoy.filters.http.router",
         typed_config: { "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router" },

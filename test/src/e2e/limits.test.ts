@@ -13,7 +13,7 @@ afterAll(async () => {
 // limits.maxBodyBytes above Envoy's 1 MiB default buffer and above gRPC's 4 MiB default message size, and a stream
 // idle timeout far below the broker's usual keepalive: what a client sees must be the gateway's figures.
 const MAX_BODY_BYTES = 6 * 1024 * 1024;
-const IDLE_TIMEOUT_MS = 1_000;
+const IDLE_TIMEOUT_MS = 500;
 
 /** A ping (answered by the broker) padded to about `bytes`. */
 function paddedPing(id: number, bytes: number): string {

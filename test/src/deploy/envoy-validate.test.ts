@@ -71,6 +71,52 @@ limits: { maxHeaderBytes: 8192, streamIdleTimeout: 10s, maxBodyBytes: 65536 }`,
   });
 });
 
+describe("Envoy's native MCP filters", () => {
+  // The yardstick of docs/envoy-mode.md and `npm run bench:envoy`: the pinned binary has them (work in progress upstream).
+  it("are in the pinned binary: a config with envoy.filters.http.mcp and mcp_router validates", () => {
+    const config = {
+      static_resources: {
+        listeners: [
+          {
+            name: "native",
+            address: { socket_address: { address: "127.0.0.1", port_value: 0 } },
+            filter_chains: [
+              {
+                filters: [
+                  {
+                    name: "envoy.filters.network.http_connection_manager",
+                    typed_config: {
+                      "@type":
+                        "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
+                      stat_prefix: "native",
+                      route_config: { virtual_hosts: [{ name: "a", domains: ["*"], routes: [] }] },
+                      http_filters: [
+                        {
+                          name: "envoy.filters.http.mcp",
+                          typed_config: { "@type": "type.googleapis.com/envoy.extensions.filters.http.mcp.v3.Mcp" },
+                        },
+                        {
+                          name: "envoy.filters.http.mcp_router",
+                          typed_config: {
+                            "@type": "type.googleapis.com/envoy.extensions.filters.http.mcp_router.v3.McpRouter",
+                            servers: [{ name: "weather", mcp_cluster: { cluster: "weather", path: "/mcp" } }],
+                          },
+                        },
+                      ],
+                    },
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+        clusters: [{ name: "weather", type: "STATIC", load_assignment: { cluster_name: "weather", endpoints: [] } }],
+      },
+    };
+    expectValid(writeRender("native-mcp", config));
+  });
+});
+
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const hcmOf = (c: Json): Json => c.static_resources.listeners[0].filter_chains[0].filters[0].typed_config;
 const extProcOf = (c: Json): Json => hcmOf(c).http_filters[0].typed_config;

@@ -6,7 +6,7 @@ import tseslint from "typescript-eslint";
 const STRING_RECORD = "TSTypeReference[typeName.name='Record'][typeArguments.params.0.type='TSStringKeyword']";
 
 export default tseslint.config(
-  { ignores: ["**/dist/**", "**/gen/**", "**/node_modules/**", "coverage/**"] },
+  { ignores: ["**/dist/**", "**/gen/**", "**/node_modules/**", "coverage/**", ".tools/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Lists and calls tools through the Envoy harness with the official MCP Inspector CLI.
+# Lists and calls tools through Envoy mode (a real Envoy) with the official MCP Inspector CLI.
 # The Inspector needs Node >= 22: both come from the npm registry into a scratch folder (about 350 MB), so this check
-# is opt-in (`npm run check:inspector`), not part of `npm test`. Expects `npm run start:harness` running on :8080.
+# is opt-in (`npm run check:inspector`), not part of `npm test`. Expects `npm run start:envoy` running on :8080.
 set -euo pipefail
 url="${1:-http://127.0.0.1:8080/mcp}"
 dir="${INSPECTOR_DIR:-${TMPDIR:-/tmp}/mcp-gateway-inspector}"

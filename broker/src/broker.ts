@@ -7,7 +7,7 @@ import { createBrokerApp } from "./app";
 import { createBoundedServer } from "./http-server";
 import { catalogChanges } from "./catalog-changes";
 import { BrokerMetrics } from "./metrics";
-import { NotificationHub } from "./notification-hub";
+import { keepaliveIntervalMs, NotificationHub } from "./notification-hub";
 import { createStandaloneForwarder } from "./standalone-forwarder";
 import { UpstreamRelay } from "./upstream-relay";
 
@@ -72,6 +72,7 @@ export function createBroker(
       const attached = relay;
       hub.onSessionClosed = (session) => attached.stop(session);
       requestTimeoutMs = context.config().limits.requestTimeout;
+      hub.keepaliveEvery(() => keepaliveIntervalMs(context.config().limits.streamIdleTimeout));
       app = createBrokerApp({ context, hub, metrics, relay, extraRegistries, ...(forwarder ? { forwarder } : {}) });
     },
     async onBackendSessionCreated(gatewaySession: string, server: string, session: BackendSession): Promise<void> {

@@ -1,7 +1,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import express from "express";
-import { NotificationHub } from "./notification-hub";
+import { keepaliveIntervalMs, NotificationHub } from "./notification-hub";
 import { openEventStream, waitUntil, type EventStream } from "./testing/broker-fixture";
 
 const NOTE = { jsonrpc: "2.0", method: "notifications/tools/list_changed" };
@@ -143,5 +143,18 @@ describe("NotificationHub", () => {
     streams.push(lasting);
     await expiring.ended;
     expect(hub.size).toBe(1);
+  });
+});
+
+describe("keepaliveIntervalMs", () => {
+  // Twice per limits.streamIdleTimeout at least, so Envoy's stream_idle_timeout never cuts a quiet stream.
+  it.each([
+    [300_000, 20_000],
+    [40_000, 20_000],
+    [10_000, 5_000],
+    [1_000, 500],
+    [50, 100],
+  ])("streamIdleTimeout %i ms → a keepalive every %i ms", (idle, interval) => {
+    expect(keepaliveIntervalMs(idle)).toBe(interval);
   });
 });

@@ -3,19 +3,42 @@ import type { Response } from "express";
 const KEEPALIVE_MS = 20_000;
 
 /**
+ * How often a quiet stream gets a comment line: every 20 s, or twice per `streamIdleTimeoutMs` when that is shorter,
+ * because Envoy's stream_idle_timeout (rendered from limits.streamIdleTimeout) cuts a stream quiet for that long.
+ */
+export function keepaliveIntervalMs(streamIdleTimeoutMs: number): number {
+  return Math.max(100, Math.min(KEEPALIVE_MS, Math.floor(streamIdleTimeoutMs / 2)));
+}
+
+/**
  * The open GET notification streams (SSE), by gateway session. A session may hold several streams; a server
  * notification goes to one stream per session (the MCP spec: never the same message on more than one stream).
  */
 export class NotificationHub {
   private readonly streams = new Map<string, Set<Response>>();
-  private readonly keepalive: NodeJS.Timeout;
+  private keepalive: NodeJS.Timeout | undefined;
+  private keepaliveEveryMs: () => number = () => KEEPALIVE_MS;
 
   /** Called when a session's last stream closes. */
   onSessionClosed: ((session: string) => void) | undefined;
 
   constructor() {
-    // Comment lines keep idle proxies from closing quiet streams.
-    this.keepalive = setInterval(() => this.each((response) => response.write(": keepalive\n\n")), KEEPALIVE_MS);
+    this.scheduleKeepalive();
+  }
+
+  /** Sets the keepalive interval, read before each keepalive (so it follows config reloads); default 20 s. */
+  keepaliveEvery(intervalMs: () => number): void {
+    this.keepaliveEveryMs = intervalMs;
+    this.scheduleKeepalive();
+  }
+
+  // Comment lines keep idle proxies (Envoy's stream_idle_timeout among them) from closing quiet streams.
+  private scheduleKeepalive(): void {
+    clearTimeout(this.keepalive);
+    this.keepalive = setTimeout(() => {
+      this.each((response) => response.write(": keepalive\n\n"));
+      this.scheduleKeepalive();
+    }, this.keepaliveEveryMs());
     this.keepalive.unref();
   }
 
@@ -89,7 +112,7 @@ export class NotificationHub {
 
   /** Ends every stream (shutdown). */
   closeAll(): void {
-    clearInterval(this.keepalive);
+    clearTimeout(this.keepalive);
     this.each((response) => response.end());
     this.streams.clear();
   }

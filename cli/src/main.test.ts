@@ -91,7 +91,7 @@ describe("mcp-gateway validate", () => {
 });
 
 describe("mcp-gateway render-envoy", () => {
-  it("writes an Envoy config that passes the Envoy v3 proto check", async () => {
+  it("writes an Envoy config that keeps the gateway invariants (Envoy validates it in test/src/deploy)", async () => {
     const out = join(dir, "envoy.yaml");
     expect((await run(["render-envoy", resolve(ROOT, "examples/gateway.yaml"), "--out", out])).code).toBe(0);
     expect(checkEnvoyConfig(parse(await readFile(out, "utf8")))).toEqual([]);

@@ -9,7 +9,7 @@ export const PROTO_ROOT = resolve(__dirname, "..", "..", "protos", "gen");
 const EXT_PROC_PROTO = "envoy/service/ext_proc/v3/external_processor.proto";
 
 /**
- * Loader options shared by the router and the harness. `longs: String` keeps uint64/int64 exact; `defaults: false`
+ * Loader options shared by the router and the tests (the Envoy-facts fake processor). `longs: String` keeps uint64/int64 exact; `defaults: false`
  * keeps oneofs and unset fields absent, as Envoy sends them; `oneofs: true` adds the virtual oneof name.
  */
 export const LOADER_OPTIONS: protoLoader.Options = {

@@ -6,7 +6,7 @@ import { startServer } from "../../examples/weather-server/src/index";
 import type { ProcessingRequest, ProcessingResponse } from "./ext-proc-messages";
 import { loadExtProcService } from "./ext-proc-proto";
 import { RouterMetrics } from "./metrics";
-import { createRouter, EXT_PROC_SERVICE_NAME, type Router } from "./router";
+import { createRouter, EXT_PROC_SERVICE_NAME, maxProcessMessageBytes, type Router } from "./router";
 
 type HealthClient = grpc.Client & {
   check(
@@ -154,5 +154,15 @@ describe("router shutdown", () => {
     });
     expect(failed).toBe(true);
     client.close();
+  });
+});
+
+describe("maxProcessMessageBytes", () => {
+  // A whole buffered body plus headers must fit one gRPC message (gRPC's default cap is 4 MiB).
+  it.each([
+    [{ maxBodyBytes: 1_048_576, maxHeaderBytes: 16_384 }, 4 * 1024 * 1024],
+    [{ maxBodyBytes: 6 * 1024 * 1024, maxHeaderBytes: 16_384 }, 6 * 1024 * 1024 + 32_768 + 65_536],
+  ])("%o → %i bytes", (limits, bytes) => {
+    expect(maxProcessMessageBytes(limits)).toBe(bytes);
   });
 });

@@ -48,10 +48,22 @@ export function processorDeps(
   };
 }
 
+/**
+ * The largest ext_proc message the router accepts: Envoy sends a whole buffered body (up to limits.maxBodyBytes, its
+ * rendered buffer limit) in one message, plus headers (up to twice limits.maxHeaderBytes, its rendered header cap),
+ * and gRPC's 4 MiB default would fail bigger bodies with 500. Fixed at start, like the rendered Envoy config.
+ */
+export function maxProcessMessageBytes(limits: { maxBodyBytes: number; maxHeaderBytes: number }): number {
+  return Math.max(4 * 1024 * 1024, limits.maxBodyBytes + 2 * limits.maxHeaderBytes + 64 * 1024);
+}
+
 /** Builds the ext_proc router: the ExternalProcessor service plus grpc.health.v1. */
 export function createRouter(deps: RouterDeps): Router {
   const metrics = deps.metrics ?? new RouterMetrics();
-  const server = new grpc.Server({ "grpc.keepalive_permit_without_calls": 1 });
+  const server = new grpc.Server({
+    "grpc.keepalive_permit_without_calls": 1,
+    "grpc.max_receive_message_length": maxProcessMessageBytes(deps.context.config().limits),
+  });
   const health = new HealthImplementation({ "": "NOT_SERVING", [EXT_PROC_SERVICE_NAME]: "NOT_SERVING" });
   const handler = createProcessHandler(
     processorDeps(deps.context, { logger: deps.logger, metrics, replayTimeoutMs: deps.replayTimeoutMs }),

@@ -2,7 +2,15 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { loadConfigFile, parseConfig } from "@mcp-gateway/core";
 import { parse } from "yaml";
-import { BROKER_CLUSTER, renderEnvoyConfig, renderEnvoyYaml, ROUTER_CLUSTER } from "./render-envoy";
+import {
+  BROKER_CLUSTER,
+  DEFAULT_RENDER_OPTIONS,
+  headerCapKb,
+  messageTimeoutMs,
+  renderEnvoyConfig,
+  renderEnvoyYaml,
+  ROUTER_CLUSTER,
+} from "./render-envoy";
 
 const ROOT = resolve(__dirname, "..", "..", "..");
 
@@ -64,6 +72,43 @@ describe("renderEnvoyConfig", () => {
     expect(names).toEqual([ROUTER_CLUSTER, BROKER_CLUSTER, "mcp_server_weather", "mcp_server_github"]);
     expect(rendered.static_resources.clusters[3]!.transport_socket?.typed_config.sni).toBe("api.example.com");
     expect(rendered.static_resources.clusters[2]!.transport_socket).toBeUndefined();
+  });
+});
+
+describe("limits in the rendered listener", () => {
+  it("buffers request bodies up to limits.maxBodyBytes (not Envoy's 1 MiB default)", () => {
+    const big = parseConfig(
+      'version: 1\nauth: none\nservers:\n  - { name: a, url: "http://a:1/mcp" }\nlimits: { maxBodyBytes: 6291456 }\n',
+      {},
+    );
+    const listener = (renderEnvoyConfig(big) as { static_resources: { listeners: Record<string, unknown>[] } })
+      .static_resources.listeners[0];
+    expect(listener?.["per_connection_buffer_limit_bytes"]).toBe(6_291_456);
+  });
+});
+
+describe("messageTimeoutMs", () => {
+  // Envoy must wait for the router while it creates a backend session, or it fails the call without a JSON-RPC body.
+  it.each([
+    ["4s", 5_000],
+    ["10s", 11_000],
+  ])("backendInitTimeout %s → message_timeout of %i ms", (init, timeout) => {
+    const yaml = `version: 1\nauth: none\nservers:\n  - { name: a, url: "http://a:1/mcp" }\nsessions: { backendInitTimeout: ${init} }\n`;
+    expect(messageTimeoutMs(parseConfig(yaml, {}), DEFAULT_RENDER_OPTIONS)).toBe(timeout);
+  });
+});
+
+describe("headerCapKb", () => {
+  // Envoy's codec cap sits at twice the router's exact limit: oversize headers up to there get the router's JSON-RPC
+  // 431 (Envoy's own 431 is lost through ext_proc when its codec closes the connection).
+  it.each([
+    [8192, 16],
+    [16_384, 32],
+    [1000, 2],
+    [1, 1],
+    [10_000_000, 8192],
+  ])("maxHeaderBytes %i → %i KiB", (maxHeaderBytes, kb) => {
+    expect(headerCapKb(maxHeaderBytes)).toBe(kb);
   });
 });
 

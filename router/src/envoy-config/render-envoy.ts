@@ -105,7 +105,26 @@ function routes(config: GatewayConfig): object[] {
   ];
 }
 
-function extProcFilter(options: EnvoyRenderOptions): object {
+/**
+ * Envoy's own header cap: twice limits.maxHeaderBytes (in KiB, within Envoy's 1..8192 range). The router enforces the
+ * exact figure with a JSON-RPC 431; Envoy's cap is only a backstop, because a local reply Envoy's HTTP/1 codec makes
+ * for oversize headers passes through ext_proc's response phase and is lost when the codec closes the connection
+ * (the client sees the connection close, no 431). The margin keeps every near miss on the router's clean path.
+ */
+export function headerCapKb(maxHeaderBytes: number): number {
+  return Math.min(8192, Math.max(1, Math.ceil((2 * maxHeaderBytes) / 1024)));
+}
+
+/**
+ * ext_proc's message_timeout: the render option (5 s), or longer when sessions.backendInitTimeout needs it, because the
+ * router may create a backend session (initialize + initialized to the upstream) while Envoy waits for its answer;
+ * past the timeout Envoy would fail the call itself, without the router's JSON-RPC error.
+ */
+export function messageTimeoutMs(config: GatewayConfig, options: EnvoyRenderOptions): number {
+  return Math.max(options.messageTimeoutMs, config.sessions.backendInitTimeout + 1_000);
+}
+
+function extProcFilter(config: GatewayConfig, options: EnvoyRenderOptions): object {
   return {
     name: "envoy.filters.http.ext_proc",
     typed_config: {
@@ -113,7 +132,7 @@ function extProcFilter(options: EnvoyRenderOptions): object {
       grpc_service: { envoy_grpc: { cluster_name: ROUTER_CLUSTER } },
       failure_mode_allow: false,
       allow_mode_override: true,
-      message_timeout: seconds(options.messageTimeoutMs),
+      message_timeout: seconds(messageTimeoutMs(config, options)),
       mutation_rules: { allow_all_routing: true },
       processing_mode: {
         request_header_mode: "SEND",
@@ -135,11 +154,10 @@ export function renderEnvoyConfig(config: GatewayConfig, options: EnvoyRenderOpt
     codec_type: "AUTO",
     // SSE streams (GET notifications, streamed tool results) are long-lived: no route timeout, an idle bound instead.
     stream_idle_timeout: seconds(config.limits.streamIdleTimeout),
-    // limits.maxHeaderBytes, rounded up to Envoy's unit; the router checks the exact figure too (431).
-    max_request_headers_kb: Math.max(1, Math.ceil(config.limits.maxHeaderBytes / 1024)),
+    max_request_headers_kb: headerCapKb(config.limits.maxHeaderBytes),
     route_config: { name: "mcp", virtual_hosts: [{ name: "mcp", domains: ["*"], routes: routes(config) }] },
     http_filters: [
-      extProcFilter(options),
+      extProcFilter(config, options),
       {
         name: "envoy.filters.http.router",
         typed_config: { "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router" },
@@ -161,6 +179,9 @@ export function renderEnvoyConfig(config: GatewayConfig, options: EnvoyRenderOpt
         {
           name: "mcp",
           address: socketAddress(options.listener),
+          // ext_proc buffers a request body within this limit (Envoy's default is 1 MiB; above it Envoy answers 413):
+          // limits.maxBodyBytes is the figure a client sees, whatever Envoy's default.
+          per_connection_buffer_limit_bytes: config.limits.maxBodyBytes,
           filter_chains: [{ filters: [{ name: "envoy.filters.network.http_connection_manager", typed_config: hcm }] }],
         },
       ],

@@ -93,13 +93,25 @@ export async function measurePair(
   callsPerClient: number,
   rounds: number,
 ): Promise<[Measurement, Measurement]> {
-  const tallies = [newTally(), newTally()] as const;
+  const [first, second] = await measureInterleaved([a, b], callsPerClient, rounds);
+  return [first as Measurement, second as Measurement];
+}
+
+/** measurePair for any number of sides: every round runs them all, the order rotated by one each round. */
+export async function measureInterleaved(
+  sides: readonly Side[],
+  callsPerClient: number,
+  rounds: number,
+): Promise<Measurement[]> {
+  const tallies = sides.map(() => newTally());
   const perRound = Math.ceil(callsPerClient / rounds);
   for (let round = 0; round < rounds; round++) {
-    const order = round % 2 === 0 ? ([0, 1] as const) : ([1, 0] as const);
-    for (const i of order) await runChunk(i === 0 ? a : b, perRound, tallies[i]);
+    for (let k = 0; k < sides.length; k++) {
+      const i = (round + k) % sides.length;
+      await runChunk(sides[i] as Side, perRound, tallies[i] as Tally);
+    }
   }
-  return [summarize(a, tallies[0]), summarize(b, tallies[1])];
+  return sides.map((side, i) => summarize(side, tallies[i] as Tally));
 }
 
 /** One report line: `name  p50 x ms  p99 y ms  z calls/s  (calls, failures)`. */

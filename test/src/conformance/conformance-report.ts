@@ -7,7 +7,7 @@ import { runConformance, type ConformanceRun } from "./run-suite";
 const THROUGH: [string, StackMode, string][] = [
   ["standalone", { kind: "standalone" }, "{}"],
   [
-    "Envoy mode (router via the Envoy harness)",
+    "Envoy mode (router behind a real Envoy)",
     { kind: "envoy", store: "memory" },
     '{ allowedHosts: ["127.0.0.1", "localhost"] }',
   ],
@@ -15,7 +15,7 @@ const THROUGH: [string, StackMode, string][] = [
 
 function report(label: string, run: ConformanceRun): string {
   const failures = run.failures.length > 0 ? `   failed: ${run.failures.join(", ")}` : "";
-  return `${label.padEnd(44)} Total: ${run.passed} passed, ${run.failed} failed (${run.scenarios.length} scenarios)${failures}`;
+  return `${label.padEnd(62)} Total: ${run.passed} passed, ${run.failed} failed (${run.scenarios.length} scenarios)${failures}`;
 }
 
 /** `npm run conformance`: the official suite directly against the fixture, then through each gateway mode. */

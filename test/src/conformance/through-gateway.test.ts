@@ -6,12 +6,12 @@ import { runConformance } from "./run-suite";
 jest.setTimeout(180_000);
 
 // The suite names tools, prompts and resources literally, so the fixture is mounted with an empty prefix, next to
-// the prefixed example servers. Behind the harness (Envoy mode) the gateway cannot know Envoy's public name, so the
+// the prefixed example servers. Behind Envoy (Envoy mode) the gateway cannot know Envoy's public name, so the
 // allowed hosts are configured, as an operator would.
 const modes: [string, StackMode, string][] = [
   ["standalone", { kind: "standalone" }, "{}"],
   [
-    "Envoy mode (router via the harness)",
+    "Envoy mode (router behind a real Envoy)",
     { kind: "envoy", store: "memory" },
     '{ allowedHosts: ["127.0.0.1", "localhost"] }',
   ],

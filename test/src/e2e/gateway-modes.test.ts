@@ -11,9 +11,14 @@ afterAll(async () => {
 
 const modes = deployments();
 
-/** The Envoy cluster the harness routed the last request to; standalone mode has no Envoy, so no harness to ask. */
-function lastCluster(stack: GatewayStack): string | undefined {
-  return stack.harness?.lastRoutes.at(-1)?.cluster;
+/**
+ * Runs `action` and returns the Envoy cluster that served the POST it sent (from Envoy's access log); standalone mode
+ * has no Envoy, so undefined.
+ */
+async function clusterOf(stack: GatewayStack, action: () => Promise<unknown>): Promise<string | undefined> {
+  const since = Date.now();
+  await action();
+  return (await stack.envoy?.routeSince(since, (route) => route.method === "POST"))?.cluster;
 }
 
 describe.each(modes.all)("gateway end to end (%s)", (_label, mode) => {
@@ -55,10 +60,14 @@ describe.each(modes.all)("gateway end to end (%s)", (_label, mode) => {
     );
     expect(names.some((n) => n === "get_forecast" || n === "server_info")).toBe(false);
 
-    expect((await serverInfo(client, "weather_server_info")).server).toBe("weather");
-    expect(lastCluster(stack)).toBe(stack.harness ? "mcp_server_weather" : undefined);
-    expect((await serverInfo(client, "notes_server_info")).server).toBe("notes");
-    expect(lastCluster(stack)).toBe(stack.harness ? "mcp_server_notes" : undefined);
+    const weather = await clusterOf(stack, async () => {
+      expect((await serverInfo(client, "weather_server_info")).server).toBe("weather");
+    });
+    expect(weather).toBe(stack.envoy ? "mcp_server_weather" : undefined);
+    const notes = await clusterOf(stack, async () => {
+      expect((await serverInfo(client, "notes_server_info")).server).toBe("notes");
+    });
+    expect(notes).toBe(stack.envoy ? "mcp_server_notes" : undefined);
 
     const forecast = await client.callTool({ name: "weather_get_forecast", arguments: { city: "Oslo", days: 2 } });
     expect(JSON.stringify(forecast)).toContain("Oslo");
@@ -259,12 +268,15 @@ describe.each(modes.all)("gateway end to end (%s)", (_label, mode) => {
       },
     );
     expect(JSON.stringify(call.json)).toContain('\\"server\\":\\"weather\\"');
-    const list = await rawPost(stack.url, JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" }), {
-      "mcp-session-id": session,
-      "x-destination-mcp": "weather",
+    let list: Awaited<ReturnType<typeof rawPost>> | undefined;
+    const cluster = await clusterOf(stack, async () => {
+      list = await rawPost(stack.url, JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" }), {
+        "mcp-session-id": session,
+        "x-destination-mcp": "weather",
+      });
     });
-    expect(lastCluster(stack)).toBe(stack.harness ? "mcp_broker" : undefined);
-    expect(JSON.stringify(list.json)).toContain("notes_add_note");
+    expect(cluster).toBe(stack.envoy ? "mcp_broker" : undefined);
+    expect(JSON.stringify(list?.json)).toContain("notes_add_note");
   });
 });
 

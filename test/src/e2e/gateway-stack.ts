@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfig } from "@mcp-gateway/core";
 import { startExampleServer, startNode, type RunningProcess } from "@mcp-gateway/example-kit";
-import { DEFAULT_RENDER_OPTIONS, renderEnvoyYaml } from "@mcp-gateway/router";
-import { startEnvoyHarness, type EnvoyHarness } from "../harness";
+import { DEFAULT_RENDER_OPTIONS, renderEnvoyConfig } from "@mcp-gateway/router";
+import { startEnvoy, type EnvoyProcess } from "../support/envoy-process";
 import { freePort } from "../support/redis-server";
 
 type ExampleServer = RunningProcess & { url: string; port: number };
@@ -19,19 +19,21 @@ export interface StackOptions {
   extraServers?: string[];
   /** Extra `limits` entries, e.g. `upstreamTimeout: 1s`. */
   limits?: string;
+  /** `limits.maxBodyBytes` (default MAX_BODY_BYTES). */
+  maxBodyBytes?: number;
   /** A `security` mapping, e.g. `{ allowedHosts: ["127.0.0.1", "localhost"] }`. */
   security?: string;
   /** Top-level YAML with `auth`, `consumers`, `policies`, `sanitize`, `audit`, `admin`; without it: `auth: none`. */
   access?: string;
 }
 
-/** A whole gateway deployment in real processes: upstreams, gateway process(es), and in Envoy mode the harness. */
+/** A whole gateway deployment in real processes: upstreams, gateway process(es), and in Envoy mode a real Envoy. */
 export interface GatewayStack {
   mode: StackMode;
-  /** The public endpoint: the harness (Envoy mode) or the standalone gateway, `http://127.0.0.1:<port>/mcp`. */
+  /** The public endpoint: Envoy's listener (Envoy mode) or the standalone gateway, `http://127.0.0.1:<port>/mcp`. */
   url: string;
-  /** The Envoy harness in front (Envoy mode only). */
-  harness: EnvoyHarness | undefined;
+  /** The real Envoy in front, running the rendered config (Envoy mode only). */
+  envoy: EnvoyProcess | undefined;
   /** The gateway config file the gateway process watches. */
   configPath: string;
   weather: ExampleServer;
@@ -58,13 +60,13 @@ interface Ports {
 }
 
 function gatewayYaml(servers: string[], ports: Ports, store: string, options: StackOptions): string {
-  const { limits = "", security = "{}", access = "auth: none" } = options;
+  const { limits = "", security = "{}", access = "auth: none", maxBodyBytes = MAX_BODY_BYTES } = options;
   return `version: 1
 ${access}
 servers:
 ${servers.map((s) => `  - { ${s} }`).join("\n")}
 sessions: { secret: "${SECRET}", store: "${store}", ttl: 1h, backendInitTimeout: 3s }
-limits: { maxBodyBytes: ${MAX_BODY_BYTES}${limits ? `, ${limits}` : ""} }
+limits: { maxBodyBytes: ${maxBodyBytes}${limits ? `, ${limits}` : ""} }
 health: { interval: 300ms, maxBackoff: 1s, timeout: 2s }
 router: { listen: "127.0.0.1:${ports.router}", metricsListen: "127.0.0.1:${ports.metrics}" }
 broker: { listen: "127.0.0.1:${ports.broker}" }
@@ -98,23 +100,47 @@ function startGateways(mode: StackMode, configPath: string): RunningProcess[] {
   return mode.store === "memory" ? [run("envoy")] : [run("router"), run("broker")];
 }
 
-async function startHarness(dir: string, yaml: string, configPath: string, ports: Ports): Promise<EnvoyHarness> {
-  const envoyPath = join(dir, "envoy.yaml");
-  const rendered = renderEnvoyYaml(parseConfig(yaml, {}), configPath, {
-    ...DEFAULT_RENDER_OPTIONS,
-    listener: { address: "127.0.0.1", port: 0 },
-    router: { address: "127.0.0.1", port: ports.router },
-    broker: { address: "127.0.0.1", port: ports.broker },
-  });
-  await writeFile(envoyPath, rendered);
-  return startEnvoyHarness({ envoyConfigPath: envoyPath });
+/** Starts a real Envoy on the config `render-envoy` produces for `yaml`, on free loopback ports. */
+async function startRenderedEnvoy(yaml: string, ports: Ports): Promise<EnvoyProcess> {
+  return startEnvoy(
+    renderEnvoyConfig(parseConfig(yaml, {}), {
+      ...DEFAULT_RENDER_OPTIONS,
+      listener: { address: "127.0.0.1", port: 0 },
+      admin: { address: "127.0.0.1", port: 0 },
+      router: { address: "127.0.0.1", port: ports.router },
+      broker: { address: "127.0.0.1", port: ports.broker },
+    }),
+  );
 }
 
-/** Starts the stack; everything binds to 127.0.0.1 on free ports. */
+/** Starts the stack; everything binds to 127.0.0.1 on free ports. A failed start stops what it started. */
 export async function startGatewayStack(mode: StackMode, options: StackOptions = {}): Promise<GatewayStack> {
   const dir = await mkdtemp(join(tmpdir(), "mcp-e2e-"));
+  const started: { stop(): Promise<void> }[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const process of started.splice(0).reverse()) await process.stop();
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    return await startStack(mode, options, dir, started, stopAll);
+  } catch (error: unknown) {
+    await stopAll();
+    throw error;
+  }
+}
+
+async function startStack(
+  mode: StackMode,
+  options: StackOptions,
+  dir: string,
+  started: { stop(): Promise<void> }[],
+  stopAll: () => Promise<void>,
+): Promise<GatewayStack> {
   let weather = await startExampleServer("weather");
+  // restartWeather replaces it: stop whichever runs then.
+  started.push({ stop: () => weather.stop() });
   const notes = await startExampleServer("notes");
+  started.push(notes);
   const ports: Ports = {
     router: await freePort(),
     broker: await freePort(),
@@ -126,25 +152,25 @@ export async function startGatewayStack(mode: StackMode, options: StackOptions =
     `name: notes, url: "${notes.url}"`,
     ...(options.extraServers ?? []),
   ];
-  const yaml = gatewayYaml(
-    servers,
-    ports,
-    mode.kind === "envoy" && mode.store === "redis" ? mode.redisUrl : "memory",
-    options,
-  );
+  const store = mode.kind === "envoy" && mode.store === "redis" ? mode.redisUrl : "memory";
+  const yaml = gatewayYaml(servers, ports, store, options);
   const configPath = join(dir, "gateway.yaml");
   await writeFile(configPath, yaml);
   const gateways = startGateways(mode, configPath);
-  // Each process prints one ready line per listener; the broker side is then polled until its upstreams are ready.
+  started.push(...gateways);
+  // Each process prints one ready line per listener; the broker side is then polled until its upstreams are ready,
+  // while Envoy starts (it connects to the router and broker per request, so it may come up first).
   await Promise.all(gateways.map((g) => g.waitFor(/listening on/)));
   const brokerBase = `http://127.0.0.1:${mode.kind === "standalone" ? ports.standalone : ports.broker}`;
-  await waitForUpstreams(brokerBase);
-  const harness = mode.kind === "envoy" ? await startHarness(dir, yaml, configPath, ports) : undefined;
+  const [envoy] = await Promise.all([
+    mode.kind === "envoy" ? startRenderedEnvoy(yaml, ports).then((e) => (started.push(e), e)) : undefined,
+    waitForUpstreams(brokerBase),
+  ]);
   const split = mode.kind === "envoy" && mode.store === "redis";
   const stack: GatewayStack = {
     mode,
-    url: harness ? `${harness.url}/mcp` : `${brokerBase}/mcp`,
-    harness,
+    url: envoy ? `${envoy.url}/mcp` : `${brokerBase}/mcp`,
+    envoy,
     configPath,
     weather,
     notes,
@@ -157,12 +183,7 @@ export async function startGatewayStack(mode: StackMode, options: StackOptions =
       weather = await startExampleServer("weather", port);
       stack.weather = weather;
     },
-    async stop() {
-      await harness?.close();
-      await Promise.all(gateways.map((g) => g.stop()));
-      await Promise.all([stack.weather.stop(), notes.stop()]);
-      await rm(dir, { recursive: true, force: true });
-    },
+    stop: stopAll,
   };
   return stack;
 }

@@ -55,7 +55,7 @@ export async function startSecureStack(mode: StackMode): Promise<SecureStack> {
     ],
     access: await exampleAccess(auditPath),
     security: `{ allowedOrigins: ["${ALLOWED_ORIGIN}"] }`,
-    // Below Node's own 16 KiB header limit (the harness's and the standalone server's), so the gateway's check answers.
+    // Below Node's own 16 KiB header limit (the standalone server's) and Envoy's cap (twice this), so the gateway answers.
     limits: "maxHeaderBytes: 8192",
   });
   const bearer = (key: string): Record<string, string> => ({ authorization: `Bearer ${key}` });

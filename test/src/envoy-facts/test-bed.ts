@@ -1,10 +1,8 @@
 import * as http from "node:http";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { parse } from "yaml";
+import { startEnvoy, type EnvoyProcess, type EnvoyRoute } from "../support/envoy-process";
 import { startFakeProcessor, type FakeProcessor, type ProcessorHandler } from "./fake-processor";
-import { startEnvoyHarness, type EnvoyHarness } from "./harness";
 
 /** A request an upstream test server received. */
 export interface ReceivedRequest {
@@ -86,9 +84,18 @@ function routeYaml(route: RouteSpec): string {
 }
 
 function clusterYaml(name: string, port: number): string {
+  // gRPC (the processor's cluster) needs HTTP/2 to the upstream.
+  const http2 =
+    name === "mcp_router"
+      ? `
+      typed_extension_protocol_options:
+        envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+          "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+          explicit_http_config: { http2_protocol_options: {} }`
+      : "";
   return `    - name: ${name}
       type: STATIC
-      load_assignment: { cluster_name: ${name}, endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ${port} } } } }] }] }`;
+      load_assignment: { cluster_name: ${name}, endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ${port} } } } }] }] }${http2}`;
 }
 
 /** Renders an Envoy bootstrap shaped like the gateway's (ext_proc then router, routes on x-destination-mcp). */
@@ -100,10 +107,11 @@ export function envoyYaml(options: EnvoyYamlOptions): string {
   const maxTimeout = options.maxMessageTimeout
     ? `\n                      max_message_timeout: ${options.maxMessageTimeout}`
     : "";
-  return `static_resources:
+  return `admin: { address: { socket_address: { address: 127.0.0.1, port_value: 0 } } }
+static_resources:
   listeners:
     - name: mcp
-      address: { socket_address: { address: 127.0.0.1, port_value: 8080 } }${bufferLimit}
+      address: { socket_address: { address: 127.0.0.1, port_value: 0 } }${bufferLimit}
       filter_chains:
         - filters:
             - name: envoy.filters.network.http_connection_manager
@@ -167,13 +175,15 @@ export function request(
   });
 }
 
-/** Processor, upstreams and harness wired together from one config, closed together. */
+/** Processor, upstreams and a real Envoy wired together from one config, closed together. */
 export interface TestBed {
   processor: FakeProcessor;
   upstreams: Record<string, Upstream>;
-  harness: EnvoyHarness;
-  /** POST (by default) to the harness; a JSON-RPC body unless `body` is given. */
+  envoy: EnvoyProcess;
+  /** POST (by default) to Envoy; a JSON-RPC body unless `body` is given. */
   send(options?: Parameters<typeof request>[1]): Promise<ClientResponse>;
+  /** Envoy's access-log records of every request sent so far, once all are logged (cluster, path, details). */
+  routes(): Promise<EnvoyRoute[]>;
   close(): Promise<void>;
 }
 
@@ -185,31 +195,39 @@ export interface TestBedOptions extends Omit<EnvoyYamlOptions, "processorPort" |
   deadClusters?: Record<string, number>;
 }
 
-/** Starts a fake processor, the upstreams, writes the Envoy YAML to a temp dir and starts the harness on it. */
+/** Starts a fake processor and the upstreams, then the real Envoy on the YAML `envoyYaml` renders for them. */
 export async function startTestBed(options: TestBedOptions): Promise<TestBed> {
   const processor = await startFakeProcessor(options.handler);
   const upstreams: Record<string, Upstream> = {};
   for (const [name, handler] of Object.entries(options.upstreams)) upstreams[name] = await startUpstream(handler);
   const clusters = Object.fromEntries(Object.entries(upstreams).map(([name, u]) => [name, u.port]));
-  const dir = mkdtempSync(join(tmpdir(), "envoy-harness-"));
-  const configPath = join(dir, "envoy.yaml");
-  writeFileSync(
-    configPath,
-    envoyYaml({ ...options, processorPort: processor.port, clusters: { ...clusters, ...options.deadClusters } }),
-  );
-  const harness = await startEnvoyHarness({ envoyConfigPath: configPath });
+  const yaml = envoyYaml({
+    ...options,
+    processorPort: processor.port,
+    clusters: { ...clusters, ...options.deadClusters },
+  });
+  const envoy = await startEnvoy(parse(yaml) as object);
   const jsonRpc = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" });
+  let sent = 0;
   return {
     processor,
     upstreams,
-    harness,
-    send: (req = {}) =>
-      request(harness.url, { ...req, body: req.body ?? (req.method && req.method !== "POST" ? undefined : jsonRpc) }),
+    envoy,
+    send: (req = {}) => {
+      sent += 1;
+      return request(envoy.url, {
+        ...req,
+        body: req.body ?? (req.method && req.method !== "POST" ? undefined : jsonRpc),
+      });
+    },
+    routes: async () => {
+      await eventually(() => envoy.routes.length >= sent, 5_000);
+      return envoy.routes;
+    },
     close: async () => {
-      await harness.close();
+      await envoy.stop();
       await Promise.all(Object.values(upstreams).map((u) => u.close()));
       await processor.close();
-      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
@@ -230,4 +248,14 @@ export async function unusedPort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+/** Cluster and forwarded path of each logged request. */
+export function clusterAndPath(routes: EnvoyRoute[]): { cluster: string; path: string }[] {
+  return routes.map(({ cluster, path }) => ({ cluster, path }));
+}
+
+/** Status and Envoy's response details of each logged request. */
+export function statusAndDetails(routes: EnvoyRoute[]): { status: number; details: string }[] {
+  return routes.map(({ status, details }) => ({ status, details }));
 }

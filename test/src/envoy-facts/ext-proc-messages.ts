@@ -1,11 +1,16 @@
 import * as protoLoader from "@grpc/proto-loader";
 import { LOADER_OPTIONS } from "@mcp-gateway/router";
-import type { ProtoHeader } from "./header-map";
+
+/** One header as Envoy's ext_proc messages carry it: lower-case key, value as raw bytes. */
+export interface ProtoHeader {
+  key: string;
+  raw_value: Buffer;
+}
 
 // Shapes of envoy.service.ext_proc.v3 messages as @grpc/proto-loader decodes them with the router's LOADER_OPTIONS
 // (keepCase, enums as names, bytes as Buffer, unset fields absent, oneof name in a virtual field).
 
-/** The three messages the harness sends, named after their ProcessingRequest oneof field. */
+/** The messages Envoy sends, named after their ProcessingRequest oneof field. */
 export type Phase = "request_headers" | "request_body" | "response_headers" | "response_body";
 
 /** `envoy.config.core.v3.HeaderValue`. */
@@ -91,7 +96,7 @@ export interface HttpBody {
   end_of_stream?: boolean;
 }
 
-/** `envoy.service.ext_proc.v3.ProcessingRequest` as the harness sends it. */
+/** `envoy.service.ext_proc.v3.ProcessingRequest` as Envoy sends it. */
 export interface ProcessingRequest {
   request?: string;
   request_headers?: HttpHeaders;

@@ -1,5 +1,5 @@
 import { answerFor, phaseOf, rawHeader, scripted } from "./fake-processor";
-import { jsonUpstream, startTestBed, unusedPort, type TestBed } from "./test-bed";
+import { clusterAndPath, jsonUpstream, startTestBed, statusAndDetails, unusedPort, type TestBed } from "./test-bed";
 
 const routes = [
   { prefix: "/mcp", headers: { "x-destination-mcp": "weather" }, cluster: "mcp_server_weather" },
@@ -7,7 +7,7 @@ const routes = [
 ];
 const toWeather = { set_headers: [rawHeader("x-destination-mcp", "weather")] };
 
-describe("Envoy harness: routing and the route cache", () => {
+describe("Envoy fact: routing and the route cache", () => {
   let bed: TestBed;
 
   beforeEach(async () => {
@@ -30,7 +30,7 @@ describe("Envoy harness: routing and the route cache", () => {
     );
     const res = await bed.send();
     expect(JSON.parse(res.body)).toMatchObject({ server: "weather" });
-    expect(bed.harness.lastRoutes).toEqual([{ cluster: "mcp_server_weather", path: "/mcp" }]);
+    expect(clusterAndPath(await bed.routes())).toEqual([{ cluster: "mcp_server_weather", path: "/mcp" }]);
   });
 
   it("keeps the cached route when the header is mutated without clear_route_cache", async () => {
@@ -88,7 +88,7 @@ describe("Envoy harness: routing and the route cache", () => {
   });
 });
 
-describe("Envoy harness: local replies from the router", () => {
+describe("Envoy fact: local replies from the router", () => {
   let bed: TestBed | undefined;
 
   afterEach(async () => {
@@ -111,7 +111,7 @@ describe("Envoy harness: local replies from the router", () => {
   it("answers 503 for a route to an unknown cluster (validate_clusters: false)", async () => {
     bed = await startTestBed({ upstreams: {}, routes: [{ prefix: "/", cluster: "missing" }], validateClusters: false });
     expect((await bed.send()).status).toBe(503);
-    expect(bed.harness.localReplies).toEqual([{ status: 503, details: "cluster_not_found" }]);
+    expect(statusAndDetails(await bed.routes())).toEqual([{ status: 503, details: "cluster_not_found" }]);
   });
 
   it("answers 503 when the upstream refuses the connection", async () => {

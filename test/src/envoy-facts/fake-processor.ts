@@ -12,8 +12,10 @@ import type {
 export interface FakeProcessorStream {
   /** Messages received so far, in order. */
   readonly received: ProcessingRequest[];
-  /** Whether Envoy (the harness) half-closed its side. */
+  /** Whether Envoy half-closed its side. */
   readonly halfClosed: boolean;
+  /** Whether Envoy cancelled (reset) the call. */
+  readonly cancelled: boolean;
   /** Sends one ProcessingResponse. */
   answer(response: ProcessingResponse): void;
   /** Ends the call with a gRPC error status. */
@@ -33,6 +35,11 @@ export interface FakeProcessor {
   /** Replaces the handler for messages received from now on. */
   setHandler(handler: ProcessorHandler): void;
   close(): Promise<void>;
+}
+
+/** Whether Envoy ended its side of the stream: a half-close, or (what Envoy 1.40 does once a request is done) a cancel. */
+export function streamEnded(stream: FakeProcessorStream | undefined): boolean {
+  return stream !== undefined && (stream.halfClosed || stream.cancelled);
 }
 
 /** The phase a ProcessingRequest belongs to. */
@@ -76,6 +83,7 @@ function serveStream(
   const stream = {
     received: [] as ProcessingRequest[],
     halfClosed: false,
+    cancelled: false,
     answer: (response: ProcessingResponse) => void (ended || call.write(response)),
     fail: (code: grpc.status, details: string) => {
       // grpc-js turns an "error" event on a server stream into the call's final status.
@@ -96,7 +104,10 @@ function serveStream(
     stream.end(); // a well-behaved processor closes once Envoy has half-closed
   });
   call.on("error", () => undefined);
-  call.on("cancelled", () => (ended = true));
+  call.on("cancelled", () => {
+    stream.cancelled = true;
+    ended = true;
+  });
   return stream;
 }
 

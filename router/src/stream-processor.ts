@@ -51,6 +51,15 @@ const CONTINUE_RESPONSE_HEADERS: ProcessingResponse = { response_headers: {} };
 const REWRITTEN_AWAY = ["content-length", "content-encoding"];
 
 /**
+ * Client-asserted headers the router removes from a routed call. `x-forwarded-proto` stays: Envoy sets it itself from
+ * the downstream connection (overwriting a client's with `use_remote_address`), and Envoy 1.40 does not route a call
+ * whose ext_proc mutation removes it (the upstream route is lost: a bare 404, seen under the real Envoy).
+ */
+function isRemovedBehindEnvoy(name: string): boolean {
+  return name !== "x-forwarded-proto" && isClientAssertedHeader(name);
+}
+
+/**
  * One ext_proc stream = one HTTP request through Envoy. Holds that request's state between phases: the client's
  * headers, and the upstream call once routed (needed again when the response headers arrive).
  */
@@ -179,7 +188,7 @@ export class StreamProcessor {
     this.call = call;
     this.deps.metrics.decision(call.method, "routed");
     // Client-asserted addresses and event ids never reach an upstream (Envoy's own x-forwarded-for goes with them).
-    const remove = [...call.removeHeaders, ...Object.keys(this.headers).filter(isClientAssertedHeader)];
+    const remove = [...call.removeHeaders, ...Object.keys(this.headers).filter(isRemovedBehindEnvoy)];
     const response = {
       header_mutation: headerMutation(call.setHeaders, remove),
       body_mutation: { body: call.body },

@@ -38,6 +38,8 @@ export const serverSchema = z
     tools: toolFilter.optional(),
     /** Bound on a whole call to this server (Envoy's route timeout; the standalone forwarder's deadline); none if unset. */
     timeout: duration.optional(),
+    /** Envoy mode: Envoy's active check of this server's cluster; unset means "tcp" (a connect, no protocol assumed). */
+    healthCheck: z.enum(["tcp", "none"], { error: 'expected "tcp" or "none"' }).optional(),
   })
   .strict()
   .transform((server) => ({ ...server, prefix: server.prefix ?? `${server.name}_`, headers: server.headers ?? {} }));
@@ -83,6 +85,8 @@ const limitsSchema = z
     maxUpstreamStreams: z.number().int().positive().default(256),
     /** Connections to one upstream server for calls, separate from its streams (read at start; Envoy: circuit breakers). */
     maxUpstreamConnections: z.number().int().positive().default(256),
+    /** Envoy mode: requests Envoy has open to the broker at once, GET notification streams included (circuit breaker). */
+    maxBrokerRequests: z.number().int().positive().default(8192),
   })
   .strict();
 

@@ -1,6 +1,8 @@
 import { stringify } from "yaml";
 import type { GatewayConfig, ServerConfig } from "@mcp-gateway/core";
 import { DESTINATION_HEADER } from "@mcp-gateway/core";
+import { brokerClusterHealth, routerClusterHealth, upstreamClusterHealth } from "./cluster-health";
+import { brokerCircuitBreakers, routerCircuitBreakers } from "./own-circuit-breakers";
 
 /** A host and port Envoy reaches or listens on. */
 export interface Endpoint {
@@ -65,7 +67,7 @@ export function upstreamCircuitBreakers(limits: GatewayConfig["limits"]): object
   };
 }
 
-function upstreamCluster(server: ServerConfig, limits: GatewayConfig["limits"]): object {
+function upstreamCluster(server: ServerConfig, config: GatewayConfig): object {
   const url = new URL(server.url);
   const tls = url.protocol === "https:";
   const endpoint = { address: url.hostname.replace(/^\[|\]$/g, ""), port: Number(url.port || (tls ? 443 : 80)) };
@@ -87,7 +89,11 @@ function upstreamCluster(server: ServerConfig, limits: GatewayConfig["limits"]):
         },
       }
     : {};
-  return cluster(serverCluster(server), endpoint, { ...transport, ...upstreamCircuitBreakers(limits) });
+  return cluster(serverCluster(server), endpoint, {
+    ...transport,
+    ...upstreamCircuitBreakers(config.limits),
+    ...upstreamClusterHealth(server, config.health),
+  });
 }
 
 function routes(config: GatewayConfig): object[] {
@@ -186,9 +192,16 @@ export function renderEnvoyConfig(config: GatewayConfig, options: EnvoyRenderOpt
         },
       ],
       clusters: [
-        cluster(ROUTER_CLUSTER, options.router, http2),
-        cluster(BROKER_CLUSTER, options.broker),
-        ...config.servers.map((server) => upstreamCluster(server, config.limits)),
+        cluster(ROUTER_CLUSTER, options.router, {
+          ...http2,
+          ...routerCircuitBreakers(config),
+          ...routerClusterHealth(config),
+        }),
+        cluster(BROKER_CLUSTER, options.broker, {
+          ...brokerCircuitBreakers(config.limits),
+          ...brokerClusterHealth(config),
+        }),
+        ...config.servers.map((server) => upstreamCluster(server, config)),
       ],
     },
   };

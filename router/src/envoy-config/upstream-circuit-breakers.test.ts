@@ -27,9 +27,20 @@ describe("upstream cluster circuit breakers", () => {
     }
   });
 
-  it("leaves the router and broker clusters at Envoy's defaults", () => {
-    const own = render("").filter((c) => c.name === ROUTER_CLUSTER || c.name === BROKER_CLUSTER);
-    expect(own).toHaveLength(2);
-    for (const cluster of own) expect(cluster.circuit_breakers).toBeUndefined();
+  // Issue 10, part 5: the gateway's own clusters are bounded too (Envoy's default, 1024, would cap every client's GET
+  // streams together), the broker by limits.maxBrokerRequests, the router by the sum of what it can route.
+  it("bounds the broker by limits.maxBrokerRequests and the router by everything routed, twice", () => {
+    for (const [limits, broker, router] of [
+      ["", 8192, 2 * (8192 + 2 * 256)],
+      ["limits: { maxBrokerRequests: 100, maxUpstreamConnections: 10 }\n", 100, 2 * (100 + 2 * 10)],
+    ] as const) {
+      const clusters = render(limits);
+      const thresholds = (name: string): unknown => clusters.find((c) => c.name === name)?.circuit_breakers;
+      const max = (n: number): unknown => ({
+        thresholds: [{ priority: "DEFAULT", max_connections: n, max_pending_requests: n, max_requests: n }],
+      });
+      expect(thresholds(BROKER_CLUSTER)).toEqual(max(broker));
+      expect(thresholds(ROUTER_CLUSTER)).toEqual(max(router));
+    }
   });
 });

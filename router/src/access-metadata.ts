@@ -3,7 +3,6 @@ import {
   capText,
   JsonRpcErrorCode,
   type GatewayError,
-  type SecurityGate,
   type RequestFacts,
 } from "@mcp-gateway/core";
 import type { Struct } from "./ext-proc-messages";
@@ -40,7 +39,7 @@ const MAX_VERSION_CHARS = 32;
 export class AccessMetadata {
   private readonly fields = new Map<AccessField, string>();
 
-  /** `digest`: the audit log's keyed session hash ({@link SecurityGate.sessionDigest}); undefined writes no session. */
+  /** `digest`: the audit log's keyed session hash (`SecurityGate.sessionDigest`); undefined writes no session. */
   constructor(private readonly digest: (id: string) => string | undefined) {}
 
   /** The client's `mcp-session-id` (verified or not) as the audit hash, and its protocol version. */

@@ -1,4 +1,4 @@
-import type { GatewayConfig } from "@mcp-gateway/core";
+import { lookupTable, type GatewayConfig } from "@mcp-gateway/core";
 import { METADATA_NAMESPACE, type AccessField } from "../access-metadata";
 
 /** Longest request path written (client data; Envoy truncates the value to this many bytes). */
@@ -13,7 +13,7 @@ const mcp = (field: AccessField): string => `%DYNAMIC_METADATA(${METADATA_NAMESP
  * forge a line; values from client headers are cut by Envoy (`:N`), those from the body by the router before they
  * become metadata. Fields that do not apply (no upstream, no session) are null.
  */
-export const ACCESS_LOG_FORMAT: Readonly<Record<string, string>> = {
+export const ACCESS_LOG_FORMAT: Readonly<Record<string, string>> = lookupTable({
   start_time: "%START_TIME%",
   method: "%REQ(:METHOD):16%",
   path: `%REQ(:PATH):${ACCESS_LOG_PATH_MAX}%`,
@@ -34,7 +34,7 @@ export const ACCESS_LOG_FORMAT: Readonly<Record<string, string>> = {
   mcp_decision: mcp("decision"),
   mcp_reason: mcp("reason"),
   mcp_protocol_version: mcp("protocol_version"),
-};
+});
 
 /** The HCM's `access_log` list for `envoy.accessLog`: stdout, a file, or none. */
 export function accessLogs(config: GatewayConfig): object[] {

@@ -59,8 +59,26 @@ export interface ModeOverride {
   response_body_mode?: "NONE" | "STREAMED" | "BUFFERED";
 }
 
-/** An outgoing ext_proc answer: exactly one phase answer or an immediate response. */
-export type ProcessingResponse = PhaseAnswer & { mode_override?: ModeOverride };
+/**
+ * google.protobuf.Value as proto-loader writes it (the set field names the kind; only those the router uses). Struct
+ * and Value come from protobufjs's built-in well-known types, whose field names stay camelCase whatever `keepCase`
+ * says: a `string_value` would be dropped silently.
+ */
+export interface StructValue {
+  stringValue?: string;
+  structValue?: Struct;
+}
+
+/** google.protobuf.Struct. */
+export interface Struct {
+  fields: Record<string, StructValue>;
+}
+
+/**
+ * An outgoing ext_proc answer: exactly one phase answer or an immediate response, optionally with dynamic metadata
+ * (Envoy merges each top-level key into that namespace, if the filter's `metadata_options` accepts it).
+ */
+export type ProcessingResponse = PhaseAnswer & { mode_override?: ModeOverride; dynamic_metadata?: Struct };
 
 /** The answer oneof of a ProcessingResponse. */
 export type PhaseAnswer =

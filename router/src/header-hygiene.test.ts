@@ -52,7 +52,7 @@ async function routed(extra: Record<string, string>): Promise<{ p: StreamProcess
 }
 
 describe("router header hygiene", () => {
-  it("removes client-asserted addresses and last-event-id from a routed call", async () => {
+  it("removes client-asserted addresses and last-event-id from a routed call, overwrites x-forwarded-proto", async () => {
     const { answer } = await routed({
       "x-forwarded-for": "6.6.6.6, 10.0.0.1",
       "x-forwarded-host": "evil.example",
@@ -68,8 +68,10 @@ describe("router header hygiene", () => {
       expect.arrayContaining(["x-forwarded-for", "x-forwarded-host", "forwarded", "x-real-ip", "last-event-id"]),
     );
     expect(mutation?.remove_headers).not.toContain("x-custom");
-    // Envoy sets x-forwarded-proto itself, and a mutation removing it loses the upstream route (a bare 404).
+    // Envoy matches no route without x-forwarded-proto: the client's value is replaced by the scheme Envoy saw.
     expect(mutation?.remove_headers).not.toContain("x-forwarded-proto");
+    const proto = mutation?.set_headers?.find((o) => o.header.key === "x-forwarded-proto")?.header.raw_value;
+    expect(proto?.toString()).toBe("http");
   });
 
   it("removes every upstream response header outside the allow-list, keeping the gateway's CORS headers", async () => {

@@ -8,3 +8,5 @@ export * from "./stream-processor";
 export * from "./envoy-config/render-envoy";
 export * from "./envoy-config/check-envoy";
 export * from "./security-metrics";
+export * from "./access-metadata";
+export * from "./envoy-config/access-log";

@@ -116,9 +116,10 @@ describe("router gRPC server", () => {
       { request_body: { body, end_of_stream: true } },
       { response_headers: { headers: { headers: [header(":status", "200"), header("mcp-session-id", "backend")] } } },
     ]);
+    // Request-phase answers carry the access-log metadata; the response phase adds none.
     expect(answers.map((a) => Object.keys(a).filter((k) => !k.startsWith("_") && k !== "response"))).toEqual([
-      ["request_headers"],
-      ["request_body"],
+      ["request_headers", "dynamic_metadata"],
+      ["request_body", "dynamic_metadata"],
       ["response_headers"],
     ]);
     const mutation = (

@@ -23,6 +23,7 @@ import {
 import type { ProcessingRequest, ProcessingResponse } from "./ext-proc-messages";
 import { headerMutation, immediateError, immediateReply, readHeaders } from "./mutations";
 import type { RouterMetrics } from "./metrics";
+import { AccessMetadata } from "./access-metadata";
 import { bodySizeError, isPublicPath, pathError } from "./request-checks";
 
 /** What a {@link StreamProcessor} needs; shared by every stream of a router. */
@@ -47,17 +48,10 @@ export interface ProcessorDeps {
 const CONTINUE_REQUEST_HEADERS: ProcessingResponse = { request_headers: {} };
 const CONTINUE_REQUEST_BODY: ProcessingResponse = { request_body: {} };
 const CONTINUE_RESPONSE_HEADERS: ProcessingResponse = { response_headers: {} };
+// Envoy's route table needs it on every request (see onRequestBody).
+const FORWARDED_PROTO = "x-forwarded-proto";
 // Upstream response headers that no longer describe a rewritten body.
 const REWRITTEN_AWAY = ["content-length", "content-encoding"];
-
-/**
- * Client-asserted headers the router removes from a routed call. `x-forwarded-proto` stays: Envoy sets it itself from
- * the downstream connection (overwriting a client's with `use_remote_address`), and Envoy 1.40 does not route a call
- * whose ext_proc mutation removes it (the upstream route is lost: a bare 404, seen under the real Envoy).
- */
-function isRemovedBehindEnvoy(name: string): boolean {
-  return name !== "x-forwarded-proto" && isClientAssertedHeader(name);
-}
 
 /**
  * One ext_proc stream = one HTTP request through Envoy. Holds that request's state between phases: the client's
@@ -70,22 +64,36 @@ export class StreamProcessor {
   private caller: Caller | undefined;
   /** CORS headers this request's responses carry (its Origin is allowed). */
   private corsHeaders: Record<string, string> = nullRecord();
+  /** This request's access-log fields, sent to Envoy as dynamic metadata with every request-phase answer. */
+  private readonly access: AccessMetadata;
 
-  constructor(private readonly deps: ProcessorDeps) {}
+  constructor(private readonly deps: ProcessorDeps) {
+    this.access = new AccessMetadata((id) => deps.security.sessionDigest(id));
+  }
 
   /** Answers one ext_proc message; never throws (failures become an ImmediateResponse). */
   async process(message: ProcessingRequest): Promise<ProcessingResponse> {
     const started = process.hrtime.bigint();
     const phase = message.request ?? "unknown";
     try {
-      return await this.dispatch(message);
+      return this.withMetadata(await this.dispatch(message));
     } catch (error: unknown) {
       const failure = GatewayError.from(error);
       this.deps.logger.error("ext_proc phase failed", { phase, error, ref: failure.unexpectedRef });
-      return immediateError(failure);
+      this.access.decide("refused", failure);
+      return this.withMetadata(immediateError(failure));
     } finally {
       this.deps.metrics.observePhase(phase, Number(process.hrtime.bigint() - started) / 1e9);
     }
+  }
+
+  /**
+   * Request-phase answers and immediate responses carry the access-log fields known so far (Envoy merges them into the
+   * namespace); response-phase answers add nothing new, so they stay as small as before.
+   */
+  private withMetadata(answer: ProcessingResponse): ProcessingResponse {
+    if (!("request_headers" in answer || "request_body" in answer || "immediate_response" in answer)) return answer;
+    return { ...answer, dynamic_metadata: this.access.toStruct() };
   }
 
   private dispatch(message: ProcessingRequest): Promise<ProcessingResponse> | ProcessingResponse {
@@ -110,6 +118,7 @@ export class StreamProcessor {
    */
   async onRequestHeaders(message: NonNullable<ProcessingRequest["request_headers"]>): Promise<ProcessingResponse> {
     this.headers = readHeaders(message.headers?.headers);
+    this.access.request(this.headers);
     const early = this.checkHeaders();
     if (early) return early;
     const spoofed = Object.keys(this.headers).filter(isInternalHeader);
@@ -120,11 +129,15 @@ export class StreamProcessor {
         this.caller = await this.deps.security.authenticate(this.headers[":method"] ?? "", this.headers);
       } catch (error: unknown) {
         this.deps.metrics.decision("invalid", "unauthenticated");
-        return immediateError(GatewayError.from(error), this.corsHeaders);
+        return this.refused(GatewayError.from(error));
       }
+      this.access.consumer(this.caller.identity.consumer);
       set = this.deps.security.identityHeader(this.caller);
     }
-    if (message.end_of_stream) this.deps.metrics.decision("broker", "no_body");
+    if (message.end_of_stream) {
+      this.deps.metrics.decision("broker", "no_body");
+      this.access.decide("broker");
+    }
     const mutation = headerMutation(set, spoofed);
     if (!mutation) return CONTINUE_REQUEST_HEADERS;
     // Envoy chose a route from the client's headers before we ran; clearing the cache makes it route again without them.
@@ -137,19 +150,29 @@ export class StreamProcessor {
     const denied = this.deps.hostGuard().check(this.headers) ?? pathError(this.headers[":path"] ?? "");
     if (denied) {
       this.deps.metrics.decision("invalid", denied.httpStatus === 404 ? "not_found" : "forbidden");
+      this.access.decide("refused", denied);
       return immediateError(denied);
     }
     this.corsHeaders = this.deps.cors().responseHeaders(this.headers);
     const preflight = this.deps.cors().preflight(this.headers[":method"] ?? "", this.headers);
-    if (preflight) return immediateReply(204, preflight, Buffer.alloc(0));
+    if (preflight) {
+      this.access.decide("preflight");
+      return immediateReply(204, preflight, Buffer.alloc(0));
+    }
     const tooLarge =
       headerSizeError(this.headers, this.deps.maxHeaderBytes()) ??
       bodySizeError(this.headers, this.deps.maxBodyBytes());
     if (tooLarge) {
       this.deps.metrics.decision("invalid", tooLarge.httpStatus === 431 ? "headers_too_large" : "too_large");
-      return immediateError(tooLarge, this.corsHeaders);
+      return this.refused(tooLarge);
     }
     return undefined;
+  }
+
+  /** Refuses the request with `error` (JSON-RPC body, CORS headers) and notes the refusal for the access log. */
+  private refused(error: GatewayError): ProcessingResponse {
+    this.access.decide("refused", error);
+    return immediateError(error, this.corsHeaders);
   }
 
   /** Ends the stream's business: an allowed call that got no response headers is audited without a status. */
@@ -168,7 +191,7 @@ export class StreamProcessor {
         httpStatus: 405,
         headers: { allow: "GET, POST, DELETE" },
       });
-      return immediateError(error, this.corsHeaders);
+      return this.refused(error);
     }
     const outcome = await this.deps.pipeline.decide({
       method: this.headers[":method"] ?? "POST",
@@ -176,21 +199,29 @@ export class StreamProcessor {
       body,
       caller: this.caller,
     });
+    this.access.facts(outcome.facts);
     if (outcome.kind === "broker") {
       this.deps.metrics.decision("broker", "ok");
+      this.access.decide("broker");
       return CONTINUE_REQUEST_BODY;
     }
     if (outcome.kind === "reject") {
       this.deps.metrics.decision("invalid", `http_${outcome.error.httpStatus}`);
-      return immediateError(outcome.error, this.corsHeaders);
+      return this.refused(outcome.error);
     }
     const call = outcome.call;
     this.call = call;
     this.deps.metrics.decision(call.method, "routed");
+    this.access.decide("routed");
     // Client-asserted addresses and event ids never reach an upstream (Envoy's own x-forwarded-for goes with them).
-    const remove = [...call.removeHeaders, ...Object.keys(this.headers).filter(isRemovedBehindEnvoy)];
+    // x-forwarded-proto is overwritten with the scheme Envoy saw instead: without it Envoy's route table matches
+    // nothing ("no route match", a local 404 the router then healed by replaying the call itself).
+    const remove = [...call.removeHeaders, ...Object.keys(this.headers).filter(isClientAssertedHeader)].filter(
+      (name) => name !== FORWARDED_PROTO,
+    );
+    const set = { ...call.setHeaders, [FORWARDED_PROTO]: this.headers[":scheme"] === "https" ? "https" : "http" };
     const response = {
-      header_mutation: headerMutation(call.setHeaders, remove),
+      header_mutation: headerMutation(set, remove),
       body_mutation: { body: call.body },
       clear_route_cache: true,
     };

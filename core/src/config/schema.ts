@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { duration, HEADER_NAME_RE, HEADER_VALUE_RE, httpUrl, listenSchema, SERVER_NAME_RE } from "./fields";
+import { envoySchema } from "./envoy-schema";
 import { securitySections } from "./security-schema";
 
 const toolFilter = z
@@ -125,6 +126,7 @@ export const configSchema = z
       .object({ listen: listenSchema.default("127.0.0.1:8081") })
       .strict()
       .prefault({}),
+    envoy: envoySchema,
     ...securitySections,
   })
   .strict()

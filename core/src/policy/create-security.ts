@@ -127,12 +127,15 @@ export async function createSecurity(initial: GatewayConfig, options: SecurityOp
     authenticator = buildAuthenticator(config, config.auth, registry, verifier);
   };
   rebuild();
+  // One hasher for the audit log and the router's access-log metadata: the same session hashes to the same digest.
+  const hasher = new AuditHasher(secret);
   const gate = new SecurityGate({
     config: () => config,
     authenticator: () => authenticator,
     identities: new IdentityCodec(secret),
     limiter,
-    auditor: audit ? new Auditor(audit, new AuditHasher(secret)) : undefined,
+    auditor: audit ? new Auditor(audit, hasher) : undefined,
+    hasher,
     redactor: () => redactor,
     onDecision: options.onDecision,
   });

@@ -9,7 +9,7 @@ import { quoteCapped } from "../text-cap";
 import type { RedactedCall, Redactor, ResultRedactor } from "../sanitize";
 import { authorize, checkArguments, type Admission, type Caller } from "./admission";
 import { AccessPolicy } from "./access-policy";
-import type { AuditDecision } from "../audit";
+import type { AuditDecision, AuditHasher } from "../audit";
 import { AUDITED_METHODS, NO_AUDIT, type Auditor, type AuditSubject, type AuditTicket } from "./audit-ticket";
 import { authFailure } from "./auth-failure";
 import { PolicyCache } from "./policy-cache";
@@ -26,6 +26,8 @@ export interface SecurityGateDeps {
   identities: IdentityCodec;
   limiter?: RateLimiter | undefined;
   auditor?: Auditor | undefined;
+  /** Keys the session digests of audit events and access logs (see {@link SecurityGate.sessionDigest}). */
+  hasher?: AuditHasher | undefined;
   redactor: () => Redactor;
   /** Told about every refusal (for metrics): the decision and a bounded reason label. */
   onDecision?:
@@ -133,6 +135,11 @@ export class SecurityGate {
   /** Records a routed call the gateway rejected itself (unknown tool, bad params), within the refusal budget. */
   async rejected(caller: Caller, subject: AuditSubject, reason: string): Promise<void> {
     if (AUDITED_METHODS.has(subject.method)) await this.auditRefusal(caller, subject, "rejected", reason);
+  }
+
+  /** A session id as the audit log writes it (`hs:` and 16 hex digits); undefined without a hasher. */
+  sessionDigest(id: string): string | undefined {
+    return this.deps.hasher?.session(id);
   }
 
   /** The redaction a routed call's result needs, or undefined when no rule applies. */

@@ -83,9 +83,21 @@ export interface UpstreamCall {
   redactor?: ResultRedactor | undefined;
 }
 
+/**
+ * What the pipeline learnt about a request while deciding it, for access logs: the JSON-RPC method, and for a routed
+ * method the server and the target as the client named it (exposed tool or prompt name, resource URI). Client-chosen:
+ * whoever writes them down caps them.
+ */
+export interface RequestFacts {
+  method?: string;
+  server?: string;
+  target?: string;
+}
+
 /** What to do with a request: plain data for the router (Envoy) and the standalone forwarder to apply. */
-export type PipelineOutcome =
-  { kind: "broker" } | { kind: "upstream"; call: UpstreamCall } | { kind: "reject"; error: GatewayError };
+export type PipelineOutcome = (
+  { kind: "broker" } | { kind: "upstream"; call: UpstreamCall } | { kind: "reject"; error: GatewayError }
+) & { facts: RequestFacts };
 
 /** Dependencies of a {@link RequestPipeline}; `catalog` is read on every call so hot reloads take effect. */
 export interface RequestPipelineDeps {
@@ -112,6 +124,7 @@ export class RequestPipeline {
   /** Decides a request with a body (POST). Never throws: failures come back as `reject`. */
   async decide(request: IncomingRequest): Promise<PipelineOutcome> {
     let id: string | number | null = null;
+    const facts: RequestFacts = {};
     try {
       const caller = request.caller ?? this.deps.security.anonymous();
       const body = request.body ?? Buffer.alloc(0);
@@ -119,6 +132,7 @@ export class RequestPipeline {
       checkContentEncoding(request.headers);
       const message = parseJsonRpc(body, this.deps.config().limits.maxJsonDepth);
       id = message.kind === "notification" ? null : message.id;
+      if (message.kind !== "response") facts.method = message.method;
       const routed =
         message.kind === "request"
           ? isRoutedMethod(message.method)
@@ -128,11 +142,15 @@ export class RequestPipeline {
           const session = this.verifySessionId(request.headers, id, sessionOwner(caller));
           await this.deps.security.chargeFanOut(caller, message.method, id, session);
         }
-        return { kind: "broker" };
+        return { kind: "broker", facts };
       }
       // The session id is checked before the name is resolved: a client with a dead session must learn that first.
       const gatewaySession = this.verifySessionId(request.headers, id, sessionOwner(caller));
       const decision = route(message, this.deps.catalog(), this.deps.config().servers);
+      if (decision.kind === "upstream") {
+        facts.server = decision.target.server.name;
+        if (decision.named.exposed !== "") facts.target = decision.named.exposed;
+      }
       if (decision.kind !== "upstream") {
         if (await this.deps.store.isRevoked(gatewaySession)) throw sessionNotFound("ended", id);
         if (decision.kind === "reject" && message.kind === "request") {
@@ -146,13 +164,13 @@ export class RequestPipeline {
           };
           await this.deps.security.rejected(caller, subject, decision.error.message);
         }
-        return decision;
+        return { ...decision, facts };
       }
-      return { kind: "upstream", call: await this.admitted(request, caller, gatewaySession, decision) };
+      return { kind: "upstream", call: await this.admitted(request, caller, gatewaySession, decision), facts };
     } catch (error: unknown) {
       const rejected = GatewayError.from(error, id);
       logUnexpected(this.deps.logger, rejected, { phase: "decide" });
-      return { kind: "reject", error: rejected };
+      return { kind: "reject", error: rejected, facts };
     }
   }
 

@@ -3,6 +3,7 @@ import type { GatewayConfig, ServerConfig } from "@mcp-gateway/core";
 import { DESTINATION_HEADER } from "@mcp-gateway/core";
 import { brokerClusterHealth, routerClusterHealth, upstreamClusterHealth } from "./cluster-health";
 import { brokerCircuitBreakers, routerCircuitBreakers } from "./own-circuit-breakers";
+import { accessLogs, extProcMetadataOptions } from "./access-log";
 
 /** A host and port Envoy reaches or listens on. */
 export interface Endpoint {
@@ -140,6 +141,7 @@ function extProcFilter(config: GatewayConfig, options: EnvoyRenderOptions): obje
       allow_mode_override: true,
       message_timeout: seconds(messageTimeoutMs(config, options)),
       mutation_rules: { allow_all_routing: true },
+      ...extProcMetadataOptions(),
       processing_mode: {
         request_header_mode: "SEND",
         request_body_mode: "BUFFERED",
@@ -161,6 +163,7 @@ export function renderEnvoyConfig(config: GatewayConfig, options: EnvoyRenderOpt
     // SSE streams (GET notifications, streamed tool results) are long-lived: no route timeout, an idle bound instead.
     stream_idle_timeout: seconds(config.limits.streamIdleTimeout),
     max_request_headers_kb: headerCapKb(config.limits.maxHeaderBytes),
+    access_log: accessLogs(config),
     route_config: { name: "mcp", virtual_hosts: [{ name: "mcp", domains: ["*"], routes: routes(config) }] },
     http_filters: [
       extProcFilter(config, options),

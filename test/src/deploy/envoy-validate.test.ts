@@ -62,6 +62,12 @@ limits: { maxHeaderBytes: 8192, streamIdleTimeout: 10s, maxBodyBytes: 65536 }`,
     ],
     ["the largest header cap", `servers:\n  - { name: a, url: "http://a:1/mcp" }\nlimits: { maxHeaderBytes: 9000000 }`],
     [
+      // Envoy opens the file while validating: a writable path.
+      "an access log to a file",
+      `servers:\n  - { name: a, url: "http://a:1/mcp" }\nenvoy: { accessLog: ${join(tmpdir(), "mcp-envoy-validate-access.log")} }`,
+    ],
+    ["no access log", `servers:\n  - { name: a, url: "http://a:1/mcp" }\nenvoy: { accessLog: "off" }`],
+    [
       "a body limit above Envoy's 1 MiB buffer",
       `servers:\n  - { name: a, url: "http://a:1/mcp" }\nlimits: { maxBodyBytes: 8388608 }`,
     ],

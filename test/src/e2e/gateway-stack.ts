@@ -110,6 +110,8 @@ async function startRenderedEnvoy(yaml: string, ports: Ports): Promise<EnvoyProc
       router: { address: "127.0.0.1", port: ports.router },
       broker: { address: "127.0.0.1", port: ports.broker },
     }),
+    // The rendered access log (stdout by default) is how the tests see routing: one source of truth.
+    { accessLog: "rendered" },
   );
 }
 

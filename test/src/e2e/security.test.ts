@@ -170,11 +170,19 @@ describe.each(modes.all)("security end to end (%s)", (_label, mode) => {
   });
 
   it("counts refusals and audit progress in the metrics", async () => {
-    const text = await (await fetch(secure.stack.routerMetricsUrl)).text();
+    // The audit log writes in batches (every 200 ms by default), apart from the requests: wait, within a bound, for the
+    // events the earlier tests recorded to be written before reading every counter from one scrape.
+    const scrape = async (): Promise<string> => (await fetch(secure.stack.routerMetricsUrl)).text();
+    let text = await scrape();
+    const written = /^mcp_gateway_audit_written_events [1-9]/m;
+    for (let tries = 0; tries < 100 && !written.test(text); tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      text = await scrape();
+    }
     expect(metricValue(text, "mcp_gateway_refusals_total", { decision: "rate_limited" })).toBe(3);
     expect(metricValue(text, "mcp_gateway_refusals_total", { decision: "denied" })).toBeGreaterThanOrEqual(1);
     expect(metricValue(text, "mcp_gateway_refusals_total", { decision: "unauthenticated" })).toBeGreaterThanOrEqual(3);
-    expect(text).toMatch(/^mcp_gateway_audit_written_events [1-9]/m);
+    expect(text).toMatch(written);
     expect(text).toMatch(/^mcp_gateway_audit_dropped_events 0$/m);
   });
 

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { envoyBinary, type EnvoyBinary } from "./envoy-binary";
 
-/** One request Envoy served, from the test access log (written when the request ends). */
+/** One request Envoy served, from its access log (written when the request ends). */
 export interface EnvoyRoute {
   method: string;
   /** The path as forwarded upstream (after the router's mutations). */
@@ -17,6 +17,8 @@ export interface EnvoyRoute {
   details: string;
   /** When Envoy received the request's first byte, epoch milliseconds. */
   startMs: number;
+  /** The whole JSON line: the rendered access log's fields (`mcp_consumer`, `duration_ms`, …) or the test log's. */
+  line: Readonly<Record<string, unknown>>;
 }
 
 /** A real `envoy` process on loopback, started from a bootstrap config. */
@@ -47,6 +49,11 @@ export interface EnvoyStartOptions {
   logLevel?: string;
   /** How long to wait for `/ready` (default 20 s). */
   readyTimeoutMs?: number;
+  /**
+   * `test` (default): add a stdout access log of the test's own format. `rendered`: the config already writes the
+   * rendered access log (`envoy.accessLog: stdout`); `routes` is read from it, so tests see what an operator sees.
+   */
+  accessLog?: "test" | "rendered";
 }
 
 type Json = Record<string, unknown>;
@@ -93,14 +100,24 @@ function withTestAccessLog(config: object): object {
   return copy;
 }
 
+const text = (value: unknown): string => (typeof value === "string" ? value : "-");
+
+/** A line of the test access log, or of the rendered one (router/src/envoy-config/access-log.ts); else undefined. */
 function parseRoute(line: string): EnvoyRoute | undefined {
-  if (!line.includes(ACCESS_LOG_MARK)) return undefined;
-  const raw = JSON.parse(line) as Record<keyof typeof ACCESS_LOG_FORMAT, unknown>;
-  const text = (value: unknown): string => (typeof value === "string" ? value : "-");
-  const { method, path, cluster, details } = raw;
+  if (!line.startsWith("{")) return undefined;
+  const raw = JSON.parse(line) as Record<string, unknown>;
+  if (raw["mark"] === ACCESS_LOG_MARK) {
+    const { method, path, cluster, details } = raw;
+    return {
+      ...{ method: text(method), path: text(path), cluster: text(cluster), details: text(details) },
+      ...{ status: Number(raw["status"]), startMs: Number(raw["start"]), line: raw },
+    };
+  }
+  if (!("response_code" in raw && "start_time" in raw)) return undefined;
   return {
-    ...{ method: text(method), path: text(path), cluster: text(cluster), details: text(details) },
-    ...{ status: Number(raw.status), startMs: Number(raw.start) },
+    ...{ method: text(raw["method"]), path: text(raw["path"]), cluster: text(raw["upstream_cluster"]) },
+    ...{ details: text(raw["response_code_details"]), status: Number(raw["response_code"]) },
+    ...{ startMs: Date.parse(text(raw["start_time"])), line: raw },
   };
 }
 
@@ -145,7 +162,8 @@ export async function startEnvoy(config: object, options: EnvoyStartOptions = {}
   const dir = await mkdtemp(join(tmpdir(), "mcp-envoy-"));
   const configPath = join(dir, "envoy.yaml");
   const adminPath = join(dir, "admin-address");
-  await writeFile(configPath, stringify(withTestAccessLog(config), { lineWidth: 0 }));
+  const withLog = options.accessLog === "rendered" ? config : withTestAccessLog(config);
+  await writeFile(configPath, stringify(withLog, { lineWidth: 0 }));
   const child = launch(binary, configPath, adminPath, options.logLevel ?? process.env["ENVOY_LOG_LEVEL"] ?? "warn");
   running.add(child);
   let stderr = "";

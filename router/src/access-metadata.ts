@@ -1,0 +1,82 @@
+import {
+  AUDIT_FIELD_MAX_CHARS,
+  capText,
+  JsonRpcErrorCode,
+  type GatewayError,
+  type RequestFacts,
+} from "@mcp-gateway/core";
+import type { Struct } from "./ext-proc-messages";
+
+/**
+ * The dynamic-metadata namespace the router writes for Envoy's access log (`%DYNAMIC_METADATA(mcp_gateway:…)%`). The
+ * rendered ext_proc filter accepts exactly this namespace (`metadata_options.receiving_namespaces`).
+ */
+export const METADATA_NAMESPACE = "mcp_gateway";
+
+/** What the router decided: sent to an upstream, left to the broker, refused, or a CORS preflight answered. */
+export type AccessDecision = "routed" | "broker" | "refused" | "preflight";
+
+/** The keys of the router's dynamic metadata, as the access log reads them. */
+export type AccessField =
+  "method" | "server" | "target" | "consumer" | "session" | "decision" | "reason" | "protocol_version";
+
+// Bounded reason labels: the snake_case name of the refusal's JSON-RPC code ("forbidden", "rate_limited", …).
+const REASONS = new Map<number, string>(
+  Object.entries(JsonRpcErrorCode).map(([name, code]) => [
+    code,
+    name.replace(/[A-Z]/g, (c, at: number) => (at ? "_" : "") + c.toLowerCase()),
+  ]),
+);
+
+/** Longest protocol version written (real ones are dates such as 2025-11-25). */
+const MAX_VERSION_CHARS = 32;
+
+/**
+ * One request's access-log fields, filled in as its phases run and sent to Envoy as ProcessingResponse
+ * `dynamic_metadata`. Every value taken from client data is capped; the session appears only as the audit log's keyed
+ * hash, never as the id itself.
+ */
+export class AccessMetadata {
+  private readonly fields = new Map<AccessField, string>();
+
+  /** `digest`: the audit log's keyed session hash (`SecurityGate.sessionDigest`); undefined writes no session. */
+  constructor(private readonly digest: (id: string) => string | undefined) {}
+
+  /** The client's `mcp-session-id` (verified or not) as the audit hash, and its protocol version. */
+  request(headers: Readonly<Record<string, string>>): void {
+    const session = headers["mcp-session-id"];
+    const digest = session === undefined || session === "" ? undefined : this.digest(session);
+    if (digest !== undefined) this.fields.set("session", digest);
+    const version = headers["mcp-protocol-version"];
+    if (version !== undefined && version !== "") this.set("protocol_version", version, MAX_VERSION_CHARS);
+  }
+
+  /** The authenticated consumer. */
+  consumer(name: string): void {
+    this.set("consumer", name);
+  }
+
+  /** What the pipeline learnt of the JSON-RPC message: method, server, target. */
+  facts(facts: RequestFacts): void {
+    if (facts.method !== undefined) this.set("method", facts.method);
+    if (facts.server !== undefined) this.set("server", facts.server);
+    if (facts.target !== undefined) this.set("target", facts.target);
+  }
+
+  /** The decision; a refusal also names its reason (the error's code, e.g. `forbidden`, `rate_limited`). */
+  decide(decision: AccessDecision, error?: GatewayError): void {
+    this.fields.set("decision", decision);
+    if (error) this.fields.set("reason", REASONS.get(error.code) ?? "error");
+  }
+
+  /** The fields so far as a ProcessingResponse `dynamic_metadata` Struct (Envoy merges it into the namespace). */
+  toStruct(): Struct {
+    const fields: Record<string, { stringValue: string }> = Object.create(null) as Record<string, never>;
+    for (const [key, value] of this.fields) fields[key] = { stringValue: value };
+    return { fields: { [METADATA_NAMESPACE]: { structValue: { fields } } } };
+  }
+
+  private set(field: AccessField, value: string, max = AUDIT_FIELD_MAX_CHARS): void {
+    this.fields.set(field, capText(value, max));
+  }
+}

@@ -25,6 +25,8 @@ import { headerMutation, immediateError, immediateReply, readHeaders } from "./m
 import type { RouterMetrics } from "./metrics";
 import { bodySizeError, isPublicPath, pathError } from "./request-checks";
 
+const FORWARDED_PROTO = "x-forwarded-proto";
+
 /** What a {@link StreamProcessor} needs; shared by every stream of a router. */
 export interface ProcessorDeps {
   pipeline: RequestPipeline;
@@ -179,9 +181,16 @@ export class StreamProcessor {
     this.call = call;
     this.deps.metrics.decision(call.method, "routed");
     // Client-asserted addresses and event ids never reach an upstream (Envoy's own x-forwarded-for goes with them).
-    const remove = [...call.removeHeaders, ...Object.keys(this.headers).filter(isClientAssertedHeader)];
+    // x-forwarded-proto stays, reduced to http or https: Envoy matches no route for a request without it (a 404 the
+    // router would then heal by replaying the call itself, past Envoy's route timeout and circuit breakers), and with
+    // use_remote_address Envoy has already set it to the scheme it saw.
+    const remove = [
+      ...call.removeHeaders,
+      ...Object.keys(this.headers).filter((name) => name !== FORWARDED_PROTO && isClientAssertedHeader(name)),
+    ];
+    const scheme = /^\s*https\s*(,|$)/i.test(this.headers[FORWARDED_PROTO] ?? "") ? "https" : "http";
     const response = {
-      header_mutation: headerMutation(call.setHeaders, remove),
+      header_mutation: headerMutation({ ...call.setHeaders, [FORWARDED_PROTO]: scheme }, remove),
       body_mutation: { body: call.body },
       clear_route_cache: true,
     };

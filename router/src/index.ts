@@ -7,4 +7,5 @@ export * from "./router";
 export * from "./stream-processor";
 export * from "./envoy-config/render-envoy";
 export * from "./envoy-config/check-envoy";
+export * from "./envoy-config/local-replies";
 export * from "./security-metrics";

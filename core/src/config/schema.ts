@@ -86,6 +86,25 @@ const limitsSchema = z
   })
   .strict();
 
+const absolutePath = z.string().regex(/^\//, "expected an absolute path (as Envoy sees it)");
+
+/** Settings only `render-envoy` reads: the edge Envoy's listener. */
+const envoySchema = z
+  .object({
+    /** Proxies in front of Envoy whose x-forwarded-for entries are trusted (0: the TCP peer is the client). */
+    xffTrustedHops: z.number().int().min(0).max(16).default(0),
+    /** TLS on Envoy's listener; plain HTTP without it. */
+    tls: z
+      .object({
+        certificateFile: absolutePath,
+        keyFile: absolutePath,
+        minVersion: z.enum(["1.2", "1.3"]).default("1.2"),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
 const healthSchema = z
   .object({
     interval: duration.default(10_000),
@@ -102,6 +121,7 @@ export const configSchema = z
     sessions: sessionsSchema.prefault({}),
     limits: limitsSchema.prefault({}),
     health: healthSchema.prefault({}),
+    envoy: envoySchema.prefault({}),
     router: z
       .object({ listen: listenSchema.default("127.0.0.1:9000"), metricsListen: listenSchema.default("127.0.0.1:9091") })
       .strict()

@@ -17,6 +17,8 @@ export interface EnvoyRoute {
   details: string;
   /** When Envoy received the request's first byte, epoch milliseconds. */
   startMs: number;
+  /** The client address Envoy trusted (`%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%`: the peer, or from x-forwarded-for). */
+  client: string;
 }
 
 /** A real `envoy` process on loopback, started from a bootstrap config. */
@@ -59,6 +61,7 @@ const ACCESS_LOG_FORMAT = {
   status: "%RESPONSE_CODE%",
   details: "%RESPONSE_CODE_DETAILS%",
   start: "%START_TIME(%s%3f)%",
+  client: "%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%",
 };
 
 /** Envoys still running in this test process: killed on exit so a crashed suite leaves none behind. */
@@ -97,9 +100,9 @@ function parseRoute(line: string): EnvoyRoute | undefined {
   if (!line.includes(ACCESS_LOG_MARK)) return undefined;
   const raw = JSON.parse(line) as Record<keyof typeof ACCESS_LOG_FORMAT, unknown>;
   const text = (value: unknown): string => (typeof value === "string" ? value : "-");
-  const { method, path, cluster, details } = raw;
+  const { method, path, cluster, details, client } = raw;
   return {
-    ...{ method: text(method), path: text(path), cluster: text(cluster), details: text(details) },
+    ...{ method: text(method), path: text(path), cluster: text(cluster), details: text(details), client: text(client) },
     ...{ status: Number(raw.status), startMs: Number(raw.start) },
   };
 }

@@ -46,10 +46,10 @@ describe("localReplyConfig", () => {
 });
 
 describe("edgeSettings", () => {
-  it("normalizes paths, refuses escaped slashes, trusts the TCP peer and bounds receiving a request", () => {
+  it("keeps paths exact, refuses escaped slashes, trusts the TCP peer and bounds receiving a request", () => {
     expect(edgeSettings(gateway())).toEqual({
-      normalize_path: true,
-      merge_slashes: true,
+      normalize_path: false,
+      merge_slashes: false,
       path_with_escaped_slashes_action: "REJECT_REQUEST",
       use_remote_address: true,
       xff_num_trusted_hops: 0,

@@ -7,6 +7,7 @@ export * from "./router";
 export * from "./stream-processor";
 export * from "./envoy-config/render-envoy";
 export * from "./envoy-config/check-envoy";
+export * from "./envoy-config/local-replies";
 export * from "./security-metrics";
 export * from "./access-metadata";
 export * from "./envoy-config/access-log";

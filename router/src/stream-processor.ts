@@ -26,6 +26,8 @@ import type { RouterMetrics } from "./metrics";
 import { AccessMetadata } from "./access-metadata";
 import { bodySizeError, isPublicPath, pathError } from "./request-checks";
 
+const FORWARDED_PROTO = "x-forwarded-proto";
+
 /** What a {@link StreamProcessor} needs; shared by every stream of a router. */
 export interface ProcessorDeps {
   pipeline: RequestPipeline;
@@ -48,8 +50,6 @@ export interface ProcessorDeps {
 const CONTINUE_REQUEST_HEADERS: ProcessingResponse = { request_headers: {} };
 const CONTINUE_REQUEST_BODY: ProcessingResponse = { request_body: {} };
 const CONTINUE_RESPONSE_HEADERS: ProcessingResponse = { response_headers: {} };
-// Envoy's route table needs it on every request (see onRequestBody).
-const FORWARDED_PROTO = "x-forwarded-proto";
 // Upstream response headers that no longer describe a rewritten body.
 const REWRITTEN_AWAY = ["content-length", "content-encoding"];
 
@@ -214,14 +214,16 @@ export class StreamProcessor {
     this.deps.metrics.decision(call.method, "routed");
     this.access.decide("routed");
     // Client-asserted addresses and event ids never reach an upstream (Envoy's own x-forwarded-for goes with them).
-    // x-forwarded-proto is overwritten with the scheme Envoy saw instead: without it Envoy's route table matches
-    // nothing ("no route match", a local 404 the router then healed by replaying the call itself).
-    const remove = [...call.removeHeaders, ...Object.keys(this.headers).filter(isClientAssertedHeader)].filter(
-      (name) => name !== FORWARDED_PROTO,
-    );
-    const set = { ...call.setHeaders, [FORWARDED_PROTO]: this.headers[":scheme"] === "https" ? "https" : "http" };
+    // x-forwarded-proto stays, reduced to http or https: Envoy matches no route for a request without it (a 404 the
+    // router would then heal by replaying the call itself, past Envoy's route timeout and circuit breakers), and with
+    // use_remote_address Envoy has already set it to the scheme it saw.
+    const remove = [
+      ...call.removeHeaders,
+      ...Object.keys(this.headers).filter((name) => name !== FORWARDED_PROTO && isClientAssertedHeader(name)),
+    ];
+    const scheme = /^\s*https\s*(,|$)/i.test(this.headers[FORWARDED_PROTO] ?? "") ? "https" : "http";
     const response = {
-      header_mutation: headerMutation(set, remove),
+      header_mutation: headerMutation({ ...call.setHeaders, [FORWARDED_PROTO]: scheme }, remove),
       body_mutation: { body: call.body },
       clear_route_cache: true,
     };

@@ -11,5 +11,22 @@ const accessLog = z
   })
   .default("stdout");
 
-/** The `envoy` section: settings of the rendered Envoy config only. */
-export const envoySchema = z.object({ accessLog }).strict().prefault({});
+const absolutePath = z.string().regex(/^\//, "expected an absolute path (as Envoy sees it)");
+
+/** The `envoy` section: settings of the rendered Envoy config only (its access log and edge listener). */
+export const envoySchema = z
+  .object({
+    accessLog,
+    /** Proxies in front of Envoy whose x-forwarded-for entries are trusted (0: the TCP peer is the client). */
+    xffTrustedHops: z.number().int().min(0).max(16).default(0),
+    /** TLS on Envoy's listener; plain HTTP without it. */
+    tls: z
+      .object({
+        certificateFile: absolutePath,
+        keyFile: absolutePath,
+        minVersion: z.enum(["1.2", "1.3"]).default("1.2"),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();

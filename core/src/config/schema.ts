@@ -107,6 +107,7 @@ export const configSchema = z
     sessions: sessionsSchema.prefault({}),
     limits: limitsSchema.prefault({}),
     health: healthSchema.prefault({}),
+    envoy: envoySchema.prefault({}),
     router: z
       .object({ listen: listenSchema.default("127.0.0.1:9000"), metricsListen: listenSchema.default("127.0.0.1:9091") })
       .strict()
@@ -126,7 +127,6 @@ export const configSchema = z
       .object({ listen: listenSchema.default("127.0.0.1:8081") })
       .strict()
       .prefault({}),
-    envoy: envoySchema,
     ...securitySections,
   })
   .strict()

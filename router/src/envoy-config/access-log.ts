@@ -18,6 +18,8 @@ export const ACCESS_LOG_FORMAT: Readonly<Record<string, string>> = lookupTable({
   method: "%REQ(:METHOD):16%",
   path: `%REQ(:PATH):${ACCESS_LOG_PATH_MAX}%`,
   protocol: "%PROTOCOL%",
+  // The peer, or the address x-forwarded-for names past envoy.xffTrustedHops trusted proxies (use_remote_address).
+  client_address: "%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%",
   response_code: "%RESPONSE_CODE%",
   response_code_details: "%RESPONSE_CODE_DETAILS%",
   response_flags: "%RESPONSE_FLAGS%",

@@ -4,6 +4,9 @@ import { DESTINATION_HEADER } from "@mcp-gateway/core";
 import { brokerClusterHealth, routerClusterHealth, upstreamClusterHealth } from "./cluster-health";
 import { brokerCircuitBreakers, routerCircuitBreakers } from "./own-circuit-breakers";
 import { accessLogs, extProcMetadataOptions } from "./access-log";
+import { edgeSettings } from "./edge-settings";
+import { listenerTls } from "./listener-tls";
+import { localReplyConfig } from "./local-replies";
 
 /** A host and port Envoy reaches or listens on. */
 export interface Endpoint {
@@ -164,6 +167,8 @@ export function renderEnvoyConfig(config: GatewayConfig, options: EnvoyRenderOpt
     stream_idle_timeout: seconds(config.limits.streamIdleTimeout),
     max_request_headers_kb: headerCapKb(config.limits.maxHeaderBytes),
     access_log: accessLogs(config),
+    ...edgeSettings(config),
+    local_reply_config: localReplyConfig(),
     route_config: { name: "mcp", virtual_hosts: [{ name: "mcp", domains: ["*"], routes: routes(config) }] },
     http_filters: [
       extProcFilter(config, options),
@@ -191,7 +196,12 @@ export function renderEnvoyConfig(config: GatewayConfig, options: EnvoyRenderOpt
           // ext_proc buffers a request body within this limit (Envoy's default is 1 MiB; above it Envoy answers 413):
           // limits.maxBodyBytes is the figure a client sees, whatever Envoy's default.
           per_connection_buffer_limit_bytes: config.limits.maxBodyBytes,
-          filter_chains: [{ filters: [{ name: "envoy.filters.network.http_connection_manager", typed_config: hcm }] }],
+          filter_chains: [
+            {
+              filters: [{ name: "envoy.filters.network.http_connection_manager", typed_config: hcm }],
+              ...listenerTls(config),
+            },
+          ],
         },
       ],
       clusters: [

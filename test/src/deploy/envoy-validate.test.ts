@@ -6,6 +6,7 @@ import { parseConfig } from "@mcp-gateway/core";
 import { renderEnvoyConfig } from "@mcp-gateway/router";
 import { stringify } from "yaml";
 import { validateEnvoyConfig } from "../support/envoy-process";
+import { makeSelfSigned } from "../support/self-signed";
 
 // Envoy itself (`envoy --mode validate`, the pinned release) is the judge of every Envoy config the project ships or
 // renders: the committed ones, the CLI's render of every example gateway config, and renders of test-style configs
@@ -74,6 +75,30 @@ limits: { maxHeaderBytes: 8192, streamIdleTimeout: 10s, maxBodyBytes: 65536 }`,
   ])("accepts the render of a gateway config with %s", (name, body) => {
     const config = parseConfig(`version: 1\nauth: none\n${body}\n`, {});
     expectValid(writeRender(name.replace(/\W+/g, "-"), renderEnvoyConfig(config)));
+  });
+});
+
+describe("envoy --mode validate on the edge settings", () => {
+  it.each(["1.2", "1.3"])(
+    "accepts a render with a TLS listener (minimum TLS %s), trusted proxy hops and a request timeout",
+    async (minVersion) => {
+      const tls = await makeSelfSigned();
+      try {
+        const yaml = `servers:\n  - { name: a, url: "http://a:1/mcp" }\nlimits: { requestTimeout: 2500ms }\nenvoy: { xffTrustedHops: 2, tls: { certificateFile: "${tls.certificateFile}", keyFile: "${tls.keyFile}", minVersion: "${minVersion}" } }`;
+        const config = parseConfig(`version: 1\nauth: none\n${yaml}\n`, {});
+        expectValid(writeRender(`tls-${minVersion}`, renderEnvoyConfig(config)));
+      } finally {
+        await tls.remove();
+      }
+    },
+  );
+
+  it("rejects a TLS listener whose certificate file is missing", () => {
+    const yaml = `servers:\n  - { name: a, url: "http://a:1/mcp" }\nenvoy: { tls: { certificateFile: /nonexistent/cert.pem, keyFile: /nonexistent/key.pem } }`;
+    const config = parseConfig(`version: 1\nauth: none\n${yaml}\n`, {});
+    const { ok, output } = validateEnvoyConfig(writeRender("tls-missing", renderEnvoyConfig(config)));
+    expect(ok).toBe(false);
+    expect(output).toMatch(/nonexistent\/(cert|key)\.pem/);
   });
 });
 

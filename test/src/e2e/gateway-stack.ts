@@ -23,6 +23,8 @@ export interface StackOptions {
   maxBodyBytes?: number;
   /** A `security` mapping, e.g. `{ allowedHosts: ["127.0.0.1", "localhost"] }`. */
   security?: string;
+  /** An `envoy` mapping (render-envoy's listener settings), e.g. `{ xffTrustedHops: 1 }`. */
+  envoy?: string;
   /** Top-level YAML with `auth`, `consumers`, `policies`, `sanitize`, `audit`, `admin`; without it: `auth: none`. */
   access?: string;
 }
@@ -60,7 +62,7 @@ interface Ports {
 }
 
 function gatewayYaml(servers: string[], ports: Ports, store: string, options: StackOptions): string {
-  const { limits = "", security = "{}", access = "auth: none", maxBodyBytes = MAX_BODY_BYTES } = options;
+  const { limits = "", security = "{}", access = "auth: none", maxBodyBytes = MAX_BODY_BYTES, envoy = "{}" } = options;
   return `version: 1
 ${access}
 servers:
@@ -72,6 +74,7 @@ router: { listen: "127.0.0.1:${ports.router}", metricsListen: "127.0.0.1:${ports
 broker: { listen: "127.0.0.1:${ports.broker}" }
 standalone: { listen: "127.0.0.1:${ports.standalone}" }
 security: ${security}
+envoy: ${envoy}
 `;
 }
 

@@ -57,7 +57,8 @@ describe.each(modes.all)("HTTP hygiene end to end (%s)", (_label, mode) => {
     "answers 404 for POST %s (only /mcp is the MCP endpoint)",
     async (path) => {
       const reply = await rawRequest(base, { method: "POST", path, headers: MCP_HEADERS, body: INITIALIZE });
-      expect(reply.status).toBe(404);
+      // Envoy refuses an escaped slash itself (400, path_with_escaped_slashes_action), before the router's 404.
+      expect(reply.status).toBe(stack.envoy && /%2F/i.test(path) ? 400 : 404);
       expect(reply.headers["mcp-session-id"]).toBeUndefined();
     },
   );

@@ -19,6 +19,8 @@ export interface EnvoyRoute {
   startMs: number;
   /** The whole JSON line: the rendered access log's fields (`mcp_consumer`, `duration_ms`, …) or the test log's. */
   line: Readonly<Record<string, unknown>>;
+  /** The client address Envoy trusted (`%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%`: the peer, or from x-forwarded-for). */
+  client: string;
 }
 
 /** A real `envoy` process on loopback, started from a bootstrap config. */
@@ -66,6 +68,7 @@ const ACCESS_LOG_FORMAT = {
   status: "%RESPONSE_CODE%",
   details: "%RESPONSE_CODE_DETAILS%",
   start: "%START_TIME(%s%3f)%",
+  client: "%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%",
 };
 
 /** Envoys still running in this test process: killed on exit so a crashed suite leaves none behind. */
@@ -107,17 +110,17 @@ function parseRoute(line: string): EnvoyRoute | undefined {
   if (!line.startsWith("{")) return undefined;
   const raw = JSON.parse(line) as Record<string, unknown>;
   if (raw["mark"] === ACCESS_LOG_MARK) {
-    const { method, path, cluster, details } = raw;
+    const { method, path, cluster, details, client } = raw;
     return {
       ...{ method: text(method), path: text(path), cluster: text(cluster), details: text(details) },
-      ...{ status: Number(raw["status"]), startMs: Number(raw["start"]), line: raw },
+      ...{ status: Number(raw["status"]), startMs: Number(raw["start"]), client: text(client), line: raw },
     };
   }
   if (!("response_code" in raw && "start_time" in raw)) return undefined;
   return {
     ...{ method: text(raw["method"]), path: text(raw["path"]), cluster: text(raw["upstream_cluster"]) },
     ...{ details: text(raw["response_code_details"]), status: Number(raw["response_code"]) },
-    ...{ startMs: Date.parse(text(raw["start_time"])), line: raw },
+    ...{ startMs: Date.parse(text(raw["start_time"])), client: text(raw["client_address"]), line: raw },
   };
 }
 

@@ -1,6 +1,7 @@
 import { stringify } from "yaml";
 import type { GatewayConfig, ServerConfig } from "@mcp-gateway/core";
 import { DESTINATION_HEADER } from "@mcp-gateway/core";
+import { routerProtocolOptions } from "./router-cluster";
 
 /** A host and port Envoy reaches or listens on. */
 export interface Endpoint {
@@ -164,14 +165,6 @@ export function renderEnvoyConfig(config: GatewayConfig, options: EnvoyRenderOpt
       },
     ],
   };
-  const http2 = {
-    typed_extension_protocol_options: {
-      "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
-        "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
-        explicit_http_config: { http2_protocol_options: {} },
-      },
-    },
-  };
   return {
     admin: { address: socketAddress(options.admin) },
     static_resources: {
@@ -186,7 +179,7 @@ export function renderEnvoyConfig(config: GatewayConfig, options: EnvoyRenderOpt
         },
       ],
       clusters: [
-        cluster(ROUTER_CLUSTER, options.router, http2),
+        cluster(ROUTER_CLUSTER, options.router, routerProtocolOptions()),
         cluster(BROKER_CLUSTER, options.broker),
         ...config.servers.map((server) => upstreamCluster(server, config.limits)),
       ],

@@ -65,16 +65,17 @@ describe("router header hygiene", () => {
     if (!("request_body" in answer)) throw new Error(`expected a routed call, got ${JSON.stringify(answer)}`);
     const mutation = answer.request_body.response?.header_mutation;
     expect(mutation?.remove_headers).toEqual(
-      expect.arrayContaining([
-        "x-forwarded-for",
-        "x-forwarded-host",
-        "x-forwarded-proto",
-        "forwarded",
-        "x-real-ip",
-        "last-event-id",
-      ]),
+      expect.arrayContaining(["x-forwarded-for", "x-forwarded-host", "forwarded", "x-real-ip", "last-event-id"]),
     );
     expect(mutation?.remove_headers).not.toContain("x-custom");
+  });
+
+  it("keeps x-forwarded-proto as Envoy's view of the scheme, never the client's (Envoy routes nothing without it)", async () => {
+    const { answer } = await routed({ ":scheme": "http", "x-forwarded-proto": "https" });
+    if (!("request_body" in answer)) throw new Error(`expected a routed call, got ${JSON.stringify(answer)}`);
+    const mutation = answer.request_body.response?.header_mutation;
+    expect(mutation?.remove_headers).not.toContain("x-forwarded-proto");
+    expect(setHeaders(mutation)["x-forwarded-proto"]).toBe("http");
   });
 
   it("removes every upstream response header outside the allow-list, keeping the gateway's CORS headers", async () => {

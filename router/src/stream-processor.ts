@@ -49,6 +49,10 @@ const CONTINUE_REQUEST_BODY: ProcessingResponse = { request_body: {} };
 const CONTINUE_RESPONSE_HEADERS: ProcessingResponse = { response_headers: {} };
 // Upstream response headers that no longer describe a rewritten body.
 const REWRITTEN_AWAY = ["content-length", "content-encoding"];
+// Envoy's router finds no route for a request without it (a route lookup returns none), so a routed call keeps one,
+// set to the scheme Envoy saw (`:scheme`), never the client's claim. Removing it made Envoy answer route_not_found.
+const FORWARDED_PROTO = "x-forwarded-proto";
+const isRemovedClientHeader = (name: string): boolean => name !== FORWARDED_PROTO && isClientAssertedHeader(name);
 
 /**
  * One ext_proc stream = one HTTP request through Envoy. Holds that request's state between phases: the client's
@@ -179,9 +183,10 @@ export class StreamProcessor {
     this.call = call;
     this.deps.metrics.decision(call.method, "routed");
     // Client-asserted addresses and event ids never reach an upstream (Envoy's own x-forwarded-for goes with them).
-    const remove = [...call.removeHeaders, ...Object.keys(this.headers).filter(isClientAssertedHeader)];
+    const remove = [...call.removeHeaders, ...Object.keys(this.headers).filter(isRemovedClientHeader)];
+    const set = { ...call.setHeaders, [FORWARDED_PROTO]: this.headers[":scheme"] ?? "http" };
     const response = {
-      header_mutation: headerMutation(call.setHeaders, remove),
+      header_mutation: headerMutation(set, remove),
       body_mutation: { body: call.body },
       clear_route_cache: true,
     };

@@ -57,8 +57,12 @@ async function pings(count: number, concurrency: number): Promise<Map<number, nu
 
 describe("ext_proc streams under load, through a real Envoy", () => {
   it("serves every request of a sustained concurrent load: the router never refuses an ext_proc stream", async () => {
+    const started = Date.now();
     const statuses = await pings(REQUESTS, CONCURRENCY);
-    const failed = [...(stack.envoy?.routes ?? [])].filter((route) => route.status >= 400 || route.status === 0);
+    // Envoy's log of the pings only (the client's GET stream, closed at set-up, is logged as a disconnect).
+    const failed = (stack.envoy?.routes ?? []).filter(
+      (route) => route.method === "POST" && route.startMs >= started && route.status !== 200,
+    );
     expect({ statuses: [...statuses], failed: failed.slice(0, 3) }).toEqual({
       statuses: [[200, REQUESTS]],
       failed: [],

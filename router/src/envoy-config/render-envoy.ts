@@ -7,6 +7,7 @@ import { accessLogs, extProcMetadataOptions } from "./access-log";
 import { edgeSettings } from "./edge-settings";
 import { listenerTls } from "./listener-tls";
 import { localReplyConfig } from "./local-replies";
+import { routerProtocolOptions } from "./router-cluster";
 
 /** A host and port Envoy reaches or listens on. */
 export interface Endpoint {
@@ -178,14 +179,6 @@ export function renderEnvoyConfig(config: GatewayConfig, options: EnvoyRenderOpt
       },
     ],
   };
-  const http2 = {
-    typed_extension_protocol_options: {
-      "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
-        "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
-        explicit_http_config: { http2_protocol_options: {} },
-      },
-    },
-  };
   return {
     admin: { address: socketAddress(options.admin) },
     static_resources: {
@@ -206,7 +199,7 @@ export function renderEnvoyConfig(config: GatewayConfig, options: EnvoyRenderOpt
       ],
       clusters: [
         cluster(ROUTER_CLUSTER, options.router, {
-          ...http2,
+          ...routerProtocolOptions(),
           ...routerCircuitBreakers(config),
           ...routerClusterHealth(config),
         }),

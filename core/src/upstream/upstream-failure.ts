@@ -53,16 +53,19 @@ export function failureKind(error: unknown): string {
  * and the kind of failure only. The detail (which may name the upstream's address) goes to `logger`, not the client.
  */
 export function upstreamFailure(
-  server: string,
+  target: { readonly name: string; readonly url: string },
   error: unknown,
   timeoutMs: number,
   logger: Logger | undefined,
 ): GatewayError {
+  const server = target.name;
   // Read by name, not `instanceof Error`: the abort reason is a DOMException, which is not an `Error` of another realm
   // (a vm context such as jest's), and a timeout must never be reported as "unreachable".
   const name = typeof error === "object" && error !== null ? (error as { name?: unknown }).name : undefined;
   const timedOut = typeof name === "string" && TIMEOUT_ERRORS.has(name);
-  logger?.warn("upstream call failed", { server, error: describeError(error), code: codeOf(error) });
+  // The operator's log names the upstream's origin (never its credentials: an origin has no userinfo or path).
+  const upstream = URL.canParse(target.url) ? new URL(target.url).origin : undefined;
+  logger?.warn("upstream call failed", { server, upstream, error: describeError(error), code: codeOf(error) });
   if (timedOut) {
     return new GatewayError(
       JsonRpcErrorCode.UpstreamTimeout,

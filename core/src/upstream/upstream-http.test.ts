@@ -124,16 +124,20 @@ describe("UpstreamHttp", () => {
     expect((error as GatewayError).message).not.toContain(String(port));
   });
 
-  it("logs the detail of a failed call (the address included) for the operator", async () => {
+  it("logs the detail of a failed call (the upstream's origin included, never its credentials) for the operator", async () => {
     const lines: string[] = [];
     const logged = new UpstreamHttp({ logger: createLogger({ sink: { write: (line: string) => lines.push(line) } }) });
     const port = await freePort();
-    const target = { name: "gone", url: `http://127.0.0.1:${port}/mcp`, headers: {} };
+    const target = { name: "gone", url: `http://user:s3cret@127.0.0.1:${port}/mcp?token=s3cret`, headers: {} };
     await logged.post(target, CALL, { timeoutMs: 2_000 }).catch(() => undefined);
     await logged.close();
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0] ?? "{}")).toMatchObject({ server: "gone", code: "ECONNREFUSED" });
-    expect(lines[0]).toContain(String(port));
+    expect(JSON.parse(lines[0] ?? "{}")).toMatchObject({
+      server: "gone",
+      upstream: `http://127.0.0.1:${port}`,
+      code: "ECONNREFUSED",
+    });
+    expect(lines[0]).not.toContain("s3cret");
   });
 
   it.each([

@@ -122,7 +122,7 @@ export class UpstreamHttp {
         message: findReply(text, contentType, "id" in message ? (message as { id: unknown }).id : undefined),
       };
     } catch (error: unknown) {
-      throw upstreamFailure(target.name, error, options.timeoutMs, this.logger);
+      throw upstreamFailure(target, error, options.timeoutMs, this.logger);
     }
   }
 
@@ -146,7 +146,7 @@ export class UpstreamHttp {
     try {
       return { status: reply.status, headers: reply.headers, body: await readLimited(reply.body, MAX_REPLY_BYTES) };
     } catch (error: unknown) {
-      throw upstreamFailure(target.name, error, timeoutMs, this.logger);
+      throw upstreamFailure(target, error, timeoutMs, this.logger);
     }
   }
 
@@ -174,7 +174,7 @@ export class UpstreamHttp {
       );
       return { status: response.statusCode, headers: flattenHeaders(response.headers), body: response.body };
     } catch (error: unknown) {
-      throw upstreamFailure(target.name, error, options.headersTimeoutMs, this.logger);
+      throw upstreamFailure(target, error, options.headersTimeoutMs, this.logger);
     }
   }
 
@@ -207,7 +207,7 @@ export class UpstreamHttp {
       return { status: response.statusCode, headers: flattenHeaders(response.headers), body: response.body };
     } catch (error: unknown) {
       release();
-      throw upstreamFailure(target.name, error, 0, this.logger);
+      throw upstreamFailure(target, error, 0, this.logger);
     }
   }
 

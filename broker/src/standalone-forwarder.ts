@@ -116,9 +116,6 @@ async function forward(
   else await pipeline(reply.body, response as ServerResponse);
 }
 
-// A rewritten body changes length (it goes out chunked) and is never encoded.
-const NOT_RELAYED_REWRITTEN = new Set(["content-length", "content-encoding"]);
-
 function relayHead(
   response: Response,
   reply: StreamingReply,
@@ -128,8 +125,8 @@ function relayHead(
   // Only an allow-list of the upstream's headers reaches the client (see RELAYED_RESPONSE_HEADERS); the session id is
   // swapped below.
   for (const [name, value] of Object.entries(reply.headers)) {
-    if (name === SESSION_HEADER || (rewriter && NOT_RELAYED_REWRITTEN.has(name))) continue;
-    if (isRelayedResponseHeader(name)) response.setHeader(name, value);
+    if (name !== SESSION_HEADER && isRelayedResponseHeader(name, rewriter !== undefined))
+      response.setHeader(name, value);
   }
   // Under sanitization the rewritten body says exactly what it now is (canonical content-type, see replyRewriter).
   if (rewriter?.contentType !== undefined) response.setHeader("content-type", rewriter.contentType);

@@ -50,8 +50,6 @@ export interface ProcessorDeps {
 const CONTINUE_REQUEST_HEADERS: ProcessingResponse = { request_headers: {} };
 const CONTINUE_REQUEST_BODY: ProcessingResponse = { request_body: {} };
 const CONTINUE_RESPONSE_HEADERS: ProcessingResponse = { response_headers: {} };
-// Upstream response headers that no longer describe a rewritten body.
-const REWRITTEN_AWAY = ["content-length", "content-encoding"];
 
 /**
  * One ext_proc stream = one HTTP request through Envoy. Holds that request's state between phases: the client's
@@ -247,19 +245,12 @@ export class StreamProcessor {
     // A backend session id never reaches the client: it only ever sees its gateway session.
     const set = nullRecord(Object.entries(this.corsHeaders));
     if (Object.hasOwn(headers, SESSION_HEADER)) set[SESSION_HEADER] = call.gatewaySession;
-    // Only an allow-list of the upstream's headers reaches the client (see RELAYED_RESPONSE_HEADERS).
-    const remove = unrelayedResponseHeaders(headers, set);
     this.rewriter = replyRewriter(headers, call);
-    if (!this.rewriter) {
-      const mutation = headerMutation(set, remove);
-      return { response_headers: mutation ? { response: { header_mutation: mutation } } : {} };
-    }
-    // The body is rewritten on its way through (see replyRewriter): its length changes (no content-length), it is
-    // never encoded, and under sanitization it says exactly what it now is (canonical content-type).
-    if (this.rewriter.contentType !== undefined) set["content-type"] = this.rewriter.contentType;
-    const mutation = headerMutation(set, [
-      ...new Set([...remove, ...REWRITTEN_AWAY.filter((name) => Object.hasOwn(headers, name))]),
-    ]);
+    // Under sanitization a rewritten body says exactly what it now is (canonical content-type, see replyRewriter).
+    if (this.rewriter?.contentType !== undefined) set["content-type"] = this.rewriter.contentType;
+    // Only an allow-list of the upstream's headers reaches the client (see RELAYED_RESPONSE_HEADERS).
+    const mutation = headerMutation(set, unrelayedResponseHeaders(headers, set, this.rewriter !== undefined));
+    if (!this.rewriter) return { response_headers: mutation ? { response: { header_mutation: mutation } } : {} };
     return {
       response_headers: mutation ? { response: { header_mutation: mutation } } : {},
       mode_override: { response_body_mode: "STREAMED" },

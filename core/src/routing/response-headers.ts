@@ -17,26 +17,31 @@ export const RELAYED_RESPONSE_HEADERS: ReadonlySet<string> = new Set([
   SESSION_HEADER,
 ]);
 
-/** True for an upstream response header the client may see (expects a lower-case name). */
-export function isRelayedResponseHeader(name: string): boolean {
-  return RELAYED_RESPONSE_HEADERS.has(name);
+/**
+ * True for an upstream response header the client may see (expects a lower-case name). A body the gateway rewrites
+ * changes length and goes out chunked, so its `content-length` is not relayed either.
+ */
+export function isRelayedResponseHeader(name: string, rewritten = false): boolean {
+  return RELAYED_RESPONSE_HEADERS.has(name) && !(rewritten && name === "content-length");
 }
 
 /**
  * The upstream response headers to remove in Envoy mode (the router's response-headers phase): all but the relayed
  * ones, never pseudo-headers, `host` or Envoy's own `x-envoy-*` (Envoy does not let ext_proc remove those), nor the
- * names in `keep` (headers the gateway sets in the same mutation).
+ * names in `keep` (headers the gateway sets in the same mutation). `rewritten`: the body goes through the gateway's
+ * rewriter (see {@link isRelayedResponseHeader}).
  */
 export function unrelayedResponseHeaders(
   headers: Readonly<Record<string, string>>,
   keep: Readonly<Record<string, string>> = {},
+  rewritten = false,
 ): string[] {
   return Object.keys(headers).filter(
     (name) =>
       !name.startsWith(":") &&
       !name.startsWith("x-envoy-") &&
       name !== "host" &&
-      !isRelayedResponseHeader(name) &&
+      !isRelayedResponseHeader(name, rewritten) &&
       !Object.hasOwn(keep, name),
   );
 }

@@ -1,7 +1,8 @@
 import { connectClient, resultJson } from "./mcp-client";
 import { startGatewayStack, type GatewayStack } from "./gateway-stack";
 import { deployments } from "./stack-modes";
-import { envoyStat, eventually, healthFlags } from "../support/envoy-admin";
+import { waitUntil } from "../../../broker/src/testing/broker-fixture";
+import { envoyStat, healthFlags } from "../support/envoy-admin";
 
 jest.setTimeout(90_000);
 
@@ -49,12 +50,16 @@ describe.each(modes.all)("upstream health (%s)", (_label, mode) => {
     const envoy = stack.envoy;
     if (!envoy) return expect(stack.mode.kind).toBe("standalone");
     const clusters = ["mcp_router", "mcp_broker", "mcp_server_weather", "mcp_server_notes"];
-    await eventually("every cluster has passed an active check", async () => {
-      const passed = await Promise.all(
-        clusters.map((c) => envoyStat(envoy.adminUrl, `cluster.${c}.health_check.success`)),
-      );
-      return passed.every((count) => count > 0);
-    });
+    await waitUntil(
+      async () => {
+        const passed = await Promise.all(
+          clusters.map((c) => envoyStat(envoy.adminUrl, `cluster.${c}.health_check.success`)),
+        );
+        return passed.every((count) => count > 0);
+      },
+      "every cluster has passed an active check",
+      10_000,
+    );
     for (const cluster of clusters) expect(await healthFlags(envoy.adminUrl, cluster)).toEqual(["healthy"]);
     expect(await envoyStat(envoy.adminUrl, "cluster.mcp_router.health_check.failure")).toBe(0);
   });
@@ -69,10 +74,14 @@ describe.each(modes.all)("upstream health (%s)", (_label, mode) => {
       await stack.weather.stop();
       const envoy = stack.envoy;
       if (envoy) {
-        await eventually("Envoy marks the dead upstream unhealthy", async () => {
-          const [flags] = await healthFlags(envoy.adminUrl, "mcp_server_weather");
-          return flags?.includes("/failed_active_hc") ?? false;
-        });
+        await waitUntil(
+          async () => {
+            const [flags] = await healthFlags(envoy.adminUrl, "mcp_server_weather");
+            return flags?.includes("/failed_active_hc") ?? false;
+          },
+          "Envoy marks the dead upstream unhealthy",
+          10_000,
+        );
       }
       const sentAt = Date.now();
       const dead = await callForecast(stack.url, sessionId);
@@ -92,18 +101,26 @@ describe.each(modes.all)("upstream health (%s)", (_label, mode) => {
 
       await stack.restartWeather();
       if (envoy) {
-        await eventually("Envoy marks the upstream healthy again", async () => {
-          return (await healthFlags(envoy.adminUrl, "mcp_server_weather")).join() === "healthy";
-        });
+        await waitUntil(
+          async () => {
+            return (await healthFlags(envoy.adminUrl, "mcp_server_weather")).join() === "healthy";
+          },
+          "Envoy marks the upstream healthy again",
+          10_000,
+        );
       }
       // The restarted server lost the backend session: the gateway heals it and the call goes through. Envoy's worker
       // takes the host back a little after the admin shows it healthy (worker update, outlier ejection ending), so the
       // call is retried for a bounded time.
       let after: unknown;
-      await eventually("a call to the restarted upstream succeeds", async () => {
-        after = await client.callTool({ name: "weather_get_forecast", arguments: { city: "Bergen", days: 1 } });
-        return true;
-      });
+      await waitUntil(
+        async () => {
+          after = await client.callTool({ name: "weather_get_forecast", arguments: { city: "Bergen", days: 1 } });
+          return true;
+        },
+        "a call to the restarted upstream succeeds",
+        10_000,
+      );
       expect(resultJson(after)).toMatchObject({ city: "Bergen" });
     } finally {
       await close();

@@ -29,12 +29,3 @@ export async function envoyStat(adminUrl: string, name: string): Promise<number>
   const line = text.split("\n").find((l) => l.startsWith(`${name}: `));
   return line === undefined ? 0 : Number(line.slice(name.length + 2));
 }
-
-/** Polls `check` every 50 ms until it holds; throws naming `what` after `timeoutMs`. */
-export async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

@@ -1,5 +1,5 @@
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
-import { CompleteRequestSchema, type CompleteRequest } from "@modelcontextprotocol/sdk/types.js";
+import { CompleteRequestSchema, type CompleteRequest, type CompleteResult } from "@modelcontextprotocol/sdk/types.js";
 
 // Candidate values per completable argument, keyed by `<ref type>:<prompt name or template URI>:<argument>`.
 // The suite asks for `ref/prompt` test_prompt_with_arguments, argument arg1, value "test" and checks only that
@@ -18,14 +18,15 @@ function keyOf(params: CompleteRequest["params"]): string {
   return `${params.ref.type}:${target}:${params.argument.name}`;
 }
 
-/** Serves `completion/complete`: the candidates of the argument that start with the typed value (case-insensitive). */
+/** The `completion/complete` answer: the argument's candidates that start with the typed value (case-insensitive). */
+export function completeFixtureArgument(params: CompleteRequest["params"]): CompleteResult {
+  const prefix = params.argument.value.toLowerCase();
+  const matches = (CANDIDATES.get(keyOf(params)) ?? []).filter((value) => value.toLowerCase().startsWith(prefix));
+  const values = matches.slice(0, MAX_VALUES);
+  return { completion: { values, total: matches.length, hasMore: matches.length > values.length } };
+}
+
+/** Serves `completion/complete` on `server` with {@link completeFixtureArgument}. */
 export function addFixtureCompletion(server: Server): void {
-  server.setRequestHandler(CompleteRequestSchema, (request) => {
-    const prefix = request.params.argument.value.toLowerCase();
-    const matches = (CANDIDATES.get(keyOf(request.params)) ?? []).filter((value) =>
-      value.toLowerCase().startsWith(prefix),
-    );
-    const values = matches.slice(0, MAX_VALUES);
-    return { completion: { values, total: matches.length, hasMore: matches.length > values.length } };
-  });
+  server.setRequestHandler(CompleteRequestSchema, (request) => completeFixtureArgument(request.params));
 }

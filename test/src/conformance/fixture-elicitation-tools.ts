@@ -11,9 +11,11 @@ import {
 // Tools that ask the client for user input (elicitation/create) on the call's SSE stream. The suite's client answers
 // `accept` with content matching these schemas and checks the schemas it received field by field.
 
-type RequestedSchema = ElicitRequestFormParams["requestedSchema"];
+/** The form schema of an elicitation/create request. */
+export type RequestedSchema = ElicitRequestFormParams["requestedSchema"];
 
-const USER_INFO: RequestedSchema = {
+/** test_elicitation's form: a username and an email address. */
+export const USER_INFO: RequestedSchema = {
   type: "object",
   properties: {
     username: { type: "string", description: "User's response" },
@@ -22,8 +24,8 @@ const USER_INFO: RequestedSchema = {
   required: ["username", "email"],
 };
 
-// SEP-1034: a default for every primitive type.
-const WITH_DEFAULTS: RequestedSchema = {
+/** SEP-1034: a default for every primitive type. */
+export const WITH_DEFAULTS: RequestedSchema = {
   type: "object",
   properties: {
     name: { type: "string", description: "User name", default: "John Doe" },
@@ -38,8 +40,8 @@ function choices(titles: readonly string[]): { const: string; title: string }[] 
   return titles.map((title, index) => ({ const: `value${index + 1}`, title }));
 }
 
-// SEP-1330: the five enum shapes (untitled/titled single-select, legacy enumNames, untitled/titled multi-select).
-const ENUM_VARIANTS: RequestedSchema = {
+/** SEP-1330: the five enum shapes (untitled/titled single-select, legacy enumNames, untitled/titled multi-select). */
+export const ENUM_VARIANTS: RequestedSchema = {
   type: "object",
   properties: {
     untitledSingle: { type: "string", description: "Untitled single-select", enum: ["option1", "option2", "option3"] },

@@ -1,11 +1,15 @@
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import {
+  ElicitResultSchema,
   ErrorCode,
   GetPromptRequestSchema,
   ListPromptsRequestSchema,
   McpError,
   type GetPromptResult,
   type Prompt,
+  type ServerNotification,
+  type ServerRequest,
 } from "@modelcontextprotocol/sdk/types.js";
 import { RED_PIXEL_PNG_BASE64 } from "./fixture-media";
 
@@ -62,13 +66,36 @@ export const FIXTURE_PROMPTS: readonly FixturePrompt[] = [
 
 const BY_NAME = new Map(FIXTURE_PROMPTS.map((prompt) => [prompt.definition.name, prompt]));
 
+/** The prompt of input-required-result-non-tool-request, the 2025 way: prompts/get asks (elicitation) first. */
+export const BRIDGED_PROMPT: Prompt = {
+  name: "test_input_required_result_prompt",
+  description: "Asks for the context (elicitation/create) before rendering",
+};
+
+async function renderBridgedPrompt(
+  extra: RequestHandlerExtra<ServerRequest, ServerNotification>,
+): Promise<GetPromptResult> {
+  const requestedSchema = {
+    type: "object" as const,
+    properties: { context: { type: "string" as const } },
+    required: ["context"],
+  };
+  const answer = await extra.sendRequest(
+    { method: "elicitation/create", params: { message: "What context should the prompt use?", requestedSchema } },
+    ElicitResultSchema,
+  );
+  const context = answer.action === "accept" ? String(answer.content?.["context"]) : "none";
+  return { messages: [{ role: "user", content: { type: "text", text: `Use the following context: ${context}` } }] };
+}
+
 /** Serves `prompts/list` and `prompts/get` on `server`. */
 export function addFixturePrompts(server: Server): void {
   server.setRequestHandler(ListPromptsRequestSchema, () => ({
-    prompts: FIXTURE_PROMPTS.map((prompt) => prompt.definition),
+    prompts: [...FIXTURE_PROMPTS.map((prompt) => prompt.definition), BRIDGED_PROMPT],
   }));
-  server.setRequestHandler(GetPromptRequestSchema, (request) => {
+  server.setRequestHandler(GetPromptRequestSchema, (request, extra) => {
     const { name, arguments: args = {} } = request.params;
+    if (name === BRIDGED_PROMPT.name) return renderBridgedPrompt(extra);
     const prompt = BY_NAME.get(name);
     if (prompt === undefined) throw new McpError(ErrorCode.InvalidParams, `Unknown prompt: ${name}`);
     const missing = (prompt.definition.arguments ?? []).filter((arg) => arg.required && args[arg.name] === undefined);

@@ -28,10 +28,10 @@ export interface FixtureOptions {
 // Host names a loopback server answers to; anything else in Host or Origin is a DNS-rebinding or cross-site attempt.
 const LOOPBACK_HOSTNAMES: ReadonlySet<string> = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
-/** What the fixture declares in `initialize`: no listChanged, since its lists never change. */
+/** What the fixture declares in `initialize`: listChanged because test_trigger_*_change announce (unchanged) lists. */
 export const FIXTURE_CAPABILITIES: ServerCapabilities = {
-  tools: {},
-  prompts: {},
+  tools: { listChanged: true },
+  prompts: { listChanged: true },
   resources: { subscribe: true },
   logging: {},
   completions: {},

@@ -6,6 +6,7 @@ import {
   McpError,
   type CallToolResult,
 } from "@modelcontextprotocol/sdk/types.js";
+import { BRIDGED_TOOLS } from "./fixture-bridged-tools";
 import { CONTENT_TOOLS } from "./fixture-content-tools";
 import { ELICITATION_TOOLS } from "./fixture-elicitation-tools";
 import { INTERACTIVE_TOOLS } from "./fixture-interactive-tools";
@@ -13,7 +14,12 @@ import type { FixtureSession } from "./fixture-session";
 import type { FixtureTool, ToolContext } from "./fixture-tool";
 
 /** Every fixture tool, in the order `tools/list` returns them. */
-export const FIXTURE_TOOLS: readonly FixtureTool[] = [...CONTENT_TOOLS, ...INTERACTIVE_TOOLS, ...ELICITATION_TOOLS];
+export const FIXTURE_TOOLS: readonly FixtureTool[] = [
+  ...CONTENT_TOOLS,
+  ...INTERACTIVE_TOOLS,
+  ...ELICITATION_TOOLS,
+  ...BRIDGED_TOOLS,
+];
 
 const BY_NAME = new Map(FIXTURE_TOOLS.map((tool) => [tool.definition.name, tool]));
 

@@ -23,7 +23,7 @@ const STACKS: Readonly<Record<Exclude<RunMode, "direct">, { mode: StackMode; sec
 export type RunResult = { run: PlannedRun; ms: number } & ({ outcome: ConformanceRun } | { error: string });
 
 /** The report lines of one run: `Total: X passed, Y failed`, the scored count, failures, not-scored outcomes. */
-export function formatRun(result: RunResult): string[] {
+export function formatRun(result: RunResult, verbose = false): string[] {
   const head = `${runLabel(result.run)} (${(result.ms / 1000).toFixed(1)} s)`;
   if ("error" in result) return [head, `  Total: 0 passed, 1 failed (the run did not complete: ${result.error})`];
   const run = result.outcome;
@@ -36,6 +36,7 @@ export function formatRun(result: RunResult): string[] {
   const unscored = run.notScored.map((o) => `${o.failed > 0 ? "✗" : "✓"} ${o.scenario} (${o.reason})`);
   if (unscored.length > 0) lines.push(`  not scored (${unscored.length}): ${unscored.join(", ")}`);
   if (run.warnings.length > 0) lines.push(`  warnings: ${run.warnings.join(", ")}`);
+  if (verbose) lines.push(...run.failedChecks.map((check) => `    ✗ ${check}`));
   return lines;
 }
 
@@ -78,13 +79,20 @@ async function runOne(run: PlannedRun): Promise<RunResult> {
 
 /** `npm run conformance [-- --fixture 2025,2026 --revision 2025-11-25,2026-07-28 --mode direct,standalone,envoy]`. */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const runs = planRuns(parseSelection(argv, env));
+  const runs = planRuns(
+    parseSelection(
+      argv.filter((arg) => arg !== "--verbose"),
+      env,
+    ),
+  );
+  // --verbose adds every failed check with the suite's message.
+  const verbose = argv.includes("--verbose");
   if (runs.length === 0) throw new Error("the selection names no run (a direct run needs the fixture's own revision)");
   console.log(`@modelcontextprotocol/conformance 0.2.0-alpha.12, server requirement sets, ${runs.length} run(s):`);
   let failed = 0;
   for (const run of runs) {
     const result = await runOne(run);
-    console.log(formatRun(result).join("\n"));
+    console.log(formatRun(result, verbose).join("\n"));
     if (!runPassed(result)) failed += 1;
   }
   console.log(failed === 0 ? `All ${runs.length} run(s) passed.` : `${failed} of ${runs.length} run(s) failed.`);

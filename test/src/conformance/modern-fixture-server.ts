@@ -47,15 +47,13 @@ export function createModernFixtureServer(shared: ModernFixtureShared): McpServe
 export function createModernFixtureHandler(): McpHttpHandler {
   const requestState = createRequestStateCodec<Record<string, unknown>>({ key: randomBytes(32) });
   // The notifier is the handler's own; the factory only runs per request, after the handler exists.
-  let handler: McpHttpHandler | undefined;
   const shared: ModernFixtureShared = {
     requestState,
     get notify() {
-      if (handler === undefined) throw new Error("the fixture handler is not built yet");
       return handler.notify;
     },
   };
-  handler = createMcpHandler(() => createModernFixtureServer(shared), { legacy: "reject" });
+  const handler: McpHttpHandler = createMcpHandler(() => createModernFixtureServer(shared), { legacy: "reject" });
   return handler;
 }
 

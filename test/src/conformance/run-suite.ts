@@ -36,6 +36,8 @@ export interface ConformanceRun {
   notScored: NotScoredOutcome[];
   /** `<scenario>: <check id>` of every WARNING check: the suite passes them, but they flag degraded behaviour. */
   warnings: string[];
+  /** `<scenario>: <check id>: <message>` of every failed check, scored or not. */
+  failedChecks: string[];
   /** The suite's exit status (under a requirement set: non-zero when a scored scenario failed). */
   exitCode: number;
   /** Everything the suite printed (stdout and stderr interleaved). */
@@ -85,7 +87,7 @@ export async function runConformance(url: string, options: ConformanceOptions): 
     const { output, exitCode } = await runSuite(args, resultsDir, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     return {
       ...scoreOutcomes(parseScenarioOutcomes(output), await notScoredScenarios(options.requirements)),
-      warnings: await readWarnings(resultsDir),
+      ...(await readChecks(resultsDir)),
       exitCode,
       output,
     };
@@ -123,18 +125,25 @@ export function scoreOutcomes(
   };
 }
 
-// With --output-dir the suite writes <dir>/server-<scenario>-<timestamp>/checks.json; only there do WARNINGs show.
-async function readWarnings(resultsDir: string): Promise<string[]> {
+// With --output-dir the suite writes <dir>/server-<scenario>-<timestamp>/checks.json; only there do WARNINGs and the
+// failing checks' messages show.
+async function readChecks(resultsDir: string): Promise<Pick<ConformanceRun, "warnings" | "failedChecks">> {
   const warnings: string[] = [];
+  const failedChecks: string[] = [];
   for (const entry of (await readdir(resultsDir)).sort()) {
     const scenario = /^server-(.+)-\d{4}-\d{2}-\d{2}T[\d-]+Z$/u.exec(entry)?.[1] ?? entry;
-    const checks = JSON.parse(await readFile(join(resultsDir, entry, "checks.json"), "utf8")) as unknown;
+    // A scenario that threw has a directory but no checks.json; the summary reports it as failed.
+    const text = await readFile(join(resultsDir, entry, "checks.json"), "utf8").catch(() => "[]");
+    const checks = JSON.parse(text) as unknown;
     if (!Array.isArray(checks)) continue;
-    for (const check of checks as { id?: unknown; status?: unknown }[]) {
+    for (const check of checks as { id?: unknown; status?: unknown; errorMessage?: unknown }[]) {
       if (check.status === "WARNING") warnings.push(`${scenario}: ${String(check.id)}`);
+      if (check.status === "FAILURE") {
+        failedChecks.push(`${scenario}: ${String(check.id)}: ${String(check.errorMessage ?? "").slice(0, 300)}`);
+      }
     }
   }
-  return warnings;
+  return { warnings, failedChecks };
 }
 
 // Resolves with the combined output and exit status; rejects on timeout.

@@ -10,6 +10,7 @@ import { BrokerMetrics } from "./metrics";
 import { keepaliveIntervalMs, NotificationHub } from "./notification-hub";
 import { createStandaloneForwarder } from "./standalone-forwarder";
 import { UpstreamRelay } from "./upstream-relay";
+import { createModernFrontEnd, type ModernFrontEnd } from "./modern";
 
 /** A built broker: its app, notification hub and metrics. */
 export interface Broker {
@@ -53,6 +54,7 @@ export function createBroker(
   const hub = new NotificationHub();
   let app: Express | undefined;
   let relay: UpstreamRelay | undefined;
+  let modern: ModernFrontEnd | undefined;
   let server: Server | undefined;
   let requestTimeoutMs = 30_000;
   const broker = {
@@ -73,7 +75,9 @@ export function createBroker(
       hub.onSessionClosed = (session) => attached.stop(session);
       requestTimeoutMs = context.config().limits.requestTimeout;
       hub.keepaliveEvery(() => keepaliveIntervalMs(context.config().limits.streamIdleTimeout));
-      app = createBrokerApp({ context, hub, metrics, relay, extraRegistries, ...(forwarder ? { forwarder } : {}) });
+      modern = createModernFrontEnd({ context });
+      const deps = { context, hub, metrics, relay, extraRegistries, modern };
+      app = createBrokerApp({ ...deps, ...(forwarder ? { forwarder } : {}) });
     },
     async onBackendSessionCreated(gatewaySession: string, server: string, session: BackendSession): Promise<void> {
       await relay?.onBackendSession(gatewaySession, server, session);
@@ -84,6 +88,7 @@ export function createBroker(
         metrics.notifications.inc({ kind: method.split("/")[1] ?? "other" }, sent);
         logger.info("relayed list change", { method, sessions: sent });
       }
+      modern?.onCatalogChange(catalog, previous);
     },
     async listen(host: string, port: number): Promise<number> {
       server = await listenHttp(broker.app, host, port, requestTimeoutMs);
@@ -92,6 +97,7 @@ export function createBroker(
     async close(): Promise<void> {
       relay?.close();
       hub.closeAll();
+      await modern?.close();
       await new Promise<void>((resolve) => {
         if (!server) return resolve();
         server.close(() => resolve());

@@ -41,6 +41,13 @@ function listenHttp(app: Express, host: string, port: number, requestTimeoutMs: 
   });
 }
 
+/** Standalone mode's forwarder, counting forwarded calls in the broker's metrics. */
+function standaloneForwarder(context: GatewayContext, metrics: BrokerMetrics) {
+  return createStandaloneForwarder(context, {
+    forwarded: (server, outcome) => metrics.forwardedCalls.inc({ server, outcome }),
+  });
+}
+
 /**
  * Builds the broker; with `standalone`, it also forwards routed calls itself (one process serves /mcp completely). The hub exists before the context starts discovering upstreams, so create the broker first
  * and pass `broker.onCatalogChange` to `createGatewayContext`, then call `attach(context)`.
@@ -65,11 +72,7 @@ export function createBroker(
       return app;
     },
     attach(context: GatewayContext): void {
-      const forwarder = options.standalone
-        ? createStandaloneForwarder(context, {
-            forwarded: (server, outcome) => metrics.forwardedCalls.inc({ server, outcome }),
-          })
-        : undefined;
+      const forwarder = options.standalone ? standaloneForwarder(context, metrics) : undefined;
       relay = new UpstreamRelay(context, hub, logger);
       const attached = relay;
       hub.onSessionClosed = (session) => attached.stop(session);

@@ -3,7 +3,7 @@ import { parseConfig } from "@mcp-gateway/core";
 import { startServer as startNotes } from "../../../examples/notes-server/src/index";
 import { startServer as startWeather, type RunningServer } from "../../../examples/weather-server/src/index";
 import { gatewayYaml, postMcp, startBroker, waitUntil, type RunningBroker } from "../testing/broker-fixture";
-import { connectModernClient, envelope, MODERN, modernPost } from "./modern-testing";
+import { connectModernClient, envelope, MODERN, modernPost } from "../testing/modern-client";
 
 describe("the 2026-07-28 front end of the standalone gateway (SDK v2 client pinned to 2026-07-28)", () => {
   let weather: RunningServer;

@@ -1,6 +1,6 @@
 // test support
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
-import { postMcp, type RawReply } from "../testing/broker-fixture";
+import { postMcp, type RawReply } from "./broker-fixture";
 
 /** The 2026-07-28 revision (test support). */
 export const MODERN = "2026-07-28";

@@ -10,6 +10,7 @@ import type { BrokerMetrics } from "./metrics";
 import { lowerHeaders } from "./request-headers";
 import type { NotificationHub } from "./notification-hub";
 import type { UpstreamRelay } from "./upstream-relay";
+import { createModernFrontEnd, type ModernFrontEnd } from "./modern";
 
 /** Dependencies of {@link createBrokerApp}. */
 export interface BrokerAppDeps {
@@ -26,6 +27,11 @@ export interface BrokerAppDeps {
   edge?: boolean;
   /** Registries served at /metrics next to the broker's (the router's, when both run in one process). */
   extraRegistries?: readonly Registry[];
+  /**
+   * The 2026-07-28 front end (see modern/modern-edge.ts); one without catalog-change feed or call bridge when absent.
+   * It runs before the standalone forwarder and the legacy handler, so modern requests never reach the session path.
+   */
+  modern?: ModernFrontEnd;
 }
 
 /** A raw body parser whose limit follows config reloads (one parser per distinct limit). */
@@ -70,7 +76,14 @@ export function createBrokerApp(deps: BrokerAppDeps): Express {
   app.use("/mcp", createCallerResolver(deps.context, edge));
   // After authentication, as in Envoy mode, where the router sees the body only once the headers have passed.
   app.use("/mcp", refuseBodyOutsidePost);
-  app.post("/mcp", rawBody, ...(deps.forwarder ? [deps.forwarder] : []), createPostHandler(routeDeps));
+  const modern = deps.modern ?? createModernFrontEnd({ context: deps.context });
+  app.post(
+    "/mcp",
+    rawBody,
+    modern.middleware,
+    ...(deps.forwarder ? [deps.forwarder] : []),
+    createPostHandler(routeDeps),
+  );
   app.get("/mcp", createGetHandler(routeDeps));
   app.delete("/mcp", createDeleteHandler(routeDeps));
   app.all("/mcp", (_request, response) => {

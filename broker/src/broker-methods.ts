@@ -20,7 +20,7 @@ export const GATEWAY_CAPABILITIES = {
 } as const;
 
 /** Instructions sent at initialize; short, so clients can show them. */
-const INSTRUCTIONS =
+export const INSTRUCTIONS =
   "MCP gateway: tools, prompts and resources of several MCP servers, each tool prefixed with its server's name.";
 
 /** Picks the protocol version for `initialize`: the client's when supported, else the latest this gateway speaks. */

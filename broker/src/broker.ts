@@ -10,6 +10,7 @@ import { BrokerMetrics } from "./metrics";
 import { keepaliveIntervalMs, NotificationHub } from "./notification-hub";
 import { createStandaloneForwarder } from "./standalone-forwarder";
 import { UpstreamRelay } from "./upstream-relay";
+import { createModernFrontEnd, type ModernFrontEnd } from "./modern";
 
 /** A built broker: its app, notification hub and metrics. */
 export interface Broker {
@@ -40,6 +41,13 @@ function listenHttp(app: Express, host: string, port: number, requestTimeoutMs: 
   });
 }
 
+/** Standalone mode's forwarder, counting forwarded calls in the broker's metrics. */
+function standaloneForwarder(context: GatewayContext, metrics: BrokerMetrics) {
+  return createStandaloneForwarder(context, {
+    forwarded: (server, outcome) => metrics.forwardedCalls.inc({ server, outcome }),
+  });
+}
+
 /**
  * Builds the broker; with `standalone`, it also forwards routed calls itself (one process serves /mcp completely). The hub exists before the context starts discovering upstreams, so create the broker first
  * and pass `broker.onCatalogChange` to `createGatewayContext`, then call `attach(context)`.
@@ -53,6 +61,7 @@ export function createBroker(
   const hub = new NotificationHub();
   let app: Express | undefined;
   let relay: UpstreamRelay | undefined;
+  let modern: ModernFrontEnd | undefined;
   let server: Server | undefined;
   let requestTimeoutMs = 30_000;
   const broker = {
@@ -63,17 +72,15 @@ export function createBroker(
       return app;
     },
     attach(context: GatewayContext): void {
-      const forwarder = options.standalone
-        ? createStandaloneForwarder(context, {
-            forwarded: (server, outcome) => metrics.forwardedCalls.inc({ server, outcome }),
-          })
-        : undefined;
+      const forwarder = options.standalone ? standaloneForwarder(context, metrics) : undefined;
       relay = new UpstreamRelay(context, hub, logger);
       const attached = relay;
       hub.onSessionClosed = (session) => attached.stop(session);
       requestTimeoutMs = context.config().limits.requestTimeout;
       hub.keepaliveEvery(() => keepaliveIntervalMs(context.config().limits.streamIdleTimeout));
-      app = createBrokerApp({ context, hub, metrics, relay, extraRegistries, ...(forwarder ? { forwarder } : {}) });
+      modern = createModernFrontEnd({ context });
+      const deps = { context, hub, metrics, relay, extraRegistries, modern };
+      app = createBrokerApp({ ...deps, ...(forwarder ? { forwarder } : {}) });
     },
     async onBackendSessionCreated(gatewaySession: string, server: string, session: BackendSession): Promise<void> {
       await relay?.onBackendSession(gatewaySession, server, session);
@@ -84,6 +91,7 @@ export function createBroker(
         metrics.notifications.inc({ kind: method.split("/")[1] ?? "other" }, sent);
         logger.info("relayed list change", { method, sessions: sent });
       }
+      modern?.onCatalogChange(catalog, previous);
     },
     async listen(host: string, port: number): Promise<number> {
       server = await listenHttp(broker.app, host, port, requestTimeoutMs);
@@ -92,6 +100,7 @@ export function createBroker(
     async close(): Promise<void> {
       relay?.close();
       hub.closeAll();
+      await modern?.close();
       await new Promise<void>((resolve) => {
         if (!server) return resolve();
         server.close(() => resolve());

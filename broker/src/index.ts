@@ -8,3 +8,4 @@ export * from "./notification-hub";
 export * from "./standalone-forwarder";
 export * from "./upstream-relay";
 export * from "./admin";
+export * from "./modern";

@@ -1,0 +1,141 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { NextFunction, Request, RequestHandler, Response } from "express";
+import {
+  exceedsJsonDepth,
+  sessionOwner,
+  SlotBudget,
+  takeSlots,
+  type Caller,
+  type Catalog,
+  type GatewayContext,
+  type SlotClaim,
+} from "@mcp-gateway/core";
+import { toNodeHandler } from "@modelcontextprotocol/node";
+import { createMcpHandler, isJsonContentType, type McpHttpHandler } from "@modelcontextprotocol/server";
+import { callerOf } from "../caller";
+import { sendError } from "../http-errors";
+import { lowerHeaders } from "../request-headers";
+import { releaseOnClose } from "../response-slots";
+import { classifyPost, requestIdOf } from "./classify";
+import { publishListChanges } from "./list-changes";
+import { ScopedEventBus } from "./listen-bus";
+import { buildModernServer, type ModernRequest, type ModernServerDeps } from "./modern-server";
+import { callUpstreamModern } from "./upstream-call";
+
+/** The gateway's 2026-07-28 front end: the POST /mcp middleware, the listen bus and its catalog-change feed. */
+export interface ModernFrontEnd {
+  /** POST /mcp, after authentication and the raw body: modern requests are answered here, legacy ones go on. */
+  readonly middleware: RequestHandler;
+  /** The per-consumer listen bus (open listen streams). */
+  readonly bus: ScopedEventBus;
+  /** Tells listen streams about list changes each consumer can see; wire it to the context's catalog changes. */
+  onCatalogChange(catalog: Catalog, previous: Catalog): void;
+  /** Ends open listen streams and in-flight modern exchanges. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link createModernFrontEnd}: the call bridge and upstream list hints default to placeholders. */
+export type ModernFrontEndDeps = Pick<ModernServerDeps, "context"> & Partial<Omit<ModernServerDeps, "context">>;
+
+const ROUTED = new Set(["tools/call", "prompts/get", "resources/read", "completion/complete"]);
+
+/**
+ * Builds the modern front end. Era per request is the SDK's classifier; a modern request is served by an SDK v2
+ * strict handler (`legacy: 'reject'`) whose per-request server is built for the authenticated caller. The request's
+ * caller and body travel to the factory and to the listen bus in async-local storage (the SDK calls both from inside
+ * `handler.fetch`), so nothing is keyed by a session and the body is read once.
+ */
+export function createModernFrontEnd(deps: ModernFrontEndDeps): ModernFrontEnd {
+  const { context } = deps;
+  const scope = new AsyncLocalStorage<ModernRequest>();
+  const report = (error: unknown): void => context.logger.debug("modern request refused", { error: String(error) });
+  const bus = new ScopedEventBus(() => scope.getStore()?.caller, report);
+  const serverDeps: ModernServerDeps = {
+    context,
+    callUpstream: deps.callUpstream ?? callUpstreamModern,
+    ...(deps.upstreamHint ? { upstreamHint: deps.upstreamHint } : {}),
+  };
+  const handler: McpHttpHandler = createMcpHandler(
+    () => {
+      const request = scope.getStore();
+      // Fail closed: the factory runs only inside the middleware's scope, which names the caller.
+      if (!request) throw new Error("modern request without a caller scope");
+      return buildModernServer(serverDeps, request);
+    },
+    { legacy: "reject", bus, onerror: report },
+  );
+  const serve = toNodeHandler(handler, { onerror: report });
+  const slots = new SlotBudget();
+  return {
+    bus,
+    middleware: function serveModernPost(request: Request, response: Response, next: NextFunction): void {
+      const body = readJsonObject(context, request);
+      if (body === undefined) return next();
+      const outcome = classifyPost(lowerHeaders(request), body);
+      if (outcome.kind === "legacy") return next();
+      if (outcome.kind === "reject") {
+        const error = {
+          code: outcome.code,
+          message: outcome.message,
+          ...(outcome.data === undefined ? {} : { data: outcome.data }),
+        };
+        response.status(outcome.httpStatus).json({ jsonrpc: "2.0", id: requestIdOf(body), error });
+        return;
+      }
+      const caller = callerOf(response);
+      const method = outcome.messageKind === "request" ? outcome.message.method : "";
+      try {
+        const claims = slotClaims(context, caller, method);
+        if (claims.length > 0) releaseOnClose(response, takeSlots(slots, claims));
+      } catch (error: unknown) {
+        return sendError(response, error);
+      }
+      void scope.run({ caller, body }, () => serve(request, response, body));
+    },
+    onCatalogChange(catalog, previous) {
+      publishListChanges(bus, catalog, previous);
+    },
+    close: () => handler.close(),
+  };
+}
+
+/**
+ * The POST body as one JSON object, or undefined to leave it to the legacy path: not JSON content, unparseable,
+ * deeper than `limits.maxJsonDepth`, or not an object (a batch). The legacy path then answers exactly as before
+ * (core's parseJsonRpc errors, 415), and a request that is none of these never reaches the classifier.
+ */
+function readJsonObject(context: GatewayContext, request: Request): Record<string, unknown> | undefined {
+  if (!isJsonContentType(request.headers["content-type"] ?? null)) return undefined;
+  if (!Buffer.isBuffer(request.body) || request.body.length === 0) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(request.body.toString("utf8")) as unknown;
+  } catch {
+    return undefined;
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return undefined;
+  if (exceedsJsonDepth(value, context.config().limits.maxJsonDepth)) return undefined;
+  return value as Record<string, unknown>;
+}
+
+/**
+ * The budgets a modern request takes until its response closes, as on the legacy path: a routed call one of its
+ * consumer's `limits.maxConcurrentCallsPerConsumer`, a listen stream (held for hours) one of its consumer's
+ * `limits.maxStreamsPerConsumer`. Anonymous callers (`auth: none`) share no consumer budget; the SDK's own cap on
+ * open listen streams bounds them.
+ */
+function slotClaims(context: GatewayContext, caller: Caller, method: string): SlotClaim[] {
+  const owner = sessionOwner(caller);
+  if (owner === "") return [];
+  const { limits } = context.config();
+  const who = `consumer ${JSON.stringify(owner)}`;
+  if (ROUTED.has(method))
+    return [
+      { key: `call\u0000${owner}`, limit: limits.maxConcurrentCallsPerConsumer, what: `calls in flight for ${who}` },
+    ];
+  if (method === "subscriptions/listen")
+    return [
+      { key: `listen\u0000${owner}`, limit: limits.maxStreamsPerConsumer, what: `open listen streams of ${who}` },
+    ];
+  return [];
+}

@@ -18,3 +18,4 @@ export * from "./session";
 export * from "./text-cap";
 export * from "./upstream";
 export * from "./modern/request-state";
+export * from "./modern/bridge";

@@ -48,15 +48,25 @@ function refusedState(reason: keyof typeof STATE_REFUSALS, id: JsonRpcId): Gatew
  * sealed requestState resumes the held upstream call on retry (SEP-2322). See docs/protocol.md for the limits.
  */
 export function createCallBridge(context: GatewayContext): CallBridge {
-  const deps: ModernAdmissionDeps = {
-    config: () => context.config(),
-    catalog: () => context.upstreams.catalog(),
-    security: context.security.gate,
-    backendSessions: context.backendSessions,
-  };
-  const held = new HeldCalls(() => context.config().limits);
+  const bridge = new ModernCallBridge(context);
+  return { call: (input) => bridge.call(input), held: () => bridge.held.size, close: () => bridge.held.close() };
+}
 
-  async function call(input: ModernCallInput): Promise<ModernCallOutcome> {
+class ModernCallBridge {
+  readonly held: HeldCalls;
+  private readonly deps: ModernAdmissionDeps;
+
+  constructor(private readonly context: GatewayContext) {
+    this.deps = {
+      config: () => context.config(),
+      catalog: () => context.upstreams.catalog(),
+      security: context.security.gate,
+      backendSessions: context.backendSessions,
+    };
+    this.held = new HeldCalls(() => context.config().limits);
+  }
+
+  async call(input: ModernCallInput): Promise<ModernCallOutcome> {
     const id = input.requestId;
     if (input.logLevel !== undefined && !isLogLevel(input.logLevel)) {
       throw new GatewayError(JsonRpcErrorCode.InvalidParams, `unknown log level ${JSON.stringify(input.logLevel)}`, {
@@ -70,78 +80,78 @@ export function createCallBridge(context: GatewayContext): CallBridge {
       });
     }
     const upstreamId = `mcpgw-${randomBytes(12).toString("base64url")}`;
-    const admission = await admitModern(deps, input, upstreamId);
+    const admission = await admitModern(this.deps, input, upstreamId);
     try {
       const outcome =
-        state === undefined ? await start(admission, input, upstreamId) : await resume(admission, input, state);
+        state === undefined
+          ? await this.start(admission, input, upstreamId)
+          : await this.resume(admission, input, state);
       admission.audit.finish(200);
       return outcome;
     } catch (error: unknown) {
       admission.audit.finish(null);
       const failure = GatewayError.from(error, id);
-      logUnexpected(context.logger, failure, { phase: "modern-bridge" });
+      logUnexpected(this.context.logger, failure, { phase: "modern-bridge" });
       throw failure;
     }
   }
 
-  async function start(
+  /** A first request: the call goes upstream and its first round runs. */
+  private async start(
     admission: ModernAdmission,
     input: ModernCallInput,
     upstreamId: string,
   ): Promise<ModernCallOutcome> {
-    const limits = context.config().limits;
-    const started = await startUpstreamCall(context, deps, admission, input, upstreamId);
+    const limits = this.context.config().limits;
+    const started = await startUpstreamCall(this.context, this.deps, admission, input, upstreamId);
     if (started.kind === "error") throw started.error;
-    const bridged = new BridgedCall(
-      {
-        http: context.http,
-        server: admission.server,
-        backend: started.backend,
-        upstreamId,
-        capabilities: input.clientCapabilities,
-        postTimeoutMs: limits.upstreamTimeout,
-        gatherMs: GATHER_MS,
-        logger: context.logger,
-      },
-      started.reply,
-    );
-    return drive(bridged, admission, input);
+    const options = {
+      http: this.context.http,
+      server: admission.server,
+      backend: started.backend,
+      upstreamId,
+      capabilities: input.clientCapabilities,
+      postTimeoutMs: limits.upstreamTimeout,
+      gatherMs: GATHER_MS,
+      logger: this.context.logger,
+    };
+    return this.drive(new BridgedCall(options, started.reply), admission, input);
   }
 
-  async function resume(admission: ModernAdmission, input: ModernCallInput, state: string): Promise<ModernCallOutcome> {
+  /** A retry: the state is checked against this request, the held call claimed, the answers sent, the next round run. */
+  private async resume(admission: ModernAdmission, input: ModernCallInput, state: string): Promise<ModernCallOutcome> {
     const id = input.requestId;
     const consumer = admission.caller.identity.consumer;
-    const binding = {
+    const opened = this.context.requestStates.open(state, {
       consumer,
       server: admission.server.name,
       method: input.method,
       target: admission.exposed,
       params: paramsDigest(input.params),
-    };
-    const opened = context.requestStates.open(state, binding);
+    });
     if (!opened.ok) throw refusedState(opened.reason, id);
-    const claimed = held.claim(opened.claims.held, consumer, opened.claims.round);
+    const claimed = this.held.claim(opened.claims.held, consumer, opened.claims.round);
     if (typeof claimed === "string") throw refusedState(claimed, id);
     let answers;
     try {
       answers = answersFor(claimed.inputs(), input.params["inputResponses"], id);
     } catch (error: unknown) {
       // A malformed answer changes nothing: the same state stays valid for a corrected retry.
-      held.hold(claimed, consumer, Math.max(1, opened.claims.expiresAtMs - Date.now()), id);
+      this.held.hold(claimed, consumer, Math.max(1, opened.claims.expiresAtMs - Date.now()), id);
       throw error;
     }
     try {
       await claimed.answer(answers.values());
     } catch (error: unknown) {
       claimed.cancel("the upstream refused an answer");
-      held.release(claimed);
+      this.held.release(claimed);
       throw error;
     }
-    return drive(claimed, admission, input);
+    return this.drive(claimed, admission, input);
   }
 
   /** Runs one round of `bridged` for this request and turns its outcome into the client's. */
-  async function drive(
+  private async drive(
     bridged: BridgedCall,
     admission: ModernAdmission,
     input: ModernCallInput,
@@ -151,41 +161,39 @@ export function createCallBridge(context: GatewayContext): CallBridge {
       progressToken: clientProgressToken(input.params),
       logLevel: input.logLevel,
       signal: input.signal,
-      idleMs: context.config().limits.streamIdleTimeout,
+      idleMs: this.context.config().limits.streamIdleTimeout,
     };
     let outcome;
     try {
       outcome = await bridged.run(round);
     } catch (error: unknown) {
-      held.release(bridged);
+      this.held.release(bridged);
       throw error;
     }
-    if (outcome.kind === "response") {
-      held.release(bridged);
-      const error = upstreamError(outcome.message, admission, input.requestId);
-      if (error !== undefined) throw error;
-      return { kind: "result", result: modernResult(outcome.message, admission) };
-    }
-    return inputRequired(bridged, admission, input, outcome.inputs);
+    if (outcome.kind === "input") return this.inputRequired(bridged, admission, input, outcome.inputs);
+    this.held.release(bridged);
+    const error = upstreamError(outcome.message, admission, input.requestId);
+    if (error !== undefined) throw error;
+    return { kind: "result", result: modernResult(outcome.message, admission) };
   }
 
   /** Holds the call and seals the state of its next round. */
-  function inputRequired(
+  private inputRequired(
     bridged: BridgedCall,
     admission: ModernAdmission,
     input: ModernCallInput,
     inputs: PendingInput[],
   ): ModernCallOutcome {
-    const ttl = context.config().sessions.requestStateTtl;
+    const ttl = this.context.config().sessions.requestStateTtl;
     const consumer = admission.caller.identity.consumer;
     try {
-      held.hold(bridged, consumer, ttl, input.requestId);
+      this.held.hold(bridged, consumer, ttl, input.requestId);
     } catch (error: unknown) {
       bridged.cancel("too many calls are waiting for input");
       throw error;
     }
     bridged.round += 1;
-    const requestState = context.requestStates.seal(
+    const requestState = this.context.requestStates.seal(
       {
         consumer,
         server: admission.server.name,
@@ -197,10 +205,8 @@ export function createCallBridge(context: GatewayContext): CallBridge {
       },
       ttl,
     );
-    const inputRequests: Record<string, unknown> = {};
-    for (const pending of inputs) inputRequests[pending.key] = { method: pending.method, params: pending.params };
+    // Keys are the bridge's own (`elicitation-1`, ...), never client data.
+    const inputRequests = Object.fromEntries(inputs.map((p) => [p.key, { method: p.method, params: p.params }]));
     return { kind: "input_required", inputRequests, requestState };
   }
-
-  return { call, held: () => held.size, close: () => held.close() };
 }

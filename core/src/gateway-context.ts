@@ -2,6 +2,7 @@ import type { Catalog } from "./catalog/catalog";
 import type { GatewayConfig } from "./config/schema";
 import type { Logger } from "./logging";
 import { createSecurity, type Security, type SecurityOptions } from "./policy/create-security";
+import { RequestStateCodec } from "./modern/request-state";
 import { RequestPipeline } from "./routing/pipeline";
 import { CorsPolicy } from "./security/cors";
 import { HostGuard } from "./security/host-guard";
@@ -42,6 +43,8 @@ export interface GatewayContext {
   /** The process logger (structured, never secrets). */
   readonly logger: Logger;
   readonly sessions: GatewaySessionCodec;
+  /** Seals and opens the MRTR `requestState` of modern clients (key derived from `sessions.secret`). */
+  readonly requestStates: RequestStateCodec;
   readonly store: BackendSessionStore;
   readonly http: UpstreamHttp;
   readonly backendSessions: BackendSessionManager;
@@ -138,6 +141,7 @@ export async function createGatewayContext(
   const secret = sessionSecret(config, options);
   const store = await openStore(config, options);
   const sessions = new GatewaySessionCodec(secret, config.sessions.ttl);
+  const requestStates = new RequestStateCodec(secret);
   const http = upstreamHttp(() => config, logger.child({ component: "upstream-http" }));
   const security = await openSecurity(config, options, secret);
   const backendSessions = backendSessionManager(config, options, store, http);
@@ -163,6 +167,7 @@ export async function createGatewayContext(
     config: () => config,
     logger,
     sessions,
+    requestStates,
     store,
     http,
     backendSessions,

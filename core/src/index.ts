@@ -17,3 +17,5 @@ export * from "./security";
 export * from "./session";
 export * from "./text-cap";
 export * from "./upstream";
+export * from "./modern/request-state";
+export * from "./modern/bridge";

@@ -57,6 +57,8 @@ const sessionsSchema = z
     store: storeSchema.default("memory"),
     backendInitTimeout: duration.default(4_000),
     maxBackendSessions: z.number().int().positive().default(100_000),
+    /** How long a modern client may take to answer an input_required result (its sealed requestState's lifetime). */
+    requestStateTtl: duration.default(300_000),
   })
   .strict();
 
@@ -88,6 +90,10 @@ const limitsSchema = z
     maxUpstreamConnections: z.number().int().positive().default(256),
     /** Envoy mode: requests Envoy has open to the broker at once, GET notification streams included (circuit breaker). */
     maxBrokerRequests: z.number().int().positive().default(8192),
+    /** Upstream calls held open in this process while modern clients answer input_required results (total). */
+    maxHeldCalls: z.number().int().positive().default(1024),
+    /** The same, per consumer (429 above it). */
+    maxHeldCallsPerConsumer: z.number().int().positive().default(16),
   })
   .strict();
 

@@ -46,6 +46,8 @@ export class BackendSessionManager {
     ttlMs: number,
     /** What the caller already looked up (null: known to be absent), saving a store round trip. */
     known?: BackendSession | null,
+    /** Client capabilities a new session declares at initialize (a modern client's, from its `_meta`); default none. */
+    capabilities: Readonly<Record<string, unknown>> = {},
   ): Promise<BackendSession> {
     const existing = known === undefined ? await this.options.store.get(gatewaySession, target.name) : known;
     if (existing) {
@@ -58,7 +60,7 @@ export class BackendSessionManager {
       this.options.onAcquire?.(target.name, "joined");
       return pending;
     }
-    const created = this.create(gatewaySession, target, protocolVersion, ttlMs).finally(() =>
+    const created = this.create(gatewaySession, target, protocolVersion, ttlMs, capabilities).finally(() =>
       this.inflight.delete(key),
     );
     this.inflight.set(key, created);
@@ -131,9 +133,10 @@ export class BackendSessionManager {
     target: UpstreamTarget,
     protocolVersion: string,
     ttlMs: number,
+    capabilities: Readonly<Record<string, unknown>>,
   ): Promise<BackendSession> {
     try {
-      const session = await initializeUpstream(this.options, target, protocolVersion);
+      const session = await initializeUpstream(this.options, target, protocolVersion, capabilities);
       const winner = await this.options.store.setIfAbsent(gatewaySession, target.name, session, ttlMs);
       if (winner.sessionId !== session.sessionId && session.sessionId !== "") {
         void this.options.http.deleteSession(target, session.sessionId, this.options.initTimeoutMs);
@@ -172,6 +175,7 @@ export async function initializeUpstream(
   options: Pick<BackendSessionManagerOptions, "http" | "initTimeoutMs" | "clientInfo">,
   target: UpstreamTarget,
   protocolVersion: string,
+  capabilities: Readonly<Record<string, unknown>> = {},
 ): Promise<BackendSession> {
   const deadline = Date.now() + options.initTimeoutMs;
   const remaining = (): number => Math.max(1, deadline - Date.now());
@@ -181,7 +185,7 @@ export async function initializeUpstream(
       jsonrpc: "2.0",
       id: 0,
       method: "initialize",
-      params: { protocolVersion, capabilities: {}, clientInfo: options.clientInfo },
+      params: { protocolVersion, capabilities, clientInfo: options.clientInfo },
     },
     { timeoutMs: remaining() },
   );

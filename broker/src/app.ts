@@ -10,7 +10,7 @@ import type { BrokerMetrics } from "./metrics";
 import { lowerHeaders } from "./request-headers";
 import type { NotificationHub } from "./notification-hub";
 import type { UpstreamRelay } from "./upstream-relay";
-import { createModernFrontEnd, type ModernFrontEnd } from "./modern";
+import type { ModernFrontEnd } from "./modern";
 
 /** Dependencies of {@link createBrokerApp}. */
 export interface BrokerAppDeps {
@@ -28,10 +28,10 @@ export interface BrokerAppDeps {
   /** Registries served at /metrics next to the broker's (the router's, when both run in one process). */
   extraRegistries?: readonly Registry[];
   /**
-   * The 2026-07-28 front end (see modern/modern-edge.ts); one without catalog-change feed or call bridge when absent.
+   * The 2026-07-28 front end (see modern/modern-edge.ts), with its call bridge and catalog-change feed.
    * It runs before the standalone forwarder and the legacy handler, so modern requests never reach the session path.
    */
-  modern?: ModernFrontEnd;
+  modern: ModernFrontEnd;
 }
 
 /** A raw body parser whose limit follows config reloads (one parser per distinct limit). */
@@ -76,7 +76,7 @@ export function createBrokerApp(deps: BrokerAppDeps): Express {
   app.use("/mcp", createCallerResolver(deps.context, edge));
   // After authentication, as in Envoy mode, where the router sees the body only once the headers have passed.
   app.use("/mcp", refuseBodyOutsidePost);
-  const modern = deps.modern ?? createModernFrontEnd({ context: deps.context });
+  const { modern } = deps;
   app.post(
     "/mcp",
     rawBody,

@@ -1,7 +1,14 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Express } from "express";
-import type { BackendSession, Catalog, GatewayContext, Logger } from "@mcp-gateway/core";
+import {
+  createCallBridge,
+  type BackendSession,
+  type CallBridge,
+  type Catalog,
+  type GatewayContext,
+  type Logger,
+} from "@mcp-gateway/core";
 import type { Registry } from "prom-client";
 import { createBrokerApp } from "./app";
 import { createBoundedServer } from "./http-server";
@@ -62,6 +69,7 @@ export function createBroker(
   let app: Express | undefined;
   let relay: UpstreamRelay | undefined;
   let modern: ModernFrontEnd | undefined;
+  let bridge: CallBridge | undefined;
   let server: Server | undefined;
   let requestTimeoutMs = 30_000;
   const broker = {
@@ -78,7 +86,8 @@ export function createBroker(
       hub.onSessionClosed = (session) => attached.stop(session);
       requestTimeoutMs = context.config().limits.requestTimeout;
       hub.keepaliveEvery(() => keepaliveIntervalMs(context.config().limits.streamIdleTimeout));
-      modern = createModernFrontEnd({ context });
+      bridge = createCallBridge(context);
+      modern = createModernFrontEnd({ context, callUpstream: bridge.call });
       const deps = { context, hub, metrics, relay, extraRegistries, modern };
       app = createBrokerApp({ ...deps, ...(forwarder ? { forwarder } : {}) });
     },
@@ -101,6 +110,7 @@ export function createBroker(
       relay?.close();
       hub.closeAll();
       await modern?.close();
+      bridge?.close();
       await new Promise<void>((resolve) => {
         if (!server) return resolve();
         server.close(() => resolve());

@@ -15,6 +15,8 @@ export const JsonRpcErrorCode = {
   Forbidden: -32005,
   RateLimited: -32006,
   Unauthorized: -32007,
+  /** MCP 2026-07-28 (spec-reserved range): the request needs a client capability the client did not declare. */
+  MissingRequiredClientCapability: -32021,
 } as const;
 
 /** A JSON-RPC error code (see {@link JsonRpcErrorCode}). */

@@ -134,14 +134,15 @@ describe("routed modern calls go through the ModernCaller (a fake call bridge)",
   });
 });
 
-describe("without a call bridge", () => {
-  it("answers a routed modern call with a clear 'not wired' internal error", async () => {
+describe("with the gateway's call bridge", () => {
+  it("answers a modern client's call to a 2025 upstream with the upstream's own result, made modern", async () => {
     const weather = await startWeather({ port: 0 });
     const gateway = await startBroker(gatewayYaml([{ name: "weather", url: weather.url }]), { standalone: true });
     try {
       const reply = await rawCall(gateway.mcpUrl, "weather_get_forecast");
-      expect(reply.json).toMatchObject({ id: "call-1", error: { code: JsonRpcErrorCode.InternalError } });
-      expect(reply.json.error.message).toContain("not wired");
+      expect(reply.status).toBe(200);
+      expect(reply.json).toMatchObject({ id: "call-1", result: { resultType: "complete" } });
+      expect(JSON.stringify(reply.json.result.content)).toContain("Paris");
     } finally {
       await gateway.close();
       await weather.close();

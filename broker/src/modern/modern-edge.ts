@@ -20,7 +20,6 @@ import { classifyPost, requestIdOf } from "./classify";
 import { publishListChanges } from "./list-changes";
 import { ScopedEventBus } from "./listen-bus";
 import { buildModernServer, type ModernRequest, type ModernServerDeps } from "./modern-server";
-import { callUpstreamModern } from "./upstream-call";
 
 /** The gateway's 2026-07-28 front end: the POST /mcp middleware, the listen bus and its catalog-change feed. */
 export interface ModernFrontEnd {
@@ -34,8 +33,9 @@ export interface ModernFrontEnd {
   close(): Promise<void>;
 }
 
-/** Options of {@link createModernFrontEnd}: the call bridge and upstream list hints default to placeholders. */
-export type ModernFrontEndDeps = Pick<ModernServerDeps, "context"> & Partial<Omit<ModernServerDeps, "context">>;
+/** Options of {@link createModernFrontEnd}: the call bridge is required; upstream list hints are optional. */
+export type ModernFrontEndDeps = Pick<ModernServerDeps, "context" | "callUpstream"> &
+  Partial<Pick<ModernServerDeps, "upstreamHint">>;
 
 const ROUTED = new Set(["tools/call", "prompts/get", "resources/read", "completion/complete"]);
 
@@ -52,7 +52,7 @@ export function createModernFrontEnd(deps: ModernFrontEndDeps): ModernFrontEnd {
   const bus = new ScopedEventBus(() => scope.getStore()?.caller, report);
   const serverDeps: ModernServerDeps = {
     context,
-    callUpstream: deps.callUpstream ?? callUpstreamModern,
+    callUpstream: deps.callUpstream,
     ...(deps.upstreamHint ? { upstreamHint: deps.upstreamHint } : {}),
   };
   const handler: McpHttpHandler = createMcpHandler(

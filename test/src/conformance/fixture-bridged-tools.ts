@@ -4,6 +4,7 @@ import {
   ListRootsResultSchema,
   type ElicitRequestFormParams,
 } from "@modelcontextprotocol/sdk/types.js";
+import { sendNamedRequest } from "./fixture-named-request";
 import { NO_ARGUMENTS, textResult, type FixtureTool, type ToolContext } from "./fixture-tool";
 
 // The tools the 2026-07-28 input-required scenarios call, written the 2025 way: the tool sends ordinary
@@ -60,7 +61,10 @@ async function capabilityAware(context: ToolContext): Promise<ReturnType<typeof 
 /** Legacy equivalents of the input-required tools, plus the server-stateless diagnostics and listen triggers. */
 export const BRIDGED_TOOLS: readonly FixtureTool[] = [
   tool("test_input_required_result_elicitation", "Asks for the caller's name", async (_a, context) => {
-    const { name } = await elicit(context, "What is your name?", form("name", "string"));
+    // Named `user_name` (the scenario's input key): the gateway uses a 2025 server's string request id as the key.
+    const params = { message: "What is your name?", requestedSchema: form("name", "string") };
+    const result = ElicitResultSchema.parse(await sendNamedRequest(context, "user_name", "elicitation/create", params));
+    const name = result.action === "accept" ? result.content?.["name"] : undefined;
     return textResult(`Hello, ${String(name)}!`);
   }),
   tool("test_input_required_result_sampling", "Asks for an LLM completion", async (_a, context) =>

@@ -5,7 +5,7 @@ import type { Logger } from "../../logging";
 import { isJson, type Json } from "../../routing/result-uris";
 import type { BackendSession } from "../../session/backend-store";
 import type { StreamingReply, UpstreamHttp } from "../../upstream/upstream-http";
-import { inputKey, isInputMethod, undeclared, type PendingInput } from "./input-requests";
+import { inputKey, isInputMethod, namedKey, undeclared, type PendingInput } from "./input-requests";
 import { RoundNotifications, type RoundSink } from "./round-notifications";
 import { UpstreamMessages } from "./upstream-messages";
 
@@ -158,14 +158,12 @@ export class BridgedCall {
     if (!isInputMethod(method))
       return void this.reply(id, { error: { code: -32601, message: `Method not found: ${method}` } });
     const missing = undeclared(method, params, this.options.capabilities);
-    if (missing !== undefined) {
-      return void this.reply(id, { error: { code: -32601, message: `Client does not support ${missing}` } });
-    }
+    if (missing !== undefined) return this.refuseUndeclared(id, missing);
     if (this.pending.size >= MAX_PENDING_INPUTS) {
       return void this.reply(id, { error: { code: -32603, message: "too many input requests outstanding" } });
     }
     this.keys += 1;
-    const key = inputKey(method, this.keys);
+    const key = namedKey(id, this.pending) ?? inputKey(method, this.keys);
     this.pending.set(key, { key, upstreamId: id, method, params });
     if (this.gatherTimer === undefined && this.wake !== undefined && !this.gathered) {
       this.gatherTimer = setTimeout(() => {
@@ -173,6 +171,25 @@ export class BridgedCall {
         this.check();
       }, this.options.gatherMs);
     }
+  }
+
+  /**
+   * The upstream asked for a capability the client never declared: the upstream gets the error a client without it
+   * would send, the call is cancelled upstream, and the client gets MissingRequiredClientCapabilityError (-32021, HTTP
+   * 400) naming the capability, as the 2026-07-28 spec requires of a server that needs one.
+   */
+  private refuseUndeclared(id: string | number, missing: string): void {
+    this.reply(id, { error: { code: -32601, message: `Client does not support ${missing}` } });
+    const [name = missing, mode] = missing.split(".");
+    const requiredCapabilities = { [name]: mode === undefined ? {} : { [mode]: {} } };
+    const refusal = new GatewayError(
+      JsonRpcErrorCode.MissingRequiredClientCapability,
+      `server "${this.options.server.name}" needs the client capability ${missing}, which the request did not declare`,
+      { httpStatus: 400, data: { requiredCapabilities } },
+    );
+    this.cancel(`the client did not declare ${missing}`);
+    this.failure = refusal;
+    this.wake?.();
   }
 
   private onNotification(method: string, message: Json): void {

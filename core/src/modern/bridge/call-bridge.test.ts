@@ -1,5 +1,5 @@
 import { parseConfig } from "../../config/load";
-import { GatewayError } from "../../errors";
+import { GatewayError, JsonRpcErrorCode } from "../../errors";
 import { createGatewayContext, type GatewayContext } from "../../gateway-context";
 import { createLogger } from "../../logging";
 import type { Caller } from "../../policy/admission";
@@ -380,11 +380,14 @@ describe("call bridge: expiry, limits, cancellation, notifications, sessions", (
       const discovery = h.upstream.initialized.length;
       await h.bridge.call(request(h, { name: "up_report" }, { clientCapabilities: { sampling: {} } }));
       await h.bridge.call(request(h, { name: "up_report" }, { clientCapabilities: { sampling: {} } }));
-      const outcome = await h.bridge.call(
-        request(h, { name: "up_ask_name" }, { clientCapabilities: { sampling: {} } }),
-      );
-      // The upstream's SDK refuses to elicit from a client that did not declare elicitation: a tool error, no input.
-      expect(outcome.kind).toBe("result");
+      // An upstream that asks for a capability the client did not declare: MissingRequiredClientCapability, 400.
+      await expect(
+        h.bridge.call(request(h, { name: "up_ask_name" }, { clientCapabilities: { sampling: {} } })),
+      ).rejects.toMatchObject({
+        code: JsonRpcErrorCode.MissingRequiredClientCapability,
+        httpStatus: 400,
+        data: { requiredCapabilities: { elicitation: {} } },
+      });
       await h.bridge.call(request(h, { name: "up_report" }, { clientCapabilities: { roots: {} } }));
       const declared = h.upstream.initialized.slice(discovery).filter((caps) => Object.keys(caps).length > 0);
       expect(declared).toEqual([{ sampling: {} }, { roots: {} }]);

@@ -37,6 +37,22 @@ export function inputKey(method: InputMethod, n: number): string {
   return `${KEY_STEMS.get(method) ?? "input"}-${n}`;
 }
 
+/** What an upstream's own string request id must look like to serve as the input key (short, plain characters). */
+const NAMED_KEY = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+/** The shape of generated keys, which a named key may not take (a later generated key would collide with it). */
+const GENERATED_KEY = /^(?:elicitation|sampling|roots|input)-\d+$/;
+
+/**
+ * The key a 2025 upstream chose for its request, if any: a 2025 server can only name a request by its JSON-RPC id,
+ * so a string id such as `user_name` becomes the input key the 2026 client sees (SEP-2322 keys are the server's to
+ * choose). Numeric ids, unusual strings and ids that would collide with a pending key get generated keys instead.
+ */
+export function namedKey(upstreamId: string | number, pending: ReadonlyMap<string, PendingInput>): string | undefined {
+  if (typeof upstreamId !== "string" || !NAMED_KEY.test(upstreamId) || GENERATED_KEY.test(upstreamId)) return undefined;
+  if (pending.has(upstreamId)) return undefined;
+  return upstreamId;
+}
+
 /**
  * Why the client may not be asked this (its declared capabilities lack it), or undefined. A 2025 upstream was told
  * the client's capabilities at initialize and must not ask otherwise (MRTR forbids input requests the client did not

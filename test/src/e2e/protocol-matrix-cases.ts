@@ -24,10 +24,9 @@ export interface MatrixTarget {
   readonly resourcePrefix: string;
 }
 
-/** One endpoint a client connects to: a fixture directly, or the gateway with both fixtures behind it. */
+/** One endpoint a client connects to (its URL is known once it runs): a fixture, or the gateway with both behind it. */
 export interface MatrixEndpoint {
   readonly label: string;
-  readonly url: string;
   readonly targets: readonly MatrixTarget[];
   /** Whether it offers 2026-07-28 (server/discover): an `auto` client must then land on the modern era. */
   readonly offersModern: boolean;
@@ -38,7 +37,10 @@ export interface MatrixEndpoint {
 /** The text test_simple_text answers on both fixtures. */
 export const SIMPLE_TEXT = "This is a simple text response for testing.";
 
-/** The URI a client sends and sees for the upstream's own `uri` (RFC 3986 valid: prefix + `+` + scheme). */
+/**
+ * The URI a client sends and sees for the upstream's own `uri`: `<resourcePrefix>+<uri>` (issue item 10: the old
+ * `<prefix><uri>` form, `old_test://…`, is no URI at all; `prefix: old_` implies `resourcePrefix: old`).
+ */
 export function exposedUri(target: MatrixTarget, uri: string): string {
   return target.resourcePrefix === "" ? uri : `${target.resourcePrefix}+${uri}`;
 }
@@ -58,11 +60,8 @@ const TOOL_NAMES = {
     ...[...MODERN_BASE_TOOLS, ...MRTR_TOOLS].map((t) => t.name),
   ],
 };
-const PROMPT_NAMES = {
-  "2025": [...FIXTURE_PROMPTS.map((prompt) => prompt.definition.name), BRIDGED_PROMPT.name],
-  // The 2026 fixture registers its input-required prompt under the same name as the v1 fixture's bridged one.
-  "2026": [...FIXTURE_PROMPTS.map((prompt) => prompt.definition.name), BRIDGED_PROMPT.name],
-};
+// Both fixtures list the same prompts: the 2026 one registers its input-required prompt under the bridged one's name.
+const PROMPT_NAMES = [...FIXTURE_PROMPTS.map((prompt) => prompt.definition.name), BRIDGED_PROMPT.name];
 const RESOURCE_URIS = FIXTURE_RESOURCES.map((resource) => resource.definition.uri);
 
 /** Tools, prompts, resources and templates of an endpoint's fixtures, as its clients must see them, sorted. */
@@ -78,7 +77,7 @@ export function expectedCatalog(endpoint: MatrixEndpoint): Catalog {
   const each = (pick: (target: MatrixTarget) => string[]): string[] => endpoint.targets.flatMap(pick).sort();
   return {
     tools: each((t) => TOOL_NAMES[t.generation].map((name) => t.toolPrefix + name)),
-    prompts: each((t) => PROMPT_NAMES[t.generation].map((name) => t.toolPrefix + name)),
+    prompts: each((t) => PROMPT_NAMES.map((name) => t.toolPrefix + name)),
     resources: each((t) => RESOURCE_URIS.map((uri) => exposedUri(t, uri))),
     templates: each((t) => [exposedUri(t, DATA_TEMPLATE.uriTemplate)]),
   };
@@ -203,6 +202,9 @@ const STREAM_OPEN_MS = 5_000;
 const NOTIFY_ATTEMPT_MS = 1_000;
 const NOTIFY_TOTAL_MS = 6_000;
 
+// Each fixture's trigger announces tools/list_changed (the 2025 one on the calling session's GET stream, the 2026 one
+// on its listen bus); whatever the client's era, the announcement must reach it (the conformance suite's stateless
+// scenario expects the same on a listen stream).
 const subscription: MatrixCase = {
   name: "delivers tools/list_changed after the upstream's list-change trigger",
   run: async (client, t) => {

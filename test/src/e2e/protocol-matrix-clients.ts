@@ -30,7 +30,7 @@ export interface SeenElicitation {
 /** What a call's progress callback saw. */
 export interface SeenProgress {
   progress: number;
-  total: number | undefined;
+  total?: number;
 }
 
 /** Options of a tool call: progress callback and abort signal. */

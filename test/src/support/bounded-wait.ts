@@ -18,11 +18,15 @@ export async function withDeadline<T>(promise: Promise<T>, ms: number, what: str
 }
 
 /** Resolves true as soon as `done()` holds, false once `ms` have passed: a bounded poll, never a bare sleep. */
-export async function pollUntil(done: () => boolean, ms: number): Promise<boolean> {
+export async function pollUntil(
+  done: () => boolean | Promise<boolean>,
+  ms: number,
+  intervalMs = POLL_MS,
+): Promise<boolean> {
   const deadline = Date.now() + ms;
-  while (!done()) {
+  while (!(await done())) {
     if (Date.now() >= deadline) return false;
-    await delay(POLL_MS);
+    await delay(intervalMs);
   }
   return true;
 }

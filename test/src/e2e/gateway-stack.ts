@@ -27,6 +27,8 @@ export interface StackOptions {
   envoy?: string;
   /** Top-level YAML with `auth`, `consumers`, `policies`, `sanitize`, `audit`, `admin`; without it: `auth: none`. */
   access?: string;
+  /** Return only once every upstream is ready (default true); false: as soon as the gateway listens. */
+  awaitReady?: boolean;
 }
 
 /** A whole gateway deployment in real processes: upstreams, gateway process(es), and in Envoy mode a real Envoy. */
@@ -169,7 +171,7 @@ async function startStack(
   const brokerBase = `http://127.0.0.1:${mode.kind === "standalone" ? ports.standalone : ports.broker}`;
   const [envoy] = await Promise.all([
     mode.kind === "envoy" ? startRenderedEnvoy(yaml, ports).then((e) => (started.push(e), e)) : undefined,
-    waitForUpstreams(brokerBase),
+    options.awaitReady === false ? undefined : waitForUpstreams(brokerBase),
   ]);
   const split = mode.kind === "envoy" && mode.store === "redis";
   const stack: GatewayStack = {

@@ -37,17 +37,17 @@ describe("route", () => {
     ],
     [{ id: 3, method: "prompts/get", params: { name: "weather_report" } }, "weather", { name: "report" }],
     [
-      { id: 4, method: "resources/read", params: { uri: "weather_weather://cities" } },
+      { id: 4, method: "resources/read", params: { uri: "weather+weather://cities" } },
       "weather",
       { uri: "weather://cities" },
     ],
     [
-      { id: 5, method: "resources/subscribe", params: { uri: "weather_weather://cities" } },
+      { id: 5, method: "resources/subscribe", params: { uri: "weather+weather://cities" } },
       "weather",
       { uri: "weather://cities" },
     ],
     [
-      { id: 6, method: "resources/unsubscribe", params: { uri: "weather_weather://cities" } },
+      { id: 6, method: "resources/unsubscribe", params: { uri: "weather+weather://cities" } },
       "weather",
       { uri: "weather://cities" },
     ],
@@ -64,7 +64,7 @@ describe("route", () => {
       {
         id: 8,
         method: "completion/complete",
-        params: { ref: { type: "ref/resource", uri: "weather_weather://cities" }, argument: { name: "c", value: "" } },
+        params: { ref: { type: "ref/resource", uri: "weather+weather://cities" }, argument: { name: "c", value: "" } },
       },
       "weather",
       { ref: { type: "ref/resource", uri: "weather://cities" }, argument: { name: "c", value: "" } },
@@ -163,11 +163,11 @@ describe("route: resource URIs as the upstream will parse them", () => {
     route(parseJsonRpc(JSON.stringify({ jsonrpc: "2.0", id: 9, method, params: { uri } })), fileCatalog);
 
   it.each([
-    ["files_fs://host/public/.\t./private/key", /U\+0009/],
-    ["files_fs://host/public/\t../private/key", /U\+0009/],
-    ["files_fs://host/public/..\t/private/key", /U\+0009/],
-    ["files_fs://host/public/%2e%2e/private/key", /percent-encoded dot/],
-    ["files_fs://host/public/../private/key", /dot segment/],
+    ["files+fs://host/public/.\t./private/key", /U\+0009/],
+    ["files+fs://host/public/\t../private/key", /U\+0009/],
+    ["files+fs://host/public/..\t/private/key", /U\+0009/],
+    ["files+fs://host/public/%2e%2e/private/key", /percent-encoded dot/],
+    ["files+fs://host/public/../private/key", /dot segment/],
   ])("rejects %j with -32602 naming the problem, before any upstream", (uri, problem) => {
     for (const method of ["resources/read", "resources/subscribe", "resources/unsubscribe"]) {
       const decision = read(uri, method);
@@ -180,11 +180,11 @@ describe("route: resource URIs as the upstream will parse them", () => {
   });
 
   it("passes the URI on as sent and names its normalized exposed form for the policy", () => {
-    const decision = read("files_FS://host/public/a b");
+    const decision = read("files+FS://host/public/a b");
     expect(decision).toMatchObject({
       kind: "upstream",
       target: { name: "FS://host/public/a b" },
-      named: { exposed: "files_FS://host/public/a b", normalized: "files_fs://host/public/a%20b" },
+      named: { exposed: "files+FS://host/public/a b", normalized: "files+fs://host/public/a%20b" },
     });
   });
 

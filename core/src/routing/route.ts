@@ -1,4 +1,5 @@
 import type { Catalog, CatalogTarget } from "../catalog/catalog";
+import { exposeResourceUri, resourcePrefixOf } from "../catalog/resource-uris";
 import { GatewayError, JsonRpcErrorCode } from "../errors";
 import type { ServerConfig } from "../config/schema";
 import type { JsonRpcMessage, JsonRpcRequest, JsonRpcResponse } from "../jsonrpc/message";
@@ -99,7 +100,7 @@ function routeRequest(request: JsonRpcRequest, method: RoutedMethod, catalog: Ca
     const uri = checkResourceUri(target.name);
     if (!uri.ok)
       return invalidParams(`${method}: resource URI ${quoteCapped(reference.name)} ${uri.problem}`, request.id);
-    normalized = target.server.prefix + uri.normalized;
+    normalized = exposeResourceUri(resourcePrefixOf(target.server), uri.normalized);
   }
   // Rewrite only the routed name; every other field reaches the upstream as the client sent it.
   const rewritten = { ...request.raw, params: reference.rewrite(target.name) };

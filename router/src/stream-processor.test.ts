@@ -85,7 +85,7 @@ describe("StreamProcessor request headers", () => {
     const answer = await sendHeaders(processor(), { "content-length": "4096" });
     if (!("immediate_response" in answer)) throw new Error("expected an immediate response");
     expect(answer.immediate_response.status.code).toBe(413);
-    expect(JSON.parse(answer.immediate_response.body?.toString() ?? "")).toMatchObject({ error: { code: -32003 } });
+    expect(JSON.parse(answer.immediate_response.body?.toString() ?? "")).toMatchObject({ error: { code: -31003 } });
   });
 });
 

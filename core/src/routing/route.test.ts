@@ -1,6 +1,6 @@
 import { Catalog } from "../catalog/catalog";
 import { parseConfig } from "../config/load";
-import { JsonRpcErrorCode } from "../errors";
+import { forModernClient, JsonRpcErrorCode } from "../errors";
 import { parseJsonRpc } from "../jsonrpc/message";
 import { PROTOTYPE_KEYS } from "../own-keys";
 import { route } from "./route";
@@ -100,7 +100,7 @@ describe("route", () => {
     [{ id: 5, method: "tools/call", params: ["weather_get_forecast"] }, "tools/call needs params.name"],
     [{ id: 6, method: "prompts/get", params: { name: "report" } }, 'unknown prompt: "report"'],
     [
-      { id: 7, method: "resources/read", params: { uri: "file:///etc/passwd" } },
+      { id: 7, method: "resources/subscribe", params: { uri: "file:///etc/passwd" } },
       'unknown resource: "file:///etc/passwd"',
     ],
   ])("rejects %j with -32602", (message, text) => {
@@ -108,6 +108,24 @@ describe("route", () => {
     if (decision.kind !== "reject") throw new Error(`expected reject, got ${decision.kind}`);
     expect(decision.error).toMatchObject({ code: JsonRpcErrorCode.InvalidParams, id: message.id, httpStatus: 200 });
     expect(decision.error.message).toContain(text);
+  });
+
+  // MCP 2025-11-25 server/resources "Error Handling": resource not found is -32002 with the URI in data; a modern
+  // client gets it as -32602 (SEP-2164) through forModernClient.
+  it("rejects resources/read of a URI no upstream serves with -32002 and the URI in data, -32602 for a modern client", () => {
+    const decision = decide({ id: 7, method: "resources/read", params: { uri: "file:///etc/passwd" } });
+    if (decision.kind !== "reject") throw new Error(`expected reject, got ${decision.kind}`);
+    expect(decision.error.toJsonRpc()).toEqual({
+      jsonrpc: "2.0",
+      id: 7,
+      error: { code: -32002, message: 'unknown resource: "file:///etc/passwd"', data: { uri: "file:///etc/passwd" } },
+    });
+    expect(decision.error.httpStatus).toBe(200);
+    expect(forModernClient(decision.error).toJsonRpc()).toEqual({
+      jsonrpc: "2.0",
+      id: 7,
+      error: { code: -32602, message: 'unknown resource: "file:///etc/passwd"', data: { uri: "file:///etc/passwd" } },
+    });
   });
 
   describe("with names of Object.prototype members", () => {
@@ -122,10 +140,11 @@ describe("route", () => {
         ["resources/read", { uri: name }, `unknown resource: ${JSON.stringify(name)}`],
         ["completion/complete", { ref: { type: "ref/prompt", name } }, `unknown prompt: ${JSON.stringify(name)}`],
       ]),
-    )("rejects %s of %j with -32602", (method, params, text) => {
+    )("rejects %s of %j as unknown", (method, params, text) => {
       const decision = decide({ id: 1, method, params });
       if (decision.kind !== "reject") throw new Error(`expected reject, got ${decision.kind}`);
-      expect(decision.error).toMatchObject({ code: JsonRpcErrorCode.InvalidParams, message: text });
+      const code = method === "resources/read" ? JsonRpcErrorCode.ResourceNotFound : JsonRpcErrorCode.InvalidParams;
+      expect(decision.error).toMatchObject({ code, message: text });
     });
 
     it("does not read a name inherited through an own __proto__ member of the raw JSON", () => {

@@ -84,9 +84,12 @@ describe.each(modes.all)("resource URIs through the gateway are valid URIs (%s)"
     expect(embedded).toMatchObject({ resource: { uri: "fixture+test://example" } });
   });
 
-  it("refuses the old `<tool prefix><uri>` form as an unknown resource", async () => {
-    await expect(connected.client.readResource({ uri: "fixture_test://static-text" })).rejects.toThrow(
-      /unknown resource/,
-    );
+  // Issue 11, item 11: resource not found is -32002 with the URI in data for these (MCP 2025-11-25) clients.
+  it("refuses the old `<tool prefix><uri>` form as resource not found (-32002, the URI in data)", async () => {
+    await expect(connected.client.readResource({ uri: "fixture_test://static-text" })).rejects.toMatchObject({
+      code: -32002,
+      message: expect.stringContaining('unknown resource: "fixture_test://static-text"'),
+      data: { uri: "fixture_test://static-text" },
+    });
   });
 });

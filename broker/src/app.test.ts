@@ -180,7 +180,7 @@ describe("hot reload", () => {
     await gateway.context.reconfigure(parseConfig(gatewayYaml(both(), "limits: { maxBodyBytes: 1024 }"), {}));
     const reply = await postMcp(gateway.mcpUrl, body, { "mcp-session-id": session });
     expect(reply.status).toBe(413);
-    expect(reply.json.error.code).toBe(-32003);
+    expect(reply.json.error.code).toBe(-31003);
   });
 
   it("stops reporting a removed upstream in /metrics", async () => {

@@ -79,7 +79,7 @@ describe("brokerResult", () => {
     ["ping", {}],
     ["tools/list", { tools: [{ name: "weather_get_forecast", inputSchema: { type: "object" } }] }],
     ["prompts/list", { prompts: [{ name: "weather_weather_report" }] }],
-    ["resources/list", { resources: [{ uri: "weather_weather://cities", name: "cities" }] }],
+    ["resources/list", { resources: [{ uri: "weather+weather://cities", name: "cities" }] }],
     ["resources/templates/list", { resourceTemplates: [] }],
     ["logging/setLevel", {}],
   ])("answers %s from the catalog", (method, result) => {

@@ -53,7 +53,7 @@ describe("a real SDK client through the broker", () => {
 
   it("lists weather's resource by its prefixed URI", async () => {
     const uris = (await client.listResources()).resources.map((r) => r.uri);
-    expect(uris).toEqual(["weather_weather://cities"]);
+    expect(uris).toEqual(["weather+weather://cities"]);
   });
 
   it("answers ping", async () => {

@@ -91,10 +91,10 @@ describe("POST /mcp errors", () => {
     ["forged", () => new GatewaySessionCodec("another-secret-0123456789abcdef-xyz", 60_000).issue()],
     ["expired", () => new GatewaySessionCodec(TEST_SESSION_SECRET, 1000, () => Date.now() - 60_000).issue()],
     ["malformed", () => "not-a-session"],
-  ])("answers 404 and -32002 to a session id that is %s", async (_kind, mint) => {
+  ])("answers 404 and -31002 to a session id that is %s", async (_kind, mint) => {
     const reply = await postMcp(gateway.mcpUrl, toolsList, { "mcp-session-id": mint() });
     expect(reply.status).toBe(404);
-    expect(reply.json).toMatchObject({ id: 7, error: { code: -32002 } });
+    expect(reply.json).toMatchObject({ id: 7, error: { code: -31002 } });
   });
 
   it.each([
@@ -121,12 +121,12 @@ describe("POST /mcp errors", () => {
     expect(reply.json.error.code).toBe(-32600);
   });
 
-  it("answers a body over limits.maxBodyBytes with 413 and -32003", async () => {
+  it("answers a body over limits.maxBodyBytes with 413 and -31003", async () => {
     const session = await initializeSession(gateway.mcpUrl);
     const big = { ...toolsList, params: { padding: "x".repeat(MAX_BODY_BYTES) } };
     const reply = await postMcp(gateway.mcpUrl, big, { "mcp-session-id": session });
     expect(reply.status).toBe(413);
-    expect(reply.json.error.code).toBe(-32003);
+    expect(reply.json.error.code).toBe(-31003);
   });
 
   it("answers invalid JSON with 400 and -32700", async () => {
@@ -197,7 +197,7 @@ describe("DELETE /mcp", () => {
     expect((await del(session)).status).toBe(200);
     const reply = await postMcp(gateway.mcpUrl, toolsList, { "mcp-session-id": session });
     expect(reply.status).toBe(404);
-    expect(reply.json.error.code).toBe(-32002);
+    expect(reply.json.error.code).toBe(-31002);
   });
 
   it("refuses a GET stream on a deleted session with 404", async () => {

@@ -46,7 +46,7 @@ const refusal = async (session: string): Promise<{ status: number; retryAfter: s
 };
 
 describe("GET /mcp stream caps", () => {
-  it("refuses a session's third stream with 429, -32006 and Retry-After (limits.maxStreamsPerSession: 2)", async () => {
+  it("refuses a session's third stream with 429, -31006 and Retry-After (limits.maxStreamsPerSession: 2)", async () => {
     const session = await initializeSession(gateway.mcpUrl);
     expect((await stream(session)).status).toBe(200);
     expect((await stream(session)).status).toBe(200);
@@ -55,7 +55,7 @@ describe("GET /mcp stream caps", () => {
     expect(refused.retryAfter).toBe("5");
     expect(refused.body).toMatchObject({
       jsonrpc: "2.0",
-      error: { code: -32006, message: "too many open GET streams of this session (limit 2); close one or retry later" },
+      error: { code: -31006, message: "too many open GET streams of this session (limit 2); close one or retry later" },
     });
   });
 

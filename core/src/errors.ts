@@ -1,22 +1,43 @@
 import { randomBytes } from "node:crypto";
 
-/** JSON-RPC 2.0 and MCP error codes the gateway emits. */
+/**
+ * JSON-RPC 2.0 and MCP error codes the gateway emits (docs/errors.md lists every error with its HTTP status). MCP
+ * 2026-07-28 (basic/index.mdx, "Error Codes") reserves -32020..-32099 for codes the specification defines, calls
+ * -32000..-32019 legacy (not to be used by new implementations) and asks for other codes outside the JSON-RPC reserved
+ * range -32768..-32000: the gateway's own codes are therefore -31001..-31007 (the last digits of the -320xx codes of
+ * earlier gateway versions, so logs and dashboards map over).
+ */
 export const JsonRpcErrorCode = {
   ParseError: -32700,
   InvalidRequest: -32600,
   MethodNotFound: -32601,
   InvalidParams: -32602,
   InternalError: -32603,
-  /** Implementation-defined server error range (-32000 to -32099): the gateway's own failures. */
-  UpstreamUnavailable: -32001,
-  SessionNotFound: -32002,
-  RequestTooLarge: -32003,
-  UpstreamTimeout: -32004,
-  Forbidden: -32005,
-  RateLimited: -32006,
-  Unauthorized: -32007,
-  /** MCP 2026-07-28 (spec-reserved range): the request needs a client capability the client did not declare. */
+  /**
+   * Resource not found, MCP 2025-11-25 and earlier only (server/resources "Error Handling"). 2026-07-28 forbids it and
+   * uses -32602 (SEP-2164): answers to modern clients go through {@link forModernClient}.
+   */
+  ResourceNotFound: -32002,
+  /** MCP 2026-07-28: an `Mcp-*` header is missing, malformed or disagrees with the body (HTTP 400). */
+  HeaderMismatch: -32020,
+  /** MCP 2026-07-28: the request needs a client capability its `_meta` does not declare (HTTP 400). */
   MissingRequiredClientCapability: -32021,
+  /** MCP 2026-07-28: the request's protocol version is not supported; `data.supported` lists those that are (400). */
+  UnsupportedProtocolVersion: -32022,
+  /** The gateway's own: an upstream (or a store the gateway depends on) cannot be reached or refused to start. */
+  UpstreamUnavailable: -31001,
+  /** The gateway's own: the `mcp-session-id` is unknown, expired, forged or another consumer's (HTTP 404). */
+  SessionNotFound: -31002,
+  /** The gateway's own: the body, headers or arguments exceed a configured limit (HTTP 413 or 431). */
+  RequestTooLarge: -31003,
+  /** The gateway's own: an upstream did not answer in time (HTTP 504). */
+  UpstreamTimeout: -31004,
+  /** The gateway's own: authenticated but not allowed (policy, Host/Origin check; HTTP 403). */
+  Forbidden: -31005,
+  /** The gateway's own: a rate limit or a concurrency budget is exhausted (HTTP 429 with Retry-After). */
+  RateLimited: -31006,
+  /** The gateway's own: no valid credentials (HTTP 401), or they cannot be checked right now (503). */
+  Unauthorized: -31007,
 } as const;
 
 /** A JSON-RPC error code (see {@link JsonRpcErrorCode}). */
@@ -114,4 +135,25 @@ export function logUnexpected(
 ) {
   const ref = error.unexpectedRef;
   if (ref !== undefined) logger?.error("internal error", { ...fields, ref, error: error.cause });
+}
+
+/**
+ * An error code as a client of MCP 2026-07-28 must receive it: -32002 (resource not found of earlier revisions, which
+ * the 2026 revision forbids) becomes -32602 (SEP-2164); every other code is unchanged. For upstream errors relayed to a
+ * modern client as well as the gateway's own.
+ */
+export function modernErrorCode(code: number): number {
+  return code === JsonRpcErrorCode.ResourceNotFound ? JsonRpcErrorCode.InvalidParams : code;
+}
+
+/** The error as a client of MCP 2026-07-28 must receive it (see {@link modernErrorCode}); the same object if unchanged. */
+export function forModernClient(error: GatewayError): GatewayError {
+  if (error.code !== JsonRpcErrorCode.ResourceNotFound) return error;
+  return new GatewayError(JsonRpcErrorCode.InvalidParams, error.message, {
+    httpStatus: error.httpStatus,
+    id: error.id,
+    data: error.data,
+    headers: error.headers,
+    cause: error.cause,
+  });
 }

@@ -19,3 +19,4 @@ export * from "./text-cap";
 export * from "./upstream";
 export * from "./modern/request-state";
 export * from "./modern/bridge";
+export * from "./modern/task-ids";

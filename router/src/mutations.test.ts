@@ -57,7 +57,7 @@ describe("immediateError", () => {
     expect(JSON.parse(answer.immediate_response.body?.toString() ?? "")).toEqual({
       jsonrpc: "2.0",
       id: 12,
-      error: { code: -32002, message: "session not found" },
+      error: { code: -31002, message: "session not found" },
     });
   });
 });

@@ -85,7 +85,7 @@ describe("StreamProcessor request headers", () => {
     const answer = await sendHeaders(processor(), { "content-length": "4096" });
     if (!("immediate_response" in answer)) throw new Error("expected an immediate response");
     expect(answer.immediate_response.status.code).toBe(413);
-    expect(JSON.parse(answer.immediate_response.body?.toString() ?? "")).toMatchObject({ error: { code: -32003 } });
+    expect(JSON.parse(answer.immediate_response.body?.toString() ?? "")).toMatchObject({ error: { code: -31003 } });
   });
 });
 
@@ -194,7 +194,7 @@ describe("StreamProcessor response headers", () => {
     const gatewaySession = context.sessions.issue();
     const p = processor();
     await sendHeaders(p, { "mcp-session-id": gatewaySession });
-    const read = { jsonrpc: "2.0", id: 4, method: "resources/read", params: { uri: "weather_weather://cities" } };
+    const read = { jsonrpc: "2.0", id: 4, method: "resources/read", params: { uri: "weather+weather://cities" } };
     const routed = await p.process({ request_body: { body: Buffer.from(JSON.stringify(read)) } });
     const backendSession =
       "request_body" in routed ? setHeaders(routed.request_body.response?.header_mutation)["mcp-session-id"] : "";
@@ -202,7 +202,7 @@ describe("StreamProcessor response headers", () => {
     const answer = await p.process({ response_headers: { headers: { headers: headerList({ ":status": "404" }) } } });
     if (!("immediate_response" in answer)) throw new Error(`expected a replayed reply, got ${JSON.stringify(answer)}`);
     const text = answer.immediate_response.body?.toString() ?? "";
-    expect(text).toContain('"uri":"weather_weather://cities"');
+    expect(text).toContain('"uri":"weather+weather://cities"');
     expect(text).not.toContain('"uri":"weather://cities"');
   });
 

@@ -1,5 +1,6 @@
 import {
   GATEWAY_CLIENT_INFO,
+  forModernClient,
   GatewayError,
   logUnexpected,
   route,
@@ -141,7 +142,8 @@ export function toHandlerResult(outcome: ModernCallOutcome): Result {
  */
 export function toProtocolError(deps: Pick<ModernServerDeps, "context">, error: unknown, id: string | number): Error {
   if (error instanceof ProtocolError) return error;
-  const gatewayError = GatewayError.from(error, id);
+  // A 2025-only code (resource not found, -32002) becomes the one 2026-07-28 prescribes (-32602, SEP-2164).
+  const gatewayError = forModernClient(GatewayError.from(error, id));
   logUnexpected(deps.context.logger, gatewayError, { path: "/mcp" });
   return new ProtocolError(gatewayError.code, gatewayError.message, gatewayError.data);
 }

@@ -65,12 +65,12 @@ describe("Catalog", () => {
   });
 
   it("lists resources under prefixed URIs and maps them back unambiguously", () => {
-    expect(catalog.listResources().map((r) => r.uri)).toEqual(["weather_weather://cities", "notes_weather://cities"]);
-    expect(catalog.resolveResource("weather_weather://cities")).toMatchObject({
+    expect(catalog.listResources().map((r) => r.uri)).toEqual(["weather+weather://cities", "notes+weather://cities"]);
+    expect(catalog.resolveResource("weather+weather://cities")).toMatchObject({
       server: { name: "weather" },
       name: "weather://cities",
     });
-    expect(catalog.resolveResource("notes_weather://cities")).toMatchObject({
+    expect(catalog.resolveResource("notes+weather://cities")).toMatchObject({
       server: { name: "notes" },
       name: "weather://cities",
     });
@@ -113,16 +113,59 @@ describe("Catalog resource templates", () => {
 
   it("lists templates with prefixed URI templates (an empty prefix keeps them)", () => {
     expect(templated.listResourceTemplates().map((t) => t.uriTemplate)).toEqual([
-      "weather_weather://cities/{city}",
+      "weather+weather://cities/{city}",
       "file:///docs/{path}",
     ]);
   });
 
   it.each([
-    ["weather_weather://cities/oslo", "weather", "weather://cities/oslo"],
+    ["weather+weather://cities/oslo", "weather", "weather://cities/oslo"],
     ["file:///docs/intro.md", "plain", "file:///docs/intro.md"],
     ["file:///readme", "plain", "file:///readme"],
   ])("routes the URI %s (built from a template) to %s as %s", (uri, server, original) => {
     expect(templated.resolveResource(uri)).toMatchObject({ server: { name: server }, name: original });
+  });
+});
+
+describe("Catalog resource prefixes", () => {
+  const prefixed = parseConfig(
+    `version: 1
+auth: none
+servers:
+  - { name: a, url: "http://127.0.0.1:1/mcp" }
+  - { name: ab, url: "http://127.0.0.1:2/mcp", prefix: "x_", resourcePrefix: "a.b" }
+  - { name: c, url: "http://127.0.0.1:3/mcp", resourcePrefix: "" }
+`,
+    {},
+  );
+  const built = Catalog.build(
+    prefixed.servers,
+    new Map([
+      ["a", { ...listing([], [], ["b+file:///x"]), resourceTemplates: [{ uriTemplate: "fs://{path}", name: "p" }] }],
+      ["ab", { ...listing([], [], ["file:///x"]), resourceTemplates: [{ uriTemplate: "fs://{path}", name: "p" }] }],
+      ["c", listing([], [], ["c+file:///y"])],
+    ]),
+  );
+
+  it("puts each server's resource prefix and a + before the scheme", () => {
+    expect(built.listResources().map((r) => r.uri)).toEqual(["a+b+file:///x", "a.b+file:///x", "c+file:///y"]);
+    expect(built.listResourceTemplates().map((t) => t.uriTemplate)).toEqual(["a+fs://{path}", "a.b+fs://{path}"]);
+  });
+
+  it.each([
+    ["a+b+file:///x", "a", "b+file:///x"],
+    ["a.b+file:///x", "ab", "file:///x"],
+    ["a+fs://tmp/1", "a", "fs://tmp/1"],
+    ["A+fs://tmp/1", "a", "fs://tmp/1"],
+    ["A.B+fs://tmp/1", "ab", "fs://tmp/1"],
+    ["a.b+fs://tmp/1", "ab", "fs://tmp/1"],
+    ["c+file:///y", "c", "c+file:///y"],
+    ["other://z", "c", "other://z"],
+  ])("maps %s back to server %s as %s (the first + ends the prefix)", (uri, server, original) => {
+    expect(built.resolveResource(uri)).toMatchObject({ server: { name: server }, name: original });
+  });
+
+  it("no longer reads the tool prefix in front of a scheme as a resource prefix", () => {
+    expect(catalog.resolveResource("weather_weather://cities")).toBeUndefined();
   });
 });

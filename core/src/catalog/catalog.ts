@@ -1,5 +1,6 @@
 import type { ServerConfig } from "../config/schema";
 import { nameFilter } from "./glob";
+import { exposeResourceUri, resourcePrefixOf, splitExposedResourceUri } from "./resource-uris";
 
 /** A JSON object as listed by an upstream (tool, prompt, resource), kept as sent apart from the fields we rewrite. */
 export type ListedItem = Record<string, unknown> & { name: string };
@@ -57,7 +58,9 @@ class Index {
 
 /**
  * An immutable snapshot of everything the gateway exposes: upstream tools, prompts, resource URIs and URI templates,
- * each under its server's prefix (`weather_get_forecast`, `weather_weather://cities`; an empty prefix keeps them). Built whenever an upstream's listing changes, then swapped in whole, so lookups never lock.
+ * each under its server's prefix (`weather_get_forecast`; resource URIs under its resource prefix,
+ * `weather+weather://cities`, see {@link exposeResourceUri}; an empty prefix keeps them). Built whenever an upstream's
+ * listing changes, then swapped in whole, so lookups never lock.
  * Servers are taken in config order: on a name collision the earlier server keeps the name and the conflict is
  * reported.
  */
@@ -67,15 +70,17 @@ export class Catalog {
     private readonly prompts: Index,
     private readonly resources: Index,
     private readonly templates: Index,
-    /** Servers that offer resources, for URIs that are not listed (read through a template): non-empty prefixes first. */
-    private readonly resourceServers: readonly ServerConfig[],
+    /** Servers that offer resources by their non-empty resource prefix, for URIs not listed (read through a template). */
+    private readonly resourceServers: ReadonlyMap<string, ServerConfig>,
+    /** Servers that offer resources without a resource prefix. */
+    private readonly unprefixedResourceServers: readonly ServerConfig[],
     /** Collisions found while building; each names both servers. */
     readonly conflicts: readonly CatalogConflict[],
   ) {}
 
   /** An empty catalog (no upstream ready yet). */
   static empty(): Catalog {
-    return new Catalog(new Index(), new Index(), new Index(), new Index(), [], []);
+    return new Catalog(new Index(), new Index(), new Index(), new Index(), new Map(), [], []);
   }
 
   /**
@@ -90,7 +95,8 @@ export class Catalog {
   ): Catalog {
     const [tools, prompts, resources, templates] = [new Index(), new Index(), new Index(), new Index()];
     const conflicts: CatalogConflict[] = [];
-    const resourceServers: ServerConfig[] = [];
+    const resourceServers = new Map<string, ServerConfig>();
+    const unprefixedResourceServers: ServerConfig[] = [];
     for (const server of servers) {
       const listing = listings.get(server.name);
       if (!listing) continue;
@@ -114,20 +120,21 @@ export class Catalog {
           name: server.prefix + prompt.name,
         });
       }
+      const resourcePrefix = resourcePrefixOf(server);
       for (const resource of listing.resources) {
-        add(resources, "resource", resource.uri, server.prefix + resource.uri, {
-          ...resource,
-          uri: server.prefix + resource.uri,
-        });
+        const exposed = exposeResourceUri(resourcePrefix, resource.uri);
+        add(resources, "resource", resource.uri, exposed, { ...resource, uri: exposed });
       }
       for (const template of listing.resourceTemplates ?? []) {
-        const exposed = server.prefix + template.uriTemplate;
+        const exposed = exposeResourceUri(resourcePrefix, template.uriTemplate);
         add(templates, "template", template.uriTemplate, exposed, { ...template, uriTemplate: exposed });
       }
-      if (listing.resources.length > 0 || (listing.resourceTemplates?.length ?? 0) > 0) resourceServers.push(server);
+      if (listing.resources.length === 0 && (listing.resourceTemplates?.length ?? 0) === 0) continue;
+      // Config validation keeps resource prefixes unique; should two ever meet, the earlier server keeps its own.
+      if (resourcePrefix === "") unprefixedResourceServers.push(server);
+      else if (!resourceServers.has(resourcePrefix)) resourceServers.set(resourcePrefix, server);
     }
-    resourceServers.sort((a, b) => b.prefix.length - a.prefix.length);
-    return new Catalog(tools, prompts, resources, templates, resourceServers, conflicts);
+    return new Catalog(tools, prompts, resources, templates, resourceServers, unprefixedResourceServers, conflicts);
   }
 
   /** The upstream tool behind an exposed (prefixed) tool name. */
@@ -142,15 +149,16 @@ export class Catalog {
 
   /**
    * The upstream serving an exposed resource URI: a listed resource by its exposed URI, else (a URI built from a
-   * template, or one not listed) the server whose non-empty prefix starts the URI, else the only resource server
-   * without a prefix. Prefixes never shadow each other (config validation), so at most one prefix matches.
+   * template, or one not listed) the server whose resource prefix is the URI's scheme up to its first `+` (compared
+   * case-insensitively, as schemes are), else the only resource server without a resource prefix.
    */
   resolveResource(exposedUri: string): CatalogTarget | undefined {
     const listed = this.resources.targets.get(exposedUri);
     if (listed) return listed;
-    const prefixed = this.resourceServers.find((s) => s.prefix !== "" && exposedUri.startsWith(s.prefix));
-    if (prefixed) return { server: prefixed, name: exposedUri.slice(prefixed.prefix.length) };
-    const unprefixed = this.resourceServers.filter((s) => s.prefix === "");
+    const split = splitExposedResourceUri(exposedUri);
+    const prefixed = split && this.resourceServers.get(split.prefix);
+    if (split && prefixed) return { server: prefixed, name: split.uri };
+    const unprefixed = this.unprefixedResourceServers;
     return unprefixed.length === 1 && unprefixed[0] ? { server: unprefixed[0], name: exposedUri } : undefined;
   }
 

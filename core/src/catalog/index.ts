@@ -1,2 +1,3 @@
 export * from "./catalog";
 export * from "./glob";
+export * from "./resource-uris";

@@ -3,6 +3,7 @@ import { parseDocument } from "yaml";
 import type { z } from "zod";
 import { nullRecord } from "../own-keys";
 import { configSchema, type GatewayConfig } from "./schema";
+import { checkResourcePrefixes } from "./resource-prefix-checks";
 import { checkSecurity } from "./security-checks";
 
 /** A configuration problem; `issues` lists every finding as `path: message`. */
@@ -85,7 +86,7 @@ export function crossCheck(config: GatewayConfig): string[] {
       }
     });
   });
-  return [...issues, ...checkSecurity(config)];
+  return [...issues, ...checkResourcePrefixes(config), ...checkSecurity(config)];
 }
 
 /** Parses, interpolates and validates config text; throws {@link ConfigError} naming every problem. */

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { duration, HEADER_NAME_RE, HEADER_VALUE_RE, httpUrl, listenSchema, SERVER_NAME_RE } from "./fields";
 import { envoySchema } from "./envoy-schema";
 import { securitySections } from "./security-schema";
+import { RESOURCE_PREFIX_RE } from "../catalog/resource-uris";
 
 const toolFilter = z
   .object({
@@ -23,6 +24,17 @@ export const serverSchema = z
     prefix: z
       .string()
       .regex(/^[A-Za-z0-9_.-]*$/, "expected letters, digits, '_', '.' or '-'")
+      .optional(),
+    /**
+     * Put with a `+` in front of each resource URI's scheme (`weather+weather://cities`); defaults to the tool prefix
+     * without trailing separators, lower-cased, `_` as `-` (see docs/resource-uris.md); `""` keeps URIs unchanged.
+     */
+    resourcePrefix: z
+      .string()
+      .regex(
+        RESOURCE_PREFIX_RE,
+        "expected a URI scheme: a lower-case letter, then lower-case letters, digits, '.' or '-'",
+      )
       .optional(),
     // The message never repeats the value: it is usually a credential.
     headers: z

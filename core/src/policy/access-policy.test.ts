@@ -10,7 +10,7 @@ describe("AccessPolicy defaults", () => {
   it.each<[TargetKind, string]>([
     ["tool", "weather_get_forecast"],
     ["prompt", "weather_report"],
-    ["resource", "weather_weather://cities"],
+    ["resource", "weather+weather://cities"],
   ])("denies a %s no list names (default deny)", (kind, exposed) => {
     expect(none.allows(kind, exposed, "weather")).toBe(false);
   });
@@ -168,27 +168,27 @@ describe("AccessPolicy with a JWT tools claim", () => {
 });
 
 describe("AccessPolicy resource URIs with dot segments or encoded separators", () => {
-  const publicOnly = policy({ resources: ["fs_fs://public/*", "fs_fs://public/odd/../exact"] });
+  const publicOnly = policy({ resources: ["fs+fs://public/*", "fs+fs://public/odd/../exact"] });
 
   it.each([
-    "fs_fs://public/../secret/key",
-    "fs_fs://public/./../secret/key",
-    "fs_fs://public/%2e%2e/secret/key",
-    "fs_fs://public/..%2Fsecret",
-    "fs_fs://public/..\\secret",
-    "fs_fs://public/.\t./secret/key",
-    "fs_fs://public/\t../secret/key",
-    "fs_fs://public/..\t/secret/key",
-    "fs_fs://public/.\r\n./secret/key",
+    "fs+fs://public/../secret/key",
+    "fs+fs://public/./../secret/key",
+    "fs+fs://public/%2e%2e/secret/key",
+    "fs+fs://public/..%2Fsecret",
+    "fs+fs://public/..\\secret",
+    "fs+fs://public/.\t./secret/key",
+    "fs+fs://public/\t../secret/key",
+    "fs+fs://public/..\t/secret/key",
+    "fs+fs://public/.\r\n./secret/key",
   ])("does not let the wildcard match %j", (uri) => {
     expect(publicOnly.allows("resource", uri, "fs")).toBe(false);
   });
 
   it("still allows such a URI when a pattern names it exactly", () => {
-    expect(publicOnly.allows("resource", "fs_fs://public/odd/../exact", "fs")).toBe(true);
+    expect(publicOnly.allows("resource", "fs+fs://public/odd/../exact", "fs")).toBe(true);
   });
 
   it("allows ordinary URIs under the wildcard", () => {
-    expect(publicOnly.allows("resource", "fs_fs://public/docs/readme.md", "fs")).toBe(true);
+    expect(publicOnly.allows("resource", "fs+fs://public/docs/readme.md", "fs")).toBe(true);
   });
 });

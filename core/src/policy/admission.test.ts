@@ -54,19 +54,19 @@ describe("authorize", () => {
 
   it.each([
     ["prompts/get", "prompt", "notes_summary", 'consumer "alice" may not get prompt "notes_summary"'],
-    ["resources/read", "resource", "notes_x://a", 'consumer "alice" may not read resource "notes_x://a"'],
-    ["resources/subscribe", "resource", "notes_x://a", 'consumer "alice" may not subscribe to resource "notes_x://a"'],
+    ["resources/read", "resource", "notes+x://a", 'consumer "alice" may not read resource "notes+x://a"'],
+    ["resources/subscribe", "resource", "notes+x://a", 'consumer "alice" may not subscribe to resource "notes+x://a"'],
     ["completion/complete", "prompt", "notes_summary", 'consumer "alice" may not use prompt "notes_summary"'],
   ] as const)("names what %s may not do", (method, kind, exposed, message) => {
     expect(authorize(alice, call({ method, kind, exposed, server: "notes" }))?.message).toBe(message);
   });
 
   it("allows a resource only when its normalized form is allowed too", () => {
-    const files = caller({ resources: ["files_fs://host/public/*", "files_FS://host/private/*"] });
+    const files = caller({ resources: ["files+fs://host/public/*", "files+FS://host/private/*"] });
     const read = { method: "resources/read", kind: "resource", server: "files" } as const;
-    const upper = { ...read, exposed: "files_FS://host/private/key", normalized: "files_fs://host/private/key" };
+    const upper = { ...read, exposed: "files+FS://host/private/key", normalized: "files+fs://host/private/key" };
     expect(authorize(files, call(upper))).toMatchObject({ httpStatus: 403 });
-    const spaced = { ...read, exposed: "files_fs://host/public/a b", normalized: "files_fs://host/public/a%20b" };
+    const spaced = { ...read, exposed: "files+fs://host/public/a b", normalized: "files+fs://host/public/a%20b" };
     expect(authorize(files, call(spaced))).toBeUndefined();
   });
 

@@ -45,7 +45,7 @@ describe("PolicyCache", () => {
       gone.allowsServer("weather"),
       gone.allows("tool", "weather_x", "weather"),
       gone.allows("prompt", "weather_p", "weather"),
-      gone.allows("resource", "weather_r://", "weather"),
+      gone.allows("resource", "weather+r://", "weather"),
     ]).toEqual([false, false, false, false]);
   });
 

@@ -428,7 +428,7 @@ describe("SecurityGate audit", () => {
 
   it("records nothing for an admitted call of a method that is not audited", async () => {
     const { gate, audited } = harness();
-    const subscribe = call({ method: "resources/subscribe", kind: "resource", exposed: "weather_x://a" });
+    const subscribe = call({ method: "resources/subscribe", kind: "resource", exposed: "weather+x://a" });
     (await gate.admit(gate.caller(identity("alice", "weather")), subscribe)).finish(200);
     expect(await audited()).toEqual([]);
   });
@@ -438,7 +438,7 @@ describe("SecurityGate audit", () => {
     const subscribe = call({
       method: "resources/subscribe",
       kind: "resource",
-      exposed: "notes_x://a",
+      exposed: "notes+x://a",
       server: "notes",
     });
     await errorOf(() => gate.admit(gate.caller(identity("alice", "weather")), subscribe));

@@ -37,7 +37,7 @@ describe("SlotBudget", () => {
 });
 
 describe("takeSlots", () => {
-  it("throws 429 with JSON-RPC -32006, a Retry-After and the limit in the message", () => {
+  it("throws 429 with JSON-RPC -31006, a Retry-After and the limit in the message", () => {
     const budget = new SlotBudget();
     takeSlots(budget, [consumer(1)]);
     let thrown: unknown;

@@ -47,7 +47,7 @@ export class SlotBudget {
 export const SLOT_RETRY_AFTER_SECONDS = 5;
 
 /**
- * Takes the slots or throws HTTP 429 with JSON-RPC -32006 naming the full limit and a `Retry-After`: the refusal a
+ * Takes the slots or throws HTTP 429 with JSON-RPC -31006 naming the full limit and a `Retry-After`: the refusal a
  * client gets for too many open streams or calls in flight.
  */
 export function takeSlots(

@@ -89,17 +89,17 @@ describe("visibleLists", () => {
   });
 
   it("filters prompts, resources and resource templates by their own lists", () => {
-    const lists = visibleLists(catalog, policy({ prompts: ["weather_*"], resources: ["weather_weather://*"] }));
+    const lists = visibleLists(catalog, policy({ prompts: ["weather_*"], resources: ["weather+weather://*"] }));
     expect([
       lists.prompts.map((p) => p.name),
       lists.resources.map((r) => r.uri),
       lists.resourceTemplates.map((t) => t.uriTemplate),
-    ]).toEqual([["weather_report"], ["weather_weather://cities"], ["weather_weather://city/{id}"]]);
+    ]).toEqual([["weather_report"], ["weather+weather://cities"], ["weather+weather://city/{id}"]]);
   });
 
   it("shows a narrowed server's resource templates", () => {
     const lists = visibleLists(catalog, policy({ servers: ["weather"], resources: ["*"] }));
-    expect(lists.resourceTemplates.map((t) => t.uriTemplate)).toEqual(["weather_weather://city/{id}"]);
+    expect(lists.resourceTemplates.map((t) => t.uriTemplate)).toEqual(["weather+weather://city/{id}"]);
   });
 
   it("filters a list once per catalog and compiled policy", () => {

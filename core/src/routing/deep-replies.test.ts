@@ -60,6 +60,6 @@ describe.each([
     );
     // message → result → deep: the nested object starts at level 3.
     const out = rewriteWhole(rewriter!, Buffer.from(frame(deepResult(MAX_REPLY_DEPTH - 3))));
-    expect(out.toString()).toContain("deep_x://y");
+    expect(out.toString()).toContain("deep+x://y");
   });
 });

@@ -1,3 +1,4 @@
+import { exposeResourceUri, resourcePrefixOf } from "../catalog/resource-uris";
 import { exceedsJsonDepth } from "../jsonrpc/json-depth";
 import { MAX_REDACTION_DEPTH, type ResultRedactor } from "../sanitize";
 import { isJson, prefixResultUris, type Json } from "./result-uris";
@@ -22,7 +23,7 @@ function rewriteResult(message: Json, origin: StreamOrigin, redactor: ResultReda
     const redacted = redactor.redact(wrapped);
     return redacted === wrapped ? message : { ...message, result: redacted["result"] };
   }
-  const prefixed = prefixResultUris(result, origin.prefix);
+  const prefixed = prefixResultUris(result, resourcePrefixOf(origin));
   const redacted = redactor ? redactor.redact(prefixed) : prefixed;
   return redacted === result ? message : { ...message, result: redacted };
 }
@@ -37,7 +38,7 @@ export function rewriteMessage(message: Json, origin: StreamOrigin, redactor?: R
   const params = message["params"];
   if (!isJson(params)) return message;
   if (method === "notifications/resources/updated" && typeof params["uri"] === "string") {
-    return { ...message, params: { ...params, uri: origin.prefix + params["uri"] } };
+    return { ...message, params: { ...params, uri: exposeResourceUri(resourcePrefixOf(origin), params["uri"]) } };
   }
   const requestId = params["requestId"];
   if (method === "notifications/cancelled" && (typeof requestId === "string" || typeof requestId === "number")) {

@@ -78,7 +78,7 @@ describe("JSON reply sanitization", () => {
     expect(parsed(rewriteJsonReply(body, origin, { redactor, requestId: 1 }))).toEqual({
       jsonrpc: "2.0",
       id: 1,
-      result: { contents: [{ uri: "docs_a://b", text: "password=[REDACTED]" }] },
+      result: { contents: [{ uri: "docs+a://b", text: "password=[REDACTED]" }] },
     });
   });
 

@@ -2,6 +2,7 @@ import { Transform } from "node:stream";
 import type { ResultRedactor } from "../sanitize";
 import { MAX_REPLY_BYTES } from "../upstream/upstream-http";
 import type { JsonRpcId } from "../errors";
+import { resourcePrefixOf } from "../catalog/resource-uris";
 import { replyFormat } from "./reply-format";
 import { rewriteParsed } from "./reply-message";
 import { SanitizeFailure, type ReplyRedaction } from "./sanitize-failure";
@@ -85,7 +86,7 @@ export function replyRewriter(
   // Without sanitization a compressed reply is not read at all (the gateway asks upstreams for identity).
   if (format.encoded) return undefined;
   if (format.kind === "sse") return new SseIdRewriter(call.server, undefined, call.requestId ?? null);
-  if (format.kind === "json" && call.server.prefix !== "" && call.method !== "response") {
+  if (format.kind === "json" && resourcePrefixOf(call.server) !== "" && call.method !== "response") {
     return new JsonReplyRewriter(call.server);
   }
   return undefined;

@@ -1,3 +1,5 @@
+import { exposeResourceUri } from "../catalog/resource-uris";
+
 /** A JSON object as parsed from a reply. */
 export type Json = Record<string, unknown>;
 
@@ -9,17 +11,18 @@ export const isJson = (value: unknown): value is Json =>
 function prefixBlock(block: unknown, prefix: string): unknown {
   if (!isJson(block)) return block;
   if (block["type"] === "resource_link" && typeof block["uri"] === "string")
-    return { ...block, uri: prefix + block["uri"] };
+    return { ...block, uri: exposeResourceUri(prefix, block["uri"]) };
   const resource = block["resource"];
   if (block["type"] === "resource" && isJson(resource) && typeof resource["uri"] === "string") {
-    return { ...block, resource: { ...resource, uri: prefix + resource["uri"] } };
+    return { ...block, resource: { ...resource, uri: exposeResourceUri(prefix, resource["uri"]) } };
   }
   return block;
 }
 
 /**
- * Resource URIs inside a result, with the server's prefix, so the client can read them back through the gateway:
- * `resources/read` contents, resource blocks of tool results (`content`) and of prompt messages.
+ * Resource URIs inside a result, under the server's resource prefix (see `exposeResourceUri`), so the client can read
+ * them back through the gateway: `resources/read` contents, resource blocks of tool results (`content`) and of prompt
+ * messages.
  */
 export function prefixResultUris(result: Json, prefix: string): Json {
   if (prefix === "") return result;
@@ -31,7 +34,7 @@ export function prefixResultUris(result: Json, prefix: string): Json {
     return out;
   };
   const prefixUri = (c: unknown): unknown =>
-    isJson(c) && typeof c["uri"] === "string" ? { ...c, uri: prefix + c["uri"] } : c;
+    isJson(c) && typeof c["uri"] === "string" ? { ...c, uri: exposeResourceUri(prefix, c["uri"]) } : c;
   const { contents, content, messages } = result;
   const out: Json = { ...result };
   if (Array.isArray(contents)) out["contents"] = mapped(contents, prefixUri);

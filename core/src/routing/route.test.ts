@@ -1,6 +1,6 @@
 import { Catalog } from "../catalog/catalog";
 import { parseConfig } from "../config/load";
-import { JsonRpcErrorCode } from "../errors";
+import { forModernClient, JsonRpcErrorCode } from "../errors";
 import { parseJsonRpc } from "../jsonrpc/message";
 import { PROTOTYPE_KEYS } from "../own-keys";
 import { route } from "./route";
@@ -37,17 +37,17 @@ describe("route", () => {
     ],
     [{ id: 3, method: "prompts/get", params: { name: "weather_report" } }, "weather", { name: "report" }],
     [
-      { id: 4, method: "resources/read", params: { uri: "weather_weather://cities" } },
+      { id: 4, method: "resources/read", params: { uri: "weather+weather://cities" } },
       "weather",
       { uri: "weather://cities" },
     ],
     [
-      { id: 5, method: "resources/subscribe", params: { uri: "weather_weather://cities" } },
+      { id: 5, method: "resources/subscribe", params: { uri: "weather+weather://cities" } },
       "weather",
       { uri: "weather://cities" },
     ],
     [
-      { id: 6, method: "resources/unsubscribe", params: { uri: "weather_weather://cities" } },
+      { id: 6, method: "resources/unsubscribe", params: { uri: "weather+weather://cities" } },
       "weather",
       { uri: "weather://cities" },
     ],
@@ -64,7 +64,7 @@ describe("route", () => {
       {
         id: 8,
         method: "completion/complete",
-        params: { ref: { type: "ref/resource", uri: "weather_weather://cities" }, argument: { name: "c", value: "" } },
+        params: { ref: { type: "ref/resource", uri: "weather+weather://cities" }, argument: { name: "c", value: "" } },
       },
       "weather",
       { ref: { type: "ref/resource", uri: "weather://cities" }, argument: { name: "c", value: "" } },
@@ -100,7 +100,7 @@ describe("route", () => {
     [{ id: 5, method: "tools/call", params: ["weather_get_forecast"] }, "tools/call needs params.name"],
     [{ id: 6, method: "prompts/get", params: { name: "report" } }, 'unknown prompt: "report"'],
     [
-      { id: 7, method: "resources/read", params: { uri: "file:///etc/passwd" } },
+      { id: 7, method: "resources/subscribe", params: { uri: "file:///etc/passwd" } },
       'unknown resource: "file:///etc/passwd"',
     ],
   ])("rejects %j with -32602", (message, text) => {
@@ -108,6 +108,24 @@ describe("route", () => {
     if (decision.kind !== "reject") throw new Error(`expected reject, got ${decision.kind}`);
     expect(decision.error).toMatchObject({ code: JsonRpcErrorCode.InvalidParams, id: message.id, httpStatus: 200 });
     expect(decision.error.message).toContain(text);
+  });
+
+  // MCP 2025-11-25 server/resources "Error Handling": resource not found is -32002 with the URI in data; a modern
+  // client gets it as -32602 (SEP-2164) through forModernClient.
+  it("rejects resources/read of a URI no upstream serves with -32002 and the URI in data, -32602 for a modern client", () => {
+    const decision = decide({ id: 7, method: "resources/read", params: { uri: "file:///etc/passwd" } });
+    if (decision.kind !== "reject") throw new Error(`expected reject, got ${decision.kind}`);
+    expect(decision.error.toJsonRpc()).toEqual({
+      jsonrpc: "2.0",
+      id: 7,
+      error: { code: -32002, message: 'unknown resource: "file:///etc/passwd"', data: { uri: "file:///etc/passwd" } },
+    });
+    expect(decision.error.httpStatus).toBe(200);
+    expect(forModernClient(decision.error).toJsonRpc()).toEqual({
+      jsonrpc: "2.0",
+      id: 7,
+      error: { code: -32602, message: 'unknown resource: "file:///etc/passwd"', data: { uri: "file:///etc/passwd" } },
+    });
   });
 
   describe("with names of Object.prototype members", () => {
@@ -122,10 +140,11 @@ describe("route", () => {
         ["resources/read", { uri: name }, `unknown resource: ${JSON.stringify(name)}`],
         ["completion/complete", { ref: { type: "ref/prompt", name } }, `unknown prompt: ${JSON.stringify(name)}`],
       ]),
-    )("rejects %s of %j with -32602", (method, params, text) => {
+    )("rejects %s of %j as unknown", (method, params, text) => {
       const decision = decide({ id: 1, method, params });
       if (decision.kind !== "reject") throw new Error(`expected reject, got ${decision.kind}`);
-      expect(decision.error).toMatchObject({ code: JsonRpcErrorCode.InvalidParams, message: text });
+      const code = method === "resources/read" ? JsonRpcErrorCode.ResourceNotFound : JsonRpcErrorCode.InvalidParams;
+      expect(decision.error).toMatchObject({ code, message: text });
     });
 
     it("does not read a name inherited through an own __proto__ member of the raw JSON", () => {
@@ -163,11 +182,11 @@ describe("route: resource URIs as the upstream will parse them", () => {
     route(parseJsonRpc(JSON.stringify({ jsonrpc: "2.0", id: 9, method, params: { uri } })), fileCatalog);
 
   it.each([
-    ["files_fs://host/public/.\t./private/key", /U\+0009/],
-    ["files_fs://host/public/\t../private/key", /U\+0009/],
-    ["files_fs://host/public/..\t/private/key", /U\+0009/],
-    ["files_fs://host/public/%2e%2e/private/key", /percent-encoded dot/],
-    ["files_fs://host/public/../private/key", /dot segment/],
+    ["files+fs://host/public/.\t./private/key", /U\+0009/],
+    ["files+fs://host/public/\t../private/key", /U\+0009/],
+    ["files+fs://host/public/..\t/private/key", /U\+0009/],
+    ["files+fs://host/public/%2e%2e/private/key", /percent-encoded dot/],
+    ["files+fs://host/public/../private/key", /dot segment/],
   ])("rejects %j with -32602 naming the problem, before any upstream", (uri, problem) => {
     for (const method of ["resources/read", "resources/subscribe", "resources/unsubscribe"]) {
       const decision = read(uri, method);
@@ -180,11 +199,11 @@ describe("route: resource URIs as the upstream will parse them", () => {
   });
 
   it("passes the URI on as sent and names its normalized exposed form for the policy", () => {
-    const decision = read("files_FS://host/public/a b");
+    const decision = read("files+FS://host/public/a b");
     expect(decision).toMatchObject({
       kind: "upstream",
       target: { name: "FS://host/public/a b" },
-      named: { exposed: "files_FS://host/public/a b", normalized: "files_fs://host/public/a%20b" },
+      named: { exposed: "files+FS://host/public/a b", normalized: "files+fs://host/public/a%20b" },
     });
   });
 

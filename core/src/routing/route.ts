@@ -1,10 +1,11 @@
 import type { Catalog, CatalogTarget } from "../catalog/catalog";
+import { exposeResourceUri, resourcePrefixOf } from "../catalog/resource-uris";
 import { GatewayError, JsonRpcErrorCode } from "../errors";
 import type { ServerConfig } from "../config/schema";
 import type { JsonRpcMessage, JsonRpcRequest, JsonRpcResponse } from "../jsonrpc/message";
 import { isRoutedMethod, type RoutedMethod } from "../jsonrpc/methods";
 import { checkResourceUri } from "../policy/resource-uri";
-import { quoteCapped } from "../text-cap";
+import { capText, quoteCapped } from "../text-cap";
 import { decodeServerRequestId } from "./server-request-ids";
 
 /** What a message routed to one upstream is: a request naming its target, or a response to the upstream's request. */
@@ -85,6 +86,18 @@ function invalidParams(message: string, id: string | number): RouteDecision {
   return { kind: "reject", error: new GatewayError(JsonRpcErrorCode.InvalidParams, message, { id }) };
 }
 
+/**
+ * A `resources/read` of a URI no upstream serves: -32002 with the URI in `data`, as MCP 2025-11-25 asks (a modern
+ * client gets -32602 through `forModernClient`, SEP-2164). The URI in `data` is capped like the message.
+ */
+function resourceNotFound(uri: string, id: string | number): RouteDecision {
+  const error = new GatewayError(JsonRpcErrorCode.ResourceNotFound, `unknown resource: ${quoteCapped(uri)}`, {
+    id,
+    data: { uri: capText(uri) },
+  });
+  return { kind: "reject", error };
+}
+
 function routeRequest(request: JsonRpcRequest, method: RoutedMethod, catalog: Catalog): RouteDecision {
   const params = isObject(request.params) ? request.params : {};
   const referenceOf = REFERENCES.get(method);
@@ -92,6 +105,7 @@ function routeRequest(request: JsonRpcRequest, method: RoutedMethod, catalog: Ca
   const reference = referenceOf(params);
   if (typeof reference === "string") return invalidParams(`${method} needs ${reference}`, request.id);
   const target = resolve(catalog, reference);
+  if (!target && method === "resources/read") return resourceNotFound(reference.name, request.id);
   if (!target) return invalidParams(`unknown ${reference.kind}: ${quoteCapped(reference.name)}`, request.id);
   let normalized: string | undefined;
   if (method.startsWith("resources/")) {
@@ -99,7 +113,7 @@ function routeRequest(request: JsonRpcRequest, method: RoutedMethod, catalog: Ca
     const uri = checkResourceUri(target.name);
     if (!uri.ok)
       return invalidParams(`${method}: resource URI ${quoteCapped(reference.name)} ${uri.problem}`, request.id);
-    normalized = target.server.prefix + uri.normalized;
+    normalized = exposeResourceUri(resourcePrefixOf(target.server), uri.normalized);
   }
   // Rewrite only the routed name; every other field reaches the upstream as the client sent it.
   const rewritten = { ...request.raw, params: reference.rewrite(target.name) };

@@ -70,7 +70,7 @@ describe("SseIdRewriter", () => {
     [
       "prefixes the URI of notifications/resources/updated",
       { jsonrpc: "2.0", method: "notifications/resources/updated", params: { uri: "weather://cities" } },
-      '"uri":"weather_weather://cities"',
+      '"uri":"weather+weather://cities"',
     ],
     [
       "encodes the requestId of notifications/cancelled",
@@ -94,7 +94,7 @@ describe("resource URIs inside results", () => {
     [
       "resources/read contents",
       { contents: [{ uri: "demo://a", text: "x" }] },
-      { contents: [{ uri: "everything_demo://a", text: "x" }] },
+      { contents: [{ uri: "everything+demo://a", text: "x" }] },
     ],
     [
       "resource_link and embedded resource blocks of a tool result",
@@ -107,8 +107,8 @@ describe("resource URIs inside results", () => {
       },
       {
         content: [
-          { type: "resource_link", uri: "everything_demo://b", name: "b" },
-          { type: "resource", resource: { uri: "everything_demo://c", text: "c" } },
+          { type: "resource_link", uri: "everything+demo://b", name: "b" },
+          { type: "resource", resource: { uri: "everything+demo://c", text: "c" } },
           { type: "text", text: "t" },
         ],
       },
@@ -118,7 +118,7 @@ describe("resource URIs inside results", () => {
       { messages: [{ role: "user", content: { type: "resource", resource: { uri: "demo://d", text: "d" } } }] },
       {
         messages: [
-          { role: "user", content: { type: "resource", resource: { uri: "everything_demo://d", text: "d" } } },
+          { role: "user", content: { type: "resource", resource: { uri: "everything+demo://d", text: "d" } } },
         ],
       },
     ],
@@ -137,7 +137,7 @@ describe("resource URIs inside results", () => {
     const text = JSON.stringify({ jsonrpc: "2.0", id: 1, result: { contents: [{ uri: "demo://a" }] } });
     expect(rewriter.push(Buffer.from(text.slice(0, 10))).length).toBe(0);
     expect(rewriter.push(Buffer.from(text.slice(10))).length).toBe(0);
-    expect(rewriter.end().toString()).toContain('"uri":"everything_demo://a"');
+    expect(rewriter.end().toString()).toContain('"uri":"everything+demo://a"');
   });
 });
 

@@ -11,6 +11,8 @@ const EMPTY = Buffer.alloc(0);
 export interface StreamOrigin {
   name: string;
   prefix: string;
+  /** The server's configured resource prefix, if any (else implied by `prefix`: see `resourcePrefixOf`). */
+  resourcePrefix?: string | undefined;
 }
 
 // A server's own GET stream carries requests and notifications only: MCP forbids responses there unless a stream is

@@ -56,14 +56,14 @@ describe("Redactor.forCall scoping", () => {
     ["weather_*", "news_top", false],
     ["*_secret", "db_secret", true],
     ["*_secret", "db_secret_not", false],
-    ["weather_file:///etc/*", "weather_file:///etc/passwd", true],
+    ["weather+file:///etc/*", "weather+file:///etc/passwd", true],
     ["a.b", "axb", false],
     ["weather", "weather_forecast", false],
     // A line break in an upstream's tool name or a URI must not take a call out of a rule's scope.
     ["weather_*", "weather_a\nb", true],
     ["weather_*", "weather_a\r\nb", true],
     ["weather_*", "weather_a\u2028b", true],
-    ["weather_file:///etc/*", "weather_file:///etc/\npasswd", true],
+    ["weather+file:///etc/*", "weather+file:///etc/\npasswd", true],
   ])("target glob %j applies to %j: %s", (glob, target, applies) => {
     const redactor = new Redactor([{ ...secretRule, targets: [glob] }]).forCall({ ...call, target });
     expect(redactor !== undefined).toBe(applies);
@@ -75,10 +75,10 @@ describe("Redactor.forCall scoping", () => {
   });
 
   it("applies a rule whose targets match the resource URI's normalized form, not the form sent", () => {
-    const rule = { ...secretRule, targets: ["files_fs://host/private/*"] };
-    const read = { server: "files", method: "resources/read", target: "files_FS://host/private/key" };
+    const rule = { ...secretRule, targets: ["files+fs://host/private/*"] };
+    const read = { server: "files", method: "resources/read", target: "files+FS://host/private/key" };
     expect(new Redactor([rule]).forCall(read)).toBeUndefined();
-    expect(new Redactor([rule]).forCall({ ...read, normalizedTarget: "files_fs://host/private/key" })).toBeDefined();
+    expect(new Redactor([rule]).forCall({ ...read, normalizedTarget: "files+fs://host/private/key" })).toBeDefined();
   });
 
   it("ignores a rule with neither keys nor patterns (nothing to redact)", () => {

@@ -14,7 +14,7 @@ describe("HostGuard on a loopback listener without configuration", () => {
   it.each([["evil.example.com"], ["evil.example.com:8080"], ["127.0.0.1.evil.com"], [""]])(
     "refuses Host %j with 403",
     (host) => {
-      expect(guard.check({ host })).toMatchObject({ httpStatus: 403, code: -32005 });
+      expect(guard.check({ host })).toMatchObject({ httpStatus: 403, code: -31005 });
     },
   );
 

@@ -23,8 +23,8 @@ describe("localReplyConfig", () => {
 
   it.each<[string, (m: Mapper) => boolean, number]>([
     ["ext_proc failures", (m) => expression(m)?.includes("'ext_proc'") === true, JsonRpcErrorCode.UpstreamUnavailable],
-    ["route timeouts (UT)", (m) => m.filter.response_flag_filter?.flags.includes("UT") === true, -32004],
-    ["unreachable upstreams (UF, UH)", (m) => m.filter.response_flag_filter?.flags.includes("UF") === true, -32001],
+    ["route timeouts (UT)", (m) => m.filter.response_flag_filter?.flags.includes("UT") === true, -31004],
+    ["unreachable upstreams (UF, UH)", (m) => m.filter.response_flag_filter?.flags.includes("UF") === true, -31001],
     ["413", (m) => expression(m) === "response.code == 413", JsonRpcErrorCode.RequestTooLarge],
     ["other 4xx", (m) => expression(m)?.includes(">= 400") === true, JsonRpcErrorCode.InvalidRequest],
     ["anything else", (m) => expression(m) === "true", JsonRpcErrorCode.InternalError],

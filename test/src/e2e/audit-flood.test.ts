@@ -38,7 +38,7 @@ describe.each(modes.all)("audit flooding (%s)", (_label, mode) => {
       jsonrpc: "2.0",
       id: 1,
       method: "resources/subscribe",
-      params: { uri: "weather_weather://cities" },
+      params: { uri: "weather+weather://cities" },
     });
     const headers = { ...secure.as.ops, "mcp-session-id": ops.transport.sessionId ?? "" };
     const unknown = (r: Awaited<ReturnType<typeof rawPost>>): boolean =>

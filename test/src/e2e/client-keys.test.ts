@@ -94,16 +94,17 @@ describe.each(modes.all)("client-chosen keys end to end (%s)", (_label, mode) =>
 
     it.each(
       PROTOTYPE_KEYS.flatMap((name) => [
-        ["tools/call", { name, arguments: {} }, `unknown tool: ${JSON.stringify(name)}`],
-        ["prompts/get", { name }, `unknown prompt: ${JSON.stringify(name)}`],
-        ["resources/read", { uri: name }, `unknown resource: ${JSON.stringify(name)}`],
+        ["tools/call", { name, arguments: {} }, `unknown tool: ${JSON.stringify(name)}`, -32602],
+        ["prompts/get", { name }, `unknown prompt: ${JSON.stringify(name)}`, -32602],
+        // MCP 2025-11-25 (server/resources, "Error Handling"): resource not found is -32002.
+        ["resources/read", { uri: name }, `unknown resource: ${JSON.stringify(name)}`, -32002],
       ]),
-    )("in %s as %j: -32602, no result", async (method, params, message) => {
+    )("in %s as %j: an unknown-name error, no result", async (method, params, message, code) => {
       const reply = await post(url, { jsonrpc: "2.0", id: 2, method, params }, alice);
       expectNothingLeaked(reply);
       expect(reply.status).toBe(200);
       expect(reply.json["result"]).toBeUndefined();
-      expect(reply.json["error"]).toMatchObject({ code: -32602, message: expect.stringContaining(message) });
+      expect(reply.json["error"]).toMatchObject({ code, message: expect.stringContaining(message) });
     });
 
     it.each(PROTOTYPE_KEYS)("%j as a header name on a ping: answered as any ping", async (name) => {

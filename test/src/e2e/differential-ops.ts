@@ -5,8 +5,11 @@ import { LoggingMessageNotificationSchema, type LoggingMessageNotification } fro
 /** The prefix the gateway gives server-everything's tools, prompts, resource URIs and templates (the default). */
 export const EVERYTHING_PREFIX = "everything_";
 
-/** Prefixes of the example servers every gateway stack also carries; their items are not server-everything's. */
-const OTHER_PREFIXES = ["weather_", "notes_"];
+/** What the gateway puts in front of server-everything's resource URIs and templates (the default: docs/resource-uris.md). */
+export const EVERYTHING_URI_PREFIX = "everything+";
+
+/** Prefixes (of names, of URIs) of the example servers every gateway stack also carries: not server-everything's. */
+const OTHER_PREFIXES = ["weather_", "notes_", "weather+", "notes+"];
 
 /** How long to wait for the client's GET stream, and for an expected log message, before giving up. */
 const WAIT_MS = 3_000;
@@ -21,6 +24,9 @@ export interface Target {
   logs: LoggingMessageNotification["params"][];
   expose(name: string): string;
   reveal(name: string): string;
+  /** `expose` and `reveal` for resource URIs and templates. */
+  exposeUri(uri: string): string;
+  revealUri(uri: string): string;
   close(): Promise<void>;
 }
 
@@ -28,7 +34,7 @@ export interface Target {
  * Connects a real SDK client and waits until its GET stream is open: the server sends messages outside any call (log
  * messages here) only on that stream and drops them while there is none, so without the wait the first ones race.
  */
-export async function connectTarget(url: string, prefix: string): Promise<Target> {
+export async function connectTarget(url: string, prefix: string, uriPrefix = ""): Promise<Target> {
   let getOpened: () => void = () => undefined;
   const opened = new Promise<void>((resolve) => (getOpened = resolve));
   const transport = new StreamableHTTPClientTransport(new URL(url), {
@@ -60,6 +66,8 @@ export async function connectTarget(url: string, prefix: string): Promise<Target
     expose: (name) => prefix + name,
     // A name the gateway failed to prefix stays visibly different instead of being mapped to the direct one.
     reveal: (name) => (name.startsWith(prefix) ? name.slice(prefix.length) : `<not prefixed> ${name}`),
+    exposeUri: (uri) => uriPrefix + uri,
+    revealUri: (uri) => (uri.startsWith(uriPrefix) ? uri.slice(uriPrefix.length) : `<not prefixed> ${uri}`),
     close: () => client.close().catch(() => undefined),
   };
 }
@@ -111,7 +119,7 @@ export function normalise(target: Target, value: unknown): unknown {
   if (typeof value === "string") return value.replace(CREATED_AT, "$1<time>");
   if (value === null || typeof value !== "object") return value;
   const entries = Object.entries(value).map(([key, item]) => {
-    if ((key === "uri" || key === "uriTemplate") && typeof item === "string") return [key, target.reveal(item)];
+    if ((key === "uri" || key === "uriTemplate") && typeof item === "string") return [key, target.revealUri(item)];
     if (key === "blob" && typeof item === "string") {
       return [key, normalise(target, Buffer.from(item, "base64").toString("utf8"))];
     }

@@ -4,6 +4,7 @@ import { freePort } from "../support/redis-server";
 import {
   connectTarget,
   EVERYTHING_PREFIX,
+  EVERYTHING_URI_PREFIX,
   normalise,
   outcome,
   ownItems,
@@ -97,7 +98,7 @@ const completions: [string, Op][] = [
     "a resource template variable",
     (t) =>
       t.client.complete({
-        ref: { type: "ref/resource", uri: t.expose(TEXT_TEMPLATE) },
+        ref: { type: "ref/resource", uri: t.exposeUri(TEXT_TEMPLATE) },
         argument: { name: "resourceId", value: "7" },
       }),
   ],
@@ -115,7 +116,7 @@ describe.each(modes)("server-everything directly and through the gateway (%s)", 
 
   beforeAll(async () => {
     stack = await startGatewayStack(mode, { extraServers: [`name: everything, url: "${everythingUrl}"`] });
-    through = await connectTarget(stack.url, EVERYTHING_PREFIX);
+    through = await connectTarget(stack.url, EVERYTHING_PREFIX, EVERYTHING_URI_PREFIX);
   });
   afterAll(async () => {
     await Promise.all([through, ...extra].map((t) => t?.close()));
@@ -184,7 +185,10 @@ describe.each(modes)("server-everything directly and through the gateway (%s)", 
 
   it("relays the same log messages, filtered at the level the client set", async () => {
     // Fresh clients: each has its own level, and its own backend session behind the gateway.
-    const fresh = await Promise.all([connectTarget(stack.url, EVERYTHING_PREFIX), connectTarget(everythingUrl, "")]);
+    const fresh = await Promise.all([
+      connectTarget(stack.url, EVERYTHING_PREFIX, EVERYTHING_URI_PREFIX),
+      connectTarget(everythingUrl, ""),
+    ]);
     extra.push(...fresh);
     const uri = "demo://resource/static/document/architecture.md";
     const [viaGateway, directly] = await both(async (t) => {
@@ -193,11 +197,11 @@ describe.each(modes)("server-everything directly and through the gateway (%s)", 
       // and must not arrive; the same stream carries the second subscribe one after it, so once that has arrived, a
       // wrongly sent unsubscribe message would have too.
       await t.client.setLoggingLevel("info");
-      await t.client.subscribeResource({ uri: t.expose(uri) });
+      await t.client.subscribeResource({ uri: t.exposeUri(uri) });
       await t.client.setLoggingLevel("error");
-      await t.client.unsubscribeResource({ uri: t.expose(uri) });
+      await t.client.unsubscribeResource({ uri: t.exposeUri(uri) });
       await t.client.setLoggingLevel("info");
-      await t.client.subscribeResource({ uri: t.expose(uri) });
+      await t.client.subscribeResource({ uri: t.exposeUri(uri) });
       await settleLogs(() => t.logs.filter((log) => String(log.data).startsWith("Received Subscribe")).length >= 2);
       // The message names the (backend) session, which the gateway never shows its client: not comparable.
       return t.logs.map((log) => ({ ...log, data: String(log.data).replace(/session \S+$/, "session <id>") }));

@@ -73,26 +73,26 @@ describe("Envoy's own local replies are JSON-RPC errors (real Envoy)", () => {
     expect(JSON.parse(reply.body)).toMatchObject({ id: 0, result: { content: [{ text: "done" }] } });
   });
 
-  it("a route timeout: 504 with -32004", async () => {
+  it("a route timeout: 504 with -31004", async () => {
     const since = Date.now();
     const reply = await callTool("edge_slow", 1);
     expect(reply.status).toBe(504);
-    expect(jsonRpcError(reply)).toEqual({ code: -32004, message: MAPPER_MESSAGES[1] });
+    expect(jsonRpcError(reply)).toEqual({ code: -31004, message: MAPPER_MESSAGES[1] });
     expect((await envoy.routeSince(since, (r) => r.status === 504)).details).toBe("response_timeout");
   });
 
-  it("an upstream that drops the connection: 503 with -32001", async () => {
+  it("an upstream that drops the connection: 503 with -31001", async () => {
     const since = Date.now();
     const reply = await callTool("edge_reset", 2);
     expect(reply.status).toBe(503);
-    expect(jsonRpcError(reply)).toEqual({ code: -32001, message: MAPPER_MESSAGES[2] });
+    expect(jsonRpcError(reply)).toEqual({ code: -31001, message: MAPPER_MESSAGES[2] });
     expect(edge.calls).toContain("reset");
     const route = await envoy.routeSince(since, (r) => r.status === 503);
     expect(route.cluster).toBe("mcp_server_edge");
     expect(route.details).toMatch(/^upstream_reset_before_response_started/);
   });
 
-  it("a chunked body over the buffer limit: 413 with -32003", async () => {
+  it("a chunked body over the buffer limit: 413 with -31003", async () => {
     const since = Date.now();
     const reply = await rawRequest(envoy.port, "/mcp", {
       method: "POST",
@@ -100,7 +100,7 @@ describe("Envoy's own local replies are JSON-RPC errors (real Envoy)", () => {
       chunks: [`{"jsonrpc":"2.0","id":3,"method":"ping","params":{"pad":"`, "x".repeat(MAX_BODY_BYTES + 1024), `"}}`],
     });
     expect(reply.status).toBe(413);
-    expect(jsonRpcError(reply)).toEqual({ code: -32003, message: MAPPER_MESSAGES[3] });
+    expect(jsonRpcError(reply)).toEqual({ code: -31003, message: MAPPER_MESSAGES[3] });
     expect((await envoy.routeSince(since, (r) => r.status === 413)).details).toBe("request_payload_too_large");
   });
 
@@ -147,7 +147,7 @@ describe("ext_proc failure is a JSON-RPC 503 (real Envoy, router down)", () => {
   });
   afterAll(async () => envoy?.stop());
 
-  it("answers 503 with -32001, naming no internal address", async () => {
+  it("answers 503 with -31001, naming no internal address", async () => {
     const since = Date.now();
     const reply = await rawRequest(envoy.port, "/mcp", {
       method: "POST",
@@ -155,7 +155,7 @@ describe("ext_proc failure is a JSON-RPC 503 (real Envoy, router down)", () => {
       chunks: ['{"jsonrpc":"2.0","id":1,"method":"ping"}'],
     });
     expect(reply.status).toBe(503);
-    expect(jsonRpcError(reply)).toEqual({ code: -32001, message: MAPPER_MESSAGES[0] });
+    expect(jsonRpcError(reply)).toEqual({ code: -31001, message: MAPPER_MESSAGES[0] });
     expect(reply.body).not.toMatch(/127\.0\.0\.1|connect|refused/i);
     expect((await envoy.routeSince(since)).details).toMatch(/^ext_proc_error/);
   });

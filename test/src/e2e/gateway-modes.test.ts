@@ -32,7 +32,7 @@ async function afterRestart<T>(stack: GatewayStack, call: () => Promise<T>): Pro
     try {
       return await call();
     } catch (error: unknown) {
-      if (!stack.envoy || Date.now() > deadline || !String(error).includes("-32001")) throw error;
+      if (!stack.envoy || Date.now() > deadline || !String(error).includes("-31001")) throw error;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
@@ -186,7 +186,7 @@ describe.each(modes.all)("gateway end to end (%s)", (_label, mode) => {
         params: { name: "notes_add_note", arguments: { title: "t", text: "x".repeat(MAX_BODY_BYTES) } },
       }),
       413,
-      -32003,
+      -31003,
     ],
   ])("answers %s with HTTP %p and JSON-RPC %p", async (_what, body, status, code) => {
     const session = await initialize();
@@ -210,7 +210,7 @@ describe.each(modes.all)("gateway end to end (%s)", (_label, mode) => {
   });
 
   it.each([
-    ["an unknown session", { "mcp-session-id": "g1.zzzz.forged.tag" }, 404, -32002],
+    ["an unknown session", { "mcp-session-id": "g1.zzzz.forged.tag" }, 404, -31002],
     ["no session", {}, 400, -32600],
   ])("answers a tools/call with %s with HTTP %p", async (_what, headers, status, code) => {
     const reply = await rawPost(

@@ -88,10 +88,10 @@ describe.each(modes.all)("body and stream limits end to end (%s)", (_label, mode
     expect(reply.text).toContain('"id":8');
   });
 
-  it("refuses a body over limits.maxBodyBytes with 413 and JSON-RPC -32003", async () => {
+  it("refuses a body over limits.maxBodyBytes with 413 and JSON-RPC -31003", async () => {
     const reply = await rawPost(stack.url, paddedPing(9, MAX_BODY_BYTES), { "mcp-session-id": session });
     expect(reply.status).toBe(413);
-    expect(reply.json).toMatchObject({ error: { code: -32003 } });
+    expect(reply.json).toMatchObject({ error: { code: -31003 } });
   });
 
   it("refuses a chunked body over limits.maxBodyBytes with 413", async () => {

@@ -92,13 +92,13 @@ describe.each(modes)("client-specific notifications through the gateway (%s)", (
   it("relays notifications/resources/updated from the upstream's own stream to the subscribed client only", async () => {
     const a = await connect();
     const b = await connect();
-    await a.client.subscribeResource({ uri: "fx_test://watched-resource" });
-    await b.client.subscribeResource({ uri: "fx_test://watched-resource" });
+    await a.client.subscribeResource({ uri: "fx+test://watched-resource" });
+    await b.client.subscribeResource({ uri: "fx+test://watched-resource" });
     await waitForOpenStreams(stack, 2);
     await new Promise((resolve) => setTimeout(resolve, 300)); // the broker's relay opens the upstream GET streams
     await a.client.callTool({ name: "fx_test_watched_resource_update", arguments: {} });
     for (let i = 0; i < 100 && a.updates.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(a.updates).toEqual(["fx_test://watched-resource"]);
+    expect(a.updates).toEqual(["fx+test://watched-resource"]);
     expect(b.updates).toEqual([]);
   });
 });

@@ -11,7 +11,7 @@ const ACCESS = `auth: { apiKeys: { header: authorization } }
 consumers:
   - { name: reader, keyHash: "${hashApiKey(KEY)}", policy: public-files }
 policies:
-  public-files: { servers: [files], resources: ["files_fs://host/public/*"] }
+  public-files: { servers: [files], resources: ["files+fs://host/public/*"] }
 `;
 
 const modes = deployments();
@@ -19,7 +19,7 @@ afterAll(async () => {
   await modes.stop();
 });
 
-// Issue 9, hole 2: a consumer allowed files_fs://host/public/* must not read fs://host/private/key through a URI the
+// Issue 9, hole 2: a consumer allowed files+fs://host/public/* must not read fs://host/private/key through a URI the
 // policy saw as public but the upstream's URL parser resolves into private/ (tabs, CR/LF, encoded dots, backslashes).
 describe.each(modes.all)("resource path traversal (%s)", (_label, mode) => {
   let upstream: ResourceUpstream;
@@ -47,7 +47,7 @@ describe.each(modes.all)("resource path traversal (%s)", (_label, mode) => {
 
   it("serves a public resource (the upstream is reachable and records reads)", async () => {
     const reply = await untilRouted(
-      () => read("files_fs://host/public/readme"),
+      () => read("files+fs://host/public/readme"),
       (r) => r.json["result"] !== undefined,
     );
     expect(reply.json["result"]).toMatchObject({ contents: [{ text: "public readme" }] });
@@ -55,13 +55,13 @@ describe.each(modes.all)("resource path traversal (%s)", (_label, mode) => {
   });
 
   it.each([
-    ["a tab inside the dot segment", "files_fs://host/public/.\t./private/key"],
-    ["a tab before the dot segment", "files_fs://host/public/\t../private/key"],
-    ["a tab after the dot segment", "files_fs://host/public/..\t/private/key"],
-    ["a CR and an LF", "files_fs://host/public/.\r\n./private/key"],
-    ["encoded dots", "files_fs://host/public/%2e%2e/private/key"],
-    ["a backslash", "files_fs://host/public/..\\private/key"],
-    ["a plain dot segment", "files_fs://host/public/../private/key"],
+    ["a tab inside the dot segment", "files+fs://host/public/.\t./private/key"],
+    ["a tab before the dot segment", "files+fs://host/public/\t../private/key"],
+    ["a tab after the dot segment", "files+fs://host/public/..\t/private/key"],
+    ["a CR and an LF", "files+fs://host/public/.\r\n./private/key"],
+    ["encoded dots", "files+fs://host/public/%2e%2e/private/key"],
+    ["a backslash", "files+fs://host/public/..\\private/key"],
+    ["a plain dot segment", "files+fs://host/public/../private/key"],
   ])("refuses a traversal with %s with -32602; the upstream never sees it", async (_what, uri) => {
     const before = upstream.reads.length;
     const reply = await read(uri);

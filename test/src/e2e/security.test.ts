@@ -58,14 +58,14 @@ describe.each(modes.all)("security end to end (%s)", (_label, mode) => {
     expect(limited).toHaveLength(3);
     for (const reply of limited) {
       expect(Number(reply.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
-      expect(reply.json["error"]).toMatchObject({ code: -32006, message: expect.stringContaining("rate limit") });
+      expect(reply.json["error"]).toMatchObject({ code: -31006, message: expect.stringContaining("rate limit") });
     }
   });
 
   it("refuses a request without credentials with 401 and a WWW-Authenticate naming the resource metadata", async () => {
     const reply = await rawPost(url, JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }));
     expect(reply.status).toBe(401);
-    expect(reply.json["error"]).toMatchObject({ code: -32007 });
+    expect(reply.json["error"]).toMatchObject({ code: -31007 });
     const challenge = reply.headers.get("www-authenticate") ?? "";
     const metadataUrl = /resource_metadata="([^"]+)"/.exec(challenge)?.[1] ?? "";
     expect(metadataUrl).toMatch(/\/\.well-known\/oauth-protected-resource\/mcp$/);
@@ -105,7 +105,7 @@ describe.each(modes.all)("security end to end (%s)", (_label, mode) => {
     expect(reply.status).toBe(403);
     expect(reply.json).toMatchObject({
       id: 7,
-      error: { code: -32005, message: expect.stringContaining("notes_add_note") },
+      error: { code: -31005, message: expect.stringContaining("notes_add_note") },
     });
     const notes = await (await connectAs("bob")).client.callTool({ name: "notes_list_notes", arguments: {} });
     expect(JSON.stringify(notes)).not.toContain("from alice");

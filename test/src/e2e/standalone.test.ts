@@ -109,14 +109,14 @@ describe("standalone gateway with failing upstreams", () => {
     expect(reply.status).toBe(502);
     expect(reply.json).toMatchObject({
       id: 3,
-      error: { code: -32001, message: expect.stringContaining('upstream "weather"') },
+      error: { code: -31001, message: expect.stringContaining('upstream "weather"') },
     });
     const still = await connected.client.callTool({ name: "everything_echo", arguments: { message: "still here" } });
     expect(still.content).toEqual([{ type: "text", text: "Echo: still here" }]);
     await stack.restartWeather();
   });
 
-  it("ends a call to an upstream that never answers after the upstream timeout (504, -32004)", async () => {
+  it("ends a call to an upstream that never answers after the upstream timeout (504, -31004)", async () => {
     const started = Date.now();
     const reply = await rawPost(
       stack.url,
@@ -129,7 +129,7 @@ describe("standalone gateway with failing upstreams", () => {
     expect(reply.status).toBe(504);
     expect(reply.json).toMatchObject({
       id: 4,
-      error: { code: -32004, message: expect.stringContaining('upstream "slow"') },
+      error: { code: -31004, message: expect.stringContaining('upstream "slow"') },
     });
     expect(Date.now() - started).toBeLessThan(10_000);
   });

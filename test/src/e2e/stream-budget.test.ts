@@ -137,7 +137,7 @@ describe.each(modes.all)("one consumer cannot starve another's calls (%s)", (_la
     for (const { stream } of refused) {
       expect(stream.retryAfter).toBe("5");
       expect(stream.error).toEqual({
-        code: -32006,
+        code: -31006,
         message: `too many open GET streams of consumer "a1" (limit ${STREAM_CAP}); close one or retry later`,
       });
     }
@@ -195,7 +195,7 @@ describe.each(modes.all)("one consumer cannot starve another's calls (%s)", (_la
     expect(limited).toHaveLength(stack.mode.kind === "standalone" ? 4 : 0);
     for (const reply of limited) {
       expect(reply.headers.get("retry-after")).toBe("5");
-      expect(reply.json["error"]).toMatchObject({ code: -32006, message: expect.stringContaining('consumer "a1"') });
+      expect(reply.json["error"]).toMatchObject({ code: -31006, message: expect.stringContaining('consumer "a1"') });
     }
   });
 });

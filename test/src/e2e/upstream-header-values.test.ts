@@ -69,7 +69,7 @@ describe.each(modes.all)("header values derived from upstream data (%s)", (_labe
     expect(reply.json).toMatchObject({
       id: 5,
       error: {
-        code: -32001,
+        code: -31001,
         message: `upstream "${label}" could not be initialized: its session id is not visible ASCII (0x21-0x7E)`,
       },
     });

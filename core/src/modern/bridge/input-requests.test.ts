@@ -12,7 +12,7 @@ describe("namedKey: a 2025 upstream's string request id as the input key", () =>
     expect(namedKey(id, pending())).toBe(key);
   });
 
-  it.each([
+  it.each<[string | number, string]>([
     [7, "numeric ids"],
     ["", "empty ids"],
     ["1abc", "ids not starting with a letter"],
@@ -21,7 +21,7 @@ describe("namedKey: a 2025 upstream's string request id as the input key", () =>
     ["x".repeat(65), "ids over 64 characters"],
     ["elicitation-2", "the shape of generated keys"],
     ["roots-10", "the shape of generated keys"],
-  ])("refuses %j (%s)", (id) => {
+  ])("refuses %j (%s)", (id, _why) => {
     expect(namedKey(id, pending())).toBeUndefined();
   });
 

@@ -158,7 +158,10 @@ const prototypeKeys: FuzzCase = {
         if (message instanceof GatewayError) return false;
         const decision = route(message, catalog, [weather]);
         if (PROTOTYPE_NAMES.includes(methodName)) return decision.kind === "broker";
-        return decision.kind === "reject" && decision.error.code === JsonRpcErrorCode.InvalidParams;
+        // An unknown resource read is "resource not found" (-32002, MCP 2025-11-25); every other unknown name -32602.
+        const unknown =
+          methodName === "resources/read" ? JsonRpcErrorCode.ResourceNotFound : JsonRpcErrorCode.InvalidParams;
+        return decision.kind === "reject" && decision.error.code === unknown;
       },
     ),
 };

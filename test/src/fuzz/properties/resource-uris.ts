@@ -12,7 +12,7 @@ import {
 } from "@mcp-gateway/core";
 import type { FuzzCase } from "../fuzz-case";
 
-const PATTERN = "files_fs://host/public/*";
+const PATTERN = "files+fs://host/public/*";
 const config = parseConfig(
   'version: 1\nauth: none\nservers:\n  - { name: files, url: "http://127.0.0.1:9/mcp", prefix: "files_" }\n',
   {},
@@ -63,14 +63,16 @@ const TOKENS = [
   "\ud800",
 ];
 const STARTS = [
-  "files_fs://host/public/",
-  "files_fs://host/",
-  "files_FS://host/public/",
-  "files_fs://HOST/public/",
-  "files_fs://host/public",
-  " files_fs://host/public/",
-  "files_fs:/public/",
-  "files_fs://host/public/.\t./",
+  "files+fs://host/public/",
+  "files+fs://host/",
+  "files+FS://host/public/",
+  "files+fs://HOST/public/",
+  "files+fs://host/public",
+  " files+fs://host/public/",
+  "files+fs:/public/",
+  "files+fs://host/public/.\t./",
+  "FILES+fs://host/public/",
+  "files+files+fs://host/public/",
 ];
 
 /** A resource URI the way a client may write one: a plausible start, then a run of tricky tokens. */
@@ -116,7 +118,7 @@ export const fuzzCases: FuzzCase[] = [
         if (url.protocol !== "fs:" || url.host !== "host" || !url.pathname.startsWith("/public/")) {
           throw new Error(`bypass: ${JSON.stringify(exposed)} reaches the upstream as ${url.href}`);
         }
-        if (!globToRegExp(PATTERN).test(`files_${url.href}`)) {
+        if (!globToRegExp(PATTERN).test(`files+${url.href}`)) {
           throw new Error(`normalizing ${JSON.stringify(exposed)} leaves the pattern: ${url.href}`);
         }
       }),
@@ -125,7 +127,7 @@ export const fuzzCases: FuzzCase[] = [
     name: "a resource URI the gateway accepts has a stable normalized form without dot segments",
     property: () =>
       fc.property(resourceUri(), (exposed) => {
-        const checked = checkResourceUri(exposed.slice("files_".length));
+        const checked = checkResourceUri(exposed.slice("files+".length));
         if (!checked.ok) return;
         if (new URL(checked.normalized).href !== checked.normalized) throw new Error(`unstable: ${checked.normalized}`);
         if (/\/\.\.?(\/|$)/.test(new URL(checked.normalized).pathname)) throw new Error(`dots: ${checked.normalized}`);

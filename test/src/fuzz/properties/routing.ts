@@ -74,6 +74,8 @@ function build(input: readonly ServerSpec[]): Built {
     name: spec.name,
     url: `http://127.0.0.1:${1000 + index}/mcp`,
     prefix: spec.prefix,
+    // Tool prefixes here may imply no valid resource prefix (a leading digit, "_x"): resources are not under test.
+    resourcePrefix: `r${index}`,
     ...(spec.include || spec.exclude ? { tools: { include: spec.include, exclude: spec.exclude } } : {}),
   }));
   // Through the real config loader (JSON is YAML): only catalogs a gateway could run with are generated.

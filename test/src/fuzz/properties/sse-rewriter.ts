@@ -25,15 +25,22 @@ const isId = (value: unknown): value is string | number => typeof value === "str
 /** The documented id the client sees for request `id` of upstream `server` (server-request-ids.ts). */
 const namespaced = (server: string, id: string | number): string => `mcpgw:${server}:${JSON.stringify(id)}`;
 
+/** What goes before a resource URI for each tool prefix generated below (docs/resource-uris.md). */
+const URI_PREFIX: ReadonlyMap<string, string> = new Map([
+  ["weather_", "weather+"],
+  ["", ""],
+]);
+
 /** The reference rewrite of one message: what the client must get, or null when the event must go. */
 function expectedMessage(message: Json, origin: StreamOrigin): Json | null {
   const { method, id, params } = message;
+  const uriPrefix = URI_PREFIX.get(origin.prefix) ?? `<no URI prefix for ${origin.prefix}>`;
   if (typeof method !== "string") {
     const result = message["result"];
     if (origin.prefix === "" || !isJson(result) || !Array.isArray(result["content"])) return message;
     const content = result["content"].map((block: unknown) =>
       isJson(block) && block["type"] === "resource_link" && typeof block["uri"] === "string"
-        ? { ...block, uri: origin.prefix + block["uri"] }
+        ? { ...block, uri: uriPrefix + block["uri"] }
         : block,
     );
     return { ...message, result: { ...result, content } };
@@ -42,7 +49,7 @@ function expectedMessage(message: Json, origin: StreamOrigin): Json | null {
   if (DROPPED.has(method)) return null;
   if (!isJson(params)) return message;
   if (method === "notifications/resources/updated" && typeof params["uri"] === "string")
-    return { ...message, params: { ...params, uri: origin.prefix + params["uri"] } };
+    return { ...message, params: { ...params, uri: uriPrefix + params["uri"] } };
   if (method === "notifications/cancelled" && isId(params["requestId"]))
     return { ...message, params: { ...params, requestId: namespaced(origin.name, params["requestId"]) } };
   return message;

@@ -360,7 +360,7 @@ describe("call bridge: expiry, limits, cancellation, notifications, sessions", (
       const meta = { progressToken: "client-token", "io.modelcontextprotocol/logLevel": "info" };
       const done = await h.bridge.call(request(h, { name: "up_report", _meta: meta }, { notes, logLevel: "info" }));
       if (done.kind !== "result") throw new Error("expected a result");
-      expect(done.result["content"]).toEqual([{ type: "resource_link", uri: "up_note://one", name: "one" }]);
+      expect(done.result["content"]).toEqual([{ type: "resource_link", uri: "up+note://one", name: "one" }]);
       expect(notes).toEqual([
         { method: "notifications/progress", params: { progressToken: "client-token", progress: 1, total: 2 } },
         { method: "notifications/message", params: { level: "info", data: "info line" } },

@@ -1,4 +1,5 @@
 import { GatewayError, JsonRpcErrorCode, type JsonRpcErrorCodeValue, type JsonRpcId } from "../../errors";
+import { exposeResourceUri, resourcePrefixOf } from "../../catalog/resource-uris";
 import { isJson, prefixResultUris, type Json } from "../../routing/result-uris";
 import { capText } from "../../text-cap";
 import type { ModernAdmission } from "./modern-admission";
@@ -19,7 +20,7 @@ export function modernResult(message: Json, admission: Pick<ModernAdmission, "se
       { httpStatus: 502 },
     );
   }
-  const prefixed = prefixResultUris(result, admission.server.prefix);
+  const prefixed = prefixResultUris(result, resourcePrefixOf(admission.server));
   return admission.redactor ? admission.redactor.redact(prefixed) : prefixed;
 }
 
@@ -46,7 +47,8 @@ export function upstreamError(
   let data = error["data"];
   if (admission.method === "resources/read" && code === LEGACY_RESOURCE_NOT_FOUND) {
     code = JsonRpcErrorCode.InvalidParams;
-    if (isJson(data) && typeof data["uri"] === "string") data = { ...data, uri: admission.server.prefix + data["uri"] };
+    if (isJson(data) && typeof data["uri"] === "string")
+      data = { ...data, uri: exposeResourceUri(resourcePrefixOf(admission.server), data["uri"]) };
   }
   const text = typeof error["message"] === "string" ? capText(error["message"]) : "error";
   // The upstream's code is relayed as it is (the legacy path relays the whole error unchanged).

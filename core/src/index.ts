@@ -17,3 +17,4 @@ export * from "./security";
 export * from "./session";
 export * from "./text-cap";
 export * from "./upstream";
+export * from "./modern/classify";

@@ -1,5 +1,6 @@
 import express, { type Express, type RequestHandler } from "express";
 import { PROTECTED_RESOURCE_WELL_KNOWN, type GatewayContext } from "@mcp-gateway/core";
+import { createLegacyBridge } from "./legacy-bridge/legacy-bridge";
 import { createCallerResolver } from "./caller";
 import { createEdgeChecks, createProtectedResourceHandler } from "./edge-checks";
 import { Registry } from "prom-client";
@@ -70,7 +71,9 @@ export function createBrokerApp(deps: BrokerAppDeps): Express {
   app.use("/mcp", createCallerResolver(deps.context, edge));
   // After authentication, as in Envoy mode, where the router sees the body only once the headers have passed.
   app.use("/mcp", refuseBodyOutsidePost);
-  app.post("/mcp", rawBody, ...(deps.forwarder ? [deps.forwarder] : []), createPostHandler(routeDeps));
+  // Legacy clients' calls to 2026 upstreams (and their answers to relayed requests) reach the broker in both modes.
+  const bridge = createLegacyBridge(deps.context);
+  app.post("/mcp", rawBody, ...(deps.forwarder ? [deps.forwarder] : []), bridge, createPostHandler(routeDeps));
   app.get("/mcp", createGetHandler(routeDeps));
   app.delete("/mcp", createDeleteHandler(routeDeps));
   app.all("/mcp", (_request, response) => {

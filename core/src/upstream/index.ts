@@ -6,3 +6,5 @@ export * from "./upstream-manager";
 export * from "./upstream-failure";
 export * from "./upstream-session";
 export * from "./x-mcp-header";
+export * from "./modern-call";
+export * from "./modern-session";

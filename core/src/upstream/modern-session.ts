@@ -4,6 +4,7 @@ import {
   SdkErrorCode,
   SdkHttpError,
   StreamableHTTPClientTransport,
+  type DiscoverResult,
   type McpSubscription,
 } from "@modelcontextprotocol/client";
 import { pageSchema } from "./listing";
@@ -57,6 +58,11 @@ export class ModernSession implements UpstreamSession {
       if (saysLegacy(error)) return undefined;
       throw error;
     }
+  }
+
+  /** The upstream's server/discover advertisement (what a per-call client adopts instead of probing again). */
+  discoverResult(): DiscoverResult | undefined {
+    return this.client.getDiscoverResult();
   }
 
   offers(kind: "tools" | "prompts" | "resources"): boolean {

@@ -1,3 +1,4 @@
+import type { DiscoverResult } from "@modelcontextprotocol/client";
 import type { ListedItem, ListedResource, ListedTemplate, UpstreamListing } from "../catalog/catalog";
 import type { GatewayConfig, ServerConfig } from "../config/schema";
 import type { Logger } from "../logging";
@@ -100,6 +101,11 @@ export class UpstreamConnection {
   /** The last listing received (kept while unhealthy, so calls stay routable), or undefined before the first. */
   lastListing(): UpstreamListing | undefined {
     return this.listing;
+  }
+
+  /** The server/discover advertisement of a 2026 upstream (undefined for 2025 ones and before the first connect). */
+  discoverResult(): DiscoverResult | undefined {
+    return this.session instanceof ModernSession ? this.session.discoverResult() : undefined;
   }
 
   /** True while the upstream is connected and passing health checks. */

@@ -1,3 +1,4 @@
+import type { DiscoverResult } from "@modelcontextprotocol/client";
 import { Catalog, type UpstreamListing } from "../catalog/catalog";
 import type { GatewayConfig, ServerConfig } from "../config/schema";
 import type { Logger } from "../logging";
@@ -46,6 +47,11 @@ export class UpstreamManager {
   /** The MCP generation detected for the named server; undefined before its first connect or for no such server. */
   generation(server: string): UpstreamGeneration | undefined {
     return this.connections.get(server)?.status().generation;
+  }
+
+  /** The cached server/discover advertisement of a 2026 upstream; undefined otherwise. */
+  discoverResult(server: string): DiscoverResult | undefined {
+    return this.connections.get(server)?.discoverResult();
   }
 
   /**

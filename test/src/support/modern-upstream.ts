@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { toNodeHandler } from "@modelcontextprotocol/node";
-import { createMcpHandler, Server } from "@modelcontextprotocol/server";
+import { createMcpHandler, inputRequired, Server } from "@modelcontextprotocol/server";
 
 /** A tool as a 2026 upstream lists it (raw JSON, so tests can list invalid ones too). */
 export type ModernTool = Record<string, unknown> & { name: string };
@@ -35,6 +35,33 @@ export interface ModernUpstream {
   close(): Promise<void>;
 }
 
+/** A two-round tool (SEP-2322): asks to confirm, then (with requestState "confirmed") which scope, then answers. */
+export const WIPE = "wipe";
+
+const elicit = (message: string, field: string, type: string) =>
+  inputRequired.elicit({
+    message,
+    requestedSchema: { type: "object", properties: { [field]: { type } }, required: [field] } as never,
+  });
+
+function answered(params: Record<string, unknown>, key: string): Record<string, unknown> | undefined {
+  const responses = params["inputResponses"] as Record<string, { action?: string; content?: unknown }> | undefined;
+  const answer = responses?.[key];
+  return answer?.action === "accept" ? (answer.content as Record<string, unknown>) : undefined;
+}
+
+function wipe(params: Record<string, unknown>) {
+  if (params["requestState"] !== "confirmed") {
+    if (answered(params, "confirm")?.["confirm"] !== true)
+      return inputRequired({ inputRequests: { confirm: elicit("Really wipe?", "confirm", "boolean") } });
+    return inputRequired({
+      inputRequests: { scope: elicit("Which scope?", "scope", "string") },
+      requestState: "confirmed",
+    });
+  }
+  return { content: [{ type: "text", text: `Wiped ${String(answered(params, "scope")?.["scope"] ?? "nothing")}` }] };
+}
+
 const ECHO: ModernTool = {
   name: "echo",
   description: "Echoes its text argument.",
@@ -64,7 +91,10 @@ export async function startModernUpstream(options: ModernUpstreamOptions = {}): 
       };
       return { tools: page, ...next, ...hints } as never;
     });
-    server.setRequestHandler("tools/call", (request) => {
+    server.setRequestHandler("tools/call", (request, ctx) => {
+      // The SDK lifts inputResponses and requestState out of params into the context.
+      const round = { inputResponses: ctx.mcpReq.inputResponses, requestState: ctx.mcpReq.requestState() };
+      if (request.params.name === WIPE) return wipe(round as Record<string, unknown>) as never;
       const text = String((request.params.arguments as { text?: unknown } | undefined)?.text ?? "");
       return { content: [{ type: "text", text: `${request.params.name}: ${text}` }] };
     });

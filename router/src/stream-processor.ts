@@ -202,7 +202,7 @@ export class StreamProcessor {
     const outcome =
       era.era === "modern" && message
         ? await this.deps.pipeline.routeModern(request, message)
-        : await this.deps.pipeline.decide(request);
+        : await this.deps.pipeline.decide(request, message);
     this.access.facts(outcome.facts);
     if (outcome.kind === "broker") {
       this.deps.metrics.decision("broker", "ok");

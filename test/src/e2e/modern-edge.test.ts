@@ -203,3 +203,43 @@ describe.each(envoyModes)("the router's modern edge (%s)", (_label, mode) => {
     }
   });
 });
+
+// Standalone mode decides the same way in its forwarder: the same ladder, the same direct call to the 2026 upstream.
+describe.each(modes.all.filter(([label]) => label === "standalone"))("the forwarder's modern edge (%s)", (_l, mode) => {
+  let upstream: ModernUpstream;
+  let stack: GatewayStack;
+
+  beforeAll(async () => {
+    upstream = await startModernUpstream();
+    stack = await startGatewayStack(await mode(), { extraServers: [`name: fresh, url: "${upstream.url}"`] });
+  });
+  afterAll(async () => {
+    await stack.stop();
+    await upstream.close();
+  });
+
+  it("calls the 2026 upstream with its own name in the body and Mcp-Name, and no session either way", async () => {
+    const reply = await post(
+      stack.url,
+      { "mcp-method": "tools/call", "mcp-name": "fresh_echo" },
+      callTool(1, "fresh_echo", { text: "hi" }),
+    );
+    expect(reply).toMatchObject({ status: 200, body: { id: 1, result: { content: [{ text: "echo: hi" }] } } });
+    expect(reply.headers.get("mcp-session-id")).toBeNull();
+    const seen = upstream.requests.find((r) => r.method === "tools/call");
+    expect(seen?.params["name"]).toBe("echo");
+    expect(seen?.headers["mcp-name"]).toBe("echo");
+    expect(seen?.headers["mcp-session-id"]).toBeUndefined();
+  });
+
+  it("refuses a header/body mismatch before the upstream sees it", async () => {
+    const before = upstream.requests.length;
+    const reply = await post(
+      stack.url,
+      { "mcp-method": "tools/call", "mcp-name": "fresh_x" },
+      callTool(2, "fresh_echo"),
+    );
+    expect(reply).toMatchObject({ status: 400, body: { id: 2, error: { code: -32020 } } });
+    expect(upstream.requests.length).toBe(before);
+  });
+});

@@ -1,5 +1,6 @@
 import express, { type Express, type RequestHandler } from "express";
 import { PROTECTED_RESOURCE_WELL_KNOWN, type GatewayContext } from "@mcp-gateway/core";
+import { createLegacyBridge } from "./legacy-bridge/legacy-bridge";
 import { createCallerResolver } from "./caller";
 import { createEdgeChecks, createProtectedResourceHandler } from "./edge-checks";
 import { Registry } from "prom-client";
@@ -77,11 +78,16 @@ export function createBrokerApp(deps: BrokerAppDeps): Express {
   // After authentication, as in Envoy mode, where the router sees the body only once the headers have passed.
   app.use("/mcp", refuseBodyOutsidePost);
   const { modern } = deps;
+  // Legacy clients' calls to 2026 upstreams (and their answers to relayed requests) reach the broker in both modes.
+  const bridge = createLegacyBridge(deps.context);
+  // Standalone: the forwarder answers refusals and forwards calls to upstreams (2026 upstreams for modern clients);
+  // every other modern request goes to the SDK v2 front end, legacy ones on to the bridge and the session handler.
   app.post(
     "/mcp",
     rawBody,
-    modern.middleware,
     ...(deps.forwarder ? [deps.forwarder] : []),
+    modern.middleware,
+    bridge,
     createPostHandler(routeDeps),
   );
   app.get("/mcp", createGetHandler(routeDeps));

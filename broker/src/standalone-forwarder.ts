@@ -42,7 +42,18 @@ export function createStandaloneForwarder(context: GatewayContext, metrics?: For
     }
     const headers = lowerHeaders(request);
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const outcome = await context.pipeline.decide({ method: "POST", headers, body, caller: callerOf(response) });
+    const incoming = { method: "POST", headers, body, caller: callerOf(response) };
+    // The era first, as the router decides it: a refused modern request is answered here, a modern call to a 2026
+    // upstream is forwarded, every other modern request goes on to the broker's handlers.
+    const { era, message } = await context.pipeline.classify(incoming);
+    if (era.era === "reject") {
+      metrics?.forwarded("none", "rejected");
+      return sendError(response, era.error);
+    }
+    const outcome =
+      era.era === "modern" && message
+        ? await context.pipeline.routeModern(incoming, message)
+        : await context.pipeline.decide(incoming, message);
     if (outcome.kind === "broker") return next();
     if (outcome.kind === "reject") {
       metrics?.forwarded("none", "rejected");
@@ -130,8 +141,9 @@ function relayHead(
   }
   // Under sanitization the rewritten body says exactly what it now is (canonical content-type, see replyRewriter).
   if (rewriter?.contentType !== undefined) response.setHeader("content-type", rewriter.contentType);
-  // A backend session id never reaches the client: it only ever sees its gateway session.
-  if (reply.headers[SESSION_HEADER] !== undefined) response.setHeader(SESSION_HEADER, gatewaySession);
+  // A backend session id never reaches the client: it only ever sees its gateway session (none for a modern call).
+  if (reply.headers[SESSION_HEADER] !== undefined && gatewaySession !== "")
+    response.setHeader(SESSION_HEADER, gatewaySession);
   response.status(reply.status);
   response.flushHeaders();
 }

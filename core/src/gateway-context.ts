@@ -158,6 +158,7 @@ export async function createGatewayContext(
     backendSessions,
     security: security.gate,
     logger: logger.child({ component: "pipeline" }),
+    generation: (server) => upstreams.generation(server),
   });
   await upstreams.configure(config);
   let cors = new CorsPolicy(config);

@@ -20,3 +20,4 @@ export * from "./upstream";
 export * from "./modern/request-state";
 export * from "./modern/bridge";
 export * from "./modern/task-ids";
+export * from "./modern/classify";

@@ -191,12 +191,18 @@ export class StreamProcessor {
       });
       return this.refused(error);
     }
-    const outcome = await this.deps.pipeline.decide({
-      method: this.headers[":method"] ?? "POST",
-      headers: this.headers,
-      body,
-      caller: this.caller,
-    });
+    const request = { method, headers: this.headers, body, caller: this.caller };
+    // The era first (the SDK's ladder): a modern request is refused, routed straight to a 2026 upstream or left to
+    // the broker's SDK front end; a legacy one takes today's path unchanged.
+    const { era, message } = await this.deps.pipeline.classify(request);
+    if (era.era === "reject") {
+      this.deps.metrics.decision("invalid", `http_${era.error.httpStatus}`);
+      return this.refused(era.error);
+    }
+    const outcome =
+      era.era === "modern" && message
+        ? await this.deps.pipeline.routeModern(request, message)
+        : await this.deps.pipeline.decide(request, message);
     this.access.facts(outcome.facts);
     if (outcome.kind === "broker") {
       this.deps.metrics.decision("broker", "ok");
@@ -244,12 +250,15 @@ export class StreamProcessor {
     call.audit.finish(status);
     // A backend session id never reaches the client: it only ever sees its gateway session.
     const set = nullRecord(Object.entries(this.corsHeaders));
-    if (Object.hasOwn(headers, SESSION_HEADER)) set[SESSION_HEADER] = call.gatewaySession;
+    // A modern call has no gateway session (""): an upstream's session header is then dropped, not relayed.
+    if (Object.hasOwn(headers, SESSION_HEADER) && call.gatewaySession !== "") set[SESSION_HEADER] = call.gatewaySession;
     this.rewriter = replyRewriter(headers, call);
     // Under sanitization a rewritten body says exactly what it now is (canonical content-type, see replyRewriter).
     if (this.rewriter?.contentType !== undefined) set["content-type"] = this.rewriter.contentType;
     // Only an allow-list of the upstream's headers reaches the client (see RELAYED_RESPONSE_HEADERS).
-    const mutation = headerMutation(set, unrelayedResponseHeaders(headers, set, this.rewriter !== undefined));
+    const remove = unrelayedResponseHeaders(headers, set, this.rewriter !== undefined);
+    if (Object.hasOwn(headers, SESSION_HEADER) && call.gatewaySession === "") remove.push(SESSION_HEADER);
+    const mutation = headerMutation(set, remove);
     if (!this.rewriter) return { response_headers: mutation ? { response: { header_mutation: mutation } } : {} };
     return {
       response_headers: mutation ? { response: { header_mutation: mutation } } : {},

@@ -2,7 +2,9 @@ import { DEFAULT_NEGOTIATED_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from
 import type { Catalog } from "../catalog/catalog";
 import type { GatewayConfig, ServerConfig } from "../config/schema";
 import { GatewayError, JsonRpcErrorCode, logUnexpected, type ErrorLogger } from "../errors";
-import { parseJsonRpc } from "../jsonrpc/message";
+import { parseJsonRpc, type JsonRpcMessage } from "../jsonrpc/message";
+import { classifyRequest, type RequestEra } from "../modern/classify";
+import type { UpstreamGeneration } from "../upstream/upstream-session";
 import { isRoutedMethod } from "../jsonrpc/methods";
 import type { BackendSessionManager } from "../session/backend-sessions";
 import type { BackendSession, BackendSessionStore } from "../session/backend-store";
@@ -15,6 +17,7 @@ import type { ResultRedactor } from "../sanitize";
 import { IDENTITY_HEADER } from "../auth/identity";
 import { bodyTooLarge } from "../security/request-limits";
 import { buildUpstreamHeaders, INTERNAL_HEADERS, SESSION_HEADER } from "./headers";
+import { MODERN_BACKEND, MODERN_ROUTED_METHODS, modernCallHeaders } from "./modern-route";
 import { route, type RouteDecision, type UpstreamMethod } from "./route";
 import { decodeServerRequestId } from "./server-request-ids";
 
@@ -109,6 +112,8 @@ export interface RequestPipelineDeps {
   security: SecurityGate;
   /** Receives the cause of unexpected failures (the client sees only a reference). */
   logger?: ErrorLogger;
+  /** The MCP generation detected for a server (see UpstreamManager.generation); absent: every upstream is 2025. */
+  generation?: (server: string) => UpstreamGeneration | undefined;
 }
 
 /**
@@ -121,8 +126,11 @@ export class RequestPipeline {
   /** Headers a client must never set: the router strips them before anything else (they steer routing). */
   static readonly internalHeaders = INTERNAL_HEADERS;
 
-  /** Decides a request with a body (POST). Never throws: failures come back as `reject`. */
-  async decide(request: IncomingRequest): Promise<PipelineOutcome> {
+  /**
+   * Decides a request with a body (POST). Never throws: failures come back as `reject`. `parsed`: the body as
+   * {@link classify} already parsed it (saves a second parse on the hot path).
+   */
+  async decide(request: IncomingRequest, parsed?: JsonRpcMessage): Promise<PipelineOutcome> {
     let id: string | number | null = null;
     const facts: RequestFacts = {};
     try {
@@ -130,7 +138,7 @@ export class RequestPipeline {
       const body = request.body ?? Buffer.alloc(0);
       this.checkBodySize(body.length, caller);
       checkContentEncoding(request.headers);
-      const message = parseJsonRpc(body, this.deps.config().limits.maxJsonDepth);
+      const message = parsed ?? parseJsonRpc(body, this.deps.config().limits.maxJsonDepth);
       id = message.kind === "notification" ? null : message.id;
       if (message.kind !== "response") facts.method = message.method;
       const routed =
@@ -150,6 +158,9 @@ export class RequestPipeline {
       if (decision.kind === "upstream") {
         facts.server = decision.target.server.name;
         if (decision.named.exposed !== "") facts.target = decision.named.exposed;
+        // A 2026 upstream has no session to send a legacy client's call on: the broker bridges it (and receives the
+        // client's answers to the requests it relays, whose ids name that server).
+        if (this.isModernServer(decision.target.server.name)) return { kind: "broker", facts };
       }
       if (decision.kind !== "upstream") {
         if (await this.deps.store.isRevoked(gatewaySession)) throw sessionNotFound("ended", id);
@@ -287,6 +298,91 @@ export class RequestPipeline {
         id,
       },
     );
+  }
+
+  /** True when the named server was detected as a 2026-07-28 upstream. */
+  private isModernServer(server: string): boolean {
+    return this.deps.generation?.(server) === "2026";
+  }
+
+  /**
+   * The era of a POST by the SDK's own ladder ({@link classifyRequest}), with the parsed message. A body the legacy
+   * checks refuse (size, encoding, JSON) is left to {@link decide}, which answers it exactly as before.
+   */
+  async classify(request: IncomingRequest): Promise<{ era: RequestEra; message?: JsonRpcMessage }> {
+    let message: JsonRpcMessage;
+    try {
+      const body = request.body ?? Buffer.alloc(0);
+      this.checkBodySize(body.length, request.caller ?? this.deps.security.anonymous());
+      checkContentEncoding(request.headers);
+      message = parseJsonRpc(body, this.deps.config().limits.maxJsonDepth);
+    } catch {
+      return { era: { era: "legacy" } };
+    }
+    return { era: await classifyRequest(request.headers, request.method, message.raw), message };
+  }
+
+  /**
+   * Decides a modern request the classifier admitted: a routed method whose target is a 2026 upstream goes straight
+   * to it (policy, rate limit and audit as a legacy call; no session); everything else is the broker's, whose SDK
+   * front end serves it (lists, discover, listen, calls bridged to 2025 upstreams, unknown names). Never throws.
+   */
+  async routeModern(request: IncomingRequest, message: JsonRpcMessage): Promise<PipelineOutcome> {
+    const facts: RequestFacts = {};
+    if (message.kind !== "request") return { kind: "broker", facts };
+    facts.method = message.method;
+    if (!MODERN_ROUTED_METHODS.has(message.method)) return { kind: "broker", facts };
+    try {
+      const decision = route(message, this.deps.catalog(), this.deps.config().servers);
+      if (decision.kind !== "upstream" || !this.isModernServer(decision.target.server.name))
+        return { kind: "broker", facts };
+      facts.server = decision.target.server.name;
+      facts.target = decision.named.exposed;
+      const caller = request.caller ?? this.deps.security.anonymous();
+      return { kind: "upstream", call: await this.admittedModern(caller, decision), facts };
+    } catch (error: unknown) {
+      const rejected = GatewayError.from(error, message.id);
+      logUnexpected(this.deps.logger, rejected, { phase: "decide" });
+      return { kind: "reject", error: rejected, facts };
+    }
+  }
+
+  /** A modern call past policy and rate limits: the upstream's own name in body and Mcp-Name, no session. */
+  private async admittedModern(
+    caller: Caller,
+    decision: Extract<RouteDecision, { kind: "upstream" }>,
+  ): Promise<UpstreamCall> {
+    const server = decision.target.server;
+    const audit = await this.deps.security.admit(caller, {
+      method: decision.method,
+      kind: decision.named.kind,
+      exposed: decision.named.exposed,
+      normalized: decision.named.normalized,
+      server: server.name,
+      id: decision.id,
+      routedBytes: decision.body.length,
+      args: decision.named.args,
+      session: "",
+      serverVisible: true,
+    });
+    const redactor = this.deps.security.redactorFor({
+      server: server.name,
+      method: decision.method,
+      target: decision.named.exposed,
+      normalizedTarget: decision.named.normalized,
+    });
+    const call = {
+      server,
+      method: decision.method,
+      targetName: decision.target.name,
+      requestId: decision.id,
+      gatewaySession: "",
+      backend: MODERN_BACKEND,
+      body: decision.body,
+      audit,
+      redactor,
+    };
+    return { ...call, ...modernCallHeaders(call, this.credentialHeaders()) };
   }
 
   /**

@@ -4,3 +4,7 @@ export * from "./upstream-connection";
 export * from "./upstream-http";
 export * from "./upstream-manager";
 export * from "./upstream-failure";
+export * from "./upstream-session";
+export * from "./x-mcp-header";
+export * from "./modern-call";
+export * from "./modern-session";

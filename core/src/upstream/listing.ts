@@ -2,6 +2,8 @@ import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { z } from "zod";
 import type { ListedItem, ListedResource, ListedTemplate } from "../catalog/catalog";
 import { exceedsJsonDepth } from "../jsonrpc/json-depth";
+import type { ListHint, ListMethod } from "./upstream-session";
+import { xMcpHeaderProblem } from "./x-mcp-header";
 
 /**
  * Listed items nested deeper are dropped: the catalog is serialized into every client's list answer, and one item
@@ -12,32 +14,66 @@ export const MAX_LISTED_ITEM_DEPTH = 128;
 const MAX_PAGES = 100;
 
 // Deliberately loose: each item is validated on its own so one bad tool is dropped, not the whole listing.
-const pageSchema = z.looseObject({ nextCursor: z.string().optional() }).catchall(z.unknown());
+/** The shape of one list page as the gateway reads it (items are validated one by one afterwards). */
+export const pageSchema = z.looseObject({ nextCursor: z.string().optional() }).catchall(z.unknown());
 
-type ListMethod = "tools/list" | "prompts/list" | "resources/list" | "resources/templates/list";
+/** Anything that fetches one raw page of a list method (an upstream session, or an SDK v1 client). */
+export interface Pager {
+  page(method: ListMethod, cursor: string | undefined, timeoutMs: number): Promise<Record<string, unknown>>;
+}
+
+/** Every item of a list, and the cache hints of its first page (2026 upstreams; spec: page 1 carries them). */
+export interface ListedPages {
+  items: unknown[];
+  hint: ListHint;
+}
+
+function hintOf(page: Record<string, unknown>): ListHint {
+  const ttlMs = page["ttlMs"];
+  const scope = page["cacheScope"];
+  return {
+    ...(typeof ttlMs === "number" && Number.isFinite(ttlMs) && ttlMs >= 0 && { ttlMs }),
+    ...((scope === "public" || scope === "private") && { cacheScope: scope }),
+  };
+}
 
 /** Fetches every page of a list method; stops on a repeated cursor or after 100 pages. */
+export async function listPages(
+  pager: Pager,
+  method: ListMethod,
+  field: string,
+  timeoutMs: number,
+): Promise<ListedPages> {
+  const items: unknown[] = [];
+  const seen = new Set<string>();
+  let cursor: string | undefined;
+  let hint: ListHint | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const result = await pager.page(method, cursor, timeoutMs);
+    hint ??= hintOf(result);
+    const pageItems = result[field];
+    if (Array.isArray(pageItems)) items.push(...(pageItems as unknown[]));
+    const next = result["nextCursor"];
+    cursor = typeof next === "string" ? next : undefined;
+    if (cursor === undefined) return { items, hint };
+    if (seen.has(cursor)) throw new Error(`${method} returned cursor ${JSON.stringify(cursor)} twice`);
+    seen.add(cursor);
+  }
+  throw new Error(`${method} did not finish within ${MAX_PAGES} pages`);
+}
+
+/** Fetches every page of a list method over an SDK v1 client; stops on a repeated cursor or after 100 pages. */
 export async function listAll(
   client: Client,
   method: ListMethod,
   field: string,
   timeoutMs: number,
 ): Promise<unknown[]> {
-  const items: unknown[] = [];
-  const seen = new Set<string>();
-  let cursor: string | undefined;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const result = await client.request({ method, params: cursor === undefined ? {} : { cursor } }, pageSchema, {
-      timeout: timeoutMs,
-    });
-    const pageItems = result[field];
-    if (Array.isArray(pageItems)) items.push(...(pageItems as unknown[]));
-    cursor = result.nextCursor;
-    if (cursor === undefined) return items;
-    if (seen.has(cursor)) throw new Error(`${method} returned cursor ${JSON.stringify(cursor)} twice`);
-    seen.add(cursor);
-  }
-  throw new Error(`${method} did not finish within ${MAX_PAGES} pages`);
+  const pager: Pager = {
+    page: (m, cursor, timeout) =>
+      client.request({ method: m, params: cursor === undefined ? {} : { cursor } }, pageSchema, { timeout }),
+  };
+  return (await listPages(pager, method, field, timeoutMs)).items;
 }
 
 /** Why an item was dropped, or undefined when it is valid. */
@@ -53,6 +89,17 @@ export function toolProblem(tool: unknown): ItemProblem {
   if (!isObject(schema)) return "inputSchema is missing or not a JSON object";
   if (schema["type"] !== "object") return `inputSchema.type must be "object", got ${JSON.stringify(schema["type"])}`;
   return undefined;
+}
+
+/**
+ * Checks one tool listed by a 2026 upstream: {@link toolProblem}, and `x-mcp-header` annotations valid as the spec
+ * requires (a Streamable HTTP client must drop a tool that breaks them, naming it in a warning).
+ */
+export function modernToolProblem(tool: unknown): ItemProblem {
+  const problem = toolProblem(tool);
+  if (problem !== undefined) return problem;
+  const header = xMcpHeaderProblem((tool as Record<string, unknown>)["inputSchema"]);
+  return header === undefined ? undefined : `invalid x-mcp-header annotation: ${header}`;
 }
 
 /** Checks a listed prompt (a non-empty name). */

@@ -1,14 +1,20 @@
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import {
-  PromptListChangedNotificationSchema,
-  ResourceListChangedNotificationSchema,
-  ToolListChangedNotificationSchema,
-} from "@modelcontextprotocol/sdk/types.js";
+import type { DiscoverResult } from "@modelcontextprotocol/client";
 import type { ListedItem, ListedResource, ListedTemplate, UpstreamListing } from "../catalog/catalog";
 import type { GatewayConfig, ServerConfig } from "../config/schema";
 import type { Logger } from "../logging";
-import { listAll, promptProblem, resourceProblem, templateProblem, toolProblem, validateItems } from "./listing";
+import { LegacySession } from "./legacy-session";
+import {
+  listPages,
+  modernToolProblem,
+  promptProblem,
+  resourceProblem,
+  templateProblem,
+  toolProblem,
+  validateItems,
+  type ItemProblem,
+} from "./listing";
+import { ModernSession } from "./modern-session";
+import type { ListHint, ListMethod, UpstreamGeneration, UpstreamSession } from "./upstream-session";
 
 /** Lifecycle state of one upstream as the gateway sees it. */
 export type UpstreamState = "connecting" | "ready" | "unhealthy" | "invalid";
@@ -19,12 +25,16 @@ export interface UpstreamStatus {
   url: string;
   state: UpstreamState;
   protocolVersion: string | undefined;
+  /** The MCP generation detected at the last connect (undefined before the first). */
+  generation: UpstreamGeneration | undefined;
   toolCount: number;
   promptCount: number;
   resourceCount: number;
   droppedTools: readonly string[];
   lastError: string | undefined;
   lastCheckedAt: string | undefined;
+  /** The cache hints the upstream gave with each list at the last listing (2026 upstreams; empty for 2025 ones). */
+  listHints: Readonly<Partial<Record<ListMethod, ListHint>>>;
 }
 
 /** Settings of an {@link UpstreamConnection}. */
@@ -40,12 +50,18 @@ export interface UpstreamConnectionOptions {
 class InvalidUpstream extends Error {}
 
 /**
- * The broker's own MCP client session with one upstream: initialize and validate, list everything (paginated),
- * re-list on `list_changed`, ping on an interval and reconnect with exponential backoff. While it is not ready its
+ * The broker's own MCP client session with one upstream: detect its generation (server/discover, else initialize),
+ * validate, list everything (paginated), re-list on `list_changed` (2025) or a `subscriptions/listen` notification
+ * and when a list's `ttlMs` ran out (2026), check it on an interval and reconnect with exponential backoff. While it is not ready its
  * listing is withdrawn, so an unhealthy server's tools disappear and come back when it recovers.
  */
 export class UpstreamConnection {
-  private client: Client | undefined;
+  private session: UpstreamSession | undefined;
+  /** Ends a 2025 session whose initialize is still in flight (so close() can end what it opened). */
+  private closeOpening: ((timeoutMs: number) => Promise<void>) | undefined;
+  private generation: UpstreamGeneration | undefined;
+  private hints: Partial<Record<ListMethod, ListHint>> = {};
+  private listedAt = 0;
   private listing: UpstreamListing | undefined;
   private timer: NodeJS.Timeout | undefined;
   private failures = 0;
@@ -87,6 +103,11 @@ export class UpstreamConnection {
     return this.listing;
   }
 
+  /** The server/discover advertisement of a 2026 upstream (undefined for 2025 ones and before the first connect). */
+  discoverResult(): DiscoverResult | undefined {
+    return this.session instanceof ModernSession ? this.session.discoverResult() : undefined;
+  }
+
   /** True while the upstream is connected and passing health checks. */
   isReady(): boolean {
     return this.state === "ready";
@@ -99,12 +120,14 @@ export class UpstreamConnection {
       url: this.server.url,
       state: this.state,
       protocolVersion: this.protocolVersion,
+      generation: this.generation,
       toolCount: this.listing?.tools.length ?? 0,
       promptCount: this.listing?.prompts.length ?? 0,
       resourceCount: this.listing?.resources.length ?? 0,
       droppedTools: this.droppedTools,
       lastError: this.lastError,
       lastCheckedAt: this.lastCheckedAt?.toISOString(),
+      listHints: { ...this.hints },
     };
   }
 
@@ -123,32 +146,21 @@ export class UpstreamConnection {
     if (this.closed) return;
     const log = this.options.logger;
     try {
-      const client = new Client(this.options.clientInfo, { capabilities: {} });
-      const transport = new StreamableHTTPClientTransport(new URL(this.server.url), {
-        requestInit: { headers: { ...this.server.headers } },
-        reconnectionOptions: {
-          maxRetries: 0,
-          initialReconnectionDelay: 1000,
-          maxReconnectionDelay: 1000,
-          reconnectionDelayGrowFactor: 1,
-        },
-      });
-      this.client = client;
-      client.onerror = () => undefined;
-      const initialized = client.connect(transport, { timeout: this.health.timeout });
-      this.initializing = initialized.catch(() => undefined);
-      await initialized;
-      if (this.closed) return; // close() ends the session just opened.
-      this.protocolVersion = transport.protocolVersion;
-      if (!client.getServerCapabilities()?.tools)
-        throw new InvalidUpstream("server does not declare the tools capability");
-      this.watchListChanges(client);
-      await this.refresh(client);
+      const session = await this.openSession();
+      if (!session || this.closed) return; // close() ends the session just opened.
+      this.protocolVersion = session.protocolVersion;
+      this.generation = session.generation;
+      if (!session.offers("tools")) throw new InvalidUpstream("server does not declare the tools capability");
+      await session.watch(() => this.relist(session));
+      await this.refresh(session);
       this.failures = 0;
-      this.relistAfterConnect = true;
+      // A 2025 upstream's GET stream opens after connect returns, so a list_changed sent before it was open is lost:
+      // the first health check lists once more. A 2026 listen stream is acknowledged before watch() returns.
+      this.relistAfterConnect = session.generation === "2025";
       this.setState("ready", undefined);
       log.info("upstream ready", {
         server: this.server.name,
+        generation: session.generation,
         protocolVersion: this.protocolVersion,
         tools: this.listing?.tools.length ?? 0,
       });
@@ -160,34 +172,59 @@ export class UpstreamConnection {
     }
   }
 
-  private watchListChanges(client: Client): void {
-    const relist = (): void => {
-      this.refreshing = this.refreshing
-        .then(() => this.refresh(client))
-        .catch((error: unknown) => this.fail(error, "unhealthy"));
-    };
-    client.setNotificationHandler(ToolListChangedNotificationSchema, relist);
-    client.setNotificationHandler(PromptListChangedNotificationSchema, relist);
-    client.setNotificationHandler(ResourceListChangedNotificationSchema, relist);
+  /**
+   * Detects the upstream's generation on every connect (an upgraded server is found at its next reconnect): the
+   * `server/discover` probe first, and the 2025 initialize handshake when the upstream answered it as a 2025 server.
+   */
+  private async openSession(): Promise<UpstreamSession | undefined> {
+    const target = { server: this.server, clientInfo: this.options.clientInfo, timeoutMs: this.health.timeout };
+    const probing = ModernSession.probe(target);
+    this.initializing = probing.catch(() => undefined);
+    const modern = await probing;
+    if (modern) {
+      this.session = modern;
+      return this.closed ? undefined : modern;
+    }
+    if (this.closed) return undefined;
+    const opening = LegacySession.open(target, (close) => (this.closeOpening = close));
+    this.initializing = opening.catch(() => undefined);
+    this.session = await opening;
+    this.closeOpening = undefined;
+    return this.closed ? undefined : this.session;
   }
 
-  private async refresh(client: Client): Promise<void> {
-    if (client !== this.client) return;
-    const capabilities = client.getServerCapabilities() ?? {};
-    const timeout = this.health.timeout;
-    const tools = validateItems<ListedItem>(await listAll(client, "tools/list", "tools", timeout), toolProblem);
-    const prompts = capabilities.prompts
-      ? validateItems<ListedItem>(await listAll(client, "prompts/list", "prompts", timeout), promptProblem)
-      : { valid: [], dropped: [] };
+  private relist(session: UpstreamSession): void {
+    this.refreshing = this.refreshing
+      .then(() => this.refresh(session))
+      .catch((error: unknown) => this.fail(error, "unhealthy"));
+  }
+
+  /** Lists one method and validates its items; an upstream without the capability lists nothing. */
+  private async listOne<T extends ListedItem | ListedResource | ListedTemplate>(
+    session: UpstreamSession,
+    method: ListMethod,
+    field: string,
+    problemOf: (item: unknown) => ItemProblem,
+  ): Promise<{ valid: T[]; dropped: { name: string; problem: string }[] }> {
+    const listed = await listPages(session, method, field, this.health.timeout);
+    this.hints[method] = listed.hint;
+    return validateItems<T>(listed.items, problemOf);
+  }
+
+  private async refresh(session: UpstreamSession): Promise<void> {
+    if (session !== this.session) return;
     const none = { valid: [], dropped: [] };
-    const resources = capabilities.resources
-      ? validateItems<ListedResource>(await listAll(client, "resources/list", "resources", timeout), resourceProblem)
+    this.hints = {};
+    const toolCheck = session.generation === "2026" ? modernToolProblem : toolProblem;
+    const tools = await this.listOne<ListedItem>(session, "tools/list", "tools", toolCheck);
+    const prompts = session.offers("prompts")
+      ? await this.listOne<ListedItem>(session, "prompts/list", "prompts", promptProblem)
       : none;
-    const templates = capabilities.resources
-      ? validateItems<ListedTemplate>(
-          await listAll(client, "resources/templates/list", "resourceTemplates", timeout),
-          templateProblem,
-        )
+    const resources = session.offers("resources")
+      ? await this.listOne<ListedResource>(session, "resources/list", "resources", resourceProblem)
+      : none;
+    const templates = session.offers("resources")
+      ? await this.listOne<ListedTemplate>(session, "resources/templates/list", "resourceTemplates", templateProblem)
       : none;
     for (const { name, problem } of [
       ...tools.dropped,
@@ -205,20 +242,25 @@ export class UpstreamConnection {
       resourceTemplates: templates.valid,
     };
     this.lastCheckedAt = new Date();
+    this.listedAt = Date.now();
     this.options.onChange();
   }
 
+  /** True when a list's `ttlMs` has run out since the last listing (2026 upstreams; checked at each health check). */
+  private listingExpired(): boolean {
+    const ttls = Object.values(this.hints).flatMap((hint) => (hint.ttlMs === undefined ? [] : [hint.ttlMs]));
+    return ttls.length > 0 && Date.now() - this.listedAt >= Math.min(...ttls);
+  }
+
   private async healthCheck(): Promise<void> {
-    const client = this.client;
-    if (!client || this.closed) return;
+    const session = this.session;
+    if (!session || this.closed) return;
     try {
-      await client.ping({ timeout: this.health.timeout });
+      await session.check(this.health.timeout);
       this.lastCheckedAt = new Date();
-      if (this.relistAfterConnect) {
-        // The SDK opens the GET notification stream after connect returns; a list_changed sent before it was open
-        // is lost, so the first health check lists once more.
+      if (this.relistAfterConnect || this.listingExpired()) {
         this.relistAfterConnect = false;
-        await this.refresh(client);
+        await this.refresh(session);
       }
       this.schedule(this.health.interval, () => this.healthCheck());
     } catch (error: unknown) {
@@ -258,23 +300,13 @@ export class UpstreamConnection {
     this.timer.unref();
   }
 
-  /**
-   * Ends the upstream session (DELETE) and closes the client. Also after a failure: an upstream that is up but was
-   * judged invalid, or answered a ping too late, would otherwise keep one abandoned session per retry. The DELETE is
-   * bounded by the health timeout (then `client.close()` aborts it), so a hung upstream cannot stall close or reload.
-   */
+  /** Ends the upstream session and closes its client (see {@link UpstreamSession.close}); also after a failure. */
   private async dropClient(): Promise<void> {
-    const client = this.client;
-    this.client = undefined;
-    if (!client) return;
-    const transport = client.transport as StreamableHTTPClientTransport | undefined;
-    if (transport?.sessionId) {
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.health.timeout)));
-      // A dead or hung upstream fails or never answers the DELETE; there is nothing left to release then.
-      await Promise.race([transport.terminateSession().catch(() => undefined), timedOut]);
-      clearTimeout(timer);
-    }
-    await client.close().catch(() => undefined);
+    const session = this.session;
+    const opening = this.closeOpening;
+    this.session = undefined;
+    this.closeOpening = undefined;
+    if (session) await session.close(this.health.timeout);
+    else if (opening) await opening(this.health.timeout);
   }
 }

@@ -1,7 +1,9 @@
+import type { DiscoverResult } from "@modelcontextprotocol/client";
 import { Catalog, type UpstreamListing } from "../catalog/catalog";
 import type { GatewayConfig, ServerConfig } from "../config/schema";
 import type { Logger } from "../logging";
 import { UpstreamConnection, type UpstreamStatus } from "./upstream-connection";
+import type { ListHint, ListMethod, UpstreamGeneration } from "./upstream-session";
 
 /** Settings of an {@link UpstreamManager}. */
 export interface UpstreamManagerOptions {
@@ -40,6 +42,25 @@ export class UpstreamManager {
     return this.servers
       .map((server) => this.connections.get(server.name)?.status())
       .filter((s): s is UpstreamStatus => s !== undefined);
+  }
+
+  /** The MCP generation detected for the named server; undefined before its first connect or for no such server. */
+  generation(server: string): UpstreamGeneration | undefined {
+    return this.connections.get(server)?.status().generation;
+  }
+
+  /** The cached server/discover advertisement of a 2026 upstream; undefined otherwise. */
+  discoverResult(server: string): DiscoverResult | undefined {
+    return this.connections.get(server)?.discoverResult();
+  }
+
+  /**
+   * The cache hints (`ttlMs`, `cacheScope`) the named server gave with each list at its last listing: what a modern
+   * front end folds into its own list answers (minimum TTL, private when any upstream said so). Empty for 2025
+   * upstreams and unknown servers.
+   */
+  listHints(server: string): Readonly<Partial<Record<ListMethod, ListHint>>> {
+    return this.connections.get(server)?.status().listHints ?? {};
   }
 
   /** Applies a (new) server list: starts new connections, closes removed or changed ones. */

@@ -47,7 +47,7 @@ describe("the 2026-07-28 front end of the standalone gateway (SDK v2 client pinn
     const tools = (await client.listTools()).tools.map((t) => t.name);
     expect(tools).toEqual(expect.arrayContaining(["weather_get_forecast", "notes_add_note"]));
     expect((await client.listPrompts()).prompts.map((p) => p.name)).toEqual(["weather_weather_report"]);
-    expect((await client.listResources()).resources.map((r) => r.uri)).toEqual(["weather_weather://cities"]);
+    expect((await client.listResources()).resources.map((r) => r.uri)).toEqual(["weather+weather://cities"]);
   });
 
   it("stamps lists with resultType, the gateway's serverInfo and cache hints", async () => {
@@ -64,7 +64,7 @@ describe("the 2026-07-28 front end of the standalone gateway (SDK v2 client pinn
   it.each(["initialize", "ping", "logging/setLevel", "resources/subscribe"])(
     "answers the removed method %s with 404 / -32601 and the request id",
     async (method) => {
-      const params = method === "resources/subscribe" ? { uri: "weather_weather://cities" } : {};
+      const params = method === "resources/subscribe" ? { uri: "weather+weather://cities" } : {};
       const reply = await modernPost(
         gateway.mcpUrl,
         method,

@@ -17,7 +17,7 @@ import { BrokerMetrics } from "./metrics";
 import { keepaliveIntervalMs, NotificationHub } from "./notification-hub";
 import { createStandaloneForwarder } from "./standalone-forwarder";
 import { UpstreamRelay } from "./upstream-relay";
-import { createModernFrontEnd, type ModernFrontEnd } from "./modern";
+import { createModernFrontEnd, type ModernFrontEnd, type UpstreamListHint } from "./modern";
 
 /** A built broker: its app, notification hub and metrics. */
 export interface Broker {
@@ -55,6 +55,18 @@ function standaloneForwarder(context: GatewayContext, metrics: BrokerMetrics) {
   });
 }
 
+const LIST_METHODS = {
+  tools: "tools/list",
+  prompts: "prompts/list",
+  resources: "resources/list",
+  resourceTemplates: "resources/templates/list",
+} as const;
+
+/** The cache hint a 2026 upstream gave with one of its lists at its last listing (none for 2025 upstreams). */
+function upstreamListHint(context: GatewayContext): UpstreamListHint {
+  return (server, kind) => context.upstreams.listHints(server)[LIST_METHODS[kind]];
+}
+
 /**
  * Builds the broker; with `standalone`, it also forwards routed calls itself (one process serves /mcp completely). The hub exists before the context starts discovering upstreams, so create the broker first
  * and pass `broker.onCatalogChange` to `createGatewayContext`, then call `attach(context)`.
@@ -87,7 +99,7 @@ export function createBroker(
       requestTimeoutMs = context.config().limits.requestTimeout;
       hub.keepaliveEvery(() => keepaliveIntervalMs(context.config().limits.streamIdleTimeout));
       bridge = createCallBridge(context);
-      modern = createModernFrontEnd({ context, callUpstream: bridge.call });
+      modern = createModernFrontEnd({ context, callUpstream: bridge.call, upstreamHint: upstreamListHint(context) });
       const deps = { context, hub, metrics, relay, extraRegistries, modern };
       app = createBrokerApp({ ...deps, ...(forwarder ? { forwarder } : {}) });
     },

@@ -67,9 +67,21 @@ function upstreamListHint(context: GatewayContext): UpstreamListHint {
   return (server, kind) => context.upstreams.listHints(server)[LIST_METHODS[kind]];
 }
 
+/** The 2026-07-28 front end and its call bridge to 2025 upstreams. */
+interface ModernParts {
+  front: ModernFrontEnd;
+  bridge: CallBridge;
+}
+
+function modernParts(context: GatewayContext): ModernParts {
+  const bridge = createCallBridge(context);
+  const front = createModernFrontEnd({ context, callUpstream: bridge.call, upstreamHint: upstreamListHint(context) });
+  return { front, bridge };
+}
+
 /**
- * Builds the broker; with `standalone`, it also forwards routed calls itself (one process serves /mcp completely). The hub exists before the context starts discovering upstreams, so create the broker first
- * and pass `broker.onCatalogChange` to `createGatewayContext`, then call `attach(context)`.
+ * Builds the broker; with `standalone`, it also forwards routed calls itself (one process serves /mcp completely).
+ * The hub exists before the context starts discovering upstreams, so create the broker first and pass `broker.onCatalogChange` to `createGatewayContext`, then call `attach(context)`.
  */
 export function createBroker(
   logger: Logger,
@@ -80,8 +92,7 @@ export function createBroker(
   const hub = new NotificationHub();
   let app: Express | undefined;
   let relay: UpstreamRelay | undefined;
-  let modern: ModernFrontEnd | undefined;
-  let bridge: CallBridge | undefined;
+  let modern: ModernParts | undefined;
   let server: Server | undefined;
   let requestTimeoutMs = 30_000;
   const broker = {
@@ -98,9 +109,8 @@ export function createBroker(
       hub.onSessionClosed = (session) => attached.stop(session);
       requestTimeoutMs = context.config().limits.requestTimeout;
       hub.keepaliveEvery(() => keepaliveIntervalMs(context.config().limits.streamIdleTimeout));
-      bridge = createCallBridge(context);
-      modern = createModernFrontEnd({ context, callUpstream: bridge.call, upstreamHint: upstreamListHint(context) });
-      const deps = { context, hub, metrics, relay, extraRegistries, modern };
+      modern = modernParts(context);
+      const deps = { context, hub, metrics, relay, extraRegistries, modern: modern.front };
       app = createBrokerApp({ ...deps, ...(forwarder ? { forwarder } : {}) });
     },
     async onBackendSessionCreated(gatewaySession: string, server: string, session: BackendSession): Promise<void> {
@@ -112,7 +122,7 @@ export function createBroker(
         metrics.notifications.inc({ kind: method.split("/")[1] ?? "other" }, sent);
         logger.info("relayed list change", { method, sessions: sent });
       }
-      modern?.onCatalogChange(catalog, previous);
+      modern?.front.onCatalogChange(catalog, previous);
     },
     async listen(host: string, port: number): Promise<number> {
       server = await listenHttp(broker.app, host, port, requestTimeoutMs);
@@ -121,8 +131,8 @@ export function createBroker(
     async close(): Promise<void> {
       relay?.close();
       hub.closeAll();
-      await modern?.close();
-      bridge?.close();
+      await modern?.front.close();
+      modern?.bridge.close();
       await new Promise<void>((resolve) => {
         if (!server) return resolve();
         server.close(() => resolve());

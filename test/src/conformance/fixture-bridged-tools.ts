@@ -5,6 +5,7 @@ import {
   type ElicitRequestFormParams,
 } from "@modelcontextprotocol/sdk/types.js";
 import { sendNamedRequest } from "./fixture-named-request";
+import { notifyEverySession } from "./fixture-shared";
 import { NO_ARGUMENTS, textResult, type FixtureTool, type ToolContext } from "./fixture-tool";
 
 // The tools the 2026-07-28 input-required scenarios call, written the 2025 way: the tool sends ordinary
@@ -108,12 +109,25 @@ export const BRIDGED_TOOLS: readonly FixtureTool[] = [
     await context.extra.sendNotification({ method: "notifications/message", params });
     return textResult("logged");
   }),
-  tool("test_trigger_tool_change", "Sends notifications/tools/list_changed", async (_a, context) => {
-    await context.server.sendToolListChanged();
-    return textResult("tools list_changed sent");
+  // The triggers really change a list (one description names the new generation, every name stays) and announce it
+  // on EVERY open session of the fixture: an aggregating gateway re-lists from its own session and tells its clients
+  // only when the aggregated list changed.
+  tool("test_trigger_tool_change", "Changes the tool list and announces it to every session", async (_a, context) => {
+    context.fixture.lists.tools += 1;
+    const sessions = await notifyEverySession(context.fixture, (server) => server.sendToolListChanged());
+    return textResult(
+      `tools list changed (generation ${context.fixture.lists.tools}), announced to ${sessions} session(s)`,
+    );
   }),
-  tool("test_trigger_prompt_change", "Sends notifications/prompts/list_changed", async (_a, context) => {
-    await context.server.sendPromptListChanged();
-    return textResult("prompts list_changed sent");
-  }),
+  tool(
+    "test_trigger_prompt_change",
+    "Changes the prompt list and announces it to every session",
+    async (_a, context) => {
+      context.fixture.lists.prompts += 1;
+      const sessions = await notifyEverySession(context.fixture, (server) => server.sendPromptListChanged());
+      return textResult(
+        `prompts list changed (generation ${context.fixture.lists.prompts}), announced to ${sessions} session(s)`,
+      );
+    },
+  ),
 ];

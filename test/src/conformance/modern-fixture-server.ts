@@ -13,6 +13,7 @@ import {
   originValidationResponse,
   type McpHttpHandler,
 } from "@modelcontextprotocol/server";
+import { createListGenerations } from "./fixture-list-generations";
 import type { FixtureOptions } from "./fixture-server";
 import { registerModernCatalog } from "./modern-fixture-catalog";
 import type { ModernFixtureShared } from "./modern-fixture-context";
@@ -39,7 +40,7 @@ export function createModernFixtureServer(shared: ModernFixtureShared): McpServe
     },
   );
   registerModernTools(mcp, [...MODERN_BASE_TOOLS, ...MRTR_TOOLS], shared);
-  registerModernCatalog(mcp);
+  registerModernCatalog(mcp, shared.lists);
   return mcp;
 }
 
@@ -49,6 +50,7 @@ export function createModernFixtureHandler(): McpHttpHandler {
   // The notifier is the handler's own; the factory only runs per request, after the handler exists.
   const shared: ModernFixtureShared = {
     requestState,
+    lists: createListGenerations(),
     get notify() {
       return handler.notify;
     },

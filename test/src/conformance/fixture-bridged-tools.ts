@@ -43,6 +43,18 @@ async function listRoots(context: ToolContext): Promise<number> {
   return (await context.extra.sendRequest({ method: "roots/list" }, ListRootsResultSchema)).roots.length;
 }
 
+/**
+ * The SEP-2243 tool's input schema, shared by both fixtures: `region` is mirrored into the `Mcp-Param-Region` header
+ * (`x-mcp-header`), `level` is not. Behind the gateway, a 2025 upstream never checks that header: the gateway must.
+ */
+export const X_MCP_HEADER_INPUT = {
+  type: "object" as const,
+  properties: {
+    region: { type: "string", description: "mirrored into Mcp-Param-Region", "x-mcp-header": "Region" },
+    level: { type: "integer", description: "not mirrored" },
+  },
+};
+
 function tool(name: string, description: string, run: FixtureTool["run"]): FixtureTool {
   return { definition: { name, description, inputSchema: NO_ARGUMENTS }, run };
 }
@@ -109,6 +121,14 @@ export const BRIDGED_TOOLS: readonly FixtureTool[] = [
     await context.extra.sendNotification({ method: "notifications/message", params });
     return textResult("logged");
   }),
+  {
+    definition: {
+      name: "test_x_mcp_header",
+      description: "SEP-2243: its region argument is mirrored into the Mcp-Param-Region header",
+      inputSchema: X_MCP_HEADER_INPUT,
+    },
+    run: async (args) => textResult(`region=${typeof args["region"] === "string" ? args["region"] : "<none>"}`),
+  },
   // The triggers really change a list (one description names the new generation, every name stays) and announce it
   // on EVERY open session of the fixture: an aggregating gateway re-lists from its own session and tells its clients
   // only when the aggregated list changed.

@@ -8,6 +8,7 @@ import {
   type McpServer,
   type ServerContext,
 } from "@modelcontextprotocol/server";
+import { X_MCP_HEADER_INPUT } from "./fixture-bridged-tools";
 import { STATIC_CONTENT_TOOLS } from "./fixture-content-tools";
 import { ENUM_VARIANTS, USER_INFO, WITH_DEFAULTS, type RequestedSchema } from "./fixture-elicitation-tools";
 import { listedToolDescription } from "./fixture-list-generations";
@@ -182,13 +183,7 @@ export const MODERN_BASE_TOOLS: readonly ModernTool[] = [
   {
     name: "test_x_mcp_header",
     description: "SEP-2243: its region argument is mirrored into the Mcp-Param-Region header",
-    inputSchema: {
-      type: "object",
-      properties: {
-        region: { type: "string", description: "mirrored into Mcp-Param-Region", "x-mcp-header": "Region" },
-        level: { type: "integer", description: "not mirrored" },
-      },
-    },
+    inputSchema: X_MCP_HEADER_INPUT,
     run: async (args) => textResult(`region=${typeof args["region"] === "string" ? args["region"] : "<none>"}`),
   },
 ];

@@ -3,6 +3,7 @@ import { DATA_TEMPLATE, FIXTURE_RESOURCES } from "../conformance/fixture-resourc
 import { FIXTURE_TOOLS } from "../conformance/fixture-tools";
 import { STATIC_CONTENT_TOOLS } from "../conformance/fixture-content-tools";
 import { MRTR_TOOLS } from "../conformance/modern-fixture-mrtr-tools";
+import { TASK_TOOLS } from "../conformance/modern-fixture-tasks";
 import { MODERN_BASE_TOOLS } from "../conformance/modern-fixture-tools";
 import { repeatUntil, withDeadline } from "../support/bounded-wait";
 import {
@@ -57,7 +58,7 @@ const TOOL_NAMES = {
   "2025": FIXTURE_TOOLS.map((tool) => tool.definition.name),
   "2026": [
     ...STATIC_CONTENT_TOOLS.map((tool) => tool.definition.name),
-    ...[...MODERN_BASE_TOOLS, ...MRTR_TOOLS].map((t) => t.name),
+    ...[...MODERN_BASE_TOOLS, ...MRTR_TOOLS, ...TASK_TOOLS].map((t) => t.name),
   ],
 };
 // Both fixtures list the same prompts: the 2026 one registers its input-required prompt under the bridged one's name.

@@ -54,7 +54,10 @@ async function legacyWatcher(url: string): Promise<Watcher> {
 
 async function modernWatcher(url: string): Promise<Watcher> {
   const seen = { tools: 0, prompts: 0 };
-  const client = new ClientV2({ name: "watcher", version: "1.0.0" }, { versionNegotiation: { mode: "2026-07-28" } });
+  const client = new ClientV2(
+    { name: "watcher", version: "1.0.0" },
+    { versionNegotiation: { mode: { pin: "2026-07-28" } } },
+  );
   client.setNotificationHandler("notifications/tools/list_changed", () => void seen.tools++);
   client.setNotificationHandler("notifications/prompts/list_changed", () => void seen.prompts++);
   await client.connect(new TransportV2(new URL(url)));
@@ -73,7 +76,10 @@ async function actorOf(generation: "2025" | "2026", url: string) {
     await client.connect(new TransportV1(new URL(url)));
     return { call: (name: string) => client.callTool({ name, arguments: {} }), close: () => client.close() };
   }
-  const client = new ClientV2({ name: "actor", version: "1.0.0" }, { versionNegotiation: { mode: "2026-07-28" } });
+  const client = new ClientV2(
+    { name: "actor", version: "1.0.0" },
+    { versionNegotiation: { mode: { pin: "2026-07-28" } } },
+  );
   await client.connect(new TransportV2(new URL(url)));
   return { call: (name: string) => client.callTool({ name, arguments: {} }), close: () => client.close() };
 }

@@ -5,6 +5,7 @@ import {
   type ElicitRequestFormParams,
 } from "@modelcontextprotocol/sdk/types.js";
 import { sendNamedRequest } from "./fixture-named-request";
+import { notifyEverySession } from "./fixture-shared";
 import { NO_ARGUMENTS, textResult, type FixtureTool, type ToolContext } from "./fixture-tool";
 
 // The tools the 2026-07-28 input-required scenarios call, written the 2025 way: the tool sends ordinary
@@ -41,6 +42,18 @@ async function sample(context: ToolContext, text: string, maxTokens: number): Pr
 async function listRoots(context: ToolContext): Promise<number> {
   return (await context.extra.sendRequest({ method: "roots/list" }, ListRootsResultSchema)).roots.length;
 }
+
+/**
+ * The SEP-2243 tool's input schema, shared by both fixtures: `region` is mirrored into the `Mcp-Param-Region` header
+ * (`x-mcp-header`), `level` is not. Behind the gateway, a 2025 upstream never checks that header: the gateway must.
+ */
+export const X_MCP_HEADER_INPUT = {
+  type: "object" as const,
+  properties: {
+    region: { type: "string", description: "mirrored into Mcp-Param-Region", "x-mcp-header": "Region" },
+    level: { type: "integer", description: "not mirrored" },
+  },
+};
 
 function tool(name: string, description: string, run: FixtureTool["run"]): FixtureTool {
   return { definition: { name, description, inputSchema: NO_ARGUMENTS }, run };
@@ -108,12 +121,33 @@ export const BRIDGED_TOOLS: readonly FixtureTool[] = [
     await context.extra.sendNotification({ method: "notifications/message", params });
     return textResult("logged");
   }),
-  tool("test_trigger_tool_change", "Sends notifications/tools/list_changed", async (_a, context) => {
-    await context.server.sendToolListChanged();
-    return textResult("tools list_changed sent");
+  {
+    definition: {
+      name: "test_x_mcp_header",
+      description: "SEP-2243: its region argument is mirrored into the Mcp-Param-Region header",
+      inputSchema: X_MCP_HEADER_INPUT,
+    },
+    run: async (args) => textResult(`region=${typeof args["region"] === "string" ? args["region"] : "<none>"}`),
+  },
+  // The triggers really change a list (one description names the new generation, every name stays) and announce it
+  // on EVERY open session of the fixture: an aggregating gateway re-lists from its own session and tells its clients
+  // only when the aggregated list changed.
+  tool("test_trigger_tool_change", "Changes the tool list and announces it to every session", async (_a, context) => {
+    context.fixture.lists.tools += 1;
+    const sessions = await notifyEverySession(context.fixture, (server) => server.sendToolListChanged());
+    return textResult(
+      `tools list changed (generation ${context.fixture.lists.tools}), announced to ${sessions} session(s)`,
+    );
   }),
-  tool("test_trigger_prompt_change", "Sends notifications/prompts/list_changed", async (_a, context) => {
-    await context.server.sendPromptListChanged();
-    return textResult("prompts list_changed sent");
-  }),
+  tool(
+    "test_trigger_prompt_change",
+    "Changes the prompt list and announces it to every session",
+    async (_a, context) => {
+      context.fixture.lists.prompts += 1;
+      const sessions = await notifyEverySession(context.fixture, (server) => server.sendPromptListChanged());
+      return textResult(
+        `prompts list changed (generation ${context.fixture.lists.prompts}), announced to ${sessions} session(s)`,
+      );
+    },
+  ),
 ];

@@ -11,6 +11,7 @@ import {
   type ServerNotification,
   type ServerRequest,
 } from "@modelcontextprotocol/sdk/types.js";
+import { listedPromptDescription, type ListGenerations } from "./fixture-list-generations";
 import { RED_PIXEL_PNG_BASE64 } from "./fixture-media";
 
 /** One prompt: what `prompts/list` shows and how `prompts/get` renders it from its (validated) arguments. */
@@ -88,10 +89,16 @@ async function renderBridgedPrompt(
   return { messages: [{ role: "user", content: { type: "text", text: `Use the following context: ${context}` } }] };
 }
 
-/** Serves `prompts/list` and `prompts/get` on `server`. */
-export function addFixturePrompts(server: Server): void {
+/** Serves `prompts/list` and `prompts/get` on `server`; one listed description names the prompts generation. */
+export function addFixturePrompts(server: Server, lists: ListGenerations): void {
   server.setRequestHandler(ListPromptsRequestSchema, () => ({
-    prompts: [...FIXTURE_PROMPTS.map((prompt) => prompt.definition), BRIDGED_PROMPT],
+    prompts: [
+      ...FIXTURE_PROMPTS.map(({ definition }) => ({
+        ...definition,
+        description: listedPromptDescription(definition.name, definition.description ?? "", lists),
+      })),
+      BRIDGED_PROMPT,
+    ],
   }));
   server.setRequestHandler(GetPromptRequestSchema, (request, extra) => {
     const { name, arguments: args = {} } = request.params;

@@ -1,5 +1,8 @@
 import { request } from "node:http";
 import type { RunningServer } from "@mcp-gateway/example-kit";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { X_MCP_HEADER_INPUT } from "./fixture-bridged-tools";
 import { startConformanceFixture } from "./fixture-server";
 import { main } from "./main";
 
@@ -49,6 +52,31 @@ describe("startConformanceFixture: DNS-rebinding protection", () => {
     const headers: Record<string, string> = { host: host.replace("PORT", port) };
     if (origin !== undefined) headers["origin"] = origin.replace("PORT", port);
     expect(await postInitialize(fixture.url, headers)).toBe(status);
+  });
+});
+
+describe("startConformanceFixture: the SEP-2243 tool", () => {
+  // http-custom-header-server-validation picks the first tool with an x-mcp-header string property: with the 2025
+  // fixture behind the gateway, the gateway (not this fixture) must then check Mcp-Param-Region against the body.
+  it("lists test_x_mcp_header with region mirrored into Mcp-Param-Region, as the 2026 fixture does", async () => {
+    const fixture = await startConformanceFixture();
+    const client = new Client({ name: "x-mcp-header-test", version: "1.0.0" });
+    try {
+      await client.connect(new StreamableHTTPClientTransport(new URL(fixture.url)));
+      const { tools } = await client.listTools();
+      const tool = tools.find((candidate) => candidate.name === "test_x_mcp_header");
+      expect(tool?.inputSchema.properties?.["region"]).toEqual({
+        type: "string",
+        description: "mirrored into Mcp-Param-Region",
+        "x-mcp-header": "Region",
+      });
+      expect(tool?.inputSchema).toEqual(X_MCP_HEADER_INPUT);
+      const result = await client.callTool({ name: "test_x_mcp_header", arguments: { region: "eu-west" } });
+      expect(result.content).toEqual([{ type: "text", text: "region=eu-west" }]);
+    } finally {
+      await client.close();
+      await fixture.close();
+    }
   });
 });
 

@@ -13,7 +13,9 @@ import { SetLevelRequestSchema, type ServerCapabilities } from "@modelcontextpro
 import { addFixtureCompletion } from "./fixture-completion";
 import { addFixturePrompts } from "./fixture-prompts";
 import { addFixtureResources } from "./fixture-resources";
+import { createListGenerations } from "./fixture-list-generations";
 import { createFixtureSession } from "./fixture-session";
+import type { FixtureShared } from "./fixture-shared";
 import { addFixtureTools } from "./fixture-tools";
 
 /** The name the fixture reports in `serverInfo`. */
@@ -28,7 +30,7 @@ export interface FixtureOptions {
 // Host names a loopback server answers to; anything else in Host or Origin is a DNS-rebinding or cross-site attempt.
 const LOOPBACK_HOSTNAMES: ReadonlySet<string> = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
-/** What the fixture declares in `initialize`: listChanged because test_trigger_*_change announce (unchanged) lists. */
+/** What the fixture declares in `initialize`: listChanged because test_trigger_*_change change and announce lists. */
 export const FIXTURE_CAPABILITIES: ServerCapabilities = {
   tools: { listChanged: true },
   prompts: { listChanged: true },
@@ -37,8 +39,8 @@ export const FIXTURE_CAPABILITIES: ServerCapabilities = {
   completions: {},
 };
 
-/** Builds the MCP server of one session: every conformance tool, prompt, resource, completion and log level. */
-export function createFixtureServer(): McpServer {
+/** Builds the MCP server of one session of `fixture`: every conformance tool, prompt, resource, completion, level. */
+export function createFixtureServer(fixture: FixtureShared): McpServer {
   // McpServer is only the shell SessionRegistry expects. It gets no capabilities in its constructor (which would
   // install its own zod-based handlers and add listChanged); every handler is set on the low-level Server instead,
   // so tools/list carries exactly the JSON Schemas of the fixture.
@@ -51,8 +53,8 @@ export function createFixtureServer(): McpServer {
     session.logLevel = request.params.level;
     return {};
   });
-  addFixtureTools(mcp.server, session);
-  addFixturePrompts(mcp.server);
+  addFixtureTools(mcp.server, session, fixture);
+  addFixturePrompts(mcp.server, fixture.lists);
   addFixtureResources(mcp.server, session);
   addFixtureCompletion(mcp.server);
   return mcp;
@@ -75,7 +77,8 @@ function isLoopbackOrigin(origin: string): boolean {
 
 /** Starts the fixture on 127.0.0.1 with stateful Streamable HTTP sessions at /mcp. */
 export async function startConformanceFixture(options: FixtureOptions = {}): Promise<RunningServer> {
-  const sessions = new SessionRegistry(createFixtureServer);
+  const lists = createListGenerations();
+  const sessions = new SessionRegistry((live) => createFixtureServer({ sessions: live, lists }));
   // createMcpExpressApp on 127.0.0.1 answers 403 to a non-loopback Host before reading the body; the Origin check
   // follows. The example-kit app mounted below routes POST/GET/DELETE /mcp to one transport per Mcp-Session-Id.
   const app = createMcpExpressApp({ host: "127.0.0.1" });

@@ -10,6 +10,7 @@ import {
   type Tool,
 } from "@modelcontextprotocol/sdk/types.js";
 import type { FixtureSession } from "./fixture-session";
+import type { FixtureShared } from "./fixture-shared";
 
 /** What a fixture tool may use besides its arguments. */
 export interface ToolContext {
@@ -21,6 +22,8 @@ export interface ToolContext {
   readonly server: Server;
   /** `params._meta.progressToken` of the call, if the client asked for progress. */
   readonly progressToken: ProgressToken | undefined;
+  /** What every session of the fixture shares (the open sessions, the list generations). */
+  readonly fixture: FixtureShared;
 }
 
 /** One tool: what `tools/list` shows and what `tools/call` runs. */

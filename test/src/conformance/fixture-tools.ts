@@ -5,12 +5,15 @@ import {
   ListToolsRequestSchema,
   McpError,
   type CallToolResult,
+  type Tool,
 } from "@modelcontextprotocol/sdk/types.js";
 import { BRIDGED_TOOLS } from "./fixture-bridged-tools";
 import { CONTENT_TOOLS } from "./fixture-content-tools";
 import { ELICITATION_TOOLS } from "./fixture-elicitation-tools";
 import { INTERACTIVE_TOOLS } from "./fixture-interactive-tools";
+import { listedToolDescription } from "./fixture-list-generations";
 import type { FixtureSession } from "./fixture-session";
+import type { FixtureShared } from "./fixture-shared";
 import type { FixtureTool, ToolContext } from "./fixture-tool";
 
 /** Every fixture tool, in the order `tools/list` returns them. */
@@ -23,15 +26,23 @@ export const FIXTURE_TOOLS: readonly FixtureTool[] = [
 
 const BY_NAME = new Map(FIXTURE_TOOLS.map((tool) => [tool.definition.name, tool]));
 
-/** Serves `tools/list` and `tools/call` on `server` for one session. */
-export function addFixtureTools(server: Server, session: FixtureSession): void {
-  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: FIXTURE_TOOLS.map((tool) => tool.definition) }));
+/** The tool list as it stands now: the same names always, one description naming the tools generation. */
+export function listFixtureTools(fixture: FixtureShared): Tool[] {
+  return FIXTURE_TOOLS.map(({ definition }) => ({
+    ...definition,
+    description: listedToolDescription(definition.name, definition.description ?? "", fixture.lists),
+  }));
+}
+
+/** Serves `tools/list` and `tools/call` on `server` for one session of `fixture`. */
+export function addFixtureTools(server: Server, session: FixtureSession, fixture: FixtureShared): void {
+  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listFixtureTools(fixture) }));
   server.setRequestHandler(CallToolRequestSchema, (request, extra) => {
     const { name, arguments: args = {}, _meta } = request.params;
     const tool = BY_NAME.get(name);
     // An unknown tool is a protocol error (the spec's example uses -32602); everything after is a tool error.
     if (tool === undefined) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
-    const context: ToolContext = { extra, session, server, progressToken: _meta?.progressToken };
+    const context: ToolContext = { extra, session, server, progressToken: _meta?.progressToken, fixture };
     return runAsToolError(tool, args, context);
   });
 }

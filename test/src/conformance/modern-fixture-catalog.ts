@@ -7,6 +7,7 @@ import {
   type ServerContext,
 } from "@modelcontextprotocol/server";
 import { completeFixtureArgument } from "./fixture-completion";
+import { listedPromptDescription, type ListGenerations } from "./fixture-list-generations";
 import { FIXTURE_PROMPTS } from "./fixture-prompts";
 import { DATA_TEMPLATE, FIXTURE_RESOURCES, readFixtureResource } from "./fixture-resources";
 import { accepted } from "./modern-fixture-tools";
@@ -22,11 +23,12 @@ function promptArgsSchema(args: readonly { name: string; description?: string; r
   return fromJsonSchema<Record<string, string>>({ type: "object", properties, required });
 }
 
-function registerPrompts(mcp: McpServer): void {
+function registerPrompts(mcp: McpServer, lists: ListGenerations): void {
   for (const prompt of FIXTURE_PROMPTS) {
-    const { name, description, arguments: args } = prompt.definition;
+    const { name, arguments: args } = prompt.definition;
+    const description = listedPromptDescription(name, prompt.definition.description ?? "", lists);
     const render = (values: Record<string, string>): GetPromptResult => ({
-      description,
+      description: prompt.definition.description,
       messages: prompt.render(values) as GetPromptResult["messages"],
     });
     if (args === undefined || args.length === 0) mcp.registerPrompt(name, { description }, () => render({}));
@@ -72,8 +74,8 @@ function registerResources(mcp: McpServer): void {
 }
 
 /** Registers the fixture's prompts (plus the input-required prompt), resources and completions on `mcp`. */
-export function registerModernCatalog(mcp: McpServer): void {
-  registerPrompts(mcp);
+export function registerModernCatalog(mcp: McpServer, lists: ListGenerations): void {
+  registerPrompts(mcp, lists);
   registerResources(mcp);
   mcp.server.setRequestHandler("completion/complete", (request) => completeFixtureArgument(request.params));
 }

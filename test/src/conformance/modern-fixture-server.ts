@@ -13,10 +13,13 @@ import {
   originValidationResponse,
   type McpHttpHandler,
 } from "@modelcontextprotocol/server";
+import { createListGenerations } from "./fixture-list-generations";
 import type { FixtureOptions } from "./fixture-server";
 import { registerModernCatalog } from "./modern-fixture-catalog";
 import type { ModernFixtureShared } from "./modern-fixture-context";
 import { MRTR_TOOLS } from "./modern-fixture-mrtr-tools";
+import { TASKS_EXTENSION, TaskStore } from "./modern-fixture-task-store";
+import { registerModernTasks, taskRequirementResponse } from "./modern-fixture-tasks";
 import { MODERN_BASE_TOOLS, registerModernTools } from "./modern-fixture-tools";
 
 /** The name the 2026 fixture reports in `serverInfo`. */
@@ -32,6 +35,7 @@ export function createModernFixtureServer(shared: ModernFixtureShared): McpServe
         prompts: { listChanged: true },
         resources: { subscribe: true, listChanged: true },
         completions: {},
+        extensions: { [TASKS_EXTENSION]: {} },
       },
       // A retry whose requestState fails the HMAC (tampered, expired, foreign) is refused with -32602 before any
       // handler runs.
@@ -39,7 +43,8 @@ export function createModernFixtureServer(shared: ModernFixtureShared): McpServe
     },
   );
   registerModernTools(mcp, [...MODERN_BASE_TOOLS, ...MRTR_TOOLS], shared);
-  registerModernCatalog(mcp);
+  registerModernCatalog(mcp, shared.lists);
+  registerModernTasks(mcp, shared);
   return mcp;
 }
 
@@ -49,6 +54,8 @@ export function createModernFixtureHandler(): McpHttpHandler {
   // The notifier is the handler's own; the factory only runs per request, after the handler exists.
   const shared: ModernFixtureShared = {
     requestState,
+    lists: createListGenerations(),
+    tasks: new TaskStore(),
     get notify() {
       return handler.notify;
     },
@@ -64,6 +71,7 @@ export async function startModernConformanceFixture(options: FixtureOptions = {}
     fetch: async (request: Request): Promise<Response> =>
       hostHeaderValidationResponse(request, localhostAllowedHostnames()) ??
       originValidationResponse(request, localhostAllowedOrigins()) ??
+      (await taskRequirementResponse(request)) ??
       handler.fetch(request),
   };
   const serve = toNodeHandler(guarded);

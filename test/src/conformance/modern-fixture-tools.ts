@@ -8,8 +8,10 @@ import {
   type McpServer,
   type ServerContext,
 } from "@modelcontextprotocol/server";
+import { X_MCP_HEADER_INPUT } from "./fixture-bridged-tools";
 import { STATIC_CONTENT_TOOLS } from "./fixture-content-tools";
 import { ENUM_VARIANTS, USER_INFO, WITH_DEFAULTS, type RequestedSchema } from "./fixture-elicitation-tools";
+import { listedToolDescription } from "./fixture-list-generations";
 import { NO_ARGUMENTS, textResult } from "./fixture-tool";
 import type { ModernFixtureShared } from "./modern-fixture-context";
 
@@ -130,20 +132,24 @@ export const MODERN_BASE_TOOLS: readonly ModernTool[] = [
       return textResult("Sent notifications/resources/updated for test://watched-resource");
     },
   },
+  // The triggers really change a list (one description names the new generation, every name stays) and publish the
+  // change on the handler's bus, which reaches every open listen stream of the fixture.
   {
     name: "test_trigger_tool_change",
-    description: "Publishes notifications/tools/list_changed on the listen bus",
+    description: "Changes the tool list and publishes notifications/tools/list_changed on the listen bus",
     run: async (_a, _ctx, shared) => {
+      shared.lists.tools += 1;
       shared.notify.toolsChanged();
-      return textResult("tools list_changed published");
+      return textResult(`tools list changed (generation ${shared.lists.tools}), published`);
     },
   },
   {
     name: "test_trigger_prompt_change",
-    description: "Publishes notifications/prompts/list_changed on the listen bus",
+    description: "Changes the prompt list and publishes notifications/prompts/list_changed on the listen bus",
     run: async (_a, _ctx, shared) => {
+      shared.lists.prompts += 1;
       shared.notify.promptsChanged();
-      return textResult("prompts list_changed published");
+      return textResult(`prompts list changed (generation ${shared.lists.prompts}), published`);
     },
   },
   {
@@ -177,13 +183,7 @@ export const MODERN_BASE_TOOLS: readonly ModernTool[] = [
   {
     name: "test_x_mcp_header",
     description: "SEP-2243: its region argument is mirrored into the Mcp-Param-Region header",
-    inputSchema: {
-      type: "object",
-      properties: {
-        region: { type: "string", description: "mirrored into Mcp-Param-Region", "x-mcp-header": "Region" },
-        level: { type: "integer", description: "not mirrored" },
-      },
-    },
+    inputSchema: X_MCP_HEADER_INPUT,
     run: async (args) => textResult(`region=${typeof args["region"] === "string" ? args["region"] : "<none>"}`),
   },
 ];
@@ -198,9 +198,8 @@ export function registerModernTools(mcp: McpServer, tools: readonly ModernTool[]
   }
   for (const tool of tools) {
     const inputSchema = fromJsonSchema<Record<string, unknown>>(tool.inputSchema ?? NO_ARGUMENTS);
-    mcp.registerTool(tool.name, { description: tool.description, inputSchema }, (args, ctx) =>
-      tool.run(args, ctx, shared),
-    );
+    const description = listedToolDescription(tool.name, tool.description, shared.lists);
+    mcp.registerTool(tool.name, { description, inputSchema }, (args, ctx) => tool.run(args, ctx, shared));
   }
 }
 

@@ -3,6 +3,7 @@ import { DATA_TEMPLATE, FIXTURE_RESOURCES } from "../conformance/fixture-resourc
 import { FIXTURE_TOOLS } from "../conformance/fixture-tools";
 import { STATIC_CONTENT_TOOLS } from "../conformance/fixture-content-tools";
 import { MRTR_TOOLS } from "../conformance/modern-fixture-mrtr-tools";
+import { TASK_TOOLS } from "../conformance/modern-fixture-tasks";
 import { MODERN_BASE_TOOLS } from "../conformance/modern-fixture-tools";
 import { repeatUntil, withDeadline } from "../support/bounded-wait";
 import {
@@ -57,7 +58,7 @@ const TOOL_NAMES = {
   "2025": FIXTURE_TOOLS.map((tool) => tool.definition.name),
   "2026": [
     ...STATIC_CONTENT_TOOLS.map((tool) => tool.definition.name),
-    ...[...MODERN_BASE_TOOLS, ...MRTR_TOOLS].map((t) => t.name),
+    ...[...MODERN_BASE_TOOLS, ...MRTR_TOOLS, ...TASK_TOOLS].map((t) => t.name),
   ],
 };
 // Both fixtures list the same prompts: the 2026 one registers its input-required prompt under the bridged one's name.
@@ -202,9 +203,10 @@ const STREAM_OPEN_MS = 5_000;
 const NOTIFY_ATTEMPT_MS = 1_000;
 const NOTIFY_TOTAL_MS = 6_000;
 
-// Each fixture's trigger announces tools/list_changed (the 2025 one on the calling session's GET stream, the 2026 one
-// on its listen bus); whatever the client's era, the announcement must reach it (the conformance suite's stateless
-// scenario expects the same on a listen stream).
+// Each fixture's trigger really changes its tool list (the trigger tool's description names a new generation; every
+// name stays) and announces it to everyone: the 2025 one on every session's GET stream, the 2026 one on its listen
+// bus. Whatever the client's era, the announcement must reach it (through the gateway: the gateway's own aggregated
+// list_changed, sent because the aggregated list really changed), and the list it then fetches shows the change.
 const subscription: MatrixCase = {
   name: "delivers tools/list_changed after the upstream's list-change trigger",
   run: async (client, t) => {
@@ -218,13 +220,24 @@ const subscription: MatrixCase = {
       { attemptMs: NOTIFY_ATTEMPT_MS, totalMs: NOTIFY_TOTAL_MS },
     );
     const path = client.era === "modern" ? "subscriptions/listen" : "GET stream";
-    return { path, honoredFilter, trigger: textOf(first), notified: done };
+    // Generation and session counts depend on how often the trigger ran (here and in earlier rows): only the shape.
+    const trigger = textOf(first).replace(/\d+/g, "<n>");
+    const description = await client.toolDescription(`${t.toolPrefix}test_trigger_tool_change`);
+    const relisted = description?.replace(/\(list generation [1-9]\d*\)$/, "(list generation <n>)");
+    return { path, honoredFilter, trigger, notified: done, relisted };
   },
   expected: (t, era) => ({
     path: era === "modern" ? "subscriptions/listen" : "GET stream",
     honoredFilter: era === "modern" ? { toolsListChanged: true } : undefined,
-    trigger: t.generation === "2025" ? "tools list_changed sent" : "tools list_changed published",
+    trigger:
+      t.generation === "2025"
+        ? "tools list changed (generation <n>), announced to <n> session(s)"
+        : "tools list changed (generation <n>), published",
     notified: true,
+    relisted:
+      t.generation === "2025"
+        ? "Changes the tool list and announces it to every session (list generation <n>)"
+        : "Changes the tool list and publishes notifications/tools/list_changed on the listen bus (list generation <n>)",
   }),
 };
 

@@ -59,6 +59,8 @@ export interface MatrixClient {
   /** Resolves when the legacy GET stream is open (the SDK opens it after initialize); never for modern clients. */
   readonly getStreamOpened: Promise<void>;
   listToolNames(): Promise<string[]>;
+  /** The listed description of the tool `name` (undefined when it is not listed). */
+  toolDescription(name: string): Promise<string | undefined>;
   listPromptNames(): Promise<string[]>;
   listResourceUris(): Promise<string[]>;
   listTemplateUris(): Promise<string[]>;
@@ -154,6 +156,8 @@ async function connectV1(url: string, record: Recorder): Promise<MatrixClient> {
     toolsListChanged: () => record.listChanged,
     getStreamOpened: record.getStreamOpened,
     listToolNames: async () => (await client.listTools(undefined, options)).tools.map((t) => t.name),
+    toolDescription: async (name) =>
+      (await client.listTools(undefined, options)).tools.find((t) => t.name === name)?.description,
     listPromptNames: async () => (await client.listPrompts(undefined, options)).prompts.map((p) => p.name),
     listResourceUris: async () => (await client.listResources(undefined, options)).resources.map((r) => r.uri),
     listTemplateUris: async () =>
@@ -188,6 +192,8 @@ async function connectV2(url: string, kind: ClientKind, mode: VersionNegotiation
     toolsListChanged: () => record.listChanged,
     getStreamOpened: record.getStreamOpened,
     listToolNames: async () => (await client.listTools(undefined, options)).tools.map((t) => t.name),
+    toolDescription: async (name) =>
+      (await client.listTools(undefined, options)).tools.find((t) => t.name === name)?.description,
     listPromptNames: async () => (await client.listPrompts(undefined, options)).prompts.map((p) => p.name),
     listResourceUris: async () => (await client.listResources(undefined, options)).resources.map((r) => r.uri),
     listTemplateUris: async () =>

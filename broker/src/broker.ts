@@ -18,6 +18,7 @@ import { keepaliveIntervalMs, NotificationHub } from "./notification-hub";
 import { createStandaloneForwarder } from "./standalone-forwarder";
 import { UpstreamRelay } from "./upstream-relay";
 import { createModernFrontEnd, type ModernFrontEnd } from "./modern";
+import { createLegacyBridge, type LegacyBridge } from "./legacy-bridge/legacy-bridge";
 
 /** A built broker: its app, notification hub and metrics. */
 export interface Broker {
@@ -70,6 +71,7 @@ export function createBroker(
   let relay: UpstreamRelay | undefined;
   let modern: ModernFrontEnd | undefined;
   let bridge: CallBridge | undefined;
+  let legacyBridge: LegacyBridge | undefined;
   let server: Server | undefined;
   let requestTimeoutMs = 30_000;
   const broker = {
@@ -88,7 +90,8 @@ export function createBroker(
       hub.keepaliveEvery(() => keepaliveIntervalMs(context.config().limits.streamIdleTimeout));
       bridge = createCallBridge(context);
       modern = createModernFrontEnd({ context, callUpstream: bridge.call });
-      const deps = { context, hub, metrics, relay, extraRegistries, modern };
+      legacyBridge = createLegacyBridge(context, hub);
+      const deps = { context, hub, metrics, relay, extraRegistries, modern, legacyBridge };
       app = createBrokerApp({ ...deps, ...(forwarder ? { forwarder } : {}) });
     },
     async onBackendSessionCreated(gatewaySession: string, server: string, session: BackendSession): Promise<void> {
@@ -111,6 +114,7 @@ export function createBroker(
       hub.closeAll();
       await modern?.close();
       bridge?.close();
+      legacyBridge?.close();
       await new Promise<void>((resolve) => {
         if (!server) return resolve();
         server.close(() => resolve());

@@ -32,6 +32,9 @@ export function createModernFixtureServer(shared: ModernFixtureShared): McpServe
         prompts: { listChanged: true },
         resources: { subscribe: true, listChanged: true },
         completions: {},
+        // The SDK sends ctx.mcpReq.log messages only when the server declares logging (and the request's _meta has
+        // a log level): without it test_tool_with_logging logs nothing at any level.
+        logging: {},
       },
       // A retry whose requestState fails the HMAC (tampered, expired, foreign) is refused with -32602 before any
       // handler runs.

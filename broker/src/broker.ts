@@ -49,6 +49,15 @@ function listenHttp(app: Express, host: string, port: number, requestTimeoutMs: 
   });
 }
 
+/** Stops listening and drops open connections (streams included). */
+function closeServer(server: Server | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (!server) return resolve();
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
 /** Standalone mode's forwarder, counting forwarded calls in the broker's metrics. */
 function standaloneForwarder(context: GatewayContext, metrics: BrokerMetrics) {
   return createStandaloneForwarder(context, {
@@ -115,11 +124,7 @@ export function createBroker(
       await modern?.close();
       bridge?.close();
       legacyBridge?.close();
-      await new Promise<void>((resolve) => {
-        if (!server) return resolve();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await closeServer(server);
     },
   };
   return broker;

@@ -39,7 +39,12 @@ export async function callNotifications(
         write({
           jsonrpc: "2.0",
           method: "notifications/progress",
-          params: { progressToken: token, progress, ...(total !== undefined && { total }), ...(message && { message }) },
+          params: {
+            progressToken: token,
+            progress,
+            ...(total !== undefined && { total }),
+            ...(message && { message }),
+          },
         }),
     }),
     ...(level !== undefined && { logLevel: level }),

@@ -131,19 +131,19 @@ export class LegacyResourceSubscriptions {
   private async open(key: string, change: Change, uris: ReadonlySet<string>): Promise<ResourceUpdateStream> {
     const { server, session } = change;
     const prefix = resourcePrefixOf(server);
-    let stream: ResourceUpdateStream | undefined;
+    const self: { stream?: ResourceUpdateStream } = {};
     // Only the key's current stream delivers: a replaced stream still open for a moment stays silent.
     const onUpdated = (uri: string): void => {
-      if (stream === undefined || this.held.get(key)?.stream !== stream) return;
+      if (self.stream === undefined || this.held.get(key)?.stream !== self.stream) return;
       const params = { uri: exposeResourceUri(prefix, uri) };
       this.deliver(session, { jsonrpc: "2.0", method: "notifications/resources/updated", params });
     };
-    stream = await listenResourceUpdates(server, [...uris], onUpdated, {
+    const opened = await listenResourceUpdates(server, [...uris], onUpdated, {
       clientInfo: CLIENT_INFO,
       discover: this.context.upstreams.discoverResult(server.name),
       timeoutMs: this.context.config().limits.upstreamTimeout,
     });
-    const opened = stream;
+    self.stream = opened;
     void opened.closed.then((reason) => {
       const held = this.held.get(key);
       if (held?.stream !== opened) return;

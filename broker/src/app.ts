@@ -1,6 +1,6 @@
 import express, { type Express, type RequestHandler } from "express";
 import { PROTECTED_RESOURCE_WELL_KNOWN, type GatewayContext } from "@mcp-gateway/core";
-import { createLegacyBridge, type LegacyBridge } from "./legacy-bridge/legacy-bridge";
+import { createLegacyBridge } from "./legacy-bridge/legacy-bridge";
 import { createCallerResolver } from "./caller";
 import { createEdgeChecks, createProtectedResourceHandler } from "./edge-checks";
 import { Registry } from "prom-client";
@@ -33,8 +33,6 @@ export interface BrokerAppDeps {
    * It runs before the standalone forwarder and the legacy handler, so modern requests never reach the session path.
    */
   modern: ModernFrontEnd;
-  /** Legacy clients and 2026 upstreams (legacy-bridge/); built here when absent (then nothing closes its streams). */
-  legacyBridge?: LegacyBridge;
 }
 
 /** A raw body parser whose limit follows config reloads (one parser per distinct limit). */
@@ -81,7 +79,7 @@ export function createBrokerApp(deps: BrokerAppDeps): Express {
   app.use("/mcp", refuseBodyOutsidePost);
   const { modern } = deps;
   // Legacy clients' calls to 2026 upstreams (and their answers to relayed requests) reach the broker in both modes.
-  const bridge = deps.legacyBridge ?? createLegacyBridge(deps.context, deps.hub);
+  const bridge = createLegacyBridge(deps.context, deps.hub);
   // Standalone: the forwarder answers refusals and forwards calls to upstreams (2026 upstreams for modern clients);
   // every other modern request goes to the SDK v2 front end, legacy ones on to the bridge and the session handler.
   app.post(

@@ -18,7 +18,6 @@ import { keepaliveIntervalMs, NotificationHub } from "./notification-hub";
 import { createStandaloneForwarder } from "./standalone-forwarder";
 import { UpstreamRelay } from "./upstream-relay";
 import { createModernFrontEnd, type ModernFrontEnd } from "./modern";
-import { createLegacyBridge, type LegacyBridge } from "./legacy-bridge/legacy-bridge";
 
 /** A built broker: its app, notification hub and metrics. */
 export interface Broker {
@@ -49,15 +48,6 @@ function listenHttp(app: Express, host: string, port: number, requestTimeoutMs: 
   });
 }
 
-/** Stops listening and drops open connections (streams included). */
-function closeServer(server: Server | undefined): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (!server) return resolve();
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-}
-
 /** Standalone mode's forwarder, counting forwarded calls in the broker's metrics. */
 function standaloneForwarder(context: GatewayContext, metrics: BrokerMetrics) {
   return createStandaloneForwarder(context, {
@@ -80,7 +70,6 @@ export function createBroker(
   let relay: UpstreamRelay | undefined;
   let modern: ModernFrontEnd | undefined;
   let bridge: CallBridge | undefined;
-  let legacyBridge: LegacyBridge | undefined;
   let server: Server | undefined;
   let requestTimeoutMs = 30_000;
   const broker = {
@@ -99,8 +88,7 @@ export function createBroker(
       hub.keepaliveEvery(() => keepaliveIntervalMs(context.config().limits.streamIdleTimeout));
       bridge = createCallBridge(context);
       modern = createModernFrontEnd({ context, callUpstream: bridge.call });
-      legacyBridge = createLegacyBridge(context, hub);
-      const deps = { context, hub, metrics, relay, extraRegistries, modern, legacyBridge };
+      const deps = { context, hub, metrics, relay, extraRegistries, modern };
       app = createBrokerApp({ ...deps, ...(forwarder ? { forwarder } : {}) });
     },
     async onBackendSessionCreated(gatewaySession: string, server: string, session: BackendSession): Promise<void> {
@@ -123,8 +111,11 @@ export function createBroker(
       hub.closeAll();
       await modern?.close();
       bridge?.close();
-      legacyBridge?.close();
-      await closeServer(server);
+      await new Promise<void>((resolve) => {
+        if (!server) return resolve();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
     },
   };
   return broker;

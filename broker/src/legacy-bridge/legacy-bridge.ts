@@ -82,6 +82,8 @@ export function createLegacyBridge(context: GatewayContext, hub?: NotificationHu
     pending: new PendingAnswers(),
     subscriptions: new LegacyResourceSubscriptions(context, deliver),
   };
+  // The subscription streams feed the hub's GET streams: they close with them (broker shutdown).
+  hub?.whenClosed(() => state.subscriptions.close());
   return {
     post: (request, response, next) => handlePost(state, request, response, next),
     onDelete(request, response, next) {

@@ -79,7 +79,7 @@ export function createBrokerApp(deps: BrokerAppDeps): Express {
   app.use("/mcp", refuseBodyOutsidePost);
   const { modern } = deps;
   // Legacy clients' calls to 2026 upstreams (and their answers to relayed requests) reach the broker in both modes.
-  const bridge = createLegacyBridge(deps.context);
+  const bridge = createLegacyBridge(deps.context, deps.hub);
   // Standalone: the forwarder answers refusals and forwards calls to upstreams (2026 upstreams for modern clients);
   // every other modern request goes to the SDK v2 front end, legacy ones on to the bridge and the session handler.
   app.post(
@@ -87,11 +87,11 @@ export function createBrokerApp(deps: BrokerAppDeps): Express {
     rawBody,
     ...(deps.forwarder ? [deps.forwarder] : []),
     modern.middleware,
-    bridge,
+    bridge.post,
     createPostHandler(routeDeps),
   );
   app.get("/mcp", createGetHandler(routeDeps));
-  app.delete("/mcp", createDeleteHandler(routeDeps));
+  app.delete("/mcp", bridge.onDelete, createDeleteHandler(routeDeps));
   app.all("/mcp", (_request, response) => {
     response
       .status(405)

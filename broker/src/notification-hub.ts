@@ -22,6 +22,9 @@ export class NotificationHub {
   /** Called when a session's last stream closes. */
   onSessionClosed: ((session: string) => void) | undefined;
 
+  /** Run by {@link closeAll}: what feeds the streams (upstream subscriptions) shuts down with them. */
+  private readonly onCloseAll: (() => void)[] = [];
+
   constructor() {
     this.scheduleKeepalive();
   }
@@ -110,8 +113,14 @@ export class NotificationHub {
     if (this.streams.delete(session)) this.onSessionClosed?.(session);
   }
 
+  /** Registers something to shut down with the streams (see {@link closeAll}). */
+  whenClosed(action: () => void): void {
+    this.onCloseAll.push(action);
+  }
+
   /** Ends every stream (shutdown). */
   closeAll(): void {
+    for (const action of this.onCloseAll.splice(0)) action();
     clearTimeout(this.keepalive);
     this.each((response) => response.end());
     this.streams.clear();

@@ -10,6 +10,7 @@ import {
   replyRewriter,
   rewriteWhole,
   route,
+  SESSION_HEADER,
   sessionOwner,
   type AskClient,
   type BridgedCall,
@@ -20,8 +21,11 @@ import {
 } from "@mcp-gateway/core";
 import { callerOf } from "../caller";
 import { sendError } from "../http-errors";
+import type { NotificationHub } from "../notification-hub";
 import { lowerHeaders } from "../request-headers";
+import { callNotifications } from "./call-notifications";
 import { PendingAnswers, type ClientAnswer } from "./pending-answers";
+import { LegacyResourceSubscriptions } from "./resource-subscriptions";
 
 /** The gateway's client identity towards upstreams (as the upstream manager's). */
 const CLIENT_INFO = { name: "mcp-gateway", version: "0.1.0" };
@@ -41,43 +45,90 @@ function answerOf(message: JsonRpcResponse): ClientAnswer {
   };
 }
 
+/** The broker's bridge for legacy clients and 2026 upstreams: its POST and DELETE middleware, and its shutdown. */
+export interface LegacyBridge {
+  /** POST /mcp: bridges routed requests for 2026 upstreams (and answers to relayed requests); the rest passes on. */
+  post(request: Request, response: Response, next: NextFunction): Promise<void>;
+  /** DELETE /mcp: once the session is ended (200), closes its resource subscription streams. */
+  onDelete(request: Request, response: Response, next: NextFunction): void;
+  /** Closes every subscription stream (shutdown). */
+  close(): void;
+}
+
+type Decision = Extract<ReturnType<typeof route>, { kind: "upstream" }>;
+
+interface Bridging {
+  context: GatewayContext;
+  pending: PendingAnswers;
+  subscriptions: LegacyResourceSubscriptions;
+}
+
 /**
  * The broker's bridge for legacy (2025, session) clients calling a 2026 upstream, in both modes (the router and the
  * standalone forwarder send such calls, and the client's answers to relayed requests, to the broker). The call goes
  * out with the SDK v2 client; each request an `input_required` result embeds is relayed to the client as an ordinary
  * server-to-client request on the call's SSE stream (id `mcpgw:<server>:<uuid>`), the client's answer (a POSTed
- * response on the same gateway session) goes back into the SDK's retry, and the final result ends the stream.
+ * response on the same gateway session) goes back into the SDK's retry, and the final result ends the stream. Progress
+ * and log messages of the call come back on that stream; `resources/subscribe`/`unsubscribe` become a listen stream
+ * (see resource-subscriptions.ts) whose updates reach the session's GET stream through `hub`.
  * Every other request passes to the next handler.
  */
-export function createLegacyBridge(context: GatewayContext) {
-  const pending = new PendingAnswers();
-  return async function bridgeLegacyCall(request: Request, response: Response, next: NextFunction): Promise<void> {
-    let message: JsonRpcMessage;
-    try {
-      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      message = parseJsonRpc(body, context.config().limits.maxJsonDepth);
-    } catch {
-      return next(); // The broker's handler answers a malformed body exactly as before.
-    }
-    const modern = (server: string): boolean => context.upstreams.generation(server) === "2026";
-    try {
-      if (message.kind === "response") {
-        const origin = decodeServerRequestId(message.id);
-        if (!origin || !modern(origin.server)) return next();
-        const session = await checkSession(context, request, response, null);
-        if (!pending.answer(session, String(message.id), answerOf(message))) return next();
-        response.status(202).end();
-        return;
-      }
-      if (message.kind !== "request" || !isRoutedMethod(message.method)) return next();
-      const decision = route(message, context.upstreams.catalog(), context.config().servers);
-      if (decision.kind !== "upstream" || !modern(decision.target.server.name)) return next();
-      const session = await checkSession(context, request, response, message.id);
-      await bridge(context, pending, { message, decision, session, response });
-    } catch (error: unknown) {
-      sendError(response, error, context.logger);
-    }
+export function createLegacyBridge(context: GatewayContext, hub?: NotificationHub): LegacyBridge {
+  const deliver = (session: string, message: Record<string, unknown>): void => {
+    hub?.sendTo(session, Buffer.from(event(message)));
   };
+  const state: Bridging = {
+    context,
+    pending: new PendingAnswers(),
+    subscriptions: new LegacyResourceSubscriptions(context, deliver),
+  };
+  // The subscription streams feed the hub's GET streams: they close with them (broker shutdown).
+  hub?.whenClosed(() => state.subscriptions.close());
+  return {
+    post: (request, response, next) => handlePost(state, request, response, next),
+    onDelete(request, response, next) {
+      const session = lowerHeaders(request)[SESSION_HEADER];
+      // 200 only after the DELETE handler verified the session for this caller and ended it.
+      response.once("finish", () => {
+        if (session !== undefined && response.statusCode === 200) state.subscriptions.closeSession(session);
+      });
+      next();
+    },
+    close: () => state.subscriptions.close(),
+  };
+}
+
+async function handlePost(state: Bridging, request: Request, response: Response, next: NextFunction): Promise<void> {
+  const { context, pending } = state;
+  let message: JsonRpcMessage;
+  try {
+    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    message = parseJsonRpc(body, context.config().limits.maxJsonDepth);
+  } catch {
+    return next(); // The broker's handler answers a malformed body exactly as before.
+  }
+  const modern = (server: string): boolean => context.upstreams.generation(server) === "2026";
+  try {
+    if (message.kind === "response") {
+      const origin = decodeServerRequestId(message.id);
+      if (!origin || !modern(origin.server)) return next();
+      const session = await checkSession(context, request, response, null);
+      if (!pending.answer(session, String(message.id), answerOf(message))) return next();
+      response.status(202).end();
+      return;
+    }
+    if (message.kind !== "request" || !isRoutedMethod(message.method)) return next();
+    const decision = route(message, context.upstreams.catalog(), context.config().servers);
+    if (decision.kind !== "upstream" || !modern(decision.target.server.name)) return next();
+    const session = await checkSession(context, request, response, message.id);
+    if (decision.method === "resources/subscribe" || decision.method === "resources/unsubscribe") {
+      await subscription(state, { message, decision, session, response });
+      return;
+    }
+    await bridge(state, { message, decision, session, response });
+  } catch (error: unknown) {
+    sendError(response, error, context.logger);
+  }
 }
 
 function checkSession(context: GatewayContext, request: Request, response: Response, id: string | number | null) {
@@ -86,36 +137,66 @@ function checkSession(context: GatewayContext, request: Request, response: Respo
 
 interface BridgeRequest {
   message: JsonRpcRequest;
-  decision: Extract<ReturnType<typeof route>, { kind: "upstream" }>;
+  decision: Decision;
   session: string;
   response: Response;
 }
 
-async function bridge(context: GatewayContext, pending: PendingAnswers, input: BridgeRequest): Promise<void> {
-  const { message, decision, session, response } = input;
-  const server = decision.target.server;
-  const caller = callerOf(response);
-  const audit = await context.security.gate.admit(caller, {
+/** Policy, rate limit and audit of a bridged request, as for any routed call. */
+function admit(context: GatewayContext, { decision, session, response }: BridgeRequest) {
+  return context.security.gate.admit(callerOf(response), {
     method: decision.method,
     kind: decision.named.kind,
     exposed: decision.named.exposed,
     normalized: decision.named.normalized,
-    server: server.name,
+    server: decision.target.server.name,
     id: decision.id,
     routedBytes: decision.body.length,
     args: decision.named.args,
     session,
   });
+}
+
+/** A legacy `resources/subscribe` or `resources/unsubscribe` for a 2026 upstream's resource: answered `{}` once done. */
+async function subscription(state: Bridging, input: BridgeRequest): Promise<void> {
+  const { context, subscriptions } = state;
+  const { message, decision, session, response } = input;
+  const audit = await admit(context, input);
+  try {
+    const server = decision.target.server;
+    if (decision.method === "resources/subscribe") {
+      const check = context.sessions.verify(session, sessionOwner(callerOf(response)));
+      const expiresAtMs = check.ok ? check.expiresAtMs : Date.now();
+      await subscriptions.subscribe(session, server, decision.target.name, expiresAtMs);
+    } else {
+      await subscriptions.unsubscribe(session, server, decision.target.name);
+    }
+    audit.finish(200);
+  } catch (error: unknown) {
+    audit.finish(null);
+    throw GatewayError.from(error, message.id);
+  }
+  response.status(200).json({ jsonrpc: "2.0", id: message.id, result: {} });
+}
+
+async function bridge(state: Bridging, input: BridgeRequest): Promise<void> {
+  const { context, pending } = state;
+  const { message, decision, session, response } = input;
+  const server = decision.target.server;
+  const audit = await admit(context, input);
   const abort = new AbortController();
   response.on("close", () => abort.abort());
   response.status(200).setHeader("content-type", "text/event-stream").setHeader("cache-control", "no-cache");
   response.flushHeaders();
+  const write = (out: unknown): void => {
+    if (!abort.signal.aborted && !response.writableEnded) response.write(event(out));
+  };
   const { limits } = context.config();
   const ask: AskClient = async (method, params) => {
     const id = encodeServerRequestId(server.name, randomUUID());
     const answered = pending.wait(session, id, limits.upstreamTimeout);
     abort.signal.addEventListener("abort", () => pending.forget(session, id), { once: true });
-    response.write(event({ jsonrpc: "2.0", id, method, params }));
+    write({ jsonrpc: "2.0", id, method, params });
     const answer = await answered;
     if ("error" in answer) throw new GatewayError(answer.error.code as never, answer.error.message);
     return answer.result;
@@ -129,6 +210,7 @@ async function bridge(context: GatewayContext, pending: PendingAnswers, input: B
       discover: context.upstreams.discoverResult(server.name),
       timeoutMs: limits.upstreamTimeout,
       signal: abort.signal,
+      ...(await callNotifications(context, session, call.params, write)),
     });
     final = { jsonrpc: "2.0", id: message.id, result };
     audit.finish(200);

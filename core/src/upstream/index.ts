@@ -8,3 +8,4 @@ export * from "./upstream-session";
 export * from "./x-mcp-header";
 export * from "./modern-call";
 export * from "./modern-session";
+export * from "./modern-listen";

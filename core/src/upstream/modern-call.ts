@@ -1,8 +1,12 @@
 import {
   Client,
+  LOG_LEVEL_META_KEY,
   ProtocolError,
   StreamableHTTPClientTransport,
   type DiscoverResult,
+  type LoggingLevel,
+  type LoggingMessageNotificationParams,
+  type Progress,
 } from "@modelcontextprotocol/client";
 import type { ServerConfig } from "../config/schema";
 import { GatewayError, JsonRpcErrorCode, type JsonRpcErrorCodeValue } from "../errors";
@@ -39,14 +43,28 @@ export interface BridgeOptions {
   /** Bound on each upstream exchange; progress from the upstream resets it. */
   timeoutMs: number;
   signal?: AbortSignal;
+  /**
+   * Set when the legacy client asked for progress (its `_meta.progressToken`): the upstream gets a token of the SDK's
+   * own and each `notifications/progress` for it comes here (the caller puts the client's token back).
+   */
+  onProgress?: ((progress: Progress) => void) | undefined;
+  /**
+   * The legacy client's `logging/setLevel` level, sent as `_meta["io.modelcontextprotocol/logLevel"]` (2026-07-28:
+   * without it the upstream MUST NOT send `notifications/message` for the request).
+   */
+  logLevel?: LoggingLevel | undefined;
+  /** Receives the upstream's `notifications/message` sent during the call. */
+  onLog?: ((params: LoggingMessageNotificationParams) => void) | undefined;
 }
 
 type Params = Record<string, unknown>;
+type SendOptions = { timeout: number; signal?: AbortSignal; onprogress?: (progress: Progress) => void };
 
-function send(client: Client, call: BridgedCall, options: { timeout: number; signal?: AbortSignal }) {
-  // The legacy client's own _meta (a progress token, for one) names nothing the 2026 upstream knows; the SDK writes
-  // the request's envelope itself.
-  const { _meta: _dropped, ...params } = call.params;
+function send(client: Client, call: BridgedCall, options: SendOptions, logLevel: LoggingLevel | undefined) {
+  // The legacy client's own _meta names nothing the 2026 upstream knows (its progress token is replaced by the SDK's,
+  // its other keys could forge the reserved envelope keys, which user _meta overrides): only the log level is set.
+  const { _meta: _dropped, ...rest } = call.params;
+  const params = logLevel === undefined ? rest : { ...rest, _meta: { [LOG_LEVEL_META_KEY]: logLevel } };
   const request = { ...options, resetTimeoutOnProgress: true };
   if (call.method === "tools/call") return client.callTool(params as Parameters<Client["callTool"]>[0], request);
   if (call.method === "prompts/get") return client.getPrompt(params as Parameters<Client["getPrompt"]>[0], request);
@@ -76,14 +94,20 @@ export async function callModernUpstream(
   for (const method of ["elicitation/create", "sampling/createMessage", "roots/list"] as const) {
     client.setRequestHandler(method, (request) => ask(method, (request.params ?? {}) as Params) as never);
   }
+  const { onLog, onProgress } = options;
+  if (onLog) client.setNotificationHandler("notifications/message", (notification) => onLog(notification.params));
   const transport = new StreamableHTTPClientTransport(new URL(server.url), {
     requestInit: { headers: { ...server.headers } },
   });
   try {
     const prior = options.discover ? { prior: { kind: "modern" as const, discover: options.discover } } : {};
     await client.connect(transport, { timeout: options.timeoutMs, ...prior });
-    const sendOptions = { timeout: options.timeoutMs, ...(options.signal && { signal: options.signal }) };
-    return (await send(client, call, sendOptions)) as Params;
+    const sendOptions: SendOptions = {
+      timeout: options.timeoutMs,
+      ...(options.signal && { signal: options.signal }),
+      ...(onProgress && { onprogress: onProgress }),
+    };
+    return (await send(client, call, sendOptions, options.logLevel)) as Params;
   } catch (error: unknown) {
     if (error instanceof ProtocolError)
       throw new GatewayError(error.code as JsonRpcErrorCodeValue, error.message, { data: error.data });

@@ -211,6 +211,15 @@ export class UpstreamHttp {
     }
   }
 
+  /**
+   * Takes one slot of the upstream's notification-stream budget (`limits.maxUpstreamStreams`, shared with the GET
+   * streams this client opens) for a stream opened by other means (a 2026 `subscriptions/listen`); returns its
+   * release, or throws a 503 naming the upstream when the budget is spent.
+   */
+  reserveStream(target: UpstreamTarget): () => void {
+    return this.takeStream(target);
+  }
+
   /** One slot of the upstream's stream budget, or a 503 naming the upstream when it is spent. */
   private takeStream(target: UpstreamTarget): () => void {
     const limit = this.maxStreams();

@@ -31,6 +31,9 @@ export function createModernFixtureServer(shared: ModernFixtureShared): McpServe
     { name: MODERN_FIXTURE_SERVER_NAME, version: "1.0.0" },
     {
       capabilities: {
+        // The SDK sends ctx.mcpReq.log messages only when the server declares logging (and the request's _meta has
+        // a log level): without it test_tool_with_logging logs nothing at any level.
+        logging: {},
         tools: { listChanged: true },
         prompts: { listChanged: true },
         resources: { subscribe: true, listChanged: true },

@@ -1,4 +1,11 @@
-import { createGatewayContext, hashApiKey, parseConfig, silentLogger, type GatewayContext } from "@mcp-gateway/core";
+import {
+  createGatewayContext,
+  hashApiKey,
+  JsonRpcErrorCode,
+  parseConfig,
+  silentLogger,
+  type GatewayContext,
+} from "@mcp-gateway/core";
 import { startModernUpstream, type ModernUpstream } from "../../test/src/support/modern-upstream";
 import type { HeaderMutation, ProcessingResponse } from "./ext-proc-messages";
 import { RouterMetrics } from "./metrics";
@@ -102,7 +109,7 @@ describe("StreamProcessor, 2026-07-28 requests", () => {
     expect(answer.immediate_response?.status).toEqual({ code: 403 });
     expect(JSON.parse(answer.immediate_response?.body?.toString() ?? "{}")).toMatchObject({
       id: 4,
-      error: { code: -32005 },
+      error: { code: JsonRpcErrorCode.Forbidden },
     });
   });
 

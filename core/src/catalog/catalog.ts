@@ -56,6 +56,32 @@ class Index {
   }
 }
 
+const offersResources = (listing: UpstreamListing): boolean =>
+  listing.resources.length > 0 || (listing.resourceTemplates?.length ?? 0) > 0;
+
+/**
+ * The servers offering resources under a non-empty resource prefix, by prefix. Config validation keeps resource
+ * prefixes unique; should two ever meet, the earlier server keeps its own.
+ */
+function resourceOwners(
+  servers: readonly ServerConfig[],
+  listings: ReadonlyMap<string, UpstreamListing>,
+): Map<string, ServerConfig> {
+  const owners = new Map<string, ServerConfig>();
+  for (const server of servers) {
+    const listing = listings.get(server.name);
+    const prefix = resourcePrefixOf(server);
+    if (listing && prefix !== "" && offersResources(listing) && !owners.has(prefix)) owners.set(prefix, server);
+  }
+  return owners;
+}
+
+/** The server whose resource prefix an exposed URI (or template) carries, if any. */
+function ownerOf(owners: ReadonlyMap<string, ServerConfig>, exposed: string): ServerConfig | undefined {
+  const split = splitExposedResourceUri(exposed);
+  return split === undefined ? undefined : owners.get(split.prefix);
+}
+
 /**
  * An immutable snapshot of everything the gateway exposes: upstream tools, prompts, resource URIs and URI templates,
  * each under its server's prefix (`weather_get_forecast`; resource URIs under its resource prefix,
@@ -95,7 +121,7 @@ export class Catalog {
   ): Catalog {
     const [tools, prompts, resources, templates] = [new Index(), new Index(), new Index(), new Index()];
     const conflicts: CatalogConflict[] = [];
-    const resourceServers = new Map<string, ServerConfig>();
+    const resourceServers = resourceOwners(servers, listings);
     const unprefixedResourceServers: ServerConfig[] = [];
     for (const server of servers) {
       const listing = listings.get(server.name);
@@ -121,18 +147,25 @@ export class Catalog {
         });
       }
       const resourcePrefix = resourcePrefixOf(server);
+      // A URI under another server's resource prefix is that server's, whatever the order (its prefix wins): an
+      // unprefixed server listing one would capture reads meant for the prefix's owner.
+      const owned = (kind: "resource" | "template", exposed: string): boolean => {
+        const owner = resourcePrefix === "" ? ownerOf(resourceServers, exposed) : undefined;
+        if (owner === undefined || owner === server) return false;
+        conflicts.push({ kind, name: exposed, kept: owner.name, dropped: server.name });
+        return true;
+      };
       for (const resource of listing.resources) {
         const exposed = exposeResourceUri(resourcePrefix, resource.uri);
-        add(resources, "resource", resource.uri, exposed, { ...resource, uri: exposed });
+        if (!owned("resource", exposed))
+          add(resources, "resource", resource.uri, exposed, { ...resource, uri: exposed });
       }
       for (const template of listing.resourceTemplates ?? []) {
         const exposed = exposeResourceUri(resourcePrefix, template.uriTemplate);
-        add(templates, "template", template.uriTemplate, exposed, { ...template, uriTemplate: exposed });
+        if (!owned("template", exposed))
+          add(templates, "template", template.uriTemplate, exposed, { ...template, uriTemplate: exposed });
       }
-      if (listing.resources.length === 0 && (listing.resourceTemplates?.length ?? 0) === 0) continue;
-      // Config validation keeps resource prefixes unique; should two ever meet, the earlier server keeps its own.
-      if (resourcePrefix === "") unprefixedResourceServers.push(server);
-      else if (!resourceServers.has(resourcePrefix)) resourceServers.set(resourcePrefix, server);
+      if (resourcePrefix === "" && offersResources(listing)) unprefixedResourceServers.push(server);
     }
     return new Catalog(tools, prompts, resources, templates, resourceServers, unprefixedResourceServers, conflicts);
   }

@@ -84,6 +84,11 @@ export interface UpstreamCall {
   audit: AuditTicket;
   /** Redaction the reply needs before the client sees it; undefined when no rule applies. */
   redactor?: ResultRedactor | undefined;
+  /**
+   * A 2026 `resources/read` answered straight by the upstream for one authenticated consumer: an upstream's public
+   * cache scope becomes private (the upstream saw the gateway's credentials, not this consumer's policy).
+   */
+  privateCache?: boolean | undefined;
 }
 
 /**
@@ -381,6 +386,7 @@ export class RequestPipeline {
       body: decision.body,
       audit,
       redactor,
+      privateCache: decision.method === "resources/read" && this.deps.config().auth !== "none",
     };
     return { ...call, ...modernCallHeaders(call, this.credentialHeaders()) };
   }

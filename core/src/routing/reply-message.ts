@@ -13,6 +13,13 @@ const DROPPED = new Set([
   "notifications/resources/list_changed",
 ]);
 
+// A cacheable result the upstream called public, as one consumer's answer (see StreamOrigin.privateCache).
+function privateScope(result: Json, origin: StreamOrigin): Json {
+  return origin.privateCache === true && result["cacheScope"] === "public"
+    ? { ...result, cacheScope: "private" }
+    : result;
+}
+
 // One pass over a response's result: resource URIs prefixed, then secrets redacted.
 function rewriteResult(message: Json, origin: StreamOrigin, redactor: ResultRedactor | undefined): Json {
   const result = message["result"];
@@ -23,7 +30,7 @@ function rewriteResult(message: Json, origin: StreamOrigin, redactor: ResultReda
     const redacted = redactor.redact(wrapped);
     return redacted === wrapped ? message : { ...message, result: redacted["result"] };
   }
-  const prefixed = prefixResultUris(result, resourcePrefixOf(origin));
+  const prefixed = privateScope(prefixResultUris(result, resourcePrefixOf(origin)), origin);
   const redacted = redactor ? redactor.redact(prefixed) : prefixed;
   return redacted === result ? message : { ...message, result: redacted };
 }

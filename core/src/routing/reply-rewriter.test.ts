@@ -153,3 +153,30 @@ describe("JSON reply past the size limit", () => {
     expect(Buffer.concat(out).equals(Buffer.concat([head, filler, tail]))).toBe(true);
   });
 });
+
+describe("cache scope of one consumer's direct 2026 read (privateCache)", () => {
+  const read = (result: Record<string, unknown>): Buffer =>
+    Buffer.from(JSON.stringify({ jsonrpc: "2.0", id: 3, result }));
+  const call = { server: { name: "files", prefix: "", resourcePrefix: "" }, method: "resources/read" };
+  const result = { contents: [{ uri: "file:///a", text: "a" }], ttlMs: 60_000, cacheScope: "public" };
+
+  function rewrite(contentType: string, body: Buffer, privateCache: boolean | undefined): string {
+    const rewriter = replyRewriter({ "content-type": contentType }, { ...call, privateCache });
+    if (rewriter === undefined) return body.toString("utf8");
+    return Buffer.concat([rewriter.push(body), rewriter.end()]).toString("utf8");
+  }
+
+  it("turns an upstream's public scope private in a JSON reply, keeping the TTL", () => {
+    const out = JSON.parse(rewrite("application/json", read(result), true)) as { result: Record<string, unknown> };
+    expect(out.result).toMatchObject({ ttlMs: 60_000, cacheScope: "private" });
+  });
+
+  it("turns it private in an SSE reply too", () => {
+    const sse = Buffer.from(`event: message\ndata: ${read(result).toString("utf8")}\n\n`);
+    expect(rewrite("text/event-stream", sse, true)).toContain('"cacheScope":"private"');
+  });
+
+  it("leaves the reply untouched without the flag (auth: none: every caller is the same)", () => {
+    expect(rewrite("application/json", read(result), undefined)).toContain('"cacheScope":"public"');
+  });
+});

@@ -59,6 +59,8 @@ export interface RewrittenCall {
   requestId?: string | number | undefined;
   /** Redacts the call's results (see Redactor.forCall); the reply is then rewritten whatever the prefix. */
   redactor?: ResultRedactor | undefined;
+  /** The result is one consumer's (see StreamOrigin.privateCache); the reply is then rewritten whatever the prefix. */
+  privateCache?: boolean | undefined;
 }
 
 /**
@@ -74,6 +76,7 @@ export function replyRewriter(
   call: RewrittenCall,
 ): ReplyRewriter | undefined {
   const format = replyFormat(headers);
+  if (call.privateCache === true) call = { ...call, server: { ...call.server, privateCache: true } };
   if (call.redactor !== undefined) {
     const redaction: ReplyRedaction = { redactor: call.redactor, requestId: call.requestId ?? null };
     if (format.unreadable !== undefined) {
@@ -86,7 +89,8 @@ export function replyRewriter(
   // Without sanitization a compressed reply is not read at all (the gateway asks upstreams for identity).
   if (format.encoded) return undefined;
   if (format.kind === "sse") return new SseIdRewriter(call.server, undefined, call.requestId ?? null);
-  if (format.kind === "json" && resourcePrefixOf(call.server) !== "" && call.method !== "response") {
+  const rewritesJson = resourcePrefixOf(call.server) !== "" || call.privateCache === true;
+  if (format.kind === "json" && rewritesJson && call.method !== "response") {
     return new JsonReplyRewriter(call.server);
   }
   return undefined;

@@ -13,6 +13,11 @@ export interface StreamOrigin {
   prefix: string;
   /** The server's configured resource prefix, if any (else implied by `prefix`: see `resourcePrefixOf`). */
   resourcePrefix?: string | undefined;
+  /**
+   * True when the reply answers one consumer under its own policy: a result the upstream marked `cacheScope: "public"`
+   * is made `private`, so no shared cache serves it to a consumer whose policy the gateway never checked.
+   */
+  privateCache?: boolean | undefined;
 }
 
 // A server's own GET stream carries requests and notifications only: MCP forbids responses there unless a stream is

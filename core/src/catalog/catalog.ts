@@ -37,6 +37,8 @@ export interface CatalogConflict {
 class Index {
   readonly targets = new Map<string, CatalogTarget>();
   readonly items: Record<string, unknown>[] = [];
+  /** Every routable item by its exposed name, listed or not (hidden while its server is unhealthy). */
+  readonly definitions = new Map<string, Record<string, unknown>>();
 
   add(
     exposed: string,
@@ -52,6 +54,7 @@ class Index {
       return;
     }
     this.targets.set(exposed, target);
+    this.definitions.set(exposed, item);
     if (listed) this.items.push(item);
   }
 }
@@ -173,6 +176,14 @@ export class Catalog {
   /** The upstream tool behind an exposed (prefixed) tool name. */
   resolveTool(exposedName: string): CatalogTarget | undefined {
     return this.tools.targets.get(exposedName);
+  }
+
+  /**
+   * The definition of an exposed tool as the gateway lists it (prefixed name, the upstream's `inputSchema`), also
+   * while its server is hidden from the lists: a call can still reach it, so what checks the call needs it.
+   */
+  toolDefinition(exposedName: string): Readonly<Record<string, unknown>> | undefined {
+    return this.tools.definitions.get(exposedName);
   }
 
   /** The upstream prompt behind an exposed (prefixed) prompt name. */

@@ -7,6 +7,7 @@ import {
   type MessageClassification,
 } from "@modelcontextprotocol/server";
 import { GatewayError, JsonRpcErrorCode, type JsonRpcErrorCodeValue, type JsonRpcId } from "../errors";
+import { ParamHeaderProbe, type ToolSchemaLookup } from "./param-headers";
 
 /** The per-request era of a POST, decided by the SDK's own validation ladder. */
 export type RequestEra =
@@ -52,19 +53,40 @@ const STREAMING_METHODS: ReadonlySet<string> = new Set(["subscriptions/listen"])
  */
 let probe: McpHttpHandler | undefined;
 
+/** What the probe serves a request with `Mcp-Param-*` headers to check: the named tool and its catalog schema. */
+interface ParamHeaderTarget {
+  name: string;
+  schema: Readonly<Record<string, unknown>>;
+}
+
+// The SDK hands the factory the very Request given to `fetch`, so each request finds its own tool (no shared state
+// between concurrent classifications).
+const paramHeaderTargets = new WeakMap<Request, ParamHeaderTarget>();
+
+const PROBE_CAPABILITIES = { tools: {}, prompts: {}, resources: {}, completions: {}, logging: {} };
+
 function probeHandler(): McpHttpHandler {
   probe ??= createMcpHandler(
-    () => {
-      const server = new Server(
-        { name: "mcp-gateway-ladder", version: "1" },
-        { capabilities: { tools: {}, prompts: {}, resources: {}, completions: {}, logging: {} } },
-      );
+    (context) => {
+      const target = context.requestInfo && paramHeaderTargets.get(context.requestInfo);
+      if (target) return new ParamHeaderProbe(target.name, target.schema, PROBE_CAPABILITIES);
+      const server = new Server({ name: "mcp-gateway-ladder", version: "1" }, { capabilities: PROBE_CAPABILITIES });
       server.fallbackRequestHandler = () => Promise.resolve({});
       return server;
     },
     { legacy: "reject" },
   );
   return probe;
+}
+
+/** The tool a `tools/call` names, with its schema, when the catalog knows it and it carries `x-mcp-header`. */
+function paramHeaderTarget(body: unknown, tools: ToolSchemaLookup | undefined): ParamHeaderTarget | undefined {
+  if (tools === undefined || body === null || typeof body !== "object") return undefined;
+  const { method, params } = body as { method?: unknown; params?: unknown };
+  if (method !== "tools/call" || params === null || typeof params !== "object") return undefined;
+  const name = (params as { name?: unknown }).name;
+  const schema = typeof name === "string" ? tools(name) : undefined;
+  return schema && typeof name === "string" ? { name, schema } : undefined;
 }
 
 /** Reads the JSON-RPC error out of the probe's answer (JSON, or the first SSE data line); undefined when none. */
@@ -90,6 +112,7 @@ async function runLadder(
   headers: Readonly<Record<string, string>>,
   body: unknown,
   id: JsonRpcId,
+  tools: ToolSchemaLookup | undefined,
 ): Promise<GatewayError | undefined> {
   let request: Request;
   try {
@@ -99,6 +122,8 @@ async function runLadder(
     const message = "a request header value is not a valid HTTP field value";
     return new GatewayError(JsonRpcErrorCode.InvalidRequest, message, { httpStatus: 400, id });
   }
+  const target = paramHeaderTarget(body, tools);
+  if (target) paramHeaderTargets.set(request, target);
   const answer = await probeHandler().fetch(request, { parsedBody: body });
   const text = await answer.text();
   const error = errorOfAnswer(text);
@@ -114,12 +139,15 @@ async function runLadder(
  * Decides the era of one HTTP request with the SDK's own ladder: `legacy` (today's session path, unchanged),
  * `modern` (the 2026-07-28 path, with the SDK-proved message) or `reject` (the SDK's HTTP status, JSON-RPC code,
  * message and data, answering the request id). `headers` are lower-case; `body` is the parsed JSON (undefined for
- * body-less methods). Never throws.
+ * body-less methods). `tools` gives the schemas of the gateway's tools: a `tools/call` of a tool with `x-mcp-header`
+ * annotations then has its `Mcp-Param-*` headers checked against the body by the SDK (400/-32020), whichever
+ * generation the upstream speaks. Never throws.
  */
 export async function classifyRequest(
   headers: Readonly<Record<string, string>>,
   httpMethod: string,
   body: unknown,
+  tools?: ToolSchemaLookup,
 ): Promise<RequestEra> {
   const id = requestIdOf(body);
   try {
@@ -136,7 +164,7 @@ export async function classifyRequest(
     // A body claiming a 2025 revision through the envelope is classified "modern" with a legacy era: the SDK's
     // entry answers it with -32022 (this gateway serves 2025 revisions only on the session path).
     if (outcome.messageKind === "request" && !STREAMING_METHODS.has(outcome.message.method)) {
-      const refused = await runLadder(headers, body, id);
+      const refused = await runLadder(headers, body, id, tools);
       if (refused) return { era: "reject", error: refused };
     }
     return { era: "modern", message: outcome.message, classification: outcome.classification };

@@ -4,6 +4,7 @@ import type { GatewayConfig, ServerConfig } from "../config/schema";
 import { GatewayError, JsonRpcErrorCode, logUnexpected, type ErrorLogger } from "../errors";
 import { parseJsonRpc, type JsonRpcMessage } from "../jsonrpc/message";
 import { classifyRequest, type RequestEra } from "../modern/classify";
+import { paramHeaderSchemas } from "../modern/param-headers";
 import type { UpstreamGeneration } from "../upstream/upstream-session";
 import { isRoutedMethod } from "../jsonrpc/methods";
 import type { BackendSessionManager } from "../session/backend-sessions";
@@ -312,7 +313,8 @@ export class RequestPipeline {
 
   /**
    * The era of a POST by the SDK's own ladder ({@link classifyRequest}), with the parsed message. A body the legacy
-   * checks refuse (size, encoding, JSON) is left to {@link decide}, which answers it exactly as before.
+   * checks refuse (size, encoding, JSON) is left to {@link decide}, which answers it exactly as before. A call's
+   * `Mcp-Param-*` headers are checked against the catalog's tool schema here, for upstreams of both generations.
    */
   async classify(request: IncomingRequest): Promise<{ era: RequestEra; message?: JsonRpcMessage }> {
     let message: JsonRpcMessage;
@@ -324,7 +326,8 @@ export class RequestPipeline {
     } catch {
       return { era: { era: "legacy" } };
     }
-    return { era: await classifyRequest(request.headers, request.method, message.raw), message };
+    const tools = paramHeaderSchemas(this.deps.catalog());
+    return { era: await classifyRequest(request.headers, request.method, message.raw, tools), message };
   }
 
   /**

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import {
   exceedsJsonDepth,
+  GatewayError,
   sessionOwner,
   SlotBudget,
   takeSlots,
@@ -19,6 +20,7 @@ import { releaseOnClose } from "../response-slots";
 import { classifyPost, requestIdOf } from "./classify";
 import { publishListChanges } from "./list-changes";
 import { ScopedEventBus } from "./listen-bus";
+import { ResourceListens } from "./listen-resources";
 import { buildModernServer, type ModernRequest, type ModernServerDeps } from "./modern-server";
 
 /** The gateway's 2026-07-28 front end: the POST /mcp middleware, the listen bus and its catalog-change feed. */
@@ -49,10 +51,14 @@ export function createModernFrontEnd(deps: ModernFrontEndDeps): ModernFrontEnd {
   const { context } = deps;
   const scope = new AsyncLocalStorage<ModernRequest>();
   const report = (error: unknown): void => context.logger.debug("modern request refused", { error: String(error) });
-  const bus = new ScopedEventBus(() => scope.getStore()?.caller, report);
+  // The listen stream a request opens, for per-stream resource updates (see ResourceListens).
+  const streamTag = new AsyncLocalStorage<object>();
+  const bus = new ScopedEventBus(() => scope.getStore()?.caller, report, () => streamTag.getStore());
+  const listens = new ResourceListens(context, (tag, uri) => bus.publishToStream({ kind: "resource_updated", uri }, tag));
   const serverDeps: ModernServerDeps = {
     context,
     callUpstream: deps.callUpstream,
+    subscribable: (server) => context.upstreams.offersResourceSubscriptions(server),
     ...(deps.upstreamHint ? { upstreamHint: deps.upstreamHint } : {}),
   };
   const handler: McpHttpHandler = createMcpHandler(
@@ -90,12 +96,29 @@ export function createModernFrontEnd(deps: ModernFrontEndDeps): ModernFrontEnd {
       } catch (error: unknown) {
         return sendError(response, error);
       }
+      if (method === "subscriptions/listen") {
+        // Resource subscriptions are opened upstream first: the SDK then acknowledges what they honour.
+        void listens.openFor(caller, body, () => response.destroy()).then(
+          (opened) => {
+            response.once("close", opened.close);
+            if (response.closed) return opened.close();
+            void streamTag.run(opened.tag, () =>
+              scope.run({ caller, body: opened.body }, () => serve(request, response, opened.body)),
+            );
+          },
+          (error: unknown) => sendError(response, GatewayError.from(error, requestIdOf(body))),
+        );
+        return;
+      }
       void scope.run({ caller, body }, () => serve(request, response, body));
     },
     onCatalogChange(catalog, previous) {
       publishListChanges(bus, catalog, previous);
     },
-    close: () => handler.close(),
+    close: async () => {
+      listens.close();
+      await handler.close();
+    },
   };
 }
 

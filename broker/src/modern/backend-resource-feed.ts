@@ -142,7 +142,8 @@ export class BackendResourceFeed {
         // 405: no GET stream; 409: another one is open on this session (another replica's); 404: session gone.
         controller.abort();
         reply.body.resume();
-        if (reply.status === 404) await this.context.backendSessions.invalidate(target.key, server.name, backend.sessionId);
+        if (reply.status === 404)
+          await this.context.backendSessions.invalidate(target.key, server.name, backend.sessionId);
         this.context.logger.debug("no notification stream for resource subscriptions", {
           server: server.name,
           status: reply.status,

@@ -20,7 +20,8 @@ export function consumerCapabilities(
   if (lists.tools.length > 0) capabilities.tools = { listChanged: true };
   if (lists.prompts.length > 0) capabilities.prompts = { listChanged: true };
   if (lists.resources.length > 0 || lists.resourceTemplates.length > 0) capabilities.resources = { listChanged: true };
-  if (capabilities.resources && offersSubscriptions(catalog, lists, subscribable)) capabilities.resources.subscribe = true;
+  if (capabilities.resources && offersSubscriptions(catalog, lists, subscribable))
+    capabilities.resources.subscribe = true;
   if (lists.prompts.length > 0 || lists.resourceTemplates.length > 0) capabilities.completions = {};
   if (Object.keys(capabilities).length > 0) capabilities.logging = {};
   return capabilities;

@@ -62,10 +62,14 @@ export class ResourceListens {
     private readonly context: GatewayContext,
     private readonly publish: PublishUpdate,
   ) {
-    this.modern = new LegacyResourceSubscriptions(context, (subscriber, message) => {
-      const params = message["params"] as { uri?: unknown } | undefined;
-      if (typeof params?.uri === "string") this.open.get(subscriber)?.update(params.uri);
-    }, (subscriber) => this.open.get(subscriber)?.lost());
+    this.modern = new LegacyResourceSubscriptions(
+      context,
+      (subscriber, message) => {
+        const params = message["params"] as { uri?: unknown } | undefined;
+        if (typeof params?.uri === "string") this.open.get(subscriber)?.update(params.uri);
+      },
+      (subscriber) => this.open.get(subscriber)?.lost(),
+    );
     this.legacy = new BackendResourceFeed(context);
   }
 
@@ -200,7 +204,12 @@ export class ResourceListens {
     await Promise.all(
       [...servers.values()].map(async ({ server, items }) => {
         const upstreamUris = [...new Set(items.map((w) => w.upstreamUri))];
-        const accepted = await this.subscribeOne(server, upstreamUris, { key, capabilities, subscriber }, feedSubscriber);
+        const accepted = await this.subscribeOne(
+          server,
+          upstreamUris,
+          { key, capabilities, subscriber },
+          feedSubscriber,
+        );
         for (const w of items) if (accepted.has(w.upstreamUri)) honoured.add(w.exposed);
       }),
     );
@@ -231,7 +240,9 @@ export class ResourceListens {
     const target = this.context.upstreams.catalog().resolveResource(exposed);
     // The anonymous caller (`auth: none`) has no configured policy to look up again.
     const policy =
-      caller.identity.method === "anonymous" ? caller.policy : this.context.security.gate.caller(caller.identity).policy;
+      caller.identity.method === "anonymous"
+        ? caller.policy
+        : this.context.security.gate.caller(caller.identity).policy;
     if (target && policy.allows("resource", exposed, target.server.name)) this.publish(tag, exposed);
   }
 }

@@ -51,10 +51,7 @@ export function createModernFrontEnd(deps: ModernFrontEndDeps): ModernFrontEnd {
   const { context } = deps;
   const scope = new AsyncLocalStorage<ModernRequest>();
   const report = (error: unknown): void => context.logger.debug("modern request refused", { error: String(error) });
-  // The listen stream a request opens, for per-stream resource updates (see ResourceListens).
-  const streamTag = new AsyncLocalStorage<object>();
-  const bus = new ScopedEventBus(() => scope.getStore()?.caller, report, () => streamTag.getStore());
-  const listens = new ResourceListens(context, (tag, uri) => bus.publishToStream({ kind: "resource_updated", uri }, tag));
+  const { bus, listens, streamTag } = listenBus(context, scope, report);
   const serverDeps: ModernServerDeps = {
     context,
     callUpstream: deps.callUpstream,
@@ -71,6 +68,7 @@ export function createModernFrontEnd(deps: ModernFrontEndDeps): ModernFrontEnd {
     { legacy: "reject", bus, onerror: report },
   );
   const serve = toNodeHandler(handler, { onerror: report });
+  const listening: Listening = { listens, streamTag, scope, serve };
   const slots = new SlotBudget();
   return {
     bus,
@@ -96,20 +94,7 @@ export function createModernFrontEnd(deps: ModernFrontEndDeps): ModernFrontEnd {
       } catch (error: unknown) {
         return sendError(response, error);
       }
-      if (method === "subscriptions/listen") {
-        // Resource subscriptions are opened upstream first: the SDK then acknowledges what they honour.
-        void listens.openFor(caller, body, () => response.destroy()).then(
-          (opened) => {
-            response.once("close", opened.close);
-            if (response.closed) return opened.close();
-            void streamTag.run(opened.tag, () =>
-              scope.run({ caller, body: opened.body }, () => serve(request, response, opened.body)),
-            );
-          },
-          (error: unknown) => sendError(response, GatewayError.from(error, requestIdOf(body))),
-        );
-        return;
-      }
+      if (method === "subscriptions/listen") return listenWithResources(listening, caller, body, request, response);
       void scope.run({ caller, body }, () => serve(request, response, body));
     },
     onCatalogChange(catalog, previous) {
@@ -120,6 +105,60 @@ export function createModernFrontEnd(deps: ModernFrontEndDeps): ModernFrontEnd {
       await handler.close();
     },
   };
+}
+
+/**
+ * The listen bus, its listeners tagged with the caller and the listen stream of the request that opened them, and the
+ * resource subscriptions that publish to one stream each.
+ */
+function listenBus(
+  context: GatewayContext,
+  scope: AsyncLocalStorage<ModernRequest>,
+  report: (error: unknown) => void,
+): { bus: ScopedEventBus; listens: ResourceListens; streamTag: AsyncLocalStorage<object> } {
+  const streamTag = new AsyncLocalStorage<object>();
+  const bus = new ScopedEventBus(
+    () => scope.getStore()?.caller,
+    report,
+    () => streamTag.getStore(),
+  );
+  const publish = (tag: object, uri: string): number => bus.publishToStream({ kind: "resource_updated", uri }, tag);
+  return { bus, listens: new ResourceListens(context, publish), streamTag };
+}
+
+/** What serving a listen request needs of the front end. */
+interface Listening {
+  listens: ResourceListens;
+  streamTag: AsyncLocalStorage<object>;
+  scope: AsyncLocalStorage<ModernRequest>;
+  serve: ReturnType<typeof toNodeHandler>;
+}
+
+/**
+ * Serves `subscriptions/listen`: its resource subscriptions are opened upstream first, so the SDK acknowledges what
+ * they honour; they end when the response closes, and an upstream that ends one ends the client's stream (it listens
+ * again). A refusal of the whole request (too many URIs, rate limited) is answered with the request id.
+ */
+function listenWithResources(
+  listening: Listening,
+  caller: Caller,
+  body: Record<string, unknown>,
+  request: Request,
+  response: Response,
+): void {
+  const { listens, streamTag, scope, serve } = listening;
+  void listens
+    .openFor(caller, body, () => response.destroy())
+    .then(
+      (opened) => {
+        response.once("close", opened.close);
+        if (response.closed) return opened.close();
+        void streamTag.run(opened.tag, () =>
+          scope.run({ caller, body: opened.body }, () => serve(request, response, opened.body)),
+        );
+      },
+      (error: unknown) => sendError(response, GatewayError.from(error, requestIdOf(body))),
+    );
 }
 
 /**

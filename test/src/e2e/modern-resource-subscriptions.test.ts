@@ -20,10 +20,13 @@ afterAll(async () => {
 });
 
 const KEY = "watcher-key-0123456789abcdef0123456789";
+const TOOLS_KEY = "toolsonly-key-0123456789abcdef01234567";
 const ACCESS = `auth: { apiKeys: { header: authorization } }
 consumers:
   - { name: watcher, keyHash: "${hashApiKey(KEY)}", policy: watched-only }
+  - { name: toolsonly, keyHash: "${hashApiKey(TOOLS_KEY)}", policy: tools-only }
 policies:
+  tools-only: { servers: [old, fresh], tools: ["*"] }
   watched-only: { servers: [old, fresh], tools: ["*"], resources: ["old+test://watched-resource", "fresh+test://watched-resource"] }
 `;
 const OLD_WATCHED = "old+test://watched-resource";
@@ -38,7 +41,7 @@ interface Watcher {
   updates: { uri: string; subscriptionId: unknown }[];
 }
 
-async function connect(url: string): Promise<Watcher> {
+async function connect(url: string, key = KEY): Promise<Watcher> {
   const client = new Client(
     { name: "resource-watcher", version: "1.0.0" },
     { capabilities: {}, versionNegotiation: { mode: { pin: "2026-07-28" } } },
@@ -49,7 +52,7 @@ async function connect(url: string): Promise<Watcher> {
     updates.push({ uri: notification.params.uri, subscriptionId: meta?.["io.modelcontextprotocol/subscriptionId"] });
   });
   const transport = new StreamableHTTPClientTransport(new URL(url), {
-    requestInit: { headers: { authorization: `Bearer ${KEY}` } },
+    requestInit: { headers: { authorization: `Bearer ${key}` } },
   });
   await client.connect(transport, TIMEOUT);
   return { client, updates };
@@ -69,8 +72,8 @@ describe.each(modes.all)("2026 client's resourceSubscriptions through the gatewa
     open.push(subscription);
     return subscription;
   };
-  const watcher = async (): Promise<Watcher> => {
-    const connected = await connect(stack.url);
+  const watcher = async (key = KEY): Promise<Watcher> => {
+    const connected = await connect(stack.url, key);
     open.push(connected);
     return connected;
   };
@@ -101,6 +104,12 @@ describe.each(modes.all)("2026 client's resourceSubscriptions through the gatewa
     expect(a.client.getServerCapabilities()?.resources?.subscribe).toBe(true);
   });
 
+  it("offers no resource subscriptions to a consumer that sees no resource, and honours none", async () => {
+    const a = await watcher(TOOLS_KEY);
+    expect(a.client.getServerCapabilities()?.resources).toBeUndefined();
+    expect((await listen(a, [OLD_WATCHED, FRESH_WATCHED])).honoredFilter).toEqual({});
+  });
+
   it("honours the URIs the consumer may read and leaves the forbidden ones out", async () => {
     const a = await watcher();
     const subscription = await listen(a, [OLD_WATCHED, OLD_FORBIDDEN, FRESH_WATCHED, FRESH_FORBIDDEN]);
@@ -110,7 +119,7 @@ describe.each(modes.all)("2026 client's resourceSubscriptions through the gatewa
   it("delivers a 2026 upstream's update with the exposed URI, tagged with the subscription id", async () => {
     const a = await watcher();
     await listen(a, [FRESH_WATCHED]);
-    await a.client.callTool({ name: "fresh_test_watched_resource_update", arguments: {} }, undefined, TIMEOUT);
+    await a.client.callTool({ name: "fresh_test_watched_resource_update", arguments: {} }, TIMEOUT);
     expect(await pollUntil(() => a.updates.length > 0, 5_000)).toBe(true);
     expect(a.updates).toEqual([{ uri: FRESH_WATCHED, subscriptionId: expect.anything() }]);
   });
@@ -118,7 +127,7 @@ describe.each(modes.all)("2026 client's resourceSubscriptions through the gatewa
   it("delivers a 2025 upstream's update with the exposed URI, tagged with the subscription id", async () => {
     const a = await watcher();
     await listen(a, [OLD_WATCHED]);
-    const result = await a.client.callTool({ name: "old_test_watched_resource_update", arguments: {} }, undefined, TIMEOUT);
+    const result = await a.client.callTool({ name: "old_test_watched_resource_update", arguments: {} }, TIMEOUT);
     expect(textOf(result)).toContain("for 1 subscribed resource(s)");
     expect(await pollUntil(() => a.updates.length > 0, 5_000)).toBe(true);
     expect(a.updates).toEqual([{ uri: OLD_WATCHED, subscriptionId: expect.anything() }]);
@@ -129,7 +138,7 @@ describe.each(modes.all)("2026 client's resourceSubscriptions through the gatewa
     const b = await watcher();
     await listen(a, [FRESH_WATCHED]);
     await listen(b, [OLD_WATCHED]);
-    await a.client.callTool({ name: "fresh_test_watched_resource_update", arguments: {} }, undefined, TIMEOUT);
+    await a.client.callTool({ name: "fresh_test_watched_resource_update", arguments: {} }, TIMEOUT);
     expect(await pollUntil(() => a.updates.length > 0, 5_000)).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(b.updates).toEqual([]);
@@ -139,10 +148,10 @@ describe.each(modes.all)("2026 client's resourceSubscriptions through the gatewa
     const a = await watcher();
     const subscription = await listen(a, [OLD_WATCHED]);
     const update = { name: "old_test_watched_resource_update", arguments: {} };
-    expect(textOf(await a.client.callTool(update, undefined, TIMEOUT))).toContain("for 1 subscribed resource(s)");
+    expect(textOf(await a.client.callTool(update, TIMEOUT))).toContain("for 1 subscribed resource(s)");
     await subscription.close();
     const unsubscribed = await pollUntil(
-      async () => textOf(await a.client.callTool(update, undefined, TIMEOUT)).includes("for 0 subscribed"),
+      async () => textOf(await a.client.callTool(update, TIMEOUT)).includes("for 0 subscribed"),
       5_000,
     );
     expect(unsubscribed).toBe(true);

@@ -29,12 +29,14 @@ interface Held {
   expiry: NodeJS.Timeout;
 }
 
-/** One change to a session's subscriptions on one server. */
+/** One change to a subscriber's subscriptions on one server: one URI added or removed, or the whole set replaced. */
 interface Change {
   session: string;
   server: ServerConfig;
   uri: string;
   add: boolean;
+  /** The whole set the stream must name from now on (a modern listen stream's fixed filter); `uri`/`add` unused. */
+  replace?: ReadonlySet<string>;
   /** When the gateway session expires: the stream is closed then at the latest. */
   expiresAtMs: number;
 }
@@ -48,6 +50,9 @@ const keyOf = (session: string, server: string): string => `${session}\u0000${se
  * whenever the set changes, closed when it empties, on DELETE of the session or at its expiry. Each update reaches the
  * session's GET stream with the URI in its exposed form. In-process: the broker replica that took the subscribe holds
  * the stream and must hold the client's GET stream too (documented limit, as for relayed requests).
+ *
+ * The key is a subscriber, not necessarily a gateway session: a 2026 client's `subscriptions/listen` stream is one too
+ * (an id of the gateway's, see {@link LegacyResourceSubscriptions.listen}), its whole filter set at once.
  */
 export class LegacyResourceSubscriptions {
   private readonly held = new Map<string, Held>();
@@ -57,6 +62,8 @@ export class LegacyResourceSubscriptions {
   constructor(
     private readonly context: GatewayContext,
     private readonly deliver: DeliverToSession,
+    /** Told when an upstream ended a subscriber's stream on its side (its updates from that server stopped). */
+    private readonly onEnded?: (session: string, server: string) => void,
   ) {}
 
   /** Subscribes the session to one of the server's resources (its own URI); resolves once the upstream listens. */
@@ -67,6 +74,14 @@ export class LegacyResourceSubscriptions {
   /** Unsubscribes the session from one resource; the stream narrows, or closes with the last one. */
   unsubscribe(session: string, server: ServerConfig, uri: string): Promise<void> {
     return this.enqueue({ session, server, uri, add: false, expiresAtMs: Date.now() });
+  }
+
+  /**
+   * Sets the subscriber's resources of one server to exactly `uris` (the upstream's own URIs) in one stream: what a
+   * modern listen stream, whose filter never changes, asks for; resolves once the upstream acknowledged every URI.
+   */
+  listen(subscriber: string, server: ServerConfig, uris: readonly string[], expiresAtMs: number): Promise<void> {
+    return this.enqueue({ session: subscriber, server, uri: "", add: false, replace: new Set(uris), expiresAtMs });
   }
 
   /** Closes every stream of a session (DELETE, expiry). */
@@ -99,9 +114,9 @@ export class LegacyResourceSubscriptions {
 
   private async apply(key: string, change: Change): Promise<void> {
     const current = this.held.get(key);
-    const uris = new Set(current?.uris);
-    if (change.add) uris.add(change.uri);
-    else uris.delete(change.uri);
+    const uris = new Set(change.replace ?? current?.uris);
+    if (change.replace === undefined && change.add) uris.add(change.uri);
+    else if (change.replace === undefined) uris.delete(change.uri);
     if (uris.size === 0) return this.drop(key);
     if (current && uris.size === current.uris.size && [...uris].every((uri) => current.uris.has(uri))) return;
     if (uris.size > MAX_SUBSCRIBED_RESOURCES) {
@@ -150,6 +165,7 @@ export class LegacyResourceSubscriptions {
       // The upstream ended or dropped the stream: the session's subscriptions there are gone (no silent re-listen).
       this.context.logger.debug("upstream ended a resource subscription stream", { server: server.name, reason });
       this.drop(key);
+      this.onEnded?.(session, server.name);
     });
     return opened;
   }

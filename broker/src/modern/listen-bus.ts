@@ -6,6 +6,8 @@ export type Audience = (caller: Caller) => boolean;
 
 interface Listener {
   caller: Caller | undefined;
+  /** The listen stream's own tag (see {@link ScopedEventBus.publishToStream}), when its request set one. */
+  tag: object | undefined;
   deliver(event: ServerEvent): void;
 }
 
@@ -22,6 +24,7 @@ export class ScopedEventBus implements ServerEventBus {
   constructor(
     private readonly currentCaller: () => Caller | undefined,
     private readonly onError: (error: unknown) => void = () => undefined,
+    private readonly currentTag: () => object | undefined = () => undefined,
   ) {}
 
   /** Number of open listeners (one per listen stream). */
@@ -50,9 +53,27 @@ export class ScopedEventBus implements ServerEventBus {
     return told;
   }
 
-  /** Registers a listen stream's listener, tagged with the caller of the request that opened it. */
+  /**
+   * Publishes to the one listen stream whose request was tagged `tag` (a resource update the gateway subscribed to
+   * upstream for that stream alone); the SDK still applies the stream's acknowledged filter.
+   */
+  publishToStream(event: ServerEvent, tag: object): number {
+    let told = 0;
+    for (const listener of [...this.listeners]) {
+      if (listener.tag !== tag) continue;
+      try {
+        listener.deliver(event);
+        told++;
+      } catch (error: unknown) {
+        this.onError(error);
+      }
+    }
+    return told;
+  }
+
+  /** Registers a listen stream's listener, tagged with the caller (and stream tag) of the request that opened it. */
   subscribe(deliver: (event: ServerEvent) => void): () => void {
-    const listener: Listener = { caller: this.currentCaller(), deliver };
+    const listener: Listener = { caller: this.currentCaller(), tag: this.currentTag(), deliver };
     this.listeners.add(listener);
     return () => {
       this.listeners.delete(listener);

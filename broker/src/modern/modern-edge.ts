@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import {
   exceedsJsonDepth,
+  GatewayError,
   sessionOwner,
   SlotBudget,
   takeSlots,
@@ -19,6 +20,7 @@ import { releaseOnClose } from "../response-slots";
 import { classifyPost, requestIdOf } from "./classify";
 import { publishListChanges } from "./list-changes";
 import { ScopedEventBus } from "./listen-bus";
+import { ResourceListens } from "./listen-resources";
 import { buildModernServer, type ModernRequest, type ModernServerDeps } from "./modern-server";
 
 /** The gateway's 2026-07-28 front end: the POST /mcp middleware, the listen bus and its catalog-change feed. */
@@ -49,10 +51,11 @@ export function createModernFrontEnd(deps: ModernFrontEndDeps): ModernFrontEnd {
   const { context } = deps;
   const scope = new AsyncLocalStorage<ModernRequest>();
   const report = (error: unknown): void => context.logger.debug("modern request refused", { error: String(error) });
-  const bus = new ScopedEventBus(() => scope.getStore()?.caller, report);
+  const { bus, listens, streamTag } = listenBus(context, scope, report);
   const serverDeps: ModernServerDeps = {
     context,
     callUpstream: deps.callUpstream,
+    subscribable: (server) => context.upstreams.offersResourceSubscriptions(server),
     ...(deps.upstreamHint ? { upstreamHint: deps.upstreamHint } : {}),
   };
   const handler: McpHttpHandler = createMcpHandler(
@@ -65,6 +68,7 @@ export function createModernFrontEnd(deps: ModernFrontEndDeps): ModernFrontEnd {
     { legacy: "reject", bus, onerror: report },
   );
   const serve = toNodeHandler(handler, { onerror: report });
+  const listening: Listening = { listens, streamTag, scope, serve };
   const slots = new SlotBudget();
   return {
     bus,
@@ -90,13 +94,71 @@ export function createModernFrontEnd(deps: ModernFrontEndDeps): ModernFrontEnd {
       } catch (error: unknown) {
         return sendError(response, error);
       }
+      if (method === "subscriptions/listen") return listenWithResources(listening, caller, body, request, response);
       void scope.run({ caller, body }, () => serve(request, response, body));
     },
     onCatalogChange(catalog, previous) {
       publishListChanges(bus, catalog, previous);
     },
-    close: () => handler.close(),
+    close: async () => {
+      listens.close();
+      await handler.close();
+    },
   };
+}
+
+/**
+ * The listen bus, its listeners tagged with the caller and the listen stream of the request that opened them, and the
+ * resource subscriptions that publish to one stream each.
+ */
+function listenBus(
+  context: GatewayContext,
+  scope: AsyncLocalStorage<ModernRequest>,
+  report: (error: unknown) => void,
+): { bus: ScopedEventBus; listens: ResourceListens; streamTag: AsyncLocalStorage<object> } {
+  const streamTag = new AsyncLocalStorage<object>();
+  const bus = new ScopedEventBus(
+    () => scope.getStore()?.caller,
+    report,
+    () => streamTag.getStore(),
+  );
+  const publish = (tag: object, uri: string): number => bus.publishToStream({ kind: "resource_updated", uri }, tag);
+  return { bus, listens: new ResourceListens(context, publish), streamTag };
+}
+
+/** What serving a listen request needs of the front end. */
+interface Listening {
+  listens: ResourceListens;
+  streamTag: AsyncLocalStorage<object>;
+  scope: AsyncLocalStorage<ModernRequest>;
+  serve: ReturnType<typeof toNodeHandler>;
+}
+
+/**
+ * Serves `subscriptions/listen`: its resource subscriptions are opened upstream first, so the SDK acknowledges what
+ * they honour; they end when the response closes, and an upstream that ends one ends the client's stream (it listens
+ * again). A refusal of the whole request (too many URIs, rate limited) is answered with the request id.
+ */
+function listenWithResources(
+  listening: Listening,
+  caller: Caller,
+  body: Record<string, unknown>,
+  request: Request,
+  response: Response,
+): void {
+  const { listens, streamTag, scope, serve } = listening;
+  void listens
+    .openFor(caller, body, () => response.destroy())
+    .then(
+      (opened) => {
+        response.once("close", opened.close);
+        if (response.closed) return opened.close();
+        void streamTag.run(opened.tag, () =>
+          scope.run({ caller, body: opened.body }, () => serve(request, response, opened.body)),
+        );
+      },
+      (error: unknown) => sendError(response, GatewayError.from(error, requestIdOf(body))),
+    );
 }
 
 /**

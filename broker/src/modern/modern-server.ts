@@ -33,6 +33,8 @@ export interface ModernServerDeps {
   context: GatewayContext;
   callUpstream: ModernCaller;
   upstreamHint?: UpstreamListHint;
+  /** Whether a server's resource updates can reach listen streams (declares `resources.subscribe`). */
+  subscribable?: (server: string) => boolean;
 }
 
 type RoutedMethod = ModernCallInput["method"];
@@ -72,7 +74,7 @@ export function buildModernServer(deps: ModernServerDeps, request: ModernRequest
   const config = deps.context.config();
   const catalog = deps.context.upstreams.catalog();
   const { policy } = request.caller;
-  const capabilities = consumerCapabilities(catalog, policy);
+  const capabilities = consumerCapabilities(catalog, policy, deps.subscribable);
   const server = new Server(
     { name: GATEWAY_CLIENT_INFO.name, version: GATEWAY_CLIENT_INFO.version },
     { capabilities, instructions: INSTRUCTIONS, cacheHints: { "server/discover": discoverCacheHint(config) } },

@@ -9,3 +9,4 @@ export * from "./x-mcp-header";
 export * from "./modern-call";
 export * from "./modern-session";
 export * from "./modern-listen";
+export * from "./sse-messages";

@@ -48,6 +48,10 @@ export class LegacySession implements UpstreamSession {
     return Boolean(this.client.getServerCapabilities()?.[kind]);
   }
 
+  offersResourceSubscriptions(): boolean {
+    return this.client.getServerCapabilities()?.resources?.subscribe === true;
+  }
+
   page(method: ListMethod, cursor: string | undefined, timeoutMs: number): Promise<Record<string, unknown>> {
     const params = cursor === undefined ? {} : { cursor };
     return this.client.request({ method, params }, pageSchema, { timeout: timeoutMs });

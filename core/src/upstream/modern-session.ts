@@ -69,6 +69,10 @@ export class ModernSession implements UpstreamSession {
     return Boolean(this.client.getServerCapabilities()?.[kind]);
   }
 
+  offersResourceSubscriptions(): boolean {
+    return this.client.getServerCapabilities()?.resources?.subscribe === true;
+  }
+
   async page(method: ListMethod, cursor: string | undefined, timeoutMs: number): Promise<Record<string, unknown>> {
     const params = cursor === undefined ? {} : { cursor };
     // The raw page (not listTools): the gateway validates each tool itself (naming what it drops) and reads the

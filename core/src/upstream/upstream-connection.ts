@@ -108,6 +108,11 @@ export class UpstreamConnection {
     return this.session instanceof ModernSession ? this.session.discoverResult() : undefined;
   }
 
+  /** Whether the connected upstream offers per-resource update subscriptions (false before the first connect). */
+  offersResourceSubscriptions(): boolean {
+    return this.session?.offersResourceSubscriptions() ?? false;
+  }
+
   /** True while the upstream is connected and passing health checks. */
   isReady(): boolean {
     return this.state === "ready";

@@ -54,6 +54,11 @@ export class UpstreamManager {
     return this.connections.get(server)?.discoverResult();
   }
 
+  /** Whether the named server offers per-resource update subscriptions (`resources.subscribe`); false if unknown. */
+  offersResourceSubscriptions(server: string): boolean {
+    return this.connections.get(server)?.offersResourceSubscriptions() ?? false;
+  }
+
   /**
    * The cache hints (`ttlMs`, `cacheScope`) the named server gave with each list at its last listing: what a modern
    * front end folds into its own list answers (minimum TTL, private when any upstream said so). Empty for 2025

@@ -19,6 +19,8 @@ export interface UpstreamSession {
   readonly protocolVersion: string | undefined;
   /** Which lists the upstream serves (it declared the capability). */
   offers(kind: "tools" | "prompts" | "resources"): boolean;
+  /** Whether the upstream offers per-resource update subscriptions (`resources.subscribe` in its capabilities). */
+  offersResourceSubscriptions(): boolean;
   /** One raw page of a list (the gateway validates each item itself). */
   page(method: ListMethod, cursor: string | undefined, timeoutMs: number): Promise<Record<string, unknown>>;
   /** Calls `onChange` when the upstream says a list changed (list_changed, or a listen stream). */

@@ -3,6 +3,7 @@ import type { GatewayConfig } from "./config/schema";
 import type { Logger } from "./logging";
 import { createSecurity, type Security, type SecurityOptions } from "./policy/create-security";
 import { RequestStateCodec } from "./modern/request-state";
+import { TaskIdCodec } from "./modern/task-ids";
 import { RequestPipeline } from "./routing/pipeline";
 import { CorsPolicy } from "./security/cors";
 import { HostGuard } from "./security/host-guard";
@@ -159,6 +160,8 @@ export async function createGatewayContext(
     security: security.gate,
     logger: logger.child({ component: "pipeline" }),
     generation: (server) => upstreams.generation(server),
+    // Gateway task ids verify on every replica that holds sessions.secret (see modern/task-ids.ts).
+    taskIds: new TaskIdCodec(secret),
   });
   await upstreams.configure(config);
   let cors = new CorsPolicy(config);

@@ -21,3 +21,4 @@ export * from "./modern/request-state";
 export * from "./modern/bridge";
 export * from "./modern/task-ids";
 export * from "./modern/classify";
+export * from "./modern/tasks";

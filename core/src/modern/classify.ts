@@ -1,6 +1,7 @@
 import {
   classifyInboundRequest,
   createMcpHandler,
+  fromJsonSchema,
   Server,
   type InboundModernRoute,
   type McpHttpHandler,
@@ -52,6 +53,9 @@ const STREAMING_METHODS: ReadonlySet<string> = new Set(["subscriptions/listen"])
  */
 let probe: McpHttpHandler | undefined;
 
+const TASK_METHODS = ["tasks/get", "tasks/update", "tasks/cancel"] as const;
+const ANY_PARAMS = fromJsonSchema<Record<string, unknown>>({ type: "object" });
+
 function probeHandler(): McpHttpHandler {
   probe ??= createMcpHandler(
     () => {
@@ -60,6 +64,9 @@ function probeHandler(): McpHttpHandler {
         { capabilities: { tools: {}, prompts: {}, resources: {}, completions: {}, logging: {} } },
       );
       server.fallbackRequestHandler = () => Promise.resolve({});
+      // The tasks extension re-defines tasks/get and tasks/cancel, which 2026-07-28 removed from core: the SDK lets
+      // them through only to a server that registered them with its own schema. The gateway routes them (modern/tasks).
+      for (const method of TASK_METHODS) server.setRequestHandler(method, { params: ANY_PARAMS }, () => ({}));
       return server;
     },
     { legacy: "reject" },

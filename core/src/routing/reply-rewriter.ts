@@ -2,6 +2,7 @@ import { Transform } from "node:stream";
 import type { ResultRedactor } from "../sanitize";
 import { MAX_REPLY_BYTES } from "../upstream/upstream-http";
 import type { JsonRpcId } from "../errors";
+import type { TaskReplyIds } from "../modern/tasks/task-reply";
 import { resourcePrefixOf } from "../catalog/resource-uris";
 import { replyFormat } from "./reply-format";
 import { rewriteParsed } from "./reply-message";
@@ -59,6 +60,8 @@ export interface RewrittenCall {
   requestId?: string | number | undefined;
   /** Redacts the call's results (see Redactor.forCall); the reply is then rewritten whatever the prefix. */
   redactor?: ResultRedactor | undefined;
+  /** The client's task ids for the upstream's (tasks extension); the reply is then rewritten whatever the prefix. */
+  tasks?: TaskReplyIds | undefined;
 }
 
 /**
@@ -74,21 +77,19 @@ export function replyRewriter(
   call: RewrittenCall,
 ): ReplyRewriter | undefined {
   const format = replyFormat(headers);
+  const origin: StreamOrigin = call.tasks === undefined ? call.server : { ...call.server, tasks: call.tasks };
   if (call.redactor !== undefined) {
     const redaction: ReplyRedaction = { redactor: call.redactor, requestId: call.requestId ?? null };
     if (format.unreadable !== undefined) {
       return new RefusedReply(SanitizeFailure.unreadable(format.unreadable), redaction.requestId);
     }
-    return format.kind === "sse"
-      ? new SseIdRewriter(call.server, redaction)
-      : new JsonReplyRewriter(call.server, redaction);
+    return format.kind === "sse" ? new SseIdRewriter(origin, redaction) : new JsonReplyRewriter(origin, redaction);
   }
   // Without sanitization a compressed reply is not read at all (the gateway asks upstreams for identity).
   if (format.encoded) return undefined;
-  if (format.kind === "sse") return new SseIdRewriter(call.server, undefined, call.requestId ?? null);
-  if (format.kind === "json" && resourcePrefixOf(call.server) !== "" && call.method !== "response") {
-    return new JsonReplyRewriter(call.server);
-  }
+  if (format.kind === "sse") return new SseIdRewriter(origin, undefined, call.requestId ?? null);
+  const namesResources = resourcePrefixOf(call.server) !== "" && call.method !== "response";
+  if (format.kind === "json" && (namesResources || call.tasks !== undefined)) return new JsonReplyRewriter(origin);
   return undefined;
 }
 

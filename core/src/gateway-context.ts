@@ -160,7 +160,6 @@ export async function createGatewayContext(
     security: security.gate,
     logger: logger.child({ component: "pipeline" }),
     generation: (server) => upstreams.generation(server),
-    // Gateway task ids verify on every replica that holds sessions.secret (see modern/task-ids.ts).
     taskIds: new TaskIdCodec(secret),
   });
   await upstreams.configure(config);

@@ -33,6 +33,7 @@ let nextId = 1;
 
 /** One 2026-07-28 request as `who` (declaring the tasks extension unless told not to); JSON or SSE answer. */
 async function modern(url: string, who: Who, method: string, params: Json, declares = true): Promise<Answer> {
+  // Bounded: a listen stream the gateway wrongly accepted stays open, and must fail the test rather than hang it.
   const id = nextId++;
   const capabilities = declares ? { extensions: { [TASKS]: {} } } : {};
   const meta = {
@@ -51,6 +52,7 @@ async function modern(url: string, who: Who, method: string, params: Json, decla
       ...(typeof name === "string" ? { "mcp-name": name } : {}),
     },
     body: JSON.stringify({ jsonrpc: "2.0", id, method, params: { ...params, _meta: meta } }),
+    signal: AbortSignal.timeout(10_000),
   });
   const text = await response.text();
   const messages = (response.headers.get("content-type") ?? "").includes("text/event-stream")
@@ -166,13 +168,22 @@ describe.each(modes.all)("tasks extension through the gateway, %s", (_label, mod
     }
   });
 
-  it("answers a client that did not declare the extension: tasks/* with 400 / -32021, tools synchronously", async () => {
+  it("answers a client that did not declare the extension: tasks/* and task listens 400 / -32021, tools in sync", async () => {
     const refused = await modern(stack.url, "alice", "tasks/get", { taskId: "t1.AAAA" }, false);
     expect(refused.status).toBe(400);
     expect(refused.error).toMatchObject({
       code: -32021,
       data: { requiredCapabilities: { extensions: { [TASKS]: {} } } },
     });
+    const listen = await modern(
+      stack.url,
+      "alice",
+      "subscriptions/listen",
+      { notifications: { taskIds: ["t1.x"] } },
+      false,
+    );
+    expect(listen.status).toBe(400);
+    expect(listen.error).toMatchObject({ code: -32021 });
     const answer = await modern(stack.url, "alice", "tools/call", { name: "jobs_slow_compute", arguments: {} }, false);
     expect(resultOf(answer)).toMatchObject({ resultType: "complete", content: [{ type: "text" }] });
     expect(resultOf(answer)["taskId"]).toBeUndefined();

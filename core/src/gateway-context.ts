@@ -3,6 +3,7 @@ import type { GatewayConfig } from "./config/schema";
 import type { Logger } from "./logging";
 import { createSecurity, type Security, type SecurityOptions } from "./policy/create-security";
 import { RequestStateCodec } from "./modern/request-state";
+import { TaskIdCodec } from "./modern/task-ids";
 import { RequestPipeline } from "./routing/pipeline";
 import { CorsPolicy } from "./security/cors";
 import { HostGuard } from "./security/host-guard";
@@ -131,6 +132,15 @@ function upstreamHttp(config: () => GatewayConfig, logger: Logger): UpstreamHttp
   });
 }
 
+/** The upstream manager (discovery, health, catalog), told about catalog changes. */
+function upstreamManager(config: GatewayConfig, options: GatewayContextOptions): UpstreamManager {
+  return new UpstreamManager(config.health, {
+    logger: options.logger.child({ component: "upstreams" }),
+    clientInfo: GATEWAY_CLIENT_INFO,
+    ...(options.onCatalogChange ? { onCatalogChange: options.onCatalogChange } : {}),
+  });
+}
+
 /** Builds the shared runtime from a validated config and starts discovering upstreams. */
 export async function createGatewayContext(
   initial: GatewayConfig,
@@ -145,11 +155,7 @@ export async function createGatewayContext(
   const http = upstreamHttp(() => config, logger.child({ component: "upstream-http" }));
   const security = await openSecurity(config, options, secret);
   const backendSessions = backendSessionManager(config, options, store, http);
-  const upstreams = new UpstreamManager(config.health, {
-    logger: logger.child({ component: "upstreams" }),
-    clientInfo: GATEWAY_CLIENT_INFO,
-    ...(options.onCatalogChange ? { onCatalogChange: options.onCatalogChange } : {}),
-  });
+  const upstreams = upstreamManager(config, options);
   const pipeline = new RequestPipeline({
     config: () => config,
     catalog: () => upstreams.catalog(),
@@ -159,6 +165,8 @@ export async function createGatewayContext(
     security: security.gate,
     logger: logger.child({ component: "pipeline" }),
     generation: (server) => upstreams.generation(server),
+    // Gateway task ids verify on every replica that holds sessions.secret (see modern/task-ids.ts).
+    taskIds: new TaskIdCodec(secret),
   });
   await upstreams.configure(config);
   let cors = new CorsPolicy(config);

@@ -22,3 +22,4 @@ export * from "./modern/bridge";
 export * from "./modern/task-ids";
 export * from "./modern/classify";
 export * from "./modern/param-headers";
+export * from "./modern/tasks";

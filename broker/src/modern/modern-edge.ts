@@ -19,6 +19,7 @@ import { lowerHeaders } from "../request-headers";
 import { releaseOnClose } from "../response-slots";
 import { classifyPost, requestIdOf } from "./classify";
 import { publishListChanges } from "./list-changes";
+import { listenTasksRefusal } from "./listen-tasks";
 import { ScopedEventBus } from "./listen-bus";
 import { ResourceListens } from "./listen-resources";
 import { buildModernServer, type ModernRequest, type ModernServerDeps } from "./modern-server";
@@ -86,6 +87,8 @@ export function createModernFrontEnd(deps: ModernFrontEndDeps): ModernFrontEnd {
         response.status(outcome.httpStatus).json({ jsonrpc: "2.0", id: requestIdOf(body), error });
         return;
       }
+      const refusal = listenTasksRefusal(body);
+      if (refusal) return sendError(response, refusal);
       const caller = callerOf(response);
       const method = outcome.messageKind === "request" ? outcome.message.method : "";
       try {

@@ -19,7 +19,7 @@ import {
 } from "@modelcontextprotocol/server";
 import { INSTRUCTIONS } from "../broker-methods";
 import { discoverCacheHint, listCacheHint, type ListKind, type UpstreamListHint } from "./cache-hint";
-import { consumerCapabilities } from "./capabilities";
+import { consumerCapabilities, tasksOffered } from "./capabilities";
 import type { ModernCaller, ModernCallInput, ModernCallOutcome } from "./upstream-call";
 
 /** One modern request as the front end saw it: who sent it and the JSON-RPC body exactly as received. */
@@ -74,7 +74,8 @@ export function buildModernServer(deps: ModernServerDeps, request: ModernRequest
   const config = deps.context.config();
   const catalog = deps.context.upstreams.catalog();
   const { policy } = request.caller;
-  const capabilities = consumerCapabilities(catalog, policy, deps.subscribable);
+  const offersTasks = tasksOffered(deps.context, catalog, policy);
+  const capabilities = consumerCapabilities(catalog, policy, deps.subscribable, offersTasks);
   const server = new Server(
     { name: GATEWAY_CLIENT_INFO.name, version: GATEWAY_CLIENT_INFO.version },
     { capabilities, instructions: INSTRUCTIONS, cacheHints: { "server/discover": discoverCacheHint(config) } },

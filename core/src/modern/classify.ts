@@ -1,6 +1,7 @@
 import {
   classifyInboundRequest,
   createMcpHandler,
+  fromJsonSchema,
   Server,
   type InboundModernRoute,
   type McpHttpHandler,
@@ -64,6 +65,8 @@ interface ParamHeaderTarget {
 const paramHeaderTargets = new WeakMap<Request, ParamHeaderTarget>();
 
 const PROBE_CAPABILITIES = { tools: {}, prompts: {}, resources: {}, completions: {}, logging: {} };
+const TASK_METHODS = ["tasks/get", "tasks/update", "tasks/cancel"] as const;
+const ANY_PARAMS = fromJsonSchema<Record<string, unknown>>({ type: "object" });
 
 function probeHandler(): McpHttpHandler {
   probe ??= createMcpHandler(
@@ -72,6 +75,9 @@ function probeHandler(): McpHttpHandler {
       if (target) return new ParamHeaderProbe(target.name, target.schema, PROBE_CAPABILITIES);
       const server = new Server({ name: "mcp-gateway-ladder", version: "1" }, { capabilities: PROBE_CAPABILITIES });
       server.fallbackRequestHandler = () => Promise.resolve({});
+      // The tasks extension re-defines tasks/get and tasks/cancel, which 2026-07-28 removed from core: the SDK lets
+      // them through only to a server that registered them with its own schema. The gateway routes them (modern/tasks).
+      for (const method of TASK_METHODS) server.setRequestHandler(method, { params: ANY_PARAMS }, () => ({}));
       return server;
     },
     { legacy: "reject" },

@@ -1,5 +1,11 @@
 import { JsonRpcErrorCode } from "../errors";
-import { MAX_GATEWAY_TASK_ID_CHARS, MAX_UPSTREAM_TASK_ID_CHARS, TaskIdCodec, taskNotFound } from "./task-ids";
+import {
+  MAX_GATEWAY_TASK_ID_CHARS,
+  MAX_TASK_TARGET_CHARS,
+  MAX_UPSTREAM_TASK_ID_CHARS,
+  TaskIdCodec,
+  taskNotFound,
+} from "./task-ids";
 
 const SECRET = "0123456789abcdef0123456789abcdef";
 const owner = { consumer: "alice", server: "ci", taskId: "786512e2-9e0d-44bd-8f29-789f320fe840" };
@@ -18,6 +24,14 @@ describe("TaskIdCodec", () => {
     expect(id).not.toContain("ci");
     expect(Buffer.from(id.slice(3), "base64url").toString("latin1")).not.toContain(owner.taskId);
     expect(codec.seal(owner)).not.toBe(id);
+  });
+
+  it("records the tool whose call created the task, and refuses a target over MAX_TASK_TARGET_CHARS (502)", () => {
+    expect(codec.open(codec.seal({ ...owner, target: "ci_build" }), "alice")).toMatchObject({ target: "ci_build" });
+    expect(codec.open(codec.seal(owner), "alice")).not.toHaveProperty("target");
+    expect(() => codec.seal({ ...owner, target: "t".repeat(MAX_TASK_TARGET_CHARS + 1) })).toThrow(
+      expect.objectContaining({ httpStatus: 502 }),
+    );
   });
 
   it("refuses another consumer's id as forged", () => {
@@ -57,7 +71,11 @@ describe("TaskIdCodec", () => {
   });
 
   it("wraps upstream ids up to the limit in an id within MAX_GATEWAY_TASK_ID_CHARS, and refuses longer ones (502)", () => {
-    const longest = { ...owner, taskId: "\u0001".repeat(MAX_UPSTREAM_TASK_ID_CHARS) };
+    const longest = {
+      ...owner,
+      taskId: "\u0001".repeat(MAX_UPSTREAM_TASK_ID_CHARS),
+      target: "\u0001".repeat(MAX_TASK_TARGET_CHARS),
+    };
     const id = codec.seal(longest, Number.MAX_SAFE_INTEGER);
     expect(id.length).toBeLessThanOrEqual(MAX_GATEWAY_TASK_ID_CHARS);
     expect(codec.open(id, "alice")).toMatchObject({ ok: true, taskId: longest.taskId });

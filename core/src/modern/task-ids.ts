@@ -18,10 +18,12 @@ const AAD_LABEL = "mcp-gateway task-id v1\u0000";
 
 /** Longest upstream task id the gateway wraps; a longer one is the upstream's fault (502). */
 export const MAX_UPSTREAM_TASK_ID_CHARS = 1024;
+/** Longest exposed tool name a task id records (MCP tool names have at most 128 characters); longer: 502. */
+export const MAX_TASK_TARGET_CHARS = 256;
 
-// A plaintext is a JSON array [server, upstream task id, expiry]: JSON escapes take at most 6 characters per UTF-16
-// unit, so this bounds every sealed id; anything longer is refused before it is decoded.
-const MAX_PLAINTEXT_BYTES = 6 * (MAX_UPSTREAM_TASK_ID_CHARS + 64) + 32;
+// A plaintext is a JSON array [server, upstream task id, expiry, target]: JSON escapes take at most 6 characters per
+// UTF-16 unit, so this bounds every sealed id; anything longer is refused before it is decoded.
+const MAX_PLAINTEXT_BYTES = 6 * (MAX_UPSTREAM_TASK_ID_CHARS + MAX_TASK_TARGET_CHARS + 64) + 32;
 /** Longest gateway task id {@link TaskIdCodec.seal} can produce (fits an `Mcp-Name` header). */
 export const MAX_GATEWAY_TASK_ID_CHARS =
   VERSION.length + 1 + Math.ceil(((NONCE_BYTES + MAX_PLAINTEXT_BYTES + TAG_BYTES) * 4) / 3);
@@ -33,6 +35,11 @@ export interface TaskOwner {
   server: string;
   /** The upstream's own `taskId`. */
   taskId: string;
+  /**
+   * The exposed name of the tool whose call created the task: a task's result is that tool's result, so the same
+   * redaction rules apply to it. Absent: the task is known by its server only.
+   */
+  target?: string | undefined;
 }
 
 /** Why a gateway task id was refused; to the client all are "task not found" (see {@link taskNotFound}). */
@@ -40,16 +47,17 @@ export type TaskIdRejection = "malformed" | "forged" | "expired";
 
 /** Result of {@link TaskIdCodec.open}. */
 export type TaskIdCheck =
-  | { ok: true; server: string; taskId: string; expiresAtMs: number | undefined }
+  | { ok: true; server: string; taskId: string; expiresAtMs: number | undefined; target?: string | undefined }
   | { ok: false; reason: TaskIdRejection };
 
-function isPlaintext(value: unknown): value is [string, string, number] {
+function isPlaintext(value: unknown): value is [string, string, number, string] {
   return (
     Array.isArray(value) &&
-    value.length === 3 &&
+    value.length === 4 &&
     typeof value[0] === "string" &&
     typeof value[1] === "string" &&
-    typeof value[2] === "number"
+    typeof value[2] === "number" &&
+    typeof value[3] === "string"
   );
 }
 
@@ -70,20 +78,23 @@ export class TaskIdCodec {
   /**
    * The id a client gets for `owner.taskId` of `owner.server`, valid until `expiresAtMs` (the task's `ttlMs` after its
    * creation; none for a task kept indefinitely). Throws 502 (-31001) for an upstream id over
-   * {@link MAX_UPSTREAM_TASK_ID_CHARS} characters.
+   * {@link MAX_UPSTREAM_TASK_ID_CHARS} characters or a target over {@link MAX_TASK_TARGET_CHARS}.
    */
   seal(owner: TaskOwner, expiresAtMs?: number): string {
-    if (owner.taskId.length > MAX_UPSTREAM_TASK_ID_CHARS) {
-      throw new GatewayError(
-        JsonRpcErrorCode.UpstreamUnavailable,
-        `upstream "${owner.server}" returned a task id over ${MAX_UPSTREAM_TASK_ID_CHARS} characters`,
-        { httpStatus: 502 },
-      );
+    const target = owner.target ?? "";
+    if (owner.taskId.length > MAX_UPSTREAM_TASK_ID_CHARS || target.length > MAX_TASK_TARGET_CHARS) {
+      const what =
+        target.length > MAX_TASK_TARGET_CHARS
+          ? `a task for a tool named with over ${MAX_TASK_TARGET_CHARS} characters`
+          : `a task id over ${MAX_UPSTREAM_TASK_ID_CHARS} characters`;
+      throw new GatewayError(JsonRpcErrorCode.UpstreamUnavailable, `upstream "${owner.server}" returned ${what}`, {
+        httpStatus: 502,
+      });
     }
     const nonce = randomBytes(NONCE_BYTES);
     const cipher = createCipheriv("aes-256-gcm", this.key, nonce, { authTagLength: TAG_BYTES });
     cipher.setAAD(Buffer.from(AAD_LABEL + owner.consumer, "utf8"));
-    const plaintext = JSON.stringify([owner.server, owner.taskId, expiresAtMs ?? 0]);
+    const plaintext = JSON.stringify([owner.server, owner.taskId, expiresAtMs ?? 0, target]);
     const sealed = Buffer.concat([nonce, cipher.update(plaintext, "utf8"), cipher.final(), cipher.getAuthTag()]);
     return `${VERSION}.${sealed.toString("base64url")}`;
   }
@@ -117,9 +128,15 @@ export class TaskIdCodec {
       return { ok: false, reason: "malformed" };
     }
     if (!isPlaintext(value)) return { ok: false, reason: "malformed" };
-    const [server, taskId, expiry] = value;
+    const [server, taskId, expiry, target] = value;
     if (expiry !== 0 && expiry <= this.now()) return { ok: false, reason: "expired" };
-    return { ok: true, server, taskId, expiresAtMs: expiry === 0 ? undefined : expiry };
+    return {
+      ok: true,
+      server,
+      taskId,
+      expiresAtMs: expiry === 0 ? undefined : expiry,
+      ...(target === "" ? {} : { target }),
+    };
   }
 }
 

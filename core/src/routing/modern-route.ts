@@ -19,8 +19,16 @@ export const MODERN_ROUTED_METHODS: ReadonlySet<string> = new Set([
   "completion/complete",
 ]);
 
-// The methods whose Mcp-Name mirrors params.name / params.uri (streamable-http.mdx, "Standard Request Headers").
-const NAMED_METHODS: ReadonlySet<string> = new Set(["tools/call", "prompts/get", "resources/read"]);
+// The methods whose Mcp-Name mirrors params.name / params.uri (streamable-http.mdx, "Standard Request Headers"), and
+// those of the tasks extension, whose Mcp-Name mirrors params.taskId (SEP-2663, "Streamable HTTP: Routing Headers").
+const NAMED_METHODS: ReadonlySet<string> = new Set([
+  "tools/call",
+  "prompts/get",
+  "resources/read",
+  "tasks/get",
+  "tasks/update",
+  "tasks/cancel",
+]);
 
 // A value that goes plain: visible ASCII, inner spaces allowed, no leading or trailing whitespace.
 const PLAIN = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;

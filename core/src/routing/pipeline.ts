@@ -2,9 +2,13 @@ import { DEFAULT_NEGOTIATED_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from
 import type { Catalog } from "../catalog/catalog";
 import type { GatewayConfig, ServerConfig } from "../config/schema";
 import { GatewayError, JsonRpcErrorCode, logUnexpected, type ErrorLogger } from "../errors";
-import { parseJsonRpc, type JsonRpcMessage } from "../jsonrpc/message";
+import { parseJsonRpc, type JsonRpcMessage, type JsonRpcRequest } from "../jsonrpc/message";
 import { classifyRequest, type RequestEra } from "../modern/classify";
 import { paramHeaderSchemas } from "../modern/param-headers";
+import type { TaskIdCodec } from "../modern/task-ids";
+import { createdTasks, taskCall } from "../modern/tasks/task-call";
+import type { TaskReplyIds } from "../modern/tasks/task-reply";
+import { isTaskMethod, type TaskMethod } from "../modern/tasks/tasks-extension";
 import type { UpstreamGeneration } from "../upstream/upstream-session";
 import { isRoutedMethod } from "../jsonrpc/methods";
 import type { BackendSessionManager } from "../session/backend-sessions";
@@ -71,8 +75,8 @@ export interface IncomingRequest {
 /** A call the gateway sends to one upstream: the rewritten body and every header to set or remove. */
 export interface UpstreamCall {
   server: ServerConfig;
-  method: UpstreamMethod;
-  /** The upstream's own name of the tool, prompt or resource. */
+  method: UpstreamMethod | TaskMethod;
+  /** The upstream's own name of the tool, prompt or resource (for `tasks/*`, its own task id). */
   targetName: string;
   requestId: string | number;
   gatewaySession: string;
@@ -90,6 +94,8 @@ export interface UpstreamCall {
    * cache scope becomes private (the upstream saw the gateway's credentials, not this consumer's policy).
    */
   privateCache?: boolean | undefined;
+  /** The reply's task ids as the client must see them (tasks extension); undefined when it can name no task. */
+  tasks?: TaskReplyIds | undefined;
 }
 
 /**
@@ -120,6 +126,8 @@ export interface RequestPipelineDeps {
   logger?: ErrorLogger;
   /** The MCP generation detected for a server (see UpstreamManager.generation); absent: every upstream is 2025. */
   generation?: (server: string) => UpstreamGeneration | undefined;
+  /** Seals and opens gateway task ids (tasks extension); absent: `tasks/*` go to the broker, task ids pass as sent. */
+  taskIds?: TaskIdCodec;
 }
 
 /**
@@ -339,6 +347,8 @@ export class RequestPipeline {
     const facts: RequestFacts = {};
     if (message.kind !== "request") return { kind: "broker", facts };
     facts.method = message.method;
+    const { method } = message;
+    if (isTaskMethod(method) && this.deps.taskIds) return this.routeTask(request, { ...message, method }, facts);
     if (!MODERN_ROUTED_METHODS.has(message.method)) return { kind: "broker", facts };
     try {
       const decision = route(message, this.deps.catalog(), this.deps.config().servers);
@@ -347,7 +357,8 @@ export class RequestPipeline {
       facts.server = decision.target.server.name;
       facts.target = decision.named.exposed;
       const caller = request.caller ?? this.deps.security.anonymous();
-      return { kind: "upstream", call: await this.admittedModern(caller, decision), facts };
+      const tasks = createdTasks(this.deps.taskIds, sessionOwner(caller), decision, message);
+      return { kind: "upstream", call: await this.admittedModern(caller, decision, tasks), facts };
     } catch (error: unknown) {
       const rejected = GatewayError.from(error, message.id);
       logUnexpected(this.deps.logger, rejected, { phase: "decide" });
@@ -359,6 +370,7 @@ export class RequestPipeline {
   private async admittedModern(
     caller: Caller,
     decision: Extract<RouteDecision, { kind: "upstream" }>,
+    tasks?: TaskReplyIds,
   ): Promise<UpstreamCall> {
     const server = decision.target.server;
     const audit = await this.deps.security.admit(caller, {
@@ -390,8 +402,35 @@ export class RequestPipeline {
       audit,
       redactor,
       privateCache: decision.method === "resources/read" && this.deps.config().auth !== "none",
+      tasks,
     };
     return { ...call, ...modernCallHeaders(call, this.credentialHeaders()) };
+  }
+
+  /**
+   * A `tasks/get|update|cancel` goes straight to the upstream owning the task its gateway id names (see
+   * {@link taskCall}). Never throws.
+   */
+  private async routeTask(
+    request: IncomingRequest,
+    message: JsonRpcRequest & { method: TaskMethod },
+    facts: RequestFacts,
+  ): Promise<PipelineOutcome> {
+    try {
+      const caller = request.caller ?? this.deps.security.anonymous();
+      const deps = {
+        ...this.deps,
+        codec: this.deps.taskIds as TaskIdCodec,
+        credentialHeaders: this.credentialHeaders(),
+      };
+      const call = await taskCall(deps, caller, message);
+      facts.server = call.server.name;
+      return { kind: "upstream", call, facts };
+    } catch (error: unknown) {
+      const rejected = GatewayError.from(error, message.id);
+      logUnexpected(this.deps.logger, rejected, { phase: "decide" });
+      return { kind: "reject", error: rejected, facts };
+    }
   }
 
   /**

@@ -1,6 +1,7 @@
 import { exposeResourceUri, resourcePrefixOf } from "../catalog/resource-uris";
 import { exceedsJsonDepth } from "../jsonrpc/json-depth";
 import { MAX_REDACTION_DEPTH, type ResultRedactor } from "../sanitize";
+import { withClientTaskId } from "../modern/tasks/task-reply";
 import { isJson, prefixResultUris, type Json } from "./result-uris";
 import { SanitizeFailure } from "./sanitize-failure";
 import { encodeServerRequestId } from "./server-request-ids";
@@ -30,7 +31,11 @@ function rewriteResult(message: Json, origin: StreamOrigin, redactor: ResultReda
     const redacted = redactor.redact(wrapped);
     return redacted === wrapped ? message : { ...message, result: redacted["result"] };
   }
-  const prefixed = privateScope(prefixResultUris(result, resourcePrefixOf(origin)), origin);
+  const prefix = resourcePrefixOf(origin);
+  const uris = privateScope(prefixResultUris(result, prefix), origin);
+  const prefixed = origin.tasks
+    ? withClientTaskId(uris, origin.tasks, (inner) => prefixResultUris(inner, prefix))
+    : uris;
   const redacted = redactor ? redactor.redact(prefixed) : prefixed;
   return redacted === result ? message : { ...message, result: redacted };
 }
@@ -44,6 +49,16 @@ export function rewriteMessage(message: Json, origin: StreamOrigin, redactor?: R
   if (DROPPED.has(method)) return null;
   const params = message["params"];
   if (!isJson(params)) return message;
+  if (method === "notifications/tasks" && origin.tasks !== undefined) {
+    // The full task state (SEP-2663), named by the client's id; its inlined result as a tasks/get would give it.
+    const prefix = resourcePrefixOf(origin);
+    const task = withClientTaskId(params, { ...origin.tasks, creates: false }, (inner) =>
+      prefixResultUris(inner, prefix),
+    );
+    // It carries the tool's result: the call's redaction applies to it as to the result itself.
+    const redacted = redactor ? redactor.redact(task) : task;
+    return redacted === params ? message : { ...message, params: redacted };
+  }
   if (method === "notifications/resources/updated" && typeof params["uri"] === "string") {
     return { ...message, params: { ...params, uri: exposeResourceUri(resourcePrefixOf(origin), params["uri"]) } };
   }

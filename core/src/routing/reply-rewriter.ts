@@ -2,6 +2,7 @@ import { Transform } from "node:stream";
 import type { ResultRedactor } from "../sanitize";
 import { MAX_REPLY_BYTES } from "../upstream/upstream-http";
 import type { JsonRpcId } from "../errors";
+import type { TaskReplyIds } from "../modern/tasks/task-reply";
 import { resourcePrefixOf } from "../catalog/resource-uris";
 import { replyFormat } from "./reply-format";
 import { rewriteParsed } from "./reply-message";
@@ -61,6 +62,8 @@ export interface RewrittenCall {
   redactor?: ResultRedactor | undefined;
   /** The result is one consumer's (see StreamOrigin.privateCache); the reply is then rewritten whatever the prefix. */
   privateCache?: boolean | undefined;
+  /** The client's task ids for the upstream's (tasks extension); the reply is then rewritten whatever the prefix. */
+  tasks?: TaskReplyIds | undefined;
 }
 
 /**
@@ -76,23 +79,24 @@ export function replyRewriter(
   call: RewrittenCall,
 ): ReplyRewriter | undefined {
   const format = replyFormat(headers);
-  if (call.privateCache === true) call = { ...call, server: { ...call.server, privateCache: true } };
+  const origin: StreamOrigin = {
+    ...call.server,
+    ...(call.tasks === undefined ? {} : { tasks: call.tasks }),
+    ...(call.privateCache === true ? { privateCache: true } : {}),
+  };
   if (call.redactor !== undefined) {
     const redaction: ReplyRedaction = { redactor: call.redactor, requestId: call.requestId ?? null };
     if (format.unreadable !== undefined) {
       return new RefusedReply(SanitizeFailure.unreadable(format.unreadable), redaction.requestId);
     }
-    return format.kind === "sse"
-      ? new SseIdRewriter(call.server, redaction)
-      : new JsonReplyRewriter(call.server, redaction);
+    return format.kind === "sse" ? new SseIdRewriter(origin, redaction) : new JsonReplyRewriter(origin, redaction);
   }
   // Without sanitization a compressed reply is not read at all (the gateway asks upstreams for identity).
   if (format.encoded) return undefined;
-  if (format.kind === "sse") return new SseIdRewriter(call.server, undefined, call.requestId ?? null);
-  const rewritesJson = resourcePrefixOf(call.server) !== "" || call.privateCache === true;
-  if (format.kind === "json" && rewritesJson && call.method !== "response") {
-    return new JsonReplyRewriter(call.server);
-  }
+  if (format.kind === "sse") return new SseIdRewriter(origin, undefined, call.requestId ?? null);
+  const namesResources = resourcePrefixOf(call.server) !== "" && call.method !== "response";
+  const rewritesJson = namesResources || call.tasks !== undefined || call.privateCache === true;
+  if (format.kind === "json" && rewritesJson) return new JsonReplyRewriter(origin);
   return undefined;
 }
 

@@ -1,5 +1,6 @@
 import { createParser, type EventSourceMessage, type EventSourceParser, type ParseError } from "eventsource-parser";
 import type { JsonRpcId } from "../errors";
+import type { TaskReplyIds } from "../modern/tasks/task-reply";
 import type { ResultRedactor } from "../sanitize";
 import { MAX_REPLY_BYTES } from "../upstream/upstream-http";
 import { rewriteParsed } from "./reply-message";
@@ -18,6 +19,8 @@ export interface StreamOrigin {
    * is made `private`, so no shared cache serves it to a consumer whose policy the gateway never checked.
    */
   privateCache?: boolean | undefined;
+  /** The task ids of the reply as the client must see them (a modern call that may name a task). */
+  tasks?: TaskReplyIds | undefined;
 }
 
 // A server's own GET stream carries requests and notifications only: MCP forbids responses there unless a stream is
@@ -36,8 +39,10 @@ function isResponse(data: string): boolean {
 /** An event's data as the client must see it, or null to drop the event; throws a {@link SanitizeFailure}. */
 function rewriteData(data: string, origin: StreamOrigin, redactor: ResultRedactor | undefined): string | null {
   // Without sanitization only requests, notifications and results naming resources are ever rewritten: anything else
-  // is not even parsed. With it every event is (a text check could be dodged with escapes such as "\u0072esult").
-  if (redactor === undefined ? !data.includes('"method"') && !data.includes('"uri"') : data.trim() === "") return data;
+  // is not even parsed. With it, or when the reply may name a task, every event is (a text check could be dodged with
+  // escapes such as "\u0072esult").
+  const everyEvent = redactor !== undefined || origin.tasks !== undefined;
+  if (everyEvent ? data.trim() === "" : !data.includes('"method"') && !data.includes('"uri"')) return data;
   let message: unknown;
   try {
     message = JSON.parse(data);

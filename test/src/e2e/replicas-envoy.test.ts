@@ -1,3 +1,4 @@
+import { createHmac, hkdfSync } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -56,7 +57,17 @@ function withTwoBrokers(config: object, second: number): object {
   return config;
 }
 
-async function modernCall(url: string, id: number, extra: Json = {}) {
+/**
+ * A hop marker as a replica signs it (broker/src/replicas/hop-marker.ts), here by a client that knows the secret: the
+ * worst case. A broker receiving it would handle the request itself, never forwarding it to the holder.
+ */
+function validHopMarker(): string {
+  const key = Buffer.from(hkdfSync("sha256", SECRET, "mcp-gateway", "replica-hop v1", 32));
+  const signed = `h1.${"A".repeat(16)}.${Math.ceil(Date.now() / 1000) + 30}`;
+  return `${signed}.${createHmac("sha256", key).update(signed).digest("base64url")}`;
+}
+
+async function modernCall(url: string, id: number, extra: Json = {}, headers: Record<string, string> = {}) {
   const body = {
     jsonrpc: "2.0",
     id,
@@ -67,6 +78,7 @@ async function modernCall(url: string, id: number, extra: Json = {}) {
     "mcp-protocol-version": REVISION,
     "mcp-method": "tools/call",
     "mcp-name": MULTI_ROUND,
+    ...headers,
   });
   return { result: reply.json["result"] as Json | undefined, error: reply.json["error"] as Json | undefined };
 }
@@ -144,6 +156,16 @@ describe("Envoy mode with two broker replicas on one Redis", () => {
         content: [{ type: "text", text: `Multi-round complete: ${name} likes ${color}` }],
       });
     }
+  });
+
+  it("strips a hop header a client sends (even a validly signed one): the router drops every client x-mcp-* header", async () => {
+    const url = `${envoy.url}/mcp`;
+    const first = await modernCall(url, 1);
+    const hop = { "x-mcp-gateway-hop": validHopMarker() };
+    const second = await modernCall(url, 2, answer(first.result, { name: "Cy" }), hop);
+    expect(second.error).toBeUndefined();
+    const third = await modernCall(url, 3, answer(second.result, { color: "jade" }), hop);
+    expect(third.result).toMatchObject({ content: [{ type: "text", text: "Multi-round complete: Cy likes jade" }] });
   });
 
   it("delivers a legacy client's answers to the broker that relayed the requests", async () => {

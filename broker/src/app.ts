@@ -12,6 +12,7 @@ import { lowerHeaders } from "./request-headers";
 import type { NotificationHub } from "./notification-hub";
 import type { UpstreamRelay } from "./upstream-relay";
 import type { ModernFrontEnd } from "./modern";
+import type { Replicas } from "./replicas";
 
 /** Dependencies of {@link createBrokerApp}. */
 export interface BrokerAppDeps {
@@ -33,6 +34,8 @@ export interface BrokerAppDeps {
    * It runs before the standalone forwarder and the legacy handler, so modern requests never reach the session path.
    */
   modern: ModernFrontEnd;
+  /** This process among the gateway's replicas: forwards retries and answers for calls other replicas hold. */
+  replicas?: Replicas;
 }
 
 /** A raw body parser whose limit follows config reloads (one parser per distinct limit). */
@@ -79,12 +82,13 @@ export function createBrokerApp(deps: BrokerAppDeps): Express {
   app.use("/mcp", refuseBodyOutsidePost);
   const { modern } = deps;
   // Legacy clients' calls to 2026 upstreams (and their answers to relayed requests) reach the broker in both modes.
-  const bridge = createLegacyBridge(deps.context, deps.hub);
+  const bridge = createLegacyBridge(deps.context, deps.hub, deps.replicas?.id);
   // Standalone: the forwarder answers refusals and forwards calls to upstreams (2026 upstreams for modern clients);
   // every other modern request goes to the SDK v2 front end, legacy ones on to the bridge and the session handler.
   app.post(
     "/mcp",
     rawBody,
+    ...(deps.replicas ? [deps.replicas.middleware] : []),
     ...(deps.forwarder ? [deps.forwarder] : []),
     modern.middleware,
     bridge.post,

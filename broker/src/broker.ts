@@ -18,6 +18,7 @@ import { keepaliveIntervalMs, NotificationHub } from "./notification-hub";
 import { createStandaloneForwarder } from "./standalone-forwarder";
 import { UpstreamRelay } from "./upstream-relay";
 import { createModernFrontEnd, type ModernFrontEnd, type UpstreamListHint } from "./modern";
+import { createReplicas, type Replicas } from "./replicas";
 
 /** A built broker: its app, notification hub and metrics. */
 export interface Broker {
@@ -67,16 +68,27 @@ function upstreamListHint(context: GatewayContext): UpstreamListHint {
   return (server, kind) => context.upstreams.listHints(server)[LIST_METHODS[kind]];
 }
 
-/** The 2026-07-28 front end and its call bridge to 2025 upstreams. */
+/** The 2026-07-28 front end, its call bridge to 2025 upstreams, and this process among the replicas holding calls. */
 interface ModernParts {
   front: ModernFrontEnd;
   bridge: CallBridge;
+  replicas: Replicas;
 }
 
-function modernParts(context: GatewayContext): ModernParts {
-  const bridge = createCallBridge(context);
+function modernParts(context: GatewayContext, logger: Logger, standalone: boolean): ModernParts {
+  const replicas = createReplicas(context, logger, { standalone });
+  const bridge = createCallBridge(context, { replica: replicas.id });
   const front = createModernFrontEnd({ context, callUpstream: bridge.call, upstreamHint: upstreamListHint(context) });
-  return { front, bridge };
+  return { front, bridge, replicas };
+}
+
+/** Stops listening and ends every open connection. */
+function closeHttp(server: Server | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server) return resolve();
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
 }
 
 /**
@@ -109,8 +121,8 @@ export function createBroker(
       hub.onSessionClosed = (session) => attached.stop(session);
       requestTimeoutMs = context.config().limits.requestTimeout;
       hub.keepaliveEvery(() => keepaliveIntervalMs(context.config().limits.streamIdleTimeout));
-      modern = modernParts(context);
-      const deps = { context, hub, metrics, relay, extraRegistries, modern: modern.front };
+      modern = modernParts(context, logger, options.standalone ?? false);
+      const deps = { context, hub, metrics, relay, extraRegistries, modern: modern.front, replicas: modern.replicas };
       app = createBrokerApp({ ...deps, ...(forwarder ? { forwarder } : {}) });
     },
     async onBackendSessionCreated(gatewaySession: string, server: string, session: BackendSession): Promise<void> {
@@ -126,18 +138,18 @@ export function createBroker(
     },
     async listen(host: string, port: number): Promise<number> {
       server = await listenHttp(broker.app, host, port, requestTimeoutMs);
-      return (server.address() as AddressInfo).port;
+      const bound = (server.address() as AddressInfo).port;
+      await modern?.replicas.start(host, bound);
+      return bound;
     },
     async close(): Promise<void> {
+      // Unregistered first: other replicas stop sending this one retries as it stops.
+      await modern?.replicas.close();
       relay?.close();
       hub.closeAll();
       await modern?.front.close();
       modern?.bridge.close();
-      await new Promise<void>((resolve) => {
-        if (!server) return resolve();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await closeHttp(server);
     },
   };
   return broker;

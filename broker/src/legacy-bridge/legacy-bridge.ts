@@ -6,6 +6,7 @@ import {
   encodeServerRequestId,
   GatewayError,
   isRoutedMethod,
+  JsonRpcErrorCode,
   parseJsonRpc,
   replyRewriter,
   rewriteWhole,
@@ -23,6 +24,7 @@ import { callerOf } from "../caller";
 import { sendError } from "../http-errors";
 import type { NotificationHub } from "../notification-hub";
 import { lowerHeaders } from "../request-headers";
+import { relayedRequestId, replicaOfRelayedId } from "../replicas/relayed-ids";
 import { callNotifications } from "./call-notifications";
 import { PendingAnswers, type ClientAnswer } from "./pending-answers";
 import { LegacyResourceSubscriptions } from "./resource-subscriptions";
@@ -61,6 +63,8 @@ interface Bridging {
   context: GatewayContext;
   pending: PendingAnswers;
   subscriptions: LegacyResourceSubscriptions;
+  /** This process's replica id, named in the ids of the requests it relays (see broker/src/replicas). */
+  replica: string | undefined;
 }
 
 /**
@@ -73,7 +77,7 @@ interface Bridging {
  * (see resource-subscriptions.ts) whose updates reach the session's GET stream through `hub`.
  * Every other request passes to the next handler.
  */
-export function createLegacyBridge(context: GatewayContext, hub?: NotificationHub): LegacyBridge {
+export function createLegacyBridge(context: GatewayContext, hub?: NotificationHub, replica?: string): LegacyBridge {
   const deliver = (session: string, message: Record<string, unknown>): void => {
     hub?.sendTo(session, Buffer.from(event(message)));
   };
@@ -81,6 +85,7 @@ export function createLegacyBridge(context: GatewayContext, hub?: NotificationHu
     context,
     pending: new PendingAnswers(),
     subscriptions: new LegacyResourceSubscriptions(context, deliver),
+    replica,
   };
   // The subscription streams feed the hub's GET streams: they close with them (broker shutdown).
   hub?.whenClosed(() => state.subscriptions.close());
@@ -113,7 +118,11 @@ async function handlePost(state: Bridging, request: Request, response: Response,
       const origin = decodeServerRequestId(message.id);
       if (!origin || !modern(origin.server)) return next();
       const session = await checkSession(context, request, response, null);
-      if (!pending.answer(session, String(message.id), answerOf(message))) return next();
+      if (!pending.answer(session, String(message.id), answerOf(message))) {
+        const holder = replicaOfRelayedId(origin.id);
+        if (holder !== undefined && holder !== state.replica) throw relayerGone();
+        return next();
+      }
       response.status(202).end();
       return;
     }
@@ -129,6 +138,15 @@ async function handlePost(state: Bridging, request: Request, response: Response,
   } catch (error: unknown) {
     sendError(response, error, context.logger);
   }
+}
+
+/** A legacy client's answer to a request relayed by a replica that no longer runs (or cannot be reached). */
+function relayerGone(): GatewayError {
+  return new GatewayError(
+    JsonRpcErrorCode.InvalidParams,
+    "this answers a request relayed by a gateway replica that is gone (it stopped, restarted or cannot be reached); its call has ended",
+    { httpStatus: 400 },
+  );
 }
 
 function checkSession(context: GatewayContext, request: Request, response: Response, id: string | number | null) {
@@ -193,7 +211,7 @@ async function bridge(state: Bridging, input: BridgeRequest): Promise<void> {
   };
   const { limits } = context.config();
   const ask: AskClient = async (method, params) => {
-    const id = encodeServerRequestId(server.name, randomUUID());
+    const id = encodeServerRequestId(server.name, state.replica ? relayedRequestId(state.replica) : randomUUID());
     const answered = pending.wait(session, id, limits.upstreamTimeout);
     abort.signal.addEventListener("abort", () => pending.forget(session, id), { once: true });
     write({ jsonrpc: "2.0", id, method, params });

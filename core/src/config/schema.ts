@@ -138,11 +138,11 @@ export const configSchema = z
       .strict()
       .prefault({}),
     standalone: z
-      .object({ listen: listenSchema.default("127.0.0.1:8080") })
+      .object({ listen: listenSchema.default("127.0.0.1:8080"), advertiseUrl: httpUrl.optional() })
       .strict()
       .prefault({}),
     broker: z
-      .object({ listen: listenSchema.default("127.0.0.1:8081") })
+      .object({ listen: listenSchema.default("127.0.0.1:8081"), advertiseUrl: httpUrl.optional() })
       .strict()
       .prefault({}),
     ...securitySections,

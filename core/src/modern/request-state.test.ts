@@ -81,3 +81,31 @@ describe("RequestStateCodec", () => {
     expect(codec.open(other.seal(CLAIMS, 60_000), BINDING)).toEqual({ ok: false, reason: "tampered" });
   });
 });
+
+describe("RequestStateCodec: the holding replica", () => {
+  const now = { value: 1_000_000 };
+  const codec = new RequestStateCodec(SECRET, () => now.value);
+  beforeEach(() => (now.value = 1_000_000));
+
+  it("seals the replica with the claims and names it to holder() without a binding", () => {
+    const token = codec.seal({ ...CLAIMS, replica: "r-0123456789abcd" }, 60_000);
+    expect(codec.holder(token)).toBe("r-0123456789abcd");
+    expect(codec.open(token, BINDING)).toEqual({
+      ok: true,
+      claims: { ...CLAIMS, replica: "r-0123456789abcd", expiresAtMs: 1_060_000 },
+    });
+    expect(Buffer.from(token.slice(4), "base64url").toString("latin1")).not.toContain("r-0123456789abcd");
+  });
+
+  it("names no holder for a state sealed without one, an expired, a tampered or a foreign state", () => {
+    expect(codec.holder(codec.seal(CLAIMS, 60_000))).toBeUndefined();
+    const token = codec.seal({ ...CLAIMS, replica: "r-0123456789abcd" }, 60_000);
+    const bytes = Buffer.from(token.slice(4), "base64url");
+    bytes[20] = (bytes[20] ?? 0) ^ 1;
+    expect(codec.holder(`rs1.${bytes.toString("base64url")}`)).toBeUndefined();
+    expect(new RequestStateCodec(`${SECRET}-other`, () => now.value).holder(token)).toBeUndefined();
+    expect(codec.holder("rs1.not-a-state")).toBeUndefined();
+    now.value = 1_060_000;
+    expect(codec.holder(token)).toBeUndefined();
+  });
+});

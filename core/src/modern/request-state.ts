@@ -27,6 +27,8 @@ export interface RequestStateClaims {
   round: number;
   /** Expiry, milliseconds since the epoch. */
   expiresAtMs: number;
+  /** The gateway replica holding the call (see broker/src/replicas); absent when sealed without one. */
+  replica?: string;
 }
 
 /** What the retry that presents a state must match (the request as admitted now). */
@@ -38,11 +40,11 @@ export type RequestStateRejection = "malformed" | "tampered" | "expired" | "othe
 /** Result of {@link RequestStateCodec.open}. */
 export type RequestStateCheck = { ok: true; claims: RequestStateClaims } | { ok: false; reason: RequestStateRejection };
 
-type Sealed = [string, string, string, string, string, string, number, number];
+type Sealed = [string, string, string, string, string, string, number, number, string];
 
 function isSealed(value: unknown): value is Sealed {
-  if (!Array.isArray(value) || value.length !== 8) return false;
-  const strings = value.slice(0, 6).every((item) => typeof item === "string");
+  if (!Array.isArray(value) || value.length !== 9) return false;
+  const strings = [...value.slice(0, 6), value[8]].every((item) => typeof item === "string");
   return strings && Number.isSafeInteger(value[6]) && Number.isSafeInteger(value[7]);
 }
 
@@ -74,6 +76,7 @@ export class RequestStateCodec {
       claims.params,
       claims.round,
       expiresAtMs,
+      claims.replica ?? "",
     ];
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv("aes-256-gcm", this.key, iv, { authTagLength: TAG_BYTES });
@@ -97,6 +100,16 @@ export class RequestStateCodec {
       claims.target === binding.target &&
       claims.params === binding.params;
     return same ? { ok: true, claims } : { ok: false, reason: "other-request" };
+  }
+
+  /**
+   * The replica holding the call of an authentic, unexpired state, before any check against the request presenting
+   * it (which the holder makes): where a retry must go. Undefined for any other token, or one sealed without a replica.
+   */
+  holder(token: string): string | undefined {
+    const claims = this.decrypt(token);
+    if (typeof claims === "string" || claims.expiresAtMs <= this.now()) return undefined;
+    return claims.replica;
   }
 
   private decrypt(token: string): RequestStateClaims | "malformed" | "tampered" {
@@ -125,7 +138,8 @@ export class RequestStateCodec {
     }
     // Only the gateway can produce an authentic payload, so a wrong shape means a bug or a key reused elsewhere.
     if (!isSealed(payload)) return "malformed";
-    const [consumer, server, held, method, target, params, round, expiresAtMs] = payload;
-    return { consumer, server, held, method, target, params, round, expiresAtMs };
+    const [consumer, server, held, method, target, params, round, expiresAtMs, replica] = payload;
+    const claims = { consumer, server, held, method, target, params, round, expiresAtMs };
+    return replica === "" ? claims : { ...claims, replica };
   }
 }

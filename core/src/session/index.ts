@@ -3,3 +3,4 @@ export * from "./backend-store";
 export * from "./gateway-session";
 export * from "./memory-store";
 export * from "./redis-store";
+export * from "./replica-registry";

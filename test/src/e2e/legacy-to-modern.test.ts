@@ -64,7 +64,7 @@ describe.each(modes.all)("legacy client to a 2026 upstream (%s)", (_label, mode)
       const result = (await client.callTool({ name: `fresh_${WIPE}`, arguments: {} })) as CallToolResult;
       expect(result.content).toEqual([{ type: "text", text: "Wiped all" }]);
       expect(asked.map((a) => a.message)).toEqual(["Really wipe?", "Which scope?"]);
-      for (const { id } of asked) expect(String(id)).toMatch(/^mcpgw:fresh:"[0-9a-f-]{36}"$/);
+      for (const { id } of asked) expect(String(id)).toMatch(/^mcpgw:fresh:"[A-Za-z0-9_-]{16}\.[0-9a-f-]{36}"$/);
       const rounds = upstream.requests.filter((r) => r.method === "tools/call" && r.params["name"] === WIPE);
       expect(rounds.map((r) => r.params["requestState"])).toEqual([undefined, undefined, "confirmed"]);
     } finally {

@@ -25,7 +25,13 @@ export interface CallBridge {
   close(): void;
 }
 
-const STATE_REFUSALS: Readonly<Record<RequestStateRejection | "absent" | "busy" | "stale", string>> = {
+/** Options of {@link createCallBridge}. */
+export interface CallBridgeOptions {
+  /** This process's replica id, sealed into every requestState so another replica can send the retry here. */
+  replica?: string;
+}
+
+const STATE_REFUSALS: Readonly<Record<RequestStateRejection | "absent" | "gone" | "busy" | "stale", string>> = {
   malformed: "requestState is not a state this gateway issued",
   tampered: "requestState failed its integrity check (altered, or issued under another secret)",
   expired: "requestState has expired (sessions.requestStateTtl); send the request again without it",
@@ -33,6 +39,7 @@ const STATE_REFUSALS: Readonly<Record<RequestStateRejection | "absent" | "busy" 
   "other-request": "requestState was issued for another request (method, target or arguments differ)",
   absent:
     "requestState refers to an upstream call this gateway process no longer holds (it completed, expired, or was held by another replica or before a restart); send the request again without requestState",
+  gone: "requestState refers to an upstream call held on a replica that is gone (another gateway replica that stopped, restarted or cannot be reached); send the request again without requestState",
   busy: "requestState refers to an upstream call another retry is answering right now",
   stale: "requestState was already answered (a newer one was issued); retry with the latest requestState",
 };
@@ -47,8 +54,8 @@ function refusedState(reason: keyof typeof STATE_REFUSALS, id: JsonRpcId): Gatew
  * by (consumer, client capabilities), and its upstream server-to-client requests become input_required results whose
  * sealed requestState resumes the held upstream call on retry (SEP-2322). See docs/protocol.md for the limits.
  */
-export function createCallBridge(context: GatewayContext): CallBridge {
-  const bridge = new ModernCallBridge(context);
+export function createCallBridge(context: GatewayContext, options: CallBridgeOptions = {}): CallBridge {
+  const bridge = new ModernCallBridge(context, options.replica);
   return { call: (input) => bridge.call(input), held: () => bridge.held.size, close: () => bridge.held.close() };
 }
 
@@ -56,7 +63,10 @@ class ModernCallBridge {
   readonly held: HeldCalls;
   private readonly deps: ModernAdmissionDeps;
 
-  constructor(private readonly context: GatewayContext) {
+  constructor(
+    private readonly context: GatewayContext,
+    private readonly replica: string | undefined,
+  ) {
     this.deps = {
       config: () => context.config(),
       catalog: () => context.upstreams.catalog(),
@@ -131,7 +141,9 @@ class ModernCallBridge {
     });
     if (!opened.ok) throw refusedState(opened.reason, id);
     const claimed = this.held.claim(opened.claims.held, consumer, opened.claims.round);
-    if (typeof claimed === "string") throw refusedState(claimed, id);
+    // Held elsewhere: the replicas' forwarding (broker/src/replicas) sends such a retry to the holder when it can.
+    const elsewhere = opened.claims.replica !== undefined && opened.claims.replica !== this.replica;
+    if (typeof claimed === "string") throw refusedState(claimed === "absent" && elsewhere ? "gone" : claimed, id);
     let answers;
     try {
       answers = answersFor(claimed.inputs(), input.params["inputResponses"], id);
@@ -202,6 +214,7 @@ class ModernCallBridge {
         target: admission.exposed,
         params: paramsDigest(input.params),
         round: bridged.round,
+        ...(this.replica === undefined ? {} : { replica: this.replica }),
       },
       ttl,
     );

@@ -102,6 +102,41 @@ describe("the local stack of npm start", () => {
     expect(today.contents[0]).toMatchObject({ text: expect.stringContaining("13:30-14:00 Planning") });
   });
 
+  it("tells a 2026-07-28 client listening on the gateway when a booking changes the calendar's resources", async () => {
+    const connect = async (): Promise<ClientV2> => {
+      const modern = new ClientV2(
+        { name: "npm-start-listen", version: "1.0.0" },
+        { capabilities: { elicitation: { form: {} } }, versionNegotiation: { mode: { pin: "2026-07-28" } } },
+      );
+      modern.setRequestHandler("elicitation/create", () => ({ action: "accept", content: { confirm: true } }));
+      const headers = { authorization: `Bearer ${DEMO_KEYS.ops}` };
+      await modern.connect(new TransportV2(new URL(stack.gatewayUrl), { requestInit: { headers } }));
+      return modern;
+    };
+    const started = Date.now();
+    const listener = await connect();
+    let notified = 0;
+    listener.setNotificationHandler("notifications/resources/list_changed", () => void notified++);
+    const subscription = await listener.listen({ resourcesListChanged: true });
+    const booker = await connect();
+    const args = { title: "Sync", start: "10:00", durationMinutes: 30 };
+    const booked = bookingOf(await booker.callTool({ name: "calendar_book_meeting", arguments: args }));
+    const uri = `calendar+calendar://events/${(booked as { event: { id: string } }).event.id}`;
+    // The list_changed of an earlier test's booking may still be on its way: list again after each notification (a
+    // notification evicts the client's cached list) until this booking shows, within 10 s.
+    let uris: string[] = [];
+    for (let seen = 0; !uris.includes(uri) && Date.now() - started < 10_000;) {
+      if (notified > seen) {
+        seen = notified;
+        uris = (await listener.listResources()).resources.map((r) => r.uri);
+      } else await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await subscription.close();
+    await Promise.all([listener.close(), booker.close()]);
+    expect(notified).toBeGreaterThan(0);
+    expect(uris).toContain(uri);
+  });
+
   it("returns server-everything's results for everything_echo and everything_get-sum", async () => {
     expect(await client.callTool({ name: "everything_echo", arguments: { message: "npm start" } })).toMatchObject({
       content: [{ type: "text", text: "Echo: npm start" }],

@@ -13,6 +13,7 @@ COPY cli/package.json cli/
 COPY examples/example-kit/package.json examples/example-kit/
 COPY examples/weather-server/package.json examples/weather-server/
 COPY examples/notes-server/package.json examples/notes-server/
+COPY examples/calendar-server/package.json examples/calendar-server/
 COPY examples/local-stack/package.json examples/local-stack/
 COPY test/package.json test/
 RUN npm ci --no-audit --no-fund
@@ -30,6 +31,7 @@ COPY --from=build /app/cli/package.json cli/
 COPY --from=build /app/examples/example-kit/package.json examples/example-kit/
 COPY --from=build /app/examples/weather-server/package.json examples/weather-server/
 COPY --from=build /app/examples/notes-server/package.json examples/notes-server/
+COPY --from=build /app/examples/calendar-server/package.json examples/calendar-server/
 COPY --from=build /app/examples/local-stack/package.json examples/local-stack/
 COPY --from=build /app/test/package.json test/
 # Production dependencies only; install scripts are not needed (the protos come from the build stage).
@@ -42,6 +44,7 @@ COPY --from=build /app/cli/dist cli/dist
 COPY --from=build /app/examples/example-kit/dist examples/example-kit/dist
 COPY --from=build /app/examples/weather-server/dist examples/weather-server/dist
 COPY --from=build /app/examples/notes-server/dist examples/notes-server/dist
+COPY --from=build /app/examples/calendar-server/dist examples/calendar-server/dist
 COPY --from=build /app/examples/local-stack/dist examples/local-stack/dist
 USER node
 EXPOSE 8080 8081 9000 9091

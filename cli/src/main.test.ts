@@ -72,7 +72,7 @@ describe("mcp-gateway validate", () => {
   it("accepts the example config", async () => {
     const { code, out } = await run(["validate", resolve(ROOT, "examples/gateway.yaml")]);
     expect(code).toBe(0);
-    expect(out).toContain("3 servers: weather, notes, everything");
+    expect(out).toContain("4 servers: weather, notes, everything, calendar");
   });
 
   it("rejects a broken config naming each problem by its YAML path", async () => {

@@ -77,9 +77,9 @@ export function startNode(
   };
 }
 
-/** Starts an example MCP server (`weather` or `notes`) on `port` (0 = free) and resolves once it listens. */
+/** Starts an example MCP server (`weather`, `notes` or `calendar`) on `port` (0 = free) once it listens. */
 export async function startExampleServer(
-  name: "weather" | "notes",
+  name: "weather" | "notes" | "calendar",
   port = 0,
 ): Promise<RunningProcess & { url: string; port: number }> {
   const process = startNode(`examples/${name}-server/dist/main.js`, ["--port", String(port)]);

@@ -1,17 +1,19 @@
+import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from "@modelcontextprotocol/client";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { DEMO_KEYS, startLocalStack, STACK_PORTS, type LocalStack } from "./local-stack";
 
 jest.setTimeout(60_000);
 
-// What `npm start` runs, on its real ports (8080, 9101-9103), with examples/gateway.yaml; needs a build (npm test does).
+// What `npm start` runs, on its real ports (8080, 9101-9104), with examples/gateway.yaml; needs a build (npm test does).
 let stack: LocalStack;
 let client: Client;
 
 beforeAll(async () => {
   stack = await startLocalStack();
   client = new Client({ name: "npm-start-check", version: "1.0.0" });
-  // The gateway lists an upstream once it is ready; connect only when all three are.
+  // The gateway lists an upstream once it is ready; connect only when all four are.
   for (let i = 0; i < 100; i++) {
     const status = (await (await fetch(`http://127.0.0.1:${STACK_PORTS.gateway}/status`)).json()) as {
       upstreams: { state: string }[];
@@ -32,11 +34,107 @@ describe("the local stack of npm start", () => {
     expect(stack.gatewayUrl).toBe("http://127.0.0.1:8080/mcp");
   });
 
-  it("lists everything_echo and the example servers' tools", async () => {
+  it("lists everything_echo and the example servers' tools, the 2026-07-28 calendar's among them", async () => {
     const names = (await client.listTools()).tools.map((t) => t.name);
     expect(names).toEqual(
-      expect.arrayContaining(["everything_echo", "everything_get-sum", "weather_get_forecast", "notes_add_note"]),
+      expect.arrayContaining([
+        "everything_echo",
+        "everything_get-sum",
+        "weather_get_forecast",
+        "notes_add_note",
+        "calendar_book_meeting",
+      ]),
     );
+  });
+
+  it("runs the calendar as a 2026-07-28 upstream", async () => {
+    const status = (await (await fetch(`http://127.0.0.1:${STACK_PORTS.gateway}/status`)).json()) as {
+      upstreams: { name: string; generation?: string; protocolVersion?: string }[];
+    };
+    expect(status.upstreams.find((u) => u.name === "calendar")).toMatchObject({
+      generation: "2026",
+      protocolVersion: "2026-07-28",
+    });
+  });
+
+  it("lets a 2025 client (SDK v1) book on the 2026 calendar, confirming the elicitation the gateway relays", async () => {
+    const legacy = new Client({ name: "npm-start-v1", version: "1.0.0" }, { capabilities: { elicitation: {} } });
+    const asked: string[] = [];
+    legacy.setRequestHandler(ElicitRequestSchema, (request) => {
+      asked.push(request.params.message);
+      return { action: "accept", content: { confirm: true } };
+    });
+    const headers = { authorization: `Bearer ${DEMO_KEYS.ops}` };
+    await legacy.connect(new StreamableHTTPClientTransport(new URL(stack.gatewayUrl), { requestInit: { headers } }));
+    const args = { title: "Retro", start: "13:00", durationMinutes: 30 };
+    const result = await legacy.callTool({ name: "calendar_book_meeting", arguments: args });
+    await legacy.close();
+    expect(asked).toEqual(['Book "Retro" today 13:00-13:30?']);
+    expect(bookingOf(result)).toEqual({
+      booked: true,
+      event: expect.objectContaining({ start: "13:00", end: "13:30" }),
+    });
+  });
+
+  it("lets a 2026-07-28 client (SDK v2, pinned) book on the calendar through input_required", async () => {
+    const modern = new ClientV2(
+      { name: "npm-start-v2", version: "1.0.0" },
+      { capabilities: { elicitation: { form: {} } }, versionNegotiation: { mode: { pin: "2026-07-28" } } },
+    );
+    const asked: string[] = [];
+    modern.setRequestHandler("elicitation/create", (request) => {
+      asked.push(request.params.message);
+      return { action: "accept", content: { confirm: true } };
+    });
+    const headers = { authorization: `Bearer ${DEMO_KEYS.ops}` };
+    await modern.connect(new TransportV2(new URL(stack.gatewayUrl), { requestInit: { headers } }));
+    const args = { title: "Planning", start: "13:30", durationMinutes: 30 };
+    const result = await modern.callTool({ name: "calendar_book_meeting", arguments: args });
+    const today = await modern.readResource({ uri: "calendar+calendar://today" });
+    const era = modern.getProtocolEra();
+    await modern.close();
+    expect(era).toBe("modern");
+    expect(asked).toEqual(['Book "Planning" today 13:30-14:00?']);
+    expect(bookingOf(result)).toEqual({
+      booked: true,
+      event: expect.objectContaining({ start: "13:30", end: "14:00" }),
+    });
+    expect(today.contents[0]).toMatchObject({ text: expect.stringContaining("13:30-14:00 Planning") });
+  });
+
+  it("tells a 2026-07-28 client listening on the gateway when a booking changes the calendar's resources", async () => {
+    const connect = async (): Promise<ClientV2> => {
+      const modern = new ClientV2(
+        { name: "npm-start-listen", version: "1.0.0" },
+        { capabilities: { elicitation: { form: {} } }, versionNegotiation: { mode: { pin: "2026-07-28" } } },
+      );
+      modern.setRequestHandler("elicitation/create", () => ({ action: "accept", content: { confirm: true } }));
+      const headers = { authorization: `Bearer ${DEMO_KEYS.ops}` };
+      await modern.connect(new TransportV2(new URL(stack.gatewayUrl), { requestInit: { headers } }));
+      return modern;
+    };
+    const started = Date.now();
+    const listener = await connect();
+    let notified = 0;
+    listener.setNotificationHandler("notifications/resources/list_changed", () => void notified++);
+    const subscription = await listener.listen({ resourcesListChanged: true });
+    const booker = await connect();
+    const args = { title: "Sync", start: "10:00", durationMinutes: 30 };
+    const booked = bookingOf(await booker.callTool({ name: "calendar_book_meeting", arguments: args }));
+    const uri = `calendar+calendar://events/${(booked as { event: { id: string } }).event.id}`;
+    // The list_changed of an earlier test's booking may still be on its way: list again after each notification (a
+    // notification evicts the client's cached list) until this booking shows, within 10 s.
+    let uris: string[] = [];
+    for (let seen = 0; !uris.includes(uri) && Date.now() - started < 10_000;) {
+      if (notified > seen) {
+        seen = notified;
+        uris = (await listener.listResources()).resources.map((r) => r.uri);
+      } else await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await subscription.close();
+    await Promise.all([listener.close(), booker.close()]);
+    expect(notified).toBeGreaterThan(0);
+    expect(uris).toContain(uri);
   });
 
   it("returns server-everything's results for everything_echo and everything_get-sum", async () => {
@@ -68,9 +166,25 @@ describe("the local stack of npm start", () => {
     expect(names.every((name) => name.startsWith("weather_"))).toBe(true);
   });
 
+  it("shows bob (a demo key) the calendar tools next to notes and everything, and no weather tool", async () => {
+    const bob = new Client({ name: "bob", version: "1.0.0" });
+    const headers = { authorization: `Bearer ${DEMO_KEYS.bob}` };
+    await bob.connect(new StreamableHTTPClientTransport(new URL(stack.gatewayUrl), { requestInit: { headers } }));
+    const names = (await bob.listTools()).tools.map((t) => t.name);
+    await bob.close();
+    expect(names).toEqual(expect.arrayContaining(["calendar_list_events", "notes_add_note", "everything_echo"]));
+    expect(names.some((name) => name.startsWith("weather_"))).toBe(false);
+  });
+
   it("returns an error for an unknown tool", async () => {
     await expect(client.callTool({ name: "everything_missing", arguments: {} })).rejects.toThrow(
       'unknown tool: "everything_missing"',
     );
   });
 });
+
+/** The JSON the calendar's book_meeting answers in its one text block. */
+function bookingOf(result: unknown): unknown {
+  const block = (result as { content: { type: string; text?: string }[] }).content[0];
+  return JSON.parse(block?.type === "text" ? (block.text ?? "") : "null");
+}

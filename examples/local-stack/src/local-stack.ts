@@ -3,7 +3,7 @@ import { dirname, join, resolve } from "node:path";
 import { REPO_ROOT, startExampleServer, startNode, type RunningProcess } from "@mcp-gateway/example-kit";
 
 /** Ports of the example config (examples/gateway.yaml). */
-export const STACK_PORTS = { gateway: 8080, weather: 9101, notes: 9102, everything: 9103 } as const;
+export const STACK_PORTS = { gateway: 8080, weather: 9101, notes: 9102, everything: 9103, calendar: 9104 } as const;
 
 /**
  * The demo consumers' API keys of examples/gateway.yaml (which stores only their hashes). Published for `npm start`;
@@ -41,7 +41,10 @@ export async function startServerEverything(port: number): Promise<RunningProces
   return everything;
 }
 
-/** Starts the example servers, server-everything and the standalone gateway with `configPath`. */
+/**
+ * Starts the example servers (weather and notes of the 2025 generation, calendar of 2026-07-28), server-everything
+ * and the standalone gateway with `configPath`.
+ */
 export async function startLocalStack(configPath = resolve(REPO_ROOT, "examples/gateway.yaml")): Promise<LocalStack> {
   const processes: RunningProcess[] = [];
   const stop = async (): Promise<void> => {
@@ -56,6 +59,7 @@ export async function startLocalStack(configPath = resolve(REPO_ROOT, "examples/
     processes.push(await startExampleServer("weather", STACK_PORTS.weather));
     processes.push(await startExampleServer("notes", STACK_PORTS.notes));
     processes.push(await startServerEverything(STACK_PORTS.everything));
+    processes.push(await startExampleServer("calendar", STACK_PORTS.calendar));
     const gateway = startNode("cli/dist/main.js", ["serve", "--config", configPath]);
     processes.push(gateway);
     const ready = await gateway.waitFor(/gateway listening on (http:\S+)/);

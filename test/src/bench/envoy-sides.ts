@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { REPO_ROOT } from "@mcp-gateway/example-kit";
+import { REPO_ROOT, startExampleServer } from "@mcp-gateway/example-kit";
 import { DEMO_KEYS, startServerEverything } from "@mcp-gateway/local-stack";
 import { parse, stringify } from "yaml";
 import { startGatewayStack } from "../e2e/gateway-stack";
@@ -113,9 +113,15 @@ export async function startEnvoySides(cleanup: Cleanup): Promise<EnvoySide[]> {
   cleanup.add(() => open.stop());
   const auditDir = await mkdtemp(join(tmpdir(), "bench-audit-"));
   cleanup.add(() => rm(auditDir, { recursive: true, force: true }));
+  // The example policies name every server of examples/gateway.yaml, the calendar server included.
+  const calendar = await startExampleServer("calendar");
+  cleanup.add(() => calendar.stop());
   const secured = await startGatewayStack(
     { kind: "envoy", store: "memory" },
-    { extraServers: [server], access: await exampleSecurity(join(auditDir, "audit.log")) },
+    {
+      extraServers: [server, `name: calendar, url: "${calendar.url}"`],
+      access: await exampleSecurity(join(auditDir, "audit.log")),
+    },
   );
   cleanup.add(() => secured.stop());
   return [

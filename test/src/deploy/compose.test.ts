@@ -42,7 +42,7 @@ describe("examples/compose/docker-compose.yaml", () => {
   it("is valid for docker-compose (config resolves)", () => {
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
-    expect(Object.keys(services).sort()).toEqual(["envoy", "everything", "gateway", "notes", "weather"]);
+    expect(Object.keys(services).sort()).toEqual(["calendar", "envoy", "everything", "gateway", "notes", "weather"]);
   });
 
   it("pins the official Envoy image to the release the tests run (package.json config.envoyVersion)", () => {
@@ -62,7 +62,7 @@ describe("examples/compose/docker-compose.yaml", () => {
   });
 
   it("runs the gateway's containers read-only without privilege escalation", () => {
-    for (const name of ["gateway", "weather", "notes", "everything"]) {
+    for (const name of ["gateway", "weather", "notes", "everything", "calendar"]) {
       expect(services[name]).toMatchObject({ read_only: true, security_opt: ["no-new-privileges:true"] });
     }
   });

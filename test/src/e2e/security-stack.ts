@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { REPO_ROOT, type RunningProcess } from "@mcp-gateway/example-kit";
+import { REPO_ROOT, startExampleServer, type RunningProcess } from "@mcp-gateway/example-kit";
 import { DEMO_KEYS, startServerEverything } from "@mcp-gateway/local-stack";
 import { parse, stringify } from "yaml";
 import { freePort } from "../support/redis-server";
@@ -43,15 +43,20 @@ async function exampleAccess(auditPath: string): Promise<string> {
   return stringify(access);
 }
 
-/** Starts the stack in `mode` with the example config's security and server-everything as a third upstream. */
+/**
+ * Starts the stack in `mode` with the example config's security and, like the example config, server-everything and
+ * the 2026-07-28 calendar server as further upstreams (its policies name all four servers).
+ */
 export async function startSecureStack(mode: StackMode): Promise<SecureStack> {
   const dir = await mkdtemp(join(tmpdir(), "mcp-secure-"));
   const auditPath = join(dir, "audit.log");
   const everythingPort = await freePort();
   const everything: RunningProcess = await startServerEverything(everythingPort);
+  const calendar = await startExampleServer("calendar");
   const stack = await startGatewayStack(mode, {
     extraServers: [
       `name: everything, url: "http://127.0.0.1:${everythingPort}/mcp", tools: { exclude: [get-env] }, headers: { x-upstream-credential: "${UPSTREAM_CREDENTIAL}" }`,
+      `name: calendar, url: "${calendar.url}"`,
     ],
     access: await exampleAccess(auditPath),
     security: `{ allowedOrigins: ["${ALLOWED_ORIGIN}"] }`,
@@ -72,7 +77,7 @@ export async function startSecureStack(mode: StackMode): Promise<SecureStack> {
     },
     async stop() {
       await stack.stop();
-      await everything.stop();
+      await Promise.all([everything.stop(), calendar.stop()]);
     },
     remove: () => rm(dir, { recursive: true, force: true }),
   };

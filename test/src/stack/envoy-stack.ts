@@ -16,7 +16,7 @@ function loopbackEnvoyConfig(): object {
 
 /**
  * `npm run start:envoy`: Envoy mode on this machine with the real Envoy (`npm run envoy:install`). Starts the example
- * servers on :9101/:9102/:9103, the gateway (router :9000 + broker :8081) from examples/gateway.yaml, and Envoy on
+ * servers on :9101/:9102/:9103/:9104, the gateway (router :9000 + broker :8081) from examples/gateway.yaml, and Envoy on
  * 127.0.0.1:8080 with the committed envoy/envoy.yaml (admin on 127.0.0.1:9901). Ctrl-C stops everything it started.
  */
 export async function main(): Promise<void> {
@@ -30,6 +30,7 @@ export async function main(): Promise<void> {
     started.push(await startExampleServer("weather", 9101));
     started.push(await startExampleServer("notes", 9102));
     started.push(await startServerEverything(9103));
+    started.push(await startExampleServer("calendar", 9104));
     const gateway = startNode("cli/dist/main.js", ["envoy", "--config", "examples/gateway.yaml"]);
     started.push(gateway);
     await gateway.waitFor(/broker listening/);

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { NextFunction, Request, Response } from "express";
 import {
+  admissionOf,
   callModernUpstream,
   decodeServerRequestId,
   encodeServerRequestId,
@@ -162,17 +163,7 @@ interface BridgeRequest {
 
 /** Policy, rate limit and audit of a bridged request, as for any routed call. */
 function admit(context: GatewayContext, { decision, session, response }: BridgeRequest) {
-  return context.security.gate.admit(callerOf(response), {
-    method: decision.method,
-    kind: decision.named.kind,
-    exposed: decision.named.exposed,
-    normalized: decision.named.normalized,
-    server: decision.target.server.name,
-    id: decision.id,
-    routedBytes: decision.body.length,
-    args: decision.named.args,
-    session,
-  });
+  return context.security.gate.admit(callerOf(response), admissionOf(decision, session));
 }
 
 /** A legacy `resources/subscribe` or `resources/unsubscribe` for a 2026 upstream's resource: answered `{}` once done. */

@@ -1,3 +1,4 @@
+export * from "./call-admission";
 export * from "./header-value";
 export * from "./headers";
 export * from "./pipeline";

@@ -23,6 +23,7 @@ import { IDENTITY_HEADER } from "../auth/identity";
 import { bodyTooLarge } from "../security/request-limits";
 import { buildUpstreamHeaders, INTERNAL_HEADERS, SESSION_HEADER } from "./headers";
 import { MODERN_BACKEND, MODERN_ROUTED_METHODS, modernCallHeaders } from "./modern-route";
+import { admissionOf, redactionOf } from "./call-admission";
 import { route, type RouteDecision, type UpstreamMethod } from "./route";
 import { decodeServerRequestId } from "./server-request-ids";
 
@@ -208,15 +209,7 @@ export class RequestPipeline {
   ): Promise<UpstreamCall> {
     const server = decision.target.server;
     const audit = await this.deps.security.admit(caller, {
-      method: decision.method,
-      kind: decision.named.kind,
-      exposed: decision.named.exposed,
-      normalized: decision.named.normalized,
-      server: server.name,
-      id: decision.id,
-      routedBytes: decision.body.length,
-      args: decision.named.args,
-      session: gatewaySession,
+      ...admissionOf(decision, gatewaySession),
       // An answer to a server's request goes only to a server the consumer can use something of.
       serverVisible: decision.named.kind !== "response" || seesServer(this.deps.catalog(), caller.policy, server.name),
     });
@@ -227,12 +220,7 @@ export class RequestPipeline {
       const version = this.protocolVersion(request.headers, decision.id);
       const ttl = this.deps.config().sessions.ttl;
       const backend = await this.deps.backendSessions.acquire(gatewaySession, server, version, ttl, session ?? null);
-      const redactor = this.deps.security.redactorFor({
-        server: server.name,
-        method: decision.method,
-        target: decision.named.exposed,
-        normalizedTarget: decision.named.normalized,
-      });
+      const redactor = this.deps.security.redactorFor(redactionOf(decision));
       const call = {
         server,
         method: decision.method,
@@ -373,24 +361,8 @@ export class RequestPipeline {
     tasks?: TaskReplyIds,
   ): Promise<UpstreamCall> {
     const server = decision.target.server;
-    const audit = await this.deps.security.admit(caller, {
-      method: decision.method,
-      kind: decision.named.kind,
-      exposed: decision.named.exposed,
-      normalized: decision.named.normalized,
-      server: server.name,
-      id: decision.id,
-      routedBytes: decision.body.length,
-      args: decision.named.args,
-      session: "",
-      serverVisible: true,
-    });
-    const redactor = this.deps.security.redactorFor({
-      server: server.name,
-      method: decision.method,
-      target: decision.named.exposed,
-      normalizedTarget: decision.named.normalized,
-    });
+    const audit = await this.deps.security.admit(caller, { ...admissionOf(decision, ""), serverVisible: true });
+    const redactor = this.deps.security.redactorFor(redactionOf(decision));
     const call = {
       server,
       method: decision.method,

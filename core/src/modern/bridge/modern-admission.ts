@@ -1,3 +1,4 @@
+import { admissionOf, redactionOf } from "../../routing/call-admission";
 import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
 import type { Catalog } from "../../catalog/catalog";
 import type { GatewayConfig, ServerConfig } from "../../config/schema";
@@ -74,23 +75,8 @@ export async function admitModern(
     ).withId(requestId);
   }
   const server = decision.target.server;
-  const audit = await deps.security.admit(caller, {
-    method,
-    kind: decision.named.kind,
-    exposed: decision.named.exposed,
-    normalized: decision.named.normalized,
-    server: server.name,
-    id: requestId,
-    routedBytes: decision.body.length,
-    args: decision.named.args,
-    session: key,
-  });
-  const redactor = deps.security.redactorFor({
-    server: server.name,
-    method,
-    target: decision.named.exposed,
-    normalizedTarget: decision.named.normalized,
-  });
+  const audit = await deps.security.admit(caller, admissionOf(decision, key, requestId));
+  const redactor = deps.security.redactorFor(redactionOf(decision));
   return {
     caller,
     key,

@@ -4,23 +4,7 @@ import { pipeline } from "node:stream/promises";
 import type { Request, Response } from "express";
 import { HOP_HEADER } from "./hop-marker";
 
-// Hop-by-hop headers (RFC 9110 §7.6.1) and what the body as read no longer matches: Express has already decoded any
-// content-encoding and the length is set again for the bytes sent.
-const NOT_FORWARDED: ReadonlySet<string> = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "transfer-encoding",
-  "te",
-  "trailer",
-  "upgrade",
-  "expect",
-  "content-length",
-  "content-encoding",
-  HOP_HEADER,
-]);
-
-/** Hop-by-hop headers of the holder's answer, which the client's connection sets for itself. */
+/** Hop-by-hop headers (RFC 9110 §7.6.1): they describe one connection, and each connection sets its own. */
 const HOP_BY_HOP: ReadonlySet<string> = new Set([
   "connection",
   "keep-alive",
@@ -29,6 +13,16 @@ const HOP_BY_HOP: ReadonlySet<string> = new Set([
   "te",
   "trailer",
   "upgrade",
+]);
+
+// Of the client's request, also what the body as read no longer matches (Express has already decoded any
+// content-encoding, and the length is set again for the bytes sent) and the hop marker this replica sets itself.
+const NOT_FORWARDED: ReadonlySet<string> = new Set([
+  ...HOP_BY_HOP,
+  "expect",
+  "content-length",
+  "content-encoding",
+  HOP_HEADER,
 ]);
 
 const httpAgent = new HttpAgent({ keepAlive: true });

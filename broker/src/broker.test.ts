@@ -1,7 +1,7 @@
 import { createServer } from "node:net";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
-import { silentLogger } from "@mcp-gateway/core";
+import { Catalog, createLogger, silentLogger } from "@mcp-gateway/core";
 import { startServer as startNotes } from "../../examples/notes-server/src/index";
 import { startServer as startWeather, type RunningServer } from "../../examples/weather-server/src/index";
 import { createBroker } from "./broker";
@@ -173,6 +173,22 @@ describe("listen and close", () => {
     } finally {
       await second.close();
       await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+
+  it("logs a list change at info only when some client was told of it", async () => {
+    const lines: { level: string; msg: string }[] = [];
+    const logger = createLogger({
+      level: "info",
+      sink: { write: (line) => void lines.push(JSON.parse(line) as { level: string; msg: string }) },
+    });
+    const own = createBroker(logger);
+    own.attach(gateway.context);
+    try {
+      own.onCatalogChange(gateway.context.upstreams.catalog(), Catalog.empty());
+      expect(lines.filter((line) => line.msg === "relayed list change")).toEqual([]);
+    } finally {
+      await own.close();
     }
   });
 

@@ -132,7 +132,9 @@ export function createBroker(
       for (const method of catalogChanges(previous, catalog)) {
         const sent = hub.broadcast({ jsonrpc: "2.0", method });
         metrics.notifications.inc({ kind: method.split("/")[1] ?? "other" }, sent);
-        logger.info("relayed list change", { method, sessions: sent });
+        // Upstreams come and go at start-up and on every reload: a change nobody was told of is not news.
+        if (sent > 0) logger.info("relayed list change", { method, sessions: sent });
+        else logger.debug("list changed, no client listening", { method });
       }
       modern?.front.onCatalogChange(catalog, previous);
     },

@@ -1,4 +1,4 @@
-import { connectionError, describeError, redactUrl, scrubPassword } from "./connection-url";
+import { connectionError, describeError, redactUrl, scrubPassword, describeErrorChain } from "./connection-url";
 
 describe("redactUrl", () => {
   it.each([
@@ -42,5 +42,23 @@ describe("connectionError", () => {
     const error = connectionError("cannot open the store", url, new Error("WRONGPASS s3cret"));
     expect(error.message).toBe("cannot open the store at redis://admin:***@127.0.0.1:1/0: WRONGPASS ***");
     expect(error.cause).toBeUndefined();
+  });
+});
+
+describe("describeErrorChain", () => {
+  it("appends each cause the text does not already contain", () => {
+    const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9101"), { code: "ECONNREFUSED" });
+    const fetchFailed = new TypeError("fetch failed", { cause: refused });
+    const probe = new Error("Version negotiation probe failed: fetch failed", { cause: fetchFailed });
+    expect(describeErrorChain(probe)).toBe(
+      "Version negotiation probe failed: fetch failed: connect ECONNREFUSED 127.0.0.1:9101",
+    );
+  });
+
+  it("stops after the given depth and on a cause that is not an object", () => {
+    let error: unknown = "innermost";
+    for (let i = 0; i < 10; i++) error = new Error(`level ${i}`, { cause: error });
+    expect(describeErrorChain(error, 2)).toBe("level 9: level 8: level 7");
+    expect(describeErrorChain(new Error("outer", { cause: "plain text" }))).toBe("outer: plain text");
   });
 });

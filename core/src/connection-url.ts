@@ -44,6 +44,22 @@ export function describeError(error: unknown): string {
 }
 
 /**
+ * The message of anything thrown followed by its causes (`fetch failed: connect ECONNREFUSED 10.0.0.7:8080`), for
+ * operators (logs, /status), never for clients: a wrapper's message alone ("fetch failed") hides what went wrong. A
+ * cause whose message the text already contains adds nothing; at most `depth` causes are followed.
+ */
+export function describeErrorChain(error: unknown, depth = 4): string {
+  let text = describeError(error);
+  let cause = (error as { cause?: unknown } | null)?.cause;
+  for (let i = 0; i < depth && cause !== undefined && cause !== null; i++) {
+    const next = describeError(cause);
+    if (!text.includes(next)) text += `: ${next}`;
+    cause = typeof cause === "object" ? (cause as { cause?: unknown }).cause : undefined;
+  }
+  return text;
+}
+
+/**
  * A failure to reach a store, naming the redacted URL and the scrubbed cause. The driver's error is not kept as
  * `cause`: it can carry the URL, credentials included.
  */

@@ -121,9 +121,14 @@ describe("UpstreamConnection", () => {
     expect(connection.status().state).toBe("invalid");
   });
 
-  it("ends unhealthy with the connection error when nothing listens at the URL", async () => {
-    const connection = await connectTo(`http://127.0.0.1:${await freePort()}/mcp`);
-    expect(connection.status()).toMatchObject({ state: "unhealthy", lastError: expect.any(String) as unknown });
+  it("ends unhealthy with the connection error when nothing listens at the URL, its cause included", async () => {
+    const port = await freePort();
+    const connection = await connectTo(`http://127.0.0.1:${port}/mcp`);
+    // Not just the fetch wrapper's "fetch failed": the operator sees the refused connection and where.
+    expect(connection.status()).toMatchObject({
+      state: "unhealthy",
+      lastError: expect.stringContaining(`ECONNREFUSED 127.0.0.1:${port}`) as unknown,
+    });
     expect(connection.lastListing()).toBeUndefined();
   });
 

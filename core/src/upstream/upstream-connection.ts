@@ -1,3 +1,4 @@
+import { describeErrorChain } from "../connection-url";
 import type { DiscoverResult } from "@modelcontextprotocol/client";
 import type { ListedItem, ListedResource, ListedTemplate, UpstreamListing } from "../catalog/catalog";
 import type { GatewayConfig, ServerConfig } from "../config/schema";
@@ -275,7 +276,8 @@ export class UpstreamConnection {
 
   private async fail(error: unknown, state: "unhealthy" | "invalid"): Promise<void> {
     if (this.closed) return;
-    const message = error instanceof Error ? error.message : String(error);
+    // The whole cause chain: "fetch failed" alone does not tell the operator the upstream refused the connection.
+    const message = describeErrorChain(error);
     this.failures += 1;
     // Not awaited: ending the old session may take up to a health timeout and must not delay the retry.
     void this.dropClient();

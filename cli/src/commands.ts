@@ -1,17 +1,28 @@
 import { lookupTable } from "@mcp-gateway/core";
+import type { CommandArgs } from "./args";
 
-/** One `mcp-gateway` command: its one-line summary and full help text. */
+/** One `mcp-gateway` command: its one-line summary, full help text and the arguments it accepts. */
 export interface CommandHelp {
   summary: string;
   usage: string;
+  args: CommandArgs;
 }
+
+const HELP_VERSION = `  --help              show this help
+  --version           print the version of mcp-gateway`;
 
 const COMMON = `  --config PATH       gateway config file (env MCP_GATEWAY_CONFIG)
   --log-level LEVEL   debug | info | warn | error (env MCP_GATEWAY_LOG_LEVEL, default info)
-  --help              show this help`;
+${HELP_VERSION}`;
+
+/** The long-running commands take only `--config` and `--log-level`: the config is never a positional argument. */
+const SERVER_ARGS: CommandArgs = {
+  options: { config: { type: "string" }, "log-level": { type: "string" } },
+  positionals: { min: 0, max: 0 },
+};
 
 /** Help of every command, in the order `mcp-gateway --help` lists them. */
-export const COMMANDS: Readonly<Record<string, CommandHelp>> = lookupTable({
+export const COMMANDS: Readonly<Record<string, CommandHelp>> = lookupTable<CommandHelp>({
   serve: {
     summary: "standalone gateway: /mcp served completely by one process (no Envoy)",
     usage: `Usage: mcp-gateway serve --config PATH
@@ -21,6 +32,7 @@ and routed calls (tools/call, prompts/get, resources/read) forwarded to their up
 as the Envoy router. Also /healthz, /readyz, /status, /metrics.
 
 ${COMMON}`,
+    args: SERVER_ARGS,
   },
   envoy: {
     summary: "Envoy mode, one replica: the ext_proc router and the broker in one process",
@@ -30,6 +42,7 @@ Runs the ext_proc router (gRPC, router.listen) and the broker (HTTP, broker.list
 in-memory backend-session store. Point Envoy at them with the config from \`mcp-gateway render-envoy\`.
 
 ${COMMON}`,
+    args: SERVER_ARGS,
   },
   router: {
     summary: "Envoy mode, scaled out: the ext_proc router alone",
@@ -39,6 +52,7 @@ Runs only the ext_proc router on router.listen, with /metrics and /healthz on ro
 sessions.store: redis://… and sessions.secret shared with the broker replicas.
 
 ${COMMON}`,
+    args: SERVER_ARGS,
   },
   broker: {
     summary: "Envoy mode, scaled out: the broker alone",
@@ -47,13 +61,18 @@ ${COMMON}`,
 Runs only the broker on broker.listen. Needs sessions.store: redis://… and sessions.secret shared with the routers.
 
 ${COMMON}`,
+    args: SERVER_ARGS,
   },
   validate: {
-    summary: "check a config file; exit 0 when valid, 1 with every problem named by its YAML path",
-    usage: `Usage: mcp-gateway validate <config>
+    summary: "check config files; exit 0 when all are valid, 1 with every problem named by its YAML path",
+    usage: `Usage: mcp-gateway validate <config>...
 
-Parses and validates the config (including \${env:NAME} references against the current environment) and prints
-"valid: N servers" or one line per problem, e.g. "servers[1].url: expected an http(s) URL". Exit code 0 or 1.`,
+Parses and validates each config (including \${env:NAME} references against the current environment) and prints
+"valid: N servers" or one line per problem, e.g. "servers[1].url: expected an http(s) URL", for every file given.
+Exit code 0 when all are valid, 1 when any is not.
+
+${HELP_VERSION}`,
+    args: { options: {}, positionals: { min: 1, max: Infinity, name: "<config>" } },
   },
   "hash-key": {
     summary: "print the keyHash of an API key for a consumer entry (or --generate a new key)",
@@ -62,7 +81,11 @@ Parses and validates the config (including \${env:NAME} references against the c
 
 Prints "sha256:<hex>", the form consumers[].keyHash takes; the key itself is never stored. The key is read from
 stdin so it stays out of shell history and process lists. --generate makes a new random key (mcpgw_ + 256 bits)
-and prints it once, with its hash.`,
+and prints it once, with its hash.
+
+  --generate          make a new random key
+${HELP_VERSION}`,
+    args: { options: { generate: { type: "boolean" } }, positionals: { min: 0, max: 1 } },
   },
   "render-envoy": {
     summary: "write the Envoy config (v3 bootstrap YAML) for a gateway config",
@@ -71,10 +94,18 @@ and prints it once, with its hash.`,
 Renders the listener, HTTP connection manager with the ext_proc filter, a route per upstream on x-destination-mcp,
 the broker as default route, and clusters. Writes to FILE, or stdout.
 
-  --listen H:P   where Envoy listens (default 0.0.0.0:8080)
-  --router H:P   where Envoy reaches the router's gRPC port (default 127.0.0.1:9000)
-  --broker H:P   where Envoy reaches the broker (default 127.0.0.1:8081)
-  --admin H:P    Envoy's admin listener (default 127.0.0.1:9901)`,
+  --listen H:P        where Envoy listens (default 0.0.0.0:8080)
+  --router H:P        where Envoy reaches the router's gRPC port (default 127.0.0.1:9000)
+  --broker H:P        where Envoy reaches the broker (default 127.0.0.1:8081)
+  --admin H:P         Envoy's admin listener (default 127.0.0.1:9901)
+  --out FILE          write to FILE instead of stdout
+${HELP_VERSION}`,
+    args: {
+      options: Object.fromEntries(
+        ["out", "listen", "router", "broker", "admin"].map((name) => [name, { type: "string" as const }]),
+      ),
+      positionals: { min: 1, max: 1, name: "<config>" },
+    },
   },
 });
 
@@ -87,6 +118,6 @@ export function overview(): string {
 Commands:
 ${lines.join("\n")}
 
-Run \`mcp-gateway <command> --help\` for a command's options.
+Run \`mcp-gateway <command> --help\` for a command's options, \`mcp-gateway --version\` for the version.
 `;
 }

@@ -42,6 +42,10 @@ describe("mcp-gateway", () => {
     expect(out).toContain(`Usage: mcp-gateway ${name}`);
   });
 
+  it("prints a command's usage with help <command>", async () => {
+    expect(await run(["help", "validate"])).toEqual({ code: 0, out: `${COMMANDS["validate"]?.usage}\n`, err: "" });
+  });
+
   // Commands are looked up by own key: a name of an Object.prototype member is no command (it once ran as one).
   it.each(
     PROTOTYPE_KEYS.flatMap((name): [string, string[]][] => [
@@ -59,7 +63,7 @@ describe("mcp-gateway", () => {
     [["frobnicate"], 2, 'unknown command "frobnicate"'],
     [["serve"], 2, "--config PATH (or MCP_GATEWAY_CONFIG) is required"],
     [["serve", "--config", "x.yaml", "--log-level", "loud"], 2, "--log-level must be debug, info, warn or error"],
-    [["validate"], 2, "usage: mcp-gateway validate <config>"],
+    [["validate"], 2, "mcp-gateway validate: missing <config>"],
     [["envoy", "--config", "/nonexistent/gateway.yaml"], 1, "ENOENT"],
   ])("rejects %j with exit code %i", async (argv, code, message) => {
     const result = await run(argv);
@@ -68,7 +72,70 @@ describe("mcp-gateway", () => {
   });
 });
 
+// A mistake on the command line is an error naming it (exit 2), never ignored: nothing runs, nothing is printed.
+describe("mcp-gateway command-line mistakes", () => {
+  const config = resolve(ROOT, "examples/gateway.yaml");
+  it.each([
+    [["render-envoy", config, "--otu", "x.yaml"], "mcp-gateway render-envoy: Unknown option '--otu'"],
+    [["validate", "--strict", config], "mcp-gateway validate: Unknown option '--strict'"],
+    [["serve", "--config", config, "--frob"], "mcp-gateway serve: Unknown option '--frob'"],
+    [["--frob"], "mcp-gateway: Unknown option '--frob'"],
+    [["serve", config], `mcp-gateway serve: unexpected argument ${JSON.stringify(config)}`],
+    [["render-envoy", config, "b.yaml", "c.yaml"], 'mcp-gateway render-envoy: unexpected arguments "b.yaml" "c.yaml"'],
+    [["hash-key", "k1", "k2"], 'mcp-gateway hash-key: unexpected argument "k2"'],
+    [["render-envoy", config, "--out"], "mcp-gateway render-envoy: Option '--out <value>' argument missing"],
+    [["hash-key", "--generate=yes"], "mcp-gateway hash-key: Option '--generate' does not take an argument"],
+    [["render-envoy"], "mcp-gateway render-envoy: missing <config>"],
+  ])("refuses %j with exit code 2", async (argv, message) => {
+    const { code, out, err } = await run(argv);
+    expect([code, out]).toEqual([2, ""]);
+    expect(err).toContain(message);
+    expect(err).toContain(`Run \`mcp-gateway ${argv[0]?.startsWith("-") ? "" : `${argv[0]} `}--help\` for usage.`);
+  });
+
+  it.each([[], ...Object.keys(COMMANDS).map((name) => [name])].map((cmd) => ({ cmd })))(
+    "prints the version with $cmd --version",
+    async ({ cmd }) => {
+      const { version } = JSON.parse(await readFile(resolve(ROOT, "cli/package.json"), "utf8")) as { version: string };
+      const { code, out } = await run([...cmd, "--version"]);
+      expect([code, out]).toEqual([0, `mcp-gateway ${version}\n`]);
+    },
+  );
+});
+
 describe("mcp-gateway validate", () => {
+  it("checks every file it is given and reports each", async () => {
+    const broken = join(dir, "no-servers.yaml");
+    await writeFile(broken, "version: 1\nauth: none\nservers: []\n");
+    const example = resolve(ROOT, "examples/gateway.yaml");
+    const { code, out, err } = await run(["validate", example, broken, example]);
+    expect(code).toBe(1);
+    expect(out).toBe(
+      `${[example, example].map((p) => `valid: ${p} (4 servers: weather, notes, everything, calendar)\n`).join("")}`,
+    );
+    expect(err).toBe(`invalid: ${broken}\n  servers: expected at least one server\n`);
+  });
+
+  // validate and serve share one validation: what serve cannot bind, validate refuses, by the field's YAML path.
+  it.each([
+    ["standalone", "listen", "127.0.0.1:99999"],
+    ["broker", "listen", "127.0.0.1:65536"],
+    ["router", "metricsListen", "localhost:70000"],
+  ])("refuses %s.%s: %s in validate and in serve alike", async (section, field, value) => {
+    const path = join(dir, `${section}-port.yaml`);
+    await writeFile(
+      path,
+      `version: 1\nauth: none\nservers:\n  - { name: a, url: "http://127.0.0.1:9/mcp" }\n${section}: { ${field}: "${value}" }\n`,
+    );
+    const problem = `${section}.${field}: expected "host:port" with a port from 0 to 65535, got "${value}"`;
+    const validate = await run(["validate", path]);
+    expect(validate.code).toBe(1);
+    expect(validate.err).toContain(problem);
+    const serve = await run(["serve", "--config", path, "--log-level", "error"]);
+    expect(serve.code).toBe(1);
+    expect(serve.err).toContain(problem);
+  });
+
   it("accepts the example config", async () => {
     const { code, out } = await run(["validate", resolve(ROOT, "examples/gateway.yaml")]);
     expect(code).toBe(0);

@@ -1,9 +1,10 @@
 import { writeFile } from "node:fs/promises";
 import { loadConfigFile, lookupTable } from "@mcp-gateway/core";
 import { DEFAULT_RENDER_OPTIONS, renderEnvoyYaml, type Endpoint, type EnvoyRenderOptions } from "@mcp-gateway/router";
-import { splitHostPort } from "./args";
+import { splitHostPort, type ParsedArgs } from "./args";
+import type { CommandOutput } from "./validate-command";
 
-type Flags = Readonly<Record<string, string | true>>;
+type Flags = ParsedArgs["flags"];
 
 const ENDPOINT_FLAGS = lookupTable<keyof Omit<EnvoyRenderOptions, "messageTimeoutMs">>({
   listen: "listener",
@@ -17,8 +18,7 @@ export function renderOptions(flags: Flags): EnvoyRenderOptions {
   const options: EnvoyRenderOptions = { ...DEFAULT_RENDER_OPTIONS };
   for (const [flag, key] of Object.entries(ENDPOINT_FLAGS)) {
     const value = flags[flag];
-    if (value === undefined) continue;
-    if (value === true) throw new Error(`--${flag} needs host:port`);
+    if (typeof value !== "string") continue;
     const { host, port } = splitHostPort(value, `--${flag}`);
     options[key] = { address: host, port } satisfies Endpoint;
   }
@@ -27,14 +27,11 @@ export function renderOptions(flags: Flags): EnvoyRenderOptions {
 
 /** `mcp-gateway render-envoy <config> [--out FILE] [--listen/--router/--broker/--admin host:port]`. */
 export async function renderEnvoyCommand(
-  configPath: string | undefined,
+  configPath: string,
   flags: Flags,
   env: Readonly<Record<string, string | undefined>>,
+  output: CommandOutput,
 ): Promise<number> {
-  if (!configPath) {
-    process.stderr.write("usage: mcp-gateway render-envoy <config> [--out FILE]\n");
-    return 2;
-  }
   try {
     const addressFlags = Object.keys(ENDPOINT_FLAGS)
       .filter((flag) => typeof flags[flag] === "string")
@@ -43,10 +40,10 @@ export async function renderEnvoyCommand(
     const yaml = renderEnvoyYaml(await loadConfigFile(configPath, env), source, renderOptions(flags));
     const out = flags["out"];
     if (typeof out === "string") await writeFile(out, yaml);
-    else process.stdout.write(yaml);
+    else output.out(yaml);
     return 0;
   } catch (error: unknown) {
-    process.stderr.write(`mcp-gateway: ${error instanceof Error ? error.message : String(error)}\n`);
+    output.err(`mcp-gateway: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
   }
 }

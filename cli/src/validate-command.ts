@@ -6,16 +6,22 @@ export interface CommandOutput {
   err(text: string): void;
 }
 
-/** `mcp-gateway validate <config>`: 0 when valid, 1 listing every problem by YAML path, 2 on a usage error. */
+/** `mcp-gateway validate <config>...`: checks every file and reports each; 0 when all are valid, 1 otherwise. */
 export async function validateCommand(
-  configPath: string | undefined,
+  configPaths: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
   output: CommandOutput,
 ): Promise<number> {
-  if (!configPath) {
-    output.err("usage: mcp-gateway validate <config>\n");
-    return 2;
-  }
+  let code = 0;
+  for (const configPath of configPaths) code = Math.max(code, await validateFile(configPath, env, output));
+  return code;
+}
+
+async function validateFile(
+  configPath: string,
+  env: Readonly<Record<string, string | undefined>>,
+  output: CommandOutput,
+): Promise<number> {
   try {
     const config = await loadConfigFile(configPath, env);
     output.out(

@@ -28,5 +28,19 @@ export const duration = z.union([z.string(), z.number()]).transform((value, ctx)
 /** An http(s) URL. */
 export const httpUrl = z.url({ protocol: /^https?$/, error: "expected an http(s) URL" });
 
+const HOST_PORT_RE = /^([^\s:]+):(\d{1,5})$/;
+
+/**
+ * Splits a listen address `host:port` (port 0 to 65535, 0 meaning any free port); undefined when malformed. The one
+ * rule for the config's listen fields, so `validate` refuses exactly what `serve` would fail to bind.
+ */
+export function parseHostPort(value: string): { host: string; port: number } | undefined {
+  const match = HOST_PORT_RE.exec(value);
+  const port = Number(match?.[2]);
+  return match?.[1] !== undefined && port <= 65535 ? { host: match[1], port } : undefined;
+}
+
 /** A listen address `host:port`. */
-export const listenSchema = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected "host:port"');
+export const listenSchema = z.string().refine((value) => parseHostPort(value) !== undefined, {
+  error: (issue) => `expected "host:port" with a port from 0 to 65535, got ${JSON.stringify(issue.input)}`,
+});

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseDurationMs } from "./duration";
+import { expectedFound } from "./issue-messages";
 
 /** Server names: lower-case, usable in header values, metric labels and cluster names. */
 export const SERVER_NAME_RE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -12,13 +13,19 @@ export const HEADER_NAME_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
  */
 export const HEADER_VALUE_RE = /^(?:[\x21-\x7e\x80-\xff](?:[\t\x20-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?)?$/;
 
+const DURATION_EXPECTED = 'a duration like "5s", "250ms", "10m" or seconds';
+/** A string or a number; anything else is reported as what it is (a list, a mapping, …). */
+const durationText = z.union([z.string(), z.number()], {
+  error: (issue) => expectedFound(DURATION_EXPECTED, issue.input),
+});
+
 /** A duration as `5s`, `250ms`, `10m`, `24h` or seconds; parsed to milliseconds. */
-export const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
+export const duration = durationText.transform((value, ctx) => {
   const ms = parseDurationMs(value);
   if (ms === undefined) {
     ctx.addIssue({
       code: "custom",
-      message: `expected a duration like "5s", "250ms", "10m" or seconds, got ${JSON.stringify(value)}`,
+      message: `expected ${DURATION_EXPECTED}, got ${JSON.stringify(value)}`,
     });
     return z.NEVER;
   }

@@ -138,8 +138,106 @@ describe("parseConfig", () => {
     expect(parseConfig(text, {}).servers.map((s) => s.prefix)).toEqual(["", "b_"]);
   });
 
-  it("reports YAML syntax errors with a line number", () => {
-    expect(issuesOf("version: 1\nservers: [\n")[0]).toMatch(/^line \d+: /);
+  it.each([
+    [
+      "an unclosed flow sequence",
+      "version: 1\nservers: [\n",
+      [
+        "line 3, column 1: Flow sequence in block collection must be sufficiently indented and end with a ]\n    servers: [\n    ^",
+      ],
+    ],
+    [
+      "a mis-indented key",
+      "version: 1\nauth: none\nservers:\n  - name: a\n     url: x\n",
+      [
+        "line 4, column 11: Nested mappings are not allowed in compact mappings\n      - name: a\n              ^",
+        "line 4, column 11: Implicit keys need to be on a single line\n      - name: a\n              ^",
+      ],
+    ],
+    [
+      "a duplicate key",
+      "version: 1\nauth: none\nservers:\n  - name: a\n    url: http://x/mcp\n    url: http://y/mcp\n",
+      ["line 6, column 5: Map keys must be unique\n        url: http://x/mcp\n        url: http://y/mcp\n        ^"],
+    ],
+  ])("reports a YAML syntax error (%s) with line, column, excerpt and caret", (_what, text, expected) => {
+    expect(issuesOf(text)).toEqual(expected);
+  });
+
+  const server = "servers:\n  - { name: a, url: 'http://x/mcp' }\n";
+  it.each([
+    [
+      "a list as a duration",
+      "servers:\n  - { name: a, url: 'http://x/mcp', timeout: [30s] }",
+      ['servers[0].timeout: expected a duration like "5s", "250ms", "10m" or seconds, found a list'],
+    ],
+    [
+      "a boolean as a duration",
+      `${server}health: { interval: true }`,
+      ['health.interval: expected a duration like "5s", "250ms", "10m" or seconds, found true'],
+    ],
+    ["a mapping for the server list", "servers: { a: 1 }", ["servers: expected a list, found a mapping"]],
+    ["a missing server list", "", ["servers: required: expected a list"]],
+    [
+      "a missing server name",
+      "servers:\n  - { url: 'http://x/mcp' }",
+      ["servers[0].name: required: expected a string"],
+    ],
+    [
+      "a number as a name and as a header value",
+      "servers:\n  - { name: 5, url: 'http://x/mcp', headers: { x-key: 123456 } }",
+      [
+        "servers[0].name: expected a string, found a number",
+        "servers[0].headers.x-key: expected a string, found a number",
+      ],
+    ],
+    [
+      "a list as a tool filter",
+      "servers:\n  - { name: a, url: 'http://x/mcp', tools: [a] }",
+      ["servers[0].tools: expected a mapping, found a list"],
+    ],
+    [
+      "an unknown health check",
+      "servers:\n  - { name: a, url: 'http://x/mcp', healthCheck: http }",
+      ['servers[0].healthCheck: expected "tcp" or "none", found "http"'],
+    ],
+    [
+      "a string as a number",
+      `${server}limits: { maxBodyBytes: '10' }`,
+      ["limits.maxBodyBytes: expected a number, found a string"],
+    ],
+    [
+      "numbers out of range",
+      `${server}limits: { maxJsonDepth: 2000, maxStreamsPerSession: 0, maxHeldCalls: 1.5 }`,
+      [
+        "limits.maxJsonDepth: expected a number at most 1024, found 2000",
+        "limits.maxStreamsPerSession: expected a number more than 0, found 0",
+        "limits.maxHeldCalls: expected an integer, found 1.5",
+      ],
+    ],
+    [
+      "a number as a session store",
+      `${server}sessions: { store: 5 }`,
+      ['sessions.store: expected "memory" or a string, found a number'],
+    ],
+    [
+      "a string as a list",
+      `${server}security: { allowedHosts: x }`,
+      ["security.allowedHosts: expected a list, found a string"],
+    ],
+  ])("says what was expected and what was found for %s, with the YAML path", (_what, body, expected) => {
+    const text = `version: 1\nauth: none\n${body}`;
+    expect(issuesOf(text)).toEqual(expected);
+  });
+
+  it.each([
+    ["an unknown word", "auth: foo\n", ['auth: expected "none" or a mapping, found a string']],
+    [
+      "a wrong type inside",
+      "auth: { apiKeys: { header: 5 } }\n",
+      ["auth.apiKeys.header: expected a string, found a number"],
+    ],
+  ])("names the alternatives of a union or the part that is wrong: %s", (_what, auth, expected) => {
+    expect(issuesOf(`version: 1\n${auth}servers:\n  - { name: a, url: 'http://x/mcp' }\n`)).toEqual(expected);
   });
 });
 

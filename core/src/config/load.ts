@@ -1,8 +1,9 @@
 import { readFile } from "node:fs/promises";
-import { parseDocument } from "yaml";
+import { parseDocument, type YAMLError } from "yaml";
 import type { z } from "zod";
 import { nullRecord } from "../own-keys";
 import { configSchema, type GatewayConfig } from "./schema";
+import { configIssueMessage, formatPath } from "./issue-messages";
 import { checkResourcePrefixes } from "./resource-prefix-checks";
 import { checkSecurity } from "./security-checks";
 
@@ -17,15 +18,7 @@ export class ConfigError extends Error {
   }
 }
 
-/** Renders a path such as `["servers", 1, "url"]` as `servers[1].url`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const key of path) {
-    if (typeof key === "number") out += `[${key}]`;
-    else out += out === "" ? String(key) : `.${String(key)}`;
-  }
-  return out === "" ? "(root)" : out;
-}
+export { formatPath } from "./issue-messages";
 
 const ENV_REF_RE = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
@@ -59,8 +52,33 @@ export function interpolateEnv(
   return node;
 }
 
-function zodIssues(error: z.ZodError): string[] {
-  return error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
+/** Every finding as `path: message`; a union whose value got past a branch's shape reports that branch's findings. */
+function zodIssues(issues: readonly z.core.$ZodIssue[], base: readonly PropertyKey[] = []): string[] {
+  return issues.flatMap((issue) => {
+    const path = [...base, ...issue.path];
+    const deeper =
+      issue.code === "invalid_union" ? issue.errors.find((branch) => branch.some((i) => i.path.length > 0)) : undefined;
+    return deeper ? zodIssues(deeper, path) : [`${formatPath(path)}: ${issue.message}`];
+  });
+}
+
+/**
+ * A YAML syntax error as `line L, column C: message` and the yaml package's own excerpt with a caret under the spot
+ * (its `prettyErrors` output: the position suffix it appends to the message is moved to the front).
+ */
+function yamlIssue(error: YAMLError): string {
+  const start = error.linePos?.[0];
+  if (start === undefined) return error.message;
+  const where = `line ${String(start.line)}, column ${String(start.col)}`;
+  const suffix = ` at ${where}`;
+  const cut = error.message.indexOf(suffix);
+  if (cut < 0) return `${where}: ${error.message}`;
+  const excerpt = error.message
+    .slice(cut + suffix.length)
+    .replace(/^:/, "")
+    .split("\n")
+    .filter((line) => line.trim() !== "");
+  return [`${where}: ${error.message.slice(0, cut)}`, ...excerpt.map((line) => `    ${line}`)].join("\n");
 }
 
 /** Checks that cannot be expressed per field: unique names, prefixes that do not shadow each other. */
@@ -95,20 +113,13 @@ export function parseConfig(
   env: Readonly<Record<string, string | undefined>>,
   source = "<config>",
 ): GatewayConfig {
-  const doc = parseDocument(text, { prettyErrors: false });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      source,
-      doc.errors.map(
-        (e) => `line ${(e.linePos?.[0].line ?? 0).toString()}: ${e.message.split("\n")[0] ?? "YAML error"}`,
-      ),
-    );
-  }
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0) throw new ConfigError(source, doc.errors.map(yamlIssue));
   const issues: string[] = [];
   const raw = interpolateEnv(doc.toJS(), env, issues);
   if (issues.length > 0) throw new ConfigError(source, issues);
-  const result = configSchema.safeParse(raw);
-  if (!result.success) throw new ConfigError(source, zodIssues(result.error));
+  const result = configSchema.safeParse(raw, { error: configIssueMessage });
+  if (!result.success) throw new ConfigError(source, zodIssues(result.error.issues));
   const crossIssues = crossCheck(result.data);
   if (crossIssues.length > 0) throw new ConfigError(source, crossIssues);
   return deepFreeze(result.data);

@@ -52,7 +52,7 @@ export const serverSchema = z
     /** Bound on a whole call to this server (Envoy's route timeout; the standalone forwarder's deadline); none if unset. */
     timeout: duration.optional(),
     /** Envoy mode: Envoy's active check of this server's cluster; unset means "tcp" (a connect, no protocol assumed). */
-    healthCheck: z.enum(["tcp", "none"], { error: 'expected "tcp" or "none"' }).optional(),
+    healthCheck: z.enum(["tcp", "none"]).optional(),
   })
   .strict()
   .transform((server) => ({ ...server, prefix: server.prefix ?? `${server.name}_`, headers: server.headers ?? {} }));

@@ -208,6 +208,16 @@ describe("rates", () => {
     ]);
   });
 
+  it.each([
+    ["[5/s]", "a list"],
+    ["{ per: s }", "a mapping"],
+    ["true", "true"],
+  ])("says what it found for the rate %s", (rate, found) => {
+    expect(issuesOf(withPolicy(`{ rateLimit: { rate: ${rate}, burst: 10 } }`))).toEqual([
+      `policies.p.rateLimit.rate: expected a rate like "5/s", "100/m" or "1000/h", found ${found}`,
+    ]);
+  });
+
   it.each([0, 1.5, -1])("rejects the burst %d", (burst) => {
     expect(issuesOf(withPolicy(`{ rateLimit: { rate: 5/s, burst: ${burst} } }`)).join("\n")).toContain(
       "policies.p.rateLimit.burst:",

@@ -3,6 +3,7 @@ import { hashApiKey, isApiKeyHash } from "../auth/api-keys";
 import { SUPPORTED_JWT_ALGORITHMS } from "../auth/jwt-options";
 import { lookupTable } from "../own-keys";
 import { duration, HEADER_NAME_RE, httpUrl, listenSchema, SERVER_NAME_RE } from "./fields";
+import { expectedFound } from "./issue-messages";
 
 const RATE_RE = /^(\d+(?:\.\d+)?)\s*\/\s*(s|sec|second|m|min|minute|h|hour)$/;
 const PER_SECONDS = lookupTable({
@@ -16,15 +17,19 @@ const PER_SECONDS = lookupTable({
   hour: 3600,
 });
 
+const RATE_EXPECTED = 'a rate like "5/s", "100/m" or "1000/h"';
+/** A string or a number; anything else is reported as what it is (a list, a mapping, …). */
+const rateText = z.union([z.string(), z.number()], { error: (issue) => expectedFound(RATE_EXPECTED, issue.input) });
+
 /** A rate as `5/s`, `100/m`, `1000/h` or a number per second; parsed to tokens per second. */
-const rate = z.union([z.string(), z.number()]).transform((value, ctx) => {
+const rate = rateText.transform((value, ctx) => {
   const match = typeof value === "string" ? RATE_RE.exec(value.trim()) : null;
   const perSecond =
     typeof value === "number" ? value : match ? Number(match[1]) / (PER_SECONDS[match[2] ?? "s"] ?? 1) : NaN;
   if (!Number.isFinite(perSecond) || perSecond <= 0) {
     ctx.addIssue({
       code: "custom",
-      message: `expected a rate like "5/s", "100/m" or "1000/h", got ${JSON.stringify(value)}`,
+      message: `expected ${RATE_EXPECTED}, got ${JSON.stringify(value)}`,
     });
     return z.NEVER;
   }

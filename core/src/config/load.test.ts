@@ -163,6 +163,16 @@ describe("parseConfig", () => {
     expect(issuesOf(text)).toEqual(expected);
   });
 
+  it("masks the values of credential-like keys in a syntax error's excerpt, keeping ${env:…} references", () => {
+    const secret = "s3cr3t-0123456789abcdef0123456789";
+    const literal = issuesOf(`version: 1\nsessions:\n  secret: "${secret}"\n  secret: "${secret}"\n`).join("\n");
+    expect(literal).toMatch(/^line 4, column 3: Map keys must be unique/);
+    expect(literal).not.toContain(secret);
+    expect(literal).toContain("secret: ***");
+    const referenced = issuesOf("version: 1\nsessions:\n  secret: ${env:A}\n  secret: ${env:B}\n").join("\n");
+    expect(referenced).toContain("secret: ${env:A}");
+  });
+
   const server = "servers:\n  - { name: a, url: 'http://x/mcp' }\n";
   it.each([
     [

@@ -78,7 +78,21 @@ function yamlIssue(error: YAMLError): string {
     .replace(/^:/, "")
     .split("\n")
     .filter((line) => line.trim() !== "");
-  return [`${where}: ${error.message.slice(0, cut)}`, ...excerpt.map((line) => `    ${line}`)].join("\n");
+  return [`${where}: ${error.message.slice(0, cut)}`, ...excerpt.map((line) => `    ${maskSecrets(line)}`)].join("\n");
+}
+
+// A key that may hold a credential (secret, token, password, API key, key hash, authorization, …) and its value.
+const SECRET_VALUE =
+  /((?:^|[\s{,[])["']?[\w.-]*(?:secret|token|passw|key|authorization|credential|hash)[\w.-]*["']?\s*:\s*)([^,}\]\n]+)/gi;
+
+/**
+ * An excerpt line with the values of credential-like keys masked: errors are logged (a bad reload at error level),
+ * and a literal secret on the broken line must not reach the log. `${env:NAME}` references are kept, they are names.
+ */
+function maskSecrets(line: string): string {
+  return line.replace(SECRET_VALUE, (_match, key: string, value: string) =>
+    /^\s*["']?\$\{env:/.test(value) ? `${key}${value}` : `${key}***`,
+  );
 }
 
 /** Checks that cannot be expressed per field: unique names, prefixes that do not shadow each other. */

@@ -2,20 +2,29 @@ import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
-import { DEMO_KEYS, startLocalStack, STACK_PORTS, type LocalStack } from "./local-stack";
+import { REPO_ROOT } from "@mcp-gateway/example-kit";
+import { readFileSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+import { resolve } from "node:path";
+import { parse } from "yaml";
+import { DEMO_KEYS, secondStackConfig, startLocalStack, STACK_PORTS, type LocalStack } from "./local-stack";
 
 jest.setTimeout(60_000);
 
-// What `npm start` runs, on its real ports (8080, 9101-9104), with examples/gateway.yaml; needs a build (npm test does).
+// What `npm start` runs, with examples/gateway.yaml, but on free ports: a running `npm start` (8080, 9101-9104) must
+// not make this test fail. To prove it, this test holds 8080 itself while it runs (unless something else already
+// does, which is the same situation). Needs a build (npm test does).
 let stack: LocalStack;
 let client: Client;
+let holder: Server | undefined;
 
 beforeAll(async () => {
-  stack = await startLocalStack();
+  holder = await holdPort(STACK_PORTS.gateway);
+  stack = await startLocalStack({ ports: { gateway: 0, weather: 0, notes: 0, everything: 0, calendar: 0 } });
   client = new Client({ name: "npm-start-check", version: "1.0.0" });
   // The gateway lists an upstream once it is ready; connect only when all four are.
   for (let i = 0; i < 100; i++) {
-    const status = (await (await fetch(`http://127.0.0.1:${STACK_PORTS.gateway}/status`)).json()) as {
+    const status = (await (await fetch(`http://127.0.0.1:${stack.ports.gateway}/status`)).json()) as {
       upstreams: { state: string }[];
     };
     if (status.upstreams.every((u) => u.state === "ready")) break;
@@ -27,11 +36,30 @@ beforeAll(async () => {
 afterAll(async () => {
   await client?.close();
   await stack?.stop();
+  await new Promise((resolve) => (holder ? holder.close(resolve) : resolve(undefined)));
 });
 
 describe("the local stack of npm start", () => {
-  it("serves the gateway at http://127.0.0.1:8080/mcp", () => {
-    expect(stack.gatewayUrl).toBe("http://127.0.0.1:8080/mcp");
+  it("serves the gateway at /mcp on a free port while 8080 (npm start's) is taken", async () => {
+    const probe = await holdPort(STACK_PORTS.gateway);
+    probe?.close();
+    expect(probe).toBeUndefined();
+    expect(stack.ports.gateway).not.toBe(STACK_PORTS.gateway);
+    expect(stack.gatewayUrl).toBe(`http://127.0.0.1:${stack.ports.gateway}/mcp`);
+  });
+
+  it("points the gateway at the upstreams' free ports, none of npm start's", async () => {
+    const upstreams = [stack.ports.weather, stack.ports.notes, stack.ports.everything, stack.ports.calendar];
+    expect(upstreams.filter((port) => (Object.values(STACK_PORTS) as number[]).includes(port))).toEqual([]);
+    const status = (await (await fetch(`http://127.0.0.1:${stack.ports.gateway}/status`)).json()) as {
+      upstreams: { name: string; state: string }[];
+    };
+    expect(status.upstreams.map((u) => [u.name, u.state])).toEqual([
+      ["weather", "ready"],
+      ["notes", "ready"],
+      ["everything", "ready"],
+      ["calendar", "ready"],
+    ]);
   });
 
   it("lists everything_echo and the example servers' tools, the 2026-07-28 calendar's among them", async () => {
@@ -48,7 +76,7 @@ describe("the local stack of npm start", () => {
   });
 
   it("runs the calendar as a 2026-07-28 upstream", async () => {
-    const status = (await (await fetch(`http://127.0.0.1:${STACK_PORTS.gateway}/status`)).json()) as {
+    const status = (await (await fetch(`http://127.0.0.1:${stack.ports.gateway}/status`)).json()) as {
       upstreams: { name: string; generation?: string; protocolVersion?: string }[];
     };
     expect(status.upstreams.find((u) => u.name === "calendar")).toMatchObject({
@@ -182,6 +210,41 @@ describe("the local stack of npm start", () => {
     );
   });
 });
+
+describe("secondStackConfig", () => {
+  it("moves the servers, the listen address and the audit file, and keeps the rest and the comments", () => {
+    const ports = { gateway: 18080, weather: 19101, notes: 19102, everything: 19103, calendar: 19104 };
+    const original = readFileSync(resolve(REPO_ROOT, "examples/gateway.yaml"), "utf8");
+    const copy = secondStackConfig(original, ports, "/tmp/stack-2");
+    const parsed = parse(copy) as {
+      servers: { name: string; url: string }[];
+      standalone: { listen: string };
+      audit: { file: { path: string } };
+    };
+    expect(parsed.servers.map((s) => [s.name, s.url])).toEqual([
+      ["weather", "http://127.0.0.1:19101/mcp"],
+      ["notes", "http://127.0.0.1:19102/mcp"],
+      ["everything", "http://127.0.0.1:19103/mcp"],
+      ["calendar", "http://127.0.0.1:19104/mcp"],
+    ]);
+    expect(parsed.standalone.listen).toBe("127.0.0.1:18080");
+    expect(parsed.audit.file.path).toBe("/tmp/stack-2/audit.log");
+    const unchanged = (yaml: string): unknown => ({ ...(parse(yaml) as object), servers: 0, standalone: 0, audit: 0 });
+    expect(unchanged(copy)).toEqual(unchanged(original));
+    expect(copy).toContain("# get-env returns the server's environment variables");
+  });
+});
+
+/** Listens on 127.0.0.1:`port` and returns the server, or undefined if the port is already taken. */
+async function holdPort(port: number): Promise<Server | undefined> {
+  const server = createServer();
+  return new Promise((resolve, reject) => {
+    server.once("error", (error: NodeJS.ErrnoException) =>
+      error.code === "EADDRINUSE" ? resolve(undefined) : reject(error),
+    );
+    server.listen(port, "127.0.0.1", () => resolve(server));
+  });
+}
 
 /** The JSON the calendar's book_meeting answers in its one text block. */
 function bookingOf(result: unknown): unknown {

@@ -1,9 +1,16 @@
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { REPO_ROOT, startExampleServer, startNode, type RunningProcess } from "@mcp-gateway/example-kit";
+import { parseDocument } from "yaml";
 
-/** Ports of the example config (examples/gateway.yaml). */
+/** Ports of the example config (examples/gateway.yaml), which `npm start` uses. */
 export const STACK_PORTS = { gateway: 8080, weather: 9101, notes: 9102, everything: 9103, calendar: 9104 } as const;
+
+/** A port for each process of the local stack. */
+export type StackPorts = { [name in keyof typeof STACK_PORTS]: number };
 
 /**
  * The demo consumers' API keys of examples/gateway.yaml (which stores only their hashes). Published for `npm start`;
@@ -18,6 +25,8 @@ export const DEMO_KEYS = {
 /** The processes of a running local stack. */
 export interface LocalStack {
   gatewayUrl: string;
+  /** The ports the processes listen on. */
+  ports: StackPorts;
   processes: RunningProcess[];
   stop(): Promise<void>;
 }
@@ -41,12 +50,26 @@ export async function startServerEverything(port: number): Promise<RunningProces
   return everything;
 }
 
+/** Options of {@link startLocalStack}. */
+export interface LocalStackOptions {
+  /** The gateway config (default examples/gateway.yaml). */
+  configPath?: string;
+  /**
+   * Ports instead of {@link STACK_PORTS} (0 = a free one), so that a second stack (a test) runs beside `npm start`.
+   * With any given, the gateway runs a temporary copy of the config (see {@link secondStackConfig}).
+   */
+  ports?: Partial<StackPorts>;
+}
+
 /**
  * Starts the example servers (weather and notes of the 2025 generation, calendar of 2026-07-28), server-everything
- * and the standalone gateway with `configPath`.
+ * and the standalone gateway with the config of `options.configPath`.
  */
-export async function startLocalStack(configPath = resolve(REPO_ROOT, "examples/gateway.yaml")): Promise<LocalStack> {
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const configPath = options.configPath ?? resolve(REPO_ROOT, "examples/gateway.yaml");
+  const wanted: StackPorts = { ...STACK_PORTS, ...options.ports };
   const processes: RunningProcess[] = [];
+  let tempDir: string | undefined;
   const stop = async (): Promise<void> => {
     await Promise.all(
       processes
@@ -54,18 +77,67 @@ export async function startLocalStack(configPath = resolve(REPO_ROOT, "examples/
         .reverse()
         .map((p) => p.stop()),
     );
+    if (tempDir !== undefined) await rm(tempDir, { recursive: true, force: true });
   };
   try {
-    processes.push(await startExampleServer("weather", STACK_PORTS.weather));
-    processes.push(await startExampleServer("notes", STACK_PORTS.notes));
-    processes.push(await startServerEverything(STACK_PORTS.everything));
-    processes.push(await startExampleServer("calendar", STACK_PORTS.calendar));
-    const gateway = startNode("cli/dist/main.js", ["serve", "--config", configPath]);
+    const weather = await startExampleServer("weather", wanted.weather);
+    processes.push(weather);
+    const notes = await startExampleServer("notes", wanted.notes);
+    processes.push(notes);
+    // server-everything prints the port it was given, not the one it bound: choose a free one here.
+    const everythingPort = wanted.everything || (await freePort());
+    processes.push(await startServerEverything(everythingPort));
+    const calendar = await startExampleServer("calendar", wanted.calendar);
+    processes.push(calendar);
+    const ports = {
+      ...wanted,
+      weather: weather.port,
+      notes: notes.port,
+      everything: everythingPort,
+      calendar: calendar.port,
+    };
+    let config = configPath;
+    if (options.ports !== undefined) {
+      tempDir = await mkdtemp(join(tmpdir(), "mcp-local-stack-"));
+      config = join(tempDir, "gateway.yaml");
+      await writeFile(config, secondStackConfig(await readFile(configPath, "utf8"), ports, tempDir));
+    }
+    const gateway = startNode("cli/dist/main.js", ["serve", "--config", config]);
     processes.push(gateway);
-    const ready = await gateway.waitFor(/gateway listening on (http:\S+)/);
-    return { gatewayUrl: ready[1] ?? "", processes, stop };
+    const ready = await gateway.waitFor(/gateway listening on (http:\/\/127\.0\.0\.1:(\d+)\S*)/);
+    return { gatewayUrl: ready[1] ?? "", ports: { ...ports, gateway: Number(ready[2]) }, processes, stop };
   } catch (error: unknown) {
     await stop();
     throw error;
   }
+}
+
+/**
+ * `configYaml` for a second stack: the four servers' URLs and `standalone.listen` on 127.0.0.1 at `ports`, and the
+ * audit file (if any) in `dir` rather than beside the first stack's (comments kept).
+ */
+export function secondStackConfig(configYaml: string, ports: StackPorts, dir: string): string {
+  const doc = parseDocument(configYaml);
+  const servers = doc.toJS() as { servers?: { name?: unknown }[] };
+  (servers.servers ?? []).forEach((server, index) => {
+    const name = server.name;
+    if (name === "weather" || name === "notes" || name === "everything" || name === "calendar") {
+      doc.setIn(["servers", index, "url"], `http://127.0.0.1:${ports[name]}/mcp`);
+    }
+  });
+  doc.setIn(["standalone", "listen"], `127.0.0.1:${ports.gateway}`);
+  if (doc.hasIn(["audit", "file", "path"])) doc.setIn(["audit", "file", "path"], join(dir, "audit.log"));
+  return doc.toString();
+}
+
+/** A port that was free on 127.0.0.1 a moment ago (the OS picks it). */
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolvePort(typeof address === "object" && address ? address.port : 0));
+    });
+  });
 }

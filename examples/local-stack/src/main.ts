@@ -1,14 +1,14 @@
-import { DEMO_KEYS, startLocalStack, STACK_PORTS, type LocalStack } from "./local-stack";
+import { DEMO_KEYS, startLocalStack, type LocalStack } from "./local-stack";
 
 const banner = (stack: LocalStack): string => `
 MCP gateway (standalone) is up: ${stack.gatewayUrl}
 
-  upstream servers         weather    http://127.0.0.1:${STACK_PORTS.weather}/mcp (2025-11-25, tools weather_*)
-                           notes      http://127.0.0.1:${STACK_PORTS.notes}/mcp (2025-11-25, tools notes_*)
-                           everything http://127.0.0.1:${STACK_PORTS.everything}/mcp (2025-11-25, @modelcontextprotocol/server-everything, tools everything_*)
-                           calendar   http://127.0.0.1:${STACK_PORTS.calendar}/mcp (2026-07-28, tools calendar_*; book_meeting asks to confirm)
+  upstream servers         weather    http://127.0.0.1:${stack.ports.weather}/mcp (2025-11-25, tools weather_*)
+                           notes      http://127.0.0.1:${stack.ports.notes}/mcp (2025-11-25, tools notes_*)
+                           everything http://127.0.0.1:${stack.ports.everything}/mcp (2025-11-25, @modelcontextprotocol/server-everything, tools everything_*)
+                           calendar   http://127.0.0.1:${stack.ports.calendar}/mcp (2026-07-28, tools calendar_*; book_meeting asks to confirm)
   clients of either generation: 2025 (initialize, sessions) and 2026-07-28 (stateless); the gateway bridges both ways
-  operations               http://127.0.0.1:${STACK_PORTS.gateway}/status  /readyz  /metrics
+  operations               http://127.0.0.1:${stack.ports.gateway}/status  /readyz  /metrics
 
 Demo API keys (examples/gateway.yaml; send "Authorization: Bearer <key>"; never use them elsewhere):
   alice  ${DEMO_KEYS.alice}         weather tools only, 5 calls at once then 1/s

@@ -173,6 +173,15 @@ describe("parseConfig", () => {
     expect(referenced).toContain("secret: ${env:A}");
   });
 
+  it("refuses servers[].timeout: 0s, which meant 'at once' in standalone and 'never' in Envoy mode", () => {
+    const text = "version: 1\nauth: none\nservers:\n  - { name: a, url: 'http://x/mcp', timeout: 0s }\n";
+    expect(issuesOf(text)).toEqual([
+      'servers[0].timeout: expected a positive duration; leave timeout out for no per-server bound (0 is not "none")',
+    ]);
+    const positive = "version: 1\nauth: none\nservers:\n  - { name: a, url: 'http://x/mcp', timeout: 250ms }\n";
+    expect(parseConfig(positive, {}).servers[0]?.timeout).toBe(250);
+  });
+
   const server = "servers:\n  - { name: a, url: 'http://x/mcp' }\n";
   it.each([
     [

@@ -50,7 +50,12 @@ export const serverSchema = z
       .optional(),
     tools: toolFilter.optional(),
     /** Bound on a whole call to this server (Envoy's route timeout; the standalone forwarder's deadline); none if unset. */
-    timeout: duration.optional(),
+    // 0 meant opposite things (standalone: every call times out at once; Envoy: no route timeout): refused.
+    timeout: duration
+      .refine((ms) => ms > 0, {
+        error: 'expected a positive duration; leave timeout out for no per-server bound (0 is not "none")',
+      })
+      .optional(),
     /** Envoy mode: Envoy's active check of this server's cluster; unset means "tcp" (a connect, no protocol assumed). */
     healthCheck: z.enum(["tcp", "none"]).optional(),
   })

@@ -18,6 +18,7 @@ import {
   type UpstreamCall,
 } from "@mcp-gateway/core";
 import { callerOf } from "./caller";
+import { rememberEra } from "./decided-era";
 import { sendError } from "./http-errors";
 import { lowerHeaders } from "./request-headers";
 import { releaseOnClose } from "./response-slots";
@@ -54,7 +55,14 @@ export function createStandaloneForwarder(context: GatewayContext, metrics?: For
       era.era === "modern" && message
         ? await context.pipeline.routeModern(incoming, message)
         : await context.pipeline.decide(incoming, message);
-    if (outcome.kind === "broker") return next();
+    if (outcome.kind === "broker") {
+      // The body is parsed and classified once: the modern front end after this reuses both (see decided-era.ts).
+      if (message) {
+        const method = message.kind === "response" ? "" : message.method;
+        rememberEra(response, { era: era.era, body: message.raw, method });
+      }
+      return next();
+    }
     if (outcome.kind === "reject") {
       metrics?.forwarded("none", "rejected");
       return sendError(response, outcome.error);

@@ -17,6 +17,7 @@ import { callerOf } from "../caller";
 import { sendError } from "../http-errors";
 import { lowerHeaders } from "../request-headers";
 import { releaseOnClose } from "../response-slots";
+import { decidedEra } from "../decided-era";
 import { classifyPost, requestIdOf } from "./classify";
 import { publishListChanges } from "./list-changes";
 import { listenTasksRefusal } from "./listen-tasks";
@@ -74,23 +75,13 @@ export function createModernFrontEnd(deps: ModernFrontEndDeps): ModernFrontEnd {
   return {
     bus,
     middleware: function serveModernPost(request: Request, response: Response, next: NextFunction): void {
-      const body = readJsonObject(context, request);
-      if (body === undefined) return next();
-      const outcome = classifyPost(lowerHeaders(request), body);
-      if (outcome.kind === "legacy") return next();
-      if (outcome.kind === "reject") {
-        const error = {
-          code: outcome.code,
-          message: outcome.message,
-          ...(outcome.data === undefined ? {} : { data: outcome.data }),
-        };
-        response.status(outcome.httpStatus).json({ jsonrpc: "2.0", id: requestIdOf(body), error });
-        return;
-      }
+      const decided = modernPost(context, request, response);
+      if (decided === "next") return next();
+      if (decided === "answered") return;
+      const { body, method } = decided;
       const refusal = listenTasksRefusal(body);
       if (refusal) return sendError(response, refusal);
       const caller = callerOf(response);
-      const method = outcome.messageKind === "request" ? outcome.message.method : "";
       try {
         const claims = slotClaims(context, caller, method);
         if (claims.length > 0) releaseOnClose(response, takeSlots(slots, claims));
@@ -162,6 +153,34 @@ function listenWithResources(
       },
       (error: unknown) => sendError(response, GatewayError.from(error, requestIdOf(body))),
     );
+}
+
+/**
+ * The body and method of a modern POST, "next" for one the legacy path answers, "answered" for one refused here with
+ * the SDK's status and code. In standalone the forwarder has parsed and classified the body already (its full ladder,
+ * refusals answered there): that decision is reused, not made again.
+ */
+function modernPost(
+  context: GatewayContext,
+  request: Request,
+  response: Response,
+): { body: Record<string, unknown>; method: string } | "next" | "answered" {
+  const decided = decidedEra(response);
+  if (decided) return decided.era === "modern" ? decided : "next";
+  const body = readJsonObject(context, request);
+  if (body === undefined) return "next";
+  const outcome = classifyPost(lowerHeaders(request), body);
+  if (outcome.kind === "legacy") return "next";
+  if (outcome.kind === "reject") {
+    const error = {
+      code: outcome.code,
+      message: outcome.message,
+      ...(outcome.data === undefined ? {} : { data: outcome.data }),
+    };
+    response.status(outcome.httpStatus).json({ jsonrpc: "2.0", id: requestIdOf(body), error });
+    return "answered";
+  }
+  return { body, method: outcome.messageKind === "request" ? outcome.message.method : "" };
 }
 
 /**

@@ -14,6 +14,8 @@ jest.setTimeout(90_000);
 // headers filtered, client-asserted addresses and event ids kept from upstreams, depth-capped arguments, upstream
 // failures that do not name the upstream's address. A spy proxy in front of a weather server plays the careless
 // upstream: it adds x-powered-by, CORS and cookie headers to its answers and records what the gateway sends it.
+// The gateway allows one browser origin: its own CORS policy must be the only one a browser sees.
+const APP_ORIGIN = "http://app.example";
 const modes = deployments();
 afterAll(async () => {
   await modes.stop();
@@ -41,7 +43,10 @@ describe.each(modes.all)("HTTP hygiene end to end (%s)", (_label, mode) => {
   beforeAll(async () => {
     spied = await startExampleServer("weather");
     spy = await startHeaderSpy(spied.url);
-    stack = await startGatewayStack(await mode(), { extraServers: [`name: spy, url: "${spy.url}"`] });
+    stack = await startGatewayStack(await mode(), {
+      extraServers: [`name: spy, url: "${spy.url}"`],
+      security: `{ allowedOrigins: ["${APP_ORIGIN}"] }`,
+    });
     base = new URL(stack.url).origin;
     connected = await connectClient(stack.url, "hygiene");
     session = connected.transport.sessionId ?? "";
@@ -93,6 +98,21 @@ describe.each(modes.all)("HTTP hygiene end to end (%s)", (_label, mode) => {
       expect([name, reply.headers.get(name) ?? undefined]).not.toEqual([name, value]);
       if (name !== "server") expect(reply.headers.get(name)).toBeNull();
     }
+  });
+
+  it("gives an allowed origin the gateway's CORS headers only, never the upstream's", async () => {
+    const reply = await rawPost(stack.url, call(7, "spy_get_forecast", { city: "Lima" }), {
+      "mcp-session-id": session,
+      origin: APP_ORIGIN,
+    });
+    expect(reply.status).toBe(200);
+    const cors = Object.fromEntries([...reply.headers].filter(([name]) => name.startsWith("access-control-")));
+    // One value each (a relayed upstream header would show as "*, http://app.example"), and none of the upstream's
+    // credentials, methods or max-age: a preflight is the gateway's to answer.
+    expect(cors).toEqual({
+      "access-control-allow-origin": APP_ORIGIN,
+      "access-control-expose-headers": "mcp-session-id, mcp-protocol-version, www-authenticate, retry-after",
+    });
   });
 
   it("sends no client-asserted address or last-event-id to the upstream", async () => {

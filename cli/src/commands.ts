@@ -87,6 +87,19 @@ and prints it once, with its hash.
 ${HELP_VERSION}`,
     args: { options: { generate: { type: "boolean" } }, positionals: { min: 0, max: 1 } },
   },
+  schema: {
+    summary: "print the config's JSON Schema (for editors: autocomplete and checks while you type)",
+    usage: `Usage: mcp-gateway schema > gateway.schema.json
+
+Prints the JSON Schema (draft-07) of the gateway config, generated from the same schema \`validate\` and \`serve\`
+use. Point your editor at it, e.g. with a first line in the config:
+  # yaml-language-server: $schema=./gateway.schema.json
+The repository commits it as schema/gateway.schema.json. Rules a JSON Schema cannot express (duration syntax, ports,
+cross-field checks) are left to \`mcp-gateway validate\`.
+
+${HELP_VERSION}`,
+    args: { options: {}, positionals: { min: 0, max: 0 } },
+  },
   "render-envoy": {
     summary: "write the Envoy config (v3 bootstrap YAML) for a gateway config",
     usage: `Usage: mcp-gateway render-envoy <config> [--out FILE] [--listen H:P] [--router H:P] [--broker H:P] [--admin H:P]

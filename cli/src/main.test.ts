@@ -180,3 +180,18 @@ describe("mcp-gateway hash-key", () => {
     expect(out).toBe("sha256:effb2e336c94b3c5b305f5f7d3ec94f33d6dc1ac58ab8aefaa9f98b986bbaa1e\n");
   });
 });
+
+describe("mcp-gateway schema", () => {
+  it("prints the config's JSON Schema, the committed schema/gateway.schema.json", async () => {
+    const { code, out, err } = await run(["schema"]);
+    const committed: unknown = JSON.parse(await readFile(resolve(ROOT, "schema/gateway.schema.json"), "utf8"));
+    expect([code, err]).toEqual([0, ""]);
+    expect(JSON.parse(out)).toEqual(committed);
+  });
+
+  it("refuses arguments (it prints, it writes no file)", async () => {
+    const { code, err } = await run(["schema", "gateway.schema.json"]);
+    expect(code).toBe(2);
+    expect(err).toContain('unexpected argument "gateway.schema.json"');
+  });
+});

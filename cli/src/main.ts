@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { createLogger, loadConfigFile, lookupTable, type LogLevel } from "@mcp-gateway/core";
+import { configJsonSchema, createLogger, loadConfigFile, lookupTable, type LogLevel } from "@mcp-gateway/core";
 import { parseCommandArgs, UsageError, type CommandArgs, type ParsedArgs } from "./args";
 import { COMMANDS, overview } from "./commands";
 import { startGatewayProcess, type GatewayProcess, type Roles } from "./gateway-process";
@@ -101,6 +101,10 @@ async function runCommand(name: string, args: ParsedArgs, env: Env, output: Comm
   if (name === "validate") return { code: await validateCommand(args.positionals, env, output) };
   if (name === "hash-key") {
     return { code: await hashKeyCommand(args.positionals[0], args.flags["generate"] === true, output) };
+  }
+  if (name === "schema") {
+    output.out(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+    return { code: 0 };
   }
   if (name === "render-envoy") {
     return { code: await renderEnvoyCommand(args.positionals[0] ?? "", args.flags, env, output) };

@@ -1,0 +1,124 @@
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import {
+  accessSync,
+  constants,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { builtinModules } from "node:module";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import ts from "typescript";
+import { pollUntil, withDeadline } from "../support/bounded-wait";
+import { cliWorkspaces, installOffline, packWorkspaces, ROOT, writeProject } from "./packed-install";
+
+// `mcp-gateway` must run the way an operator reaches for it: `npx mcp-gateway` in the clone after `npm ci && npm run
+// build`, and as an installed package (packed with `npm pack`, installed into a clean folder) with every dependency
+// it uses declared.
+const run = promisify(execFile);
+const VERSION = (JSON.parse(readFileSync(resolve(ROOT, "cli/package.json"), "utf8")) as { version: string }).version;
+
+/** The packages a workspace's shipped code (`src`, tests excluded) imports, by package name. */
+function runtimeImports(folder: string): string[] {
+  const files = readdirSync(resolve(ROOT, folder, "src"), { recursive: true, encoding: "utf8" }).filter(
+    (file) => file.endsWith(".ts") && !file.endsWith(".test.ts"),
+  );
+  const specifiers = files.flatMap((file) =>
+    ts
+      .preProcessFile(readFileSync(resolve(ROOT, folder, "src", file), "utf8"), true, true)
+      .importedFiles.map((imported) => imported.fileName),
+  );
+  const packages = specifiers
+    .filter((specifier) => !specifier.startsWith(".") && !specifier.startsWith("node:"))
+    .filter((specifier) => !builtinModules.includes(specifier))
+    .map((specifier) =>
+      specifier
+        .split("/")
+        .slice(0, specifier.startsWith("@") ? 2 : 1)
+        .join("/"),
+    );
+  return [...new Set(packages)].sort();
+}
+
+describe("the mcp-gateway package", () => {
+  it.each(cliWorkspaces())("%s declares every package its code imports", (folder) => {
+    const manifest = JSON.parse(readFileSync(resolve(ROOT, folder, "package.json"), "utf8")) as {
+      dependencies?: Record<string, string>;
+    };
+    const declared = Object.keys(manifest.dependencies ?? {});
+    expect(runtimeImports(folder).filter((name) => !declared.includes(name))).toEqual([]);
+  });
+
+  it("cli needs core, router and broker (the check above is not vacuous)", () => {
+    expect(runtimeImports("cli")).toEqual(["@mcp-gateway/broker", "@mcp-gateway/core", "@mcp-gateway/router"]);
+  });
+
+  it("runs as `npx mcp-gateway` in the clone (the build left its bin executable)", async () => {
+    const bin = resolve(ROOT, "node_modules/.bin/mcp-gateway");
+    expect(realpathSync(bin)).toBe(resolve(ROOT, "cli/dist/main.js"));
+    expect(() => accessSync(bin, constants.X_OK)).not.toThrow();
+    const { stdout } = await run("npx", ["--no-install", "mcp-gateway", "--version"], { cwd: ROOT });
+    expect(stdout).toBe(`mcp-gateway ${VERSION}\n`);
+  });
+});
+
+describe("mcp-gateway packed and installed into a clean folder", () => {
+  let dir: string;
+  let bin: string;
+  let gateway: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "mcp-gateway-install-"));
+    const packs = join(dir, "packs");
+    const project = join(dir, "project");
+    for (const sub of [packs, project]) mkdirSync(sub);
+    writeProject(project, await packWorkspaces(cliWorkspaces(), packs));
+    await installOffline(project);
+    bin = join(project, "node_modules/.bin/mcp-gateway");
+  }, 60_000);
+
+  afterAll(() => {
+    gateway?.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("prints its help", async () => {
+    const { stdout } = await run(bin, ["--help"]);
+    expect(stdout).toMatch(/^Usage: mcp-gateway <command>/);
+    expect(stdout).toContain("  serve ");
+  });
+
+  it("prints its version", async () => {
+    expect((await run(bin, ["--version"])).stdout).toBe(`mcp-gateway ${VERSION}\n`);
+  });
+
+  it("serves a config on a free port: /healthz answers, SIGTERM stops it", async () => {
+    const config = join(dir, "gateway.yaml");
+    const upstream = "http://127.0.0.1:9/mcp"; // never reached: /healthz is the process's own liveness
+    writeFileSync(
+      config,
+      `version: 1\nservers:\n  - name: a\n    url: ${upstream}\nauth: none\nstandalone:\n  listen: 127.0.0.1:0\n`,
+    );
+    const child = spawn(bin, ["serve", "--config", config], { stdio: ["ignore", "pipe", "pipe"] });
+    gateway = child;
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (chunk: Buffer) => void (out += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => void (err += chunk.toString()));
+    const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
+    const listening = (): RegExpExecArray | null => /gateway listening on (http:\/\/127\.0\.0\.1:\d+)\/mcp/.exec(out);
+    await pollUntil(() => listening() !== null || child.exitCode !== null, 20_000);
+    if (!listening()) throw new Error(`mcp-gateway serve did not start (exit ${String(child.exitCode)}):\n${err}`);
+    const response = await fetch(`${listening()?.[1] ?? ""}/healthz`);
+    expect(response.status).toBe(200);
+    child.kill("SIGTERM");
+    expect(await withDeadline(exited, 10_000, "mcp-gateway serve to exit on SIGTERM")).toBe(0);
+    gateway = undefined;
+  }, 40_000);
+});

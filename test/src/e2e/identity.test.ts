@@ -153,6 +153,27 @@ describe.each(modes.all)("identities end to end (%s)", (_label, mode) => {
     expect((await ping({ "x-api-key": rotated.apiKey })).status).toBe(401);
   });
 
+  it("changes a registered consumer's policy with PATCH, applied to its next request without a restart", async () => {
+    const created = await adminCall("POST", "/consumers", { name: "grace", policy: "readers" });
+    const { apiKey } = (await created.json()) as { apiKey: string };
+    expect(await toolsOf({ "x-api-key": apiKey })).not.toContain("notes_add_note");
+    const changed = await adminCall("PATCH", "/consumers/grace", { policy: "everything" });
+    expect(changed.status).toBe(200);
+    expect(await toolsOf({ "x-api-key": apiKey })).toContain("notes_add_note");
+    const unknown = await adminCall("PATCH", "/consumers/grace", { policy: "root" });
+    expect([unknown.status, await unknown.text()]).toEqual([
+      400,
+      '{"error":"unknown policy \\"root\\"","field":"policy"}',
+    ]);
+  });
+
+  it("lists the configured carol read-only and refuses to change her (409)", async () => {
+    const { consumers } = (await (await adminCall("GET", "/consumers")).json()) as { consumers: unknown[] };
+    expect(consumers).toContainEqual(expect.objectContaining({ name: "carol", source: "config", readOnly: true }));
+    expect((await adminCall("PATCH", "/consumers/carol", { policy: "readers" })).status).toBe(409);
+    expect((await adminCall("POST", "/consumers/carol/rotate")).status).toBe(409);
+  });
+
   it.each(["CAROL", "Carol"])("refuses to register %j beside the configured carol (409)", async (name) => {
     const created = await adminCall("POST", "/consumers", { name, policy: "readers" });
     expect(created.status).toBe(409);

@@ -76,10 +76,8 @@ function consumerRoutes(deps: AdminAppDeps): express.Router {
   router.patch("/consumers/:name", change("update"), async (request: Request, response: Response) => {
     const body = parseChangeBody(request.body);
     noteAdminAudit(response, { policy: body.policy });
-    const name = nameParam(request);
-    const before = registry.configured(name) ? undefined : await registry.get(name).catch(() => undefined);
-    const consumer = await registry.setPolicy(name, body.policy);
-    const changed = `policy ${JSON.stringify(before?.policy ?? null)} -> ${JSON.stringify(consumer.policy)}`;
+    const { consumer, previousPolicy } = await registry.setPolicy(nameParam(request), body.policy);
+    const changed = `policy ${JSON.stringify(previousPolicy)} -> ${JSON.stringify(consumer.policy)}`;
     noteAdminAudit(response, { change: changed });
     logger.info("admin: consumer policy changed", {
       action: "update",

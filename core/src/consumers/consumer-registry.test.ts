@@ -226,8 +226,9 @@ describe("ConsumerRegistry", () => {
     const registry = new ConsumerRegistry(store, { policyExists, cacheTtlMs: 60_000 });
     const { apiKey } = await registry.register("alice", "default");
     expect(await registry.lookup(hashApiKey(apiKey))).toEqual({ consumer: "alice", policy: "default" });
-    const changed = await registry.setPolicy("alice", "admin");
-    expect(changed).toMatchObject({ name: "alice", policy: "admin", keyHash: hashApiKey(apiKey), revokedAt: null });
+    const { consumer, previousPolicy } = await registry.setPolicy("alice", "admin");
+    expect(consumer).toMatchObject({ name: "alice", policy: "admin", keyHash: hashApiKey(apiKey), revokedAt: null });
+    expect(previousPolicy).toBe("default");
     expect(await registry.lookup(hashApiKey(apiKey))).toEqual({ consumer: "alice", policy: "admin" });
   });
 

@@ -27,6 +27,12 @@ export interface IssuedConsumerKey {
   apiKey: string;
 }
 
+/** A consumer after a policy change, and the policy it had just before. */
+export interface PolicyChange {
+  consumer: ConsumerRecord;
+  previousPolicy: string;
+}
+
 /** A consumer defined in the gateway config: read-only here (its key hash never leaves the config). */
 export interface ConfiguredConsumer {
   name: string;
@@ -155,13 +161,13 @@ export class ConsumerRegistry {
    * Binds the consumer to another configured policy. The store changes only the policy, atomically; this process
    * applies it to the next request, other processes sharing the store within their lookup cache TTL.
    */
-  async setPolicy(name: string, policy: string): Promise<ConsumerRecord> {
+  async setPolicy(name: string, policy: string): Promise<PolicyChange> {
     this.refuseConfigured(name);
     this.validatePolicy(policy);
     const current = await this.get(name);
     if (current.revokedAt !== null) throw new ConsumerError(409, `consumer "${name}" is revoked`);
     try {
-      return await this.store.setPolicy(current.name, policy);
+      return { consumer: await this.store.setPolicy(current.name, policy), previousPolicy: current.policy };
     } finally {
       this.invalidate(current.keyHash);
     }

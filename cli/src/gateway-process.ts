@@ -134,6 +134,7 @@ async function startAdmin(options: GatewayProcessOptions, context: GatewayContex
     registry,
     adminTokenHash: admin.tokenHash,
     logger: options.logger.child({ component: "admin" }),
+    audit: context.security.audit,
   });
   const { host, port } = splitHostPort(admin.listen, "admin.listen");
   const server = createBoundedServer(app, { requestTimeoutMs: options.config.limits.requestTimeout });

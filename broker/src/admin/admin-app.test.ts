@@ -15,11 +15,16 @@ let registry: ConsumerRegistry;
 let server: Server;
 let base: string;
 let logLines: string[];
+/** The config's own consumer in these tests: listed read-only, never changed through the API. */
+const CONFIG_CONSUMERS = [{ name: "ops", policy: "admin", keyHash: hashApiKey("config-key-of-ops") }];
 
 beforeEach(async () => {
   directory = await mkdtemp(join(tmpdir(), "admin-app-"));
   store = await FileConsumerStore.open(join(directory, "consumers.json"));
-  registry = new ConsumerRegistry(store, { policyExists: (name) => name === "default" || name === "admin" });
+  registry = new ConsumerRegistry(store, {
+    policyExists: (name) => name === "default" || name === "admin",
+    configConsumers: () => CONFIG_CONSUMERS,
+  });
   logLines = [];
   const logger = createLogger({ level: "debug", sink: { write: (line: string) => logLines.push(line) } });
   const app = createAdminApp({ registry, adminTokenHash: hashApiKey(ADMIN_TOKEN), logger });
@@ -122,8 +127,17 @@ describe("admin app consumers", () => {
     expect(text).not.toContain("sha256:");
     expect(text).not.toMatch(/keyHash|apiKey/);
     const consumers = listed.body.consumers as Record<string, unknown>[];
-    expect(consumers.map((consumer) => consumer.name)).toEqual(["alice", "bob"]);
-    expect(Object.keys(consumers[0] ?? {}).sort()).toEqual(["createdAt", "name", "policy", "revokedAt", "rotatedAt"]);
+    expect(consumers.map((consumer) => consumer.name)).toEqual(["alice", "bob", "ops"]);
+    expect(Object.keys(consumers[0] ?? {}).sort()).toEqual([
+      "createdAt",
+      "name",
+      "policy",
+      "readOnly",
+      "revokedAt",
+      "rotatedAt",
+      "source",
+    ]);
+    expect(consumers[0]).toMatchObject({ source: "store", readOnly: false });
   });
 
   it("shows one consumer without its key hash", async () => {

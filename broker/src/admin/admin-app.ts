@@ -1,8 +1,16 @@
-import express, { type Express, type Request, type RequestHandler } from "express";
-import { ConsumerError, lookupOwn, type ConsumerRegistry, type Logger } from "@mcp-gateway/core";
+import express, { type Express, type Request, type RequestHandler, type Response } from "express";
+import {
+  parseChangeBody,
+  parseEmptyBody,
+  parseRegisterBody,
+  type AuditLog,
+  type ConsumerRegistry,
+  type Logger,
+} from "@mcp-gateway/core";
+import { adminActor, auditAdminAction, noteAdminAudit, type AdminAction } from "./admin-audit";
 import { requireAdminToken } from "./admin-auth";
-import { adminErrorHandler, requireJsonBody, sendAdminError } from "./admin-errors";
-import { consumerView } from "./consumer-view";
+import { ADMIN_BODY_TYPES, adminErrorHandler, requireJsonBody, sendAdminError } from "./admin-errors";
+import { configConsumerView, consumerView, type ConsumerView } from "./consumer-view";
 import { routeExactly } from "../exact-paths";
 
 /** Dependencies of {@link createAdminApp}. */
@@ -11,52 +19,84 @@ export interface AdminAppDeps {
   /** `sha256:<hex>` of the admin token (see hashApiKey); the token itself never reaches the app. */
   adminTokenHash: string;
   logger: Logger;
+  /** Where register, rotate, revoke and policy changes are recorded as admin events (none: not audited). */
+  audit?: AuditLog;
 }
 
 /** Admin bodies are a name and a policy; 16 KiB is generous and bounds what an authenticated caller can send. */
 const BODY_LIMIT = "16kb";
 
-function requiredString(body: unknown, field: string): string {
-  const value =
-    typeof body === "object" && body !== null ? lookupOwn(body as Record<string, unknown>, field) : undefined;
-  if (typeof value !== "string" || value === "") {
-    throw new ConsumerError(400, `${field} is required and must be a non-empty string`, { field });
-  }
-  return value;
-}
-
 function nameParam(request: Request): string {
   return String(request.params.name);
 }
 
+/** Every consumer: the store's, then the config's (read-only), sorted by name. */
+async function allConsumers(registry: ConsumerRegistry): Promise<ConsumerView[]> {
+  const views = [...(await registry.list()).map(consumerView), ...registry.configConsumers().map(configConsumerView)];
+  return views.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** The consumer named `name`: a config consumer (read-only) or a stored one (404 when neither). */
+async function oneConsumer(registry: ConsumerRegistry, name: string): Promise<ConsumerView> {
+  const configured = registry.configured(name);
+  return configured ? configConsumerView(configured) : consumerView(await registry.get(name));
+}
+
 function consumerRoutes(deps: AdminAppDeps): express.Router {
   const { registry, logger } = deps;
+  const actor = adminActor(deps.adminTokenHash);
+  // The audit middleware comes before the body parser, so a refused body is on record too.
+  const change = (action: AdminAction): RequestHandler[] => [
+    auditAdminAction(deps.audit, actor, action),
+    requireJsonBody,
+    express.json({ limit: BODY_LIMIT, type: ADMIN_BODY_TYPES }),
+  ];
   // Exact paths only, as on the broker: `/Consumers` or `/consumers/` is not an endpoint (Express allows both).
   const router = express.Router({ caseSensitive: true, strict: true });
-  router.post("/consumers", async (request, response) => {
-    if (typeof request.body !== "object" || request.body === null || Array.isArray(request.body)) {
-      throw new ConsumerError(400, "body must be a JSON object with name and policy");
-    }
-    const name = requiredString(request.body, "name");
-    const policy = requiredString(request.body, "policy");
-    const { consumer, apiKey } = await registry.register(name, policy);
-    logger.info("admin: consumer registered", { action: "register", consumer: consumer.name, policy });
+  router.post("/consumers", change("register"), async (request: Request, response: Response) => {
+    const name: unknown = (request.body as { name?: unknown } | undefined)?.name;
+    if (typeof name === "string") noteAdminAudit(response, { consumer: name });
+    const body = parseRegisterBody(request.body);
+    noteAdminAudit(response, { policy: body.policy });
+    const { consumer, apiKey } = await registry.register(body.name, body.policy);
+    logger.info("admin: consumer registered", {
+      action: "register",
+      actor,
+      consumer: consumer.name,
+      policy: body.policy,
+    });
     response.status(201).json({ name: consumer.name, policy: consumer.policy, createdAt: consumer.createdAt, apiKey });
   });
   router.get("/consumers", async (_request, response) => {
-    response.json({ consumers: (await registry.list()).map(consumerView) });
+    response.json({ consumers: await allConsumers(registry) });
   });
   router.get("/consumers/:name", async (request, response) => {
-    response.json(consumerView(await registry.get(nameParam(request))));
+    response.json(await oneConsumer(registry, nameParam(request)));
   });
-  router.post("/consumers/:name/rotate", async (request, response) => {
+  router.patch("/consumers/:name", change("update"), async (request: Request, response: Response) => {
+    const body = parseChangeBody(request.body);
+    noteAdminAudit(response, { policy: body.policy });
+    const { consumer, previousPolicy } = await registry.setPolicy(nameParam(request), body.policy);
+    const changed = `policy ${JSON.stringify(previousPolicy)} -> ${JSON.stringify(consumer.policy)}`;
+    noteAdminAudit(response, { change: changed });
+    logger.info("admin: consumer policy changed", {
+      action: "update",
+      actor,
+      consumer: consumer.name,
+      change: changed,
+    });
+    response.json(consumerView(consumer));
+  });
+  router.post("/consumers/:name/rotate", change("rotate"), async (request: Request, response: Response) => {
+    parseEmptyBody(request.body);
     const { consumer, apiKey } = await registry.rotate(nameParam(request));
-    logger.info("admin: consumer key rotated", { action: "rotate", consumer: consumer.name });
+    logger.info("admin: consumer key rotated", { action: "rotate", actor, consumer: consumer.name });
     response.json({ ...consumerView(consumer), apiKey });
   });
-  router.delete("/consumers/:name", async (request, response) => {
+  router.delete("/consumers/:name", change("revoke"), async (request: Request, response: Response) => {
+    parseEmptyBody(request.body);
     const consumer = await registry.revoke(nameParam(request));
-    logger.info("admin: consumer revoked", { action: "revoke", consumer: consumer.name });
+    logger.info("admin: consumer revoked", { action: "revoke", actor, consumer: consumer.name });
     response.json(consumerView(consumer));
   });
   return router;
@@ -69,8 +109,8 @@ const noStore: RequestHandler = function noStore(_request, response, next) {
 };
 
 /**
- * Builds the admin API's Express app (without listening): consumers' registration, key rotation and revocation
- * behind the admin bearer token, plus an unauthenticated `/healthz` for probes (it reveals nothing).
+ * Builds the admin API's Express app (without listening): consumers' registration, policy changes, key rotation and
+ * revocation behind the admin bearer token, plus an unauthenticated `/healthz` for probes (it reveals nothing).
  */
 export function createAdminApp(deps: AdminAppDeps): Express {
   const app = express();
@@ -82,7 +122,9 @@ export function createAdminApp(deps: AdminAppDeps): Express {
   });
   // Authentication comes before the body is read: an anonymous caller cannot make the app parse anything.
   app.use(requireAdminToken(deps.adminTokenHash, deps.logger));
-  app.use(requireJsonBody, express.json({ limit: BODY_LIMIT, type: "application/json" }));
+  // Bodies are read per route (after the route's audit middleware); a body sent to a route that takes none is 415
+  // when it is not JSON, and otherwise unread.
+  app.use(requireJsonBody);
   app.use(consumerRoutes(deps));
   app.use((_request, response) => sendAdminError(response, 404, "not found"));
   app.use(adminErrorHandler(deps.logger));

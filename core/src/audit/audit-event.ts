@@ -17,6 +17,8 @@ export type AuditDecision = "allowed" | "denied" | "rate_limited" | "unauthentic
 export interface AuditEvent {
   /** ISO 8601, when the request arrived. */
   time: string;
+  /** Admin API events only: who acted (`admin:<token fingerprint>`, never the token); absent on request events. */
+  actor?: string;
   consumer: string | null;
   /** Already hashed by the caller ({@link AuditHasher.session}). */
   session: string | null;

@@ -53,6 +53,15 @@ describe("auditLine", () => {
   });
 });
 
+describe("auditLine for admin events", () => {
+  it("writes the actor right after the time, and no actor field on request events", () => {
+    const admin = JSON.parse(auditLine({ ...event(2), actor: "admin:0123456789ab" })) as object;
+    expect(Object.keys(admin).slice(0, 3)).toEqual(["time", "actor", "consumer"]);
+    expect(admin).toMatchObject({ actor: "admin:0123456789ab" });
+    expect(JSON.parse(auditLine(event(2)))).not.toHaveProperty("actor");
+  });
+});
+
 describe("StdoutAuditSink", () => {
   it("writes one line per event, in order, waiting for drain under backpressure", async () => {
     const stream = new SlowWritable();

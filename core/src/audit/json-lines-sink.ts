@@ -5,10 +5,11 @@ import type { Writable } from "node:stream";
 import type { AuditEvent } from "./audit-event";
 import type { AuditSink } from "./audit-log";
 
-/** One JSON line for `event`, fields in a fixed order and nothing but the {@link AuditEvent} fields. */
+/** One JSON line for `event`, fields in a fixed order and nothing but the {@link AuditEvent} fields (`actor` when set). */
 export function auditLine(event: AuditEvent): string {
   const line = {
     time: event.time,
+    ...(event.actor === undefined ? {} : { actor: event.actor }),
     consumer: event.consumer,
     session: event.session,
     method: event.method,

@@ -83,7 +83,24 @@ describe("PostgresAuditSink", () => {
       ["upstream_status", "integer"],
       ["latency_ms", "double precision"],
       ["request_id", "text"],
+      ["actor", "text"],
     ]);
+  });
+
+  it("stores an admin event's actor, adding the column to a table created without it", async () => {
+    const table = freshTable();
+    await client.query(
+      `CREATE TABLE ${table} (id bigserial PRIMARY KEY, time timestamptz NOT NULL, consumer text, session text,
+        method text NOT NULL, server text, target text, args_digest text, decision text NOT NULL, reason text,
+        upstream_status integer, latency_ms double precision, request_id text)`,
+    );
+    const sink = await PostgresAuditSink.connect({ url: server.url, table });
+    const admin: AuditEvent = { ...event(1), actor: "admin:0123456789ab", method: "admin/rotate" };
+    await sink.write([admin, event(2)]);
+    await sink.close();
+    const stored = await rows(table);
+    expect(stored.map((row) => row.actor)).toEqual(["admin:0123456789ab", null]);
+    expect(stored.map(asEvent)).toEqual([{ ...event(1), method: "admin/rotate" }, event(2)]);
   });
 
   it("uses mcp_audit_events by default", async () => {

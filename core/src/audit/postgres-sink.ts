@@ -15,6 +15,7 @@ export interface PostgresAuditSinkOptions {
 export const AUDIT_TABLE_NAME_RE = /^[a-z_][a-z0-9_]{0,62}$/;
 
 const COLUMNS = [
+  "actor",
   "time",
   "consumer",
   "session",
@@ -46,7 +47,8 @@ function createTableSql(table: string): string {
     "reason" text,
     "upstream_status" integer,
     "latency_ms" double precision,
-    "request_id" text
+    "request_id" text,
+    "actor" text
   )`;
 }
 
@@ -58,6 +60,13 @@ async function createTable(pool: Pool, table: string): Promise<void> {
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (code !== "23505" && code !== "42P07") throw error;
+  }
+  // Tables created before admin events existed get their column; a replica adding it at the same instant is fine.
+  try {
+    await pool.query(`ALTER TABLE "${table}" ADD COLUMN IF NOT EXISTS "actor" text`);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code !== "23505" && code !== "42701") throw error;
   }
 }
 
@@ -73,6 +82,7 @@ function insertSql(table: string, rows: number): string {
 function insertValues(events: readonly AuditEvent[]): unknown[] {
   const values: unknown[] = [];
   for (const e of events) {
+    values.push(e.actor ?? null);
     values.push(e.time, e.consumer, e.session, e.method, e.server, e.target, e.argsDigest, e.decision, e.reason);
     values.push(e.upstreamStatus, e.latencyMs, e.requestId);
   }

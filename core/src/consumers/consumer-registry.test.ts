@@ -36,6 +36,7 @@ function counting(inner: ConsumerStore): { store: ConsumerStore; finds: () => nu
     },
     create: (record) => inner.create(record),
     update: (record) => inner.update(record),
+    setPolicy: (name, policy) => inner.setPolicy(name, policy),
     close: () => inner.close(),
   };
   return { store: wrapped, finds: () => finds };
@@ -219,5 +220,70 @@ describe("ConsumerRegistry", () => {
       ["alice", false],
       ["bob", true],
     ]);
+  });
+
+  it("changes the policy: the next lookup here has it at once, the key is unchanged", async () => {
+    const registry = new ConsumerRegistry(store, { policyExists, cacheTtlMs: 60_000 });
+    const { apiKey } = await registry.register("alice", "default");
+    expect(await registry.lookup(hashApiKey(apiKey))).toEqual({ consumer: "alice", policy: "default" });
+    const { consumer, previousPolicy } = await registry.setPolicy("alice", "admin");
+    expect(consumer).toMatchObject({ name: "alice", policy: "admin", keyHash: hashApiKey(apiKey), revokedAt: null });
+    expect(previousPolicy).toBe("default");
+    expect(await registry.lookup(hashApiKey(apiKey))).toEqual({ consumer: "alice", policy: "admin" });
+  });
+
+  it("applies a policy changed by another process within the cache TTL", async () => {
+    const here = new ConsumerRegistry(store, { policyExists, cacheTtlMs: 100 });
+    const elsewhereStore = await FileConsumerStore.open(path);
+    const elsewhere = new ConsumerRegistry(elsewhereStore, { policyExists, cacheTtlMs: 100 });
+    try {
+      const { apiKey } = await here.register("alice", "default");
+      expect(await here.lookup(hashApiKey(apiKey))).toMatchObject({ policy: "default" });
+      await elsewhere.setPolicy("alice", "admin");
+      await sleep(150);
+      expect(await here.lookup(hashApiKey(apiKey))).toEqual({ consumer: "alice", policy: "admin" });
+    } finally {
+      await elsewhereStore.close();
+    }
+  });
+
+  it.each([
+    ["an unknown policy", "root", 400],
+    ["an empty policy", "", 400],
+  ])("refuses %s when changing a policy, naming the field", async (_label, policy, status) => {
+    const registry = new ConsumerRegistry(store, { policyExists });
+    await registry.register("alice", "default");
+    const error = await rejection(registry.setPolicy("alice", policy));
+    expect(error).toMatchObject({ status, field: "policy" });
+    expect((await registry.get("alice")).policy).toBe("default");
+  });
+
+  it("answers 404 for an unknown consumer and 409 for a revoked one when changing a policy", async () => {
+    const registry = new ConsumerRegistry(store, { policyExists });
+    expect(await rejection(registry.setPolicy("ghost", "admin"))).toMatchObject({ status: 404 });
+    await registry.register("alice", "default");
+    await registry.revoke("alice");
+    expect(await rejection(registry.setPolicy("alice", "admin"))).toMatchObject({ status: 409 });
+  });
+
+  it("lists config consumers apart and refuses to change them (409 saying to edit the config)", async () => {
+    const configConsumers = (): { name: string; policy: string; keyHash: string }[] => [
+      { name: "ops", policy: "admin", keyHash: hashApiKey("config-key") },
+    ];
+    const registry = new ConsumerRegistry(store, { policyExists, configConsumers });
+    expect(registry.configConsumers()).toEqual([{ name: "ops", policy: "admin" }]);
+    expect(registry.configured("OPS")).toMatchObject({ name: "ops" });
+    const attempts = [
+      () => registry.rotate("ops"),
+      () => registry.revoke("OPS"),
+      () => registry.setPolicy("ops", "default"),
+    ];
+    for (const attempt of attempts) {
+      const error = await rejection(attempt());
+      expect(error.status).toBe(409);
+      expect(error.message).toMatch(/"ops" is defined in the gateway config .*edit the config file/);
+    }
+    expect(await rejection(registry.register("Ops", "default"))).toMatchObject({ status: 409, field: "name" });
+    expect(await registry.list()).toEqual([]);
   });
 });

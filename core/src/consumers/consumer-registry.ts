@@ -27,12 +27,26 @@ export interface IssuedConsumerKey {
   apiKey: string;
 }
 
+/** A consumer after a policy change, and the policy it had just before. */
+export interface PolicyChange {
+  consumer: ConsumerRecord;
+  previousPolicy: string;
+}
+
+/** A consumer defined in the gateway config: read-only here (its key hash never leaves the config). */
+export interface ConfiguredConsumer {
+  name: string;
+  policy: string;
+}
+
 /** Options of {@link ConsumerRegistry}. */
 export interface ConsumerRegistryOptions {
   /** True when a policy with this name is configured. */
   policyExists: (name: string) => boolean;
   /** True for names taken elsewhere (the config's own consumers), which the registry must not hand out again. */
   nameReserved?: (name: string) => boolean;
+  /** The config's own consumers (current config): listed read-only, and never changed through the registry. */
+  configConsumers?: () => readonly ConfiguredConsumer[];
   /** Clock for the records' timestamps. */
   now?: () => Date;
   /** How long a lookup result is trusted (ms, default 2000): the longest another process's revocation can lag. */
@@ -74,15 +88,10 @@ export class ConsumerRegistry {
   /** Creates a consumer bound to `policy` and returns it with its API key (shown once; only the hash is stored). */
   async register(name: string, policy: string): Promise<IssuedConsumerKey> {
     validateName(name);
-    if (typeof policy !== "string" || policy === "") {
-      throw new ConsumerError(400, "policy must be a non-empty string", { field: "policy" });
-    }
-    if (!this.options.policyExists(policy)) {
-      throw new ConsumerError(400, `unknown policy "${policy}"`, { field: "policy" });
-    }
+    this.validatePolicy(policy);
     // Two consumers of one name would share sessions and rate-limit buckets: a config consumer's name stays its own.
     // Names differing only in case are one name to people reading audit logs and policies: refused alike.
-    if (this.options.nameReserved?.(name)) {
+    if (this.options.nameReserved?.(name) || this.configured(name)) {
       throw new ConsumerError(409, `consumer "${name}" is defined in the gateway config`, { field: "name" });
     }
     await this.refuseLookAlike(name);
@@ -115,8 +124,58 @@ export class ConsumerRegistry {
     }
   }
 
+  private validatePolicy(policy: unknown): asserts policy is string {
+    if (typeof policy !== "string" || policy === "") {
+      throw new ConsumerError(400, "policy must be a non-empty string", { field: "policy" });
+    }
+    if (!this.options.policyExists(policy)) {
+      throw new ConsumerError(400, `unknown policy "${policy}"`, { field: "policy" });
+    }
+  }
+
+  /** The config consumer whose name matches `name` (case-insensitively, as names are compared), if any. */
+  configured(name: string): ConfiguredConsumer | undefined {
+    const key = consumerNameKey(name);
+    return this.options.configConsumers?.().find((consumer) => consumerNameKey(consumer.name) === key);
+  }
+
+  /** The config's own consumers, sorted by name. */
+  configConsumers(): ConfiguredConsumer[] {
+    return [...(this.options.configConsumers?.() ?? [])]
+      .map(({ name, policy }) => ({ name, policy }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** 409 for a consumer the config defines: the config file is its only source of truth. */
+  private refuseConfigured(name: string): void {
+    const configured = this.configured(name);
+    if (configured) {
+      throw new ConsumerError(
+        409,
+        `consumer "${configured.name}" is defined in the gateway config and is read-only here: edit the config file (consumers[]) to change it`,
+      );
+    }
+  }
+
+  /**
+   * Binds the consumer to another configured policy. The store changes only the policy, atomically; this process
+   * applies it to the next request, other processes sharing the store within their lookup cache TTL.
+   */
+  async setPolicy(name: string, policy: string): Promise<PolicyChange> {
+    this.refuseConfigured(name);
+    this.validatePolicy(policy);
+    const current = await this.get(name);
+    if (current.revokedAt !== null) throw new ConsumerError(409, `consumer "${name}" is revoked`);
+    try {
+      return { consumer: await this.store.setPolicy(current.name, policy), previousPolicy: current.policy };
+    } finally {
+      this.invalidate(current.keyHash);
+    }
+  }
+
   /** Replaces the consumer's API key; the old key stops working at once in this process. */
   async rotate(name: string): Promise<IssuedConsumerKey> {
+    this.refuseConfigured(name);
     const current = await this.get(name);
     if (current.revokedAt !== null) throw new ConsumerError(409, `consumer "${name}" is revoked`);
     const apiKey = generateApiKey();
@@ -131,6 +190,7 @@ export class ConsumerRegistry {
 
   /** Revokes the consumer (final: the name is not reused); revoking a revoked consumer returns it unchanged. */
   async revoke(name: string): Promise<ConsumerRecord> {
+    this.refuseConfigured(name);
     const current = await this.get(name);
     if (current.revokedAt !== null) return current;
     const consumer: ConsumerRecord = { ...current, revokedAt: this.now().toISOString() };

@@ -114,6 +114,31 @@ describe.each(backends)("%s consumer store", (_kind, backend) => {
     expect((await store.get("alice"))?.revokedAt).toBe("2025-02-01T00:00:00.000Z");
   });
 
+  it("changes only the policy with setPolicy and returns the record", async () => {
+    await store.create(record("alice"));
+    const changed = await store.setPolicy("alice", "admin");
+    expect(changed).toEqual(record("alice", undefined, { policy: "admin" }));
+    expect(await store.get("alice")).toEqual(changed);
+    expect(await store.findByKeyHash(hashApiKey("key-of-alice"))).toEqual(changed);
+  });
+
+  it("keeps a rotation made after the record was read when setPolicy runs", async () => {
+    await store.create(record("alice"));
+    await store.update(record("alice", "rotated", { rotatedAt: "2025-03-01T00:00:00.000Z" }));
+    await store.setPolicy("alice", "admin");
+    expect((await store.get("alice"))?.keyHash).toBe(hashApiKey("rotated"));
+    expect(await store.findByKeyHash(hashApiKey("key-of-alice"))).toBeUndefined();
+  });
+
+  it("rejects setPolicy on an unknown or revoked consumer", async () => {
+    await expect(store.setPolicy("ghost", "admin")).rejects.toBeInstanceOf(ConsumerNotFoundError);
+    expect(await store.get("ghost")).toBeUndefined();
+    await store.create(record("alice"));
+    await store.update(record("alice", undefined, { revokedAt: "2025-02-01T00:00:00.000Z" }));
+    await expect(store.setPolicy("alice", "admin")).rejects.toBeInstanceOf(ConsumerRevokedError);
+    expect((await store.get("alice"))?.policy).toBe("default");
+  });
+
   it("finds an active consumer by key hash", async () => {
     await store.create(record("alice"));
     await store.create(record("bob"));

@@ -25,6 +25,11 @@ export interface ConsumerStore {
   create(record: ConsumerRecord): Promise<void>;
   /** Replaces an existing record (rotate, revoke); rejects with ConsumerNotFoundError. */
   update(record: ConsumerRecord): Promise<void>;
+  /**
+   * Changes only the policy, atomically (a concurrent rotation's key is kept); resolves to the changed record and
+   * rejects with ConsumerNotFoundError or ConsumerRevokedError.
+   */
+  setPolicy(name: string, policy: string): Promise<ConsumerRecord>;
   close(): Promise<void>;
 }
 

@@ -130,6 +130,18 @@ export class FileConsumerStore implements ConsumerStore {
     });
   }
 
+  async setPolicy(name: string, policy: string): Promise<ConsumerRecord> {
+    let changed: ConsumerRecord | undefined;
+    await this.mutate((records) => {
+      const current = records.get(name);
+      if (!current) throw new ConsumerNotFoundError(name);
+      if (current.revokedAt !== null) throw new ConsumerRevokedError(name);
+      changed = { ...copyConsumerRecord(current), policy };
+      records.set(name, changed);
+    });
+    return copyConsumerRecord(changed as ConsumerRecord);
+  }
+
   async close(): Promise<void> {
     await this.writes;
     this.closed = true;

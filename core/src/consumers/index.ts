@@ -1,3 +1,4 @@
+export * from "./admin-bodies";
 export * from "./consumer-errors";
 export * from "./consumer-registry";
 export * from "./consumer-store";

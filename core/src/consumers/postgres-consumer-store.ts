@@ -120,6 +120,16 @@ export class PostgresConsumerStore implements ConsumerStore {
     throw new ConsumerNotFoundError(record.name);
   }
 
+  async setPolicy(name: string, policy: string): Promise<ConsumerRecord> {
+    const result = await this.pool.query<ConsumerRow>(
+      `UPDATE ${this.table} SET policy = $2 WHERE name = $1 AND revoked_at IS NULL RETURNING ${this.columns}`,
+      [name, policy],
+    );
+    if (result.rows[0]) return toRecord(result.rows[0]);
+    if (await this.get(name)) throw new ConsumerRevokedError(name);
+    throw new ConsumerNotFoundError(name);
+  }
+
   async close(): Promise<void> {
     await this.pool.end();
   }

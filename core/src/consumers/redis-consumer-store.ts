@@ -28,6 +28,15 @@ redis.call('HSET', KEYS[1], 'name', ARGV[2], 'policy', ARGV[3], 'keyHash', ARGV[
 if ARGV[7] == '' then redis.call('SET', KEYS[3], ARGV[2]) end
 return 1`;
 
+// KEYS: record hash. ARGV: the new policy. Only the policy field changes, so a concurrent rotation is never undone.
+// -1 missing, -2 revoked.
+const SET_POLICY_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+local revoked = redis.call('HGET', KEYS[1], 'revokedAt')
+if revoked and revoked ~= '' then return -2 end
+redis.call('HSET', KEYS[1], 'policy', ARGV[1])
+return 1`;
+
 function fields(record: ConsumerRecord): string[] {
   const { name, policy, keyHash, createdAt, rotatedAt, revokedAt } = record;
   return [name, policy, keyHash, createdAt, rotatedAt ?? "", revokedAt ?? ""];
@@ -124,6 +133,15 @@ export class RedisConsumerStore implements ConsumerStore {
       if (result === -2) throw new ConsumerRevokedError(record.name);
     }
     throw new Error(`consumer "${record.name}" kept changing during update; try again`);
+  }
+
+  async setPolicy(name: string, policy: string): Promise<ConsumerRecord> {
+    const result = await this.redis.eval(SET_POLICY_SCRIPT, { keys: [this.recordKey(name)], arguments: [policy] });
+    if (result === -1) throw new ConsumerNotFoundError(name);
+    if (result === -2) throw new ConsumerRevokedError(name);
+    const record = await this.get(name);
+    if (!record) throw new ConsumerNotFoundError(name);
+    return record;
   }
 
   async close(): Promise<void> {

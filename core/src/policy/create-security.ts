@@ -89,6 +89,7 @@ function consumerRegistry(store: ConsumerStore, config: () => GatewayConfig): Co
     policyExists: (name) => Object.hasOwn(config().policies, name),
     nameReserved: (name) =>
       config().consumers.some((consumer) => consumerNameKey(consumer.name) === consumerNameKey(name)),
+    configConsumers: () => config().consumers,
   });
 }
 

@@ -1,7 +1,9 @@
 import { createHmac } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { hashApiKey } from "@mcp-gateway/core";
+import { pollUntil } from "../support/bounded-wait";
 import { startJwtIssuer, type JwtIssuer } from "../support/jwt-issuer";
 import { freePort } from "../support/redis-server";
 import { deployments } from "./stack-modes";
@@ -27,7 +29,7 @@ afterAll(async () => {
 
 const modes = deployments();
 
-function access(adminPort: number, storePath: string): string {
+function access(adminPort: number, storePath: string, auditPath: string): string {
   return `auth:
   apiKeys: { header: x-api-key }
   jwt:
@@ -47,6 +49,8 @@ admin:
   listen: "127.0.0.1:${adminPort}"
   token: "${ADMIN_TOKEN}"
   store: "file:${storePath}"
+audit:
+  file: { path: "${auditPath}" }
 `;
 }
 
@@ -84,7 +88,9 @@ describe.each(modes.all)("identities end to end (%s)", (_label, mode) => {
     dir = await mkdtemp(join(tmpdir(), "mcp-identity-"));
     const adminPort = await freePort();
     admin = `http://127.0.0.1:${adminPort}`;
-    stack = await startGatewayStack(await mode(), { access: access(adminPort, join(dir, "consumers.json")) });
+    stack = await startGatewayStack(await mode(), {
+      access: access(adminPort, join(dir, "consumers.json"), join(dir, "audit.jsonl")),
+    });
   });
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.close()));
@@ -151,6 +157,38 @@ describe.each(modes.all)("identities end to end (%s)", (_label, mode) => {
 
     expect((await adminCall("DELETE", "/consumers/erin")).status).toBe(200);
     expect((await ping({ "x-api-key": rotated.apiKey })).status).toBe(401);
+  });
+
+  it("changes a registered consumer's policy with PATCH, applied to its next request without a restart", async () => {
+    const created = await adminCall("POST", "/consumers", { name: "grace", policy: "readers" });
+    const { apiKey } = (await created.json()) as { apiKey: string };
+    expect(await toolsOf({ "x-api-key": apiKey })).not.toContain("notes_add_note");
+    const changed = await adminCall("PATCH", "/consumers/grace", { policy: "everything" });
+    expect(changed.status).toBe(200);
+    expect(await toolsOf({ "x-api-key": apiKey })).toContain("notes_add_note");
+    const unknown = await adminCall("PATCH", "/consumers/grace", { policy: "root" });
+    // On the audit record as admin events naming the admin token by fingerprint (never the token).
+    const auditLines = async (): Promise<Record<string, unknown>[]> =>
+      (await readFile(join(dir, "audit.jsonl"), "utf8").catch(() => ""))
+        .split("\n")
+        .filter((line) => line.includes('"admin/update"'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(await pollUntil(async () => (await auditLines()).length === 2, 10_000)).toBe(true);
+    expect((await auditLines()).map((e) => [e.actor, e.consumer, e.target, e.decision])).toEqual([
+      [`admin:${hashApiKey(ADMIN_TOKEN).slice(7, 19)}`, "grace", "everything", "allowed"],
+      [`admin:${hashApiKey(ADMIN_TOKEN).slice(7, 19)}`, "grace", "root", "rejected"],
+    ]);
+    expect([unknown.status, await unknown.text()]).toEqual([
+      400,
+      '{"error":"unknown policy \\"root\\"","field":"policy"}',
+    ]);
+  });
+
+  it("lists the configured carol read-only and refuses to change her (409)", async () => {
+    const { consumers } = (await (await adminCall("GET", "/consumers")).json()) as { consumers: unknown[] };
+    expect(consumers).toContainEqual(expect.objectContaining({ name: "carol", source: "config", readOnly: true }));
+    expect((await adminCall("PATCH", "/consumers/carol", { policy: "readers" })).status).toBe(409);
+    expect((await adminCall("POST", "/consumers/carol/rotate")).status).toBe(409);
   });
 
   it.each(["CAROL", "Carol"])("refuses to register %j beside the configured carol (409)", async (name) => {

@@ -67,6 +67,7 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
     ...(broker
       ? {
           onCatalogChange: (c, p) => broker.onCatalogChange(c, p),
+          onReconfigure: () => broker.onConfigReloaded(),
           onBackendSessionCreated: (g, s, b) => broker.onBackendSessionCreated(g, s, b),
         }
       : {}),

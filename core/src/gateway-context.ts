@@ -33,6 +33,11 @@ export interface GatewayContextOptions {
   /** Told about every security refusal (metrics). */
   onSecurityDecision?: SecurityOptions["onDecision"];
   onCatalogChange?: (catalog: Catalog, previous: Catalog) => void;
+  /**
+   * A reloaded config is in force (consumers and policies included), before its server changes are applied: the
+   * broker tells connected clients whose lists the new policies changed.
+   */
+  onReconfigure?: () => void;
   onBackendSession?: (server: string, outcome: BackendSessionOutcome) => void;
   /** A backend session was created in this process (the broker relays its notifications). */
   onBackendSessionCreated?: (gatewaySession: string, server: string, session: BackendSession) => void | Promise<void>;
@@ -190,6 +195,7 @@ export async function createGatewayContext(
       hostGuard = new HostGuard(next, options.publicListen);
       cors = new CorsPolicy(next);
       security.reconfigure(next);
+      options.onReconfigure?.();
       await upstreams.configure(next);
     },
     async close() {

@@ -1,4 +1,5 @@
 import type { Catalog } from "./catalog/catalog";
+import { restartRequired } from "./config/reload-fields";
 import type { GatewayConfig } from "./config/schema";
 import type { Logger } from "./logging";
 import { createSecurity, type Security, type SecurityOptions } from "./policy/create-security";
@@ -62,8 +63,10 @@ export interface GatewayContext {
   cors(): CorsPolicy;
   /** DNS-rebinding protection (Host/Origin); rebuilt on reload. */
   hostGuard(): HostGuard;
-  /** Applies a hot-reloaded config (servers, limits); session secret and store stay as started. */
+  /** Applies a hot-reloaded config; the restart-only fields (see `RELOAD_EFFECTS`) stay as started. */
   reconfigure(config: GatewayConfig): Promise<void>;
+  /** The restart-only fields the config in force changes from the one this process started with (see `/status`). */
+  restartRequired(): readonly string[];
   close(): Promise<void>;
 }
 
@@ -155,7 +158,7 @@ export async function createGatewayContext(
   const { logger } = options;
   const secret = sessionSecret(config, options);
   const store = await openStore(config, options);
-  const sessions = new GatewaySessionCodec(secret, config.sessions.ttl);
+  const sessions = new GatewaySessionCodec(secret, () => config.sessions.ttl);
   const requestStates = new RequestStateCodec(secret);
   const http = upstreamHttp(() => config, logger.child({ component: "upstream-http" }));
   const security = await openSecurity(config, options, secret);
@@ -198,6 +201,7 @@ export async function createGatewayContext(
       options.onReconfigure?.();
       await upstreams.configure(next);
     },
+    restartRequired: () => restartRequired(initial, config),
     async close() {
       await upstreams.close();
       await security.close();

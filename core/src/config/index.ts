@@ -4,3 +4,4 @@ export * from "./schema";
 export * from "./watch";
 export * from "./fields";
 export * from "./security-schema";
+export * from "./reload-fields";

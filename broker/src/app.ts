@@ -131,6 +131,8 @@ function addOperationsRoutes(app: Express, deps: BrokerAppDeps): void {
       upstreams: deps.context.upstreams.statuses(),
       conflicts: deps.context.upstreams.catalog().conflicts,
       openStreams: deps.hub.size,
+      // Restart-only fields a reload changed: still as started until the process restarts.
+      restartRequired: deps.context.restartRequired(),
     });
   });
   app.get("/metrics", async (_request, response) => {

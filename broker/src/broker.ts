@@ -2,9 +2,11 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Express } from "express";
 import {
+  AccessPolicy,
   createCallBridge,
   type BackendSession,
   type CallBridge,
+  type Caller,
   type Catalog,
   type GatewayContext,
   type Logger,
@@ -12,7 +14,7 @@ import {
 import type { Registry } from "prom-client";
 import { createBrokerApp } from "./app";
 import { createBoundedServer } from "./http-server";
-import { catalogChanges } from "./catalog-changes";
+import { ConsumerViews, currentIdentity, type ViewRound } from "./consumer-views";
 import { BrokerMetrics } from "./metrics";
 import { keepaliveIntervalMs, NotificationHub } from "./notification-hub";
 import { createStandaloneForwarder } from "./standalone-forwarder";
@@ -27,8 +29,13 @@ export interface Broker {
   metrics: BrokerMetrics;
   /** Starts relaying a new backend session's own notifications; wire it to the context's `onBackendSessionCreated`. */
   onBackendSessionCreated(gatewaySession: string, server: string, session: BackendSession): Promise<void>;
-  /** Relays list changes to every connected client; wire it to the context's `onCatalogChange`. */
+  /** Relays list changes to each connected client whose view changed; wire it to the context's `onCatalogChange`. */
   onCatalogChange(catalog: Catalog, previous: Catalog): void;
+  /**
+   * Tells each connected client whose view a reloaded config changed (consumers, policies) which lists changed; wire
+   * it to the context's `onReconfigure`.
+   */
+  onConfigReloaded(): void;
   /** Listens on `host:port` (port 0 = any); resolves to the bound port. */
   listen(host: string, port: number): Promise<number>;
   close(): Promise<void>;
@@ -82,6 +89,47 @@ function modernParts(context: GatewayContext, logger: Logger, standalone: boolea
   return { front, bridge, replicas };
 }
 
+/** Sees everything: the view of a stream registered without its caller. */
+const ANYONE: Caller = {
+  identity: { consumer: "anonymous", policy: "open", method: "anonymous" },
+  policy: AccessPolicy.open(),
+};
+
+/** Connected callers' policies under the config in force now (a reload may have changed them). */
+function consumerViews(context: GatewayContext): ConsumerViews {
+  return new ConsumerViews((caller) =>
+    caller.identity.method === "anonymous"
+      ? caller.policy
+      : context.security.gate.caller(currentIdentity(context.config(), caller.identity)).policy,
+  );
+}
+
+/** What {@link relayListChanges} tells and counts with. */
+interface ListRelay {
+  hub: NotificationHub;
+  modern: ModernParts | undefined;
+  metrics: BrokerMetrics;
+  logger: Logger;
+}
+
+/** Sends each GET stream's session, then each listen stream, the list changes of its own caller's view. */
+function relayListChanges(round: ViewRound, { hub, modern, metrics, logger }: ListRelay): void {
+  const sent = new Map<string, number>();
+  for (const [session, caller] of hub.viewers()) {
+    // A stream registered without its caller (none today) hears every change, as before views existed.
+    for (const method of round.changes(caller ?? ANYONE)) {
+      if (hub.notify(session, { jsonrpc: "2.0", method })) sent.set(method, (sent.get(method) ?? 0) + 1);
+    }
+  }
+  modern?.front.onListChanges(round);
+  round.commit();
+  // Upstreams come and go at start-up and on every reload: a change nobody was told of is not news (not logged).
+  for (const [method, sessions] of sent) {
+    metrics.notifications.inc({ kind: method.split("/")[1] ?? "other" }, sessions);
+    logger.info("relayed list change", { method, sessions });
+  }
+}
+
 /** Stops listening and ends every open connection. */
 function closeHttp(server: Server | undefined): Promise<void> {
   return new Promise((resolve) => {
@@ -106,6 +154,7 @@ export function createBroker(
   let relay: UpstreamRelay | undefined;
   let modern: ModernParts | undefined;
   let server: Server | undefined;
+  let views: { of: ConsumerViews; catalog: () => Catalog } | undefined;
   let requestTimeoutMs = 30_000;
   const broker = {
     hub,
@@ -119,6 +168,7 @@ export function createBroker(
       relay = new UpstreamRelay(context, hub, logger);
       const attached = relay;
       hub.onSessionClosed = (session) => attached.stop(session);
+      views = { of: consumerViews(context), catalog: () => context.upstreams.catalog() };
       requestTimeoutMs = context.config().limits.requestTimeout;
       hub.keepaliveEvery(() => keepaliveIntervalMs(context.config().limits.streamIdleTimeout));
       modern = modernParts(context, logger, options.standalone ?? false);
@@ -129,14 +179,11 @@ export function createBroker(
       await relay?.onBackendSession(gatewaySession, server, session);
     },
     onCatalogChange(catalog: Catalog, previous: Catalog): void {
-      for (const method of catalogChanges(previous, catalog)) {
-        const sent = hub.broadcast({ jsonrpc: "2.0", method });
-        metrics.notifications.inc({ kind: method.split("/")[1] ?? "other" }, sent);
-        // Upstreams come and go at start-up and on every reload: a change nobody was told of is not news.
-        if (sent > 0) logger.info("relayed list change", { method, sessions: sent });
-        else logger.debug("list changed, no client listening", { method });
-      }
-      modern?.front.onCatalogChange(catalog, previous);
+      if (views) relayListChanges(views.of.round(previous, catalog), { hub, modern, metrics, logger });
+    },
+    onConfigReloaded(): void {
+      const catalog = views?.catalog();
+      if (views && catalog) relayListChanges(views.of.round(catalog, catalog), { hub, modern, metrics, logger });
     },
     async listen(host: string, port: number): Promise<number> {
       server = await listenHttp(broker.app, host, port, requestTimeoutMs);

@@ -175,7 +175,8 @@ export function createGetHandler(deps: McpRouteDeps) {
         });
       }
       const session = await checkSession(deps, request, response);
-      const owner = sessionOwner(callerOf(response));
+      const caller = callerOf(response);
+      const owner = sessionOwner(caller);
       releaseOnClose(response, takeSlots(streams, streamClaims(deps.context, owner, session)));
       response.writeHead(200, {
         "content-type": "text/event-stream",
@@ -185,7 +186,7 @@ export function createGetHandler(deps: McpRouteDeps) {
       });
       response.flushHeaders();
       const check = deps.context.sessions.verify(session, owner);
-      deps.hub.add(session, response, check.ok ? check.expiresAtMs : Date.now());
+      deps.hub.add(session, response, check.ok ? check.expiresAtMs : Date.now(), caller);
       void deps.relay?.watch(session);
     } catch (error: unknown) {
       sendError(response, error, deps.context.logger);

@@ -1,4 +1,5 @@
 import type { Response } from "express";
+import type { Caller } from "@mcp-gateway/core";
 
 const KEEPALIVE_MS = 20_000;
 
@@ -16,6 +17,8 @@ export function keepaliveIntervalMs(streamIdleTimeoutMs: number): number {
  */
 export class NotificationHub {
   private readonly streams = new Map<string, Set<Response>>();
+  /** Who opened each session's streams (its owner), for list changes decided per consumer. */
+  private readonly callers = new Map<string, Caller>();
   private keepalive: NodeJS.Timeout | undefined;
   private keepaliveEveryMs: () => number = () => KEEPALIVE_MS;
 
@@ -52,8 +55,11 @@ export class NotificationHub {
     return count;
   }
 
-  /** Registers an open SSE response for a session; it is removed when the client goes away and ended at `expiresAtMs`. */
-  add(session: string, response: Response, expiresAtMs?: number): void {
+  /**
+   * Registers an open SSE response for a session; it is removed when the client goes away and ended at `expiresAtMs`.
+   * `caller` (who opened it) lets list changes go only to sessions whose own view changed (see {@link viewers}).
+   */
+  add(session: string, response: Response, expiresAtMs?: number, caller?: Caller): void {
     // The client may leave while its GET is being checked: its "close" has then already fired and would never
     // remove it, so it would stay first in line and swallow the session's notifications.
     if (response.destroyed || response.writableEnded) return;
@@ -63,6 +69,7 @@ export class NotificationHub {
       this.streams.set(session, set);
     }
     set.add(response);
+    if (caller && !this.callers.has(session)) this.callers.set(session, caller);
     // A stream must not outlive its session: it ends when the session id expires (timers cap at ~24 days).
     const expiry =
       expiresAtMs === undefined
@@ -89,6 +96,16 @@ export class NotificationHub {
     return sent;
   }
 
+  /** Each session with an open stream and the caller that opened it (undefined when registered without one). */
+  viewers(): [session: string, caller: Caller | undefined][] {
+    return [...this.streams.keys()].map((session) => [session, this.callers.get(session)]);
+  }
+
+  /** Writes one JSON-RPC notification to one of the session's streams; false when it has none. */
+  notify(session: string, message: object): boolean {
+    return this.sendTo(session, Buffer.from(`event: message\ndata: ${JSON.stringify(message)}\n\n`));
+  }
+
   /** True while the session has an open stream. */
   has(session: string): boolean {
     return this.streams.has(session);
@@ -110,6 +127,7 @@ export class NotificationHub {
   /** Ends every stream of a session (it was deleted). */
   closeSession(session: string): void {
     for (const response of this.streams.get(session) ?? []) response.end();
+    this.callers.delete(session);
     if (this.streams.delete(session)) this.onSessionClosed?.(session);
   }
 
@@ -124,6 +142,7 @@ export class NotificationHub {
     clearTimeout(this.keepalive);
     this.each((response) => response.end());
     this.streams.clear();
+    this.callers.clear();
   }
 
   private remove(session: string, response: Response): void {
@@ -132,6 +151,7 @@ export class NotificationHub {
     set.delete(response);
     if (set.size === 0) {
       this.streams.delete(session);
+      this.callers.delete(session);
       this.onSessionClosed?.(session);
     }
   }

@@ -67,6 +67,7 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
     ...(broker
       ? {
           onCatalogChange: (c, p) => broker.onCatalogChange(c, p),
+          onReconfigure: () => broker.onConfigReloaded(),
           onBackendSessionCreated: (g, s, b) => broker.onBackendSessionCreated(g, s, b),
         }
       : {}),
@@ -163,7 +164,12 @@ function watchConfig(
     env,
     onReload: (config) => {
       logger.info("config reloaded", { path, servers: config.servers.length });
-      void context.reconfigure(config);
+      const applying = context.reconfigure(config);
+      const restartRequired = context.restartRequired();
+      if (restartRequired.length > 0) {
+        logger.warn("config reloaded, but these changes take effect only after a restart", { path, restartRequired });
+      }
+      void applying;
     },
     onError: (error) =>
       logger.error("config reload rejected; keeping the previous config", {

@@ -1,4 +1,5 @@
 import type { Catalog } from "./catalog/catalog";
+import { restartRequired } from "./config/reload-fields";
 import type { GatewayConfig } from "./config/schema";
 import type { Logger } from "./logging";
 import { createSecurity, type Security, type SecurityOptions } from "./policy/create-security";
@@ -33,6 +34,11 @@ export interface GatewayContextOptions {
   /** Told about every security refusal (metrics). */
   onSecurityDecision?: SecurityOptions["onDecision"];
   onCatalogChange?: (catalog: Catalog, previous: Catalog) => void;
+  /**
+   * A reloaded config is in force (consumers and policies included), before its server changes are applied: the
+   * broker tells connected clients whose lists the new policies changed.
+   */
+  onReconfigure?: () => void;
   onBackendSession?: (server: string, outcome: BackendSessionOutcome) => void;
   /** A backend session was created in this process (the broker relays its notifications). */
   onBackendSessionCreated?: (gatewaySession: string, server: string, session: BackendSession) => void | Promise<void>;
@@ -57,8 +63,10 @@ export interface GatewayContext {
   cors(): CorsPolicy;
   /** DNS-rebinding protection (Host/Origin); rebuilt on reload. */
   hostGuard(): HostGuard;
-  /** Applies a hot-reloaded config (servers, limits); session secret and store stay as started. */
+  /** Applies a hot-reloaded config; the restart-only fields (see `RELOAD_EFFECTS`) stay as started. */
   reconfigure(config: GatewayConfig): Promise<void>;
+  /** The restart-only fields the config in force changes from the one this process started with (see `/status`). */
+  restartRequired(): readonly string[];
   close(): Promise<void>;
 }
 
@@ -150,7 +158,7 @@ export async function createGatewayContext(
   const { logger } = options;
   const secret = sessionSecret(config, options);
   const store = await openStore(config, options);
-  const sessions = new GatewaySessionCodec(secret, config.sessions.ttl);
+  const sessions = new GatewaySessionCodec(secret, () => config.sessions.ttl);
   const requestStates = new RequestStateCodec(secret);
   const http = upstreamHttp(() => config, logger.child({ component: "upstream-http" }));
   const security = await openSecurity(config, options, secret);
@@ -190,8 +198,10 @@ export async function createGatewayContext(
       hostGuard = new HostGuard(next, options.publicListen);
       cors = new CorsPolicy(next);
       security.reconfigure(next);
+      options.onReconfigure?.();
       await upstreams.configure(next);
     },
+    restartRequired: () => restartRequired(initial, config),
     async close() {
       await upstreams.close();
       await security.close();

@@ -7,13 +7,13 @@ import {
   SlotBudget,
   takeSlots,
   type Caller,
-  type Catalog,
   type GatewayContext,
   type SlotClaim,
 } from "@mcp-gateway/core";
 import { toNodeHandler } from "@modelcontextprotocol/node";
 import { createMcpHandler, isJsonContentType, type McpHttpHandler } from "@modelcontextprotocol/server";
 import { callerOf } from "../caller";
+import type { ViewRound } from "../consumer-views";
 import { sendError } from "../http-errors";
 import { lowerHeaders } from "../request-headers";
 import { releaseOnClose } from "../response-slots";
@@ -31,8 +31,8 @@ export interface ModernFrontEnd {
   readonly middleware: RequestHandler;
   /** The per-consumer listen bus (open listen streams). */
   readonly bus: ScopedEventBus;
-  /** Tells listen streams about list changes each consumer can see; wire it to the context's catalog changes. */
-  onCatalogChange(catalog: Catalog, previous: Catalog): void;
+  /** Tells listen streams about the list changes each consumer can see (catalog changes and config reloads). */
+  onListChanges(round: ViewRound): void;
   /** Ends open listen streams and in-flight modern exchanges. */
   close(): Promise<void>;
 }
@@ -91,8 +91,8 @@ export function createModernFrontEnd(deps: ModernFrontEndDeps): ModernFrontEnd {
       if (method === "subscriptions/listen") return listenWithResources(listening, caller, body, request, response);
       void scope.run({ caller, body }, () => serve(request, response, body));
     },
-    onCatalogChange(catalog, previous) {
-      publishListChanges(bus, catalog, previous);
+    onListChanges(round) {
+      publishListChanges(bus, round);
     },
     close: async () => {
       listens.close();

@@ -17,18 +17,21 @@ export type SessionCheck = { ok: true; expiresAtMs: number } | { ok: false; reas
  */
 export class GatewaySessionCodec {
   private readonly key: Buffer;
+  private readonly ttlMs: () => number;
 
+  /** `ttlMs` may be a function, read at each issue (`sessions.ttl` follows reloads; issued ids keep their expiry). */
   constructor(
     secret: string,
-    private readonly ttlMs: number,
+    ttlMs: number | (() => number),
     private readonly now: () => number = Date.now,
   ) {
     this.key = Buffer.from(hkdfSync("sha256", secret, "mcp-gateway", "gateway-session-id v1", 32));
+    this.ttlMs = typeof ttlMs === "number" ? () => ttlMs : ttlMs;
   }
 
   /** A new session id valid for the configured TTL, owned by `owner` (a consumer; "" when nobody authenticates). */
   issue(owner = ""): string {
-    const expiry = Math.ceil((this.now() + this.ttlMs) / 1000).toString(36);
+    const expiry = Math.ceil((this.now() + this.ttlMs()) / 1000).toString(36);
     const body = `${VERSION}.${expiry}.${randomBytes(16).toString("base64url")}`;
     return `${body}.${this.tag(body, owner).toString("base64url")}`;
   }

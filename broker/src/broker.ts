@@ -36,6 +36,11 @@ export interface Broker {
    * it to the context's `onReconfigure`.
    */
   onConfigReloaded(): void;
+  /**
+   * Tells the connected clients of a consumer of the admin API whose policy was just changed in this process which of
+   * their lists changed (a consumer in the config file changes by reload, see `onConfigReloaded`).
+   */
+  onConsumerPolicyChanged(consumer: string, policy: string): void;
   /** Listens on `host:port` (port 0 = any); resolves to the bound port. */
   listen(host: string, port: number): Promise<number>;
   close(): Promise<void>;
@@ -95,13 +100,19 @@ const ANYONE: Caller = {
   policy: AccessPolicy.open(),
 };
 
-/** Connected callers' policies under the config in force now (a reload may have changed them). */
-function consumerViews(context: GatewayContext): ConsumerViews {
-  return new ConsumerViews((caller) =>
-    caller.identity.method === "anonymous"
-      ? caller.policy
-      : context.security.gate.caller(currentIdentity(context.config(), caller.identity)).policy,
-  );
+/**
+ * Connected callers' policies under the config in force now (a reload may have changed them), and for consumers of the
+ * admin API the policy an admin last gave them in this process (`changedPolicies`, by consumer name).
+ */
+function consumerViews(context: GatewayContext, changedPolicies: ReadonlyMap<string, string>): ConsumerViews {
+  return new ConsumerViews((caller) => {
+    if (caller.identity.method === "anonymous") return caller.policy;
+    const identity = currentIdentity(context.config(), caller.identity);
+    const changed = changedPolicies.get(identity.consumer);
+    const isConfigured = context.config().consumers.some((consumer) => consumer.name === identity.consumer);
+    const effective = changed !== undefined && !isConfigured ? { ...identity, policy: changed } : identity;
+    return context.security.gate.caller(effective).policy;
+  });
 }
 
 /** What {@link relayListChanges} tells and counts with. */
@@ -156,6 +167,7 @@ export function createBroker(
   let server: Server | undefined;
   let views: { of: ConsumerViews; catalog: () => Catalog } | undefined;
   let requestTimeoutMs = 30_000;
+  const changedPolicies = new Map<string, string>();
   const broker = {
     hub,
     metrics,
@@ -168,7 +180,7 @@ export function createBroker(
       relay = new UpstreamRelay(context, hub, logger);
       const attached = relay;
       hub.onSessionClosed = (session) => attached.stop(session);
-      views = { of: consumerViews(context), catalog: () => context.upstreams.catalog() };
+      views = { of: consumerViews(context, changedPolicies), catalog: () => context.upstreams.catalog() };
       requestTimeoutMs = context.config().limits.requestTimeout;
       hub.keepaliveEvery(() => keepaliveIntervalMs(context.config().limits.streamIdleTimeout));
       modern = modernParts(context, logger, options.standalone ?? false);
@@ -184,6 +196,10 @@ export function createBroker(
     onConfigReloaded(): void {
       const catalog = views?.catalog();
       if (views && catalog) relayListChanges(views.of.round(catalog, catalog), { hub, modern, metrics, logger });
+    },
+    onConsumerPolicyChanged(consumer: string, policy: string): void {
+      changedPolicies.set(consumer, policy);
+      broker.onConfigReloaded();
     },
     async listen(host: string, port: number): Promise<number> {
       server = await listenHttp(broker.app, host, port, requestTimeoutMs);

@@ -7,7 +7,7 @@ import {
   type GatewayContext,
   type Logger,
 } from "@mcp-gateway/core";
-import { createAdminApp, createBoundedServer, createBroker } from "@mcp-gateway/broker";
+import { createAdminApp, createBoundedServer, createBroker, type Broker } from "@mcp-gateway/broker";
 import { createMetricsServer, createRouter, RouterMetrics, SecurityMetrics, type Router } from "@mcp-gateway/router";
 import { splitHostPort } from "./args";
 
@@ -78,7 +78,7 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
   try {
     if (roles.router) running.routerPort = await startRouter(options, context, routerMetrics, closers);
     if (broker) running.brokerPort = await startBroker(options, context, broker, closers);
-    if (context.security.registry) closers.push(await startAdmin(options, context));
+    if (context.security.registry) closers.push(await startAdmin(options, context, broker));
   } catch (error: unknown) {
     await Promise.all(closers.map((close) => close()));
     await context.close();
@@ -127,7 +127,11 @@ async function startBroker(
 }
 
 /** The admin API (consumers and their keys) on its own listener, only in processes that authenticate. */
-async function startAdmin(options: GatewayProcessOptions, context: GatewayContext): Promise<() => Promise<void>> {
+async function startAdmin(
+  options: GatewayProcessOptions,
+  context: GatewayContext,
+  broker: Broker | undefined,
+): Promise<() => Promise<void>> {
   const admin = options.config.admin;
   const registry = context.security.registry;
   if (!admin || !registry) throw new Error("admin API without admin config");
@@ -136,6 +140,7 @@ async function startAdmin(options: GatewayProcessOptions, context: GatewayContex
     adminTokenHash: admin.tokenHash,
     logger: options.logger.child({ component: "admin" }),
     audit: context.security.audit,
+    ...(broker ? { onPolicyChanged: (name, policy) => broker.onConsumerPolicyChanged(name, policy) } : {}),
   });
   const { host, port } = splitHostPort(admin.listen, "admin.listen");
   const server = createBoundedServer(app, { requestTimeoutMs: options.config.limits.requestTimeout });

@@ -21,6 +21,8 @@ export interface AdminAppDeps {
   logger: Logger;
   /** Where register, rotate, revoke and policy changes are recorded as admin events (none: not audited). */
   audit?: AuditLog;
+  /** Told after a consumer's policy changed here (the broker in this process sends that consumer's list changes). */
+  onPolicyChanged?: (consumer: string, policy: string) => void;
 }
 
 /** Admin bodies are a name and a policy; 16 KiB is generous and bounds what an authenticated caller can send. */
@@ -85,6 +87,7 @@ function consumerRoutes(deps: AdminAppDeps): express.Router {
       consumer: consumer.name,
       change: changed,
     });
+    if (previousPolicy !== consumer.policy) deps.onPolicyChanged?.(consumer.name, consumer.policy);
     response.json(consumerView(consumer));
   });
   router.post("/consumers/:name/rotate", change("rotate"), async (request: Request, response: Response) => {

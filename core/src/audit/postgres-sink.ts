@@ -27,6 +27,9 @@ const COLUMNS = [
   "upstream_status",
   "latency_ms",
   "request_id",
+  "client_address",
+  "user_agent",
+  "outcome",
 ] as const;
 const COLUMN_LIST = COLUMNS.map((column) => `"${column}"`).join(", ");
 // PostgreSQL allows 65 535 bind parameters per statement.
@@ -50,15 +53,34 @@ function createTableSql(table: string): string {
   )`;
 }
 
-// Replicas starting together race on CREATE TABLE IF NOT EXISTS; the loser sees a duplicate type or table, which is
-// fine: the table exists.
-async function createTable(pool: Pool, table: string): Promise<void> {
+// Columns added after the first release: a table created by an older gateway gets them on start (idempotent, so
+// replicas starting together may all run it). Never a rename or a drop: older rows keep their meaning.
+const ADDED_COLUMNS = [
+  ["client_address", "text"],
+  ["user_agent", "text"],
+  ["outcome", "text"],
+] as const;
+
+function addColumnsSql(table: string): string {
+  const adds = ADDED_COLUMNS.map(([name, type]) => `ADD COLUMN IF NOT EXISTS "${name}" ${type}`);
+  return `ALTER TABLE "${table}" ${adds.join(", ")}`;
+}
+
+// Replicas starting together race on CREATE TABLE / ADD COLUMN IF NOT EXISTS; the loser sees a duplicate type, table
+// or column, which is fine: it exists.
+const ALREADY_THERE = new Set(["23505", "42P07", "42701"]);
+
+async function ensure(pool: Pool, sql: string): Promise<void> {
   try {
-    await pool.query(createTableSql(table));
+    await pool.query(sql);
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (code !== "23505" && code !== "42P07") throw error;
+    if (!ALREADY_THERE.has(String((error as { code?: unknown }).code))) throw error;
   }
+}
+
+async function createTable(pool: Pool, table: string): Promise<void> {
+  await ensure(pool, createTableSql(table));
+  await ensure(pool, addColumnsSql(table));
 }
 
 function insertSql(table: string, rows: number): string {
@@ -74,7 +96,8 @@ function insertValues(events: readonly AuditEvent[]): unknown[] {
   const values: unknown[] = [];
   for (const e of events) {
     values.push(e.time, e.consumer, e.session, e.method, e.server, e.target, e.argsDigest, e.decision, e.reason);
-    values.push(e.upstreamStatus, e.latencyMs, e.requestId);
+    values.push(e.upstreamStatus, e.latencyMs, e.requestId, e.clientAddress ?? null, e.userAgent ?? null);
+    values.push(e.outcome ?? null);
   }
   return values;
 }

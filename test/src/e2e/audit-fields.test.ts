@@ -39,6 +39,7 @@ async function startAudited(mode: Parameters<typeof startGatewayStack>[0], stand
     ...(standalone === undefined ? {} : { standalone }),
   });
   const client: ConnectedClient = await connectClient(stack.url);
+  const session = client.transport.sessionId ?? "";
   const events = async (): Promise<Event[]> =>
     (await readFile(auditPath, "utf8").catch(() => ""))
       .split("\n")
@@ -46,11 +47,11 @@ async function startAudited(mode: Parameters<typeof startGatewayStack>[0], stand
       .map((line) => JSON.parse(line) as Event);
   return {
     stack,
-    session: client.transport.sessionId ?? "",
+    session,
     async call(tool, headers = {}) {
       const id = ++ids;
       const body = JSON.stringify({ jsonrpc: "2.0", id, method: "tools/call", params: { name: `audit_${tool}` } });
-      const reply = await rawPost(stack.url, body, { "mcp-session-id": this.session, ...headers });
+      const reply = await rawPost(stack.url, body, { "mcp-session-id": session, ...headers });
       expect(reply.status).toBe(200);
       let event: Event | undefined;
       const written = await pollUntil(async () => {
@@ -83,8 +84,8 @@ describe.each(withoutRedis)("audit event fields (%s)", (_label, mode) => {
 
   it("measures the latency to the end of an SSE reply whose result comes 2 s after its headers", async () => {
     const event = await audited.call("slow_sse");
-    expect(event).toMatchObject({ decision: "allowed", upstreamStatus: 200, outcome: "ok" });
     expect(event["latencyMs"]).toBeGreaterThanOrEqual(SLOW_MS);
+    expect(event).toMatchObject({ decision: "allowed", upstreamStatus: 200, outcome: "ok" });
   });
 
   it.each(["fails", "fails_sse"])("records a result with isError as outcome tool_error (%s)", async (tool) => {

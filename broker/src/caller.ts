@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from "express";
-import type { Caller, GatewayContext } from "@mcp-gateway/core";
+import { edgeClient, routedClient, type Caller, type GatewayContext } from "@mcp-gateway/core";
 import { sendError } from "./http-errors";
 import { lowerHeaders } from "./request-headers";
 
@@ -13,9 +13,15 @@ export function createCallerResolver(context: GatewayContext, edge: boolean) {
     try {
       const headers = lowerHeaders(request);
       const gate = context.security.gate;
+      const config = context.config();
+      // At the edge the TCP peer (past standalone.trustedProxies); behind the router, the address the router passed.
       response.locals["caller"] = edge
-        ? await gate.authenticate(request.method, headers)
-        : gate.fromIdentityHeader(headers);
+        ? await gate.authenticate(
+            request.method,
+            headers,
+            edgeClient(request.socket.remoteAddress, headers, config.standalone.trustedProxies),
+          )
+        : gate.fromIdentityHeader(headers, routedClient(headers));
       next();
     } catch (error: unknown) {
       sendError(response, error);

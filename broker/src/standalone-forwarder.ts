@@ -6,6 +6,7 @@ import {
   GatewayError,
   isRelayedResponseHeader,
   JsonRpcErrorCode,
+  ReplyOutcomeScanner,
   replyRewriter,
   rewriteStream,
   SESSION_HEADER,
@@ -128,11 +129,19 @@ async function forward(
     outcome = "healed";
   }
   metrics?.forwarded(call.server.name, outcome);
-  call.audit.finish(reply.status);
   const rewriter = replyRewriter(reply.headers, call);
   relayHead(response, reply, call.gatewaySession, rewriter);
-  if (rewriter) await pipeline(reply.body, rewriteStream(rewriter), response as ServerResponse);
-  else await pipeline(reply.body, response as ServerResponse);
+  // The audit event is recorded when the reply has ended (its latency is the whole call's, SSE included) and says
+  // how the call ended, read from the upstream's reply as it streams by.
+  const scanner = new ReplyOutcomeScanner(reply.headers);
+  reply.body.on("data", (chunk: Buffer) => scanner.push(chunk));
+  try {
+    if (rewriter) await pipeline(reply.body, rewriteStream(rewriter), response as ServerResponse);
+    else await pipeline(reply.body, response as ServerResponse);
+  } finally {
+    // A reply cut short (client gone, upstream failed mid-stream) keeps its status but has no outcome.
+    call.audit.finish(reply.status, response.writableFinished ? scanner.outcome() : null);
+  }
 }
 
 function relayHead(

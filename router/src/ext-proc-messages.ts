@@ -23,6 +23,8 @@ export interface ProcessingRequest {
   response_body?: { body?: Buffer; end_of_stream?: boolean };
   request_trailers?: unknown;
   response_trailers?: unknown;
+  /** The `request_attributes` the filter config asks for, under the filter's name (a protobuf Struct each). */
+  attributes?: Record<string, { fields?: Record<string, { stringValue?: string } | undefined> } | undefined>;
 }
 
 /** config.core.v3.HeaderValueOption, written with `raw_value` only (a `value` alone would arrive empty). */

@@ -1,10 +1,14 @@
 import {
+  clientAddressHeader,
+  envoyClient,
   forwardHeaders,
   GatewayError,
   isClientAssertedHeader,
   isInternalHeader,
   JsonRpcErrorCode,
+  NO_AUDIT,
   nullRecord,
+  ReplyOutcomeScanner,
   SESSION_HEADER,
   replyRewriter,
   unrelayedResponseHeaders,
@@ -47,6 +51,11 @@ export interface ProcessorDeps {
   replayTimeoutMs: number;
 }
 
+/** Envoy's `source.address` attribute (`host:port`), sent with the request headers as the filter config asks. */
+function sourceAddressOf(message: ProcessingRequest): string | undefined {
+  return message.attributes?.["envoy.filters.http.ext_proc"]?.fields?.["source.address"]?.stringValue;
+}
+
 const CONTINUE_REQUEST_HEADERS: ProcessingResponse = { request_headers: {} };
 const CONTINUE_REQUEST_BODY: ProcessingResponse = { request_body: {} };
 const CONTINUE_RESPONSE_HEADERS: ProcessingResponse = { response_headers: {} };
@@ -60,6 +69,8 @@ export class StreamProcessor {
   private call: UpstreamCall | undefined;
   private rewriter: ReplyRewriter | undefined;
   private caller: Caller | undefined;
+  /** The routed call's reply as the audit log reads it: its status, and its outcome once the body has streamed by. */
+  private audited: { status: number; scanner: ReplyOutcomeScanner } | undefined;
   /** CORS headers this request's responses carry (its Origin is allowed). */
   private corsHeaders: Record<string, string> = nullRecord();
   /** This request's access-log fields, sent to Envoy as dynamic metadata with every request-phase answer. */
@@ -95,9 +106,13 @@ export class StreamProcessor {
   }
 
   private dispatch(message: ProcessingRequest): Promise<ProcessingResponse> | ProcessingResponse {
-    if (message.request_headers) return this.onRequestHeaders(message.request_headers);
+    if (message.request_headers) return this.onRequestHeaders(message.request_headers, sourceAddressOf(message));
     if (message.request_body) return this.onRequestBody(message.request_body.body ?? Buffer.alloc(0));
-    if (message.response_headers) return this.onResponseHeaders(readHeaders(message.response_headers.headers?.headers));
+    if (message.response_headers)
+      return this.onResponseHeaders(
+        readHeaders(message.response_headers.headers?.headers),
+        message.response_headers.end_of_stream === true,
+      );
     // Trailers and response bodies are not requested by the filter config; answer in kind so the stream stays valid.
     if (message.request_trailers) return { request_trailers: {} };
     if (message.response_trailers) return { response_trailers: {} };
@@ -114,7 +129,10 @@ export class StreamProcessor {
    * client-supplied internal headers (clearing the route Envoy cached from them), authenticates, and passes the
    * identity to the broker in the signed header.
    */
-  async onRequestHeaders(message: NonNullable<ProcessingRequest["request_headers"]>): Promise<ProcessingResponse> {
+  async onRequestHeaders(
+    message: NonNullable<ProcessingRequest["request_headers"]>,
+    sourceAddress?: string,
+  ): Promise<ProcessingResponse> {
     this.headers = readHeaders(message.headers?.headers);
     this.access.request(this.headers);
     const early = this.checkHeaders();
@@ -124,13 +142,14 @@ export class StreamProcessor {
     let set: Record<string, string> = nullRecord();
     if (!isPublicPath(this.headers[":path"] ?? "")) {
       try {
-        this.caller = await this.deps.security.authenticate(this.headers[":method"] ?? "", this.headers);
+        const client = envoyClient(sourceAddress, this.headers);
+        this.caller = await this.deps.security.authenticate(this.headers[":method"] ?? "", this.headers, client);
       } catch (error: unknown) {
         this.deps.metrics.decision("invalid", "unauthenticated");
         return this.refused(GatewayError.from(error));
       }
       this.access.consumer(this.caller.identity.consumer);
-      set = this.deps.security.identityHeader(this.caller);
+      set = { ...this.deps.security.identityHeader(this.caller), ...clientAddressHeader(this.caller) };
     }
     if (message.end_of_stream) {
       this.deps.metrics.decision("broker", "no_body");
@@ -173,9 +192,12 @@ export class StreamProcessor {
     return immediateError(error, this.corsHeaders);
   }
 
-  /** Ends the stream's business: an allowed call that got no response headers is audited without a status. */
+  /**
+   * Ends the stream's business: an allowed call whose reply did not end while the router watched is audited with the
+   * status it got (null: no response headers) and no outcome.
+   */
   close(): void {
-    this.call?.audit.finish(null);
+    this.call?.audit.finish(this.audited?.status ?? null);
   }
 
   /** Parses and routes the whole JSON-RPC body; a routed call gets its target, session and rewritten body. */
@@ -239,7 +261,7 @@ export class StreamProcessor {
    * backend session by replaying the call once. Replies that need rewriting (ids, URIs, redaction) are streamed
    * through the router.
    */
-  async onResponseHeaders(headers: Record<string, string>): Promise<ProcessingResponse> {
+  async onResponseHeaders(headers: Record<string, string>, endOfStream = false): Promise<ProcessingResponse> {
     const call = this.call;
     if (!call) {
       const mutation = headerMutation(this.corsHeaders);
@@ -247,7 +269,11 @@ export class StreamProcessor {
     }
     const status = Number(headers[":status"] ?? "0");
     if ((await this.deps.pipeline.onUpstreamStatus(call, status)) === "session-lost") return this.replay(call);
-    call.audit.finish(status);
+    // An audited call's body is streamed through the router too (unchanged unless rewritten): its event is recorded
+    // when the reply ends, with the latency of the whole reply and the outcome read from it.
+    const audited = call.audit !== NO_AUDIT && !endOfStream;
+    if (audited) this.audited = { status, scanner: new ReplyOutcomeScanner(headers) };
+    else call.audit.finish(status);
     // A backend session id never reaches the client: it only ever sees its gateway session.
     const set = nullRecord(Object.entries(this.corsHeaders));
     // A modern call has no gateway session (""): an upstream's session header is then dropped, not relayed.
@@ -259,15 +285,20 @@ export class StreamProcessor {
     const remove = unrelayedResponseHeaders(headers, set, this.rewriter !== undefined);
     if (Object.hasOwn(headers, SESSION_HEADER) && call.gatewaySession === "") remove.push(SESSION_HEADER);
     const mutation = headerMutation(set, remove);
-    if (!this.rewriter) return { response_headers: mutation ? { response: { header_mutation: mutation } } : {} };
+    if (!this.rewriter && !audited)
+      return { response_headers: mutation ? { response: { header_mutation: mutation } } : {} };
     return {
       response_headers: mutation ? { response: { header_mutation: mutation } } : {},
       mode_override: { response_body_mode: "STREAMED" },
     };
   }
 
-  /** Rewrites the ids of server-to-client requests in a streamed SSE reply (events may span chunks). */
+  /** Rewrites the ids of server-to-client requests in a streamed SSE reply (events may span chunks); audits its end. */
   onResponseBody(chunk: Buffer, endOfStream: boolean): ProcessingResponse {
+    if (this.audited) {
+      this.audited.scanner.push(chunk);
+      if (endOfStream) this.call?.audit.finish(this.audited.status, this.audited.scanner.outcome());
+    }
     if (!this.rewriter) return { response_body: {} };
     const out = this.rewriter.push(chunk);
     const body = endOfStream ? Buffer.concat([out, this.rewriter.end()]) : out;
@@ -279,7 +310,9 @@ export class StreamProcessor {
     const call = await this.deps.pipeline.renew(lost);
     const headers = forwardHeaders(this.headers, call);
     const reply = await this.deps.http.forward(call.server, headers, call.body, this.deps.replayTimeoutMs);
-    call.audit.finish(reply.status);
+    const scanner = new ReplyOutcomeScanner(reply.headers);
+    scanner.push(reply.body);
+    call.audit.finish(reply.status, scanner.outcome());
     // The replayed reply is the client's reply: it gets the same rewriting as one streamed through Envoy.
     const rewriter = replyRewriter(reply.headers, call);
     const contentType = rewriter?.contentType ?? reply.headers["content-type"] ?? "application/json";

@@ -10,6 +10,7 @@ import {
   JsonRpcErrorCode,
   parseJsonRpc,
   replyRewriter,
+  resultOutcome,
   rewriteWhole,
   route,
   SESSION_HEADER,
@@ -180,7 +181,7 @@ async function subscription(state: Bridging, input: BridgeRequest): Promise<void
     } else {
       await subscriptions.unsubscribe(session, server, decision.target.name);
     }
-    audit.finish(200);
+    audit.finish(200, "ok");
   } catch (error: unknown) {
     audit.finish(null);
     throw GatewayError.from(error, message.id);
@@ -222,7 +223,7 @@ async function bridge(state: Bridging, input: BridgeRequest): Promise<void> {
       ...(await callNotifications(context, session, call.params, write)),
     });
     final = { jsonrpc: "2.0", id: message.id, result };
-    audit.finish(200);
+    audit.finish(200, resultOutcome(result));
   } catch (error: unknown) {
     const failure = GatewayError.from(error, message.id);
     final = { jsonrpc: "2.0", id: message.id, error: { code: failure.code, message: failure.message } };

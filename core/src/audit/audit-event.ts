@@ -13,6 +13,13 @@ export const AUDIT_REASON_MAX_CHARS = 512;
 /** What the gateway decided for an audited request. */
 export type AuditDecision = "allowed" | "denied" | "rate_limited" | "unauthenticated" | "rejected";
 
+/**
+ * How an allowed call ended, read from the reply: `ok` (a result), `tool_error` (a result with `isError: true`: the
+ * tool ran and failed), `jsonrpc_error` (a JSON-RPC error). Null when no reply was read (none came, it was cut, or it
+ * was neither JSON nor SSE).
+ */
+export type AuditOutcome = "ok" | "tool_error" | "jsonrpc_error";
+
 /** One audited request: plain data, no secrets (session ids and arguments arrive already keyed-hashed). */
 export interface AuditEvent {
   /** ISO 8601, when the request arrived. */
@@ -33,9 +40,16 @@ export interface AuditEvent {
   /** Why the request was denied or rejected; never secrets. */
   reason: string | null;
   upstreamStatus: number | null;
+  /** Milliseconds from the request's admission to the end of the reply (its last byte, or the client leaving). */
   latencyMs: number | null;
   /** JSON-RPC id as a string. */
   requestId: string | null;
+  /** The client's IP address (past trusted proxies, see `standalone.trustedProxies` and `envoy.xffTrustedHops`). */
+  clientAddress?: string | null;
+  /** The client's `user-agent` header, capped. */
+  userAgent?: string | null;
+  /** How an allowed call ended ({@link AuditOutcome}); null for refusals and replies not read. */
+  outcome?: AuditOutcome | null;
 }
 
 // Domain tags keep a session id and an argument document from ever producing the same MAC input.

@@ -4,3 +4,5 @@ export * from "./json-lines-sink";
 export * from "./open-audit-log";
 export * from "./postgres-sink";
 export type { AuditSinkStats } from "./sink-channel";
+export * from "./client-info";
+export * from "./reply-outcome";

@@ -20,6 +20,9 @@ function event(n: number): AuditEvent {
     upstreamStatus: null,
     latencyMs: null,
     requestId: String(n),
+    clientAddress: "203.0.113.9",
+    userAgent: null,
+    outcome: n % 2 === 0 ? "tool_error" : null,
   };
 }
 

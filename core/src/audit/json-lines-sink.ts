@@ -21,6 +21,9 @@ export function auditLine(event: AuditEvent): string {
     upstreamStatus: event.upstreamStatus,
     latencyMs: event.latencyMs,
     requestId: event.requestId,
+    clientAddress: event.clientAddress ?? null,
+    userAgent: event.userAgent ?? null,
+    outcome: event.outcome ?? null,
   };
   return `${JSON.stringify(line)}\n`;
 }

@@ -19,6 +19,9 @@ const event: AuditEvent = {
   upstreamStatus: null,
   latencyMs: null,
   requestId: "1",
+  clientAddress: "127.0.0.1",
+  userAgent: "probe/1.0",
+  outcome: null,
 };
 
 describe("openAuditLog", () => {

@@ -19,6 +19,9 @@ function event(n: number): AuditEvent {
     upstreamStatus: n % 2 === 0 ? 200 : null,
     latencyMs: n % 2 === 0 ? n + 0.25 : null,
     requestId: String(n),
+    clientAddress: n % 5 === 0 ? null : `203.0.113.${n % 250}`,
+    userAgent: n % 4 === 0 ? null : `agent/${n}`,
+    outcome: n % 2 === 0 ? (n % 6 === 0 ? "tool_error" : "ok") : null,
   };
 }
 
@@ -57,6 +60,9 @@ function asEvent(row: Record<string, unknown>): AuditEvent {
     upstreamStatus: row.upstream_status as number | null,
     latencyMs: row.latency_ms as number | null,
     requestId: row.request_id as string | null,
+    clientAddress: row.client_address as string | null,
+    userAgent: row.user_agent as string | null,
+    outcome: row.outcome as AuditEvent["outcome"],
   };
 }
 
@@ -84,6 +90,9 @@ describe("PostgresAuditSink", () => {
       ["latency_ms", "double precision"],
       ["request_id", "text"],
       ["actor", "text"],
+      ["client_address", "text"],
+      ["user_agent", "text"],
+      ["outcome", "text"],
     ]);
   });
 
@@ -101,6 +110,22 @@ describe("PostgresAuditSink", () => {
     const stored = await rows(table);
     expect(stored.map((row) => row.actor)).toEqual(["admin:0123456789ab", null]);
     expect(stored.map(asEvent)).toEqual([{ ...event(1), method: "admin/rotate" }, event(2)]);
+  });
+
+  it("adds the newer columns to a table an older gateway created, keeping its rows", async () => {
+    const table = freshTable();
+    await client.query(`CREATE TABLE ${table} (
+      "id" bigserial PRIMARY KEY, "time" timestamptz NOT NULL, "consumer" text, "session" text, "method" text NOT NULL,
+      "server" text, "target" text, "args_digest" text, "decision" text NOT NULL, "reason" text,
+      "upstream_status" integer, "latency_ms" double precision, "request_id" text)`);
+    await client.query(`INSERT INTO ${table} ("time", "method", "decision") VALUES (now(), 'tools/call', 'allowed')`);
+    const log = new AuditLog([await PostgresAuditSink.connect({ url: server.url, table })]);
+    log.record(event(2));
+    await log.close();
+    const stored = await rows(table);
+    expect(stored).toHaveLength(2);
+    expect(stored[0]).toMatchObject({ method: "tools/call", client_address: null, user_agent: null, outcome: null });
+    expect(asEvent(stored[1]!)).toEqual(event(2));
   });
 
   it("uses mcp_audit_events by default", async () => {

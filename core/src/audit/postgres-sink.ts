@@ -28,6 +28,9 @@ const COLUMNS = [
   "upstream_status",
   "latency_ms",
   "request_id",
+  "client_address",
+  "user_agent",
+  "outcome",
 ] as const;
 const COLUMN_LIST = COLUMNS.map((column) => `"${column}"`).join(", ");
 // PostgreSQL allows 65 535 bind parameters per statement.
@@ -48,26 +51,42 @@ function createTableSql(table: string): string {
     "upstream_status" integer,
     "latency_ms" double precision,
     "request_id" text,
-    "actor" text
+    "actor" text,
+    "client_address" text,
+    "user_agent" text,
+    "outcome" text
   )`;
 }
 
-// Replicas starting together race on CREATE TABLE IF NOT EXISTS; the loser sees a duplicate type or table, which is
-// fine: the table exists.
+// Columns added after the first release: a table created by an older gateway gets them on start (idempotent, so
+// replicas starting together may all run it). Never a rename or a drop: older rows keep their meaning.
+const ADDED_COLUMNS = [
+  ["actor", "text"],
+  ["client_address", "text"],
+  ["user_agent", "text"],
+  ["outcome", "text"],
+] as const;
+
+function addColumnsSql(table: string): string {
+  const adds = ADDED_COLUMNS.map(([name, type]) => `ADD COLUMN IF NOT EXISTS "${name}" ${type}`);
+  return `ALTER TABLE "${table}" ${adds.join(", ")}`;
+}
+
+// Replicas starting together race on CREATE TABLE / ADD COLUMN IF NOT EXISTS; the loser sees a duplicate type, table
+// or column, which is fine: it exists.
+const ALREADY_THERE = new Set(["23505", "42P07", "42701"]);
+
+async function ensure(pool: Pool, sql: string): Promise<void> {
+  try {
+    await pool.query(sql);
+  } catch (error) {
+    if (!ALREADY_THERE.has(String((error as { code?: unknown }).code))) throw error;
+  }
+}
+
 async function createTable(pool: Pool, table: string): Promise<void> {
-  try {
-    await pool.query(createTableSql(table));
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (code !== "23505" && code !== "42P07") throw error;
-  }
-  // Tables created before admin events existed get their column; a replica adding it at the same instant is fine.
-  try {
-    await pool.query(`ALTER TABLE "${table}" ADD COLUMN IF NOT EXISTS "actor" text`);
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (code !== "23505" && code !== "42701") throw error;
-  }
+  await ensure(pool, createTableSql(table));
+  await ensure(pool, addColumnsSql(table));
 }
 
 function insertSql(table: string, rows: number): string {
@@ -84,7 +103,8 @@ function insertValues(events: readonly AuditEvent[]): unknown[] {
   for (const e of events) {
     values.push(e.actor ?? null);
     values.push(e.time, e.consumer, e.session, e.method, e.server, e.target, e.argsDigest, e.decision, e.reason);
-    values.push(e.upstreamStatus, e.latencyMs, e.requestId);
+    values.push(e.upstreamStatus, e.latencyMs, e.requestId, e.clientAddress ?? null, e.userAgent ?? null);
+    values.push(e.outcome ?? null);
   }
   return values;
 }

@@ -182,6 +182,21 @@ describe("parseConfig", () => {
     expect(parseConfig(positive, {}).servers[0]?.timeout).toBe(250);
   });
 
+  it("validates standalone.trustedProxies (addresses, CIDR ranges, named ranges), naming a bad entry", () => {
+    const base = "version: 1\nauth: none\nservers:\n  - { name: a, url: 'http://x/mcp' }\n";
+    const good = `${base}standalone: { trustedProxies: [10.0.0.0/8, "2001:db8::/32", 192.0.2.1, loopback] }\n`;
+    expect(parseConfig(good, {}).standalone.trustedProxies).toEqual([
+      "10.0.0.0/8",
+      "2001:db8::/32",
+      "192.0.2.1",
+      "loopback",
+    ]);
+    expect(parseConfig(base, {}).standalone.trustedProxies).toEqual([]);
+    expect(issuesOf(`${base}standalone: { trustedProxies: [10.0.0.0/8, 10.0.0.0/40] }\n`)).toEqual([
+      'standalone.trustedProxies[1]: expected an IP address or CIDR range (10.0.0.0/8, 2001:db8::/32) or loopback, linklocal, uniquelocal; found "10.0.0.0/40"',
+    ]);
+  });
+
   const server = "servers:\n  - { name: a, url: 'http://x/mcp' }\n";
   it.each([
     [

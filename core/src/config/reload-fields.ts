@@ -49,7 +49,7 @@ export const RELOAD_EFFECTS: FieldEffects = {
   envoy: "restart",
   router: "restart",
   security: "reload",
-  standalone: "restart",
+  standalone: { listen: "restart", advertiseUrl: "restart", trustedProxies: "reload" },
   broker: "restart",
   auth: { apiKeys: "reload", jwt: "reload", resourceMetadata: "reload", identitySecret: "restart" },
   consumers: "reload",

@@ -3,6 +3,7 @@ import { duration, HEADER_NAME_RE, HEADER_VALUE_RE, httpUrl, listenSchema, SERVE
 import { envoySchema } from "./envoy-schema";
 import { securitySections } from "./security-schema";
 import { RESOURCE_PREFIX_RE } from "../catalog/resource-uris";
+import { compileTrustedProxies } from "../audit/client-info";
 
 const toolFilter = z
   .object({
@@ -10,6 +11,18 @@ const toolFilter = z
     exclude: z.array(z.string().min(1)).optional(),
   })
   .strict();
+
+/** An address or CIDR range of a proxy in front of the standalone gateway whose `x-forwarded-for` entry is believed. */
+const trustedProxy = z.string().superRefine((entry, ctx) => {
+  try {
+    compileTrustedProxies([entry]);
+  } catch {
+    ctx.addIssue({
+      code: "custom",
+      message: `expected an IP address or CIDR range (10.0.0.0/8, 2001:db8::/32) or loopback, linklocal, uniquelocal; found ${JSON.stringify(entry)}`,
+    });
+  }
+});
 
 /** One upstream MCP server. `prefix` defaults to `<name>_`; `""` keeps tool names unchanged. */
 export const serverSchema = z
@@ -143,7 +156,15 @@ export const configSchema = z
       .strict()
       .prefault({}),
     standalone: z
-      .object({ listen: listenSchema.default("127.0.0.1:8080"), advertiseUrl: httpUrl.optional() })
+      .object({
+        listen: listenSchema.default("127.0.0.1:8080"),
+        advertiseUrl: httpUrl.optional(),
+        /**
+         * Proxies whose `x-forwarded-for` entries name the client in audit events (right to left, past every trusted
+         * hop); with none the TCP peer is the client. Envoy mode uses `envoy.xffTrustedHops` instead.
+         */
+        trustedProxies: z.array(trustedProxy).default([]),
+      })
       .strict()
       .prefault({}),
     broker: z

@@ -1,5 +1,6 @@
 import { GatewayError, JsonRpcErrorCode } from "../errors";
 import type { Identity } from "../auth/identity";
+import type { ClientInfo } from "../audit/client-info";
 import { lookupTable } from "../own-keys";
 import { capText, quoteCapped } from "../text-cap";
 import type { AccessPolicy, TargetKind } from "./access-policy";
@@ -8,6 +9,8 @@ import type { AccessPolicy, TargetKind } from "./access-policy";
 export interface Caller {
   identity: Identity;
   policy: AccessPolicy;
+  /** Where the request came from (audit events); absent where the edge did not say. */
+  client?: ClientInfo | undefined;
 }
 
 /** Whose a gateway session is: the consumer that opened it ("" with `auth: none`). */

@@ -147,6 +147,36 @@ describe("Auditor.start", () => {
   });
 });
 
+describe("Auditor client and outcome fields", () => {
+  const client = { address: "203.0.113.9", userAgent: "probe/1.0" };
+
+  it("records the caller's address, user agent and the outcome the ticket is finished with", async () => {
+    const { sink, log, auditor } = setup();
+    auditor.start({ ...alice, client }, subject()).finish(200, "tool_error");
+    await log.flush();
+    expect(sink.events[0]).toMatchObject({
+      decision: "allowed",
+      clientAddress: "203.0.113.9",
+      userAgent: "probe/1.0",
+      outcome: "tool_error",
+    });
+  });
+
+  it("records the client of a refusal that has no caller (unauthenticated)", async () => {
+    const { sink, log, auditor } = setup();
+    auditor.decided(undefined, subject({ client }), "unauthenticated", "missing API key");
+    await log.flush();
+    expect(sink.events[0]).toMatchObject({ clientAddress: "203.0.113.9", userAgent: "probe/1.0", outcome: null });
+  });
+
+  it("records null client fields and outcome when nothing says them", async () => {
+    const { sink, log, auditor } = setup();
+    auditor.start(alice, subject()).finish(200);
+    await log.flush();
+    expect(sink.events[0]).toMatchObject({ clientAddress: null, userAgent: null, outcome: null });
+  });
+});
+
 describe("audit constants", () => {
   it("audits every call of the three methods that reach upstream content", () => {
     expect([...AUDITED_METHODS].sort()).toEqual(["prompts/get", "resources/read", "tools/call"]);

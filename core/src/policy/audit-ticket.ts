@@ -3,9 +3,11 @@ import {
   AUDIT_REASON_MAX_CHARS,
   type AuditDecision,
   type AuditEvent,
+  type AuditOutcome,
   type AuditHasher,
   type AuditLog,
 } from "../audit";
+import type { ClientInfo } from "../audit/client-info";
 import { capText } from "../text-cap";
 import type { Caller } from "./admission";
 
@@ -20,6 +22,8 @@ export interface AuditSubject {
   args: unknown;
   session: string | null;
   id: string | number | null;
+  /** Who sent it, when no caller says so (a request refused before authentication). */
+  client?: ClientInfo | undefined;
 }
 
 /** Builds audit events; one per call and denial, written asynchronously by the {@link AuditLog}. */
@@ -31,7 +35,7 @@ export class Auditor {
 
   /** Records a decision taken before any upstream was involved (denial, rejection). */
   decided(caller: Caller | undefined, subject: AuditSubject, decision: AuditDecision, reason: string): void {
-    this.log.record(this.event(caller, subject, decision, reason, null, null, Date.now()));
+    this.log.record(this.event(caller, subject, decision, reason, {}, Date.now()));
   }
 
   /** Counts a refusal left off the record because its consumer's refusal budget is spent. */
@@ -45,11 +49,12 @@ export class Auditor {
     const startedHr = performance.now();
     let done = false;
     return {
-      finish: (status) => {
+      finish: (status, outcome) => {
         if (done) return;
         done = true;
-        const latency = Math.round((performance.now() - startedHr) * 10) / 10;
-        this.log.record(this.event(caller, subject, "allowed", null, status, latency, started));
+        const latencyMs = Math.round((performance.now() - startedHr) * 10) / 10;
+        const end = { upstreamStatus: status, latencyMs, outcome: outcome ?? null };
+        this.log.record(this.event(caller, subject, "allowed", null, end, started));
       },
     };
   }
@@ -59,10 +64,10 @@ export class Auditor {
     subject: AuditSubject,
     decision: AuditDecision,
     reason: string | null,
-    upstreamStatus: number | null,
-    latencyMs: number | null,
+    end: { upstreamStatus?: number | null; latencyMs?: number | null; outcome?: AuditOutcome | null },
     started: number,
   ): AuditEvent {
+    const client = subject.client ?? caller?.client;
     // Every field a client chooses is capped: a 500 KB tool name or id must not make a 500 KB audit line.
     const cap = (value: string | null): string | null =>
       value === null ? null : capText(value, AUDIT_FIELD_MAX_CHARS);
@@ -77,17 +82,23 @@ export class Auditor {
         subject.method === "tools/call" || subject.method === "prompts/get" ? this.hasher.args(subject.args) : null,
       decision,
       reason: reason === null ? null : capText(reason, AUDIT_REASON_MAX_CHARS),
-      upstreamStatus,
-      latencyMs,
+      upstreamStatus: end.upstreamStatus ?? null,
+      latencyMs: end.latencyMs ?? null,
       requestId: cap(subject.id === null ? null : String(subject.id)),
+      clientAddress: client?.address ?? null,
+      userAgent: client?.userAgent ?? null,
+      outcome: end.outcome ?? null,
     };
   }
 }
 
-/** An allowed call's pending audit event: `finish` records it once (later calls are ignored). */
+/**
+ * An allowed call's pending audit event: `finish` records it once (later calls are ignored), when the reply has ended
+ * (its latency runs to that moment).
+ */
 export interface AuditTicket {
-  /** The upstream's HTTP status, or null when no response came (failure, client gone). */
-  finish(upstreamStatus: number | null): void;
+  /** The upstream's HTTP status, or null when no response came (failure, client gone); how the call ended if read. */
+  finish(upstreamStatus: number | null, outcome?: AuditOutcome | null): void;
 }
 
 /** A ticket that records nothing (audit off, or a method that is not audited). */

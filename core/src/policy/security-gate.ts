@@ -10,6 +10,7 @@ import type { RedactedCall, Redactor, ResultRedactor } from "../sanitize";
 import { authorize, checkArguments, type Admission, type Caller } from "./admission";
 import { AccessPolicy } from "./access-policy";
 import type { AuditDecision, AuditHasher } from "../audit";
+import type { ClientInfo } from "../audit/client-info";
 import { AUDITED_METHODS, NO_AUDIT, type Auditor, type AuditSubject, type AuditTicket } from "./audit-ticket";
 import { authFailure } from "./auth-failure";
 import { PolicyCache } from "./policy-cache";
@@ -18,6 +19,11 @@ const ANONYMOUS: Caller = {
   identity: { consumer: "anonymous", policy: "open", method: "anonymous" },
   policy: AccessPolicy.open(),
 };
+
+// A copy: ANONYMOUS is shared, and a caller may be reused.
+function withClient(caller: Caller, client: ClientInfo | undefined): Caller {
+  return client === undefined ? caller : { ...caller, client };
+}
 
 /** Dependencies of a {@link SecurityGate}; the functions are read per request so hot reloads take effect. */
 export interface SecurityGateDeps {
@@ -50,16 +56,27 @@ export class SecurityGate {
     return this.deps.config().auth === "none";
   }
 
-  /** Authenticates a request at the edge that sees the client's credentials; failures are audited. */
-  async authenticate(httpMethod: string, headers: Readonly<Record<string, string>>): Promise<Caller> {
+  /**
+   * Authenticates a request at the edge that sees the client's credentials; failures are audited. `client` (address,
+   * user agent) goes with the caller into every audit event of the request.
+   */
+  async authenticate(
+    httpMethod: string,
+    headers: Readonly<Record<string, string>>,
+    client?: ClientInfo,
+  ): Promise<Caller> {
     const authenticator = this.deps.authenticator();
     // No authenticator and not open: a process that must not authenticate (a broker behind a router). Fail closed.
-    if (!authenticator) return this.anonymous();
+    if (!authenticator) return withClient(this.anonymous(), client);
     try {
-      return this.caller(await authenticator.authenticate(headers));
+      return withClient(this.caller(await authenticator.authenticate(headers)), client);
     } catch (error: unknown) {
       if (!(error instanceof AuthError)) throw error;
-      const subject = { method: httpMethod, server: null, target: null, args: undefined, session: null, id: null };
+      const subject = {
+        method: httpMethod,
+        ...{ server: null, target: null, args: undefined, session: null, id: null },
+        client,
+      };
       return this.refuse(
         undefined,
         subject,
@@ -83,11 +100,11 @@ export class SecurityGate {
   }
 
   /** The caller named by the router's signed identity header (the broker behind Envoy); anything else is 401. */
-  fromIdentityHeader(headers: Readonly<Record<string, string>>): Caller {
-    if (this.open) return ANONYMOUS;
+  fromIdentityHeader(headers: Readonly<Record<string, string>>, client?: ClientInfo): Caller {
+    if (this.open) return withClient(ANONYMOUS, client);
     const value = headers[IDENTITY_HEADER];
     const identity = value === undefined ? undefined : this.deps.identities.verify(value);
-    if (identity) return this.caller(identity);
+    if (identity) return withClient(this.caller(identity), client);
     throw new GatewayError(JsonRpcErrorCode.Unauthorized, "unauthorized: no valid identity from the gateway router", {
       httpStatus: 401,
     });

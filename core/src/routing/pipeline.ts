@@ -20,6 +20,7 @@ import type { AuditTicket } from "../policy/audit-ticket";
 import type { SecurityGate } from "../policy/security-gate";
 import type { ResultRedactor } from "../sanitize";
 import { IDENTITY_HEADER } from "../auth/identity";
+import { CLIENT_ADDRESS_HEADER } from "../audit/client-info";
 import { bodyTooLarge } from "../security/request-limits";
 import { buildUpstreamHeaders, INTERNAL_HEADERS, SESSION_HEADER } from "./headers";
 import { MODERN_BACKEND, MODERN_ROUTED_METHODS, modernCallHeaders } from "./modern-route";
@@ -55,7 +56,7 @@ function credentialHeadersOf(config: GatewayConfig): readonly string[] {
   let headers = credentialHeaderLists.get(config);
   if (!headers) {
     const apiKeyHeader = config.auth === "none" ? undefined : config.auth.apiKeys?.header;
-    headers = apiKeyHeader ? [apiKeyHeader, IDENTITY_HEADER] : [IDENTITY_HEADER];
+    headers = [...(apiKeyHeader ? [apiKeyHeader] : []), IDENTITY_HEADER, CLIENT_ADDRESS_HEADER];
     credentialHeaderLists.set(config, headers);
   }
   return headers;

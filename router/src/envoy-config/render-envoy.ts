@@ -146,6 +146,9 @@ function extProcFilter(config: GatewayConfig, options: EnvoyRenderOptions): obje
       message_timeout: seconds(messageTimeoutMs(config, options)),
       mutation_rules: { allow_all_routing: true },
       ...extProcMetadataOptions(),
+      // The client's address as Envoy resolved it (the TCP peer, or past envoy.xffTrustedHops in x-forwarded-for: the
+      // address its access log shows), for the audit log. Envoy sends it with the request headers.
+      request_attributes: ["source.address"],
       processing_mode: {
         request_header_mode: "SEND",
         request_body_mode: "BUFFERED",

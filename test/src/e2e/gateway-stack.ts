@@ -25,6 +25,8 @@ export interface StackOptions {
   security?: string;
   /** An `envoy` mapping (render-envoy's listener settings), e.g. `{ xffTrustedHops: 1 }`. */
   envoy?: string;
+  /** Extra `standalone` entries, e.g. `trustedProxies: [loopback]`. */
+  standalone?: string;
   /** Top-level YAML with `auth`, `consumers`, `policies`, `sanitize`, `audit`, `admin`; without it: `auth: none`. */
   access?: string;
   /** Return only once every upstream is ready (default true); false: as soon as the gateway listens. */
@@ -74,7 +76,7 @@ limits: { maxBodyBytes: ${maxBodyBytes}${limits ? `, ${limits}` : ""} }
 health: { interval: 300ms, maxBackoff: 1s, timeout: 2s }
 router: { listen: "127.0.0.1:${ports.router}", metricsListen: "127.0.0.1:${ports.metrics}" }
 broker: { listen: "127.0.0.1:${ports.broker}" }
-standalone: { listen: "127.0.0.1:${ports.standalone}" }
+standalone: { listen: "127.0.0.1:${ports.standalone}"${options.standalone ? `, ${options.standalone}` : ""} }
 security: ${security}
 envoy: ${envoy}
 `;

@@ -10,6 +10,7 @@ import type { ModernCallInput, ModernCallOutcome, ModernCaller } from "./modern-
 import { clientProgressToken, paramsDigest } from "./modern-key";
 import { modernResult, upstreamError } from "./modern-result";
 import { isLogLevel } from "./round-notifications";
+import { resultOutcome } from "../../audit/reply-outcome";
 import { startUpstreamCall } from "./start-call";
 
 /** Wait after a round's first input request for more sent together (one upstream handler asking in parallel). */
@@ -96,7 +97,8 @@ class ModernCallBridge {
         state === undefined
           ? await this.start(admission, input, upstreamId)
           : await this.resume(admission, input, state);
-      admission.audit.finish(200);
+      // input_required ends this round, not the call: the round is audited as answered (its outcome is "ok").
+      admission.audit.finish(200, outcome.kind === "result" ? resultOutcome(outcome.result) : "ok");
       return outcome;
     } catch (error: unknown) {
       admission.audit.finish(null);

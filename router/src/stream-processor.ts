@@ -17,6 +17,7 @@ import {
   type SecurityGate,
   type Logger,
   type RequestPipeline,
+  type RequestLabelInput,
   type UpstreamCall,
   type UpstreamHttp,
 } from "@mcp-gateway/core";
@@ -64,6 +65,11 @@ export class StreamProcessor {
   private corsHeaders: Record<string, string> = nullRecord();
   /** This request's access-log fields, sent to Envoy as dynamic metadata with every request-phase answer. */
   private readonly access: AccessMetadata;
+  private readonly started = process.hrtime.bigint();
+  /** The response's HTTP status (0 until response headers arrive), the refusal, and whether a replay healed it. */
+  private status = 0;
+  private refusal: GatewayError | undefined;
+  private healed = false;
 
   constructor(private readonly deps: ProcessorDeps) {
     this.access = new AccessMetadata((id) => deps.security.sessionDigest(id));
@@ -169,6 +175,7 @@ export class StreamProcessor {
 
   /** Refuses the request with `error` (JSON-RPC body, CORS headers) and notes the refusal for the access log. */
   private refused(error: GatewayError): ProcessingResponse {
+    this.refusal = error;
     this.access.decide("refused", error);
     return immediateError(error, this.corsHeaders);
   }
@@ -176,6 +183,26 @@ export class StreamProcessor {
   /** Ends the stream's business: an allowed call that got no response headers is audited without a status. */
   close(): void {
     this.call?.audit.finish(null);
+    this.deps.metrics.requestFinished(this.requestLabels(), Number(process.hrtime.bigint() - this.started) / 1e9);
+  }
+
+  /** This request's latency labels: its server ("broker", "none" when refused unrouted), method and outcome. */
+  private requestLabels(): RequestLabelInput {
+    const method = this.access.get("method");
+    const decision = this.access.get("decision");
+    const named = this.access.get("server") ?? "none";
+    const server = decision === "broker" ? "broker" : decision === "refused" || decision === "routed" ? named : "none";
+    const tool = method === "tools/call" ? this.access.get("target") : undefined;
+    return { server, method, outcome: this.outcome(), tool };
+  }
+
+  private outcome(): string {
+    // An upstream that cannot be reached (502) or answer in time (504) is that server's failure, not a refusal.
+    if (this.refusal)
+      return this.refusal.httpStatus === 502 || this.refusal.httpStatus === 504 ? "upstream_error" : "rejected";
+    if (this.status === 0) return "cancelled";
+    if (this.status >= 400) return "error";
+    return this.healed ? "healed" : "ok";
   }
 
   /** Parses and routes the whole JSON-RPC body; a routed call gets its target, session and rewritten body. */
@@ -240,6 +267,7 @@ export class StreamProcessor {
    * through the router.
    */
   async onResponseHeaders(headers: Record<string, string>): Promise<ProcessingResponse> {
+    this.status = Number(headers[":status"] ?? "0");
     const call = this.call;
     if (!call) {
       const mutation = headerMutation(this.corsHeaders);
@@ -280,6 +308,8 @@ export class StreamProcessor {
     const headers = forwardHeaders(this.headers, call);
     const reply = await this.deps.http.forward(call.server, headers, call.body, this.deps.replayTimeoutMs);
     call.audit.finish(reply.status);
+    this.status = reply.status;
+    this.healed = true;
     // The replayed reply is the client's reply: it gets the same rewriting as one streamed through Envoy.
     const rewriter = replyRewriter(reply.headers, call);
     const contentType = rewriter?.contentType ?? reply.headers["content-type"] ?? "application/json";

@@ -144,6 +144,7 @@ function addOperationsRoutes(app: Express, deps: BrokerAppDeps): void {
       deps.metrics.upstreamTools.set({ server: status.name }, status.toolCount);
     }
     deps.metrics.openStreams.set(deps.hub.size);
+    deps.metrics.openSessions.set(deps.hub.sessions().length);
     const registry = Registry.merge([deps.metrics.registry, ...(deps.extraRegistries ?? [])]);
     response.setHeader("content-type", registry.contentType).send(await registry.metrics());
   });

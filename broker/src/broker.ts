@@ -65,6 +65,7 @@ function listenHttp(app: Express, host: string, port: number, requestTimeoutMs: 
 function standaloneForwarder(context: GatewayContext, metrics: BrokerMetrics) {
   return createStandaloneForwarder(context, {
     forwarded: (server, outcome) => metrics.forwardedCalls.inc({ server, outcome }),
+    requestFinished: (request, seconds) => metrics.observeRequest(request, seconds),
   });
 }
 
@@ -156,10 +157,11 @@ function closeHttp(server: Server | undefined): Promise<void> {
  */
 export function createBroker(
   logger: Logger,
-  metrics = new BrokerMetrics(),
+  given?: BrokerMetrics,
   extraRegistries: readonly Registry[] = [],
   options: { standalone?: boolean } = {},
 ): Broker & { attach(context: GatewayContext): void } {
+  const metrics = given ?? new BrokerMetrics({ standalone: options.standalone ?? false });
   const hub = new NotificationHub();
   let app: Express | undefined;
   let relay: UpstreamRelay | undefined;

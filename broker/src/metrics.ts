@@ -1,4 +1,16 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { REQUEST_SECONDS_BUCKETS, RequestLabeler, type RequestLabelInput } from "@mcp-gateway/core";
+
+/** Options of {@link BrokerMetrics}. */
+export interface BrokerMetricsOptions {
+  /** Node process metrics (`mcp_broker_process_*`, `mcp_broker_nodejs_*`); one registry per process exports them. */
+  defaultMetrics?: boolean;
+  /** `metrics.toolLabel`: label request latency by exposed tool name too (at most `toolLabelLimit` names). */
+  toolLabel?: boolean;
+  toolLabelLimit?: number;
+  /** The standalone gateway's forwarding metrics are registered only when true (default false). */
+  standalone?: boolean;
+}
 
 /** The broker's Prometheus metrics; labels are bounded (methods the broker serves, configured servers). */
 export class BrokerMetrics {
@@ -25,6 +37,11 @@ export class BrokerMetrics {
     help: "Open GET notification streams",
     registers: [this.registry],
   });
+  readonly openSessions = new Gauge({
+    name: "mcp_broker_open_sessions",
+    help: "Gateway sessions holding at least one open GET notification stream on this process",
+    registers: [this.registry],
+  });
   readonly upstreamUp = new Gauge({
     name: "mcp_broker_upstream_up",
     help: "1 when the upstream is ready, 0 otherwise",
@@ -33,19 +50,36 @@ export class BrokerMetrics {
   });
   readonly upstreamTools = new Gauge({
     name: "mcp_broker_upstream_tools",
-    help: "Tools exposed per upstream",
+    help: "Tools exposed per upstream (after its tools include/exclude filter)",
     labelNames: ["server"],
     registers: [this.registry],
   });
+  readonly forwardedCalls: Counter<"server" | "outcome">;
+  private readonly labeler: RequestLabeler;
+  private readonly requestSeconds: Histogram;
 
-  readonly forwardedCalls = new Counter({
-    name: "mcp_gateway_forwarded_total",
-    help: "Routed calls forwarded by the standalone gateway, by server and outcome (ok, healed, upstream_error, rejected)",
-    labelNames: ["server", "outcome"],
-    registers: [this.registry],
-  });
-
-  constructor(options: { defaultMetrics?: boolean } = {}) {
+  constructor(options: BrokerMetricsOptions = {}) {
+    // Behind Envoy these never move (the router forwards): registered only in the standalone gateway.
+    const registers = options.standalone ? [this.registry] : [];
+    this.forwardedCalls = new Counter({
+      name: "mcp_gateway_forwarded_total",
+      help: "Routed calls forwarded by the standalone gateway, by server and outcome (ok, healed, upstream_error, rejected)",
+      labelNames: ["server", "outcome"],
+      registers,
+    });
+    this.labeler = new RequestLabeler(options);
+    this.requestSeconds = new Histogram({
+      name: "mcp_gateway_request_duration_seconds",
+      help: "Standalone gateway: time from a POST /mcp's arrival to the end of its response, by server, method, outcome",
+      labelNames: [...this.labeler.labelNames],
+      buckets: [...REQUEST_SECONDS_BUCKETS],
+      registers,
+    });
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: "mcp_broker_" });
+  }
+
+  /** Records one finished request of the standalone gateway. */
+  observeRequest(request: RequestLabelInput, seconds: number): void {
+    this.requestSeconds.observe(this.labeler.labels(request), seconds);
   }
 }

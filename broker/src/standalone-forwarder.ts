@@ -15,6 +15,7 @@ import {
   takeSlots,
   type GatewayContext,
   type ReplyRewriter,
+  type RequestLabelInput,
   type StreamingReply,
   type UpstreamCall,
 } from "@mcp-gateway/core";
@@ -24,9 +25,14 @@ import { sendError } from "./http-errors";
 import { lowerHeaders } from "./request-headers";
 import { releaseOnClose } from "./response-slots";
 
-/** Counters the forwarder reports (the broker's metrics). */
+/** How a POST the forwarder decided ended, for `mcp_gateway_forwarded_total`. */
+export type ForwardOutcome = "ok" | "healed" | "upstream_error" | "rejected";
+
+/** What the forwarder reports (the broker's metrics). */
 export interface ForwarderMetrics {
-  forwarded(server: string, outcome: "ok" | "healed" | "upstream_error" | "rejected"): void;
+  forwarded(server: string, outcome: ForwardOutcome): void;
+  /** One POST answered: its labels and its time from arrival to the end of its response. */
+  requestFinished(request: RequestLabelInput, seconds: number): void;
 }
 
 /**
@@ -38,7 +44,15 @@ export interface ForwarderMetrics {
 export function createStandaloneForwarder(context: GatewayContext, metrics?: ForwarderMetrics) {
   const inFlight = new SlotBudget();
   return async function forwardMcpPost(request: Request, response: Response, next: NextFunction): Promise<void> {
+    const timing = timeRequest(response, metrics);
+    const refused = (server: string, error: GatewayError): void => {
+      // An upstream that cannot be reached (502) or answer in time (504) is that server's failure, not a refusal.
+      const outcome = error.httpStatus === 502 || error.httpStatus === 504 ? "upstream_error" : "rejected";
+      Object.assign(timing, { server, outcome });
+      metrics?.forwarded(server, outcome);
+    };
     if (!admitConcurrent(context, inFlight, response)) {
+      timing.outcome = "rejected";
       metrics?.forwarded("none", "rejected");
       return;
     }
@@ -48,15 +62,18 @@ export function createStandaloneForwarder(context: GatewayContext, metrics?: For
     // The era first, as the router decides it: a refused modern request is answered here, a modern call to a 2026
     // upstream is forwarded, every other modern request goes on to the broker's handlers.
     const { era, message } = await context.pipeline.classify(incoming);
+    if (message && message.kind !== "response") timing.method = message.method;
     if (era.era === "reject") {
-      metrics?.forwarded("none", "rejected");
+      refused("none", era.error);
       return sendError(response, era.error);
     }
     const outcome =
       era.era === "modern" && message
         ? await context.pipeline.routeModern(incoming, message)
         : await context.pipeline.decide(incoming, message);
+    if (outcome.facts.method !== undefined) timing.method = outcome.facts.method;
     if (outcome.kind === "broker") {
+      timing.server = "broker";
       // The body is parsed and classified once: the modern front end after this reuses both (see decided-era.ts).
       if (message) {
         const method = message.kind === "response" ? "" : message.method;
@@ -65,16 +82,19 @@ export function createStandaloneForwarder(context: GatewayContext, metrics?: For
       return next();
     }
     if (outcome.kind === "reject") {
-      metrics?.forwarded("none", "rejected");
+      refused(outcome.facts.server ?? "none", outcome.error);
       return sendError(response, outcome.error);
     }
+    timing.server = outcome.call.server.name;
+    if (outcome.call.method === "tools/call") timing.tool = outcome.facts.target;
     const abort = new AbortController();
     response.on("close", () => abort.abort());
     const deadline = callDeadline(outcome.call, abort);
     try {
-      await forward(context, outcome.call, headers, response, abort.signal, metrics);
+      timing.outcome = await forward(context, outcome.call, headers, response, abort.signal, metrics);
     } catch (error: unknown) {
       outcome.call.audit.finish(null);
+      timing.outcome = "upstream_error";
       metrics?.forwarded(outcome.call.server.name, "upstream_error");
       if (deadline.expired() && !response.headersSent) sendError(response, deadline.error());
       else if (!abort.signal.aborted)
@@ -83,6 +103,21 @@ export function createStandaloneForwarder(context: GatewayContext, metrics?: For
       deadline.clear();
     }
   };
+}
+
+/**
+ * Times one POST to the end of its response and reports it with the labels the forwarder fills in meanwhile; a POST
+ * left to the broker without an outcome is "ok" or "error" by its HTTP status.
+ */
+function timeRequest(response: Response, metrics: ForwarderMetrics | undefined): RequestLabelInput {
+  const timing: RequestLabelInput = { server: "none", method: undefined, outcome: "" };
+  if (!metrics) return timing;
+  const started = process.hrtime.bigint();
+  response.once("close", () => {
+    const outcome = timing.outcome || (response.statusCode < 400 ? "ok" : "error");
+    metrics.requestFinished({ ...timing, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
+  });
+  return timing;
 }
 
 /**
@@ -111,7 +146,7 @@ async function forward(
   response: Response,
   signal: AbortSignal,
   metrics: ForwarderMetrics | undefined,
-): Promise<void> {
+): Promise<"ok" | "healed"> {
   const { limits } = context.config();
   const open = (call: UpstreamCall): Promise<StreamingReply> =>
     context.http.open(call.server, forwardHeaders(clientHeaders, call), call.body, {
@@ -142,6 +177,7 @@ async function forward(
     // A reply cut short (client gone, upstream failed mid-stream) keeps its status but has no outcome.
     call.audit.finish(reply.status, response.writableFinished ? scanner.outcome() : null);
   }
+  return outcome;
 }
 
 function relayHead(

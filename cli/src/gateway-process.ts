@@ -7,7 +7,7 @@ import {
   type GatewayContext,
   type Logger,
 } from "@mcp-gateway/core";
-import { createAdminApp, createBoundedServer, createBroker, type Broker } from "@mcp-gateway/broker";
+import { BrokerMetrics, createAdminApp, createBoundedServer, createBroker, type Broker } from "@mcp-gateway/broker";
 import { createMetricsServer, createRouter, RouterMetrics, SecurityMetrics, type Router } from "@mcp-gateway/router";
 import { splitHostPort } from "./args";
 
@@ -44,12 +44,14 @@ export interface GatewayProcess {
  */
 export async function startGatewayProcess(options: GatewayProcessOptions): Promise<GatewayProcess> {
   const { config, roles, logger } = options;
-  const routerMetrics = new RouterMetrics();
-  // Together (or standalone), the broker's /metrics also serves the routing metrics: one scrape target per process.
+  // Together (or standalone), the broker's /metrics also serves the routing metrics: one scrape target per process,
+  // and its process metrics are exported once, by the broker's registry.
+  const labels = { toolLabel: config.metrics.toolLabel, toolLabelLimit: config.metrics.toolLabelLimit };
+  const routerMetrics = new RouterMetrics({ ...labels, defaultMetrics: !roles.broker, extProc: roles.router });
   const broker = roles.broker
     ? createBroker(
         logger.child({ component: roles.standalone ? "gateway" : "broker" }),
-        undefined,
+        new BrokerMetrics({ ...labels, standalone: roles.standalone ?? false }),
         roles.router || roles.standalone ? [routerMetrics.registry] : [],
         { standalone: roles.standalone ?? false },
       )

@@ -69,6 +69,11 @@ export class AccessMetadata {
     if (error) this.fields.set("reason", REASONS.get(error.code) ?? "error");
   }
 
+  /** One field's value so far (for metrics labels). */
+  get(field: AccessField): string | undefined {
+    return this.fields.get(field);
+  }
+
   /** The fields so far as a ProcessingResponse `dynamic_metadata` Struct (Envoy merges it into the namespace). */
   toStruct(): Struct {
     const fields: Record<string, { stringValue: string }> = Object.create(null) as Record<string, never>;

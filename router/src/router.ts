@@ -67,6 +67,7 @@ export function createRouter(deps: RouterDeps): Router {
   const health = new HealthImplementation({ "": "NOT_SERVING", [EXT_PROC_SERVICE_NAME]: "NOT_SERVING" });
   const handler = createProcessHandler(
     processorDeps(deps.context, { logger: deps.logger, metrics, replayTimeoutMs: deps.replayTimeoutMs }),
+    (open) => metrics.openStreams(open),
   );
   server.addService(loadExtProcService().definition, { Process: handler });
   health.addToServer(server);

@@ -33,20 +33,33 @@ export class SecurityMetrics {
       "Age of the oldest audit event not yet written",
       (s) => s.oldestQueuedAgeMs / 1000,
     );
-    auditGauge("mcp_gateway_audit_written_events", "Audit events written (all sinks, since start)", (s) => s.written);
-    auditGauge(
-      "mcp_gateway_audit_dropped_events",
-      "Audit events dropped because a sink's queue was full (since start)",
+    // Ever-growing totals are counters (`_total`): rate() and increase() then survive a restart's reset to zero.
+    const auditCounter = (name: string, help: string, read: (stats: ReturnType<AuditLog["stats"]>) => number): void => {
+      new Counter({
+        name,
+        help,
+        registers: [registry],
+        collect() {
+          const log = audit();
+          this.reset();
+          this.inc(log ? read(log.stats()) : 0);
+        },
+      });
+    };
+    auditCounter("mcp_gateway_audit_written_events_total", "Audit events written (all sinks)", (s) => s.written);
+    auditCounter(
+      "mcp_gateway_audit_dropped_events_total",
+      "Audit events dropped because a sink's queue was full",
       (s) => s.dropped,
     );
-    auditGauge(
-      "mcp_gateway_audit_suppressed_events",
-      "Refusals left off the audit log because their consumer's refusal budget was spent (since start)",
+    auditCounter(
+      "mcp_gateway_audit_suppressed_events_total",
+      "Refusals left off the audit log because their consumer's refusal budget was spent",
       (s) => s.suppressed,
     );
-    auditGauge(
-      "mcp_gateway_audit_failed_events",
-      "Audit events a sink failed to write after retries (since start)",
+    auditCounter(
+      "mcp_gateway_audit_failed_events_total",
+      "Audit events a sink failed to write after retries",
       (s) => s.failed,
     );
   }

@@ -21,6 +21,7 @@ import {
   type SecurityGate,
   type Logger,
   type RequestPipeline,
+  type RequestLabelInput,
   type UpstreamCall,
   type UpstreamHttp,
 } from "@mcp-gateway/core";
@@ -75,6 +76,11 @@ export class StreamProcessor {
   private corsHeaders: Record<string, string> = nullRecord();
   /** This request's access-log fields, sent to Envoy as dynamic metadata with every request-phase answer. */
   private readonly access: AccessMetadata;
+  private readonly started = process.hrtime.bigint();
+  /** The response's HTTP status (0 until response headers arrive), the refusal, and whether a replay healed it. */
+  private status = 0;
+  private refusal: GatewayError | undefined;
+  private healed = false;
 
   constructor(private readonly deps: ProcessorDeps) {
     this.access = new AccessMetadata((id) => deps.security.sessionDigest(id));
@@ -188,6 +194,7 @@ export class StreamProcessor {
 
   /** Refuses the request with `error` (JSON-RPC body, CORS headers) and notes the refusal for the access log. */
   private refused(error: GatewayError): ProcessingResponse {
+    this.refusal = error;
     this.access.decide("refused", error);
     return immediateError(error, this.corsHeaders);
   }
@@ -198,6 +205,26 @@ export class StreamProcessor {
    */
   close(): void {
     this.call?.audit.finish(this.audited?.status ?? null);
+    this.deps.metrics.requestFinished(this.requestLabels(), Number(process.hrtime.bigint() - this.started) / 1e9);
+  }
+
+  /** This request's latency labels: its server ("broker", "none" when refused unrouted), method and outcome. */
+  private requestLabels(): RequestLabelInput {
+    const method = this.access.get("method");
+    const decision = this.access.get("decision");
+    const named = this.access.get("server") ?? "none";
+    const server = decision === "broker" ? "broker" : decision === "refused" || decision === "routed" ? named : "none";
+    const tool = method === "tools/call" ? this.access.get("target") : undefined;
+    return { server, method, outcome: this.outcome(), tool };
+  }
+
+  private outcome(): string {
+    // An upstream that cannot be reached (502) or answer in time (504) is that server's failure, not a refusal.
+    if (this.refusal)
+      return this.refusal.httpStatus === 502 || this.refusal.httpStatus === 504 ? "upstream_error" : "rejected";
+    if (this.status === 0) return "cancelled";
+    if (this.status >= 400) return "error";
+    return this.healed ? "healed" : "ok";
   }
 
   /** Parses and routes the whole JSON-RPC body; a routed call gets its target, session and rewritten body. */
@@ -262,6 +289,7 @@ export class StreamProcessor {
    * through the router.
    */
   async onResponseHeaders(headers: Record<string, string>, endOfStream = false): Promise<ProcessingResponse> {
+    this.status = Number(headers[":status"] ?? "0");
     const call = this.call;
     if (!call) {
       const mutation = headerMutation(this.corsHeaders);
@@ -313,6 +341,8 @@ export class StreamProcessor {
     const scanner = new ReplyOutcomeScanner(reply.headers);
     scanner.push(reply.body);
     call.audit.finish(reply.status, scanner.outcome());
+    this.status = reply.status;
+    this.healed = true;
     // The replayed reply is the client's reply: it gets the same rewriting as one streamed through Envoy.
     const rewriter = replyRewriter(reply.headers, call);
     const contentType = rewriter?.contentType ?? reply.headers["content-type"] ?? "application/json";

@@ -58,6 +58,7 @@ export const RELOAD_EFFECTS: FieldEffects = {
   sanitize: "reload",
   audit: { stdout: "restart", file: "restart", postgres: "restart", maxQueue: "restart", refusalBudget: "reload" },
   admin: "restart",
+  metrics: "restart",
 };
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -171,6 +171,14 @@ export const configSchema = z
       .object({ listen: listenSchema.default("127.0.0.1:8081"), advertiseUrl: httpUrl.optional() })
       .strict()
       .prefault({}),
+    // Read once at start: a metric's label set cannot change in a running process.
+    metrics: z
+      .object({
+        toolLabel: z.boolean().default(false),
+        toolLabelLimit: z.number().int().min(1).max(1000).default(50),
+      })
+      .strict()
+      .prefault({}),
     ...securitySections,
   })
   .strict()

@@ -1,3 +1,4 @@
 export * from "./message";
 export * from "./methods";
 export * from "./json-depth";
+export * from "./metric-labels";

@@ -1,6 +1,7 @@
 import { describeErrorChain } from "../connection-url";
 import type { DiscoverResult } from "@modelcontextprotocol/client";
 import type { ListedItem, ListedResource, ListedTemplate, UpstreamListing } from "../catalog/catalog";
+import { nameFilter } from "../catalog/glob";
 import type { GatewayConfig, ServerConfig } from "../config/schema";
 import type { Logger } from "../logging";
 import { LegacySession } from "./legacy-session";
@@ -121,13 +122,15 @@ export class UpstreamConnection {
 
   /** A snapshot for `/status`. */
   status(): UpstreamStatus {
+    const exposed = nameFilter(this.server.tools);
     return {
       name: this.server.name,
       url: this.server.url,
       state: this.state,
       protocolVersion: this.protocolVersion,
       generation: this.generation,
-      toolCount: this.listing?.tools.length ?? 0,
+      // Exposed tools only: a tool the server's `tools` filter excludes is not the gateway's to count.
+      toolCount: this.listing?.tools.filter((tool) => exposed(tool.name)).length ?? 0,
       promptCount: this.listing?.prompts.length ?? 0,
       resourceCount: this.listing?.resources.length ?? 0,
       droppedTools: this.droppedTools,

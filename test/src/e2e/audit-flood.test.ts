@@ -76,7 +76,7 @@ describe.each(modes.all)("audit flooding (%s)", (_label, mode) => {
       expect(error.message.length).toBeLessThan(1_024);
     }
     const metrics = await (await fetch(secure.stack.routerMetricsUrl)).text();
-    const line = metrics.split("\n").find((l) => l.startsWith("mcp_gateway_audit_suppressed_events "));
+    const line = metrics.split("\n").find((l) => l.startsWith("mcp_gateway_audit_suppressed_events_total "));
     const suppressed = Number(line?.split(" ")[1] ?? Number.NaN);
 
     await secure.stop();

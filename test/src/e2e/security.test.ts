@@ -174,7 +174,7 @@ describe.each(modes.all)("security end to end (%s)", (_label, mode) => {
     // events the earlier tests recorded to be written before reading every counter from one scrape.
     const scrape = async (): Promise<string> => (await fetch(secure.stack.routerMetricsUrl)).text();
     let text = await scrape();
-    const written = /^mcp_gateway_audit_written_events [1-9]/m;
+    const written = /^mcp_gateway_audit_written_events_total [1-9]/m;
     for (let tries = 0; tries < 100 && !written.test(text); tries++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
       text = await scrape();
@@ -183,7 +183,7 @@ describe.each(modes.all)("security end to end (%s)", (_label, mode) => {
     expect(metricValue(text, "mcp_gateway_refusals_total", { decision: "denied" })).toBeGreaterThanOrEqual(1);
     expect(metricValue(text, "mcp_gateway_refusals_total", { decision: "unauthenticated" })).toBeGreaterThanOrEqual(3);
     expect(text).toMatch(written);
-    expect(text).toMatch(/^mcp_gateway_audit_dropped_events 0$/m);
+    expect(text).toMatch(/^mcp_gateway_audit_dropped_events_total 0$/m);
   });
 
   it("writes one audit event per call and per denial, all of them by the time the gateway has stopped", async () => {

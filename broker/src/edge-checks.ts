@@ -1,5 +1,11 @@
 import type { NextFunction, Request, Response } from "express";
-import { headerSizeError, protectedResourceMetadata, resourceUrl, type GatewayContext } from "@mcp-gateway/core";
+import {
+  advertisesProtectedResource,
+  headerSizeError,
+  protectedResourceMetadata,
+  resourceUrl,
+  type GatewayContext,
+} from "@mcp-gateway/core";
 import { sendError } from "./http-errors";
 import { lowerHeaders } from "./request-headers";
 
@@ -27,12 +33,22 @@ export function createEdgeChecks(context: GatewayContext) {
   };
 }
 
-/** GET /.well-known/oauth-protected-resource[/mcp]: the protected resource metadata (404 with `auth: none`). */
+/**
+ * GET /.well-known/oauth-protected-resource[/mcp]: the protected resource metadata; 404 unless authorization servers
+ * are configured (see {@link advertisesProtectedResource}).
+ */
 export function createProtectedResourceHandler(context: GatewayContext) {
   return function serveProtectedResource(request: Request, response: Response): void {
     const config = context.config();
     if (config.auth === "none") {
       response.status(404).json({ error: "this gateway does not require authorization (auth: none)" });
+      return;
+    }
+    if (!advertisesProtectedResource(config)) {
+      response.status(404).json({
+        error:
+          "no OAuth authorization server is configured (auth.resourceMetadata.authorizationServers); use an API key",
+      });
       return;
     }
     const metadata = protectedResourceMetadata({

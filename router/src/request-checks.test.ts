@@ -45,18 +45,26 @@ describe("isMcpPath", () => {
 
 describe("pathError", () => {
   it.each(["/mcp", "/mcp?x=1", "/.well-known/oauth-protected-resource/mcp"])("lets %s through", (path) => {
-    expect(pathError(path)).toBeUndefined();
+    expect(pathError(path, true)).toBeUndefined();
   });
+
+  it.each(["/.well-known/oauth-protected-resource", "/.well-known/oauth-protected-resource/mcp"])(
+    "answers %s with 404 when no authorization server is configured (nothing to advertise)",
+    (path) => {
+      expect(pathError(path, false)).toMatchObject({ httpStatus: 404 });
+      expect(pathError("/mcp", false)).toBeUndefined();
+    },
+  );
 
   it.each(["/status", "/metrics", "/", "/mcp/../status", "/%73tatus", "/admin/consumers"])(
     "answers %s with 404, keeping the broker's operations endpoints private",
     (path) => {
-      expect(pathError(path)).toMatchObject({ httpStatus: 404, code: JsonRpcErrorCode.InvalidRequest });
+      expect(pathError(path, true)).toMatchObject({ httpStatus: 404, code: JsonRpcErrorCode.InvalidRequest });
     },
   );
 
   it("names the path without its query and points at /mcp", () => {
-    expect(pathError("/status?token=secret")?.message).toBe('no MCP endpoint at "/status"; use /mcp');
+    expect(pathError("/status?token=secret", true)?.message).toBe('no MCP endpoint at "/status"; use /mcp');
   });
 });
 

@@ -13,11 +13,12 @@ export function isMcpPath(path: string): boolean {
 }
 
 /**
- * 404 for anything but /mcp and the public metadata: Envoy's default route leads to the broker, whose operations
- * endpoints (/status, /metrics) are for the private network, not for consumers coming through Envoy.
+ * 404 for anything but /mcp and, when the gateway advertises it (`metadataAdvertised`), the public metadata: Envoy's
+ * default route leads to the broker, whose operations endpoints (/status, /metrics) are for the private network, not
+ * for consumers coming through Envoy.
  */
-export function pathError(path: string): GatewayError | undefined {
-  if (isMcpPath(path) || isPublicPath(path)) return undefined;
+export function pathError(path: string, metadataAdvertised: boolean): GatewayError | undefined {
+  if (isMcpPath(path) || (metadataAdvertised && isPublicPath(path))) return undefined;
   return new GatewayError(
     JsonRpcErrorCode.InvalidRequest,
     `no MCP endpoint at ${JSON.stringify(path.split("?")[0])}; use /mcp`,

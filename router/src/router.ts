@@ -1,5 +1,5 @@
 import * as grpc from "@grpc/grpc-js";
-import type { GatewayContext, Logger } from "@mcp-gateway/core";
+import { advertisesProtectedResource, type GatewayContext, type Logger } from "@mcp-gateway/core";
 import { HealthImplementation } from "grpc-health-check";
 import { createProcessHandler } from "./ext-proc-service";
 import type { ProcessorDeps } from "./stream-processor";
@@ -43,6 +43,7 @@ export function processorDeps(
     maxHeaderBytes: () => context.config().limits.maxHeaderBytes,
     hostGuard: () => context.hostGuard(),
     cors: () => context.cors(),
+    advertisesMetadata: () => advertisesProtectedResource(context.config()),
     security: context.security.gate,
     replayTimeoutMs: options.replayTimeoutMs ?? 4_000,
   };

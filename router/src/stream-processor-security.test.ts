@@ -154,14 +154,19 @@ describe("StreamProcessor security", () => {
     expect(answer.immediate_response?.status).toEqual({ code: 404 });
   });
 
-  it("lets the protected resource metadata through without credentials", async () => {
-    const answer = fields(
-      await sendHeaders(processor(), {
-        ":method": "GET",
-        ":path": "/.well-known/oauth-protected-resource/mcp",
-      }),
-    );
-    expect(answer.immediate_response).toBeUndefined();
+  it("lets the protected resource metadata through without credentials when it is advertised", async () => {
+    const deps = processorDeps(context, {
+      logger: silentLogger,
+      metrics: new RouterMetrics({ defaultMetrics: false }),
+    });
+    const advertising = new StreamProcessor({ ...deps, advertisesMetadata: () => true });
+    const metadata = { ":method": "GET", ":path": "/.well-known/oauth-protected-resource/mcp" };
+    expect(fields(await sendHeaders(advertising, metadata)).immediate_response).toBeUndefined();
+  });
+
+  it("answers the metadata path with 404 when no authorization server is configured (API keys only)", async () => {
+    const metadata = { ":method": "GET", ":path": "/.well-known/oauth-protected-resource/mcp" };
+    expect(fields(await sendHeaders(processor(), metadata)).immediate_response?.status).toEqual({ code: 404 });
   });
 
   it("refuses a reply under a rule it cannot read: canonical content-type, no encoding or length, an error body", async () => {

@@ -46,6 +46,8 @@ export interface ProcessorDeps {
   cors: () => CorsPolicy;
   /** Authentication, policy, rate limits, audit. */
   security: SecurityGate;
+  /** Whether the OAuth protected resource metadata is advertised (else its well-known path gets 404 here). */
+  advertisesMetadata: () => boolean;
   /** `limits.maxHeaderBytes`: larger request headers get 431. */
   maxHeaderBytes: () => number;
   /** Bound on a replay after the upstream lost its session; below Envoy's message_timeout. */
@@ -170,7 +172,9 @@ export class StreamProcessor {
 
   /** The answer when the headers alone settle the request (refused, or a CORS preflight); else undefined. */
   private checkHeaders(): ProcessingResponse | undefined {
-    const denied = this.deps.hostGuard().check(this.headers) ?? pathError(this.headers[":path"] ?? "");
+    const denied =
+      this.deps.hostGuard().check(this.headers) ??
+      pathError(this.headers[":path"] ?? "", this.deps.advertisesMetadata());
     if (denied) {
       this.deps.metrics.decision("invalid", denied.httpStatus === 404 ? "not_found" : "forbidden");
       this.access.decide("refused", denied);

@@ -61,6 +61,13 @@ describe("wwwAuthenticate", () => {
     expect(wwwAuthenticate({ resourceMetadataUrl: url })).toBe(`Bearer resource_metadata="${url}"`);
   });
 
+  it("is a plain Bearer challenge, details only, without metadata to point at", () => {
+    expect(wwwAuthenticate({})).toBe("Bearer");
+    expect(wwwAuthenticate({ error: "invalid_token", description: "bad key" })).toBe(
+      'Bearer error="invalid_token", error_description="bad key"',
+    );
+  });
+
   it("adds the error and its description", () => {
     expect(
       wwwAuthenticate({ resourceMetadataUrl: url, error: "invalid_token", description: "token has expired" }),

@@ -54,8 +54,8 @@ export function resourceMetadataUrl(resource: string): string {
 
 /** Options for {@link wwwAuthenticate}. */
 export interface WwwAuthenticateOptions {
-  /** From {@link resourceMetadataUrl}. */
-  resourceMetadataUrl: string;
+  /** From {@link resourceMetadataUrl}; omitted when the gateway advertises no authorization server. */
+  resourceMetadataUrl?: string;
   /** RFC 6750 §3.1 error code; omit it when the request had no credentials at all. */
   error?: "invalid_token" | "invalid_request";
   /** Says what was wrong; must never contain the credential (an {@link AuthError} message is safe). */
@@ -78,11 +78,16 @@ function quoted(value: string): string {
   return `"${Array.from(value, headerSafe).join("")}"`;
 }
 
-/** The `WWW-Authenticate` value of a 401 (RFC 6750 §3, RFC 9728 §5.1): `Bearer resource_metadata="…"` and details. */
+/**
+ * The `WWW-Authenticate` value of a 401 (RFC 6750 §3, RFC 9728 §5.1): `Bearer resource_metadata="…"` and details, or a
+ * plain `Bearer` (with details, if any) when there is no metadata to point at.
+ */
 export function wwwAuthenticate(options: WwwAuthenticateOptions): string {
-  const params = [`resource_metadata=${quoted(options.resourceMetadataUrl)}`];
+  const params: string[] = [];
+  if (options.resourceMetadataUrl !== undefined)
+    params.push(`resource_metadata=${quoted(options.resourceMetadataUrl)}`);
   if (options.scope !== undefined) params.push(`scope=${quoted(options.scope)}`);
   if (options.error !== undefined) params.push(`error=${quoted(options.error)}`);
   if (options.description !== undefined) params.push(`error_description=${quoted(options.description)}`);
-  return `Bearer ${params.join(", ")}`;
+  return params.length === 0 ? "Bearer" : `Bearer ${params.join(", ")}`;
 }

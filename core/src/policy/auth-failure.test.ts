@@ -1,11 +1,21 @@
 import { AuthError, type AuthFailureReason } from "../auth/auth-errors";
 import { parseConfig } from "../config/load";
 import { JsonRpcErrorCode } from "../errors";
-import { authFailure, resourceUrl } from "./auth-failure";
+import { advertisesProtectedResource, authFailure, resourceUrl } from "./auth-failure";
 
 const SERVERS = `version: 1\nservers: [{ name: weather, url: "http://127.0.0.1:1/mcp" }]\n`;
+const IDP = `authorizationServers: ["https://idp.example.com"]`;
+/** API keys only: no authorization server, so no OAuth metadata is advertised. */
 const guarded = parseConfig(`${SERVERS}consumers: [{ name: alice, policy: p }]\npolicies: { p: {} }\n`, {});
+const oauth = parseConfig(
+  `${SERVERS}auth: { apiKeys: {}, resourceMetadata: { ${IDP} } }\nconsumers: [{ name: alice, policy: p }]\npolicies: { p: {} }\n`,
+  {},
+);
 const configured = parseConfig(
+  `${SERVERS}auth: { apiKeys: {}, resourceMetadata: { resource: "https://mcp.example.com/mcp", ${IDP} } }\npolicies: { p: {} }\n`,
+  {},
+);
+const noServers = parseConfig(
   `${SERVERS}auth: { apiKeys: {}, resourceMetadata: { resource: "https://mcp.example.com/mcp" } }\npolicies: { p: {} }\n`,
   {},
 );
@@ -43,12 +53,37 @@ describe("resourceUrl", () => {
   });
 });
 
+describe("advertisesProtectedResource", () => {
+  it.each([
+    ["API keys only", guarded, false],
+    ["a resource but no authorization server", noServers, false],
+    ["auth: none", open, false],
+    ["an authorization server", oauth, true],
+    ["a resource and an authorization server", configured, true],
+  ])("with %s: %s", (_label, config, expected) => {
+    expect(advertisesProtectedResource(config)).toBe(expected);
+  });
+});
+
 describe("authFailure", () => {
   const headers = { host: "gw.example.com", "x-forwarded-proto": "https" };
   const METADATA = 'resource_metadata="https://gw.example.com/.well-known/oauth-protected-resource/mcp"';
 
+  // An empty authorization_servers list sent the MCP Inspector 2.x into an OAuth flow it could not finish.
+  it.each([
+    ["API keys only", guarded],
+    ["a resource but no authorization server", noServers],
+  ])("with %s, challenges with a plain Bearer and no resource_metadata", (_label, config) => {
+    const missing = authFailure(config, headers, new AuthError("missing-credentials", "no credentials"));
+    expect(missing).toMatchObject({ httpStatus: 401, headers: { "www-authenticate": "Bearer" } });
+    const invalid = authFailure(config, headers, new AuthError("invalid-api-key", "API key is not valid"));
+    expect(invalid.headers["www-authenticate"]).toBe(
+      'Bearer error="invalid_token", error_description="API key is not valid"',
+    );
+  });
+
   it("answers missing credentials with 401 and a bare challenge pointing at the resource metadata", () => {
-    const error = authFailure(guarded, headers, new AuthError("missing-credentials", "no credentials"));
+    const error = authFailure(oauth, headers, new AuthError("missing-credentials", "no credentials"));
     expect(error).toMatchObject({ code: JsonRpcErrorCode.Unauthorized, httpStatus: 401 });
     expect(error.headers).toEqual({ "www-authenticate": `Bearer ${METADATA}` });
   });
@@ -62,7 +97,7 @@ describe("authFailure", () => {
     "algorithm-not-allowed",
     "revoked",
   ])("answers %s with 401 and an invalid_token challenge", (reason) => {
-    const error = authFailure(guarded, headers, new AuthError(reason, "token has expired"));
+    const error = authFailure(oauth, headers, new AuthError(reason, "token has expired"));
     expect(error.httpStatus).toBe(401);
     expect(error.headers["www-authenticate"]).toBe(
       `Bearer ${METADATA}, error="invalid_token", error_description="token has expired"`,
@@ -102,7 +137,7 @@ describe("authFailure", () => {
   it.each(["ftp", "javascript", "wss"])("still answers 401 when x-forwarded-proto is %j", (proto) => {
     const call = (): unknown =>
       authFailure(
-        guarded,
+        oauth,
         { host: "gw.example.com", "x-forwarded-proto": proto },
         new AuthError("missing-credentials", "x"),
       );

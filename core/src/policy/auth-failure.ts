@@ -15,8 +15,18 @@ export function resourceUrl(config: GatewayConfig, headers: Readonly<Record<stri
 }
 
 /**
+ * Whether the gateway advertises OAuth protected resource metadata (the well-known document and `resource_metadata`
+ * in 401 challenges): only when authorization servers are configured. Advertising an empty list makes MCP clients
+ * (the Inspector 2.x among them) start an OAuth flow that cannot succeed, when an API key is all they need.
+ */
+export function advertisesProtectedResource(config: GatewayConfig): boolean {
+  return config.auth !== "none" && config.auth.resourceMetadata.authorizationServers.length > 0;
+}
+
+/**
  * An authentication failure as the client must see it: 401 with `WWW-Authenticate` pointing at the protected
- * resource metadata (MCP authorization, RFC 9728), `invalid_token` when credentials were sent but refused; 403 for a
+ * resource metadata (MCP authorization, RFC 9728) when it is advertised, else a plain `Bearer` challenge;
+ * `invalid_token` when credentials were sent but refused; 403 for a
  * valid identity without a policy; 503 when the token cannot be checked right now (JWKS unreachable).
  */
 export function authFailure(
@@ -33,11 +43,13 @@ export function authFailure(
       headers: { "retry-after": "5" },
     });
   }
-  const metadata = resourceMetadataUrl(resourceUrl(config, headers));
+  const metadata = advertisesProtectedResource(config)
+    ? { resourceMetadataUrl: resourceMetadataUrl(resourceUrl(config, headers)) }
+    : {};
   const challenge =
     error.reason === "missing-credentials"
-      ? wwwAuthenticate({ resourceMetadataUrl: metadata })
-      : wwwAuthenticate({ resourceMetadataUrl: metadata, error: "invalid_token", description: error.message });
+      ? wwwAuthenticate(metadata)
+      : wwwAuthenticate({ ...metadata, error: "invalid_token", description: error.message });
   return new GatewayError(JsonRpcErrorCode.Unauthorized, `unauthorized: ${error.message}`, {
     httpStatus: 401,
     headers: { "www-authenticate": challenge },

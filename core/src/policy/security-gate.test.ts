@@ -118,15 +118,11 @@ describe("SecurityGate.authenticate", () => {
     ]).toEqual([true, false]);
   });
 
-  const METADATA = 'resource_metadata="http://gw.example.com/.well-known/oauth-protected-resource/mcp"';
+  // API keys only (no authorization server): a plain Bearer challenge, no resource_metadata (see auth-failure.test.ts).
   it.each([
-    ["missing credentials", HOST, `Bearer ${METADATA}`],
-    [
-      "a wrong key",
-      bearer("mcpgw_wrong"),
-      `Bearer ${METADATA}, error="invalid_token", error_description="API key is not valid"`,
-    ],
-  ])("answers %s with 401 and a challenge naming the resource metadata", async (_label, headers, challenge) => {
+    ["missing credentials", HOST, "Bearer"],
+    ["a wrong key", bearer("mcpgw_wrong"), 'Bearer error="invalid_token", error_description="API key is not valid"'],
+  ])("answers %s with 401 and a Bearer challenge", async (_label, headers, challenge) => {
     const error = await errorOf(() => harness().gate.authenticate("POST", headers));
     expect(error).toMatchObject({ httpStatus: 401, code: JsonRpcErrorCode.Unauthorized });
     expect(error?.headers["www-authenticate"]).toBe(challenge);

@@ -3,7 +3,8 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { REPO_ROOT } from "@mcp-gateway/example-kit";
-import { readFileSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { resolve } from "node:path";
 import { parse } from "yaml";
@@ -174,14 +175,14 @@ describe("the local stack of npm start", () => {
     });
   });
 
-  it("refuses a client without an API key with 401 and a WWW-Authenticate challenge", async () => {
+  it("refuses a client without an API key with 401 and a plain Bearer challenge (no OAuth is configured)", async () => {
     const response = await fetch(stack.gatewayUrl, {
       method: "POST",
       headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
       body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }),
     });
     expect(response.status).toBe(401);
-    expect(response.headers.get("www-authenticate")).toContain("resource_metadata=");
+    expect(response.headers.get("www-authenticate")).toBe("Bearer");
   });
 
   it("shows alice (a demo key) only the weather tools", async () => {
@@ -202,6 +203,35 @@ describe("the local stack of npm start", () => {
     await bob.close();
     expect(names).toEqual(expect.arrayContaining(["calendar_list_events", "notes_add_note", "everything_echo"]));
     expect(names.some((name) => name.startsWith("weather_"))).toBe(false);
+  });
+
+  // The README's first snippet, run as a user would (a module of its own) against this stack: it must print the tools
+  // and the sum, and exit by itself (without client.close() the open session kept the process alive).
+  it("runs the README's SDK snippet to completion: it lists, calls and exits", async () => {
+    const snippet = readmeSnippet("Connect with one:").replaceAll("http://127.0.0.1:8080/mcp", stack.gatewayUrl);
+    // Under node_modules so the SDK import resolves as in the clone; removed afterwards.
+    const dir = mkdtempSync(resolve(REPO_ROOT, "node_modules", ".readme-snippet-"));
+    try {
+      writeFileSync(resolve(dir, "snippet.mjs"), snippet);
+      // Async: the gateway may run in this very process, which must keep answering.
+      const run = await new Promise<{ signal: string | null; status: number | null; stdout: string; stderr: string }>(
+        (done) => {
+          const options = { encoding: "utf8" as const, timeout: 30_000 };
+          execFile(process.execPath, [resolve(dir, "snippet.mjs")], options, (error, stdout, stderr) =>
+            done({ signal: error?.signal ?? null, status: error ? (error.code as number | null) : 0, stdout, stderr }),
+          );
+        },
+      );
+      expect({ signal: run.signal, status: run.status, stderr: run.stderr }).toEqual({
+        signal: null,
+        status: 0,
+        stderr: "",
+      });
+      expect(run.stdout).toContain("everything_get-sum");
+      expect(run.stdout).toContain("The sum of 2 and 40 is 42.");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("returns an error for an unknown tool", async () => {
@@ -234,6 +264,14 @@ describe("secondStackConfig", () => {
     expect(copy).toContain("# get-env returns the server's environment variables");
   });
 });
+
+/** The first ```ts block of the README after the line containing `marker`. */
+function readmeSnippet(marker: string): string {
+  const readme = readFileSync(resolve(REPO_ROOT, "README.md"), "utf8");
+  const block = /```ts\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf(marker)));
+  if (!block?.[1]) throw new Error(`no ts snippet after ${JSON.stringify(marker)} in README.md`);
+  return block[1];
+}
 
 /** Listens on 127.0.0.1:`port` and returns the server, or undefined if the port is already taken. */
 async function holdPort(port: number): Promise<Server | undefined> {

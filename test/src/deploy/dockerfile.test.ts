@@ -26,8 +26,13 @@ function stages(text: string): Stage[] {
 
 const dockerfile = stages(readFileSync(resolve(ROOT, "Dockerfile"), "utf8"));
 const runtime = dockerfile.at(-1) as Stage;
-const workspaces = (JSON.parse(readFileSync(resolve(ROOT, "package.json"), "utf8")) as { workspaces: string[] })
-  .workspaces;
+const rootPackage = JSON.parse(readFileSync(resolve(ROOT, "package.json"), "utf8")) as {
+  workspaces: string[];
+  config: { nodeVersions: Record<string, string> };
+};
+const workspaces = rootPackage.workspaces;
+// The current LTS: the newest major package.json config.nodeVersions pins (CI runs the test suite on it too).
+const ltsMajor = Math.max(...Object.keys(rootPackage.config.nodeVersions).map(Number));
 const workspaceDirs = workspaces.flatMap((pattern) => {
   if (!pattern.endsWith("/*")) return [pattern];
   const parent = pattern.slice(0, -2);
@@ -37,9 +42,11 @@ const workspaceDirs = workspaces.flatMap((pattern) => {
 });
 
 describe("Dockerfile", () => {
-  it("is multi-stage with a pinned Node 20 base", () => {
+  it("is multi-stage on the current LTS (the newest pinned Node major)", () => {
+    expect(ltsMajor).toBeGreaterThanOrEqual(24);
     expect(dockerfile.length).toBeGreaterThanOrEqual(2);
-    for (const stage of dockerfile) expect(stage.from).toMatch(/^FROM node:20-[a-z]+-slim AS \w+$/);
+    for (const stage of dockerfile)
+      expect(stage.from).toMatch(new RegExp(`^FROM node:${ltsMajor}-[a-z]+-slim AS \\w+$`));
   });
 
   it("runs as a non-root user", () => {

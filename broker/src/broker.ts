@@ -209,15 +209,22 @@ export function createBroker(
       await modern?.replicas.start(host, bound);
       return bound;
     },
-    async close(): Promise<void> {
-      // Unregistered first: other replicas stop sending this one retries as it stops.
-      await modern?.replicas.close();
-      relay?.close();
-      hub.closeAll();
-      await modern?.front.close();
-      modern?.bridge.close();
-      await closeHttp(server);
-    },
+    close: () => closeBroker(hub, relay, modern, server),
   };
   return broker;
+}
+
+/** Stops a broker: replica registration first (other replicas stop sending it retries), then streams, then HTTP. */
+async function closeBroker(
+  hub: NotificationHub,
+  relay: UpstreamRelay | undefined,
+  modern: ModernParts | undefined,
+  server: Server | undefined,
+): Promise<void> {
+  await modern?.replicas.close();
+  relay?.close();
+  hub.closeAll();
+  await modern?.front.close();
+  modern?.bridge.close();
+  await closeHttp(server);
 }

@@ -64,7 +64,8 @@ ${COMMON}`,
     args: SERVER_ARGS,
   },
   validate: {
-    summary: "check config files; exit 0 when all are valid, 1 with every problem named by its YAML path",
+    summary:
+      "check config files (syntax, then fields, then cross-field rules); exit 0 when all are valid, 1 naming each problem found by its YAML path",
     usage: `Usage: mcp-gateway validate <config>...
 
 Parses and validates each config (including \${env:NAME} references against the current environment) and prints

@@ -121,7 +121,7 @@ export function crossCheck(config: GatewayConfig): string[] {
   return [...issues, ...checkResourcePrefixes(config), ...checkSecurity(config)];
 }
 
-/** Parses, interpolates and validates config text; throws {@link ConfigError} naming every problem. */
+/** Parses, interpolates and validates config text; throws {@link ConfigError} naming the problems of the first stage that has any (syntax, env references, fields, cross-field rules). */
 export function parseConfig(
   text: string,
   env: Readonly<Record<string, string | undefined>>,

@@ -98,27 +98,52 @@ describe("mcp-gateway packed and installed into a clean folder", () => {
     expect((await run(bin, ["--version"])).stdout).toBe(`mcp-gateway ${VERSION}\n`);
   });
 
-  it("serves a config on a free port: /healthz answers, SIGTERM stops it", async () => {
-    const config = join(dir, "gateway.yaml");
-    const upstream = "http://127.0.0.1:9/mcp"; // never reached: /healthz is the process's own liveness
-    writeFileSync(
-      config,
-      `version: 1\nservers:\n  - name: a\n    url: ${upstream}\nauth: none\nstandalone:\n  listen: 127.0.0.1:0\n`,
-    );
-    const child = spawn(bin, ["serve", "--config", config], { stdio: ["ignore", "pipe", "pipe"] });
+  /** Starts the installed `mcp-gateway <command>` on `yaml`, waits for `announced` in its output; returns the match. */
+  async function startInstalled(command: string, yaml: string, announced: RegExp): Promise<RegExpExecArray> {
+    const config = join(dir, `${command}.yaml`);
+    writeFileSync(config, yaml);
+    const child = spawn(bin, [command, "--config", config], { stdio: ["ignore", "pipe", "pipe"] });
     gateway = child;
     let out = "";
     let err = "";
     child.stdout.on("data", (chunk: Buffer) => void (out += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => void (err += chunk.toString()));
+    await pollUntil(() => announced.test(out) || child.exitCode !== null, 20_000);
+    const match = announced.exec(out);
+    if (!match) throw new Error(`mcp-gateway ${command} did not start (exit ${String(child.exitCode)}):\n${err}`);
+    return match;
+  }
+
+  async function stopInstalled(command: string): Promise<void> {
+    const child = gateway;
+    if (!child) return;
     const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
-    const listening = (): RegExpExecArray | null => /gateway listening on (http:\/\/127\.0\.0\.1:\d+)\/mcp/.exec(out);
-    await pollUntil(() => listening() !== null || child.exitCode !== null, 20_000);
-    if (!listening()) throw new Error(`mcp-gateway serve did not start (exit ${String(child.exitCode)}):\n${err}`);
-    const response = await fetch(`${listening()?.[1] ?? ""}/healthz`);
-    expect(response.status).toBe(200);
     child.kill("SIGTERM");
-    expect(await withDeadline(exited, 10_000, "mcp-gateway serve to exit on SIGTERM")).toBe(0);
+    expect(await withDeadline(exited, 10_000, `mcp-gateway ${command} to exit on SIGTERM`)).toBe(0);
     gateway = undefined;
+  }
+
+  // Never reached: these checks are the processes' own liveness.
+  const upstream = "version: 1\nservers:\n  - name: a\n    url: http://127.0.0.1:9/mcp\nauth: none\n";
+
+  it("serves a config on a free port: /healthz answers, SIGTERM stops it", async () => {
+    const listening = await startInstalled(
+      "serve",
+      `${upstream}standalone:\n  listen: 127.0.0.1:0\n`,
+      /gateway listening on (http:\/\/127\.0\.0\.1:\d+)\/mcp/,
+    );
+    const response = await fetch(`${listening[1] ?? ""}/healthz`);
+    expect(response.status).toBe(200);
+    await stopInstalled("serve");
+  }, 40_000);
+
+  it("runs Envoy mode (router + broker) from the package: the ext_proc service loads without protos/gen", async () => {
+    const listening = await startInstalled(
+      "envoy",
+      `${upstream}router:\n  listen: 127.0.0.1:0\nbroker:\n  listen: 127.0.0.1:0\n`,
+      /broker listening on (http:\/\/127\.0\.0\.1:\d+)\/mcp/,
+    );
+    expect((await fetch(`${listening[1] ?? ""}/healthz`)).status).toBe(200);
+    await stopInstalled("envoy");
   }, 40_000);
 });

@@ -147,7 +147,8 @@ async function serveCommand(
   }
 }
 
-if (require.main === module) {
+/** Runs the command line of this process (the `mcp-gateway` bin, or `node cli/dist/main.js`) and exits with its code. */
+export function runFromCommandLine(): void {
   main(process.argv.slice(2), process.env).then(
     ({ code, gateway }) => {
       if (!gateway) process.exit(code);
@@ -166,3 +167,5 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) runFromCommandLine();

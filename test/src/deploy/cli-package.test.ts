@@ -59,9 +59,9 @@ describe("the mcp-gateway package", () => {
     expect(runtimeImports("cli")).toEqual(["@mcp-gateway/broker", "@mcp-gateway/core", "@mcp-gateway/router"]);
   });
 
-  it("runs as `npx mcp-gateway` in the clone (the build left its bin executable)", async () => {
+  it("runs as `npx mcp-gateway` in the clone (npm ci linked the committed, executable bin)", async () => {
     const bin = resolve(ROOT, "node_modules/.bin/mcp-gateway");
-    expect(realpathSync(bin)).toBe(resolve(ROOT, "cli/dist/main.js"));
+    expect(realpathSync(bin)).toBe(resolve(ROOT, "cli/bin/mcp-gateway.js"));
     expect(() => accessSync(bin, constants.X_OK)).not.toThrow();
     const { stdout } = await run("npx", ["--no-install", "mcp-gateway", "--version"], { cwd: ROOT });
     expect(stdout).toBe(`mcp-gateway ${VERSION}\n`);

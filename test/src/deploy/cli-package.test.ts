@@ -61,7 +61,7 @@ describe("the mcp-gateway package", () => {
 
   it("runs as `npx mcp-gateway` in the clone (npm ci linked the committed, executable bin)", async () => {
     const bin = resolve(ROOT, "node_modules/.bin/mcp-gateway");
-    expect(realpathSync(bin)).toBe(resolve(ROOT, "cli/bin/mcp-gateway.js"));
+    expect(realpathSync(bin)).toBe(resolve(ROOT, "cli/bin/mcp-gateway.mjs"));
     expect(() => accessSync(bin, constants.X_OK)).not.toThrow();
     const { stdout } = await run("npx", ["--no-install", "mcp-gateway", "--version"], { cwd: ROOT });
     expect(stdout).toBe(`mcp-gateway ${VERSION}\n`);

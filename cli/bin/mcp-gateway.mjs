@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The `mcp-gateway` command. A committed file (not dist/main.js, which only the build writes), so `npm ci` links it
 // into node_modules/.bin and marks it executable in a fresh clone.
-"use strict";
-require("../dist/main.js").runFromCommandLine();
+import { createRequire } from "node:module";
+
+createRequire(import.meta.url)("../dist/main.js").runFromCommandLine();

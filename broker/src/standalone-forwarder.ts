@@ -22,6 +22,7 @@ import { rememberEra } from "./decided-era";
 import { sendError } from "./http-errors";
 import { lowerHeaders } from "./request-headers";
 import { releaseOnClose } from "./response-slots";
+import { noteDecision, requestSpanOf } from "./request-tracing";
 
 /** Counters the forwarder reports (the broker's metrics). */
 export interface ForwarderMetrics {
@@ -48,6 +49,7 @@ export function createStandaloneForwarder(context: GatewayContext, metrics?: For
     // upstream is forwarded, every other modern request goes on to the broker's handlers.
     const { era, message } = await context.pipeline.classify(incoming);
     if (era.era === "reject") {
+      requestSpanOf(response)?.note({ decision: "reject", refusal: era.error.message });
       metrics?.forwarded("none", "rejected");
       return sendError(response, era.error);
     }
@@ -55,6 +57,7 @@ export function createStandaloneForwarder(context: GatewayContext, metrics?: For
       era.era === "modern" && message
         ? await context.pipeline.routeModern(incoming, message)
         : await context.pipeline.decide(incoming, message);
+    noteDecision(response, outcome);
     if (outcome.kind === "broker") {
       // The body is parsed and classified once: the modern front end after this reuses both (see decided-era.ts).
       if (message) {

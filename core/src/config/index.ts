@@ -5,3 +5,4 @@ export * from "./watch";
 export * from "./fields";
 export * from "./security-schema";
 export * from "./json-schema";
+export * from "./tracing-schema";

@@ -1,0 +1,4 @@
+export * from "./mcp-attributes";
+export * from "./propagation";
+export * from "./request-span";
+export * from "./tracing";

@@ -45,6 +45,7 @@ export function processorDeps(
     cors: () => context.cors(),
     security: context.security.gate,
     replayTimeoutMs: options.replayTimeoutMs ?? 4_000,
+    tracing: context.tracing,
   };
 }
 

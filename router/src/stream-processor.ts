@@ -16,15 +16,18 @@ import {
   type HostGuard,
   type SecurityGate,
   type Logger,
+  type PipelineOutcome,
   type RequestPipeline,
   type UpstreamCall,
   type UpstreamHttp,
+  type GatewayTracing,
 } from "@mcp-gateway/core";
 import type { ProcessingRequest, ProcessingResponse } from "./ext-proc-messages";
 import { headerMutation, immediateError, immediateReply, readHeaders } from "./mutations";
 import type { RouterMetrics } from "./metrics";
 import { AccessMetadata } from "./access-metadata";
 import { bodySizeError, isPublicPath, pathError } from "./request-checks";
+import { StreamTrace } from "./stream-tracing";
 
 const FORWARDED_PROTO = "x-forwarded-proto";
 
@@ -45,6 +48,8 @@ export interface ProcessorDeps {
   maxHeaderBytes: () => number;
   /** Bound on a replay after the upstream lost its session; below Envoy's message_timeout. */
   replayTimeoutMs: number;
+  /** OpenTelemetry tracing; undefined when off (then a stream creates no span and no context). */
+  tracing?: GatewayTracing | undefined;
 }
 
 const CONTINUE_REQUEST_HEADERS: ProcessingResponse = { request_headers: {} };
@@ -65,8 +70,16 @@ export class StreamProcessor {
   /** This request's access-log fields, sent to Envoy as dynamic metadata with every request-phase answer. */
   private readonly access: AccessMetadata;
 
-  constructor(private readonly deps: ProcessorDeps) {
+  /** This request's spans, when tracing is on. */
+  private readonly trace: StreamTrace | undefined;
+
+  /** `traceCarrier`: the stream's W3C trace fields (its gRPC metadata), read only when tracing is on. */
+  constructor(
+    private readonly deps: ProcessorDeps,
+    traceCarrier: Readonly<Record<string, string>> = {},
+  ) {
     this.access = new AccessMetadata((id) => deps.security.sessionDigest(id));
+    this.trace = deps.tracing ? new StreamTrace(deps.tracing, traceCarrier) : undefined;
   }
 
   /** Answers one ext_proc message; never throws (failures become an ImmediateResponse). */
@@ -117,6 +130,7 @@ export class StreamProcessor {
   async onRequestHeaders(message: NonNullable<ProcessingRequest["request_headers"]>): Promise<ProcessingResponse> {
     this.headers = readHeaders(message.headers?.headers);
     this.access.request(this.headers);
+    this.trace?.begin(this.headers, message.end_of_stream === true);
     const early = this.checkHeaders();
     if (early) return early;
     const spoofed = Object.keys(this.headers).filter(isInternalHeader);
@@ -130,6 +144,7 @@ export class StreamProcessor {
         return this.refused(GatewayError.from(error));
       }
       this.access.consumer(this.caller.identity.consumer);
+      this.trace?.consumer(this.caller.identity.consumer);
       set = this.deps.security.identityHeader(this.caller);
     }
     if (message.end_of_stream) {
@@ -170,12 +185,14 @@ export class StreamProcessor {
   /** Refuses the request with `error` (JSON-RPC body, CORS headers) and notes the refusal for the access log. */
   private refused(error: GatewayError): ProcessingResponse {
     this.access.decide("refused", error);
+    this.trace?.refused(error);
     return immediateError(error, this.corsHeaders);
   }
 
   /** Ends the stream's business: an allowed call that got no response headers is audited without a status. */
   close(): void {
     this.call?.audit.finish(null);
+    this.trace?.end();
   }
 
   /** Parses and routes the whole JSON-RPC body; a routed call gets its target, session and rewritten body. */
@@ -195,15 +212,18 @@ export class StreamProcessor {
     // The era first (the SDK's ladder): a modern request is refused, routed straight to a 2026 upstream or left to
     // the broker's SDK front end; a legacy one takes today's path unchanged.
     const { era, message } = await this.deps.pipeline.classify(request);
+    this.trace?.start(message?.raw);
     if (era.era === "reject") {
       this.deps.metrics.decision("invalid", `http_${era.error.httpStatus}`);
       return this.refused(era.error);
     }
-    const outcome =
+    const decide = (): Promise<PipelineOutcome> =>
       era.era === "modern" && message
-        ? await this.deps.pipeline.routeModern(request, message)
-        : await this.deps.pipeline.decide(request, message);
+        ? this.deps.pipeline.routeModern(request, message)
+        : this.deps.pipeline.decide(request, message);
+    const outcome = await (this.trace ? this.trace.run(decide) : decide());
     this.access.facts(outcome.facts);
+    this.trace?.decided(outcome);
     if (outcome.kind === "broker") {
       this.deps.metrics.decision("broker", "ok");
       this.access.decide("broker");
@@ -226,9 +246,10 @@ export class StreamProcessor {
       ...Object.keys(this.headers).filter((name) => name !== FORWARDED_PROTO && isClientAssertedHeader(name)),
     ];
     const scheme = /^\s*https\s*(,|$)/i.test(this.headers[FORWARDED_PROTO] ?? "") ? "https" : "http";
+    const { body: sent, setHeaders } = this.trace ? this.trace.upstream(call) : call;
     const response = {
-      header_mutation: headerMutation({ ...call.setHeaders, [FORWARDED_PROTO]: scheme }, remove),
-      body_mutation: { body: call.body },
+      header_mutation: headerMutation({ ...setHeaders, [FORWARDED_PROTO]: scheme }, remove),
+      body_mutation: { body: sent },
       clear_route_cache: true,
     };
     return { request_body: { response } };
@@ -242,10 +263,12 @@ export class StreamProcessor {
   async onResponseHeaders(headers: Record<string, string>): Promise<ProcessingResponse> {
     const call = this.call;
     if (!call) {
+      this.trace?.responded(Number(headers[":status"] ?? "0"));
       const mutation = headerMutation(this.corsHeaders);
       return mutation ? { response_headers: { response: { header_mutation: mutation } } } : CONTINUE_RESPONSE_HEADERS;
     }
     const status = Number(headers[":status"] ?? "0");
+    this.trace?.responded(status);
     if ((await this.deps.pipeline.onUpstreamStatus(call, status)) === "session-lost") return this.replay(call);
     call.audit.finish(status);
     // A backend session id never reaches the client: it only ever sees its gateway session.

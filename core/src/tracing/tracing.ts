@@ -19,7 +19,7 @@ export interface RequestSpanInput {
   message: unknown;
   /** The HTTP request's headers (lower-case names): W3C context, protocol version, session id. */
   headers: Readonly<Record<string, string | undefined>>;
-  /** Another transport carrier tried after the headers (the ext_proc stream's gRPC metadata). */
+  /** A transport carrier tried before the headers (the ext_proc stream's gRPC metadata: Envoy's own span). */
   transport?: Readonly<Record<string, unknown>> | undefined;
   /** When the request began (epoch ms), if before the span starts (the router learns the body later). */
   startTime?: number | undefined;
@@ -65,7 +65,7 @@ export function createTracing(config: TracingConfig, version = "0.1.0"): Gateway
 
 function startRequest(tracer: Tracer, captureContent: boolean, input: RequestSpanInput): RequestSpan {
   const facts = messageFacts(input.message);
-  const { parent, transport } = requestParent(metaOf(input.message), input.headers, input.transport);
+  const { parent, transport } = requestParent(metaOf(input.message), input.transport, input.headers);
   const linked = transport ? trace.getSpanContext(transport) : undefined;
   const links: Link[] = linked ? [{ context: linked }] : [];
   const span = tracer.startSpan(

@@ -91,4 +91,30 @@ describe("tracing in Envoy mode, through a real Envoy, read back from a real Jae
     const body = JSON.parse(received?.body ?? "{}") as { params?: { _meta?: { traceparent?: string } } };
     expect(body.params?._meta?.traceparent).toMatch(new RegExp(`^00-${parent.traceId}-${upstreamCall.spanID}-01$`));
   });
+
+  it("traces a broker-bound request in the router and in the broker, both under Envoy's spans", async () => {
+    const client = new RawMcpClient(stack.url);
+    await client.initialize();
+    const parent = newTraceparent();
+    const list = await client.request("tools/list", {}, { traceparent: parent.traceparent });
+    expect(list.status).toBe(200);
+    const trace = await jaeger.waitForTrace(
+      SERVICE,
+      (t) =>
+        t.traceID === parent.traceId &&
+        t.spans.filter((s) => s.operationName === "tools/list").length === 2 &&
+        t.spans.filter((s) => serviceOf(t, s) === ENVOY_SERVICE).length >= 3,
+    );
+    const ingress = only(trace, ENVOY_SERVICE, "ingress");
+    const extProc = only(trace, ENVOY_SERVICE, "async envoy.service.ext_proc.v3.ExternalProcessor.Process");
+    // Envoy's request to the broker cluster carries its context to the broker in the traceparent header.
+    const toBroker = only(trace, ENVOY_SERVICE, "router mcp_broker egress");
+    expect(parentOf(toBroker)).toBe(ingress.spanID);
+    const lists = trace.spans.filter((s) => s.operationName === "tools/list");
+    const router = lists.find((s) => parentOf(s) === extProc.spanID);
+    const broker = lists.find((s) => parentOf(s) === toBroker.spanID);
+    expect(router && tagOf(router, "mcp_gateway.decision")).toBe("broker");
+    expect(broker && tagOf(broker, "span.kind")).toBe("server");
+    expect(broker && tagOf(broker, "mcp.method.name")).toBe("tools/list");
+  });
 });

@@ -9,8 +9,10 @@ import {
   type Span,
   type Tracer,
 } from "@opentelemetry/api";
+import { pipeline, type Readable } from "node:stream";
 import { ATTR, messageFacts, spanNameOf, type McpMessageFacts } from "./mcp-attributes";
 import { injectedFields, withMeta } from "./propagation";
+import { replyOutcomeTap } from "./reply-outcome";
 
 /** Where the gateway's tracer rides in a traced request's context, so child spans need no plumbing. */
 export const TRACER_KEY = createContextKey("mcp-gateway tracer");
@@ -90,14 +92,36 @@ function markFailed(span: Span, code: number | string, message: string): void {
 /** The CLIENT span of one upstream call, with the W3C fields that carry it to the upstream. */
 export class UpstreamSpan {
   private ended = false;
+  private failed = false;
   /** `traceparent` (and `tracestate`/`baggage`) for the upstream request's headers and `_meta`. */
   readonly fields: Readonly<Record<string, string>>;
 
   constructor(
     readonly span: Span,
     context: Context,
+    /** The JSON-RPC id of the call (its reply is matched by it); undefined for a notification. */
+    private readonly requestId?: string,
+    /** The span this call serves (the request's), told about the upstream's error answer too. */
+    private readonly parent?: Span,
   ) {
     this.fields = injectedFields(context);
+  }
+
+  /**
+   * The reply body, read on its way through for the response to this call: a JSON-RPC error or a tool result with
+   * `isError` marks this span and the request's (error.type = the code, or `tool_error`). The body itself when the
+   * span is not recorded or the call has no id.
+   */
+  watchReply(body: Readable, contentType: string): Readable {
+    if (this.requestId === undefined || !this.span.isRecording()) return body;
+    const tap = replyOutcomeTap(contentType, this.requestId, (failure) => {
+      this.failed = true;
+      markFailed(this.span, failure.code, failure.message);
+      if (this.parent?.isRecording()) markFailed(this.parent, failure.code, failure.message);
+    });
+    // Errors and early ends travel both ways: the consumer sees the upstream's failure, the upstream the consumer's.
+    pipeline(body, tap, () => undefined);
+    return tap;
   }
 
   /** `message` with this span's context in `params._meta` (as the MCP conventions ask), or unchanged when not sampled. */
@@ -111,7 +135,7 @@ export class UpstreamSpan {
     this.ended = true;
     if (httpStatus !== undefined) this.span.setAttribute(ATTR.httpStatus, httpStatus);
     if (error !== undefined) markFailed(this.span, "upstream_error", error instanceof Error ? error.message : "failed");
-    else if (httpStatus !== undefined && httpStatus >= 400)
+    else if (httpStatus !== undefined && httpStatus >= 400 && !this.failed)
       markFailed(this.span, String(httpStatus), `HTTP ${httpStatus}`);
     this.span.end();
   }
@@ -138,7 +162,7 @@ function startUpstreamSpan(tracer: Tracer, parent: Context, target: TracedUpstre
     // A server URL is validated at load; nothing to record otherwise.
   }
   const span = tracer.startSpan(spanNameOf(target.facts), { kind: SpanKind.CLIENT, attributes }, parent);
-  return new UpstreamSpan(span, trace.setSpan(parent, span));
+  return new UpstreamSpan(span, trace.setSpan(parent, span), target.facts.id, trace.getSpan(parent));
 }
 
 /**

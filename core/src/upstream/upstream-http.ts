@@ -186,8 +186,11 @@ export class UpstreamHttp {
         pending,
         options.signal ? AbortSignal.any([options.signal, deadline]) : deadline,
       );
-      if (traced) response.body.once("close", () => traced.end(response.statusCode));
-      return { status: response.statusCode, headers: flattenHeaders(response.headers), body: response.body };
+      const replyHeaders = flattenHeaders(response.headers);
+      if (!traced) return { status: response.statusCode, headers: replyHeaders, body: response.body };
+      const replyBody = traced.watchReply(response.body, replyHeaders["content-type"] ?? "");
+      replyBody.once("close", () => traced.end(response.statusCode));
+      return { status: response.statusCode, headers: replyHeaders, body: replyBody };
     } catch (error: unknown) {
       traced?.end(undefined, error);
       throw upstreamFailure(target, error, options.headersTimeoutMs, this.logger);

@@ -116,6 +116,47 @@ describe("tracing in standalone mode, read back from a real Jaeger", () => {
   });
 });
 
+describe("tracing an upstream's error answer", () => {
+  let jaeger: JaegerServer;
+  let stack: GatewayStack;
+  const service = "mcp-gateway-trace-tool-error";
+
+  beforeAll(async () => {
+    jaeger = await startJaeger();
+    stack = await startGatewayStack(
+      { kind: "standalone" },
+      {
+        tracing: `{ enabled: true, endpoint: "${jaeger.otlpHttpUrl}", serviceName: ${service}, captureContent: true }`,
+      },
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+    await jaeger?.stop();
+  });
+
+  it("marks a tool result with isError as tool_error on both spans, and records arguments with captureContent", async () => {
+    const client = new RawMcpClient(stack.url);
+    await client.initialize();
+    const parent = newTraceparent();
+    const call = await client.request(
+      "tools/call",
+      { name: "weather_get_forecast", arguments: { city: "Oslo", days: 9 } },
+      { traceparent: parent.traceparent },
+    );
+    expect(call.text).toContain('"isError":true');
+    const trace = await jaeger.waitForTrace(service, (t) => t.traceID === parent.traceId && t.spans.length >= 2);
+    const server = spanNamed(trace, "tools/call weather_get_forecast") as JaegerSpan;
+    const upstream = spanNamed(trace, "tools/call get_forecast") as JaegerSpan;
+    for (const span of [server, upstream]) {
+      expect(tagOf(span, "error.type")).toBe("tool_error");
+      expect(tagOf(span, "otel.status_code")).toBe("ERROR");
+    }
+    expect(JSON.parse(String(tagOf(server, "gen_ai.tool.call.arguments")))).toEqual({ city: "Oslo", days: 9 });
+  });
+});
+
 describe("tracing off", () => {
   it("exports no span at all", async () => {
     const jaeger = await startJaeger();

@@ -9,6 +9,7 @@ import { exactPaths, refuseBodyOutsidePost, routeExactly } from "./exact-paths";
 import { sendError } from "./http-errors";
 import type { BrokerMetrics } from "./metrics";
 import { lowerHeaders } from "./request-headers";
+import { createRequestTracing } from "./request-tracing";
 import type { NotificationHub } from "./notification-hub";
 import type { UpstreamRelay } from "./upstream-relay";
 import type { ModernFrontEnd } from "./modern";
@@ -85,9 +86,11 @@ export function createBrokerApp(deps: BrokerAppDeps): Express {
   const bridge = createLegacyBridge(deps.context, deps.hub, deps.replicas?.id);
   // Standalone: the forwarder answers refusals and forwards calls to upstreams (2026 upstreams for modern clients);
   // every other modern request goes to the SDK v2 front end, legacy ones on to the bridge and the session handler.
+  const tracing = createRequestTracing(deps.context);
   app.post(
     "/mcp",
     rawBody,
+    ...(tracing ? [tracing] : []),
     ...(deps.replicas ? [deps.replicas.middleware] : []),
     ...(deps.forwarder ? [deps.forwarder] : []),
     modern.middleware,

@@ -24,6 +24,7 @@ import { rememberEra } from "./decided-era";
 import { sendError } from "./http-errors";
 import { lowerHeaders } from "./request-headers";
 import { releaseOnClose } from "./response-slots";
+import { noteDecision, requestSpanOf } from "./request-tracing";
 
 /** How a POST the forwarder decided ended, for `mcp_gateway_forwarded_total`. */
 export type ForwardOutcome = "ok" | "healed" | "upstream_error" | "rejected";
@@ -64,6 +65,7 @@ export function createStandaloneForwarder(context: GatewayContext, metrics?: For
     const { era, message } = await context.pipeline.classify(incoming);
     if (message && message.kind !== "response") timing.method = message.method;
     if (era.era === "reject") {
+      requestSpanOf(response)?.note({ decision: "reject", refusal: era.error.message });
       refused("none", era.error);
       return sendError(response, era.error);
     }
@@ -72,6 +74,7 @@ export function createStandaloneForwarder(context: GatewayContext, metrics?: For
         ? await context.pipeline.routeModern(incoming, message)
         : await context.pipeline.decide(incoming, message);
     if (outcome.facts.method !== undefined) timing.method = outcome.facts.method;
+    noteDecision(response, outcome);
     if (outcome.kind === "broker") {
       timing.server = "broker";
       // The body is parsed and classified once: the modern front end after this reuses both (see decided-era.ts).

@@ -15,6 +15,7 @@ import { MemoryBackendSessionStore } from "./session/memory-store";
 import { RedisBackendSessionStore } from "./session/redis-store";
 import { UpstreamHttp } from "./upstream/upstream-http";
 import { UpstreamManager } from "./upstream/upstream-manager";
+import { createTracing, type GatewayTracing } from "./tracing/tracing";
 
 /** The gateway's identity towards upstreams. */
 export const GATEWAY_CLIENT_INFO = { name: "mcp-gateway", version: "0.1.0" } as const;
@@ -59,6 +60,8 @@ export interface GatewayContext {
   readonly pipeline: RequestPipeline;
   /** Authentication, policy, rate limits, audit and redaction. */
   readonly security: Security;
+  /** OpenTelemetry tracing; undefined when `tracing.enabled` is false (read at start, like the session store). */
+  readonly tracing: GatewayTracing | undefined;
   /** CORS for allowed browser origins; rebuilt on reload. */
   cors(): CorsPolicy;
   /** DNS-rebinding protection (Host/Origin); rebuilt on reload. */
@@ -164,6 +167,7 @@ export async function createGatewayContext(
   const security = await openSecurity(config, options, secret);
   const backendSessions = backendSessionManager(config, options, store, http);
   const upstreams = upstreamManager(config, options);
+  const tracing = createTracing(config.tracing, GATEWAY_CLIENT_INFO.version);
   const pipeline = new RequestPipeline({
     config: () => config,
     catalog: () => upstreams.catalog(),
@@ -191,6 +195,7 @@ export async function createGatewayContext(
     upstreams,
     pipeline,
     security,
+    tracing,
     cors: () => cors,
     hostGuard: () => hostGuard,
     async reconfigure(next) {
@@ -207,6 +212,7 @@ export async function createGatewayContext(
       await security.close();
       await http.close();
       await store.close();
+      await tracing?.shutdown();
     },
   };
 }

@@ -23,3 +23,4 @@ export * from "./modern/task-ids";
 export * from "./modern/classify";
 export * from "./modern/param-headers";
 export * from "./modern/tasks";
+export * from "./tracing";

@@ -1,6 +1,7 @@
 import type * as grpc from "@grpc/grpc-js";
 import type { ProcessingRequest, ProcessingResponse } from "./ext-proc-messages";
 import { StreamProcessor, type ProcessorDeps } from "./stream-processor";
+import { streamTraceCarrier } from "./stream-tracing";
 
 type ProcessStream = grpc.ServerDuplexStream<ProcessingRequest, ProcessingResponse>;
 
@@ -14,7 +15,7 @@ export function createProcessHandler(
 ): grpc.handleBidiStreamingCall<ProcessingRequest, ProcessingResponse> {
   let open = 0;
   return function handleProcessStream(stream: ProcessStream): void {
-    const processor = new StreamProcessor(deps);
+    const processor = new StreamProcessor(deps, deps.tracing ? streamTraceCarrier(stream.metadata) : undefined);
     let done = false;
     let queue: Promise<void> = Promise.resolve();
     open += 1;

@@ -46,6 +46,7 @@ export function processorDeps(
     advertisesMetadata: () => advertisesProtectedResource(context.config()),
     security: context.security.gate,
     replayTimeoutMs: options.replayTimeoutMs ?? 4_000,
+    tracing: context.tracing,
   };
 }
 

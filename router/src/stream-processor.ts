@@ -20,16 +20,19 @@ import {
   type HostGuard,
   type SecurityGate,
   type Logger,
+  type PipelineOutcome,
   type RequestPipeline,
   type RequestLabelInput,
   type UpstreamCall,
   type UpstreamHttp,
+  type GatewayTracing,
 } from "@mcp-gateway/core";
 import type { ProcessingRequest, ProcessingResponse } from "./ext-proc-messages";
 import { headerMutation, immediateError, immediateReply, readHeaders } from "./mutations";
 import type { RouterMetrics } from "./metrics";
 import { AccessMetadata } from "./access-metadata";
 import { bodySizeError, isPublicPath, pathError } from "./request-checks";
+import { StreamTrace } from "./stream-tracing";
 
 const FORWARDED_PROTO = "x-forwarded-proto";
 
@@ -52,6 +55,8 @@ export interface ProcessorDeps {
   maxHeaderBytes: () => number;
   /** Bound on a replay after the upstream lost its session; below Envoy's message_timeout. */
   replayTimeoutMs: number;
+  /** OpenTelemetry tracing; undefined when off (then a stream creates no span and no context). */
+  tracing?: GatewayTracing | undefined;
 }
 
 /** Envoy's `source.address` attribute (`host:port`), sent with the request headers as the filter config asks. */
@@ -84,8 +89,16 @@ export class StreamProcessor {
   private refusal: GatewayError | undefined;
   private healed = false;
 
-  constructor(private readonly deps: ProcessorDeps) {
+  /** This request's spans, when tracing is on. */
+  private readonly trace: StreamTrace | undefined;
+
+  /** `traceCarrier`: the stream's W3C trace fields (its gRPC metadata), read only when tracing is on. */
+  constructor(
+    private readonly deps: ProcessorDeps,
+    traceCarrier: Readonly<Record<string, string>> = {},
+  ) {
     this.access = new AccessMetadata((id) => deps.security.sessionDigest(id));
+    this.trace = deps.tracing ? new StreamTrace(deps.tracing, traceCarrier) : undefined;
   }
 
   /** Answers one ext_proc message; never throws (failures become an ImmediateResponse). */
@@ -143,6 +156,7 @@ export class StreamProcessor {
   ): Promise<ProcessingResponse> {
     this.headers = readHeaders(message.headers?.headers);
     this.access.request(this.headers);
+    this.trace?.begin(this.headers, message.end_of_stream === true);
     const early = this.checkHeaders();
     if (early) return early;
     const spoofed = Object.keys(this.headers).filter(isInternalHeader);
@@ -157,6 +171,7 @@ export class StreamProcessor {
         return this.refused(GatewayError.from(error));
       }
       this.access.consumer(this.caller.identity.consumer);
+      this.trace?.consumer(this.caller.identity.consumer);
       set = { ...this.deps.security.identityHeader(this.caller), ...clientAddressHeader(this.caller) };
     }
     if (message.end_of_stream) {
@@ -200,6 +215,7 @@ export class StreamProcessor {
   private refused(error: GatewayError): ProcessingResponse {
     this.refusal = error;
     this.access.decide("refused", error);
+    this.trace?.refused(error);
     return immediateError(error, this.corsHeaders);
   }
 
@@ -210,6 +226,7 @@ export class StreamProcessor {
   close(): void {
     this.call?.audit.finish(this.audited?.status ?? null);
     this.deps.metrics.requestFinished(this.requestLabels(), Number(process.hrtime.bigint() - this.started) / 1e9);
+    this.trace?.end();
   }
 
   /** This request's latency labels: its server ("broker", "none" when refused unrouted), method and outcome. */
@@ -248,15 +265,18 @@ export class StreamProcessor {
     // The era first (the SDK's ladder): a modern request is refused, routed straight to a 2026 upstream or left to
     // the broker's SDK front end; a legacy one takes today's path unchanged.
     const { era, message } = await this.deps.pipeline.classify(request);
+    this.trace?.start(message?.raw);
     if (era.era === "reject") {
       this.deps.metrics.decision("invalid", `http_${era.error.httpStatus}`);
       return this.refused(era.error);
     }
-    const outcome =
+    const decide = (): Promise<PipelineOutcome> =>
       era.era === "modern" && message
-        ? await this.deps.pipeline.routeModern(request, message)
-        : await this.deps.pipeline.decide(request, message);
+        ? this.deps.pipeline.routeModern(request, message)
+        : this.deps.pipeline.decide(request, message);
+    const outcome = await (this.trace ? this.trace.run(decide) : decide());
     this.access.facts(outcome.facts);
+    this.trace?.decided(outcome);
     if (outcome.kind === "broker") {
       this.deps.metrics.decision("broker", "ok");
       this.access.decide("broker");
@@ -279,9 +299,10 @@ export class StreamProcessor {
       ...Object.keys(this.headers).filter((name) => name !== FORWARDED_PROTO && isClientAssertedHeader(name)),
     ];
     const scheme = /^\s*https\s*(,|$)/i.test(this.headers[FORWARDED_PROTO] ?? "") ? "https" : "http";
+    const { body: sent, setHeaders } = this.trace ? this.trace.upstream(call) : call;
     const response = {
-      header_mutation: headerMutation({ ...call.setHeaders, [FORWARDED_PROTO]: scheme }, remove),
-      body_mutation: { body: call.body },
+      header_mutation: headerMutation({ ...setHeaders, [FORWARDED_PROTO]: scheme }, remove),
+      body_mutation: { body: sent },
       clear_route_cache: true,
     };
     return { request_body: { response } };
@@ -296,10 +317,12 @@ export class StreamProcessor {
     this.status = Number(headers[":status"] ?? "0");
     const call = this.call;
     if (!call) {
+      this.trace?.responded(Number(headers[":status"] ?? "0"));
       const mutation = headerMutation(this.corsHeaders);
       return mutation ? { response_headers: { response: { header_mutation: mutation } } } : CONTINUE_RESPONSE_HEADERS;
     }
     const status = Number(headers[":status"] ?? "0");
+    this.trace?.responded(status);
     if ((await this.deps.pipeline.onUpstreamStatus(call, status)) === "session-lost") return this.replay(call);
     // An audited call's body is streamed through the router too (unchanged unless rewritten): its event is recorded
     // when the reply ends, with the latency of the whole reply and the outcome read from it.

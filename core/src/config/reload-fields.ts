@@ -59,6 +59,7 @@ export const RELOAD_EFFECTS: FieldEffects = {
   audit: { stdout: "restart", file: "restart", postgres: "restart", maxQueue: "restart", refusalBudget: "reload" },
   admin: "restart",
   metrics: "restart",
+  tracing: "restart",
 };
 
 function isRecord(value: unknown): value is Record<string, unknown> {

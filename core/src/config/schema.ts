@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { duration, HEADER_NAME_RE, HEADER_VALUE_RE, httpUrl, listenSchema, SERVER_NAME_RE } from "./fields";
 import { envoySchema } from "./envoy-schema";
+import { tracingSchema } from "./tracing-schema";
 import { securitySections } from "./security-schema";
 import { RESOURCE_PREFIX_RE } from "../catalog/resource-uris";
 import { compileTrustedProxies } from "../audit/client-info";
@@ -144,6 +145,7 @@ export const configSchema = z
     limits: limitsSchema.prefault({}),
     health: healthSchema.prefault({}),
     envoy: envoySchema.prefault({}),
+    tracing: tracingSchema.prefault({}),
     router: z
       .object({ listen: listenSchema.default("127.0.0.1:9000"), metricsListen: listenSchema.default("127.0.0.1:9091") })
       .strict()

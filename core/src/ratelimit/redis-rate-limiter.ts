@@ -1,4 +1,5 @@
 import { createClient } from "redis";
+import { traceChild } from "../tracing/request-span";
 import { GatewayError, JsonRpcErrorCode } from "../errors";
 import { rateLimitSpecError, type RateLimitOutcome, type RateLimitSpec, type RateLimiter } from "./rate-limiter";
 import { describeError, redactUrl, scrubPassword } from "../connection-url";
@@ -63,7 +64,9 @@ export class RedisRateLimiter implements RateLimiter {
     const invalid = rateLimitSpecError(spec);
     if (invalid) throw invalid;
     try {
-      return await this.redis.takeToken(this.prefix + key, spec);
+      return await traceChild("rate limit", { "db.system.name": "redis" }, () =>
+        this.redis.takeToken(this.prefix + key, spec),
+      );
     } catch (error: unknown) {
       const reason = error instanceof Error ? error.message : String(error);
       throw unavailable(`rate limit store unavailable: ${reason}`, error);

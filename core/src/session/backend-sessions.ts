@@ -2,6 +2,7 @@ import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js"
 import { GatewayError, JsonRpcErrorCode } from "../errors";
 import type { UpstreamHttp, UpstreamTarget } from "../upstream/upstream-http";
 import type { BackendSession, BackendSessionStore } from "./backend-store";
+import { traceChild } from "../tracing/request-span";
 
 // MCP session ids are visible ASCII (0x21-0x7E). An upstream's goes back to it in a header on every call.
 const SESSION_ID = /^[\x21-\x7e]+$/;
@@ -136,7 +137,9 @@ export class BackendSessionManager {
     capabilities: Readonly<Record<string, unknown>>,
   ): Promise<BackendSession> {
     try {
-      const session = await initializeUpstream(this.options, target, protocolVersion, capabilities);
+      const session = await traceChild("initialize backend session", { "mcp_gateway.server": target.name }, () =>
+        initializeUpstream(this.options, target, protocolVersion, capabilities),
+      );
       const winner = await this.options.store.setIfAbsent(gatewaySession, target.name, session, ttlMs);
       if (winner.sessionId !== session.sessionId && session.sessionId !== "") {
         void this.options.http.deleteSession(target, session.sessionId, this.options.initTimeoutMs);

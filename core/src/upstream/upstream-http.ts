@@ -4,6 +4,8 @@ import { GatewayError, JsonRpcErrorCode } from "../errors";
 import type { Logger } from "../logging";
 import { nullRecord } from "../own-keys";
 import { SlotBudget } from "../policy/slot-budget";
+import { parseBody } from "../tracing/propagation";
+import { tracedUpstreamCall } from "../tracing/request-span";
 import { parseSse } from "./sse";
 import { ReplyTooLargeError, upstreamFailure } from "./upstream-failure";
 
@@ -103,12 +105,14 @@ export class UpstreamHttp {
     ]);
     if (options.sessionId) headers["mcp-session-id"] = options.sessionId;
     if (options.protocolVersion) headers["mcp-protocol-version"] = options.protocolVersion;
+    const traced = tracedUpstreamCall(target.name, target.url, () => message);
+    if (traced) Object.assign(headers, traced.fields);
     try {
       const signal = AbortSignal.timeout(options.timeoutMs);
       const pending = request(target.url, {
         method: "POST",
         headers,
-        body: JSON.stringify(message),
+        body: JSON.stringify(traced ? traced.inject(message) : message),
         dispatcher: this.agent,
         signal,
       });
@@ -116,12 +120,14 @@ export class UpstreamHttp {
       const sessionHeader = response.headers["mcp-session-id"];
       const contentType = String(response.headers["content-type"] ?? "");
       const text = (await readLimited(response.body, MAX_REPLY_BYTES)).toString("utf8");
+      traced?.end(response.statusCode);
       return {
         status: response.statusCode,
         sessionId: typeof sessionHeader === "string" ? sessionHeader : undefined,
         message: findReply(text, contentType, "id" in message ? (message as { id: unknown }).id : undefined),
       };
     } catch (error: unknown) {
+      traced?.end(undefined, error);
       throw upstreamFailure(target, error, options.timeoutMs, this.logger);
     }
   }
@@ -157,6 +163,14 @@ export class UpstreamHttp {
     body: Buffer,
     options: StreamOptions,
   ): Promise<StreamingReply> {
+    // Traced: the call's own span and context go out in the headers and (one more parse and serialization) `_meta`.
+    const parsed = { message: undefined as unknown };
+    const traced = tracedUpstreamCall(target.name, target.url, () => (parsed.message = parseBody(body)));
+    if (traced) {
+      headers = { ...headers, ...traced.fields };
+      if (parsed.message !== undefined && traced.span.isRecording())
+        body = Buffer.from(JSON.stringify(traced.inject(parsed.message)));
+    }
     try {
       const pending = request(target.url, {
         method: "POST",
@@ -172,8 +186,13 @@ export class UpstreamHttp {
         pending,
         options.signal ? AbortSignal.any([options.signal, deadline]) : deadline,
       );
-      return { status: response.statusCode, headers: flattenHeaders(response.headers), body: response.body };
+      const replyHeaders = flattenHeaders(response.headers);
+      if (!traced) return { status: response.statusCode, headers: replyHeaders, body: response.body };
+      const replyBody = traced.watchReply(response.body, replyHeaders["content-type"] ?? "");
+      replyBody.once("close", () => traced.end(response.statusCode));
+      return { status: response.statusCode, headers: replyHeaders, body: replyBody };
     } catch (error: unknown) {
+      traced?.end(undefined, error);
       throw upstreamFailure(target, error, options.headersTimeoutMs, this.logger);
     }
   }

@@ -8,6 +8,7 @@ import { edgeSettings } from "./edge-settings";
 import { listenerTls } from "./listener-tls";
 import { localReplyConfig } from "./local-replies";
 import { routerProtocolOptions } from "./router-cluster";
+import { hcmTracing, traceCollectorClusters } from "./tracing";
 
 /** A host and port Envoy reaches or listens on. */
 export interface Endpoint {
@@ -173,6 +174,7 @@ export function renderEnvoyConfig(config: GatewayConfig, options: EnvoyRenderOpt
     access_log: accessLogs(config),
     ...edgeSettings(config),
     local_reply_config: localReplyConfig(),
+    ...hcmTracing(config),
     route_config: { name: "mcp", virtual_hosts: [{ name: "mcp", domains: ["*"], routes: routes(config) }] },
     http_filters: [
       extProcFilter(config, options),
@@ -211,6 +213,7 @@ export function renderEnvoyConfig(config: GatewayConfig, options: EnvoyRenderOpt
           ...brokerClusterHealth(config),
         }),
         ...config.servers.map((server) => upstreamCluster(server, config)),
+        ...traceCollectorClusters(config),
       ],
     },
   };

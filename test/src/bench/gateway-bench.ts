@@ -1,5 +1,6 @@
 import { benchToolCalls } from "./gateway-call-bench";
 import { benchToolsList } from "./gateway-list-bench";
+import { benchTracing } from "./gateway-tracing-bench";
 import type { Measurement } from "./gateway-measure";
 
 /**
@@ -10,7 +11,7 @@ async function main(): Promise<number> {
   const started = Date.now();
   const results: Measurement[] = [];
   let broken = false;
-  for (const part of [benchToolCalls, benchToolsList]) {
+  for (const part of [benchToolCalls, benchToolsList, benchTracing]) {
     try {
       results.push(...(await part()));
     } catch (error: unknown) {

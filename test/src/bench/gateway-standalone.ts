@@ -29,8 +29,15 @@ export const HEALTH_INTERVAL_MS = 1000;
 // Fixed (not random) so the config is the same every run; only loopback clients ever see a session id.
 const SESSION_SECRET = "gateway-bench-session-secret-0123456789";
 
-/** The gateway config: every upstream, a short health interval, and free loopback ports for every listener. */
-export async function gatewayYaml(servers: readonly UpstreamEntry[], standalonePort: number): Promise<string> {
+/**
+ * The gateway config: every upstream, a short health interval, and free loopback ports for every listener; `extra`
+ * (top-level YAML, e.g. a `tracing` section) appended.
+ */
+export async function gatewayYaml(
+  servers: readonly UpstreamEntry[],
+  standalonePort: number,
+  extra = "",
+): Promise<string> {
   const entry = (s: UpstreamEntry): string =>
     `  - { name: ${s.name}, url: "${s.url}"${s.prefix === undefined ? "" : `, prefix: "${s.prefix}"`} }`;
   // `serve` never opens the router or broker listeners, but they get free ports so nothing can clash with a default.
@@ -43,21 +50,22 @@ sessions: { secret: "${SESSION_SECRET}" }
 health: { interval: ${HEALTH_INTERVAL_MS}ms }
 router: { listen: "127.0.0.1:${await freePort()}", metricsListen: "127.0.0.1:${await freePort()}" }
 broker: { listen: "127.0.0.1:${await freePort()}" }
-`;
+${extra}`;
 }
 
 /**
- * Writes the config to a temp dir and starts `cli/dist/main.js serve` on it; resolves once it prints its listening
+ * Writes the config (with `extraYaml`) to a temp dir and starts `cli/dist/main.js serve` on it; resolves once it prints its listening
  * line. The process and the temp dir are stopped and removed by `cleanup`.
  */
 export async function startStandaloneGateway(
   servers: readonly UpstreamEntry[],
   cleanup: Cleanup,
+  extraYaml = "",
 ): Promise<StandaloneGateway> {
   const dir = await mkdtemp(join(tmpdir(), "gateway-bench-"));
   cleanup.add(() => rm(dir, { recursive: true, force: true }));
   const configPath = join(dir, "gateway.yaml");
-  await writeFile(configPath, await gatewayYaml(servers, await freePort()));
+  await writeFile(configPath, await gatewayYaml(servers, await freePort(), extraYaml));
   const spawnedAt = process.hrtime.bigint();
   const gateway = startNode("cli/dist/main.js", ["serve", "--config", configPath, "--log-level", "warn"]);
   cleanup.add(() => gateway.stop());

@@ -5,6 +5,7 @@ import { createGatewayContext, hashApiKey, parseConfig, silentLogger, type Gatew
 import { startServer } from "@mcp-gateway/example-weather";
 import { createRouter, processorDeps, RouterMetrics, StreamProcessor, type ProcessorDeps } from "@mcp-gateway/router";
 import { drive, mergeRuns, startNoopExtProc, type RunResult, type ScriptedRequest } from "./ext-proc-driver";
+import { benchRouterTracing } from "./router-tracing-bench";
 
 // Bounded load: a fixed number of streams per run, on loopback only.
 const STREAMS = Number(process.env["BENCH_STREAMS"] ?? 4000);
@@ -165,6 +166,8 @@ async function main(): Promise<void> {
       `${name} processing per stream, in-process (3 phases, no gRPC): p50 ${inProcess.p50Us.toFixed(1)} µs   p99 ${inProcess.p99Us.toFixed(1)} µs`,
     );
   }
+  const tracingLoad = { streams: STREAMS, warmup: WARMUP, rounds: ROUNDS, concurrency: CONCURRENCY };
+  const tracingOk = await benchRouterTracing(weather.url, (id) => script(id), tracingLoad, line);
   await router.shutdown();
   await securedRouter.shutdown();
   await unauditedRouter.shutdown();
@@ -174,7 +177,7 @@ async function main(): Promise<void> {
   await secured.close();
   await weather.close();
   await rm(dir, { recursive: true, force: true });
-  if (sides.some((side) => mergeRuns(side.runs).failures > 0)) process.exitCode = 1;
+  if (!tracingOk || sides.some((side) => mergeRuns(side.runs).failures > 0)) process.exitCode = 1;
 }
 
 const ratio = (name: string, a: RunResult, b: RunResult): string =>

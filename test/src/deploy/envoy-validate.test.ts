@@ -69,6 +69,14 @@ limits: { maxHeaderBytes: 8192, streamIdleTimeout: 10s, maxBodyBytes: 65536 }`,
     ],
     ["no access log", `servers:\n  - { name: a, url: "http://a:1/mcp" }\nenvoy: { accessLog: "off" }`],
     [
+      "tracing to an http collector",
+      `servers:\n  - { name: a, url: "http://a:1/mcp" }\ntracing: { enabled: true, endpoint: "http://collector:4318", sampleRatio: 0.25, headers: { x-api-key: k } }`,
+    ],
+    [
+      "tracing to an https collector",
+      `servers:\n  - { name: a, url: "http://a:1/mcp" }\ntracing: { enabled: true, endpoint: "https://otel.example.com/v1/traces" }`,
+    ],
+    [
       "a body limit above Envoy's 1 MiB buffer",
       `servers:\n  - { name: a, url: "http://a:1/mcp" }\nlimits: { maxBodyBytes: 8388608 }`,
     ],

@@ -29,6 +29,8 @@ export interface StackOptions {
   standalone?: string;
   /** Top-level YAML with `auth`, `consumers`, `policies`, `sanitize`, `audit`, `admin`; without it: `auth: none`. */
   access?: string;
+  /** A `tracing` mapping, e.g. `{ enabled: true, endpoint: "http://127.0.0.1:4318" }`. */
+  tracing?: string;
   /** Return only once every upstream is ready (default true); false: as soon as the gateway listens. */
   awaitReady?: boolean;
 }
@@ -79,7 +81,7 @@ broker: { listen: "127.0.0.1:${ports.broker}" }
 standalone: { listen: "127.0.0.1:${ports.standalone}"${options.standalone ? `, ${options.standalone}` : ""} }
 security: ${security}
 envoy: ${envoy}
-`;
+${options.tracing ? `tracing: ${options.tracing}\n` : ""}`;
 }
 
 async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {

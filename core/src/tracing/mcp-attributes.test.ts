@@ -1,0 +1,43 @@
+import { hashedSessionId, messageFacts, requestAttributes, spanNameOf } from "./mcp-attributes";
+
+describe("MCP span attributes", () => {
+  it.each([
+    [{ method: "tools/call", id: 7, params: { name: "w_get", arguments: { a: 1 } } }, "tools/call w_get"],
+    [{ method: "prompts/get", id: "x", params: { name: "p" } }, "prompts/get p"],
+    [{ method: "resources/read", id: 1, params: { uri: "file:///a" } }, "resources/read"],
+    [{ method: "notifications/initialized" }, "notifications/initialized"],
+    ["not json", "mcp"],
+  ])("names the span of %j %s", (message, name) => {
+    expect(spanNameOf(messageFacts(message))).toBe(name);
+  });
+
+  it("sets the semantic-convention attributes of a tools/call, hashing the session id and leaving arguments out", () => {
+    const facts = messageFacts({ method: "tools/call", id: 7, params: { name: "w_get", arguments: { city: "Oslo" } } });
+    const attributes = requestAttributes(
+      facts,
+      { "mcp-session-id": "raw-session", "mcp-protocol-version": "v1" },
+      false,
+    );
+    expect(attributes).toEqual({
+      "mcp.method.name": "tools/call",
+      "gen_ai.tool.name": "w_get",
+      "gen_ai.operation.name": "execute_tool",
+      "jsonrpc.request.id": "7",
+      "mcp.protocol.version": "v1",
+      "mcp.session.id": hashedSessionId("raw-session"),
+      "network.transport": "tcp",
+      "network.protocol.name": "http",
+    });
+    expect(attributes["mcp.session.id"]).not.toContain("raw");
+  });
+
+  it("records arguments only with content capture", () => {
+    const facts = messageFacts({ method: "tools/call", id: 1, params: { name: "t", arguments: { city: "Oslo" } } });
+    expect(requestAttributes(facts, {}, true)["gen_ai.tool.call.arguments"]).toBe('{"city":"Oslo"}');
+  });
+
+  it("has no request id for a notification or a null id", () => {
+    expect(messageFacts({ method: "ping", id: null }).id).toBeUndefined();
+    expect(messageFacts({ method: "notifications/cancelled" }).id).toBeUndefined();
+  });
+});

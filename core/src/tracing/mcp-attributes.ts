@@ -1,0 +1,106 @@
+import { createHash } from "node:crypto";
+import type { Attributes } from "@opentelemetry/api";
+
+/**
+ * Attribute names of the OpenTelemetry semantic conventions for MCP
+ * (https://opentelemetry.io/docs/specs/semconv/gen-ai/mcp/), and the gateway's own under `mcp_gateway.`.
+ */
+export const ATTR = {
+  method: "mcp.method.name",
+  toolName: "gen_ai.tool.name",
+  promptName: "gen_ai.prompt.name",
+  operationName: "gen_ai.operation.name",
+  requestId: "jsonrpc.request.id",
+  resourceUri: "mcp.resource.uri",
+  protocolVersion: "mcp.protocol.version",
+  sessionId: "mcp.session.id",
+  errorType: "error.type",
+  rpcStatus: "rpc.response.status_code",
+  transport: "network.transport",
+  protocolName: "network.protocol.name",
+  serverAddress: "server.address",
+  serverPort: "server.port",
+  toolArguments: "gen_ai.tool.call.arguments",
+  consumer: "mcp_gateway.consumer",
+  server: "mcp_gateway.server",
+  decision: "mcp_gateway.decision",
+  refusalReason: "mcp_gateway.refusal_reason",
+  httpStatus: "http.response.status_code",
+} as const;
+
+/** What a span needs to know of one JSON-RPC message (all client-chosen; strings capped). */
+export interface McpMessageFacts {
+  method?: string | undefined;
+  id?: string | undefined;
+  toolName?: string | undefined;
+  promptName?: string | undefined;
+  uri?: string | undefined;
+  args?: unknown;
+}
+
+const CAP = 256;
+const capped = (value: string): string => (value.length > CAP ? value.slice(0, CAP) : value);
+const str = (value: unknown): string | undefined => (typeof value === "string" ? capped(value) : undefined);
+
+/** The facts of a parsed JSON-RPC message (anything else gives none). Never throws. */
+export function messageFacts(message: unknown): McpMessageFacts {
+  if (typeof message !== "object" || message === null || Array.isArray(message)) return {};
+  const record = message as Record<string, unknown>;
+  const method = str(record["method"]);
+  const rawId = record["id"];
+  const id = typeof rawId === "string" || typeof rawId === "number" ? capped(String(rawId)) : undefined;
+  const params = record["params"];
+  const p =
+    typeof params === "object" && params !== null && !Array.isArray(params) ? (params as Record<string, unknown>) : {};
+  return {
+    method,
+    id,
+    toolName: method === "tools/call" ? str(p["name"]) : undefined,
+    promptName: method === "prompts/get" ? str(p["name"]) : undefined,
+    uri: str(p["uri"]),
+    args: method === "tools/call" ? p["arguments"] : undefined,
+  };
+}
+
+/** `{mcp.method.name} {target}` (tool or prompt name) per the MCP semantic conventions; `mcp` for no method. */
+export function spanNameOf(facts: McpMessageFacts): string {
+  const method = facts.method ?? "mcp";
+  const target = facts.toolName ?? facts.promptName;
+  return target === undefined ? method : `${method} ${target}`;
+}
+
+/** A session id as spans carry it: the first 16 hex digits of its SHA-256 (correlates, never reveals). */
+export function hashedSessionId(sessionId: string): string {
+  return createHash("sha256").update(sessionId).digest("hex").slice(0, 16);
+}
+
+/** Semantic-convention attributes of a request span (arguments only with `captureContent`). */
+export function requestAttributes(
+  facts: McpMessageFacts,
+  headers: Readonly<Record<string, string | undefined>>,
+  captureContent: boolean,
+): Attributes {
+  const attributes: Attributes = {
+    [ATTR.method]: facts.method ?? "unknown",
+    [ATTR.transport]: "tcp",
+    [ATTR.protocolName]: "http",
+  };
+  if (facts.id !== undefined) attributes[ATTR.requestId] = facts.id;
+  if (facts.toolName !== undefined) {
+    attributes[ATTR.toolName] = facts.toolName;
+    attributes[ATTR.operationName] = "execute_tool";
+  }
+  if (facts.promptName !== undefined) attributes[ATTR.promptName] = facts.promptName;
+  if (facts.uri !== undefined) attributes[ATTR.resourceUri] = facts.uri;
+  const version = headers["mcp-protocol-version"];
+  if (version !== undefined) attributes[ATTR.protocolVersion] = capped(version);
+  const session = headers["mcp-session-id"];
+  if (session !== undefined && session !== "") attributes[ATTR.sessionId] = hashedSessionId(session);
+  if (captureContent && facts.args !== undefined) attributes[ATTR.toolArguments] = capText(facts.args);
+  return attributes;
+}
+
+function capText(value: unknown): string {
+  const text = JSON.stringify(value) ?? "";
+  return text.length > 4096 ? `${text.slice(0, 4096)}…` : text;
+}

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { parse } from "yaml";
 import {
   ALERTS_FILE,
@@ -7,6 +8,7 @@ import {
   dashboardExprs,
   documentedSeriesNames,
   metricNames,
+  OBSERVABILITY_DIR,
   PROMETHEUS_FILE,
 } from "../support/observability-examples";
 import { promtool } from "../support/prometheus";
@@ -36,6 +38,12 @@ describe("examples/observability", () => {
       "McpGatewayAuditEventsDropped",
       "McpGatewayAuditLag",
     ]);
+  });
+
+  it("documents every alert in docs/observability.md", () => {
+    const doc = readFileSync(resolve(OBSERVABILITY_DIR, "..", "..", "docs", "observability.md"), "utf8");
+    const section = doc.slice(doc.indexOf("## Dashboards and alerts"));
+    for (const rule of alertRules()) expect(section).toContain(`| \`${rule.alert}\``);
   });
 
   it("reads only metrics the gateway exports (docs/observability.md's table, checked against real scrapes)", () => {

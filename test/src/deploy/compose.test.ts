@@ -5,6 +5,7 @@ import { loadConfigFile } from "@mcp-gateway/core";
 import { checkEnvoyConfig, DEFAULT_RENDER_OPTIONS, renderEnvoyYaml } from "@mcp-gateway/router";
 import { parse } from "yaml";
 import { pinnedEnvoyVersion } from "../support/envoy-binary";
+import { pinnedJaegerVersion } from "../support/jaeger";
 
 // No Docker engine runs here: the compose file is checked by Debian's docker-compose (`config` needs no engine;
 // .ci/run installs it), and the stack was not started.
@@ -19,10 +20,14 @@ interface ComposeService {
   volumes?: string[];
   read_only?: boolean;
   security_opt?: string[];
+  profiles?: string[];
 }
 
-function composeConfig(env: Record<string, string>): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync("docker-compose", ["-f", COMPOSE_FILE, "config"], {
+function composeConfig(
+  env: Record<string, string>,
+  args: string[] = [],
+): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync("docker-compose", ["-f", COMPOSE_FILE, ...args, "config"], {
     encoding: "utf8",
     env: { PATH: process.env["PATH"] ?? "", ...env },
   });
@@ -42,7 +47,32 @@ describe("examples/compose/docker-compose.yaml", () => {
   it("is valid for docker-compose (config resolves)", () => {
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
-    expect(Object.keys(services).sort()).toEqual(["calendar", "envoy", "everything", "gateway", "notes", "weather"]);
+    const always = Object.keys(services).filter((name) => services[name]?.profiles === undefined);
+    expect(always.sort()).toEqual(["calendar", "envoy", "everything", "gateway", "notes", "weather"]);
+  });
+
+  it("adds Prometheus, Grafana and Jaeger behind the optional profile observability", () => {
+    const profiled = Object.entries(services).filter(([, s]) => s.profiles !== undefined);
+    expect(profiled.map(([name, s]) => [name, s.profiles]).sort()).toEqual([
+      ["grafana", ["observability"]],
+      ["jaeger", ["observability"]],
+      ["prometheus", ["observability"]],
+    ]);
+    expect(services["prometheus"]?.image).toMatch(/^prom\/prometheus:v\d+\.\d+\.\d+$/);
+    expect(services["grafana"]?.image).toMatch(/^grafana\/grafana:\d+\.\d+\.\d+$/);
+    // Jaeger releases v1.x and v2.(x - 63) together since 1.63.0 / 2.0.0: the image is the release the tests build.
+    const [, minor, patch] = pinnedJaegerVersion().split(".").map(Number) as [number, number, number];
+    expect(services["jaeger"]?.image).toBe(`jaegertracing/jaeger:2.${minor - 63}.${patch}`);
+    const withProfile = composeConfig(SECRET, ["--profile", "observability"]);
+    expect(withProfile.stderr).toBe("");
+    expect(withProfile.status).toBe(0);
+    // The example config and rules promtool checks (test/src/deploy/observability.test.ts) are the ones mounted.
+    expect(services["prometheus"]?.volumes).toEqual([
+      `${ROOT}/examples/observability/prometheus.yml:/etc/prometheus/prometheus.yml:ro`,
+      `${ROOT}/examples/observability/alerts.yml:/etc/prometheus/alerts.yml:ro`,
+    ]);
+    const jaegerPorts = (services["jaeger"]?.ports ?? []).map((port) => port.replace(/\/tcp$/, ""));
+    expect(jaegerPorts).toEqual(expect.arrayContaining(["127.0.0.1:4317:4317", "127.0.0.1:4318:4318"]));
   });
 
   it("pins the official Envoy image to the release the tests run (package.json config.envoyVersion)", () => {

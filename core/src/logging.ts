@@ -1,6 +1,5 @@
 import pino, { type DestinationStream, type Logger as PinoLogger } from "pino";
 import { logValue, REDACTED, redactPaths } from "./log-redaction";
-import { nullRecord } from "./own-keys";
 
 /** Severity of a log line. */
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -41,9 +40,8 @@ const noop = (): void => undefined;
 
 /** Each field as written: errors flattened with their causes, strings scrubbed (see {@link logValue}). */
 function written(fields: LogFields): LogFields {
-  const out = nullRecord<unknown>();
-  for (const key of Object.keys(fields)) out[key] = logValue(fields[key]);
-  return out;
+  // fromEntries defines own properties (a "__proto__" key stays data); pino needs a plain object for child bindings.
+  return Object.fromEntries(Object.keys(fields).map((key) => [key, logValue(fields[key])]));
 }
 
 function wrap(log: PinoLogger<never>): Logger {

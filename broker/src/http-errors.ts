@@ -1,5 +1,6 @@
 import type { Response } from "express";
 import { GatewayError, logUnexpected, type ErrorLogger } from "@mcp-gateway/core";
+import { noteRefusal } from "./access-log";
 
 /**
  * Sends a GatewayError as its HTTP status with a JSON-RPC error body; anything else becomes an internal error whose
@@ -8,6 +9,7 @@ import { GatewayError, logUnexpected, type ErrorLogger } from "@mcp-gateway/core
 export function sendError(response: Response, error: unknown, logger?: ErrorLogger): void {
   const gatewayError = GatewayError.from(error);
   logUnexpected(logger, gatewayError, { path: response.req.path });
+  noteRefusal(response, gatewayError.code);
   if (response.headersSent) {
     response.end();
     return;

@@ -19,11 +19,14 @@ import {
   type StreamingReply,
   type UpstreamCall,
 } from "@mcp-gateway/core";
+import { noteAccess } from "./access-log";
 import { callerOf } from "./caller";
 import { rememberEra } from "./decided-era";
 import { sendError } from "./http-errors";
 import { lowerHeaders } from "./request-headers";
 import { releaseOnClose } from "./response-slots";
+
+const ACCESS_DECISIONS = { upstream: "routed", broker: "broker" } as const;
 
 /** How a POST the forwarder decided ended, for `mcp_gateway_forwarded_total`. */
 export type ForwardOutcome = "ok" | "healed" | "upstream_error" | "rejected";
@@ -72,6 +75,7 @@ export function createStandaloneForwarder(context: GatewayContext, metrics?: For
         ? await context.pipeline.routeModern(incoming, message)
         : await context.pipeline.decide(incoming, message);
     if (outcome.facts.method !== undefined) timing.method = outcome.facts.method;
+    noteAccess(response, outcome.facts, outcome.kind === "reject" ? undefined : ACCESS_DECISIONS[outcome.kind]);
     if (outcome.kind === "broker") {
       timing.server = "broker";
       // The body is parsed and classified once: the modern front end after this reuses both (see decided-era.ts).

@@ -6,3 +6,4 @@ export * from "./fields";
 export * from "./security-schema";
 export * from "./json-schema";
 export * from "./reload-fields";
+export * from "./access-log-schema";

@@ -59,6 +59,8 @@ export const RELOAD_EFFECTS: FieldEffects = {
   audit: { stdout: "restart", file: "restart", postgres: "restart", maxQueue: "restart", refusalBudget: "reload" },
   admin: "restart",
   metrics: "restart",
+  // The destination is opened once at start.
+  accessLog: "restart",
 };
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -87,6 +87,15 @@ async function lineWhere(match: (line: Line) => boolean): Promise<Line> {
 const call = (id: number | string, name: string, args: Record<string, unknown>): string =>
   JSON.stringify({ jsonrpc: "2.0", id, method: "tools/call", params: { name, arguments: args } });
 
+/** The gateway's JSON log lines (stderr) so far. */
+function logLines(): Line[] {
+  return gateway
+    .output()
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as Line);
+}
+
 describe("the standalone gateway's access log", () => {
   it("writes a line for a JSON tools/call: method, server, tool, consumer, ids, trace id, status, bytes", async () => {
     const headers = {
@@ -151,12 +160,7 @@ describe("the standalone gateway's access log", () => {
     });
     expect(reply.status).toBe(200);
     const decision = (): Line | undefined =>
-      gateway
-        .output()
-        .split("\n")
-        .filter((l) => l.startsWith("{"))
-        .map((l) => JSON.parse(l) as Line)
-        .find((l) => l["msg"] === "routing decision" && l["id"] === "debug-1");
+      logLines().find((l) => l["msg"] === "routing decision" && l["id"] === "debug-1");
     expect(await pollUntil(() => decision() !== undefined, 10_000)).toBe(true);
     expect(decision()).toMatchObject({
       level: "debug",
@@ -166,5 +170,18 @@ describe("the standalone gateway's access log", () => {
       decision: "routed",
     });
     expect(gateway.output()).not.toContain(KEY);
+  });
+
+  it("logs backend session and upstream state lifecycle at debug level", () => {
+    const lines = logLines();
+    expect(lines).toContainEqual(
+      expect.objectContaining({ level: "debug", msg: "upstream state changed", server: "everything", to: "ready" }),
+    );
+    expect(lines).toContainEqual(
+      expect.objectContaining({ level: "debug", msg: "backend session created", server: "everything" }),
+    );
+    expect(lines).toContainEqual(
+      expect.objectContaining({ level: "debug", msg: "backend session reused", server: "everything" }),
+    );
   });
 });

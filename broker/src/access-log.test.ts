@@ -62,7 +62,7 @@ describe("createAccessLog", () => {
           bytes_sent: 19, // 9 + 10 (é is two bytes in UTF-8)
           bytes_received: 2,
           request_id: "rid-1",
-          jsonrpc_id: 7,
+          jsonrpc_id: "7",
           mcp_method: "tools/call",
           mcp_server: "a",
           mcp_target: "a_tool",

@@ -47,7 +47,8 @@ export function noteAccess(response: Response, facts: RequestFacts, decision?: A
   const notes = response.locals[NOTES] as AccessNotes | undefined;
   if (!notes) return;
   if (facts.method !== undefined) notes.mcp_method = capText(facts.method);
-  if (facts.id !== undefined) notes.jsonrpc_id = typeof facts.id === "string" ? capText(facts.id, ID_MAX) : facts.id;
+  // A string, as Envoy writes it (its dynamic metadata holds strings only).
+  if (facts.id !== undefined) notes.jsonrpc_id = capText(String(facts.id), ID_MAX);
   if (facts.server !== undefined) notes.mcp_server = facts.server;
   if (facts.target !== undefined) notes.mcp_target = capText(facts.target);
   if (decision !== undefined) notes.decision = decision;

@@ -12,7 +12,10 @@ export type AccessDecision = "routed" | "broker" | "refused" | "preflight";
 
 /** The keys of the router's dynamic metadata, as the access log reads them. */
 export type AccessField =
-  "method" | "server" | "target" | "consumer" | "session" | "decision" | "reason" | "protocol_version";
+  "method" | "server" | "target" | "consumer" | "session" | "decision" | "reason" | "protocol_version" | "jsonrpc_id";
+
+/** Longest JSON-RPC id written (client data), as in the gateway's own access log. */
+const JSONRPC_ID_MAX_CHARS = 64;
 
 /** Longest protocol version written (real ones are dates such as 2025-11-25). */
 const MAX_VERSION_CHARS = 32;
@@ -45,6 +48,7 @@ export class AccessMetadata {
   /** What the pipeline learnt of the JSON-RPC message: method, server, target. */
   facts(facts: RequestFacts): void {
     if (facts.method !== undefined) this.set("method", facts.method);
+    if (facts.id !== undefined) this.set("jsonrpc_id", String(facts.id), JSONRPC_ID_MAX_CHARS);
     if (facts.server !== undefined) this.set("server", facts.server);
     if (facts.target !== undefined) this.set("target", facts.target);
   }

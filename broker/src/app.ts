@@ -35,6 +35,8 @@ export interface BrokerAppDeps {
    * It runs before the standalone forwarder and the legacy handler, so modern requests never reach the session path.
    */
   modern: ModernFrontEnd;
+  /** The access log (see access-log.ts): mounted first, so it sees every request and every refusal. */
+  accessLog?: RequestHandler;
   /** This process among the gateway's replicas: forwards retries and answers for calls other replicas hold. */
   replicas?: Replicas;
 }
@@ -61,6 +63,7 @@ export function createBrokerApp(deps: BrokerAppDeps): Express {
   const app = express();
   app.disable("x-powered-by");
   routeExactly(app);
+  if (deps.accessLog) app.use(deps.accessLog);
   app.use(exactPaths(BROKER_PATHS, [`${PROTECTED_RESOURCE_WELL_KNOWN}/`]));
   const routeDeps = {
     context: deps.context,

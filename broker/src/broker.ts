@@ -1,8 +1,11 @@
+import { randomUUID } from "node:crypto";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Express } from "express";
+import type { Express, RequestHandler } from "express";
 import {
   AccessPolicy,
+  capText,
+  type AccessLogWriter,
   createCallBridge,
   type BackendSession,
   type CallBridge,
@@ -12,6 +15,7 @@ import {
   type Logger,
 } from "@mcp-gateway/core";
 import type { Registry } from "prom-client";
+import { createAccessLog, type TraceIdHook } from "./access-log";
 import { createBrokerApp } from "./app";
 import { createBoundedServer } from "./http-server";
 import { ConsumerViews, currentIdentity, type ViewRound } from "./consumer-views";
@@ -59,6 +63,34 @@ function listenHttp(app: Express, host: string, port: number, requestTimeoutMs: 
       resolve(listening);
     });
   });
+}
+
+/** The gateway's access log (`accessLog` in the config); absent when it is off. */
+export interface BrokerAccessLog {
+  writer: AccessLogWriter;
+  /** Where a line's trace id comes from (default: the client's `traceparent` header); see {@link TraceIdHook}. */
+  traceId?: TraceIdHook;
+}
+
+/**
+ * The access-log middleware: standalone is the edge and makes each request's id; behind Envoy the broker takes the id
+ * Envoy made (`x-request-id`), so both lines of one request share it.
+ */
+function accessLogDeps(
+  context: GatewayContext,
+  { accessLog: access, standalone = false }: { accessLog?: BrokerAccessLog; standalone?: boolean },
+): { accessLog?: RequestHandler } {
+  if (!access) return {};
+  const accessLog = createAccessLog({
+    writer: access.writer,
+    sessionDigest: (id) => context.security.gate.sessionDigest(id),
+    ...(access.traceId ? { traceId: access.traceId } : {}),
+    requestId: (request) => {
+      const given = request.headers["x-request-id"];
+      return !standalone && typeof given === "string" && given !== "" ? capText(given, 64) : randomUUID();
+    },
+  });
+  return { accessLog };
 }
 
 /** Standalone mode's forwarder, counting forwarded calls in the broker's metrics. */
@@ -159,7 +191,7 @@ export function createBroker(
   logger: Logger,
   given?: BrokerMetrics,
   extraRegistries: readonly Registry[] = [],
-  options: { standalone?: boolean } = {},
+  options: { standalone?: boolean; accessLog?: BrokerAccessLog } = {},
 ): Broker & { attach(context: GatewayContext): void } {
   const metrics = given ?? new BrokerMetrics({ standalone: options.standalone ?? false });
   const hub = new NotificationHub();
@@ -187,7 +219,7 @@ export function createBroker(
       hub.keepaliveEvery(() => keepaliveIntervalMs(context.config().limits.streamIdleTimeout));
       modern = modernParts(context, logger, options.standalone ?? false);
       const deps = { context, hub, metrics, relay, extraRegistries, modern: modern.front, replicas: modern.replicas };
-      app = createBrokerApp({ ...deps, ...(forwarder ? { forwarder } : {}) });
+      app = createBrokerApp({ ...deps, ...(forwarder ? { forwarder } : {}), ...accessLogDeps(context, options) });
     },
     async onBackendSessionCreated(gatewaySession: string, server: string, session: BackendSession): Promise<void> {
       await relay?.onBackendSession(gatewaySession, server, session);
@@ -209,7 +241,7 @@ export function createBroker(
       await modern?.replicas.start(host, bound);
       return bound;
     },
-    close: () => closeBroker(hub, relay, modern, server),
+    close: () => closeBroker(hub, relay, modern, server).then(() => options.accessLog?.writer.close()),
   };
   return broker;
 }

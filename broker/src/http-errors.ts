@@ -1,6 +1,7 @@
 import type { Response } from "express";
 import { GatewayError, logUnexpected, type ErrorLogger } from "@mcp-gateway/core";
 import { requestSpanOf } from "./request-tracing";
+import { noteRefusal } from "./access-log";
 
 /**
  * Sends a GatewayError as its HTTP status with a JSON-RPC error body; anything else becomes an internal error whose
@@ -10,6 +11,7 @@ export function sendError(response: Response, error: unknown, logger?: ErrorLogg
   const gatewayError = GatewayError.from(error);
   logUnexpected(logger, gatewayError, { path: response.req.path });
   requestSpanOf(response)?.fail(gatewayError.code, gatewayError.message);
+  noteRefusal(response, gatewayError.code);
   if (response.headersSent) {
     response.end();
     return;

@@ -9,3 +9,4 @@ export * from "./standalone-forwarder";
 export * from "./upstream-relay";
 export * from "./admin";
 export * from "./modern";
+export * from "./access-log";

@@ -14,6 +14,7 @@ import {
   type SlotClaim,
 } from "@mcp-gateway/core";
 import { brokerResult, initializeResult } from "./broker-methods";
+import { noteAccess } from "./access-log";
 import { callerOf } from "./caller";
 import { sendError } from "./http-errors";
 import { lowerHeaders } from "./request-headers";
@@ -50,6 +51,7 @@ export function createPostHandler(deps: McpRouteDeps) {
       requireJson(request);
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const message = parseJsonRpc(body, deps.context.config().limits.maxJsonDepth);
+      noteAccess(response, message.kind === "response" ? {} : message, "broker");
       if (message.kind !== "request") {
         // Notifications and client responses need no answer (responses to upstream requests: see ARCHITECTURE.md).
         method = message.kind === "notification" ? message.method : "response";

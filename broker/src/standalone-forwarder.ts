@@ -15,16 +15,20 @@ import {
   takeSlots,
   type GatewayContext,
   type ReplyRewriter,
+  type PipelineOutcome,
   type RequestLabelInput,
   type StreamingReply,
   type UpstreamCall,
 } from "@mcp-gateway/core";
+import { noteAccess } from "./access-log";
 import { callerOf } from "./caller";
 import { rememberEra } from "./decided-era";
 import { sendError } from "./http-errors";
 import { lowerHeaders } from "./request-headers";
 import { releaseOnClose } from "./response-slots";
 import { noteDecision, requestSpanOf } from "./request-tracing";
+
+const ACCESS_DECISIONS = { upstream: "routed", broker: "broker" } as const;
 
 /** How a POST the forwarder decided ended, for `mcp_gateway_forwarded_total`. */
 export type ForwardOutcome = "ok" | "healed" | "upstream_error" | "rejected";
@@ -73,8 +77,7 @@ export function createStandaloneForwarder(context: GatewayContext, metrics?: For
       era.era === "modern" && message
         ? await context.pipeline.routeModern(incoming, message)
         : await context.pipeline.decide(incoming, message);
-    if (outcome.facts.method !== undefined) timing.method = outcome.facts.method;
-    noteDecision(response, outcome);
+    noteOutcome(response, timing, outcome);
     if (outcome.kind === "broker") {
       timing.server = "broker";
       // The body is parsed and classified once: the modern front end after this reuses both (see decided-era.ts).
@@ -112,6 +115,13 @@ export function createStandaloneForwarder(context: GatewayContext, metrics?: For
  * Times one POST to the end of its response and reports it with the labels the forwarder fills in meanwhile; a POST
  * left to the broker without an outcome is "ok" or "error" by its HTTP status.
  */
+/** Records the pipeline's decision where it is observed: latency labels, the request's span, its access-log line. */
+function noteOutcome(response: Response, timing: RequestLabelInput, outcome: PipelineOutcome): void {
+  if (outcome.facts.method !== undefined) timing.method = outcome.facts.method;
+  noteDecision(response, outcome);
+  noteAccess(response, outcome.facts, outcome.kind === "reject" ? undefined : ACCESS_DECISIONS[outcome.kind]);
+}
+
 function timeRequest(response: Response, metrics: ForwarderMetrics | undefined): RequestLabelInput {
   const timing: RequestLabelInput = { server: "none", method: undefined, outcome: "" };
   if (!metrics) return timing;

@@ -1,5 +1,6 @@
 import type { Server } from "node:http";
 import {
+  createAccessLogWriter,
   createGatewayContext,
   ConfigWatcher,
   type AuditLog,
@@ -53,7 +54,10 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
         logger.child({ component: roles.standalone ? "gateway" : "broker" }),
         new BrokerMetrics({ ...labels, standalone: roles.standalone ?? false }),
         roles.router || roles.standalone ? [routerMetrics.registry] : [],
-        { standalone: roles.standalone ?? false },
+        {
+          standalone: roles.standalone ?? false,
+          ...(config.accessLog.enabled ? { accessLog: { writer: createAccessLogWriter(config.accessLog) } } : {}),
+        },
       )
     : undefined;
   let audit: () => AuditLog | undefined = () => undefined;

@@ -107,6 +107,7 @@ function backendSessionManager(
     http,
     initTimeoutMs: config.sessions.backendInitTimeout,
     clientInfo: GATEWAY_CLIENT_INFO,
+    logger: options.logger.child({ component: "backend-sessions" }),
     ...(options.onBackendSession ? { onAcquire: options.onBackendSession } : {}),
     ...(options.onBackendSessionCreated ? { onCreated: options.onBackendSessionCreated } : {}),
   });

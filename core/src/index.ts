@@ -8,6 +8,8 @@ export * from "./errors";
 export * from "./gateway-context";
 export * from "./jsonrpc";
 export * from "./logging";
+export * from "./log-redaction";
+export * from "./access-log";
 export * from "./own-keys";
 export * from "./policy";
 export * from "./ratelimit";

@@ -1,10 +1,4 @@
-import {
-  AUDIT_FIELD_MAX_CHARS,
-  capText,
-  JsonRpcErrorCode,
-  type GatewayError,
-  type RequestFacts,
-} from "@mcp-gateway/core";
+import { AUDIT_FIELD_MAX_CHARS, capText, refusalReason, type GatewayError, type RequestFacts } from "@mcp-gateway/core";
 import type { Struct } from "./ext-proc-messages";
 
 /**
@@ -18,15 +12,10 @@ export type AccessDecision = "routed" | "broker" | "refused" | "preflight";
 
 /** The keys of the router's dynamic metadata, as the access log reads them. */
 export type AccessField =
-  "method" | "server" | "target" | "consumer" | "session" | "decision" | "reason" | "protocol_version";
+  "method" | "server" | "target" | "consumer" | "session" | "decision" | "reason" | "protocol_version" | "jsonrpc_id";
 
-// Bounded reason labels: the snake_case name of the refusal's JSON-RPC code ("forbidden", "rate_limited", …).
-const REASONS = new Map<number, string>(
-  Object.entries(JsonRpcErrorCode).map(([name, code]) => [
-    code,
-    name.replace(/[A-Z]/g, (c, at: number) => (at ? "_" : "") + c.toLowerCase()),
-  ]),
-);
+/** Longest JSON-RPC id written (client data), as in the gateway's own access log. */
+const JSONRPC_ID_MAX_CHARS = 64;
 
 /** Longest protocol version written (real ones are dates such as 2025-11-25). */
 const MAX_VERSION_CHARS = 32;
@@ -59,6 +48,7 @@ export class AccessMetadata {
   /** What the pipeline learnt of the JSON-RPC message: method, server, target. */
   facts(facts: RequestFacts): void {
     if (facts.method !== undefined) this.set("method", facts.method);
+    if (facts.id !== undefined) this.set("jsonrpc_id", String(facts.id), JSONRPC_ID_MAX_CHARS);
     if (facts.server !== undefined) this.set("server", facts.server);
     if (facts.target !== undefined) this.set("target", facts.target);
   }
@@ -66,7 +56,7 @@ export class AccessMetadata {
   /** The decision; a refusal also names its reason (the error's code, e.g. `forbidden`, `rate_limited`). */
   decide(decision: AccessDecision, error?: GatewayError): void {
     this.fields.set("decision", decision);
-    if (error) this.fields.set("reason", REASONS.get(error.code) ?? "error");
+    if (error) this.fields.set("reason", refusalReason(error.code));
   }
 
   /** One field's value so far (for metrics labels). */

@@ -88,6 +88,7 @@ describe("StreamProcessor access-log metadata", () => {
       server: "weather",
       target: "weather_get_forecast",
       decision: "routed",
+      jsonrpc_id: "1",
     });
     expect(JSON.stringify(answer.dynamic_metadata)).not.toContain(id);
   });

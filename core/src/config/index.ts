@@ -7,3 +7,4 @@ export * from "./security-schema";
 export * from "./json-schema";
 export * from "./reload-fields";
 export * from "./tracing-schema";
+export * from "./access-log-schema";

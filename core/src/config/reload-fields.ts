@@ -60,6 +60,8 @@ export const RELOAD_EFFECTS: FieldEffects = {
   admin: "restart",
   metrics: "restart",
   tracing: "restart",
+  // The destination is opened once at start.
+  accessLog: "restart",
 };
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { duration, HEADER_NAME_RE, HEADER_VALUE_RE, httpUrl, listenSchema, SERVER_NAME_RE } from "./fields";
+import { accessLogSchema } from "./access-log-schema";
 import { envoySchema } from "./envoy-schema";
 import { tracingSchema } from "./tracing-schema";
 import { securitySections } from "./security-schema";
@@ -181,6 +182,7 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    accessLog: accessLogSchema.prefault({}),
     ...securitySections,
   })
   .strict()

@@ -1,7 +1,9 @@
 import { DEFAULT_NEGOTIATED_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
 import type { Catalog } from "../catalog/catalog";
 import type { GatewayConfig, ServerConfig } from "../config/schema";
-import { GatewayError, JsonRpcErrorCode, logUnexpected, type ErrorLogger } from "../errors";
+import { GatewayError, JsonRpcErrorCode, logUnexpected } from "../errors";
+import type { Logger } from "../logging";
+import { logDecision } from "./decision-log";
 import { parseJsonRpc, type JsonRpcMessage, type JsonRpcRequest } from "../jsonrpc/message";
 import { classifyRequest, type RequestEra } from "../modern/classify";
 import { paramHeaderSchemas } from "../modern/param-headers";
@@ -107,6 +109,8 @@ export interface UpstreamCall {
  */
 export interface RequestFacts {
   method?: string;
+  /** The JSON-RPC id of a request (absent for notifications and responses). */
+  id?: string | number;
   server?: string;
   target?: string;
 }
@@ -125,7 +129,7 @@ export interface RequestPipelineDeps {
   backendSessions: BackendSessionManager;
   security: SecurityGate;
   /** Receives the cause of unexpected failures (the client sees only a reference). */
-  logger?: ErrorLogger;
+  logger?: Logger;
   /** The MCP generation detected for a server (see UpstreamManager.generation); absent: every upstream is 2025. */
   generation?: (server: string) => UpstreamGeneration | undefined;
   /** Seals and opens gateway task ids (tasks extension); absent: `tasks/*` go to the broker, task ids pass as sent. */
@@ -147,6 +151,10 @@ export class RequestPipeline {
    * {@link classify} already parsed it (saves a second parse on the hot path).
    */
   async decide(request: IncomingRequest, parsed?: JsonRpcMessage): Promise<PipelineOutcome> {
+    return logDecision(this.deps.logger, await this.decideLegacy(request, parsed));
+  }
+
+  private async decideLegacy(request: IncomingRequest, parsed?: JsonRpcMessage): Promise<PipelineOutcome> {
     let id: string | number | null = null;
     const facts: RequestFacts = {};
     try {
@@ -157,6 +165,7 @@ export class RequestPipeline {
       const message = parsed ?? parseJsonRpc(body, this.deps.config().limits.maxJsonDepth);
       id = message.kind === "notification" ? null : message.id;
       if (message.kind !== "response") facts.method = message.method;
+      if (message.kind === "request") facts.id = message.id;
       const routed =
         message.kind === "request"
           ? isRoutedMethod(message.method)
@@ -333,9 +342,14 @@ export class RequestPipeline {
    * front end serves it (lists, discover, listen, calls bridged to 2025 upstreams, unknown names). Never throws.
    */
   async routeModern(request: IncomingRequest, message: JsonRpcMessage): Promise<PipelineOutcome> {
+    return logDecision(this.deps.logger, await this.decideModern(request, message));
+  }
+
+  private async decideModern(request: IncomingRequest, message: JsonRpcMessage): Promise<PipelineOutcome> {
     const facts: RequestFacts = {};
     if (message.kind !== "request") return { kind: "broker", facts };
     facts.method = message.method;
+    facts.id = message.id;
     const { method } = message;
     if (isTaskMethod(method) && this.deps.taskIds) return this.routeTask(request, { ...message, method }, facts);
     if (!MODERN_ROUTED_METHODS.has(message.method)) return { kind: "broker", facts };

@@ -1,5 +1,6 @@
 import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
 import { GatewayError, JsonRpcErrorCode } from "../errors";
+import type { Logger } from "../logging";
 import type { UpstreamHttp, UpstreamTarget } from "../upstream/upstream-http";
 import type { BackendSession, BackendSessionStore } from "./backend-store";
 import { traceChild } from "../tracing/request-span";
@@ -21,6 +22,8 @@ export interface BackendSessionManagerOptions {
   initTimeoutMs: number;
   clientInfo: { name: string; version: string };
   onAcquire?: (server: string, outcome: BackendSessionOutcome) => void;
+  /** Debug lines of the lifecycle (created, reused, joined, failed, lost, ended); never a session id. */
+  logger?: Logger;
   /**
    * A backend session was created; the call that created it waits for the returned promise, so the broker can open
    * the session's notification stream before the upstream handles the call (its messages would otherwise be lost).
@@ -52,13 +55,13 @@ export class BackendSessionManager {
   ): Promise<BackendSession> {
     const existing = known === undefined ? await this.options.store.get(gatewaySession, target.name) : known;
     if (existing) {
-      this.options.onAcquire?.(target.name, "reused");
+      this.acquired(target.name, "reused");
       return existing;
     }
     const key = `${target.name}\u0000${gatewaySession}`;
     const pending = this.inflight.get(key);
     if (pending) {
-      this.options.onAcquire?.(target.name, "joined");
+      this.acquired(target.name, "joined");
       return pending;
     }
     const created = this.create(gatewaySession, target, protocolVersion, ttlMs, capabilities).finally(() =>
@@ -70,7 +73,12 @@ export class BackendSessionManager {
 
   /** Forgets a mapping after the upstream answered 404 for it; the next call re-initializes. */
   async invalidate(gatewaySession: string, server: string, upstreamSessionId: string): Promise<boolean> {
-    return this.options.store.deleteIf(gatewaySession, server, upstreamSessionId);
+    const forgotten = await this.options.store.deleteIf(gatewaySession, server, upstreamSessionId);
+    this.lifecycle("backend session lost upstream (404): forgotten, the next call re-initializes", {
+      server,
+      forgotten,
+    });
+    return forgotten;
   }
 
   /** Ends every upstream session of a gateway session (on DELETE) and forgets the mappings. */
@@ -80,6 +88,7 @@ export class BackendSessionManager {
         const session = await this.options.store.get(gatewaySession, target.name);
         if (!session) return;
         await this.options.store.deleteIf(gatewaySession, target.name, session.sessionId);
+        this.lifecycle("backend session ended (client DELETE)", { server: target.name });
         if (session.sessionId !== "") {
           await this.options.http.deleteSession(target, session.sessionId, this.options.initTimeoutMs);
         }
@@ -146,13 +155,23 @@ export class BackendSessionManager {
       } else {
         await this.inheritSettings(gatewaySession, target, winner);
       }
-      this.options.onAcquire?.(target.name, "created");
+      this.acquired(target.name, "created", { protocolVersion: winner.protocolVersion });
       await this.options.onCreated?.(gatewaySession, target.name, winner);
       return winner;
     } catch (error: unknown) {
-      this.options.onAcquire?.(target.name, "failed");
+      this.acquired(target.name, "failed", { error });
       throw error;
     }
+  }
+
+  // Reuse is on every routed call: with debug off, one level check and nothing built.
+  private acquired(server: string, outcome: BackendSessionOutcome, fields?: Record<string, unknown>): void {
+    this.options.onAcquire?.(server, outcome);
+    if (this.options.logger?.enabled("debug")) this.lifecycle(`backend session ${outcome}`, { server, ...fields });
+  }
+
+  private lifecycle(message: string, fields: Record<string, unknown>): void {
+    if (this.options.logger?.enabled("debug")) this.options.logger.debug(message, fields);
   }
 }
 

@@ -297,6 +297,15 @@ export class UpstreamConnection {
 
   private setState(state: UpstreamState, lastError: string | undefined): void {
     const changed = this.state !== state;
+    if (changed) {
+      const cause = state === "ready" ? undefined : lastError;
+      this.options.logger.debug("upstream state changed", {
+        server: this.server.name,
+        from: this.state,
+        to: state,
+        cause,
+      });
+    }
     this.state = state;
     this.lastError = lastError ?? this.lastError;
     this.lastCheckedAt = new Date();

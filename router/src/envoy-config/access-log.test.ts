@@ -1,4 +1,4 @@
-import { parseConfig } from "@mcp-gateway/core";
+import { ACCESS_LOG_FIELDS, parseConfig } from "@mcp-gateway/core";
 import { accessLogs, ACCESS_LOG_FORMAT, extProcMetadataOptions } from "./access-log";
 import { renderEnvoyConfig } from "./render-envoy";
 
@@ -18,6 +18,12 @@ describe("the rendered access log", () => {
     for (const field of ["method", "server", "target", "consumer", "session", "decision", "reason"]) {
       expect(ACCESS_LOG_FORMAT[`mcp_${field}`]).toBe(`%DYNAMIC_METADATA(mcp_gateway:${field})%`);
     }
+  });
+
+  it("has every field of the gateway's own access log, under the same name (one query reads both)", () => {
+    expect(Object.keys(ACCESS_LOG_FORMAT)).toEqual(expect.arrayContaining([...ACCESS_LOG_FIELDS]));
+    expect(ACCESS_LOG_FORMAT["trace_id"]).toBe("%TRACE_ID%");
+    expect(ACCESS_LOG_FORMAT["jsonrpc_id"]).toBe("%DYNAMIC_METADATA(mcp_gateway:jsonrpc_id)%");
   });
 
   it("caps the values Envoy takes from client headers", () => {

@@ -28,6 +28,9 @@ export const ACCESS_LOG_FORMAT: Readonly<Record<string, string>> = lookupTable({
   bytes_sent: "%BYTES_SENT%",
   upstream_cluster: "%UPSTREAM_CLUSTER%",
   request_id: `%REQ(X-REQUEST-ID):${ACCESS_LOG_REQUEST_ID_MAX}%`,
+  // The active span's trace id when Envoy traces (null otherwise).
+  trace_id: "%TRACE_ID%",
+  jsonrpc_id: mcp("jsonrpc_id"),
   mcp_method: mcp("method"),
   mcp_server: mcp("server"),
   mcp_target: mcp("target"),

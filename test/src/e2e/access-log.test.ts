@@ -62,6 +62,9 @@ describe.each(modes.all.filter(([label]) => label.startsWith("Envoy")))("Envoy a
       mcp_consumer: "ops",
       mcp_decision: "routed",
       mcp_reason: null,
+      jsonrpc_id: "4242",
+      // Envoy does not trace in this stack: no active span.
+      trace_id: null,
     });
     expect(typeof line["duration_ms"]).toBe("number");
     expect(line["bytes_received"]).toBeGreaterThan(0);

@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { startExampleServer, type RunningProcess } from "@mcp-gateway/example-kit";
 import { startBodySpy, type BodySpy } from "../support/body-spy";
 import { pollUntil } from "../support/bounded-wait";
@@ -10,9 +13,13 @@ jest.setTimeout(120_000);
 const KEY = "trace-test-key-0123456789abcdef";
 const SERVICE = "mcp-gateway-trace-standalone";
 
-// The consumer may call get_forecast on the spied server only: get_alerts is refused by policy.
+// The consumer may call get_forecast on the spied server only: get_alerts is refused by policy. The access log names
+// each line's trace: the request span's, which _meta decides.
+const LOG_DIR = mkdtempSync(join(tmpdir(), "mcp-trace-access-"));
+const ACCESS_LOG = join(LOG_DIR, "access.jsonl");
 const ACCESS = `consumers: [{ name: tracer, keyHash: "${keyHash(KEY)}", policy: forecasts }]
-policies: { forecasts: { servers: [spied], tools: [spied_get_forecast] } }`;
+policies: { forecasts: { servers: [spied], tools: [spied_get_forecast] } }
+accessLog: { enabled: true, destination: "${ACCESS_LOG}" }`;
 
 const spanNamed = (trace: JaegerTrace, name: string): JaegerSpan | undefined =>
   trace.spans.find((s) => s.operationName === name);
@@ -47,6 +54,7 @@ describe("tracing in standalone mode, read back from a real Jaeger", () => {
     await spy?.close();
     await weather?.stop();
     await jaeger?.stop();
+    rmSync(LOG_DIR, { recursive: true, force: true });
   });
 
   it("puts a tools/call into the client's trace (_meta wins over the header) and carries it to the upstream", async () => {
@@ -95,6 +103,16 @@ describe("tracing in standalone mode, read back from a real Jaeger", () => {
     expect(received?.headers["traceparent"]).toMatch(expected);
     const body = JSON.parse(received?.body ?? "{}") as { params?: { _meta?: { traceparent?: string } } };
     expect(body.params?._meta?.traceparent).toMatch(expected);
+
+    // The access log's line for this call is in the span's trace (from _meta), not the header's.
+    const lineOf = (): Record<string, unknown> | undefined =>
+      readFileSync(ACCESS_LOG, "utf8")
+        .split("\n")
+        .filter((line) => line.includes('"tools/call"'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .find((line) => line["jsonrpc_id"] === String(call.id));
+    expect(await pollUntil(() => lineOf() !== undefined, 10_000)).toBe(true);
+    expect(lineOf()?.["trace_id"]).toBe(meta.traceId);
   });
 
   it("records a policy refusal with error.type and the refusal reason, and no upstream span", async () => {

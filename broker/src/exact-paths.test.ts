@@ -1,5 +1,5 @@
 import { startServer as startWeather, type RunningServer } from "../../examples/weather-server/src/index";
-import { gatewayYaml, initializeSession, startBroker, type RunningBroker } from "./testing/broker-fixture";
+import { gatewayYaml, initializeSession, startBroker, waitUntil, type RunningBroker } from "./testing/broker-fixture";
 import { rawRequest } from "./testing/raw-request";
 
 const ENDPOINTS = ["/mcp", "/healthz", "/readyz", "/status", "/metrics"];
@@ -48,6 +48,13 @@ describe.each([
   const json = { "content-type": "application/json", accept: "application/json, text/event-stream" };
 
   it.each(ENDPOINTS.filter((path) => path !== "/mcp"))("answers GET %s itself (the baseline)", async (path) => {
+    // Readiness follows the upstream's health checks, which a loaded machine can time out for a moment.
+    if (path === "/readyz")
+      await waitUntil(
+        async () => (await rawRequest(gateway.base, { method: "GET", path })).status === 200,
+        "ready",
+        15_000,
+      );
     const answer = await rawRequest(gateway.base, { method: "GET", path });
     expect(answer.status).toBe(200);
     expect(answer.headers["x-powered-by"]).toBeUndefined();

@@ -346,13 +346,10 @@ export class UpstreamHttp {
  * also when it arrives after its caller gave up) or the request fails.
  */
 function holdUntilDone(pending: Promise<Dispatcher.ResponseData>, release: ReleaseSlot): void {
-  pending.then(
-    (response) => {
-      if (response.body.destroyed) release();
-      else response.body.once("close", release);
-    },
-    release,
-  );
+  pending.then((response) => {
+    if (response.body.destroyed) release();
+    else response.body.once("close", release);
+  }, release);
 }
 
 /**

@@ -160,7 +160,7 @@ describe("UpstreamHttp with a full call pool", () => {
       await holding.catch(() => undefined);
       const reply = await within(5_000, waiting);
       expect(reply.status).toBe(200);
-      await reply.body.dump();
+      reply.body.resume();
       await waitUntil(() => http.callConnections(target.url).inUse === 0, "both slots freed");
     } finally {
       slow.abort();

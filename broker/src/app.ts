@@ -149,9 +149,23 @@ function addOperationsRoutes(app: Express, deps: BrokerAppDeps): void {
       deps.metrics.upstreamUp.set({ server: status.name }, status.state === "ready" ? 1 : 0);
       deps.metrics.upstreamTools.set({ server: status.name }, status.toolCount);
     }
+    setPoolGauges(deps.metrics, deps.context);
     deps.metrics.openStreams.set(deps.hub.size);
     deps.metrics.openSessions.set(deps.hub.sessions().length);
     const registry = Registry.merge([deps.metrics.registry, ...(deps.extraRegistries ?? [])]);
     response.setHeader("content-type", registry.contentType).send(await registry.metrics());
   });
+}
+
+/** Each configured upstream's call connections and streams (counted per origin: servers on one origin share them). */
+function setPoolGauges(metrics: BrokerMetrics, context: GatewayContext): void {
+  const gauges = [metrics.upstreamConnectionsInUse, metrics.upstreamConnectionsQueued, metrics.upstreamStreamsOpen];
+  for (const gauge of gauges) gauge.reset();
+  for (const server of context.config().servers) {
+    const labels = { server: server.name };
+    const calls = context.http.callConnections(server.url);
+    metrics.upstreamConnectionsInUse.set(labels, calls.inUse);
+    metrics.upstreamConnectionsQueued.set(labels, calls.queued);
+    metrics.upstreamStreamsOpen.set(labels, context.http.openStreams(server.url));
+  }
 }

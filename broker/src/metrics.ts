@@ -54,6 +54,24 @@ export class BrokerMetrics {
     labelNames: ["server"],
     registers: [this.registry],
   });
+  readonly upstreamConnectionsInUse = new Gauge({
+    name: "mcp_broker_upstream_connections_in_use",
+    help: "Call connections (limits.maxUpstreamConnections) this process holds to the upstream's origin now",
+    labelNames: ["server"],
+    registers: [this.registry],
+  });
+  readonly upstreamConnectionsQueued = new Gauge({
+    name: "mcp_broker_upstream_connections_queued",
+    help: "Calls waiting for a free call connection to the upstream's origin (each until its deadline, then 503)",
+    labelNames: ["server"],
+    registers: [this.registry],
+  });
+  readonly upstreamStreamsOpen = new Gauge({
+    name: "mcp_broker_upstream_streams_open",
+    help: "Long-lived upstream streams (GET notification, subscriptions/listen) open to the upstream's origin now",
+    labelNames: ["server"],
+    registers: [this.registry],
+  });
   readonly forwardedCalls: Counter<"server" | "outcome">;
   private readonly labeler: RequestLabeler;
   private readonly requestSeconds: Histogram;

@@ -51,6 +51,7 @@ export function failureKind(error: unknown): string {
 /**
  * The GatewayError a failed upstream call becomes: 504 for a timeout, else 502, naming the server by its config name
  * and the kind of failure only. The detail (which may name the upstream's address) goes to `logger`, not the client.
+ * A GatewayError already (no connection free in time: 503) is kept as it is.
  */
 export function upstreamFailure(
   target: { readonly name: string; readonly url: string },
@@ -66,6 +67,7 @@ export function upstreamFailure(
   // The operator's log names the upstream's origin (never its credentials: an origin has no userinfo or path).
   const upstream = URL.canParse(target.url) ? new URL(target.url).origin : undefined;
   logger?.warn("upstream call failed", { server, upstream, error: describeError(error), code: codeOf(error) });
+  if (error instanceof GatewayError) return error;
   if (timedOut) {
     return new GatewayError(
       JsonRpcErrorCode.UpstreamTimeout,

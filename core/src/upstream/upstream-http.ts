@@ -3,9 +3,10 @@ import { Agent, request, type Dispatcher } from "undici";
 import { GatewayError, JsonRpcErrorCode } from "../errors";
 import type { Logger } from "../logging";
 import { nullRecord } from "../own-keys";
-import { SlotBudget } from "../policy/slot-budget";
+import { SlotBudget, type ReleaseSlot } from "../policy/slot-budget";
 import { parseBody } from "../tracing/propagation";
 import { tracedUpstreamCall } from "../tracing/request-span";
+import { ConnectionSlots } from "./connection-slots";
 import { parseSse } from "./sse";
 import { ReplyTooLargeError, upstreamFailure } from "./upstream-failure";
 
@@ -61,7 +62,10 @@ export const MAX_REPLY_BYTES = 4 * 1024 * 1024;
 
 /** Connection bounds of an {@link UpstreamHttp}. */
 export interface UpstreamHttpOptions {
-  /** Connections per upstream origin for request/response exchanges (calls, initialize, DELETE); read once. */
+  /**
+   * Connections per upstream origin for request/response exchanges (calls, initialize, DELETE); read once. A call
+   * that finds them all in use waits for one within its own deadline, then fails with 503 naming the upstream.
+   */
   callConnections?: number;
   /** Open GET notification streams per upstream origin; read at every open, so reloads apply. */
   maxStreams?: () => number;
@@ -71,14 +75,25 @@ export interface UpstreamHttpOptions {
 
 const DEFAULT_CONNECTIONS = 256;
 
+/** What one upstream origin's call connections are doing now. */
+export interface CallConnectionUse {
+  inUse: number;
+  queued: number;
+  limit: number;
+}
+
 /**
  * The gateway's own HTTP calls to upstreams (lazy initialize, routed calls, session DELETE) over one pooled keep-alive
  * agent, and the backend sessions' long-lived GET notification streams over another, with a budget of their own:
  * streams held for hours never take a connection a call needs (one client's many streams must not starve the calls
- * of every client). Every call is bounded by a timeout and fails with a {@link GatewayError} naming the upstream.
+ * of every client). Calls take a connection slot first ({@link ConnectionSlots}): the wait for one counts against the
+ * call's deadline, which undici's own queue would not honor. Every call is bounded by a timeout and fails with a
+ * {@link GatewayError} naming the upstream.
  */
 export class UpstreamHttp {
   private readonly agent: Agent;
+  private readonly calls: ConnectionSlots;
+  private readonly origins = new Map<string, string>();
   // No connection cap of its own: the stream budget below refuses before undici would queue.
   private readonly streamAgent = new Agent({ keepAliveTimeout: 30_000 });
   private readonly streams = new SlotBudget();
@@ -87,13 +102,22 @@ export class UpstreamHttp {
 
   constructor(options: UpstreamHttpOptions = {}) {
     this.logger = options.logger;
-    this.agent = new Agent({ keepAliveTimeout: 30_000, connections: options.callConnections ?? DEFAULT_CONNECTIONS });
+    const connections = options.callConnections ?? DEFAULT_CONNECTIONS;
+    // The slots admit at most `connections` requests per origin, so the agent's own queue stays (all but) empty.
+    this.agent = new Agent({ keepAliveTimeout: 30_000, connections });
+    this.calls = new ConnectionSlots(connections);
     this.maxStreams = options.maxStreams ?? (() => DEFAULT_CONNECTIONS);
   }
 
   /** Notification streams open to the upstream at `url`'s origin now. */
   openStreams(url: string): number {
-    return this.streams.held(new URL(url).origin);
+    return this.streams.held(this.originOf(url));
+  }
+
+  /** Call connections to the upstream at `url`'s origin: in use, waiting for one, and their limit. */
+  callConnections(url: string): CallConnectionUse {
+    const origin = this.originOf(url);
+    return { inUse: this.calls.inUse(origin), queued: this.calls.queued(origin), limit: this.calls.limit };
   }
 
   /** POSTs one JSON-RPC message and reads the reply (JSON, or the SSE event answering `id`). */
@@ -109,6 +133,7 @@ export class UpstreamHttp {
     if (traced) Object.assign(headers, traced.fields);
     try {
       const signal = AbortSignal.timeout(options.timeoutMs);
+      const release = await this.callSlot(target, signal, signal, options.timeoutMs);
       const pending = request(target.url, {
         method: "POST",
         headers,
@@ -116,6 +141,7 @@ export class UpstreamHttp {
         dispatcher: this.agent,
         signal,
       });
+      holdUntilDone(pending, release);
       const response = await headersWithin(pending, signal);
       const sessionHeader = response.headers["mcp-session-id"];
       const contentType = String(response.headers["content-type"] ?? "");
@@ -172,6 +198,10 @@ export class UpstreamHttp {
         body = Buffer.from(JSON.stringify(traced.inject(parsed.message)));
     }
     try {
+      // The deadline starts before the wait for a connection: `upstreamTimeout` covers the queue too.
+      const deadline = AbortSignal.timeout(options.headersTimeoutMs);
+      const bound = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+      const release = await this.callSlot(target, bound, deadline, options.headersTimeoutMs);
       const pending = request(target.url, {
         method: "POST",
         headers: { ...headers, "content-length": String(body.length) },
@@ -181,11 +211,8 @@ export class UpstreamHttp {
         bodyTimeout: options.idleTimeoutMs,
         ...(options.signal ? { signal: options.signal } : {}),
       });
-      const deadline = AbortSignal.timeout(options.headersTimeoutMs);
-      const response = await headersWithin(
-        pending,
-        options.signal ? AbortSignal.any([options.signal, deadline]) : deadline,
-      );
+      holdUntilDone(pending, release);
+      const response = await headersWithin(pending, bound);
       const replyHeaders = flattenHeaders(response.headers);
       if (!traced) return { status: response.statusCode, headers: replyHeaders, body: response.body };
       const replyBody = traced.watchReply(response.body, replyHeaders["content-type"] ?? "");
@@ -243,7 +270,7 @@ export class UpstreamHttp {
   private takeStream(target: UpstreamTarget): () => void {
     const limit = this.maxStreams();
     const taken = this.streams.tryTake([
-      { key: new URL(target.url).origin, limit, what: `notification streams to upstream "${target.name}"` },
+      { key: this.originOf(target.url), limit, what: `notification streams to upstream "${target.name}"` },
     ]);
     if (typeof taken === "function") return taken;
     throw new GatewayError(
@@ -257,12 +284,14 @@ export class UpstreamHttp {
   async deleteSession(target: UpstreamTarget, sessionId: string, timeoutMs: number): Promise<number | undefined> {
     try {
       const signal = AbortSignal.timeout(timeoutMs);
+      const release = await this.callSlot(target, signal, signal, timeoutMs);
       const pending = request(target.url, {
         method: "DELETE",
         headers: { ...target.headers, "mcp-session-id": sessionId },
         dispatcher: this.agent,
         signal,
       });
+      holdUntilDone(pending, release);
       const response = await headersWithin(pending, signal);
       await response.body.dump();
       return response.statusCode;
@@ -271,10 +300,56 @@ export class UpstreamHttp {
     }
   }
 
+  /**
+   * A connection slot at `target`'s origin, waiting at most until `signal` aborts. Past `deadline` without one: a 503
+   * naming the upstream and its pool (a client that went away gets the abort itself).
+   */
+  private async callSlot(
+    target: UpstreamTarget,
+    signal: AbortSignal,
+    deadline: AbortSignal,
+    timeoutMs: number,
+  ): Promise<ReleaseSlot> {
+    const origin = this.originOf(target.url);
+    try {
+      return await this.calls.acquire(origin, signal);
+    } catch (error: unknown) {
+      if (!deadline.aborted) throw error;
+      const inUse = this.calls.inUse(origin);
+      throw new GatewayError(
+        JsonRpcErrorCode.UpstreamUnavailable,
+        `upstream "${target.name}": no connection free within ${timeoutMs} ms (${inUse} in use, limits.maxUpstreamConnections)`,
+        { httpStatus: 503, cause: error },
+      );
+    }
+  }
+
+  /** `url`'s origin, the key of its pools (remembered: parsing a URL on every call costs). */
+  private originOf(url: string): string {
+    let origin = this.origins.get(url);
+    if (origin === undefined) {
+      origin = new URL(url).origin;
+      // Bounded by the configured servers' URLs; a reload that changes them leaves a few stale entries at most.
+      if (this.origins.size < 4096) this.origins.set(url, origin);
+    }
+    return origin;
+  }
+
   /** Closes pooled connections. */
   async close(): Promise<void> {
     await Promise.all([this.agent.close(), this.streamAgent.close()]);
   }
+}
+
+/**
+ * Holds a connection slot for the request's whole life: until its response body closes (read, dumped or destroyed,
+ * also when it arrives after its caller gave up) or the request fails.
+ */
+function holdUntilDone(pending: Promise<Dispatcher.ResponseData>, release: ReleaseSlot): void {
+  pending.then((response) => {
+    if (response.body.destroyed) release();
+    else response.body.once("close", release);
+  }, release);
 }
 
 /**

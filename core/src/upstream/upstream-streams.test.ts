@@ -113,7 +113,7 @@ describe("UpstreamHttp with a full call pool", () => {
     await server.close();
   });
 
-  it("fails a queued call with 504 at its timeout, and serves the next once the pool frees", async () => {
+  it("fails a queued call with 503 naming the upstream at its timeout, and serves the next once the pool frees", async () => {
     const http = new UpstreamHttp({ callConnections: 1 });
     const target = { name: "up", url: server.url, headers: {} };
     const slow = new AbortController();
@@ -128,10 +128,40 @@ describe("UpstreamHttp with a full call pool", () => {
         http.post(target, PING, { timeoutMs: 500 }).catch((error: unknown) => error),
       );
       expect(queued).toBeInstanceOf(GatewayError);
-      expect(queued).toMatchObject({ code: JsonRpcErrorCode.UpstreamTimeout, httpStatus: 504 });
+      expect(queued).toMatchObject({
+        code: JsonRpcErrorCode.UpstreamUnavailable,
+        httpStatus: 503,
+        message: 'upstream "up": no connection free within 500 ms (1 in use, limits.maxUpstreamConnections)',
+      });
+      expect(http.callConnections(target.url)).toEqual({ inUse: 1, queued: 0, limit: 1 });
       slow.abort();
       await holding.catch(() => undefined);
       expect((await within(5_000, http.post(target, PING, { timeoutMs: 2_000 }))).status).toBe(200);
+      await waitUntil(() => http.callConnections(target.url).inUse === 0, "the slot freed");
+    } finally {
+      slow.abort();
+      await http.close();
+    }
+  });
+
+  it("counts a routed call waiting for a connection as queued, and hands it the connection that frees first", async () => {
+    const http = new UpstreamHttp({ callConnections: 1 });
+    const target = { name: "up", url: server.url, headers: {} };
+    const slow = new AbortController();
+    try {
+      const holding = http.open(target, { "x-hang": "1" }, Buffer.from("{}"), {
+        headersTimeoutMs: 30_000,
+        idleTimeoutMs: 30_000,
+        signal: slow.signal,
+      });
+      const waiting = http.open(target, {}, Buffer.from("{}"), { headersTimeoutMs: 10_000, idleTimeoutMs: 10_000 });
+      await waitUntil(() => http.callConnections(target.url).queued === 1, "the second call queued");
+      slow.abort();
+      await holding.catch(() => undefined);
+      const reply = await within(5_000, waiting);
+      expect(reply.status).toBe(200);
+      reply.body.resume();
+      await waitUntil(() => http.callConnections(target.url).inUse === 0, "both slots freed");
     } finally {
       slow.abort();
       await http.close();

@@ -1,8 +1,9 @@
 import { parseConfig, silentLogger } from "@mcp-gateway/core";
 import { startGatewayProcess, type GatewayProcess } from "@mcp-gateway/cli";
 import { pollUntil } from "../support/bounded-wait";
+import { startRedisServer } from "../support/redis-server";
 import { startSessionCountingUpstream, type SessionCountingUpstream } from "../support/session-counting-upstream";
-import { connectClient, serverInfo, type ConnectedClient } from "./mcp-client";
+import { connectClient, rawPost, serverInfo, type ConnectedClient } from "./mcp-client";
 
 // Upstream sessions the gateway stops using are ended there with DELETE: a real SDK upstream counts its live sessions.
 
@@ -33,19 +34,29 @@ standalone: { listen: "127.0.0.1:0" }
 `;
 }
 
-async function start(sessions = "store: memory"): Promise<string> {
-  gateway = await startGatewayProcess({
+/** Starts a standalone gateway process in front of the upstream; resolves once the upstream is ready through it. */
+async function startProcess(sessions: string): Promise<{ process: GatewayProcess; url: string }> {
+  const process = await startGatewayProcess({
     config: parseConfig(yaml(sessions), {}),
     env: {},
     roles: { router: false, broker: true, standalone: true },
     logger: silentLogger,
     announce: () => undefined,
   });
-  const base = `http://127.0.0.1:${gateway.brokerPort}`;
+  const base = `http://127.0.0.1:${process.brokerPort}`;
   const ready = await pollUntil(async () => (await fetch(`${base}/readyz`)).status === 200, 10_000);
-  if (!ready) throw new Error("the upstream did not become ready within 10 s");
+  if (!ready) {
+    await process.close();
+    throw new Error("the upstream did not become ready within 10 s");
+  }
+  return { process, url: `${base}/mcp` };
+}
+
+async function start(sessions = "store: memory"): Promise<string> {
+  const started = await startProcess(sessions);
+  gateway = started.process;
   baseline = upstream.live();
-  return `${base}/mcp`;
+  return started.url;
 }
 
 /** Connects a client and makes one routed call: the gateway opens the client's backend session. */
@@ -143,6 +154,37 @@ describe("backend session hygiene (standalone gateway, real SDK upstream and cli
     } finally {
       calling = false;
       await keepCalling;
+    }
+  });
+
+  it("with Redis, keeps a session another replica uses, and its creator DELETEs it once Redis expires it", async () => {
+    const redis = await startRedisServer();
+    const sessions = `store: "${redis.url}", backendIdleTimeout: 2s`;
+    const replicas: GatewayProcess[] = [];
+    try {
+      const [a, b] = [await startProcess(sessions), await startProcess(sessions)];
+      replicas.push(a.process, b.process);
+      const { client, backend } = await callingClient(a.url);
+      const session = { "mcp-session-id": client.transport.sessionId as string, "mcp-protocol-version": "2025-06-18" };
+      const call = JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "tools/call",
+        params: { name: "weather_server_info", arguments: {} },
+      });
+      // Used only through replica B for twice the idle timeout: B's calls refresh the shared key, so A keeps it.
+      const until = Date.now() + 4_000;
+      while (Date.now() < until) {
+        const reply = await rawPost(b.url, call, session);
+        const text = (reply.json["result"] as { content: { text: string }[] }).content[0]?.text ?? "{}";
+        expect((JSON.parse(text) as { sessionId: string }).sessionId).toBe(backend);
+      }
+      expect(upstream.deleted).toEqual([]);
+      // Unused, the key expires silently in Redis; A, which created the session, finds it gone and ends it.
+      expect(await pollUntil(() => upstream.deleted.includes(backend), 10_000)).toBe(true);
+    } finally {
+      await Promise.all(replicas.map((r) => r.close()));
+      await redis.stop();
     }
   });
 });

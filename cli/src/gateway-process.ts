@@ -9,7 +9,14 @@ import {
   type Logger,
 } from "@mcp-gateway/core";
 import { BrokerMetrics, createAdminApp, createBoundedServer, createBroker, type Broker } from "@mcp-gateway/broker";
-import { createMetricsServer, createRouter, RouterMetrics, SecurityMetrics, type Router } from "@mcp-gateway/router";
+import {
+  createMetricsServer,
+  createRouter,
+  RouterMetrics,
+  SecurityMetrics,
+  SessionEndMetrics,
+  type Router,
+} from "@mcp-gateway/router";
 import { splitHostPort } from "./args";
 
 /** Which parts of the gateway this process runs. */
@@ -49,10 +56,13 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
   // and its process metrics are exported once, by the broker's registry.
   const labels = { toolLabel: config.metrics.toolLabel, toolLabelLimit: config.metrics.toolLabelLimit };
   const routerMetrics = new RouterMetrics({ ...labels, defaultMetrics: !roles.broker, extProc: roles.router });
-  const broker = roles.broker
+  const brokerMetrics = roles.broker
+    ? new BrokerMetrics({ ...labels, standalone: roles.standalone ?? false })
+    : undefined;
+  const broker = brokerMetrics
     ? createBroker(
         logger.child({ component: roles.standalone ? "gateway" : "broker" }),
-        new BrokerMetrics({ ...labels, standalone: roles.standalone ?? false }),
+        brokerMetrics,
         roles.router || roles.standalone ? [routerMetrics.registry] : [],
         {
           standalone: roles.standalone ?? false,
@@ -62,6 +72,8 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
     : undefined;
   let audit: () => AuditLog | undefined = () => undefined;
   const security = new SecurityMetrics(routerMetrics.registry, () => audit());
+  // Router and broker both end backend sessions: counted in whichever registry this process serves.
+  const sessionEnds = new SessionEndMetrics(brokerMetrics?.registry ?? routerMetrics.registry);
   const context = await createGatewayContext(config, {
     onSecurityDecision: (decision, reason) => security.refusal(decision, reason),
     logger,
@@ -70,6 +82,7 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
     enforcesSecurity: roles.router || roles.standalone === true,
     ...(roles.standalone ? { publicListen: config.standalone.listen } : {}),
     onBackendSession: (server, outcome) => routerMetrics.backendSession(server, outcome),
+    onBackendSessionEnd: (server, reason, result) => sessionEnds.end(server, reason, result),
     ...(broker
       ? {
           onCatalogChange: (c, p) => broker.onCatalogChange(c, p),

@@ -12,6 +12,7 @@ import { BackendSessionManager, type BackendSessionOutcome } from "./session/bac
 import type { BackendSession, BackendSessionStore } from "./session/backend-store";
 import { ephemeralSessionSecret, GatewaySessionCodec } from "./session/gateway-session";
 import { MemoryBackendSessionStore } from "./session/memory-store";
+import { SessionEnder, type SessionEndReason, type SessionEndResult } from "./session/session-ender";
 import { RedisBackendSessionStore } from "./session/redis-store";
 import { UpstreamHttp } from "./upstream/upstream-http";
 import { UpstreamManager } from "./upstream/upstream-manager";
@@ -41,6 +42,8 @@ export interface GatewayContextOptions {
    */
   onReconfigure?: () => void;
   onBackendSession?: (server: string, outcome: BackendSessionOutcome) => void;
+  /** A backend session the gateway stopped using was ended upstream, or could not be (metrics). */
+  onBackendSessionEnd?: (server: string, reason: SessionEndReason, result: SessionEndResult) => void;
   /** A backend session was created in this process (the broker relays its notifications). */
   onBackendSessionCreated?: (gatewaySession: string, server: string, session: BackendSession) => void | Promise<void>;
 }
@@ -97,20 +100,38 @@ function sessionSecret(config: GatewayConfig, options: GatewayContextOptions): s
 }
 
 function backendSessionManager(
-  config: GatewayConfig,
+  config: () => GatewayConfig,
   options: GatewayContextOptions,
   store: BackendSessionStore,
   http: UpstreamHttp,
 ): BackendSessionManager {
-  return new BackendSessionManager({
+  const initTimeoutMs = config().sessions.backendInitTimeout;
+  const ender = new SessionEnder({
+    http,
+    timeoutMs: initTimeoutMs,
+    logger: options.logger.child({ component: "backend-sessions" }),
+    ...(options.onBackendSessionEnd ? { onEnd: options.onBackendSessionEnd } : {}),
+  });
+  const manager = new BackendSessionManager({
     store,
     http,
-    initTimeoutMs: config.sessions.backendInitTimeout,
+    ender,
+    idleTimeoutMs: () => config().sessions.backendIdleTimeout,
+    targets: () => config().servers,
+    initTimeoutMs,
     clientInfo: GATEWAY_CLIENT_INFO,
     logger: options.logger.child({ component: "backend-sessions" }),
     ...(options.onBackendSession ? { onAcquire: options.onBackendSession } : {}),
     ...(options.onBackendSessionCreated ? { onCreated: options.onBackendSessionCreated } : {}),
   });
+  manager.startSweeping();
+  return manager;
+}
+
+/** Servers of `before` that `after` removes, or moves to another url: their backend sessions are ended. */
+function removedServers(before: GatewayConfig, after: GatewayConfig): GatewayConfig["servers"] {
+  const urls = new Map(after.servers.map((server) => [server.name, server.url]));
+  return before.servers.filter((server) => urls.get(server.name) !== server.url);
 }
 
 /** The security runtime; with `auth: none`, a warning that the gateway is open. */
@@ -166,7 +187,7 @@ export async function createGatewayContext(
   const requestStates = new RequestStateCodec(secret);
   const http = upstreamHttp(() => config, logger.child({ component: "upstream-http" }));
   const security = await openSecurity(config, options, secret);
-  const backendSessions = backendSessionManager(config, options, store, http);
+  const backendSessions = backendSessionManager(() => config, options, store, http);
   const upstreams = upstreamManager(config, options);
   const tracing = createTracing(config.tracing, GATEWAY_CLIENT_INFO.version);
   const pipeline = new RequestPipeline({
@@ -200,6 +221,7 @@ export async function createGatewayContext(
     cors: () => cors,
     hostGuard: () => hostGuard,
     async reconfigure(next) {
+      await Promise.all(removedServers(config, next).map((server) => backendSessions.endServer(server)));
       config = next;
       hostGuard = new HostGuard(next, options.publicListen);
       cors = new CorsPolicy(next);
@@ -209,6 +231,7 @@ export async function createGatewayContext(
     },
     restartRequired: () => restartRequired(initial, config),
     async close() {
+      await backendSessions.close();
       await upstreams.close();
       await security.close();
       await http.close();

@@ -9,5 +9,6 @@ export * from "./envoy-config/render-envoy";
 export * from "./envoy-config/check-envoy";
 export * from "./envoy-config/local-replies";
 export * from "./security-metrics";
+export * from "./session-end-metrics";
 export * from "./access-metadata";
 export * from "./envoy-config/access-log";

@@ -26,6 +26,7 @@ export const RELOAD_EFFECTS: FieldEffects = {
     store: "restart",
     backendInitTimeout: "restart",
     maxBackendSessions: "restart",
+    backendIdleTimeout: "reload",
     requestStateTtl: "reload",
   },
   limits: {

@@ -89,6 +89,8 @@ const sessionsSchema = z
     store: storeSchema.default("memory"),
     backendInitTimeout: duration.default(4_000),
     maxBackendSessions: z.number().int().positive().default(100_000),
+    /** A backend session without a routed call for this long is ended upstream (DELETE) and forgotten. */
+    backendIdleTimeout: duration.default(1_800_000),
     /** How long a modern client may take to answer an input_required result (its sealed requestState's lifetime). */
     requestStateTtl: duration.default(300_000),
   })

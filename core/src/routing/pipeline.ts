@@ -225,10 +225,11 @@ export class RequestPipeline {
     });
     try {
       // One store round trip for both questions of the hot path: has the session ended, is there a backend session?
-      const { revoked, session } = await this.deps.store.lookup(gatewaySession, server.name);
+      const ttl = this.deps.config().sessions.ttl;
+      const idleTtl = this.deps.backendSessions.lifetime(ttl);
+      const { revoked, session } = await this.deps.store.lookup(gatewaySession, server.name, idleTtl);
       if (revoked) throw sessionNotFound("ended", decision.id);
       const version = this.protocolVersion(request.headers, decision.id);
-      const ttl = this.deps.config().sessions.ttl;
       const backend = await this.deps.backendSessions.acquire(gatewaySession, server, version, ttl, session ?? null);
       const redactor = this.deps.security.redactorFor(redactionOf(decision));
       const call = {

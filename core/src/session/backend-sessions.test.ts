@@ -7,6 +7,7 @@ import { UpstreamHttp, type UpstreamTarget } from "../upstream/upstream-http";
 import type { BackendSession } from "./backend-store";
 import { BackendSessionManager, type BackendSessionOutcome } from "./backend-sessions";
 import { MemoryBackendSessionStore } from "./memory-store";
+import { SessionEnder } from "./session-ender";
 
 const TTL_MS = 60_000;
 const INIT_TIMEOUT_MS = 300;
@@ -80,6 +81,9 @@ describe("BackendSessionManager", () => {
     new BackendSessionManager({
       store: new MemoryBackendSessionStore(100),
       http,
+      ender: new SessionEnder({ http, timeoutMs: initTimeoutMs }),
+      idleTimeoutMs: () => TTL_MS,
+      targets: () => [],
       initTimeoutMs,
       clientInfo: { name: "gateway-test", version: "0.0.0" },
       onAcquire: (_server, outcome) => outcomes.push(outcome),

@@ -2,7 +2,8 @@ import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js"
 import { GatewayError, JsonRpcErrorCode } from "../errors";
 import type { Logger } from "../logging";
 import type { UpstreamHttp, UpstreamTarget } from "../upstream/upstream-http";
-import type { BackendSession, BackendSessionStore } from "./backend-store";
+import type { BackendSession, BackendSessionStore, DroppedBackendSession } from "./backend-store";
+import type { SessionEnder } from "./session-ender";
 import { traceChild } from "../tracing/request-span";
 
 // MCP session ids are visible ASCII (0x21-0x7E). An upstream's goes back to it in a header on every call.
@@ -20,6 +21,12 @@ export interface BackendSessionManagerOptions {
   http: UpstreamHttp;
   /** Bound on the whole lazy initialize + initialized exchange; below Envoy's ext_proc message_timeout. */
   initTimeoutMs: number;
+  /** Ends upstream sessions the gateway stops using (DELETE, bounded concurrency). */
+  ender: SessionEnder;
+  /** `sessions.backendIdleTimeout`: a backend session without a call for this long is ended (read at each use). */
+  idleTimeoutMs: () => number;
+  /** The configured upstreams, to find where a dropped mapping's session lives. */
+  targets: () => readonly UpstreamTarget[];
   clientInfo: { name: string; version: string };
   onAcquire?: (server: string, outcome: BackendSessionOutcome) => void;
   /** Debug lines of the lifecycle (created, reused, joined, failed, lost, ended); never a session id. */
@@ -39,8 +46,80 @@ export interface BackendSessionManagerOptions {
  */
 export class BackendSessionManager {
   private readonly inflight = new Map<string, Promise<BackendSession>>();
+  private sweeper: NodeJS.Timeout | undefined;
+  private sweeping = false;
+  private closed = false;
 
-  constructor(private readonly options: BackendSessionManagerOptions) {}
+  constructor(private readonly options: BackendSessionManagerOptions) {
+    options.store.onDrop((dropped) => this.endDropped(dropped));
+  }
+
+  /** How long a mapping lives without a call: the idle timeout, never past the gateway session's `ttlMs`. */
+  lifetime(ttlMs: number): number {
+    return Math.max(1, Math.min(ttlMs, this.options.idleTimeoutMs()));
+  }
+
+  /** Starts sweeping the store for idle mappings (a quarter of the idle timeout apart, at most 30 s). */
+  startSweeping(): void {
+    if (this.sweeping || this.closed) return;
+    this.sweeping = true;
+    this.scheduleSweep();
+  }
+
+  /** Stops the sweep timer (close() does too). */
+  stopSweeping(): void {
+    this.sweeping = false;
+    clearTimeout(this.sweeper);
+  }
+
+  private scheduleSweep(): void {
+    const interval = Math.min(30_000, Math.max(50, Math.floor(this.options.idleTimeoutMs() / 4)));
+    this.sweeper = setTimeout(() => {
+      void this.options.store
+        .sweep()
+        .catch(() => undefined)
+        .finally(() => {
+          if (this.sweeping) this.scheduleSweep();
+        });
+    }, interval);
+    this.sweeper.unref();
+  }
+
+  /** Ends (upstream and in the store) every backend session of `target`, e.g. when a reload removes the server. */
+  async endServer(target: UpstreamTarget): Promise<void> {
+    const held = this.options.store.held().filter((h) => h.server === target.name);
+    await Promise.all(
+      held.map(async ({ gatewaySession, session }) => {
+        await this.options.store.deleteIf(gatewaySession, target.name, session.sessionId).catch(() => false);
+        void this.options.ender.end(target, session.sessionId, "server_removed");
+      }),
+    );
+  }
+
+  /** Stops sweeping and ends every backend session this process holds; resolves when the DELETEs are done. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.stopSweeping();
+    const targets = new Map(this.options.targets().map((t) => [t.name, t]));
+    const ending = Promise.all(
+      this.options.store.held().map(async ({ gatewaySession, server, session }) => {
+        const target = targets.get(server);
+        if (!target) return;
+        await this.options.store.deleteIf(gatewaySession, server, session.sessionId).catch(() => false);
+        await this.options.ender.end(target, session.sessionId, "shutdown");
+      }),
+    );
+    // Shutdown waits for the DELETEs one upstream timeout at most: an unreachable upstream must not hold it up.
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.initTimeoutMs)));
+    await Promise.race([ending, bound]);
+    clearTimeout(timer);
+  }
+
+  private endDropped({ server, session, reason }: DroppedBackendSession): void {
+    const target = this.options.targets().find((t) => t.name === server);
+    if (target) void this.options.ender.end(target, session.sessionId, reason);
+  }
 
   /** The backend session for (gateway session, server), created if there is none. */
   async acquire(
@@ -53,7 +132,10 @@ export class BackendSessionManager {
     /** Client capabilities a new session declares at initialize (a modern client's, from its `_meta`); default none. */
     capabilities: Readonly<Record<string, unknown>> = {},
   ): Promise<BackendSession> {
-    const existing = known === undefined ? await this.options.store.get(gatewaySession, target.name) : known;
+    const lifetime = this.lifetime(ttlMs);
+    // A use restarts the mapping's idle TTL (the hot path's `known` came from a lookup that already did).
+    const existing =
+      known === undefined ? (await this.options.store.lookup(gatewaySession, target.name, lifetime)).session : known;
     if (existing) {
       this.acquired(target.name, "reused");
       return existing;
@@ -64,7 +146,7 @@ export class BackendSessionManager {
       this.acquired(target.name, "joined");
       return pending;
     }
-    const created = this.create(gatewaySession, target, protocolVersion, ttlMs, capabilities).finally(() =>
+    const created = this.create(gatewaySession, target, protocolVersion, lifetime, capabilities).finally(() =>
       this.inflight.delete(key),
     );
     this.inflight.set(key, created);
@@ -89,9 +171,7 @@ export class BackendSessionManager {
         if (!session) return;
         await this.options.store.deleteIf(gatewaySession, target.name, session.sessionId);
         this.lifecycle("backend session ended (client DELETE)", { server: target.name });
-        if (session.sessionId !== "") {
-          await this.options.http.deleteSession(target, session.sessionId, this.options.initTimeoutMs);
-        }
+        await this.options.ender.end(target, session.sessionId, "client_delete");
       }),
     );
   }
@@ -151,7 +231,7 @@ export class BackendSessionManager {
       );
       const winner = await this.options.store.setIfAbsent(gatewaySession, target.name, session, ttlMs);
       if (winner.sessionId !== session.sessionId && session.sessionId !== "") {
-        void this.options.http.deleteSession(target, session.sessionId, this.options.initTimeoutMs);
+        void this.options.ender.end(target, session.sessionId, "superseded");
       } else {
         await this.inheritSettings(gatewaySession, target, winner);
       }

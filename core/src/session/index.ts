@@ -4,3 +4,4 @@ export * from "./gateway-session";
 export * from "./memory-store";
 export * from "./redis-store";
 export * from "./replica-registry";
+export * from "./session-ender";

@@ -1,16 +1,34 @@
 import { LRUCache } from "lru-cache";
-import type { BackendSession, BackendSessionStore } from "./backend-store";
+import type { BackendSession, BackendSessionStore, DroppedBackendSession, HeldBackendSession } from "./backend-store";
 
-const key = (gatewaySession: string, server: string): string => `${server}\u0000${gatewaySession}`;
+const SEPARATOR = "\u0000";
+const key = (gatewaySession: string, server: string): string => `${server}${SEPARATOR}${gatewaySession}`;
 
-/** In-process store: an LRU bounded in entries with a per-entry TTL. Only valid for one process. */
+function pairOf(k: string): { server: string; gatewaySession: string } {
+  const at = k.indexOf(SEPARATOR);
+  return { server: k.slice(0, at), gatewaySession: k.slice(at + 1) };
+}
+
+/**
+ * In-process store: an LRU bounded in entries with a per-entry idle TTL (a routed call's `lookup` restarts it). Only
+ * valid for one process. Evicted and expired mappings are reported to the `onDrop` listener.
+ */
 export class MemoryBackendSessionStore implements BackendSessionStore {
   private readonly sessions: LRUCache<string, BackendSession>;
   private readonly revoked: LRUCache<string, true>;
   private readonly settings: LRUCache<string, string>;
+  private dropListener: ((dropped: DroppedBackendSession) => void) | undefined;
 
   constructor(maxEntries: number) {
-    this.sessions = new LRUCache({ max: maxEntries, ttlAutopurge: false });
+    this.sessions = new LRUCache({
+      max: maxEntries,
+      ttlAutopurge: false,
+      // "delete" (deleteIf, close) and "set" are the gateway's own doing; only the store's own drops are reported.
+      dispose: (session, k, reason) => {
+        if (reason !== "evict" && reason !== "expire") return;
+        this.dropListener?.({ ...pairOf(k), session, reason: reason === "evict" ? "evicted" : "idle" });
+      },
+    });
     this.revoked = new LRUCache({ max: maxEntries, ttlAutopurge: false });
     this.settings = new LRUCache({ max: maxEntries, ttlAutopurge: false });
   }
@@ -22,7 +40,7 @@ export class MemoryBackendSessionStore implements BackendSessionStore {
   lookup(gatewaySession: string, server: string): Promise<{ revoked: boolean; session: BackendSession | undefined }> {
     return Promise.resolve({
       revoked: this.revoked.get(gatewaySession) === true,
-      session: this.sessions.get(key(gatewaySession, server)),
+      session: this.sessions.get(key(gatewaySession, server), { updateAgeOnGet: true }),
     });
   }
 
@@ -56,6 +74,19 @@ export class MemoryBackendSessionStore implements BackendSessionStore {
 
   getSetting(gatewaySession: string, name: string): Promise<string | undefined> {
     return Promise.resolve(this.settings.get(key(gatewaySession, name)));
+  }
+
+  onDrop(listener: (dropped: DroppedBackendSession) => void): void {
+    this.dropListener = listener;
+  }
+
+  sweep(): Promise<void> {
+    this.sessions.purgeStale();
+    return Promise.resolve();
+  }
+
+  held(): HeldBackendSession[] {
+    return [...this.sessions.entries()].map(([k, session]) => ({ ...pairOf(k), session }));
   }
 
   close(): Promise<void> {

@@ -1,5 +1,6 @@
 import { startRedisServer, type RedisServer } from "../../../test/src/support/redis-server";
-import type { BackendSessionStore } from "./backend-store";
+import type { BackendSessionStore, DroppedBackendSession } from "./backend-store";
+import { pollUntil } from "../../../test/src/support/bounded-wait";
 import { MemoryBackendSessionStore } from "./memory-store";
 import { RedisBackendSessionStore } from "./redis-store";
 
@@ -66,6 +67,28 @@ describe.each(stores)("%s backend session store", (_name, create) => {
     expect(await store.lookup("h", "s")).toEqual({ revoked: false, session: undefined });
   });
 
+  it("reports a mapping that expired without use at the next sweep, and forgets it", async () => {
+    const dropped: DroppedBackendSession[] = [];
+    store.onDrop((d) => dropped.push(d));
+    await store.setIfAbsent("g", "s", a, 30);
+    await store.setIfAbsent("h", "s", b, 60_000);
+    expect(await pollUntil(async () => (await store.sweep(), dropped.length > 0), 5_000)).toBe(true);
+    expect(dropped).toEqual([{ gatewaySession: "g", server: "s", session: a, reason: "idle" }]);
+    expect(store.held()).toEqual([{ gatewaySession: "h", server: "s", session: b }]);
+  });
+
+  it("does not report a mapping it deleted, nor one refreshed by lookup", async () => {
+    const dropped: DroppedBackendSession[] = [];
+    store.onDrop((d) => dropped.push(d));
+    await store.setIfAbsent("g", "s", a, 60_000);
+    await store.deleteIf("g", "s", "up-1");
+    await store.setIfAbsent("h", "s", b, 60_000);
+    expect((await store.lookup("h", "s", 60_000)).session).toEqual(b);
+    await store.sweep();
+    expect(dropped).toEqual([]);
+    expect(store.held()).toEqual([{ gatewaySession: "h", server: "s", session: b }]);
+  });
+
   it("keeps per-session settings apart", async () => {
     await store.setSetting("g", "logLevel", "debug", 10_000);
     expect(await store.getSetting("g", "logLevel")).toBe("debug");
@@ -76,5 +99,20 @@ describe.each(stores)("%s backend session store", (_name, create) => {
     expect(await store.isRevoked("g")).toBe(false);
     await store.revoke("g", 10_000);
     expect(await store.isRevoked("g")).toBe(true);
+  });
+});
+
+describe("memory backend session store bound", () => {
+  it("reports the least recently used mapping as evicted when full", async () => {
+    const store = new MemoryBackendSessionStore(2);
+    const dropped: DroppedBackendSession[] = [];
+    store.onDrop((d) => dropped.push(d));
+    const session = (id: string) => ({ sessionId: id, protocolVersion: "2025-06-18" });
+    await store.setIfAbsent("g1", "s", session("up-1"), 60_000);
+    await store.setIfAbsent("g2", "s", session("up-2"), 60_000);
+    await store.setIfAbsent("g3", "s", session("up-3"), 60_000);
+    expect(dropped).toEqual([{ gatewaySession: "g1", server: "s", session: session("up-1"), reason: "evicted" }]);
+    await store.close();
+    expect(dropped).toHaveLength(1);
   });
 });

@@ -17,6 +17,8 @@ export type StackMode =
 export interface StackOptions {
   /** More upstream servers (`- { name, url, ... }` YAML entries without the dash), after weather and notes. */
   extraServers?: string[];
+  /** Extra `sessions` entries, e.g. `backendIdleTimeout: 1s`. */
+  sessions?: string;
   /** Extra `limits` entries, e.g. `upstreamTimeout: 1s`. */
   limits?: string;
   /** `limits.maxBodyBytes` (default MAX_BODY_BYTES). */
@@ -73,7 +75,7 @@ function gatewayYaml(servers: string[], ports: Ports, store: string, options: St
 ${access}
 servers:
 ${servers.map((s) => `  - { ${s} }`).join("\n")}
-sessions: { secret: "${SECRET}", store: "${store}", ttl: 1h, backendInitTimeout: 3s }
+sessions: { secret: "${SECRET}", store: "${store}", ttl: 1h, backendInitTimeout: 3s${options.sessions ? `, ${options.sessions}` : ""} }
 limits: { maxBodyBytes: ${maxBodyBytes}${limits ? `, ${limits}` : ""} }
 health: { interval: 300ms, maxBackoff: 1s, timeout: 2s }
 router: { listen: "127.0.0.1:${ports.router}", metricsListen: "127.0.0.1:${ports.metrics}" }

@@ -44,7 +44,12 @@ const exampleConfigs = exampleYamlFiles().filter((file) => isGatewayConfig(readF
 
 /** The ```yaml blocks of the docs that are complete configs (they start with the modeline), as [where, text]. */
 function docConfigs(): [string, string][] {
-  const docs = ["README.md", ...readdirSync(resolve(ROOT, "docs")).map((name) => `docs/${name}`)];
+  const docs = [
+    "README.md",
+    ...readdirSync(resolve(ROOT, "docs"))
+      .filter((name) => name.endsWith(".md"))
+      .map((name) => `docs/${name}`),
+  ];
   return docs.flatMap((file) =>
     [...readFileSync(resolve(ROOT, file), "utf8").matchAll(/```yaml\n(# yaml-language-server:[\s\S]*?)```/g)].map(
       (match, index): [string, string] => [`${file} block ${index + 1}`, match[1] ?? ""],

@@ -193,10 +193,7 @@ export async function createGatewayContext(
   const pipeline = new RequestPipeline({
     config: () => config,
     catalog: () => upstreams.catalog(),
-    sessions,
-    store,
-    backendSessions,
-    security: security.gate,
+    ...{ sessions, store, backendSessions, security: security.gate },
     logger: logger.child({ component: "pipeline" }),
     generation: (server) => upstreams.generation(server),
     // Gateway task ids verify on every replica that holds sessions.secret (see modern/task-ids.ts).

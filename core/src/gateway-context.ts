@@ -174,6 +174,11 @@ function upstreamManager(config: GatewayConfig, options: GatewayContextOptions):
   });
 }
 
+/** Closes each part after the one before it has closed. */
+async function closeInOrder(parts: readonly { close(): Promise<unknown> | undefined }[]): Promise<void> {
+  for (const part of parts) await part.close();
+}
+
 /** Builds the shared runtime from a validated config and starts discovering upstreams. */
 export async function createGatewayContext(
   initial: GatewayConfig,
@@ -227,13 +232,8 @@ export async function createGatewayContext(
       await upstreams.configure(next);
     },
     restartRequired: () => restartRequired(initial, config),
-    async close() {
-      await backendSessions.close();
-      await upstreams.close();
-      await security.close();
-      await http.close();
-      await store.close();
-      await tracing?.shutdown();
-    },
+    // Backend sessions first: their DELETEs need the HTTP client and the store.
+    close: () =>
+      closeInOrder([backendSessions, upstreams, security, http, store, { close: () => tracing?.shutdown() }]),
   };
 }

@@ -50,10 +50,14 @@ describe("reloading restart-only fields (standalone gateway process)", () => {
     await edit(`standalone: { listen: "127.0.0.1:${port}" }`, `standalone: { listen: "127.0.0.1:1" }`);
     expect(await pollUntil(async () => (await restartRequired()).length > 0, 10_000)).toBe(true);
     expect(await restartRequired()).toEqual(["standalone.listen"]);
-    const warning = stack
-      .gatewayOutput()
-      .split("\n")
-      .find((line) => line.includes("take effect only after a restart"));
+    // The log is written asynchronously: the line may follow /status by a moment.
+    const warningLine = (): string | undefined =>
+      stack
+        .gatewayOutput()
+        .split("\n")
+        .find((line) => line.includes("take effect only after a restart"));
+    expect(await pollUntil(() => warningLine() !== undefined, 10_000)).toBe(true);
+    const warning = warningLine();
     expect(JSON.parse(warning ?? "{}")).toMatchObject({ level: "warn", restartRequired: ["standalone.listen"] });
     const still = await connectClient(stack.url);
     expect(still.transport.sessionId).toBeDefined();

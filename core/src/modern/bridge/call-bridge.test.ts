@@ -339,6 +339,18 @@ describe("call bridge: expiry, limits, cancellation, notifications, sessions", (
     }
   });
 
+  it("reports a client that aborts before the upstream answered as a cancellation, not a timeout", async () => {
+    const h = await harness();
+    try {
+      const abort = new AbortController();
+      abort.abort();
+      const error = await refusal(h.bridge.call(request(h, { name: "up_slow" }, { signal: abort.signal })));
+      expect([error.httpStatus, error.message]).toEqual([503, "call cancelled: the client cancelled the request"]);
+    } finally {
+      await stop(h);
+    }
+  });
+
   it("cancels the upstream call when the client aborts", async () => {
     const h = await harness();
     try {

@@ -44,8 +44,9 @@ export async function startUpstreamCall(
       idleTimeoutMs: 0,
       signal: abort.signal,
     });
+  let backend: BackendSession | undefined;
   try {
-    let backend = await modernBackend(deps, admission, input.clientCapabilities);
+    backend = await modernBackend(deps, admission, input.clientCapabilities);
     let reply = await open(backend);
     if (reply.status === 404 && backend.sessionId !== "") {
       reply.body.resume();
@@ -55,9 +56,33 @@ export async function startUpstreamCall(
     }
     if (reply.status >= 200 && reply.status < 300) return { kind: "started", reply, backend };
     return { kind: "error", error: await refusal(reply, admission, input, upstreamId) };
+  } catch (error: unknown) {
+    // The client went away before the upstream answered: that is a cancellation (told upstream), not a timeout.
+    if (!input.signal.aborted) throw error;
+    if (backend) cancelUpstream(context, admission, backend, upstreamId);
+    throw new GatewayError(JsonRpcErrorCode.UpstreamUnavailable, "call cancelled: the client cancelled the request", {
+      httpStatus: 503,
+    });
   } finally {
     input.signal.removeEventListener("abort", onAbort);
   }
+}
+
+/** Best effort: `notifications/cancelled` for a call whose request may have reached the upstream. */
+function cancelUpstream(
+  context: GatewayContext,
+  admission: ModernAdmission,
+  backend: BackendSession,
+  upstreamId: string,
+): void {
+  const reason = "the client cancelled the request";
+  const message = { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: upstreamId, reason } };
+  const options = {
+    sessionId: backend.sessionId === "" ? undefined : backend.sessionId,
+    protocolVersion: backend.protocolVersion,
+    timeoutMs: context.config().limits.upstreamTimeout,
+  };
+  void context.http.post(admission.server, message, options).catch(() => undefined);
 }
 
 /** The upstream's own JSON-RPC error in a non-2xx reply, else a 502 naming the status. */

@@ -223,13 +223,15 @@ export async function createGatewayContext(
     cors: () => cors,
     hostGuard: () => hostGuard,
     async reconfigure(next) {
-      await Promise.all(removedServers(config, next).map((server) => backendSessions.endServer(server)));
+      // The new config is in force at once (synchronously: a caller may read restartRequired() right after); the
+      // sessions of removed or moved servers are ended beside the upstreams' reconfiguration.
+      const removed = removedServers(config, next);
       config = next;
       hostGuard = new HostGuard(next, options.publicListen);
       cors = new CorsPolicy(next);
       security.reconfigure(next);
       options.onReconfigure?.();
-      await upstreams.configure(next);
+      await Promise.all([...removed.map((server) => backendSessions.endServer(server)), upstreams.configure(next)]);
     },
     restartRequired: () => restartRequired(initial, config),
     // Backend sessions first: their DELETEs need the HTTP client and the store.

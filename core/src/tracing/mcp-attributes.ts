@@ -21,6 +21,7 @@ export const ATTR = {
   serverAddress: "server.address",
   serverPort: "server.port",
   toolArguments: "gen_ai.tool.call.arguments",
+  toolResult: "gen_ai.tool.call.result",
   consumer: "mcp_gateway.consumer",
   server: "mcp_gateway.server",
   decision: "mcp_gateway.decision",
@@ -96,11 +97,18 @@ export function requestAttributes(
   if (version !== undefined) attributes[ATTR.protocolVersion] = capped(version);
   const session = headers["mcp-session-id"];
   if (session !== undefined && session !== "") attributes[ATTR.sessionId] = hashedSessionId(session);
-  if (captureContent && facts.args !== undefined) attributes[ATTR.toolArguments] = capText(facts.args);
+  if (captureContent && facts.args !== undefined)
+    attributes[ATTR.toolArguments] = cappedJson(facts.args, ARGUMENTS_CAP);
   return attributes;
 }
 
-function capText(value: unknown): string {
+/** How much of a tool call's arguments a span records (characters of their JSON). */
+export const ARGUMENTS_CAP = 4096;
+/** How much of a tool call's result a span records (characters of its JSON). */
+export const RESULT_CAP = 8192;
+
+/** `value` as JSON, cut to `max` characters with a trailing `…` when longer. */
+export function cappedJson(value: unknown, max: number): string {
   const text = JSON.stringify(value) ?? "";
-  return text.length > 4096 ? `${text.slice(0, 4096)}…` : text;
+  return text.length > max ? `${text.slice(0, max)}…` : text;
 }

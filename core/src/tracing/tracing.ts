@@ -11,7 +11,7 @@ import {
 import type { TracingConfig } from "../config/tracing-schema";
 import { messageFacts, requestAttributes, spanNameOf } from "./mcp-attributes";
 import { metaOf, requestParent } from "./propagation";
-import { markTracingActive, RequestSpan, TRACER_KEY } from "./request-span";
+import { CAPTURE_KEY, markTracingActive, RequestSpan, TRACER_KEY } from "./request-span";
 
 /** What a request span starts from. */
 export interface RequestSpanInput {
@@ -78,5 +78,6 @@ function startRequest(tracer: Tracer, captureContent: boolean, input: RequestSpa
     },
     parent,
   );
-  return new RequestSpan(tracer, span, trace.setSpan(parent, span).setValue(TRACER_KEY, tracer));
+  const active = trace.setSpan(parent, span).setValue(TRACER_KEY, tracer);
+  return new RequestSpan(tracer, span, captureContent ? active.setValue(CAPTURE_KEY, true) : active);
 }

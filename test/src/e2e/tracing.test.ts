@@ -84,6 +84,7 @@ describe("tracing in standalone mode, read back from a real Jaeger", () => {
     expect(tagOf(s, "mcp_gateway.server")).toBe("spied");
     expect(tagOf(s, "mcp_gateway.decision")).toBe("upstream");
     expect(tagOf(s, "gen_ai.tool.call.arguments")).toBeUndefined();
+    expect(tagOf(s, "gen_ai.tool.call.result")).toBeUndefined();
     // The header's context, overridden by _meta, is linked.
     expect(s.references.some((r) => r.refType === "FOLLOWS_FROM" && r.traceID === header.traceId)).toBe(true);
 
@@ -154,7 +155,7 @@ describe("tracing an upstream's error answer", () => {
     await jaeger?.stop();
   });
 
-  it("marks a tool result with isError as tool_error on both spans, and records arguments with captureContent", async () => {
+  it("marks a tool result with isError as tool_error on both spans, and records arguments and result with captureContent", async () => {
     const client = new RawMcpClient(stack.url);
     await client.initialize();
     const parent = newTraceparent();
@@ -172,6 +173,10 @@ describe("tracing an upstream's error answer", () => {
       expect(tagOf(span, "otel.status_code")).toBe("ERROR");
     }
     expect(JSON.parse(String(tagOf(server, "gen_ai.tool.call.arguments")))).toEqual({ city: "Oslo", days: 9 });
+    // The result as the upstream answered it (the response's `result`, read from the streamed reply).
+    const result = JSON.parse(String(tagOf(server, "gen_ai.tool.call.result"))) as { isError?: boolean };
+    expect(result.isError).toBe(true);
+    expect(call.text).toContain(`"result":${JSON.stringify(result)}`);
   });
 });
 

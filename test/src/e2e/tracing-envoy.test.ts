@@ -36,7 +36,7 @@ describe("tracing in Envoy mode, through a real Envoy, read back from a real Jae
       { kind: "envoy", store: "memory" },
       {
         extraServers: [`name: spied, url: "${spy.url}"`],
-        tracing: `{ enabled: true, endpoint: "${jaeger.otlpHttpUrl}", serviceName: ${SERVICE} }`,
+        tracing: `{ enabled: true, endpoint: "${jaeger.otlpHttpUrl}", serviceName: ${SERVICE}, captureContent: true }`,
       },
     );
   }, 120_000);
@@ -116,5 +116,31 @@ describe("tracing in Envoy mode, through a real Envoy, read back from a real Jae
     expect(router && tagOf(router, "mcp_gateway.decision")).toBe("broker");
     expect(broker && tagOf(broker, "span.kind")).toBe("server");
     expect(broker && tagOf(broker, "mcp.method.name")).toBe("tools/list");
+  });
+
+  it("reads a traced call's reply through the router: an isError result is tool_error, and the result is captured", async () => {
+    const client = new RawMcpClient(stack.url);
+    await client.initialize();
+    const parent = newTraceparent();
+    const call = await client.request(
+      "tools/call",
+      { name: "weather_get_forecast", arguments: { city: "Oslo", days: 9 } },
+      { traceparent: parent.traceparent },
+    );
+    expect(call.text).toContain('"isError":true');
+    const trace = await jaeger.waitForTrace(
+      SERVICE,
+      (t) => t.traceID === parent.traceId && t.spans.some((s) => s.operationName === "tools/call get_forecast"),
+    );
+    const router = only(trace, SERVICE, "tools/call weather_get_forecast");
+    const upstreamCall = only(trace, SERVICE, "tools/call get_forecast");
+    for (const span of [router, upstreamCall]) {
+      expect(tagOf(span, "error.type")).toBe("tool_error");
+      expect(tagOf(span, "otel.status_code")).toBe("ERROR");
+    }
+    expect(JSON.parse(String(tagOf(router, "gen_ai.tool.call.arguments")))).toEqual({ city: "Oslo", days: 9 });
+    const result = JSON.parse(String(tagOf(router, "gen_ai.tool.call.result"))) as { isError?: boolean };
+    expect(result.isError).toBe(true);
+    expect(call.text).toContain(`"result":${JSON.stringify(result)}`);
   });
 });

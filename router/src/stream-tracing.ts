@@ -58,9 +58,11 @@ export class StreamTrace {
   /** Starts the request span from the JSON-RPC message (once). */
   start(message: unknown): RequestSpan {
     if (this.span) return this.span;
+    const method = this.headers[":method"];
     this.span = this.tracing.startRequest({
       message,
       headers: this.headers,
+      httpMethod: method === "GET" || method === "DELETE" ? method : undefined,
       transport: this.transport,
       startTime: this.startTime,
     });

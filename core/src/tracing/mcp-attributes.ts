@@ -27,6 +27,8 @@ export const ATTR = {
   decision: "mcp_gateway.decision",
   refusalReason: "mcp_gateway.refusal_reason",
   httpStatus: "http.response.status_code",
+  httpMethod: "http.request.method",
+  httpRoute: "http.route",
 } as const;
 
 /** What a span needs to know of one JSON-RPC message (all client-chosen; strings capped). */
@@ -99,6 +101,21 @@ export function requestAttributes(
   if (session !== undefined && session !== "") attributes[ATTR.sessionId] = hashedSessionId(session);
   if (captureContent && facts.args !== undefined)
     attributes[ATTR.toolArguments] = cappedJson(facts.args, ARGUMENTS_CAP);
+  return attributes;
+}
+
+/**
+ * Attributes of the SERVER span of a `GET` (notification stream) or `DELETE` (session end) of `/mcp`: no JSON-RPC
+ * message, so HTTP's conventions (`http.request.method`, `http.route`) plus the session and protocol version.
+ */
+export function streamAttributes(
+  httpMethod: string,
+  headers: Readonly<Record<string, string | undefined>>,
+): Attributes {
+  const attributes = requestAttributes({}, headers, false);
+  delete attributes[ATTR.method];
+  attributes[ATTR.httpMethod] = httpMethod;
+  attributes[ATTR.httpRoute] = "/mcp";
   return attributes;
 }
 

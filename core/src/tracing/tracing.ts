@@ -9,7 +9,7 @@ import {
   TraceIdRatioBasedSampler,
 } from "@opentelemetry/sdk-trace-base";
 import type { TracingConfig } from "../config/tracing-schema";
-import { messageFacts, requestAttributes, spanNameOf } from "./mcp-attributes";
+import { messageFacts, requestAttributes, spanNameOf, streamAttributes } from "./mcp-attributes";
 import { metaOf, requestParent } from "./propagation";
 import { CAPTURE_KEY, markTracingActive, RequestSpan, TRACER_KEY } from "./request-span";
 
@@ -23,6 +23,8 @@ export interface RequestSpanInput {
   transport?: Readonly<Record<string, unknown>> | undefined;
   /** When the request began (epoch ms), if before the span starts (the router learns the body later). */
   startTime?: number | undefined;
+  /** `GET` or `DELETE` of /mcp (no JSON-RPC message): the span is named `{method} /mcp`, with HTTP attributes. */
+  httpMethod?: "GET" | "DELETE" | undefined;
 }
 
 /** The gateway's tracing when `tracing.enabled`: request spans exported over OTLP/HTTP. */
@@ -68,11 +70,14 @@ function startRequest(tracer: Tracer, captureContent: boolean, input: RequestSpa
   const { parent, transport } = requestParent(metaOf(input.message), input.transport, input.headers);
   const linked = transport ? trace.getSpanContext(transport) : undefined;
   const links: Link[] = linked ? [{ context: linked }] : [];
+  const { httpMethod } = input;
   const span = tracer.startSpan(
-    spanNameOf(facts),
+    httpMethod ? `${httpMethod} /mcp` : spanNameOf(facts),
     {
       kind: SpanKind.SERVER,
-      attributes: requestAttributes(facts, input.headers, captureContent),
+      attributes: httpMethod
+        ? streamAttributes(httpMethod, input.headers)
+        : requestAttributes(facts, input.headers, captureContent),
       links,
       ...(input.startTime !== undefined ? { startTime: input.startTime } : {}),
     },

@@ -143,4 +143,37 @@ describe("tracing in Envoy mode, through a real Envoy, read back from a real Jae
     expect(result.isError).toBe(true);
     expect(call.text).toContain(`"result":${JSON.stringify(result)}`);
   });
+
+  it("names a GET /mcp stream's spans GET /mcp in the router and in the broker", async () => {
+    const client = new RawMcpClient(stack.url);
+    await client.initialize();
+    const parent = newTraceparent();
+    const abort = new AbortController();
+    const stream = await fetch(stack.url, {
+      headers: {
+        accept: "text/event-stream",
+        "mcp-session-id": client.sessionId,
+        "mcp-protocol-version": "2025-06-18",
+        traceparent: parent.traceparent,
+      },
+      signal: abort.signal,
+    });
+    expect(stream.status).toBe(200);
+    abort.abort();
+    const trace = await jaeger.waitForTrace(
+      SERVICE,
+      (t) =>
+        t.traceID === parent.traceId &&
+        t.spans.filter((s) => s.operationName === "GET /mcp").length === 2 &&
+        t.spans.filter((s) => serviceOf(t, s) === ENVOY_SERVICE).length >= 3,
+    );
+    const gets = trace.spans.filter((s) => s.operationName === "GET /mcp");
+    const extProc = only(trace, ENVOY_SERVICE, "async envoy.service.ext_proc.v3.ExternalProcessor.Process");
+    const toBroker = only(trace, ENVOY_SERVICE, "router mcp_broker egress");
+    expect(gets.map(parentOf).sort()).toEqual([extProc.spanID, toBroker.spanID].sort());
+    for (const span of gets) {
+      expect(tagOf(span, "span.kind")).toBe("server");
+      expect(tagOf(span, "http.request.method")).toBe("GET");
+    }
+  });
 });

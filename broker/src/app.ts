@@ -9,7 +9,7 @@ import { exactPaths, refuseBodyOutsidePost, routeExactly } from "./exact-paths";
 import { sendError } from "./http-errors";
 import type { BrokerMetrics } from "./metrics";
 import { lowerHeaders } from "./request-headers";
-import { createRequestTracing } from "./request-tracing";
+import { createRequestTracing, createStreamTracing } from "./request-tracing";
 import type { NotificationHub } from "./notification-hub";
 import type { UpstreamRelay } from "./upstream-relay";
 import type { ModernFrontEnd } from "./modern";
@@ -100,8 +100,10 @@ export function createBrokerApp(deps: BrokerAppDeps): Express {
     bridge.post,
     createPostHandler(routeDeps),
   );
-  app.get("/mcp", createGetHandler(routeDeps));
-  app.delete("/mcp", bridge.onDelete, createDeleteHandler(routeDeps));
+  const streamTracing = createStreamTracing(deps.context);
+  const traced = streamTracing ? [streamTracing] : [];
+  app.get("/mcp", ...traced, createGetHandler(routeDeps));
+  app.delete("/mcp", ...traced, bridge.onDelete, createDeleteHandler(routeDeps));
   app.all("/mcp", (_request, response) => {
     response
       .status(405)

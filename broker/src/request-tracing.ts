@@ -22,13 +22,34 @@ export function createRequestTracing(context: GatewayContext): RequestHandler | 
   if (!tracing) return undefined;
   return function traceMcpPost(request, response, next) {
     const message = Buffer.isBuffer(request.body) ? parseBody(request.body) : undefined;
-    const span = tracing.startRequest({ message, headers: lowerHeaders(request) });
-    const caller = response.locals["caller"] as Caller | undefined;
-    if (caller) span.note({ consumer: sessionOwner(caller) || undefined });
-    response.locals[SPAN] = span;
-    response.once("close", () => span.end(response.statusCode));
-    span.run(next);
+    traceResponse(response, tracing.startRequest({ message, headers: lowerHeaders(request) }), next);
   };
+}
+
+/**
+ * The SERVER span of each GET (a notification stream: the span lasts as long as the stream) and DELETE of /mcp,
+ * named `GET /mcp` / `DELETE /mcp` (no MCP method to name it by); undefined when tracing is off.
+ */
+export function createStreamTracing(context: GatewayContext): RequestHandler | undefined {
+  const tracing = context.tracing;
+  if (!tracing) return undefined;
+  return function traceMcpStream(request, response, next) {
+    const httpMethod = request.method === "DELETE" ? "DELETE" : "GET";
+    traceResponse(
+      response,
+      tracing.startRequest({ message: undefined, headers: lowerHeaders(request), httpMethod }),
+      next,
+    );
+  };
+}
+
+// The span notes the caller, ends when the response closes and is active while the request is handled.
+function traceResponse(response: Response, span: RequestSpan, next: () => void): void {
+  const caller = response.locals["caller"] as Caller | undefined;
+  if (caller) span.note({ consumer: sessionOwner(caller) || undefined });
+  response.locals[SPAN] = span;
+  response.once("close", () => span.end(response.statusCode));
+  span.run(next);
 }
 
 /** The request's span when tracing is on. */

@@ -329,6 +329,8 @@ export class StreamProcessor {
     const audited = call.audit !== NO_AUDIT && !endOfStream;
     if (audited) this.audited = { status, scanner: new ReplyOutcomeScanner(headers) };
     else call.audit.finish(status);
+    // A traced (recorded) call's body streams through the router too, for its outcome on the spans.
+    const traced = !endOfStream && this.trace?.readsReply(headers) === true;
     // A backend session id never reaches the client: it only ever sees its gateway session.
     const set = nullRecord(Object.entries(this.corsHeaders));
     // A modern call has no gateway session (""): an upstream's session header is then dropped, not relayed.
@@ -340,7 +342,7 @@ export class StreamProcessor {
     const remove = unrelayedResponseHeaders(headers, set, this.rewriter !== undefined);
     if (Object.hasOwn(headers, SESSION_HEADER) && call.gatewaySession === "") remove.push(SESSION_HEADER);
     const mutation = headerMutation(set, remove);
-    if (!this.rewriter && !audited)
+    if (!this.rewriter && !audited && !traced)
       return { response_headers: mutation ? { response: { header_mutation: mutation } } : {} };
     return {
       response_headers: mutation ? { response: { header_mutation: mutation } } : {},
@@ -350,6 +352,7 @@ export class StreamProcessor {
 
   /** Rewrites the ids of server-to-client requests in a streamed SSE reply (events may span chunks); audits its end. */
   onResponseBody(chunk: Buffer, endOfStream: boolean): ProcessingResponse {
+    this.trace?.replyChunk(chunk, endOfStream);
     if (this.audited) {
       this.audited.scanner.push(chunk);
       if (endOfStream) this.call?.audit.finish(this.audited.status, this.audited.scanner.outcome());

@@ -8,6 +8,7 @@ import {
   type GatewayError,
   type GatewayTracing,
   type PipelineOutcome,
+  type ReplyReader,
   type RequestSpan,
   type UpstreamCall,
   type UpstreamSpan,
@@ -36,6 +37,7 @@ export function streamTraceCarrier(metadata: grpc.Metadata): Record<string, stri
 export class StreamTrace {
   private span: RequestSpan | undefined;
   private upstreamSpan: UpstreamSpan | undefined;
+  private reply: ReplyReader | undefined;
   private headers: Readonly<Record<string, string>> = nullRecord();
   private startTime = Date.now();
   private status: number | undefined;
@@ -56,9 +58,11 @@ export class StreamTrace {
   /** Starts the request span from the JSON-RPC message (once). */
   start(message: unknown): RequestSpan {
     if (this.span) return this.span;
+    const method = this.headers[":method"];
     this.span = this.tracing.startRequest({
       message,
       headers: this.headers,
+      httpMethod: method === "GET" || method === "DELETE" ? method : undefined,
       transport: this.transport,
       startTime: this.startTime,
     });
@@ -106,13 +110,33 @@ export class StreamTrace {
 
   /** The upstream (or the broker) answered with `status`. */
   responded(status: number): void {
-    this.upstreamSpan?.end(status);
     this.status = status;
+  }
+
+  /**
+   * Whether the routed call's reply body should stream through the router to be read (its span is recorded): a
+   * JSON-RPC error or an isError result then sets error.type on the spans, and with `captureContent` the result is
+   * recorded. Otherwise the call's span ends now.
+   */
+  readsReply(headers: Readonly<Record<string, string>>): boolean {
+    this.reply = this.upstreamSpan?.replyReader(headers["content-type"] ?? "");
+    if (!this.reply) this.upstreamSpan?.end(this.status);
+    return this.reply !== undefined;
+  }
+
+  /** The next chunk of a reply {@link readsReply} asked for; its end ends the call's span. */
+  replyChunk(chunk: Buffer, endOfStream: boolean): void {
+    if (!this.reply) return;
+    this.reply.push(chunk);
+    if (!endOfStream) return;
+    this.reply.end();
+    this.reply = undefined;
+    this.upstreamSpan?.end(this.status);
   }
 
   /** The stream ended: every span of it ends. */
   end(): void {
-    this.upstreamSpan?.end();
+    this.upstreamSpan?.end(this.status);
     this.span?.end(this.status);
   }
 }

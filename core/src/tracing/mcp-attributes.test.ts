@@ -1,4 +1,4 @@
-import { hashedSessionId, messageFacts, requestAttributes, spanNameOf } from "./mcp-attributes";
+import { cappedJson, hashedSessionId, messageFacts, requestAttributes, spanNameOf } from "./mcp-attributes";
 
 describe("MCP span attributes", () => {
   it.each([
@@ -39,5 +39,10 @@ describe("MCP span attributes", () => {
   it("has no request id for a notification or a null id", () => {
     expect(messageFacts({ method: "ping", id: null }).id).toBeUndefined();
     expect(messageFacts({ method: "notifications/cancelled" }).id).toBeUndefined();
+  });
+
+  it("caps recorded content, marking the cut with a trailing ellipsis", () => {
+    expect(cappedJson({ a: 1 }, 10)).toBe('{"a":1}');
+    expect(cappedJson({ text: "x".repeat(20) }, 10)).toBe('{"text":"x…');
   });
 });

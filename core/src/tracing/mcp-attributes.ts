@@ -21,11 +21,14 @@ export const ATTR = {
   serverAddress: "server.address",
   serverPort: "server.port",
   toolArguments: "gen_ai.tool.call.arguments",
+  toolResult: "gen_ai.tool.call.result",
   consumer: "mcp_gateway.consumer",
   server: "mcp_gateway.server",
   decision: "mcp_gateway.decision",
   refusalReason: "mcp_gateway.refusal_reason",
   httpStatus: "http.response.status_code",
+  httpMethod: "http.request.method",
+  httpRoute: "http.route",
 } as const;
 
 /** What a span needs to know of one JSON-RPC message (all client-chosen; strings capped). */
@@ -96,11 +99,33 @@ export function requestAttributes(
   if (version !== undefined) attributes[ATTR.protocolVersion] = capped(version);
   const session = headers["mcp-session-id"];
   if (session !== undefined && session !== "") attributes[ATTR.sessionId] = hashedSessionId(session);
-  if (captureContent && facts.args !== undefined) attributes[ATTR.toolArguments] = capText(facts.args);
+  if (captureContent && facts.args !== undefined)
+    attributes[ATTR.toolArguments] = cappedJson(facts.args, ARGUMENTS_CAP);
   return attributes;
 }
 
-function capText(value: unknown): string {
+/**
+ * Attributes of the SERVER span of a `GET` (notification stream) or `DELETE` (session end) of `/mcp`: no JSON-RPC
+ * message, so HTTP's conventions (`http.request.method`, `http.route`) plus the session and protocol version.
+ */
+export function streamAttributes(
+  httpMethod: string,
+  headers: Readonly<Record<string, string | undefined>>,
+): Attributes {
+  const attributes = requestAttributes({}, headers, false);
+  delete attributes[ATTR.method];
+  attributes[ATTR.httpMethod] = httpMethod;
+  attributes[ATTR.httpRoute] = "/mcp";
+  return attributes;
+}
+
+/** How much of a tool call's arguments a span records (characters of their JSON). */
+export const ARGUMENTS_CAP = 4096;
+/** How much of a tool call's result a span records (characters of its JSON). */
+export const RESULT_CAP = 8192;
+
+/** `value` as JSON, cut to `max` characters with a trailing `…` when longer. */
+export function cappedJson(value: unknown, max: number): string {
   const text = JSON.stringify(value) ?? "";
-  return text.length > 4096 ? `${text.slice(0, 4096)}…` : text;
+  return text.length > max ? `${text.slice(0, max)}…` : text;
 }

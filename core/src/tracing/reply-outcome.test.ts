@@ -1,12 +1,16 @@
 import { Readable } from "node:stream";
 import { text } from "node:stream/consumers";
-import { failureOf, replyOutcomeTap, type ReplyFailure } from "./reply-outcome";
+import { failureOf, replyOutcomeTap, type ReplyFailure, type ReplyRead } from "./reply-outcome";
 
-async function tapped(contentType: string, chunks: string[]): Promise<{ out: string; failures: ReplyFailure[] }> {
-  const failures: ReplyFailure[] = [];
-  const tap = replyOutcomeTap(contentType, "7", (failure) => failures.push(failure));
+async function tapped(
+  contentType: string,
+  chunks: string[],
+): Promise<{ out: string; failures: ReplyFailure[]; replies: ReplyRead[] }> {
+  const replies: ReplyRead[] = [];
+  const tap = replyOutcomeTap(contentType, "7", (reply) => replies.push(reply));
   const out = await text(Readable.from(chunks.map((c) => Buffer.from(c))).pipe(tap));
-  return { out, failures };
+  const failures = replies.flatMap((reply) => (reply.failure ? [reply.failure] : []));
+  return { out, failures, replies };
 }
 
 describe("reply outcome", () => {
@@ -40,5 +44,24 @@ describe("reply outcome", () => {
 
   it("reports nothing for a reply that is not JSON", async () => {
     expect((await tapped("application/json", ["<html>"])).failures).toEqual([]);
+  });
+
+  it("reports the response's result once, from JSON or from the SSE event that answers the call", async () => {
+    const json = await tapped("application/json", ['{"id":7,"result":{"content":[{"type":"text","text":"sunny"}]}}']);
+    expect(json.replies).toEqual([{ failure: undefined, result: { content: [{ type: "text", text: "sunny" }] } }]);
+    const sse = await tapped("text/event-stream", [
+      'data: {"id":6,"result":{"other":true}}\n\n',
+      'data: {"id":7,"result":{"content":[]}}\n\ndata: {"id":7,"result":{"again":1}}\n\n',
+    ]);
+    expect(sse.replies).toEqual([{ failure: undefined, result: { content: [] } }]);
+  });
+
+  it("reads no JSON reply past 1 MiB and no SSE event past 1 MiB (memory stays bounded)", async () => {
+    const big = "x".repeat(1024 * 1024);
+    expect((await tapped("application/json", [`{"id":7,"result":{"t":"${big}"}}`])).replies).toEqual([]);
+    const chunks = [`data: {"id":7,"result":{"t":"${big}`, '"}}\n\n', "data: {}\n\n"];
+    const sse = await tapped("text/event-stream", chunks);
+    expect(sse.out.length).toBe(chunks.join("").length);
+    expect(sse.replies).toEqual([]);
   });
 });

@@ -8,15 +8,10 @@ export interface ReplyFailure {
   message: string;
 }
 
-// A JSON reply is read for its outcome up to this size; past it the outcome is not recorded (the bytes still pass).
-const MAX_JSON_BYTES = 1024 * 1024;
-
 /** The failure `message` reports for the request `id` (a JSON-RPC response to it), if any. */
 export function failureOf(message: unknown, id: string): ReplyFailure | undefined {
-  if (typeof message !== "object" || message === null || Array.isArray(message)) return undefined;
-  const record = message as Record<string, unknown>;
-  const messageId = record["id"];
-  if ((typeof messageId !== "string" && typeof messageId !== "number") || String(messageId) !== id) return undefined;
+  if (!isResponseTo(message, id)) return undefined;
+  const record = message;
   const error = record["error"];
   if (typeof error === "object" && error !== null) {
     const { code, message: text } = error as { code?: unknown; message?: unknown };
@@ -29,51 +24,95 @@ export function failureOf(message: unknown, id: string): ReplyFailure | undefine
   return undefined;
 }
 
+/** The response to a traced call, as its spans record it: its failure (if any) and its `result` (if any). */
+export interface ReplyRead {
+  failure?: ReplyFailure | undefined;
+  result?: unknown;
+}
+
+// A JSON reply, or one SSE event, is read up to this size; past it nothing is recorded (the bytes still pass).
+const MAX_READ_BYTES = 1024 * 1024;
+
+function isResponseTo(message: unknown, id: string): message is Record<string, unknown> {
+  if (typeof message !== "object" || message === null || Array.isArray(message)) return false;
+  const messageId = (message as Record<string, unknown>)["id"];
+  return (typeof messageId === "string" || typeof messageId === "number") && String(messageId) === id;
+}
+
 /**
- * A pass-through stream that reads an upstream's reply (JSON, or SSE events) for the response to request `id` and
- * reports its failure once. The bytes pass unchanged and with backpressure; only a traced call is tapped.
+ * Reads an upstream's reply (JSON, or SSE events) chunk by chunk for the response to request `id`, and reports it
+ * once (at the latest when the reply ends). Memory is bounded: a JSON body is kept up to 1 MiB, an SSE event likewise;
+ * once the response is found nothing more is read.
  */
-export function replyOutcomeTap(
-  contentType: string,
-  id: string,
-  onFailure: (failure: ReplyFailure) => void,
-): Transform {
-  let reported = false;
-  const report = (message: unknown): void => {
-    if (reported) return;
-    const failure = failureOf(message, id);
-    if (failure) {
-      reported = true;
-      onFailure(failure);
-    }
-  };
-  const parseJson = (text: string): void => {
-    try {
-      report(JSON.parse(text) as unknown);
-    } catch {
-      // Not JSON: nothing to record.
-    }
-  };
-  if (contentType.toLowerCase().includes("text/event-stream")) {
-    const decoder = new TextDecoder("utf-8");
-    const parser: EventSourceParser = createParser({ onEvent: (event) => parseJson(event.data) });
-    return new Transform({
-      transform(chunk: Buffer, _encoding, done: TransformCallback) {
-        if (!reported) parser.feed(decoder.decode(chunk, { stream: true }));
-        done(null, chunk);
-      },
-    });
+export class ReplyReader {
+  private done = false;
+  private readonly decoder = new TextDecoder("utf-8");
+  private readonly sse: EventSourceParser | undefined;
+  private json: Buffer[] | undefined;
+  private size = 0;
+
+  constructor(
+    contentType: string,
+    private readonly id: string,
+    private readonly onResponse: (reply: ReplyRead) => void,
+  ) {
+    if (contentType.toLowerCase().includes("text/event-stream")) {
+      this.sse = createParser({
+        onEvent: (event) => this.read(event.data),
+        // Past the bound the parser stops (and would throw on the next feed): so does this reader.
+        onError: () => (this.done = true),
+        maxBufferSize: MAX_READ_BYTES,
+      });
+    } else this.json = [];
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
+
+  /** Reads the next chunk of the reply. */
+  push(chunk: Buffer | Uint8Array): void {
+    if (this.done) return;
+    if (this.sse) this.sse.feed(this.decoder.decode(chunk, { stream: true }));
+    else if (this.json) {
+      this.size += chunk.length;
+      if (this.size > MAX_READ_BYTES) this.json = undefined;
+      else this.json.push(Buffer.from(chunk));
+    }
+  }
+
+  /** The reply ended: a JSON body is read now. */
+  end(): void {
+    if (this.done || !this.json) return;
+    const text = this.decoder.decode(Buffer.concat(this.json));
+    this.json = undefined;
+    this.read(text);
+  }
+
+  private read(text: string): void {
+    if (this.done) return;
+    let message: unknown;
+    try {
+      message = JSON.parse(text) as unknown;
+    } catch {
+      return; // Not JSON: nothing to record.
+    }
+    if (!isResponseTo(message, this.id)) return;
+    this.done = true;
+    this.json = undefined;
+    this.onResponse({ failure: failureOf(message, this.id), result: message["result"] });
+  }
+}
+
+/**
+ * A pass-through stream that reads an upstream's reply with a {@link ReplyReader}. The bytes pass unchanged and with
+ * backpressure; only a traced call is tapped.
+ */
+export function replyOutcomeTap(contentType: string, id: string, onResponse: (reply: ReplyRead) => void): Transform {
+  const reader = new ReplyReader(contentType, id, onResponse);
   return new Transform({
     transform(chunk: Buffer, _encoding, done: TransformCallback) {
-      size += chunk.length;
-      if (size <= MAX_JSON_BYTES) chunks.push(chunk);
+      reader.push(chunk);
       done(null, chunk);
     },
     flush(done: TransformCallback) {
-      if (size <= MAX_JSON_BYTES) parseJson(Buffer.concat(chunks).toString("utf8"));
+      reader.end();
       done();
     },
   });

@@ -10,12 +10,14 @@ import {
   type Tracer,
 } from "@opentelemetry/api";
 import { pipeline, type Readable } from "node:stream";
-import { ATTR, messageFacts, spanNameOf, type McpMessageFacts } from "./mcp-attributes";
+import { ATTR, cappedJson, messageFacts, RESULT_CAP, spanNameOf, type McpMessageFacts } from "./mcp-attributes";
 import { injectedFields, withMeta } from "./propagation";
-import { replyOutcomeTap } from "./reply-outcome";
+import { ReplyReader, replyOutcomeTap, type ReplyRead } from "./reply-outcome";
 
 /** Where the gateway's tracer rides in a traced request's context, so child spans need no plumbing. */
 export const TRACER_KEY = createContextKey("mcp-gateway tracer");
+/** Set (true) in a traced request's context when `tracing.captureContent` is on: tool results are recorded too. */
+export const CAPTURE_KEY = createContextKey("mcp-gateway capture content");
 
 /** What the gateway decided for a request, as its span records it (`mcp_gateway.*`). */
 export interface GatewayFacts {
@@ -103,25 +105,40 @@ export class UpstreamSpan {
     private readonly requestId?: string,
     /** The span this call serves (the request's), told about the upstream's error answer too. */
     private readonly parent?: Span,
+    /** Record the tool's result (capped) on the request's span: `captureContent` is on and this is a tools/call. */
+    private readonly captureResult = false,
   ) {
     this.fields = injectedFields(context);
   }
 
   /**
    * The reply body, read on its way through for the response to this call: a JSON-RPC error or a tool result with
-   * `isError` marks this span and the request's (error.type = the code, or `tool_error`). The body itself when the
-   * span is not recorded or the call has no id.
+   * `isError` marks this span and the request's (error.type = the code, or `tool_error`); with `captureContent` a
+   * tools/call's result is recorded on the request's span (capped). The body itself when the span is not recorded or
+   * the call has no id.
    */
   watchReply(body: Readable, contentType: string): Readable {
     if (this.requestId === undefined || !this.span.isRecording()) return body;
-    const tap = replyOutcomeTap(contentType, this.requestId, (failure) => {
-      this.failed = true;
-      markFailed(this.span, failure.code, failure.message);
-      if (this.parent?.isRecording()) markFailed(this.parent, failure.code, failure.message);
-    });
+    const tap = replyOutcomeTap(contentType, this.requestId, (reply) => this.replied(reply));
     // Errors and early ends travel both ways: the consumer sees the upstream's failure, the upstream the consumer's.
     pipeline(body, tap, () => undefined);
     return tap;
+  }
+
+  /** A reader to push the reply's chunks into (as {@link watchReply} does), or undefined when there is none to read. */
+  replyReader(contentType: string): ReplyReader | undefined {
+    if (this.requestId === undefined || !this.span.isRecording()) return undefined;
+    return new ReplyReader(contentType, this.requestId, (reply) => this.replied(reply));
+  }
+
+  private replied({ failure, result }: ReplyRead): void {
+    if (failure) {
+      this.failed = true;
+      markFailed(this.span, failure.code, failure.message);
+      if (this.parent?.isRecording()) markFailed(this.parent, failure.code, failure.message);
+    }
+    if (this.captureResult && result !== undefined && this.parent?.isRecording())
+      this.parent.setAttribute(ATTR.toolResult, cappedJson(result, RESULT_CAP));
   }
 
   /** `message` with this span's context in `params._meta` (as the MCP conventions ask), or unchanged when not sampled. */
@@ -162,7 +179,8 @@ function startUpstreamSpan(tracer: Tracer, parent: Context, target: TracedUpstre
     // A server URL is validated at load; nothing to record otherwise.
   }
   const span = tracer.startSpan(spanNameOf(target.facts), { kind: SpanKind.CLIENT, attributes }, parent);
-  return new UpstreamSpan(span, trace.setSpan(parent, span), target.facts.id, trace.getSpan(parent));
+  const captureResult = target.facts.toolName !== undefined && parent.getValue(CAPTURE_KEY) === true;
+  return new UpstreamSpan(span, trace.setSpan(parent, span), target.facts.id, trace.getSpan(parent), captureResult);
 }
 
 /**

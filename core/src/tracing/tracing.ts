@@ -9,9 +9,9 @@ import {
   TraceIdRatioBasedSampler,
 } from "@opentelemetry/sdk-trace-base";
 import type { TracingConfig } from "../config/tracing-schema";
-import { messageFacts, requestAttributes, spanNameOf } from "./mcp-attributes";
+import { messageFacts, requestAttributes, spanNameOf, streamAttributes } from "./mcp-attributes";
 import { metaOf, requestParent } from "./propagation";
-import { markTracingActive, RequestSpan, TRACER_KEY } from "./request-span";
+import { CAPTURE_KEY, markTracingActive, RequestSpan, TRACER_KEY } from "./request-span";
 
 /** What a request span starts from. */
 export interface RequestSpanInput {
@@ -23,6 +23,8 @@ export interface RequestSpanInput {
   transport?: Readonly<Record<string, unknown>> | undefined;
   /** When the request began (epoch ms), if before the span starts (the router learns the body later). */
   startTime?: number | undefined;
+  /** `GET` or `DELETE` of /mcp (no JSON-RPC message): the span is named `{method} /mcp`, with HTTP attributes. */
+  httpMethod?: "GET" | "DELETE" | undefined;
 }
 
 /** The gateway's tracing when `tracing.enabled`: request spans exported over OTLP/HTTP. */
@@ -68,15 +70,19 @@ function startRequest(tracer: Tracer, captureContent: boolean, input: RequestSpa
   const { parent, transport } = requestParent(metaOf(input.message), input.transport, input.headers);
   const linked = transport ? trace.getSpanContext(transport) : undefined;
   const links: Link[] = linked ? [{ context: linked }] : [];
+  const { httpMethod } = input;
   const span = tracer.startSpan(
-    spanNameOf(facts),
+    httpMethod ? `${httpMethod} /mcp` : spanNameOf(facts),
     {
       kind: SpanKind.SERVER,
-      attributes: requestAttributes(facts, input.headers, captureContent),
+      attributes: httpMethod
+        ? streamAttributes(httpMethod, input.headers)
+        : requestAttributes(facts, input.headers, captureContent),
       links,
       ...(input.startTime !== undefined ? { startTime: input.startTime } : {}),
     },
     parent,
   );
-  return new RequestSpan(tracer, span, trace.setSpan(parent, span).setValue(TRACER_KEY, tracer));
+  const active = trace.setSpan(parent, span).setValue(TRACER_KEY, tracer);
+  return new RequestSpan(tracer, span, captureContent ? active.setValue(CAPTURE_KEY, true) : active);
 }

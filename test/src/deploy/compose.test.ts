@@ -12,6 +12,7 @@ import { pinnedJaegerVersion } from "../support/jaeger";
 const ROOT = resolve(__dirname, "..", "..", "..");
 const COMPOSE_DIR = resolve(ROOT, "examples/compose");
 const COMPOSE_FILE = resolve(COMPOSE_DIR, "docker-compose.yaml");
+const TRACING_FILE = resolve(COMPOSE_DIR, "docker-compose.tracing.yaml");
 const SECRET = { MCP_GATEWAY_SESSION_SECRET: "compose-test-secret-0123456789abcdef" };
 
 interface ComposeService {
@@ -104,16 +105,47 @@ describe("examples/compose/docker-compose.yaml", () => {
   });
 });
 
-describe("examples/compose/envoy.yaml", () => {
-  it("is the render of the compose gateway config and keeps the gateway invariants", async () => {
-    const config = await loadConfigFile(resolve(COMPOSE_DIR, "gateway.yaml"), SECRET);
-    const committed = parse(readFileSync(resolve(COMPOSE_DIR, "envoy.yaml"), "utf8")) as unknown;
-    const rendered = renderEnvoyYaml(config, "examples/compose/gateway.yaml", {
+describe("examples/compose/docker-compose.tracing.yaml", () => {
+  const result = composeConfig(SECRET, ["-f", TRACING_FILE, "--profile", "observability"]);
+  const services = (parse(result.stdout) as { services: Record<string, ComposeService> } | null)?.services ?? {};
+  const readYaml = (name: string): Record<string, unknown> =>
+    parse(readFileSync(resolve(COMPOSE_DIR, name), "utf8")) as Record<string, unknown>;
+
+  it("mounts the tracing configs of the gateway and Envoy in place of the defaults", () => {
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    const mounts = (service: string): string[] => services[service]?.volumes ?? [];
+    expect(mounts("gateway")).toEqual([
+      `${resolve(COMPOSE_DIR, "gateway.tracing.yaml")}:/etc/mcp-gateway/gateway.yaml:ro`,
+    ]);
+    expect(mounts("envoy")).toEqual([`${resolve(COMPOSE_DIR, "envoy.tracing.yaml")}:/etc/envoy/envoy.yaml:ro`]);
+  });
+
+  it("is gateway.yaml with tracing on, to the OTLP/HTTP port of the observability profile's Jaeger", () => {
+    const { tracing, ...rest } = readYaml("gateway.tracing.yaml");
+    expect(rest).toEqual(readYaml("gateway.yaml"));
+    expect(tracing).toMatchObject({ enabled: true, endpoint: "http://jaeger:4318" });
+    expect(services["jaeger"]?.profiles).toEqual(["observability"]);
+    expect(services["jaeger"]?.ports?.some((port) => /^127\.0\.0\.1:4318:4318(\/tcp)?$/.test(port))).toBe(true);
+  });
+});
+
+describe.each([
+  ["gateway.yaml", "envoy.yaml", false],
+  ["gateway.tracing.yaml", "envoy.tracing.yaml", true],
+])("examples/compose/%s rendered", (gateway, envoy, traced) => {
+  it(`is committed as ${envoy} and keeps the gateway invariants`, async () => {
+    const config = await loadConfigFile(resolve(COMPOSE_DIR, gateway), SECRET);
+    const text = readFileSync(resolve(COMPOSE_DIR, envoy), "utf8");
+    const committed = parse(text) as unknown;
+    const rendered = renderEnvoyYaml(config, `examples/compose/${gateway}`, {
       ...DEFAULT_RENDER_OPTIONS,
       router: { address: "gateway", port: 9000 },
       broker: { address: "gateway", port: 8081 },
     });
     expect(committed).toEqual(parse(rendered));
     expect(checkEnvoyConfig(committed)).toEqual([]);
+    // Envoy's tracer is rendered only into the tracing variant.
+    expect(text.includes("envoy.tracers.opentelemetry")).toBe(traced);
   });
 });

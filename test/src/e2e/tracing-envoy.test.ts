@@ -36,7 +36,7 @@ describe("tracing in Envoy mode, through a real Envoy, read back from a real Jae
       { kind: "envoy", store: "memory" },
       {
         extraServers: [`name: spied, url: "${spy.url}"`],
-        tracing: `{ enabled: true, endpoint: "${jaeger.otlpHttpUrl}", serviceName: ${SERVICE} }`,
+        tracing: `{ enabled: true, endpoint: "${jaeger.otlpHttpUrl}", serviceName: ${SERVICE}, captureContent: true }`,
       },
     );
   }, 120_000);
@@ -116,5 +116,64 @@ describe("tracing in Envoy mode, through a real Envoy, read back from a real Jae
     expect(router && tagOf(router, "mcp_gateway.decision")).toBe("broker");
     expect(broker && tagOf(broker, "span.kind")).toBe("server");
     expect(broker && tagOf(broker, "mcp.method.name")).toBe("tools/list");
+  });
+
+  it("reads a traced call's reply through the router: an isError result is tool_error, and the result is captured", async () => {
+    const client = new RawMcpClient(stack.url);
+    await client.initialize();
+    const parent = newTraceparent();
+    const call = await client.request(
+      "tools/call",
+      { name: "weather_get_forecast", arguments: { city: "Oslo", days: 9 } },
+      { traceparent: parent.traceparent },
+    );
+    expect(call.text).toContain('"isError":true');
+    const trace = await jaeger.waitForTrace(
+      SERVICE,
+      (t) => t.traceID === parent.traceId && t.spans.some((s) => s.operationName === "tools/call get_forecast"),
+    );
+    const router = only(trace, SERVICE, "tools/call weather_get_forecast");
+    const upstreamCall = only(trace, SERVICE, "tools/call get_forecast");
+    for (const span of [router, upstreamCall]) {
+      expect(tagOf(span, "error.type")).toBe("tool_error");
+      expect(tagOf(span, "otel.status_code")).toBe("ERROR");
+    }
+    expect(JSON.parse(String(tagOf(router, "gen_ai.tool.call.arguments")))).toEqual({ city: "Oslo", days: 9 });
+    const result = JSON.parse(String(tagOf(router, "gen_ai.tool.call.result"))) as { isError?: boolean };
+    expect(result.isError).toBe(true);
+    expect(call.text).toContain(`"result":${JSON.stringify(result)}`);
+  });
+
+  it("names a GET /mcp stream's spans GET /mcp in the router and in the broker", async () => {
+    const client = new RawMcpClient(stack.url);
+    await client.initialize();
+    const parent = newTraceparent();
+    const abort = new AbortController();
+    const stream = await fetch(stack.url, {
+      headers: {
+        accept: "text/event-stream",
+        "mcp-session-id": client.sessionId,
+        "mcp-protocol-version": "2025-06-18",
+        traceparent: parent.traceparent,
+      },
+      signal: abort.signal,
+    });
+    expect(stream.status).toBe(200);
+    abort.abort();
+    const trace = await jaeger.waitForTrace(
+      SERVICE,
+      (t) =>
+        t.traceID === parent.traceId &&
+        t.spans.filter((s) => s.operationName === "GET /mcp").length === 2 &&
+        t.spans.filter((s) => serviceOf(t, s) === ENVOY_SERVICE).length >= 3,
+    );
+    const gets = trace.spans.filter((s) => s.operationName === "GET /mcp");
+    const extProc = only(trace, ENVOY_SERVICE, "async envoy.service.ext_proc.v3.ExternalProcessor.Process");
+    const toBroker = only(trace, ENVOY_SERVICE, "router mcp_broker egress");
+    expect(gets.map(parentOf).sort()).toEqual([extProc.spanID, toBroker.spanID].sort());
+    for (const span of gets) {
+      expect(tagOf(span, "span.kind")).toBe("server");
+      expect(tagOf(span, "http.request.method")).toBe("GET");
+    }
   });
 });

@@ -84,6 +84,7 @@ describe("tracing in standalone mode, read back from a real Jaeger", () => {
     expect(tagOf(s, "mcp_gateway.server")).toBe("spied");
     expect(tagOf(s, "mcp_gateway.decision")).toBe("upstream");
     expect(tagOf(s, "gen_ai.tool.call.arguments")).toBeUndefined();
+    expect(tagOf(s, "gen_ai.tool.call.result")).toBeUndefined();
     // The header's context, overridden by _meta, is linked.
     expect(s.references.some((r) => r.refType === "FOLLOWS_FROM" && r.traceID === header.traceId)).toBe(true);
 
@@ -132,6 +133,45 @@ describe("tracing in standalone mode, read back from a real Jaeger", () => {
     expect(String(tagOf(s, "mcp_gateway.refusal_reason"))).toContain("spied_get_alerts");
     expect(trace.spans.filter((span) => tagOf(span, "span.kind") === "client")).toEqual([]);
   });
+
+  it("gives GET /mcp (the notification stream, for its whole life) and DELETE /mcp SERVER spans of their own", async () => {
+    const own = new RawMcpClient(stack.url, { authorization: `Bearer ${KEY}` });
+    await own.initialize();
+    const parent = newTraceparent();
+    const headers = {
+      authorization: `Bearer ${KEY}`,
+      "mcp-session-id": own.sessionId,
+      "mcp-protocol-version": "2025-06-18",
+      traceparent: parent.traceparent,
+    };
+    const abort = new AbortController();
+    const stream = await fetch(stack.url, {
+      headers: { ...headers, accept: "text/event-stream" },
+      signal: abort.signal,
+    });
+    expect(stream.status).toBe(200);
+    const held = 300;
+    await new Promise((resolve) => setTimeout(resolve, held));
+    abort.abort();
+    const removed = await fetch(stack.url, { method: "DELETE", headers });
+    expect(removed.status).toBeLessThan(300);
+    const trace = await jaeger.waitForTrace(
+      SERVICE,
+      (t) => t.traceID === parent.traceId && t.spans.filter((s) => s.operationName.endsWith(" /mcp")).length === 2,
+    );
+    for (const method of ["GET", "DELETE"]) {
+      const span = spanNamed(trace, `${method} /mcp`) as JaegerSpan;
+      expect(tagOf(span, "span.kind")).toBe("server");
+      expect(parentOf(span)).toBe(parent.spanId);
+      expect(tagOf(span, "http.request.method")).toBe(method);
+      expect(tagOf(span, "http.route")).toBe("/mcp");
+      expect(tagOf(span, "mcp.session.id")).toMatch(/^[0-9a-f]{16}$/);
+      expect(tagOf(span, "mcp.method.name")).toBeUndefined();
+      expect(tagOf(span, "mcp_gateway.consumer")).toBe("tracer");
+    }
+    // The GET span lasts as long as the stream was open (Jaeger durations are in microseconds).
+    expect((spanNamed(trace, "GET /mcp") as JaegerSpan).duration).toBeGreaterThanOrEqual(held * 1000);
+  });
 });
 
 describe("tracing an upstream's error answer", () => {
@@ -154,7 +194,7 @@ describe("tracing an upstream's error answer", () => {
     await jaeger?.stop();
   });
 
-  it("marks a tool result with isError as tool_error on both spans, and records arguments with captureContent", async () => {
+  it("marks a tool result with isError as tool_error on both spans, and records arguments and result with captureContent", async () => {
     const client = new RawMcpClient(stack.url);
     await client.initialize();
     const parent = newTraceparent();
@@ -172,6 +212,10 @@ describe("tracing an upstream's error answer", () => {
       expect(tagOf(span, "otel.status_code")).toBe("ERROR");
     }
     expect(JSON.parse(String(tagOf(server, "gen_ai.tool.call.arguments")))).toEqual({ city: "Oslo", days: 9 });
+    // The result as the upstream answered it (the response's `result`, read from the streamed reply).
+    const result = JSON.parse(String(tagOf(server, "gen_ai.tool.call.result"))) as { isError?: boolean };
+    expect(result.isError).toBe(true);
+    expect(call.text).toContain(`"result":${JSON.stringify(result)}`);
   });
 });
 

@@ -3,8 +3,8 @@ import { benchClients } from "./scale-clients";
 import { benchReplicas } from "./scale-replicas";
 import { benchSessions } from "./scale-sessions";
 
-const USAGE = `npm run bench:scale -- [--parts clients,sessions,replicas] [--clients 100,1000,5000] [--seconds 10]
-  [--pause-ms 100] [--sessions 50000] [--replica-sessions 200] [--replica-calls 10]`;
+const USAGE = `npm run bench:scale -- [--parts clients,sessions,replicas] [--clients 100,1000,5000] [--seconds 30]
+  [--rate 200] [--sessions 50000] [--replica-sessions 200] [--replica-calls 10]`;
 
 const positive = (flag: string, text: string): number => {
   const n = Number(text);
@@ -20,8 +20,8 @@ function options(argv: string[]) {
     options: {
       parts: { type: "string", default: "clients,sessions,replicas" },
       clients: { type: "string", default: "100,1000,5000" },
-      seconds: { type: "string", default: "10" },
-      "pause-ms": { type: "string", default: "100" },
+      seconds: { type: "string", default: "30" },
+      rate: { type: "string", default: "200" },
       sessions: { type: "string", default: "50000" },
       "replica-sessions": { type: "string", default: "200" },
       "replica-calls": { type: "string", default: "10" },
@@ -35,7 +35,7 @@ function options(argv: string[]) {
     clients: {
       counts: values.clients.split(",").map((c) => positive("clients", c)),
       seconds: positive("seconds", values.seconds),
-      pauseMs: positive("pause-ms", values["pause-ms"]),
+      rate: Math.max(1, positive("rate", values.rate)),
     },
     sessions: positive("sessions", values.sessions),
     replicaSessions: positive("replica-sessions", values["replica-sessions"]),
@@ -53,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
   let failed = false;
   if (o.parts.includes("clients")) {
     console.log(
-      `### ${o.clients.counts.join(", ")} MCP SDK clients with GET streams, ${o.clients.seconds} s of calls each, ${o.clients.pauseMs} ms apart\n`,
+      `### ${o.clients.counts.join(", ")} MCP SDK clients with GET streams, ${o.clients.seconds} s of calls, ${o.clients.rate} calls/s offered by all clients together\n`,
     );
     const result = await benchClients(o.clients);
     console.log(`${result.table}\n`);

@@ -6,11 +6,15 @@ import { percentile } from "./gateway-measure";
 import { startStandaloneGateway, waitForReadyUpstreams, type StandaloneGateway } from "./gateway-standalone";
 import { mb, rssBytes } from "./proc-stats";
 
-/** How the N-clients part runs: client counts, seconds of calls, pause between one client's calls. */
+/**
+ * How the N-clients part runs: client counts, seconds of calls, and the calls per second all clients together offer
+ * (each client pauses `count / rate` s between its calls, first after a random part of that: the offered load is the
+ * same for every N, so a large N measures holding many clients, not a machine run past its capacity).
+ */
 export interface ClientsOptions {
   counts: readonly number[];
   seconds: number;
-  pauseMs: number;
+  rate: number;
 }
 
 /** Clients connected at once while the others wait: bounds the burst of initializes (and sockets) at start. */
@@ -50,8 +54,11 @@ async function connectAll(url: string, count: number, tally: Tally): Promise<Cli
   return clients;
 }
 
-/** One client's calls until `deadline`, one in flight, `pauseMs` apart. */
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** One client's calls until `deadline`, one in flight, `pauseMs` apart, the first after a random part of that. */
 async function callUntil(client: Client, deadline: number, pauseMs: number, tally: Tally): Promise<void> {
+  await sleep(Math.random() * pauseMs);
   while (Date.now() < deadline) {
     const started = process.hrtime.bigint();
     try {
@@ -62,7 +69,7 @@ async function callUntil(client: Client, deadline: number, pauseMs: number, tall
       tally.failures += 1;
       tally.firstError ??= message(error);
     }
-    if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    if (pauseMs > 0) await sleep(pauseMs);
   }
 }
 
@@ -100,7 +107,8 @@ async function runCount(
   const clients = await connectAll(gateway.url, count, tally);
   const connectS = (Date.now() - connectStart) / 1000;
   const deadline = Date.now() + options.seconds * 1000;
-  await Promise.all(clients.map((client) => callUntil(client, deadline, options.pauseMs, tally)));
+  const pauseMs = (count / options.rate) * 1000;
+  await Promise.all(clients.map((client) => callUntil(client, deadline, pauseMs, tally)));
   const streams = await gatewayMetric(gateway, "mcp_broker_open_streams");
   const [gatewayRss, upstreamRss] = [rssBytes(gateway.process.child.pid ?? 0), rssBytes(upstream.pid)];
   const atEnd = (await upstream.sessions()).live;

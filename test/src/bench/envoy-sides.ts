@@ -63,6 +63,11 @@ const ROUTER_FILTER = {
   typed_config: { "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router" },
 };
 
+/** A plain Envoy route (router filter only) to `upstreamPort`: the Envoy baseline of the Envoy-mode figures. */
+export function startPlainEnvoy(upstreamPort: number): Promise<EnvoyProcess> {
+  return startEnvoy(bootstrap([ROUTER_FILTER], upstreamPort));
+}
+
 /**
  * Envoy's own MCP filters (1.37+, work in progress upstream): parse, then aggregate. Two servers (server-everything
  * twice), because with a single one mcp_router passes tools through unprefixed instead of aggregating.
@@ -104,7 +109,7 @@ export async function startEnvoySides(cleanup: Cleanup): Promise<EnvoySide[]> {
   const everything = await startServerEverything(port);
   cleanup.add(() => everything.stop());
   const direct = `http://127.0.0.1:${port}/mcp`;
-  const plain = await startEnvoy(bootstrap([ROUTER_FILTER], port));
+  const plain = await startPlainEnvoy(port);
   cleanup.add(() => plain.stop());
   const native = await startEnvoy(bootstrap(NATIVE_MCP_FILTERS, port));
   cleanup.add(() => native.stop());

@@ -31,12 +31,13 @@ const SESSION_SECRET = "gateway-bench-session-secret-0123456789";
 
 /**
  * The gateway config: every upstream, a short health interval, and free loopback ports for every listener; `extra`
- * (top-level YAML, e.g. a `tracing` section) appended.
+ * (top-level YAML, e.g. a `tracing` section) appended, `sessions` (e.g. `store: "redis://..."`) added to `sessions`.
  */
 export async function gatewayYaml(
   servers: readonly UpstreamEntry[],
   standalonePort: number,
   extra = "",
+  sessions = "",
 ): Promise<string> {
   const entry = (s: UpstreamEntry): string =>
     `  - { name: ${s.name}, url: "${s.url}"${s.prefix === undefined ? "" : `, prefix: "${s.prefix}"`} }`;
@@ -46,7 +47,7 @@ auth: none
 servers:
 ${servers.map(entry).join("\n")}
 standalone: { listen: "127.0.0.1:${standalonePort}" }
-sessions: { secret: "${SESSION_SECRET}" }
+sessions: { secret: "${SESSION_SECRET}"${sessions ? `, ${sessions}` : ""} }
 health: { interval: ${HEALTH_INTERVAL_MS}ms }
 router: { listen: "127.0.0.1:${await freePort()}", metricsListen: "127.0.0.1:${await freePort()}" }
 broker: { listen: "127.0.0.1:${await freePort()}" }
@@ -54,18 +55,19 @@ ${extra}`;
 }
 
 /**
- * Writes the config (with `extraYaml`) to a temp dir and starts `cli/dist/main.js serve` on it; resolves once it prints its listening
+ * Writes the config (with `extraYaml` and `sessions` entries, see {@link gatewayYaml}) to a temp dir and starts `cli/dist/main.js serve` on it; resolves once it prints its listening
  * line. The process and the temp dir are stopped and removed by `cleanup`.
  */
 export async function startStandaloneGateway(
   servers: readonly UpstreamEntry[],
   cleanup: Cleanup,
   extraYaml = "",
+  sessions = "",
 ): Promise<StandaloneGateway> {
   const dir = await mkdtemp(join(tmpdir(), "gateway-bench-"));
   cleanup.add(() => rm(dir, { recursive: true, force: true }));
   const configPath = join(dir, "gateway.yaml");
-  await writeFile(configPath, await gatewayYaml(servers, await freePort(), extraYaml));
+  await writeFile(configPath, await gatewayYaml(servers, await freePort(), extraYaml, sessions));
   const spawnedAt = process.hrtime.bigint();
   const gateway = startNode("cli/dist/main.js", ["serve", "--config", configPath, "--log-level", "warn"]);
   cleanup.add(() => gateway.stop());

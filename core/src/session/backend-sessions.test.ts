@@ -194,6 +194,33 @@ describe("BackendSessionManager", () => {
     expect(outcomes).toEqual(["failed"]);
   });
 
+  it("ends the session of an initialize answered after the gateway stopped waiting (no session left upstream)", async () => {
+    // The upstream opens its session at once but answers only after the gateway's init timeout.
+    const lateDeleted: string[] = [];
+    const late = await listenFixture((req, res) => {
+      if (req.method === "DELETE") {
+        lateDeleted.push(String(req.headers["mcp-session-id"]));
+        res.writeHead(200).end();
+        return;
+      }
+      void readBody(req).then((text) => {
+        const message = JSON.parse(text) as { id?: unknown };
+        setTimeout(() => {
+          res.writeHead(200, { "content-type": "application/json", ...S1 });
+          res.end(JSON.stringify(initResult(message.id, LATEST_PROTOCOL_VERSION)));
+        }, INIT_TIMEOUT_MS * 3);
+      });
+    });
+    servers.push(late);
+    manager = managerWith(INIT_TIMEOUT_MS);
+    const target = { name: "late", url: late.url, headers: {} };
+    await expect(acquire("g1", target)).rejects.toMatchObject({
+      code: JsonRpcErrorCode.UpstreamTimeout,
+      httpStatus: 504,
+    });
+    await waitUntil(() => lateDeleted.includes("s1"), "the late session to be DELETEd");
+  });
+
   it("bounds the whole handshake, including a notifications/initialized that is never answered", async () => {
     const target = await raw((m) =>
       m.method === "initialize"

@@ -1,7 +1,7 @@
 import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
 import { GatewayError, JsonRpcErrorCode } from "../errors";
 import type { Logger } from "../logging";
-import type { UpstreamHttp, UpstreamTarget } from "../upstream/upstream-http";
+import type { UpstreamHttp, UpstreamReply, UpstreamTarget } from "../upstream/upstream-http";
 import type { BackendSession, BackendSessionStore, DroppedBackendSession } from "./backend-store";
 import type { SessionEnder } from "./session-ender";
 import { traceChild } from "../tracing/request-span";
@@ -272,6 +272,43 @@ function initializeErrorOf(message: Record<string, unknown> | undefined): string
   return `initialize failed: ${error.message}${typeof error.code === "number" ? ` (${error.code})` : ""}`;
 }
 
+/** How long an initialize the gateway stopped waiting for may still answer; a session it then opens is ended. */
+const LATE_INITIALIZE_GRACE_MS = 30_000;
+
+/**
+ * Sends `initialize`, waiting at most `initTimeoutMs` (then a 504 naming the upstream, as any timed-out call). The
+ * request itself is not cut at that deadline: an upstream that answers late has opened a session nobody will use, so
+ * the reply is still read (within a grace period) and that session ended with DELETE instead of being left behind.
+ */
+async function initializeWithin(
+  options: Pick<BackendSessionManagerOptions, "http" | "initTimeoutMs">,
+  target: UpstreamTarget,
+  message: object,
+): Promise<UpstreamReply> {
+  const { http, initTimeoutMs } = options;
+  const sent = http.post(target, message, { timeoutMs: initTimeoutMs + LATE_INITIALIZE_GRACE_MS });
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<"expired">((resolve) => (timer = setTimeout(() => resolve("expired"), initTimeoutMs)));
+  try {
+    const first = await Promise.race([sent, expired]);
+    if (first !== "expired") return first;
+  } finally {
+    clearTimeout(timer);
+  }
+  void sent.then(
+    (late) => {
+      const id = late.sessionId ?? "";
+      if (id !== "" && SESSION_ID.test(id)) void http.deleteSession(target, id, initTimeoutMs).catch(() => undefined);
+    },
+    () => undefined,
+  );
+  throw new GatewayError(
+    JsonRpcErrorCode.UpstreamTimeout,
+    `upstream "${target.name}" did not answer within ${initTimeoutMs} ms`,
+    { httpStatus: 504 },
+  );
+}
+
 /** Runs the MCP handshake against an upstream within one time budget and returns its session. */
 export async function initializeUpstream(
   options: Pick<BackendSessionManagerOptions, "http" | "initTimeoutMs" | "clientInfo">,
@@ -281,16 +318,12 @@ export async function initializeUpstream(
 ): Promise<BackendSession> {
   const deadline = Date.now() + options.initTimeoutMs;
   const remaining = (): number => Math.max(1, deadline - Date.now());
-  const reply = await options.http.post(
-    target,
-    {
-      jsonrpc: "2.0",
-      id: 0,
-      method: "initialize",
-      params: { protocolVersion, capabilities, clientInfo: options.clientInfo },
-    },
-    { timeoutMs: remaining() },
-  );
+  const reply = await initializeWithin(options, target, {
+    jsonrpc: "2.0",
+    id: 0,
+    method: "initialize",
+    params: { protocolVersion, capabilities, clientInfo: options.clientInfo },
+  });
   if (reply.status !== 200) throw refused(target, `HTTP ${reply.status} to initialize`);
   const sessionId = reply.sessionId ?? "";
   // Refused before anything else, and without a DELETE: such an id may not even be sendable in a header.

@@ -7,6 +7,7 @@ import { Registry } from "prom-client";
 import { bodyErrorHandler, createDeleteHandler, createGetHandler, createPostHandler } from "./mcp-routes";
 import { exactPaths, refuseBodyOutsidePost, routeExactly } from "./exact-paths";
 import { handlerChain } from "./handler-chain";
+import { rawBodyReader } from "./raw-body";
 import { sendError } from "./http-errors";
 import type { BrokerMetrics } from "./metrics";
 import { lowerHeaders } from "./request-headers";
@@ -42,20 +43,6 @@ export interface BrokerAppDeps {
   replicas?: Replicas;
 }
 
-/** A raw body parser whose limit follows config reloads (one parser per distinct limit). */
-function rawBodyParser(limit: () => number): RequestHandler {
-  const parsers = new Map<number, RequestHandler>();
-  return function readRawBody(request, response, next) {
-    const bytes = limit();
-    let parser = parsers.get(bytes);
-    if (!parser) {
-      parser = express.raw({ type: () => true, limit: bytes });
-      parsers.set(bytes, parser);
-    }
-    parser(request, response, next);
-  };
-}
-
 /** 405 for a method /mcp does not serve. */
 function methodNotAllowed(_request: Request, response: Response): void {
   response
@@ -81,7 +68,7 @@ export function createBrokerApp(deps: BrokerAppDeps): Express {
     ...(deps.relay ? { relay: deps.relay } : {}),
   };
   // The body is read raw and parsed by core, so every malformed body gets the same JSON-RPC error as in the router.
-  const rawBody = rawBodyParser(() => deps.context.config().limits.maxBodyBytes);
+  const rawBody = rawBodyReader(() => deps.context.config().limits.maxBodyBytes);
   // DNS-rebinding protection runs first: a foreign Host or Origin gets 403 before anything is read.
   const checkHostAndOrigin: RequestHandler = function checkHostAndOrigin(request, response, next) {
     const denied = deps.context.hostGuard().check(lowerHeaders(request));

@@ -17,6 +17,7 @@ function sink(highWaterMark = 16_384): Writable & { received: Buffer[] } {
 }
 
 const upper: ReplyRewriter = {
+  contentType: undefined,
   push: (chunk) => Buffer.from(chunk.toString().toUpperCase()),
   end: () => Buffer.from("!"),
 };
@@ -85,6 +86,7 @@ describe("relayReply", () => {
 
   it("rejects when the rewriter throws", async () => {
     const failing: ReplyRewriter = {
+      contentType: undefined,
       push: () => {
         throw new Error("cannot rewrite");
       },

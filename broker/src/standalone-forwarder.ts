@@ -215,7 +215,10 @@ function relayHead(
  * Aborts the upstream request when the client goes away before its response has ended; never after a normal end
  * (an aborted signal costs a DOMException and wakes every listener, for nothing).
  */
-export function abortWhenClientGoes(response: Pick<Response, "once" | "writableFinished">): AbortController {
+export function abortWhenClientGoes(response: {
+  once(event: "close", listener: () => void): unknown;
+  readonly writableFinished: boolean;
+}): AbortController {
   const abort = new AbortController();
   response.once("close", () => {
     if (!response.writableFinished) abort.abort();

@@ -1,4 +1,4 @@
-import express, { type Express, type RequestHandler } from "express";
+import express, { type Express, type Request, type RequestHandler, type Response } from "express";
 import { PROTECTED_RESOURCE_WELL_KNOWN, type GatewayContext } from "@mcp-gateway/core";
 import { createLegacyBridge } from "./legacy-bridge/legacy-bridge";
 import { createCallerResolver } from "./caller";
@@ -6,6 +6,8 @@ import { createEdgeChecks, createProtectedResourceHandler } from "./edge-checks"
 import { Registry } from "prom-client";
 import { bodyErrorHandler, createDeleteHandler, createGetHandler, createPostHandler } from "./mcp-routes";
 import { exactPaths, refuseBodyOutsidePost, routeExactly } from "./exact-paths";
+import { handlerChain } from "./handler-chain";
+import { rawBodyReader } from "./raw-body";
 import { sendError } from "./http-errors";
 import type { BrokerMetrics } from "./metrics";
 import { lowerHeaders } from "./request-headers";
@@ -41,18 +43,12 @@ export interface BrokerAppDeps {
   replicas?: Replicas;
 }
 
-/** A raw body parser whose limit follows config reloads (one parser per distinct limit). */
-function rawBodyParser(limit: () => number): RequestHandler {
-  const parsers = new Map<number, RequestHandler>();
-  return function readRawBody(request, response, next) {
-    const bytes = limit();
-    let parser = parsers.get(bytes);
-    if (!parser) {
-      parser = express.raw({ type: () => true, limit: bytes });
-      parsers.set(bytes, parser);
-    }
-    parser(request, response, next);
-  };
+/** 405 for a method /mcp does not serve. */
+function methodNotAllowed(_request: Request, response: Response): void {
+  response
+    .status(405)
+    .setHeader("allow", "GET, POST, DELETE")
+    .json({ jsonrpc: "2.0", id: null, error: { code: -32600, message: "method not allowed" } });
 }
 
 /** The broker's endpoints, each answered at exactly this path (case-sensitive, no trailing slash). */
@@ -72,26 +68,29 @@ export function createBrokerApp(deps: BrokerAppDeps): Express {
     ...(deps.relay ? { relay: deps.relay } : {}),
   };
   // The body is read raw and parsed by core, so every malformed body gets the same JSON-RPC error as in the router.
-  const rawBody = rawBodyParser(() => deps.context.config().limits.maxBodyBytes);
+  const rawBody = rawBodyReader(() => deps.context.config().limits.maxBodyBytes);
   // DNS-rebinding protection runs first: a foreign Host or Origin gets 403 before anything is read.
-  app.use("/mcp", function checkHostAndOrigin(request, response, next) {
+  const checkHostAndOrigin: RequestHandler = function checkHostAndOrigin(request, response, next) {
     const denied = deps.context.hostGuard().check(lowerHeaders(request));
     if (denied) sendError(response, denied);
     else next();
-  });
+  };
   const edge = deps.edge ?? deps.forwarder !== undefined;
-  if (edge) app.use("/mcp", createEdgeChecks(deps.context));
-  app.use("/mcp", createCallerResolver(deps.context, edge));
-  // After authentication, as in Envoy mode, where the router sees the body only once the headers have passed.
-  app.use("/mcp", refuseBodyOutsidePost);
+  // Then, at the edge, CORS and header sizes; then who the caller is. The body is read only after: as in Envoy mode,
+  // where the router sees it only once the headers have passed.
+  const gate = [
+    checkHostAndOrigin,
+    ...(edge ? [createEdgeChecks(deps.context)] : []),
+    createCallerResolver(deps.context, edge),
+  ];
   const { modern } = deps;
   // Legacy clients' calls to 2026 upstreams (and their answers to relayed requests) reach the broker in both modes.
   const bridge = createLegacyBridge(deps.context, deps.hub, deps.replicas?.id);
   // Standalone: the forwarder answers refusals and forwards calls to upstreams (2026 upstreams for modern clients);
   // every other modern request goes to the SDK v2 front end, legacy ones on to the bridge and the session handler.
   const tracing = createRequestTracing(deps.context);
-  app.post(
-    "/mcp",
+  const post = [
+    ...gate,
     rawBody,
     ...(tracing ? [tracing] : []),
     ...(deps.replicas ? [deps.replicas.middleware] : []),
@@ -99,17 +98,20 @@ export function createBrokerApp(deps: BrokerAppDeps): Express {
     modern.middleware,
     bridge.post,
     createPostHandler(routeDeps),
-  );
+  ];
+  // POST /mcp, the hot path, runs its handlers as one chain (see handlerChain); other methods go through Express.
+  const postChain = handlerChain(post, methodNotAllowed);
+  app.use(function mcpPost(request, response, next) {
+    if (request.method === "POST" && request.path === "/mcp") postChain(request, response, next);
+    else next();
+  });
+  // GET, DELETE and the rest: a body outside POST is refused after authentication, as the router does.
+  app.use("/mcp", ...gate, refuseBodyOutsidePost);
   const streamTracing = createStreamTracing(deps.context);
   const traced = streamTracing ? [streamTracing] : [];
   app.get("/mcp", ...traced, createGetHandler(routeDeps));
   app.delete("/mcp", ...traced, bridge.onDelete, createDeleteHandler(routeDeps));
-  app.all("/mcp", (_request, response) => {
-    response
-      .status(405)
-      .setHeader("allow", "GET, POST, DELETE")
-      .json({ jsonrpc: "2.0", id: null, error: { code: -32600, message: "method not allowed" } });
-  });
+  app.all("/mcp", methodNotAllowed);
   app.use(bodyErrorHandler);
 
   // MCP authorization discovery (RFC 9728): public, and served behind Envoy too (the router lets it through).

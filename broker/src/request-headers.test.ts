@@ -1,6 +1,6 @@
 import type { Request } from "express";
 import { PROTOTYPE_KEYS } from "@mcp-gateway/core";
-import { lowerHeaders } from "./request-headers";
+import { dropHeader, lowerHeaders } from "./request-headers";
 
 const requestWith = (headers: Record<string, unknown>): Request => ({ headers }) as unknown as Request;
 
@@ -28,5 +28,23 @@ describe("lowerHeaders", () => {
 
   it.each(PROTOTYPE_KEYS)("inherits no value under %j", (name) => {
     expect(lowerHeaders(requestWith({ accept: "*/*" }))[name]).toBeUndefined();
+  });
+});
+
+describe("lowerHeaders, once per request", () => {
+  it("builds the record once and answers the same one on every later call", () => {
+    const request = requestWith({ host: "h" });
+    const first = lowerHeaders(request);
+    (request.headers as Record<string, unknown>)["host"] = "changed";
+    expect(lowerHeaders(request)).toBe(first);
+    expect(first["host"]).toBe("h");
+  });
+
+  it("forgets a header dropped from the request", () => {
+    const request = requestWith({ host: "h", "x-hop": "1" });
+    lowerHeaders(request);
+    dropHeader(request, "x-hop");
+    expect(lowerHeaders(request)["x-hop"]).toBeUndefined();
+    expect(request.headers["x-hop"]).toBeUndefined();
   });
 });

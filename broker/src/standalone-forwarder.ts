@@ -1,5 +1,3 @@
-import type { ServerResponse } from "node:http";
-import { pipeline } from "node:stream/promises";
 import type { NextFunction, Request, Response } from "express";
 import {
   forwardHeaders,
@@ -8,7 +6,6 @@ import {
   JsonRpcErrorCode,
   ReplyOutcomeScanner,
   replyRewriter,
-  rewriteStream,
   SESSION_HEADER,
   sessionOwner,
   SlotBudget,
@@ -25,6 +22,7 @@ import { callerOf } from "./caller";
 import { rememberEra } from "./decided-era";
 import { sendError } from "./http-errors";
 import { lowerHeaders } from "./request-headers";
+import { relayReply } from "./reply-relay";
 import { releaseOnClose } from "./response-slots";
 import { noteDecision, requestSpanOf } from "./request-tracing";
 
@@ -93,8 +91,7 @@ export function createStandaloneForwarder(context: GatewayContext, metrics?: For
     }
     timing.server = outcome.call.server.name;
     if (outcome.call.method === "tools/call") timing.tool = outcome.facts.target;
-    const abort = new AbortController();
-    response.on("close", () => abort.abort());
+    const abort = abortWhenClientGoes(response);
     const deadline = callDeadline(outcome.call, abort);
     try {
       timing.outcome = await forward(context, outcome.call, headers, response, abort.signal, metrics);
@@ -182,10 +179,8 @@ async function forward(
   // The audit event is recorded when the reply has ended (its latency is the whole call's, SSE included) and says
   // how the call ended, read from the upstream's reply as it streams by.
   const scanner = new ReplyOutcomeScanner(reply.headers);
-  reply.body.on("data", (chunk: Buffer) => scanner.push(chunk));
   try {
-    if (rewriter) await pipeline(reply.body, rewriteStream(rewriter), response as ServerResponse);
-    else await pipeline(reply.body, response as ServerResponse);
+    await relayReply(reply.body, response, rewriter, (chunk) => scanner.push(chunk));
   } finally {
     // A reply cut short (client gone, upstream failed mid-stream) keeps its status but has no outcome.
     call.audit.finish(reply.status, response.writableFinished ? scanner.outcome() : null);
@@ -211,7 +206,24 @@ function relayHead(
   if (reply.headers[SESSION_HEADER] !== undefined && gatewaySession !== "")
     response.setHeader(SESSION_HEADER, gatewaySession);
   response.status(reply.status);
-  response.flushHeaders();
+  // Headers go out with the first bytes of the body, in one write, when those are already here (a JSON reply, an SSE
+  // reply's first event); sent alone only for a stream that has nothing yet, so the client still sees it open.
+  if (reply.body.readableLength === 0) response.flushHeaders();
+}
+
+/**
+ * Aborts the upstream request when the client goes away before its response has ended; never after a normal end
+ * (an aborted signal costs a DOMException and wakes every listener, for nothing).
+ */
+export function abortWhenClientGoes(response: {
+  once(event: "close", listener: () => void): unknown;
+  readonly writableFinished: boolean;
+}): AbortController {
+  const abort = new AbortController();
+  response.once("close", () => {
+    if (!response.writableFinished) abort.abort();
+  });
+  return abort;
 }
 
 /**

@@ -8,6 +8,7 @@ import {
 } from "@mcp-gateway/core";
 import { forwardToHolder, HolderUnreachable } from "./forward-request";
 import { holderOf } from "./holder";
+import { dropHeader } from "../request-headers";
 import { HOP_HEADER, HopMarker } from "./hop-marker";
 
 /** A registration outlives a few missed refreshes, and a stopped replica is forgotten soon after. */
@@ -44,7 +45,7 @@ export function createReplicas(context: GatewayContext, logger: Logger, options:
   async function forwardIfHeldElsewhere(request: Request, response: Response, next: NextFunction): Promise<void> {
     const marker = request.headers[HOP_HEADER];
     // Only a replica sets it; whatever a client sent is dropped here (and by the router behind Envoy).
-    delete request.headers[HOP_HEADER];
+    dropHeader(request, HOP_HEADER);
     // A valid marker: forwarded once already, so answered here whatever happens (never a second hop).
     if (registry === undefined || hops === undefined || hops.verify(firstValue(marker)) !== undefined) return next();
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);

@@ -1,8 +1,12 @@
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
+import { LRUCache } from "lru-cache";
 import { decodeCanonicalBase64url } from "../base64url";
 
 const VERSION = "g1";
 const TAG_BYTES = 16;
+
+/** How many verified (id, owner) pairs a codec remembers by default: an id per open client, with room to spare. */
+export const VERIFIED_CACHE_SIZE = 16_384;
 
 /** Why a gateway session id was refused. */
 export type SessionRejection = "malformed" | "bad-signature" | "expired";
@@ -18,15 +22,26 @@ export type SessionCheck = { ok: true; expiresAtMs: number } | { ok: false; reas
 export class GatewaySessionCodec {
   private readonly key: Buffer;
   private readonly ttlMs: () => number;
+  /**
+   * Expiry (ms) of ids that verified, keyed by the exact id string and its owner: a client sends the same id on every
+   * request, so its HMAC is computed once. Only successes are kept, so any other spelling (a tampered or re-encoded
+   * id) misses and is verified in full; a hit still checks the expiry against the clock.
+   */
+  private readonly verified: LRUCache<string, number>;
 
-  /** `ttlMs` may be a function, read at each issue (`sessions.ttl` follows reloads; issued ids keep their expiry). */
+  /**
+   * `ttlMs` may be a function, read at each issue (`sessions.ttl` follows reloads; issued ids keep their expiry).
+   * `cacheSize`: how many verified ids are remembered (least recently used dropped first).
+   */
   constructor(
     secret: string,
     ttlMs: number | (() => number),
     private readonly now: () => number = Date.now,
+    cacheSize = VERIFIED_CACHE_SIZE,
   ) {
     this.key = Buffer.from(hkdfSync("sha256", secret, "mcp-gateway", "gateway-session-id v1", 32));
     this.ttlMs = typeof ttlMs === "number" ? () => ttlMs : ttlMs;
+    this.verified = new LRUCache({ max: cacheSize });
   }
 
   /** A new session id valid for the configured TTL, owned by `owner` (a consumer; "" when nobody authenticates). */
@@ -41,6 +56,20 @@ export class GatewaySessionCodec {
    * presented with another consumer's credentials fails like a forged one, and the id itself names nobody.
    */
   verify(id: string, owner = ""): SessionCheck {
+    // Split at the last NUL, which no consumer name contains: no two (id, owner) pairs share a key.
+    const cacheKey = `${id}\u0000${owner}`;
+    const cached = this.verified.get(cacheKey);
+    if (cached !== undefined) {
+      if (cached > this.now()) return { ok: true, expiresAtMs: cached };
+      this.verified.delete(cacheKey);
+      return { ok: false, reason: "expired" };
+    }
+    const check = this.verifyInFull(id, owner);
+    if (check.ok) this.verified.set(cacheKey, check.expiresAtMs);
+    return check;
+  }
+
+  private verifyInFull(id: string, owner: string): SessionCheck {
     const lastDot = id.lastIndexOf(".");
     const body = id.slice(0, lastDot);
     const parts = body.split(".");

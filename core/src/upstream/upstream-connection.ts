@@ -120,6 +120,11 @@ export class UpstreamConnection {
     return this.state === "ready";
   }
 
+  /** The MCP generation detected at the last connect (read on every routed call: no status snapshot is built). */
+  detectedGeneration(): UpstreamGeneration | undefined {
+    return this.generation;
+  }
+
   /** A snapshot for `/status`. */
   status(): UpstreamStatus {
     const exposed = nameFilter(this.server.tools);

@@ -7,6 +7,7 @@ import { SlotBudget, type ReleaseSlot } from "../policy/slot-budget";
 import { parseBody } from "../tracing/propagation";
 import { tracedUpstreamCall } from "../tracing/request-span";
 import { ConnectionSlots } from "./connection-slots";
+import { callDeadline } from "./call-deadline";
 import { parseSse } from "./sse";
 import { ReplyTooLargeError, upstreamFailure } from "./upstream-failure";
 
@@ -197,11 +198,11 @@ export class UpstreamHttp {
       if (parsed.message !== undefined && traced.span.isRecording())
         body = Buffer.from(JSON.stringify(traced.inject(parsed.message)));
     }
+    // The deadline starts before the wait for a connection: `upstreamTimeout` covers the queue too.
+    const deadline = callDeadline(options.headersTimeoutMs, options.signal);
+    const bound = deadline.bound;
     try {
-      // The deadline starts before the wait for a connection: `upstreamTimeout` covers the queue too.
-      const deadline = AbortSignal.timeout(options.headersTimeoutMs);
-      const bound = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
-      const release = await this.callSlot(target, bound, deadline, options.headersTimeoutMs);
+      const release = await this.callSlot(target, bound, deadline.signal, options.headersTimeoutMs);
       const pending = request(target.url, {
         method: "POST",
         headers: { ...headers, "content-length": String(body.length) },
@@ -221,6 +222,8 @@ export class UpstreamHttp {
     } catch (error: unknown) {
       traced?.end(undefined, error);
       throw upstreamFailure(target, error, options.headersTimeoutMs, this.logger);
+    } finally {
+      deadline.clear();
     }
   }
 

@@ -6,6 +6,7 @@ import { startServer as startWeather } from "../../../examples/weather-server/sr
 import type { Catalog } from "../catalog/catalog";
 import { createLogger, silentLogger, type Logger } from "../logging";
 import { fixtureConfig, startMcpFixture, waitUntil, type FixtureServer } from "../testing/fixture-server";
+import { UpstreamConnection } from "./upstream-connection";
 import { UpstreamManager } from "./upstream-manager";
 
 const toolNames = (catalog: Catalog): string[] => catalog.listTools().map((t) => String(t["name"]));
@@ -169,6 +170,22 @@ describe("UpstreamManager", () => {
     expect(upstream.initializeCount()).toBe(1);
     expect(upstream.sessionCount()).toBe(1);
     expect(toolNames(gateway.catalog())).toEqual(["up_a"]);
+  });
+
+  it("tells a server's generation without building its status (read on every routed call)", async () => {
+    const upstream = await startMcpFixture({ listTools: () => ({ tools: [tool("a")] }) });
+    servers.push(upstream);
+    const gateway = start();
+    await gateway.configure(fixtureConfig({ up: upstream.url }));
+    await gateway.settled();
+    const status = jest.spyOn(UpstreamConnection.prototype, "status");
+    try {
+      expect(gateway.generation("up")).toBe(gateway.statuses()[0]?.generation);
+      expect(gateway.generation("up")).toBeDefined();
+      expect(status).toHaveBeenCalledTimes(1);
+    } finally {
+      status.mockRestore();
+    }
   });
 
   it("keeps the connection when only the prefix or filters change, and applies them", async () => {

@@ -46,7 +46,7 @@ export class UpstreamManager {
 
   /** The MCP generation detected for the named server; undefined before its first connect or for no such server. */
   generation(server: string): UpstreamGeneration | undefined {
-    return this.connections.get(server)?.status().generation;
+    return this.connections.get(server)?.detectedGeneration();
   }
 
   /** The cached server/discover advertisement of a 2026 upstream; undefined otherwise. */

@@ -113,7 +113,7 @@ describe("RedisRateLimiter connection failures", () => {
       await sleep(50);
       const started = Date.now();
       await expect(limiter.take("k", { ratePerSecond: 1, burst: 1 })).rejects.toThrow(/rate limit store unavailable/);
-      expect(Date.now() - started).toBeLessThan(1000);
+      expect(Date.now() - started).toBeLessThan(3_000); // vs waiting for a reconnect: generous on a loaded machine
     } finally {
       await limiter.close();
     }

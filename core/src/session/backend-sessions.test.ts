@@ -187,7 +187,7 @@ describe("BackendSessionManager", () => {
     manager = managerWith(INIT_TIMEOUT_MS);
     const started = Date.now();
     const error = await acquire("g1", target).catch((e: unknown) => e);
-    expect(Date.now() - started).toBeLessThan(INIT_TIMEOUT_MS + 500);
+    expect(Date.now() - started).toBeLessThan(INIT_TIMEOUT_MS + 3_000); // vs a hang: generous on a loaded machine
     expect(error).toBeInstanceOf(GatewayError);
     expect(error).toMatchObject({ code: JsonRpcErrorCode.UpstreamTimeout, httpStatus: 504 });
     expect((error as GatewayError).message).toContain('upstream "raw"');
@@ -230,7 +230,7 @@ describe("BackendSessionManager", () => {
     manager = managerWith(INIT_TIMEOUT_MS);
     const started = Date.now();
     await expect(acquire("g1", target)).rejects.toMatchObject({ code: JsonRpcErrorCode.UpstreamTimeout });
-    expect(Date.now() - started).toBeLessThan(INIT_TIMEOUT_MS + 500);
+    expect(Date.now() - started).toBeLessThan(INIT_TIMEOUT_MS + 3_000); // vs a hang: generous on a loaded machine
   });
 
   it.each<[string, (m: { method: string; id?: unknown }) => Reply, string]>([

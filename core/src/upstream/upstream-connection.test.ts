@@ -159,7 +159,7 @@ describe("UpstreamConnection", () => {
     const connection = await connectTo(upstream.url);
     const started = Date.now();
     await connection.close();
-    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(Date.now() - started).toBeLessThan(4_000); // vs never: generous on a loaded machine
   });
 
   it("stays ready while pings succeed", async () => {

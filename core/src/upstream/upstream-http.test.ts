@@ -106,7 +106,7 @@ describe("UpstreamHttp", () => {
     const target = await upstream(hang);
     const started = Date.now();
     const error = await http.post(target, CALL, { timeoutMs: 200 }).catch((e: unknown) => e);
-    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(Date.now() - started).toBeLessThan(3_000); // 200 ms bound vs a hang: generous on a loaded machine
     expect(error).toBeInstanceOf(GatewayError);
     expect(error).toMatchObject({
       code: JsonRpcErrorCode.UpstreamTimeout,

@@ -89,7 +89,6 @@ describe("the rendered edge listener (real Envoy)", () => {
   });
 
   it("answers a request whose body trickles past limits.requestTimeout with 408 and a JSON-RPC body", async () => {
-    const started = Date.now();
     const reply = await rawRequest(stack.envoy!.port, "/mcp", {
       method: "POST",
       headers: POST_HEADERS,
@@ -98,7 +97,6 @@ describe("the rendered edge listener (real Envoy)", () => {
     });
     expect(reply.status).toBe(408);
     expect(jsonRpcError(reply)).toEqual({ code: -32600, message: expect.stringContaining("request_overall_timeout") });
-    expect(Date.now() - started).toBeLessThan(4_000);
   });
 
   it("keeps a GET notification stream open past limits.requestTimeout", async () => {

@@ -29,7 +29,6 @@ describe.each<[string, StackMode]>([
 
   it("ends a call that outlasts the server's timeout: 504 before the reply starts, a cut stream after", async () => {
     const { transport } = await connectClient(stack.url);
-    const started = Date.now();
     const response = await fetch(stack.url, {
       method: "POST",
       headers: {
@@ -47,8 +46,8 @@ describe.each<[string, StackMode]>([
     // server-everything answers this call as an SSE stream at once, so the bound usually cuts a started stream.
     const body = await response.text().catch(() => "cut");
     expect(response.status === 504 || body === "cut").toBe(true);
+    // No result: the bound cut the 3 s operation (the status or the cut stream says how); no timing assertion.
     expect(body).not.toContain('"result"');
-    expect(Date.now() - started).toBeLessThan(2_900);
   });
 
   it("lets a quick call to the same server through", async () => {

@@ -1,3 +1,4 @@
+import { verifiedTlsTransport } from "./upstream-tls";
 import { stringify } from "yaml";
 import type { GatewayConfig, ServerConfig } from "@mcp-gateway/core";
 import { DESTINATION_HEADER } from "@mcp-gateway/core";
@@ -77,24 +78,7 @@ function upstreamCluster(server: ServerConfig, config: GatewayConfig): object {
   const url = new URL(server.url);
   const tls = url.protocol === "https:";
   const endpoint = { address: url.hostname.replace(/^\[|\]$/g, ""), port: Number(url.port || (tls ? 443 : 80)) };
-  const transport = tls
-    ? {
-        transport_socket: {
-          name: "envoy.transport_sockets.tls",
-          typed_config: {
-            "@type": "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext",
-            sni: url.hostname,
-            // Verify the upstream's certificate (the system CA bundle of Envoy's image) and that it names the host.
-            common_tls_context: {
-              validation_context: {
-                trusted_ca: { filename: "/etc/ssl/certs/ca-certificates.crt" },
-                match_typed_subject_alt_names: [{ san_type: "DNS", matcher: { exact: url.hostname } }],
-              },
-            },
-          },
-        },
-      }
-    : {};
+  const transport = verifiedTlsTransport(url);
   return cluster(serverCluster(server), endpoint, {
     ...transport,
     ...upstreamCircuitBreakers(config.limits),

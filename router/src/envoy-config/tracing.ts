@@ -1,3 +1,4 @@
+import { verifiedTlsTransport } from "./upstream-tls";
 import { tracesUrl, type GatewayConfig } from "@mcp-gateway/core";
 
 /** The cluster of the trace collector Envoy exports its spans to. */
@@ -48,23 +49,7 @@ export function traceCollectorClusters(config: GatewayConfig): object[] {
         cluster_name: TRACE_COLLECTOR_CLUSTER,
         endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address, port_value: port } } } }] }],
       },
-      ...(tls
-        ? {
-            transport_socket: {
-              name: "envoy.transport_sockets.tls",
-              typed_config: {
-                "@type": "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext",
-                sni: url.hostname,
-                common_tls_context: {
-                  validation_context: {
-                    trusted_ca: { filename: "/etc/ssl/certs/ca-certificates.crt" },
-                    match_typed_subject_alt_names: [{ san_type: "DNS", matcher: { exact: url.hostname } }],
-                  },
-                },
-              },
-            },
-          }
-        : {}),
+      ...verifiedTlsTransport(url),
     },
   ];
 }

@@ -126,8 +126,22 @@ async function startRenderedEnvoy(yaml: string, ports: Ports): Promise<EnvoyProc
   );
 }
 
-/** Starts the stack; everything binds to 127.0.0.1 on free ports. A failed start stops what it started. */
+/**
+ * Starts the stack; everything binds to 127.0.0.1 on free ports. A failed start stops what it started. A port found
+ * free can be taken before the gateway binds it (another test's outgoing connection gets it as its ephemeral port):
+ * such a start is retried on fresh ports, at most three times in all.
+ */
 export async function startGatewayStack(mode: StackMode, options: StackOptions = {}): Promise<GatewayStack> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startGatewayStackOnce(mode, options);
+    } catch (error: unknown) {
+      if (attempt >= 3 || !String(error).includes("EADDRINUSE")) throw error;
+    }
+  }
+}
+
+async function startGatewayStackOnce(mode: StackMode, options: StackOptions): Promise<GatewayStack> {
   const dir = await mkdtemp(join(tmpdir(), "mcp-e2e-"));
   const started: { stop(): Promise<void> }[] = [];
   const stopAll = async (): Promise<void> => {

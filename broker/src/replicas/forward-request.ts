@@ -2,23 +2,13 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type 
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { pipeline } from "node:stream/promises";
 import type { Request, Response } from "express";
+import { HOP_BY_HOP_HEADERS } from "@mcp-gateway/core";
 import { HOP_HEADER } from "./hop-marker";
-
-/** Hop-by-hop headers (RFC 9110 §7.6.1): they describe one connection, and each connection sets its own. */
-const HOP_BY_HOP: ReadonlySet<string> = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "transfer-encoding",
-  "te",
-  "trailer",
-  "upgrade",
-]);
 
 // Of the client's request, also what the body as read no longer matches (Express has already decoded any
 // content-encoding, and the length is set again for the bytes sent) and the hop marker this replica sets itself.
 const NOT_FORWARDED: ReadonlySet<string> = new Set([
-  ...HOP_BY_HOP,
+  ...HOP_BY_HOP_HEADERS,
   "expect",
   "content-length",
   "content-encoding",
@@ -80,7 +70,7 @@ export async function forwardToHolder(base: URL, request: Request, response: Res
   const reply = await open(base, request, body, marker, abort.signal);
   response.status(reply.statusCode ?? 502);
   for (const [name, value] of Object.entries(reply.headers)) {
-    if (value !== undefined && !HOP_BY_HOP.has(name)) response.setHeader(name, value);
+    if (value !== undefined && !HOP_BY_HOP_HEADERS.has(name)) response.setHeader(name, value);
   }
   response.flushHeaders();
   try {

@@ -108,9 +108,8 @@ export function buildUpstreamHeaders(
   return { setHeaders, removeHeaders };
 }
 
-// Hop-by-hop and framing headers describe one connection, not the message; the HTTP client sets its own.
-const NOT_FORWARDED = new Set([
-  "host",
+/** Hop-by-hop headers (RFC 9110 §7.6.1): they describe one connection, and each connection sets its own. */
+export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set([
   "connection",
   "keep-alive",
   "proxy-connection",
@@ -118,9 +117,10 @@ const NOT_FORWARDED = new Set([
   "te",
   "trailer",
   "upgrade",
-  "content-length",
-  "expect",
 ]);
+
+// Hop-by-hop and framing headers describe one connection, not the message; the HTTP client sets its own.
+const NOT_FORWARDED = new Set(["host", ...HOP_BY_HOP_HEADERS, "content-length", "expect"]);
 
 /**
  * The headers the gateway itself sends upstream for a routed call (standalone forwarding, replay after a lost

@@ -1,5 +1,5 @@
 import { Transform, type TransformCallback } from "node:stream";
-import { createParser, type EventSourceParser } from "eventsource-parser";
+import { ReplyOutcomeScanner } from "../audit/reply-outcome";
 
 /** How an upstream answered a request, as the spans record it: a JSON-RPC error, or a tool result flagged isError. */
 export interface ReplyFailure {
@@ -41,62 +41,31 @@ function isResponseTo(message: unknown, id: string): message is Record<string, u
 
 /**
  * Reads an upstream's reply (JSON, or SSE events) chunk by chunk for the response to request `id`, and reports it
- * once (at the latest when the reply ends). Memory is bounded: a JSON body is kept up to 1 MiB, an SSE event likewise;
- * once the response is found nothing more is read.
+ * once (at the latest when the reply ends): the audit's {@link ReplyOutcomeScanner}, keyed by the request id, with
+ * memory bounded at 1 MiB per JSON body or SSE event.
  */
 export class ReplyReader {
-  private done = false;
-  private readonly decoder = new TextDecoder("utf-8");
-  private readonly sse: EventSourceParser | undefined;
-  private json: Buffer[] | undefined;
-  private size = 0;
+  private readonly scanner: ReplyOutcomeScanner;
 
-  constructor(
-    contentType: string,
-    private readonly id: string,
-    private readonly onResponse: (reply: ReplyRead) => void,
-  ) {
-    if (contentType.toLowerCase().includes("text/event-stream")) {
-      this.sse = createParser({
-        onEvent: (event) => this.read(event.data),
-        // Past the bound the parser stops (and would throw on the next feed): so does this reader.
-        onError: () => (this.done = true),
-        maxBufferSize: MAX_READ_BYTES,
-      });
-    } else this.json = [];
+  constructor(contentType: string, id: string, onResponse: (reply: ReplyRead) => void) {
+    this.scanner = new ReplyOutcomeScanner(
+      { "content-type": contentType },
+      {
+        isResponse: (message) => isResponseTo(message, id),
+        onResponse: (message) => onResponse({ failure: failureOf(message, id), result: message["result"] }),
+        maxBytes: MAX_READ_BYTES,
+      },
+    );
   }
 
   /** Reads the next chunk of the reply. */
   push(chunk: Buffer | Uint8Array): void {
-    if (this.done) return;
-    if (this.sse) this.sse.feed(this.decoder.decode(chunk, { stream: true }));
-    else if (this.json) {
-      this.size += chunk.length;
-      if (this.size > MAX_READ_BYTES) this.json = undefined;
-      else this.json.push(Buffer.from(chunk));
-    }
+    this.scanner.push(chunk);
   }
 
   /** The reply ended: a JSON body is read now. */
   end(): void {
-    if (this.done || !this.json) return;
-    const text = this.decoder.decode(Buffer.concat(this.json));
-    this.json = undefined;
-    this.read(text);
-  }
-
-  private read(text: string): void {
-    if (this.done) return;
-    let message: unknown;
-    try {
-      message = JSON.parse(text) as unknown;
-    } catch {
-      return; // Not JSON: nothing to record.
-    }
-    if (!isResponseTo(message, this.id)) return;
-    this.done = true;
-    this.json = undefined;
-    this.onResponse({ failure: failureOf(message, this.id), result: message["result"] });
+    this.scanner.end();
   }
 }
 

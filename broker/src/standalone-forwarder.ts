@@ -4,6 +4,7 @@ import {
   GatewayError,
   isRelayedResponseHeader,
   JsonRpcErrorCode,
+  NO_AUDIT,
   ReplyOutcomeScanner,
   replyRewriter,
   SESSION_HEADER,
@@ -177,13 +178,13 @@ async function forward(
   const rewriter = replyRewriter(reply.headers, call);
   relayHead(response, reply, call.gatewaySession, rewriter);
   // The audit event is recorded when the reply has ended (its latency is the whole call's, SSE included) and says
-  // how the call ended, read from the upstream's reply as it streams by.
-  const scanner = new ReplyOutcomeScanner(reply.headers);
+  // how the call ended, read from the upstream's reply as it streams by; a call nobody audits is not scanned.
+  const scanner = call.audit === NO_AUDIT ? undefined : new ReplyOutcomeScanner(reply.headers);
   try {
-    await relayReply(reply.body, response, rewriter, (chunk) => scanner.push(chunk));
+    await relayReply(reply.body, response, rewriter, scanner && ((chunk) => scanner.push(chunk)));
   } finally {
     // A reply cut short (client gone, upstream failed mid-stream) keeps its status but has no outcome.
-    call.audit.finish(reply.status, response.writableFinished ? scanner.outcome() : null);
+    call.audit.finish(reply.status, response.writableFinished ? (scanner?.outcome() ?? null) : null);
   }
   return outcome;
 }

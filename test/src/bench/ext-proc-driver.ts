@@ -1,5 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
-import { loadExtProcService, type ProcessingRequest, type ProcessingResponse } from "@mcp-gateway/router";
+import { HealthImplementation } from "grpc-health-check";
+import { EXT_PROC_SERVICE_NAME, loadExtProcService, type ProcessingRequest, type ProcessingResponse } from "@mcp-gateway/router";
 
 /** One HTTP request as Envoy would present it to ext_proc: headers, a buffered body, the upstream's response headers. */
 export interface ScriptedRequest {
@@ -114,9 +115,13 @@ export async function drive(
   return summarize(latencies, seconds, failures);
 }
 
-/** The baseline: an ext_proc server that answers every message with "continue" and does nothing else. */
+/**
+ * The baseline: an ext_proc server that answers every message with "continue" and does nothing else (and reports
+ * SERVING on gRPC health, as the router does, so an Envoy cluster health-checking it keeps it in rotation).
+ */
 export async function startNoopExtProc(): Promise<{ address: string; close(): Promise<void> }> {
   const server = new grpc.Server();
+  new HealthImplementation({ "": "SERVING", [EXT_PROC_SERVICE_NAME]: "SERVING" }).addToServer(server);
   server.addService(loadExtProcService().definition, {
     Process(stream: grpc.ServerDuplexStream<ProcessingRequest, ProcessingResponse>) {
       stream.on("data", (message: ProcessingRequest) => {

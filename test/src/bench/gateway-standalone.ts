@@ -122,3 +122,17 @@ export function sinceSpawn(gateway: StandaloneGateway): number {
 export function afterFirstHealthRound(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 2.5 * HEALTH_INTERVAL_MS));
 }
+
+/**
+ * The standalone gateway's Node baseline: a no-op HTTP proxy (`noop-hop-main.ts proxy`) in a process of its own, in
+ * front of the upstream at `upstreamOrigin`. Resolves to its MCP endpoint and process.
+ */
+export async function startNoopProxy(
+  upstreamOrigin: string,
+  cleanup: Cleanup,
+): Promise<{ url: string; process: RunningProcess }> {
+  const proxy = startNode("test/dist/bench/noop-hop-main.js", ["proxy", upstreamOrigin]);
+  cleanup.add(() => proxy.stop());
+  const match = await proxy.waitFor(/no-op hop listening on (127\.0\.0\.1:\d+)/, 30_000);
+  return { url: `http://${match[1] ?? ""}/mcp`, process: proxy };
+}

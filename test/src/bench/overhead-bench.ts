@@ -2,12 +2,24 @@ import { startServerEverything } from "@mcp-gateway/local-stack";
 import { envoyBinary } from "../support/envoy-binary";
 import { freePort } from "../support/redis-server";
 import { startPlainEnvoy } from "./envoy-sides";
-import { startEnvoyModeGateway } from "./envoy-mode-gateway";
+import { startEnvoyModeGateway, startNoopExtProcEnvoy } from "./envoy-mode-gateway";
 import { Cleanup } from "./gateway-cleanup";
 import { connectClients, toolCall } from "./gateway-clients";
 import { warmUp, type Measurement } from "./gateway-measure";
-import { afterFirstHealthRound, startStandaloneGateway, waitForReadyUpstreams } from "./gateway-standalone";
-import { asMeasurement, overheadTable, targetsTable, type SideResult } from "./overhead-table";
+import {
+  afterFirstHealthRound,
+  startNoopProxy,
+  startStandaloneGateway,
+  waitForReadyUpstreams,
+} from "./gateway-standalone";
+import {
+  asMeasurement,
+  NOOP_EXT_PROC,
+  NOOP_PROXY,
+  overheadTable,
+  targetsTable,
+  type SideResult,
+} from "./overhead-table";
 import { measureRounds, type OverheadSide, type SideProcesses } from "./overhead-rounds";
 
 /** Per load: clients per side, warm-up calls and calls per round per client, interleaved rounds. */
@@ -45,8 +57,13 @@ async function startRoutes(cleanup: Cleanup): Promise<Route[]> {
   const servers = [{ name: "everything", url: direct }];
   const standalone = await startStandaloneGateway(servers, cleanup);
   await waitForReadyUpstreams(standalone, 1);
+  const noopProxy = await startNoopProxy(`http://127.0.0.1:${port}`, cleanup);
   const routes: Route[] = [
     { name: "direct", url: direct, tool: "echo", processes: { upstream } },
+    {
+      ...{ name: NOOP_PROXY, url: noopProxy.url, tool: "echo", baseline: 0 },
+      processes: { upstream, gateway: noopProxy.process.child.pid ?? 0 },
+    },
     {
       ...{ name: "standalone gateway", url: standalone.url, tool: "everything_echo", baseline: 0 },
       processes: { upstream, gateway: standalone.process.child.pid ?? 0 },
@@ -60,7 +77,9 @@ async function startRoutes(cleanup: Cleanup): Promise<Route[]> {
   }
   const plain = await startPlainEnvoy(port);
   cleanup.add(() => plain.stop());
+  const noopExtProc = await startNoopExtProcEnvoy(servers, port, cleanup);
   const envoyMode = await startEnvoyModeGateway(servers, cleanup);
+  const plainIndex = routes.length;
   routes.push(
     {
       name: "plain Envoy route",
@@ -70,7 +89,11 @@ async function startRoutes(cleanup: Cleanup): Promise<Route[]> {
       baseline: 0,
     },
     {
-      ...{ name: "Envoy mode gateway", url: envoyMode.url, tool: "everything_echo", baseline: 2 },
+      ...{ name: NOOP_EXT_PROC, url: noopExtProc.url, tool: "echo", baseline: plainIndex },
+      processes: { upstream, envoy: noopExtProc.envoy.pid, gateway: noopExtProc.extProc.child.pid ?? 0 },
+    },
+    {
+      ...{ name: "Envoy mode gateway", url: envoyMode.url, tool: "everything_echo", baseline: plainIndex },
       processes: { upstream, envoy: envoyMode.envoy.pid, gateway: envoyMode.gateway.child.pid ?? 0 },
     },
   );

@@ -8,7 +8,15 @@ import {
   type GatewayContext,
   type Logger,
 } from "@mcp-gateway/core";
-import { BrokerMetrics, createAdminApp, createBoundedServer, createBroker, type Broker } from "@mcp-gateway/broker";
+import {
+  BrokerMetrics,
+  createAdminApp,
+  createBoundedServer,
+  createBroker,
+  isStdioServer,
+  StdioBridge,
+  type Broker,
+} from "@mcp-gateway/broker";
 import {
   createMetricsServer,
   createRouter,
@@ -70,6 +78,8 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
         },
       )
     : undefined;
+  // Up before the context lists its upstreams: the stdio servers are among them, at the bridge's URL.
+  const bridge = roles.broker ? await startStdioBridge(options) : undefined;
   let audit: () => AuditLog | undefined = () => undefined;
   const security = new SecurityMetrics(routerMetrics.registry, () => audit());
   // Router and broker both end backend sessions: counted in whichever registry this process serves.
@@ -94,20 +104,24 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
   audit = () => context.security.audit;
   const closers: (() => Promise<void>)[] = [];
   const running: GatewayProcess = { context, close: async () => undefined };
+  const closeAll = async (): Promise<void> => {
+    await Promise.all(closers.map((close) => close()));
+    await context.close();
+    // Last: the context's close ends its upstream sessions, the stdio ones through the bridge.
+    await bridge?.close();
+  };
   try {
     if (roles.router) running.routerPort = await startRouter(options, context, routerMetrics, closers);
     if (broker) running.brokerPort = await startBroker(options, context, broker, closers);
     if (context.security.registry) closers.push(await startAdmin(options, context, broker));
   } catch (error: unknown) {
-    await Promise.all(closers.map((close) => close()));
-    await context.close();
+    await closeAll();
     throw error;
   }
-  const watcher = options.configPath ? watchConfig(options.configPath, options.env, context, logger) : undefined;
+  const watcher = options.configPath ? watchConfig(options, context, bridge) : undefined;
   running.close = async () => {
     watcher?.close();
-    await Promise.all(closers.map((close) => close()));
-    await context.close();
+    await closeAll();
   };
   return running;
 }
@@ -178,16 +192,41 @@ async function startAdmin(
     });
 }
 
+/** The stdio bridge, when the config has stdio servers (`servers[].command`); a process without them binds nothing. */
+async function startStdioBridge(options: GatewayProcessOptions): Promise<StdioBridge | undefined> {
+  const { config } = options;
+  if (!config.servers.some(isStdioServer)) return undefined;
+  const bridge = new StdioBridge({
+    logger: options.logger.child({ component: "stdio" }),
+    initTimeoutMs: config.sessions.backendInitTimeout,
+    maxBodyBytes: config.limits.maxBodyBytes,
+    requestTimeoutMs: config.limits.requestTimeout,
+  });
+  await bridge.reconfigure(config.servers);
+  const { host, port } = splitHostPort(config.stdioBridge.listen, "stdioBridge.listen");
+  const bound = await bridge.listen(host, port).catch(async (error: unknown) => {
+    await bridge.close();
+    throw error;
+  });
+  options.announce(`stdio bridge listening on http://${host}:${bound}`);
+  return bridge;
+}
+
 function watchConfig(
-  path: string,
-  env: GatewayProcessOptions["env"],
+  { configPath: path = "", env, logger }: GatewayProcessOptions,
   context: GatewayContext,
-  logger: Logger,
+  bridge: StdioBridge | undefined,
 ): ConfigWatcher {
   const watcher = new ConfigWatcher(path, {
     env,
     onReload: (config) => {
       logger.info("config reloaded", { path, servers: config.servers.length });
+      if (bridge) void bridge.reconfigure(config.servers);
+      else if (config.servers.some(isStdioServer)) {
+        logger.warn("stdio servers need the stdio bridge, which starts with the process: restart to serve them", {
+          path,
+        });
+      }
       const applying = context.reconfigure(config);
       const restartRequired = context.restartRequired();
       if (restartRequired.length > 0) {

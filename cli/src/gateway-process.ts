@@ -78,7 +78,6 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
         },
       )
     : undefined;
-  // Up before the context lists its upstreams: the stdio servers are among them, at the bridge's URL.
   const bridge = roles.broker ? await startStdioBridge(options) : undefined;
   let audit: () => AuditLog | undefined = () => undefined;
   const security = new SecurityMetrics(routerMetrics.registry, () => audit());
@@ -192,7 +191,10 @@ async function startAdmin(
     });
 }
 
-/** The stdio bridge, when the config has stdio servers (`servers[].command`); a process without them binds nothing. */
+/**
+ * The stdio bridge, when the config has stdio servers (`servers[].command`); a process without them binds nothing.
+ * Started before the context, which lists its upstreams at once: the stdio servers are among them, at the bridge's URL.
+ */
 async function startStdioBridge(options: GatewayProcessOptions): Promise<StdioBridge | undefined> {
   const { config } = options;
   if (!config.servers.some(isStdioServer)) return undefined;

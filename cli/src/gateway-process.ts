@@ -106,7 +106,6 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
   const closeAll = async (): Promise<void> => {
     await Promise.all(closers.map((close) => close()));
     await context.close();
-    // Last: the context's close ends its upstream sessions, the stdio ones through the bridge.
     await bridge?.close();
   };
   try {
@@ -193,7 +192,8 @@ async function startAdmin(
 
 /**
  * The stdio bridge, when the config has stdio servers (`servers[].command`); a process without them binds nothing.
- * Started before the context, which lists its upstreams at once: the stdio servers are among them, at the bridge's URL.
+ * Started before the context, which lists its upstreams at once: the stdio servers are among them, at the bridge's URL;
+ * closed after it, whose close ends its upstream sessions (the stdio ones through the bridge).
  */
 async function startStdioBridge(options: GatewayProcessOptions): Promise<StdioBridge | undefined> {
   const { config } = options;

@@ -116,11 +116,8 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
     await closeAll();
     throw error;
   }
-  const watcher = options.configPath ? watchConfig(options, context, bridge) : undefined;
-  running.close = async () => {
-    watcher?.close();
-    await closeAll();
-  };
+  if (options.configPath) closers.push(watchConfig(options, context, bridge));
+  running.close = closeAll;
   return running;
 }
 
@@ -218,7 +215,7 @@ function watchConfig(
   { configPath: path = "", env, logger }: GatewayProcessOptions,
   context: GatewayContext,
   bridge: StdioBridge | undefined,
-): ConfigWatcher {
+): () => Promise<void> {
   const watcher = new ConfigWatcher(path, {
     env,
     onReload: (config) => {
@@ -243,7 +240,7 @@ function watchConfig(
       }),
   });
   watcher.start();
-  return watcher;
+  return () => Promise.resolve(watcher.close());
 }
 
 async function serveRouterMetrics(

@@ -1,0 +1,113 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { pollUntil } from "../support/bounded-wait";
+import { connectClient, type ConnectedClient } from "./mcp-client";
+import { alive, startStdioStack, stdioServerScript, type StdioStack } from "./stdio-stack";
+
+// Real stdio MCP servers from npm, spawned and supervised by the gateway, reached through its loopback bridge: in
+// standalone mode by the gateway's forwarder, in Envoy mode by Envoy on the rendered cluster to the bridge.
+
+jest.setTimeout(120_000);
+
+const text = (result: unknown): string => {
+  const first = (result as CallToolResult).content[0];
+  return first?.type === "text" ? first.text : JSON.stringify(result);
+};
+
+describe.each(["standalone", "envoy"] as const)("stdio upstreams (%s)", (kind) => {
+  let stack: StdioStack;
+  let folder: string;
+  let client: ConnectedClient;
+  beforeAll(async () => {
+    folder = await mkdtemp(join(tmpdir(), "mcp-stdio-fs-"));
+    const node = JSON.stringify(process.execPath);
+    stack = await startStdioStack(kind, [
+      `name: everything, command: ${node}, args: ["${stdioServerScript("server-everything")}", stdio], stdio: { initialBackoff: 100ms }`,
+      `name: memory, command: ${node}, args: ["${stdioServerScript("server-memory")}"], env: { MEMORY_FILE_PATH: "${join(folder, "memory.jsonl")}" }, stdio: { instances: perSession, maxInstances: 2 }`,
+      `name: fs, command: ${node}, args: ["${stdioServerScript("server-filesystem")}", "${folder}"]`,
+    ]);
+    client = await connectClient(stack.url);
+  });
+  afterAll(async () => {
+    await client?.close();
+    await stack?.stop();
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  it("lists the tools of every stdio server and calls them", async () => {
+    const names = (await client.client.listTools()).tools.map((tool) => tool.name);
+    expect(names).toEqual(expect.arrayContaining(["everything_echo", "memory_create_entities", "fs_write_file"]));
+    const echo = await client.client.callTool({ name: "everything_echo", arguments: { message: "through stdio" } });
+    expect(text(echo)).toBe("Echo: through stdio");
+    if (stack.envoy) {
+      const route = await stack.envoy.routeSince(0, (r) => r.cluster === "mcp_server_everything");
+      expect(route.status).toBe(200);
+    }
+  });
+
+  it("runs the filesystem server on a temporary folder", async () => {
+    const path = join(folder, "note.txt");
+    await client.client.callTool({ name: "fs_write_file", arguments: { path, content: "written via the gateway" } });
+    expect(await readFile(path, "utf8")).toBe("written via the gateway");
+    const listed = await client.client.callTool({ name: "fs_list_directory", arguments: { path: folder } });
+    expect(text(listed)).toContain("note.txt");
+  });
+
+  it("logs the servers' stderr lines with the server's name", () => {
+    const stderrLines = stack.gateway
+      .output()
+      .split("\n")
+      .filter((line) => line.includes('"msg":"stdio server stderr"'));
+    expect(stderrLines.some((l) => l.includes('"server":"everything"') && l.includes("STDIO"))).toBe(true);
+    expect(stderrLines.some((l) => l.includes('"server":"fs"'))).toBe(true);
+  });
+
+  it("runs a process per session (perSession) and refuses a session past stdio.maxInstances", async () => {
+    const created = await client.client.callTool({
+      name: "memory_create_entities",
+      arguments: { entities: [{ name: "gateway", entityType: "thing", observations: ["spawned per session"] }] },
+    });
+    expect(created.isError).not.toBe(true);
+    // The gateway's own listing session holds one process, this client's backend session the other: the cap is 2.
+    expect(new Set(stack.startedPids("memory")).size).toBe(2);
+    const second = await connectClient(stack.url, "second-client");
+    try {
+      const refused = await second.client.callTool({ name: "memory_read_graph", arguments: {} }).then(
+        (result) => text(result),
+        (error: unknown) => String(error),
+      );
+      // The bridge's refusal, through the gateway's "could not be initialized" (JSON-escaped in the SDK's error text).
+      expect(refused).toMatch(/upstream .{0,4}memory.{0,4} could not be initialized/);
+      expect(refused).toContain("all 2 per-session processes are in use (stdio.maxInstances)");
+    } finally {
+      await second.close();
+    }
+  });
+
+  it("restarts a crashed process with back-off; calls work again", async () => {
+    const [first] = stack.startedPids("everything");
+    if (first === undefined) throw new Error("no pid logged for everything");
+    process.kill(first, "SIGKILL");
+    expect(await pollUntil(() => stack.startedPids("everything").length >= 2, 20_000)).toBe(true);
+    expect(stack.gateway.output()).toContain('"msg":"stdio server down; restarting"');
+    const works = await pollUntil(
+      async () =>
+        text(
+          await client.client.callTool({ name: "everything_echo", arguments: { message: "again" } }).catch(String),
+        ) === "Echo: again",
+      20_000,
+      200,
+    );
+    expect(works).toBe(true);
+  });
+
+  it("stops every process when the gateway shuts down (no orphans)", async () => {
+    const pids = ["everything", "memory", "fs"].flatMap((server) => stack.startedPids(server));
+    expect(pids.filter(alive).length).toBeGreaterThanOrEqual(3);
+    await client.close();
+    await stack.gateway.stop();
+    expect(await pollUntil(() => pids.every((pid) => !alive(pid)), 10_000)).toBe(true);
+  });
+});

@@ -18,6 +18,9 @@ export interface StdioStack {
   url: string;
   gateway: RunningProcess;
   envoy: EnvoyProcess | undefined;
+  /** The config file the gateway watches, and its text. */
+  configPath: string;
+  yaml: string;
   /** The pids the gateway logged as started, per server name, in order. */
   startedPids(server: string): number[];
   stop(): Promise<void>;
@@ -82,6 +85,8 @@ stdioBridge: { listen: "127.0.0.1:${bridge}" }
     url: envoy ? `${envoy.url}/mcp` : `http://127.0.0.1:${standalone}/mcp`,
     gateway,
     envoy,
+    configPath,
+    yaml,
     startedPids: (server) => pidsIn(gateway.output(), server),
     stop,
   };

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
@@ -44,6 +44,23 @@ describe.each(["standalone", "envoy"] as const)("stdio upstreams (%s)", (kind) =
     if (stack.envoy) {
       const route = await stack.envoy.routeSince(0, (r) => r.cluster === "mcp_server_everything");
       expect(route.status).toBe(200);
+    }
+  });
+
+  it("multiplexes concurrent calls of several sessions onto the one shared process, each answered to its caller", async () => {
+    const other = await connectClient(stack.url, "other-client");
+    try {
+      // Both SDK clients number their requests alike: the same JSON-RPC ids reach the one process at once.
+      const calls = [client, other].flatMap((c, who) =>
+        [0, 1, 2, 3, 4].map(async (n) => {
+          const message = `client ${String(who)} call ${String(n)}`;
+          return [message, text(await c.client.callTool({ name: "everything_echo", arguments: { message } }))];
+        }),
+      );
+      for (const [message, answer] of await Promise.all(calls)) expect(answer).toBe(`Echo: ${String(message)}`);
+      expect(new Set(stack.startedPids("everything")).size).toBe(1);
+    } finally {
+      await other.close();
     }
   });
 
@@ -101,6 +118,18 @@ describe.each(["standalone", "envoy"] as const)("stdio upstreams (%s)", (kind) =
       200,
     );
     expect(works).toBe(true);
+  });
+
+  it("stops a server's process when a reload removes the server, and keeps the others", async () => {
+    const [fs] = stack.startedPids("fs");
+    if (fs === undefined) throw new Error("no pid logged for fs");
+    const withoutFs = stack.yaml.replace(/^ {2}- \{ name: fs,.*\n/m, "");
+    expect(withoutFs).not.toEqual(stack.yaml);
+    await writeFile(stack.configPath, withoutFs);
+    expect(await pollUntil(() => !alive(fs), 15_000)).toBe(true);
+    expect(stack.startedPids("fs")).toEqual([fs]);
+    const echo = await client.client.callTool({ name: "everything_echo", arguments: { message: "still here" } });
+    expect(text(echo)).toBe("Echo: still here");
   });
 
   it("stops every process when the gateway shuts down (no orphans)", async () => {

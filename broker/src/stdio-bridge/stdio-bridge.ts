@@ -19,7 +19,16 @@ export interface StdioBridgeOptions {
 /** True for a server the gateway spawns (`command`) rather than reaches at a URL. */
 export const isStdioServer = (server: ServerConfig): server is StdioServerConfig => server.command !== undefined;
 
-/** What identifies a running server's processes: a change to any of it replaces them. */
+/** What a server's processes are started from: a reload that changes it replaces them (a new prefix or filter does not). */
+const processFields = ({ command, args, env, cwd, stdio }: StdioServerConfig): object => ({
+  command,
+  args,
+  env,
+  cwd,
+  stdio,
+});
+
+/** How to start and supervise one server's processes. */
 const launchOf = (server: StdioServerConfig, initTimeoutMs: number): StdioLaunch => ({
   name: server.name,
   command: server.command,
@@ -52,7 +61,8 @@ export class StdioBridge {
     const wanted = new Map(servers.filter(isStdioServer).map((server) => [server.name, server]));
     const stopping: Promise<void>[] = [];
     for (const [name, pool] of this.pools) {
-      if (isDeepStrictEqual(wanted.get(name), pool.server)) continue;
+      const next = wanted.get(name);
+      if (next && isDeepStrictEqual(processFields(next), processFields(pool.server))) continue;
       this.pools.delete(name);
       stopping.push(pool.close());
     }

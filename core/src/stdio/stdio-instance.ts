@@ -130,37 +130,44 @@ export class StdioInstance {
   }
 
   private async handshake(transport: StdioClientTransport, run: number): Promise<Params> {
+    const id = `gateway-init-${String(run)}`;
+    let timer: NodeJS.Timeout | undefined;
+    const answered = new Promise<Params>((resolve, reject) => {
+      const limit = this.launch.initTimeoutMs;
+      timer = setTimeout(() => reject(new Error(`no answer to initialize within ${String(limit)} ms`)), limit);
+      transport.onmessage = (message) => {
+        const raw = message as Params;
+        if (raw["id"] !== id) return;
+        if (typeof raw["result"] === "object" && raw["result"] !== null) resolve(raw["result"] as Params);
+        else reject(new Error(`initialize failed: ${JSON.stringify(raw["error"] ?? null).slice(0, 300)}`));
+      };
+    });
+    // Awaited below, or abandoned when the spawn itself fails: never an unhandled rejection.
+    answered.catch(() => undefined);
     try {
-      const pending = new Promise<Params>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`no answer to initialize within ${String(this.launch.initTimeoutMs)} ms`)),
-          this.launch.initTimeoutMs,
-        );
-        transport.onmessage = (message) => {
-          const raw = message as Params;
-          if (raw["id"] !== `gateway-init-${String(run)}`) return;
-          clearTimeout(timer);
-          if (typeof raw["result"] === "object" && raw["result"] !== null) resolve(raw["result"] as Params);
-          else reject(new Error(`initialize failed: ${JSON.stringify(raw["error"] ?? null).slice(0, 300)}`));
-        };
-      });
       await transport.start();
       this.startedAt = Date.now();
-      const id = `gateway-init-${String(run)}`;
       await transport.send({ jsonrpc: "2.0", id, method: "initialize", params: this.initParams ?? {} });
-      const result = await pending;
+      const result = await answered;
       await transport.send({ jsonrpc: "2.0", method: "notifications/initialized" });
       if (run !== this.run || this.state !== "starting") throw new Error(this.downMessage());
-      transport.onmessage = (message) => this.mux.fromServer(message);
-      this.initResult = result;
-      this.state = "ready";
-      this.logger.info("stdio server started", { server: this.launch.name, pid: transport.pid });
-      for (const [session, message] of this.queued.splice(0)) this.mux.fromSession(session, message);
+      this.serve(transport, result);
       return result;
     } catch (error: unknown) {
       this.exited(run, errorText(error));
       throw new Error(`stdio server "${this.launch.name}" could not start: ${errorText(error)}`);
+    } finally {
+      clearTimeout(timer);
     }
+  }
+
+  /** The handshake is done: the process serves the sessions, starting with what they sent meanwhile. */
+  private serve(transport: StdioClientTransport, result: Params): void {
+    transport.onmessage = (message) => this.mux.fromServer(message);
+    this.initResult = result;
+    this.state = "ready";
+    this.logger.info("stdio server started", { server: this.launch.name, pid: transport.pid });
+    for (const [session, message] of this.queued.splice(0)) this.mux.fromSession(session, message);
   }
 
   /** The process of `run` ended or failed to start: pending work fails, and a restart is scheduled. */
@@ -201,6 +208,8 @@ export class StdioInstance {
   }
 }
 
+/** An error's message (also for errors of another realm, which fail `instanceof Error`). */
 function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  const message: unknown = typeof error === "object" && error !== null ? Reflect.get(error, "message") : undefined;
+  return typeof message === "string" ? message : String(error);
 }

@@ -16,7 +16,10 @@ export const stdioServerScript = (name: string): string =>
 export interface StdioStack {
   /** The public endpoint clients connect to. */
   url: string;
-  gateway: RunningProcess;
+  /** What the gateway process(es) printed so far. */
+  output(): string;
+  /** Stops the gateway process(es) (SIGTERM: a graceful shutdown), leaving Envoy. */
+  stopGateway(): Promise<void>;
   envoy: EnvoyProcess | undefined;
   /** The config file the gateway watches, and its text. */
   configPath: string;
@@ -34,11 +37,15 @@ function pidsIn(output: string, server: string): number[] {
     .map((line) => Number(/"pid":(\d+)/.exec(line)?.[1]));
 }
 
+/** Standalone; Envoy mode with router and broker in one process; or apart, sharing sessions through Redis. */
+export type StdioStackKind = "standalone" | "envoy" | { split: string };
+
 /**
  * Starts the gateway on `servers` (YAML entries without the dash) at log level info (stderr lines are info), on free
- * loopback ports; `envoy`: Envoy mode (router and broker in one process) behind the rendered Envoy config.
+ * loopback ports; in Envoy mode behind a real Envoy on the rendered config. `{ split: redisUrl }`: router and broker in
+ * separate processes (the broker runs the stdio bridge).
  */
-export async function startStdioStack(kind: "standalone" | "envoy", servers: string[]): Promise<StdioStack> {
+export async function startStdioStack(kind: StdioStackKind, servers: string[]): Promise<StdioStack> {
   const dir = await mkdtemp(join(tmpdir(), "mcp-stdio-"));
   const [router = 0, broker = 0, standalone = 0, bridge = 0, metrics = 0] = await Promise.all(
     [1, 2, 3, 4, 5].map(() => freePort()),
@@ -47,7 +54,7 @@ export async function startStdioStack(kind: "standalone" | "envoy", servers: str
 auth: none
 servers:
 ${servers.map((s) => `  - { ${s} }`).join("\n")}
-sessions: { secret: "e2e-session-secret-0123456789abcdef", backendInitTimeout: 10s }
+sessions: { secret: "e2e-session-secret-0123456789abcdef", backendInitTimeout: 10s, store: "${typeof kind === "object" ? kind.split : "memory"}" }
 health: { interval: 300ms, maxBackoff: 1s, timeout: 2s }
 router: { listen: "127.0.0.1:${router}", metricsListen: "127.0.0.1:${metrics}" }
 broker: { listen: "127.0.0.1:${broker}" }
@@ -56,18 +63,22 @@ stdioBridge: { listen: "127.0.0.1:${bridge}" }
 `;
   const configPath = join(dir, "gateway.yaml");
   await writeFile(configPath, yaml);
-  const command = kind === "standalone" ? "serve" : "envoy";
-  const gateway = startNode("cli/dist/main.js", [command, "--config", configPath, "--log-level", "info"]);
+  const commands = kind === "standalone" ? ["serve"] : kind === "envoy" ? ["envoy"] : ["router", "broker"];
+  const run = (command: string): RunningProcess =>
+    startNode("cli/dist/main.js", [command, "--config", configPath, "--log-level", "info"]);
+  const gateways = commands.map(run);
   let envoy: EnvoyProcess | undefined;
+  const stopGateway = async (): Promise<void> => void (await Promise.all(gateways.map((g) => g.stop())));
   const stop = async (): Promise<void> => {
     await envoy?.stop();
-    await gateway.stop();
+    await stopGateway();
     await rm(dir, { recursive: true, force: true });
   };
+  const output = (): string => gateways.map((g) => g.output()).join("");
   try {
-    await gateway.waitFor(kind === "standalone" ? /gateway listening on/ : /broker listening on/, 30_000);
+    await Promise.all(gateways.map((g) => g.waitFor(/listening on/, 30_000)));
     await waitForUpstreams(`http://127.0.0.1:${kind === "standalone" ? standalone : broker}`);
-    if (kind === "envoy") {
+    if (kind !== "standalone") {
       const rendered = renderEnvoyConfig(parseConfig(yaml, {}), {
         ...DEFAULT_RENDER_OPTIONS,
         listener: { address: "127.0.0.1", port: 0 },
@@ -83,11 +94,12 @@ stdioBridge: { listen: "127.0.0.1:${bridge}" }
   }
   return {
     url: envoy ? `${envoy.url}/mcp` : `http://127.0.0.1:${standalone}/mcp`,
-    gateway,
+    output,
+    stopGateway,
     envoy,
     configPath,
     yaml,
-    startedPids: (server) => pidsIn(gateway.output(), server),
+    startedPids: (server) => pidsIn(output(), server),
     stop,
   };
 }

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { pollUntil } from "../support/bounded-wait";
 import { connectClient, type ConnectedClient } from "./mcp-client";
-import { alive, startStdioStack, stdioServerScript, type StdioStack } from "./stdio-stack";
+import { startRedisServer, type RedisServer } from "../support/redis-server";
+import { alive, startStdioStack, stdioServerScript, type StdioStack, type StdioStackKind } from "./stdio-stack";
 
 // Real stdio MCP servers from npm, spawned and supervised by the gateway, reached through its loopback bridge: in
 // standalone mode by the gateway's forwarder, in Envoy mode by Envoy on the rendered cluster to the bridge.
@@ -16,16 +17,30 @@ const text = (result: unknown): string => {
   return first?.type === "text" ? first.text : JSON.stringify(result);
 };
 
-describe.each(["standalone", "envoy"] as const)("stdio upstreams (%s)", (kind) => {
+let redis: RedisServer | undefined;
+afterAll(async () => redis?.stop());
+
+const modes: [string, () => Promise<StdioStackKind>][] = [
+  ["standalone", () => Promise.resolve("standalone")],
+  ["Envoy mode, one process", () => Promise.resolve("envoy")],
+  ["Envoy mode, router and broker apart, Redis", async () => ({ split: (redis ??= await startRedisServer()).url })],
+];
+
+describe.each(modes)("stdio upstreams (%s)", (_label, kind) => {
   let stack: StdioStack;
   let folder: string;
   let client: ConnectedClient;
+  // Each gateway process (the router and the broker when apart) holds one listing session, so one process of a
+  // perSession server; the cap leaves room for one client session more.
+  let cap = 0;
   beforeAll(async () => {
     folder = await mkdtemp(join(tmpdir(), "mcp-stdio-fs-"));
     const node = JSON.stringify(process.execPath);
-    stack = await startStdioStack(kind, [
+    const deployment = await kind();
+    cap = typeof deployment === "object" ? 3 : 2;
+    stack = await startStdioStack(deployment, [
       `name: everything, command: ${node}, args: ["${stdioServerScript("server-everything")}", stdio], stdio: { initialBackoff: 100ms }`,
-      `name: memory, command: ${node}, args: ["${stdioServerScript("server-memory")}"], env: { MEMORY_FILE_PATH: "${join(folder, "memory.jsonl")}" }, stdio: { instances: perSession, maxInstances: 2 }`,
+      `name: memory, command: ${node}, args: ["${stdioServerScript("server-memory")}"], env: { MEMORY_FILE_PATH: "${join(folder, "memory.jsonl")}" }, stdio: { instances: perSession, maxInstances: ${cap} }`,
       `name: fs, command: ${node}, args: ["${stdioServerScript("server-filesystem")}", "${folder}"]`,
     ]);
     client = await connectClient(stack.url);
@@ -73,7 +88,7 @@ describe.each(["standalone", "envoy"] as const)("stdio upstreams (%s)", (kind) =
   });
 
   it("logs the servers' stderr lines with the server's name", () => {
-    const stderrLines = stack.gateway
+    const stderrLines = stack
       .output()
       .split("\n")
       .filter((line) => line.includes('"msg":"stdio server stderr"'));
@@ -87,8 +102,8 @@ describe.each(["standalone", "envoy"] as const)("stdio upstreams (%s)", (kind) =
       arguments: { entities: [{ name: "gateway", entityType: "thing", observations: ["spawned per session"] }] },
     });
     expect(created.isError).not.toBe(true);
-    // The gateway's own listing session holds one process, this client's backend session the other: the cap is 2.
-    expect(new Set(stack.startedPids("memory")).size).toBe(2);
+    // The gateway's listing session(s) hold the others.
+    expect(new Set(stack.startedPids("memory")).size).toBe(cap);
     const second = await connectClient(stack.url, "second-client");
     try {
       const refused = await second.client.callTool({ name: "memory_read_graph", arguments: {} }).then(
@@ -97,7 +112,7 @@ describe.each(["standalone", "envoy"] as const)("stdio upstreams (%s)", (kind) =
       );
       // The bridge's refusal, through the gateway's "could not be initialized" (JSON-escaped in the SDK's error text).
       expect(refused).toMatch(/upstream .{0,4}memory.{0,4} could not be initialized/);
-      expect(refused).toContain("all 2 per-session processes are in use (stdio.maxInstances)");
+      expect(refused).toContain(`all ${cap} per-session processes are in use (stdio.maxInstances)`);
     } finally {
       await second.close();
     }
@@ -108,7 +123,7 @@ describe.each(["standalone", "envoy"] as const)("stdio upstreams (%s)", (kind) =
     if (first === undefined) throw new Error("no pid logged for everything");
     process.kill(first, "SIGKILL");
     expect(await pollUntil(() => stack.startedPids("everything").length >= 2, 20_000)).toBe(true);
-    expect(stack.gateway.output()).toContain('"msg":"stdio server down; restarting"');
+    expect(stack.output()).toContain('"msg":"stdio server down; restarting"');
     const works = await pollUntil(
       async () =>
         text(
@@ -136,7 +151,7 @@ describe.each(["standalone", "envoy"] as const)("stdio upstreams (%s)", (kind) =
     const pids = ["everything", "memory", "fs"].flatMap((server) => stack.startedPids(server));
     expect(pids.filter(alive).length).toBeGreaterThanOrEqual(3);
     await client.close();
-    await stack.gateway.stop();
+    await stack.stopGateway();
     expect(await pollUntil(() => pids.every((pid) => !alive(pid)), 10_000)).toBe(true);
   });
 });

@@ -3,6 +3,7 @@ import {
   createAccessLogWriter,
   createGatewayContext,
   ConfigWatcher,
+  stdioBridgeUrl,
   type AuditLog,
   type GatewayConfig,
   type GatewayContext,
@@ -200,6 +201,7 @@ async function startStdioBridge(options: GatewayProcessOptions): Promise<StdioBr
     initTimeoutMs: config.sessions.backendInitTimeout,
     maxBodyBytes: config.limits.maxBodyBytes,
     requestTimeoutMs: config.limits.requestTimeout,
+    allowedHost: new URL(stdioBridgeUrl(config.stdioBridge.listen, "_")).host,
   });
   await bridge.reconfigure(config.servers);
   const { host, port } = splitHostPort(config.stdioBridge.listen, "stdioBridge.listen");

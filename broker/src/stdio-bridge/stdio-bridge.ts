@@ -14,6 +14,11 @@ export interface StdioBridgeOptions {
   maxBodyBytes: number;
   /** Time a client has to send a whole request (`limits.requestTimeout`). */
   requestTimeoutMs: number;
+  /**
+   * The one `Host` the bridge answers: its URL's (the gateway, and Envoy after the router's rewrite, send exactly
+   * that). Anything else, or any `Origin`, is a browser or a DNS-rebinding page on this machine: refused.
+   */
+  allowedHost: string;
 }
 
 /** True for a server the gateway spawns (`command`) rather than reaches at a URL. */
@@ -78,6 +83,10 @@ export class StdioBridge {
   async listen(host: string, port: number): Promise<number> {
     const app = express();
     app.disable("x-powered-by");
+    app.use((request: Request, response: Response, next: () => void) => {
+      if (request.headers.host === this.options.allowedHost && request.headers.origin === undefined) return next();
+      response.status(403).json({ error: "stdio bridge: only the gateway may call it (Host or Origin refused)" });
+    });
     app.use(express.json({ limit: this.options.maxBodyBytes }));
     app.all("/stdio/:name/mcp", (request: Request, response: Response) => {
       const pool = this.pools.get(String(request.params["name"]));

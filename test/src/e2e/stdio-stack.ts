@@ -21,6 +21,8 @@ export interface StdioStack {
   /** Stops the gateway process(es) (SIGTERM: a graceful shutdown), leaving Envoy. */
   stopGateway(): Promise<void>;
   envoy: EnvoyProcess | undefined;
+  /** The stdio bridge's port. */
+  bridgePort: number;
   /** The config file the gateway watches, and its text. */
   configPath: string;
   yaml: string;
@@ -97,6 +99,7 @@ stdioBridge: { listen: "127.0.0.1:${bridge}" }
     output,
     stopGateway,
     envoy,
+    bridgePort: bridge,
     configPath,
     yaml,
     startedPids: (server) => pidsIn(output(), server),

@@ -50,7 +50,7 @@ export type StdioMode = z.output<typeof stdioModeSchema>;
 export function stdioBridgeUrl(listen: string, name: string): string {
   const parsed = parseHostPort(listen);
   if (!parsed) throw new Error(`stdioBridge.listen: not host:port: ${JSON.stringify(listen)}`);
-  const host =
-    parsed.host === "0.0.0.0" ? "127.0.0.1" : parsed.host === "::" || parsed.host === "[::]" ? "[::1]" : parsed.host;
+  // listen hosts have no ":" (parseHostPort): IPv4 or a name; the wildcard is reached on loopback.
+  const host = parsed.host === "0.0.0.0" ? "127.0.0.1" : parsed.host;
   return `http://${host}:${String(parsed.port)}/stdio/${name}/mcp`;
 }

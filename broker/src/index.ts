@@ -10,3 +10,4 @@ export * from "./upstream-relay";
 export * from "./admin";
 export * from "./modern";
 export * from "./access-log";
+export * from "./stdio-bridge";

@@ -3,12 +3,21 @@ import {
   createAccessLogWriter,
   createGatewayContext,
   ConfigWatcher,
+  stdioBridgeUrl,
   type AuditLog,
   type GatewayConfig,
   type GatewayContext,
   type Logger,
 } from "@mcp-gateway/core";
-import { BrokerMetrics, createAdminApp, createBoundedServer, createBroker, type Broker } from "@mcp-gateway/broker";
+import {
+  BrokerMetrics,
+  createAdminApp,
+  createBoundedServer,
+  createBroker,
+  isStdioServer,
+  StdioBridge,
+  type Broker,
+} from "@mcp-gateway/broker";
 import {
   createMetricsServer,
   createRouter,
@@ -70,6 +79,7 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
         },
       )
     : undefined;
+  const bridge = roles.broker ? await startStdioBridge(options) : undefined;
   let audit: () => AuditLog | undefined = () => undefined;
   const security = new SecurityMetrics(routerMetrics.registry, () => audit());
   // Router and broker both end backend sessions: counted in whichever registry this process serves.
@@ -94,21 +104,21 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
   audit = () => context.security.audit;
   const closers: (() => Promise<void>)[] = [];
   const running: GatewayProcess = { context, close: async () => undefined };
+  const closeAll = async (): Promise<void> => {
+    await Promise.all(closers.map((close) => close()));
+    await context.close();
+    await bridge?.close();
+  };
   try {
     if (roles.router) running.routerPort = await startRouter(options, context, routerMetrics, closers);
     if (broker) running.brokerPort = await startBroker(options, context, broker, closers);
     if (context.security.registry) closers.push(await startAdmin(options, context, broker));
   } catch (error: unknown) {
-    await Promise.all(closers.map((close) => close()));
-    await context.close();
+    await closeAll();
     throw error;
   }
-  const watcher = options.configPath ? watchConfig(options.configPath, options.env, context, logger) : undefined;
-  running.close = async () => {
-    watcher?.close();
-    await Promise.all(closers.map((close) => close()));
-    await context.close();
-  };
+  if (options.configPath) closers.push(watchConfig(options, context, bridge));
+  running.close = closeAll;
   return running;
 }
 
@@ -178,16 +188,46 @@ async function startAdmin(
     });
 }
 
+/**
+ * The stdio bridge, when the config has stdio servers (`servers[].command`); a process without them binds nothing.
+ * Started before the context, which lists its upstreams at once: the stdio servers are among them, at the bridge's URL;
+ * closed after it, whose close ends its upstream sessions (the stdio ones through the bridge).
+ */
+async function startStdioBridge(options: GatewayProcessOptions): Promise<StdioBridge | undefined> {
+  const { config } = options;
+  if (!config.servers.some(isStdioServer)) return undefined;
+  const bridge = new StdioBridge({
+    logger: options.logger.child({ component: "stdio" }),
+    initTimeoutMs: config.sessions.backendInitTimeout,
+    maxBodyBytes: config.limits.maxBodyBytes,
+    requestTimeoutMs: config.limits.requestTimeout,
+    allowedHost: new URL(stdioBridgeUrl(config.stdioBridge.listen, "_")).host,
+  });
+  await bridge.reconfigure(config.servers);
+  const { host, port } = splitHostPort(config.stdioBridge.listen, "stdioBridge.listen");
+  const bound = await bridge.listen(host, port).catch(async (error: unknown) => {
+    await bridge.close();
+    throw error;
+  });
+  options.announce(`stdio bridge listening on http://${host}:${bound}`);
+  return bridge;
+}
+
 function watchConfig(
-  path: string,
-  env: GatewayProcessOptions["env"],
+  { configPath: path = "", env, logger }: GatewayProcessOptions,
   context: GatewayContext,
-  logger: Logger,
-): ConfigWatcher {
+  bridge: StdioBridge | undefined,
+): () => Promise<void> {
   const watcher = new ConfigWatcher(path, {
     env,
     onReload: (config) => {
       logger.info("config reloaded", { path, servers: config.servers.length });
+      if (bridge) void bridge.reconfigure(config.servers);
+      else if (config.servers.some(isStdioServer)) {
+        logger.warn("stdio servers need the stdio bridge, which starts with the process: restart to serve them", {
+          path,
+        });
+      }
       const applying = context.reconfigure(config);
       const restartRequired = context.restartRequired();
       if (restartRequired.length > 0) {
@@ -202,7 +242,7 @@ function watchConfig(
       }),
   });
   watcher.start();
-  return watcher;
+  return () => Promise.resolve(watcher.close());
 }
 
 async function serveRouterMetrics(

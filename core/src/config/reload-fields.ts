@@ -63,6 +63,8 @@ export const RELOAD_EFFECTS: FieldEffects = {
   tracing: "restart",
   // The destination is opened once at start.
   accessLog: "restart",
+  // The bridge's listener is bound once; servers[].command and its siblings reload (processes started and stopped).
+  stdioBridge: "restart",
 };
 
 function isRecord(value: unknown): value is Record<string, unknown> {

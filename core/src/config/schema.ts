@@ -6,6 +6,7 @@ import { tracingSchema } from "./tracing-schema";
 import { securitySections } from "./security-schema";
 import { RESOURCE_PREFIX_RE } from "../catalog/resource-uris";
 import { compileTrustedProxies } from "../audit/client-info";
+import { stdioBridgeSchema, stdioBridgeUrl, stdioServerFields } from "./stdio-schema";
 
 const toolFilter = z
   .object({
@@ -26,6 +27,30 @@ const trustedProxy = z.string().superRefine((entry, ctx) => {
   }
 });
 
+const STDIO_ONLY = ["args", "env", "cwd", "stdio"] as const;
+
+/** A server is reached at a `url` or spawned from a `command`: exactly one, with the fields of its kind only. */
+function checkUpstreamKind(
+  server: { url?: string | undefined; command?: string | undefined; headers?: object | undefined } & Partial<
+    Record<(typeof STDIO_ONLY)[number], unknown>
+  >,
+  ctx: z.RefinementCtx,
+): void {
+  const issue = (path: string, message: string): void => ctx.addIssue({ code: "custom", path: [path], message });
+  if (server.url !== undefined && server.command !== undefined) {
+    issue("command", "url and command exclude each other: a server is reached at a URL or spawned from a command");
+  } else if (server.url === undefined && server.command === undefined) {
+    issue("url", "expected url (an HTTP upstream) or command (a stdio server the gateway spawns)");
+  }
+  if (server.command !== undefined) {
+    if (server.headers !== undefined) issue("headers", "only for an HTTP upstream (url); pass a stdio server env");
+    return;
+  }
+  for (const field of STDIO_ONLY) {
+    if (server[field] !== undefined) issue(field, "only for a stdio server (one with command)");
+  }
+}
+
 /** One upstream MCP server. `prefix` defaults to `<name>_`; `""` keeps tool names unchanged. */
 export const serverSchema = z
   .object({
@@ -35,7 +60,9 @@ export const serverSchema = z
         SERVER_NAME_RE,
         "expected lower-case letters, digits, '-' or '_' (max 63), starting with a letter or digit",
       ),
-    url: httpUrl,
+    /** An HTTP upstream's URL; a stdio server (`command`) gets the stdio bridge's URL for it instead. */
+    url: httpUrl.optional(),
+    ...stdioServerFields,
     prefix: z
       .string()
       .regex(/^[A-Za-z0-9_.-]*$/, "expected letters, digits, '_', '.' or '-'")
@@ -75,6 +102,7 @@ export const serverSchema = z
     healthCheck: z.enum(["tcp", "none"]).optional(),
   })
   .strict()
+  .superRefine(checkUpstreamKind)
   .transform((server) => ({ ...server, prefix: server.prefix ?? `${server.name}_`, headers: server.headers ?? {} }));
 
 const storeSchema = z.union([
@@ -185,10 +213,19 @@ export const configSchema = z
       .strict()
       .prefault({}),
     accessLog: accessLogSchema.prefault({}),
+    /** Where the gateway serves its stdio servers over Streamable HTTP (loopback: never through the public listener). */
+    stdioBridge: stdioBridgeSchema,
     ...securitySections,
   })
   .strict()
   .superRefine((config, ctx) => {
+    if (config.servers.some((server) => server.command !== undefined) && config.stdioBridge.listen.endsWith(":0")) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["stdioBridge", "listen"],
+        message: "expected a fixed port: stdio servers are reached (and rendered for Envoy) at the bridge's address",
+      });
+    }
     const guarded = config.consumers.length > 0 || Object.keys(config.policies).length > 0;
     if (config.auth === "none" && guarded) {
       ctx.addIssue({
@@ -208,11 +245,17 @@ export const configSchema = z
   })
   .transform(({ auth, ...config }) => ({
     ...config,
+    // Everything downstream (sessions, routing, render-envoy) reaches a stdio server as an HTTP upstream on the bridge.
+    servers: config.servers.map((server) => ({
+      ...server,
+      url: server.url ?? stdioBridgeUrl(config.stdioBridge.listen, server.name),
+    })),
     // Consumers or policies without an auth section mean API keys in `Authorization: Bearer`: default deny.
     auth: auth ?? { apiKeys: { header: "authorization" }, resourceMetadata: { authorizationServers: [] } },
   }));
 
 /** One validated upstream server. */
-export type ServerConfig = z.output<typeof serverSchema>;
 /** The validated, defaulted gateway configuration. */
 export type GatewayConfig = z.output<typeof configSchema>;
+/** One validated upstream server; a stdio server (`command`) has the bridge's URL for it as `url`. */
+export type ServerConfig = GatewayConfig["servers"][number];

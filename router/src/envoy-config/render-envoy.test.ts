@@ -119,3 +119,21 @@ describe("committed envoy/envoy.yaml", () => {
     expect(parse(committed)).toEqual(parse(renderEnvoyYaml(example, "examples/gateway.yaml")));
   });
 });
+
+describe("a stdio server (servers[].command)", () => {
+  it("is routed like any upstream, to a plain-HTTP cluster at the gateway's stdio bridge", () => {
+    const stdio = parseConfig(
+      'version: 1\nauth: none\nstdioBridge: { listen: "127.0.0.1:7082" }\nservers:\n  - { name: mem, command: mcp-server-memory }\n',
+      {},
+    );
+    const out = renderEnvoyConfig(stdio) as Rendered;
+    const routes = out.static_resources.listeners[0]!.filter_chains[0]!.filters[0]!.typed_config.route_config;
+    expect(routes.virtual_hosts[0]!.routes.map((r) => r.route.cluster)).toEqual(["mcp_server_mem", BROKER_CLUSTER]);
+    const cluster = out.static_resources.clusters.find((c) => c.name === "mcp_server_mem") as
+      (Rendered["static_resources"]["clusters"][number] & { load_assignment?: { endpoints: unknown[] } }) | undefined;
+    expect(cluster?.transport_socket).toBeUndefined();
+    expect(cluster?.load_assignment?.endpoints).toEqual([
+      { lb_endpoints: [{ endpoint: { address: { socket_address: { address: "127.0.0.1", port_value: 7082 } } } }] },
+    ]);
+  });
+});

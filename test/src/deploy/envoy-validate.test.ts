@@ -37,7 +37,7 @@ describe("envoy --mode validate", () => {
     expectValid(resolve(ROOT, file));
   });
 
-  it.each(["examples/gateway.yaml", "examples/compose/gateway.yaml"])(
+  it.each(["examples/gateway.yaml", "examples/compose/gateway.yaml", "examples/stdio-gateway.yaml"])(
     "accepts `mcp-gateway render-envoy %s`",
     (file) => {
       const out = join(dir, `${file.replace(/\W/g, "_")}.envoy.yaml`);

@@ -1,0 +1,2 @@
+export * from "./stdio-bridge";
+export * from "./stdio-server-pool";

@@ -1,0 +1,124 @@
+import type { Server } from "node:http";
+import { isDeepStrictEqual } from "node:util";
+import express, { type Request, type Response } from "express";
+import type { Logger, ServerConfig, StdioLaunch } from "@mcp-gateway/core";
+import { createBoundedServer } from "../http-server";
+import { StdioServerPool, type StdioServerConfig } from "./stdio-server-pool";
+
+/** Options of {@link StdioBridge}. */
+export interface StdioBridgeOptions {
+  logger: Logger;
+  /** Bound on a process's answer to initialize (`sessions.backendInitTimeout`). */
+  initTimeoutMs: number;
+  /** Largest request body the bridge reads (`limits.maxBodyBytes`). */
+  maxBodyBytes: number;
+  /** Time a client has to send a whole request (`limits.requestTimeout`). */
+  requestTimeoutMs: number;
+  /**
+   * The one `Host` the bridge answers: its URL's (the gateway, and Envoy after the router's rewrite, send exactly
+   * that). Anything else, or any `Origin`, is a browser or a DNS-rebinding page on this machine: refused.
+   */
+  allowedHost: string;
+}
+
+/** True for a server the gateway spawns (`command`) rather than reaches at a URL. */
+export const isStdioServer = (server: ServerConfig): server is StdioServerConfig => server.command !== undefined;
+
+/** What a server's processes are started from: a reload that changes it replaces them (a new prefix or filter does not). */
+const processFields = ({ command, args, env, cwd, stdio }: StdioServerConfig): object => ({
+  command,
+  args,
+  env,
+  cwd,
+  stdio,
+});
+
+/** How to start and supervise one server's processes. */
+const launchOf = (server: StdioServerConfig, initTimeoutMs: number): StdioLaunch => ({
+  name: server.name,
+  command: server.command,
+  args: server.args ?? [],
+  env: server.env ?? {},
+  cwd: server.cwd,
+  initialBackoffMs: server.stdio?.initialBackoff ?? 250,
+  maxBackoffMs: server.stdio?.maxBackoff ?? 30_000,
+  initTimeoutMs,
+});
+
+/**
+ * The gateway's local Streamable HTTP bridge to its stdio servers: `/stdio/<name>/mcp` on its own loopback listener
+ * (`stdioBridge.listen`), never on the public one. The gateway and Envoy reach each stdio server there as they reach
+ * any HTTP upstream; the bridge spawns and supervises the processes behind it.
+ */
+export class StdioBridge {
+  private readonly pools = new Map<string, StdioServerPool>();
+  private server: Server | undefined;
+
+  constructor(private readonly options: StdioBridgeOptions) {}
+
+  /** The running processes' ids per server name. */
+  pids(): Record<string, number[]> {
+    return Object.fromEntries([...this.pools].map(([name, pool]) => [name, pool.pids()]));
+  }
+
+  /** Starts, replaces or stops pools so that they match `servers` (the stdio ones); unchanged ones keep running. */
+  async reconfigure(servers: readonly ServerConfig[]): Promise<void> {
+    const wanted = new Map(servers.filter(isStdioServer).map((server) => [server.name, server]));
+    const stopping: Promise<void>[] = [];
+    for (const [name, pool] of this.pools) {
+      const next = wanted.get(name);
+      if (next && isDeepStrictEqual(processFields(next), processFields(pool.server))) continue;
+      this.pools.delete(name);
+      stopping.push(pool.close());
+    }
+    for (const [name, server] of wanted) {
+      if (this.pools.has(name)) continue;
+      const launch = launchOf(server, this.options.initTimeoutMs);
+      this.pools.set(name, new StdioServerPool(server, launch, this.options.logger));
+    }
+    await Promise.all(stopping);
+  }
+
+  /** Binds the listener; the port it got. */
+  async listen(host: string, port: number): Promise<number> {
+    const app = express();
+    app.disable("x-powered-by");
+    app.use((request: Request, response: Response, next: () => void) => {
+      if (request.headers.host === this.options.allowedHost && request.headers.origin === undefined) return next();
+      response.status(403).json({ error: "stdio bridge: only the gateway may call it (Host or Origin refused)" });
+    });
+    app.use(express.json({ limit: this.options.maxBodyBytes }));
+    app.all("/stdio/:name/mcp", (request: Request, response: Response) => {
+      const pool = this.pools.get(String(request.params["name"]));
+      if (!pool) {
+        response.status(404).json({ error: "no such stdio server" });
+        return;
+      }
+      pool.handle(request, response, request.body).catch((error: unknown) => {
+        this.options.logger.warn("stdio bridge request failed", { server: pool.server.name, error: String(error) });
+        if (!response.headersSent) response.status(500).json({ error: "stdio bridge failure" });
+      });
+    });
+    const server = createBoundedServer(app, { requestTimeoutMs: this.options.requestTimeoutMs });
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, host, resolve);
+    });
+    const address = server.address();
+    return typeof address === "object" && address ? address.port : port;
+  }
+
+  /** Stops every process (gracefully: stdin closed, SIGTERM, SIGKILL) and closes the listener. */
+  async close(): Promise<void> {
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(pools.map((pool) => pool.close()));
+    const server = this.server;
+    if (!server) return;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+}

@@ -1,0 +1,3 @@
+export * from "./backoff";
+export * from "./stdio-instance";
+export * from "./stdio-multiplexer";

@@ -1,6 +1,11 @@
 import * as grpc from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
-import { EXT_PROC_SERVICE_NAME, loadExtProcService, type ProcessingRequest, type ProcessingResponse } from "@mcp-gateway/router";
+import {
+  EXT_PROC_SERVICE_NAME,
+  loadExtProcService,
+  type ProcessingRequest,
+  type ProcessingResponse,
+} from "@mcp-gateway/router";
 
 /** One HTTP request as Envoy would present it to ext_proc: headers, a buffered body, the upstream's response headers. */
 export interface ScriptedRequest {

@@ -1,5 +1,5 @@
 import express, { type Express, type Request, type RequestHandler, type Response } from "express";
-import { PROTECTED_RESOURCE_WELL_KNOWN, type GatewayContext } from "@mcp-gateway/core";
+import { PROTECTED_RESOURCE_WELL_KNOWN, resolveEndpoint, type GatewayContext } from "@mcp-gateway/core";
 import { createLegacyBridge } from "./legacy-bridge/legacy-bridge";
 import { createCallerResolver } from "./caller";
 import { createEdgeChecks, createProtectedResourceHandler } from "./edge-checks";
@@ -60,7 +60,9 @@ export function createBrokerApp(deps: BrokerAppDeps): Express {
   app.disable("x-powered-by");
   routeExactly(app);
   if (deps.accessLog) app.use(deps.accessLog);
-  app.use(exactPaths(BROKER_PATHS, [`${PROTECTED_RESOURCE_WELL_KNOWN}/`]));
+  // Besides /mcp: /mcp/<server> and the virtual servers' paths of the config in force (see endpoints.ts).
+  const isEndpoint = (path: string): boolean => resolveEndpoint(deps.context.config(), path) !== undefined;
+  app.use(exactPaths(BROKER_PATHS, [`${PROTECTED_RESOURCE_WELL_KNOWN}/`], isEndpoint));
   const routeDeps = {
     context: deps.context,
     hub: deps.hub,
@@ -102,16 +104,24 @@ export function createBrokerApp(deps: BrokerAppDeps): Express {
   // POST /mcp, the hot path, runs its handlers as one chain (see handlerChain); other methods go through Express.
   const postChain = handlerChain(post, methodNotAllowed);
   app.use(function mcpPost(request, response, next) {
-    if (request.method === "POST" && request.path === "/mcp") postChain(request, response, next);
+    if (request.method === "POST" && isEndpoint(request.path)) postChain(request, response, next);
     else next();
   });
-  // GET, DELETE and the rest: a body outside POST is refused after authentication, as the router does.
-  app.use("/mcp", ...gate, refuseBodyOutsidePost);
+  // GET, DELETE and the rest, at every endpoint: a body outside POST is refused after authentication, as the router
+  // does.
   const streamTracing = createStreamTracing(deps.context);
   const traced = streamTracing ? [streamTracing] : [];
-  app.get("/mcp", ...traced, createGetHandler(routeDeps));
-  app.delete("/mcp", ...traced, bridge.onDelete, createDeleteHandler(routeDeps));
-  app.all("/mcp", methodNotAllowed);
+  const byMethod = new Map<string, RequestHandler>([
+    ["GET", handlerChain([...traced, createGetHandler(routeDeps)], methodNotAllowed)],
+    ["DELETE", handlerChain([...traced, bridge.onDelete, createDeleteHandler(routeDeps)], methodNotAllowed)],
+  ]);
+  const otherChain = handlerChain([...gate, refuseBodyOutsidePost], function dispatchMethod(request, response, next) {
+    (byMethod.get(request.method) ?? methodNotAllowed)(request, response, next);
+  });
+  app.use(function mcpOther(request, response, next) {
+    if (isEndpoint(request.path)) otherChain(request, response, next);
+    else next();
+  });
   app.use(bodyErrorHandler);
 
   // MCP authorization discovery (RFC 9728): public, and served behind Envoy too (the router lets it through).

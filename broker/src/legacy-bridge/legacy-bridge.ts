@@ -14,7 +14,7 @@ import {
   rewriteWhole,
   route,
   SESSION_HEADER,
-  sessionOwner,
+  sessionKey,
   type AskClient,
   type BridgedCall,
   type GatewayContext,
@@ -129,7 +129,11 @@ async function handlePost(state: Bridging, request: Request, response: Response,
       return;
     }
     if (message.kind !== "request" || !isRoutedMethod(message.method)) return next();
-    const decision = route(message, context.upstreams.catalog(), context.config().servers);
+    const decision = route(
+      message,
+      context.upstreams.catalogFor(callerOf(response).endpoint),
+      context.config().servers,
+    );
     if (decision.kind !== "upstream" || !modern(decision.target.server.name)) return next();
     const session = await checkSession(context, request, response, message.id);
     if (decision.method === "resources/subscribe" || decision.method === "resources/unsubscribe") {
@@ -152,7 +156,7 @@ function relayerGone(): GatewayError {
 }
 
 function checkSession(context: GatewayContext, request: Request, response: Response, id: string | number | null) {
-  return context.pipeline.checkSession(lowerHeaders(request), id, sessionOwner(callerOf(response)));
+  return context.pipeline.checkSession(lowerHeaders(request), id, sessionKey(callerOf(response)));
 }
 
 interface BridgeRequest {
@@ -175,7 +179,7 @@ async function subscription(state: Bridging, input: BridgeRequest): Promise<void
   try {
     const server = decision.target.server;
     if (decision.method === "resources/subscribe") {
-      const check = context.sessions.verify(session, sessionOwner(callerOf(response)));
+      const check = context.sessions.verify(session, sessionKey(callerOf(response)));
       const expiresAtMs = check.ok ? check.expiresAtMs : Date.now();
       await subscriptions.subscribe(session, server, decision.target.name, expiresAtMs);
     } else {

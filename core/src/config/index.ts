@@ -8,3 +8,4 @@ export * from "./json-schema";
 export * from "./reload-fields";
 export * from "./tracing-schema";
 export * from "./access-log-schema";
+export * from "./virtual-server-schema";

@@ -2,6 +2,8 @@ import type { DiscoverResult } from "@modelcontextprotocol/client";
 import { Catalog, type UpstreamListing } from "../catalog/catalog";
 import type { GatewayConfig, ServerConfig } from "../config/schema";
 import type { Logger } from "../logging";
+import { exposureOf } from "../endpoints/endpoint-exposure";
+import type { Endpoint } from "../endpoints/endpoints";
 import { UpstreamConnection, type UpstreamStatus } from "./upstream-connection";
 import type { ListHint, ListMethod, UpstreamGeneration } from "./upstream-session";
 
@@ -25,6 +27,13 @@ export class UpstreamManager {
   private connections = new Map<string, UpstreamConnection>();
   private servers: readonly ServerConfig[] = [];
   private current = Catalog.empty();
+  /** The listings and ready servers the current catalog was built from: endpoint catalogs are built from them too. */
+  private built: { listings: ReadonlyMap<string, UpstreamListing>; ready: ReadonlySet<string> } = {
+    listings: new Map(),
+    ready: new Set(),
+  };
+  /** Endpoint catalogs of the current catalog, built on first use (dropped with it). */
+  private endpointCatalogs = new WeakMap<Endpoint, Catalog>();
   private conflictsLogged = new Set<string>();
 
   constructor(
@@ -35,6 +44,20 @@ export class UpstreamManager {
   /** The catalog in force; replaced whole on every change. */
   catalog(): Catalog {
     return this.current;
+  }
+
+  /**
+   * The catalog of one endpoint (see endpoints/endpoints.ts): the aggregated one for `/mcp`, else one built from the
+   * same listings with what that endpoint exposes, cached until the next change.
+   */
+  catalogFor(endpoint: Endpoint | undefined): Catalog {
+    if (endpoint === undefined || endpoint.kind === "aggregate") return this.current;
+    let catalog = this.endpointCatalogs.get(endpoint);
+    if (!catalog) {
+      catalog = Catalog.build(this.servers, this.built.listings, this.built.ready, exposureOf(endpoint));
+      this.endpointCatalogs.set(endpoint, catalog);
+    }
+    return catalog;
   }
 
   /** Per-upstream status for `/status`. */
@@ -132,6 +155,8 @@ export class UpstreamManager {
       if (connection.isReady()) ready.add(name);
     }
     const previous = this.current;
+    this.built = { listings, ready };
+    this.endpointCatalogs = new WeakMap();
     this.current = Catalog.build(this.servers, listings, ready);
     for (const conflict of this.current.conflicts) {
       const key = `${conflict.kind}:${conflict.name}:${conflict.dropped}`;

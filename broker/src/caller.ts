@@ -20,6 +20,7 @@ export function createCallerResolver(context: GatewayContext, edge: boolean) {
             request.method,
             headers,
             edgeClient(request.socket.remoteAddress, headers, config.standalone.trustedProxies),
+            request.originalUrl,
           )
         : gate.fromIdentityHeader(headers, routedClient(headers));
       // The endpoint by the path as sent (exactPaths let only endpoint paths this far); the router decides alike.

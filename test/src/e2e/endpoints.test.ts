@@ -1,8 +1,10 @@
-import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { REPO_ROOT } from "@mcp-gateway/example-kit";
 import { DEMO_KEYS } from "@mcp-gateway/local-stack";
 import { parse, stringify } from "yaml";
+import { pollUntil } from "../support/bounded-wait";
 import { connectClient, rawPost, resultJson, type ConnectedClient } from "./mcp-client";
 import { startGatewayStack, type GatewayStack, type StackMode } from "./gateway-stack";
 
@@ -23,8 +25,8 @@ const VIRTUAL = {
   ],
 };
 
-/** examples/gateway.yaml's alice (weather only) and ops (everything), and one virtual server. */
-async function access(): Promise<string> {
+/** examples/gateway.yaml's alice (weather only) and ops (everything), one virtual server, the audit log to `audit`. */
+async function access(audit: string): Promise<string> {
   const example = parse(await readFile(resolve(REPO_ROOT, "examples/gateway.yaml"), "utf8")) as {
     auth: unknown;
     consumers: { name: string }[];
@@ -32,7 +34,13 @@ async function access(): Promise<string> {
   };
   const consumers = example.consumers.filter((c) => c.name === "alice" || c.name === "ops");
   const policies = { "weather-reader": example.policies["weather-reader"], operator: example.policies["operator"] };
-  return stringify({ auth: example.auth, consumers, policies, virtualServers: [VIRTUAL] });
+  return stringify({
+    auth: example.auth,
+    consumers,
+    policies,
+    virtualServers: [VIRTUAL],
+    audit: { file: { path: audit } },
+  });
 }
 
 const bearer = (key: string): Record<string, string> => ({ authorization: `Bearer ${key}` });
@@ -42,6 +50,7 @@ const call = (id: number, name: string, args: Record<string, unknown> = {}): str
 describe.each(MODES)("endpoints (%s)", (_label, mode) => {
   let stack: GatewayStack;
   let base: string;
+  let dir: string;
   const clients: ConnectedClient[] = [];
   const connect = async (path: string, key: string): Promise<ConnectedClient> => {
     const connected = await connectClient(`${base}${path}`, "endpoints-e2e", bearer(key));
@@ -52,13 +61,22 @@ describe.each(MODES)("endpoints (%s)", (_label, mode) => {
     (await client.client.listTools()).tools.map((tool) => tool.name).sort();
 
   beforeAll(async () => {
-    stack = await startGatewayStack(mode, { access: await access() });
+    dir = await mkdtemp(join(tmpdir(), "mcp-endpoints-"));
+    stack = await startGatewayStack(mode, { access: await access(join(dir, "audit.log")) });
     base = stack.url.replace(/\/mcp$/, "");
   });
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.close()));
     await stack.stop();
+    await rm(dir, { recursive: true, force: true });
   });
+
+  /** The audit events written so far. */
+  const audited = async (): Promise<Record<string, unknown>[]> =>
+    (await readFile(join(dir, "audit.log"), "utf8").catch(() => ""))
+      .split("\n")
+      .filter((line) => line !== "")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
 
   it("/mcp/<server> lists the server's tools unprefixed, and calls reach it", async () => {
     const weather = await connect("/mcp/weather", DEMO_KEYS.ops);
@@ -134,4 +152,22 @@ describe.each(MODES)("endpoints (%s)", (_label, mode) => {
       expect(JSON.stringify(reply.json)).toMatch(/no (MCP )?endpoint at/);
     },
   );
+
+  it("audits a call at each endpoint with that endpoint, naming the target as policies do", async () => {
+    const weather = await connect("/mcp/weather", DEMO_KEYS.ops);
+    const team = await connect("/mcp/virtual/team", DEMO_KEYS.ops);
+    await weather.client.callTool({ name: "get_forecast", arguments: { city: "Oslo" } });
+    await team.client.callTool({ name: "forecast", arguments: { city: "Bergen" } });
+    const sessions = [weather, team].map((c) => c.transport.sessionId);
+    const calls = async (): Promise<Record<string, unknown>[]> =>
+      (await audited()).filter((e) => e["method"] === "tools/call" && e["endpoint"] !== "/mcp");
+    expect(await pollUntil(async () => (await calls()).length >= 2, 10_000)).toBe(true);
+    expect(sessions.every((session) => session !== undefined)).toBe(true);
+    expect((await calls()).map((e) => [e["endpoint"], e["target"], e["decision"]])).toEqual(
+      expect.arrayContaining([
+        ["/mcp/weather", "weather_get_forecast", "allowed"],
+        ["/mcp/virtual/team", "weather_get_forecast", "allowed"],
+      ]),
+    );
+  });
 });

@@ -13,6 +13,7 @@ import {
   resultOutcome,
   rewriteWhole,
   route,
+  servedAt,
   SESSION_HEADER,
   sessionKey,
   type AskClient,
@@ -177,7 +178,8 @@ async function subscription(state: Bridging, input: BridgeRequest): Promise<void
   const { message, decision, session, response } = input;
   const audit = await admit(context, input);
   try {
-    const server = decision.target.server;
+    // At /mcp/<server> the updates name the upstream's own URIs, as that endpoint lists them.
+    const server = servedAt(decision.target.server, callerOf(response).endpoint);
     if (decision.method === "resources/subscribe") {
       const check = context.sessions.verify(session, sessionKey(callerOf(response)));
       const expiresAtMs = check.ok ? check.expiresAtMs : Date.now();
@@ -196,7 +198,8 @@ async function subscription(state: Bridging, input: BridgeRequest): Promise<void
 async function bridge(state: Bridging, input: BridgeRequest): Promise<void> {
   const { context, pending } = state;
   const { message, decision, session, response } = input;
-  const server = decision.target.server;
+  // At /mcp/<server> the reply's resource URIs stay the upstream's own, as that endpoint lists them.
+  const server = servedAt(decision.target.server, callerOf(response).endpoint);
   const audit = await admit(context, input);
   const abort = new AbortController();
   response.on("close", () => abort.abort());

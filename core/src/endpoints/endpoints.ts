@@ -1,4 +1,4 @@
-import type { GatewayConfig } from "../config/schema";
+import type { GatewayConfig, ServerConfig } from "../config/schema";
 import type { VirtualServerConfig } from "../config/virtual-server-schema";
 
 /** The aggregated endpoint's path. */
@@ -66,4 +66,12 @@ export function isUnderMcp(target: string): boolean {
  */
 export function sessionBinding(owner: string, endpoint: Endpoint | undefined): string {
   return endpoint === undefined || endpoint.kind === "aggregate" ? owner : `${owner}\u0000${endpoint.path}`;
+}
+
+/**
+ * The server as a call reaches it from `endpoint`: at `/mcp/<server>` resource URIs in its results (and errors and
+ * notifications) stay as the upstream wrote them (no resource prefix), as that endpoint lists them; elsewhere as is.
+ */
+export function servedAt(server: ServerConfig, endpoint: Endpoint | undefined): ServerConfig {
+  return endpoint?.kind === "server" ? { ...server, resourcePrefix: "" } : server;
 }

@@ -1,6 +1,6 @@
 import { DEFAULT_NEGOTIATED_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
 import type { Catalog } from "../catalog/catalog";
-import type { Endpoint } from "../endpoints/endpoints";
+import { servedAt, type Endpoint } from "../endpoints/endpoints";
 import type { GatewayConfig, ServerConfig } from "../config/schema";
 import { GatewayError, JsonRpcErrorCode, logUnexpected } from "../errors";
 import type { Logger } from "../logging";
@@ -69,14 +69,6 @@ function credentialHeadersOf(config: GatewayConfig): readonly string[] {
     credentialHeaderLists.set(config, headers);
   }
   return headers;
-}
-
-/**
- * The server as a call reaches it from `endpoint`: at `/mcp/<server>` resource URIs in its results stay as the
- * upstream wrote them (no resource prefix), as that endpoint lists them.
- */
-function asServedAt(server: ServerConfig, endpoint: Endpoint | undefined): ServerConfig {
-  return endpoint?.kind === "server" ? { ...server, resourcePrefix: "" } : server;
 }
 
 /** Broker-bound methods the broker sends on to every upstream session of the caller: they spend rate-limit tokens. */
@@ -233,7 +225,7 @@ export class RequestPipeline {
     gatewaySession: string,
     decision: Extract<RouteDecision, { kind: "upstream" }>,
   ): Promise<UpstreamCall> {
-    const server = asServedAt(decision.target.server, caller.endpoint);
+    const server = servedAt(decision.target.server, caller.endpoint);
     const audit = await this.deps.security.admit(caller, {
       ...admissionOf(decision, gatewaySession),
       // An answer to a server's request goes only to a server the consumer can use something of.
@@ -394,7 +386,7 @@ export class RequestPipeline {
     decision: Extract<RouteDecision, { kind: "upstream" }>,
     tasks?: TaskReplyIds,
   ): Promise<UpstreamCall> {
-    const server = asServedAt(decision.target.server, caller.endpoint);
+    const server = servedAt(decision.target.server, caller.endpoint);
     const audit = await this.deps.security.admit(caller, { ...admissionOf(decision, ""), serverVisible: true });
     const redactor = this.deps.security.redactorFor(redactionOf(decision));
     const call = {

@@ -1,7 +1,7 @@
 import { admissionOf, redactionOf } from "../../routing/call-admission";
 import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
 import type { Catalog } from "../../catalog/catalog";
-import type { Endpoint } from "../../endpoints/endpoints";
+import { servedAt, type Endpoint } from "../../endpoints/endpoints";
 import type { GatewayConfig, ServerConfig } from "../../config/schema";
 import { GatewayError } from "../../errors";
 import type { JsonRpcRequest } from "../../jsonrpc/message";
@@ -75,7 +75,8 @@ export async function admitModern(
       caller.policy.maxBodyBytes === undefined ? undefined : caller.policy.name,
     ).withId(requestId);
   }
-  const server = decision.target.server;
+  // At /mcp/<server> the result's resource URIs stay the upstream's own, as the legacy path leaves them.
+  const server = servedAt(decision.target.server, caller.endpoint);
   const audit = await deps.security.admit(caller, admissionOf(decision, key, requestId));
   const redactor = deps.security.redactorFor(redactionOf(decision));
   return {

@@ -54,6 +54,20 @@ function methodNotAllowed(_request: Request, response: Response): void {
 /** The broker's endpoints, each answered at exactly this path (case-sensitive, no trailing slash). */
 const BROKER_PATHS = ["/mcp", "/healthz", "/readyz", "/status", "/metrics", PROTECTED_RESOURCE_WELL_KNOWN];
 
+/**
+ * What every endpoint request passes before its body is read: DNS-rebinding protection first (a foreign Host or Origin
+ * gets 403 before anything is read), then at the edge CORS and header sizes, then who the caller is; as in Envoy mode,
+ * where the router sees the body only once the headers have passed.
+ */
+function requestGate(context: GatewayContext, edge: boolean): RequestHandler[] {
+  const checkHostAndOrigin: RequestHandler = function checkHostAndOrigin(request, response, next) {
+    const denied = context.hostGuard().check(lowerHeaders(request));
+    if (denied) sendError(response, denied);
+    else next();
+  };
+  return [checkHostAndOrigin, ...(edge ? [createEdgeChecks(context)] : []), createCallerResolver(context, edge)];
+}
+
 /** Builds the broker's Express app (without listening): /mcp plus /healthz, /readyz, /status, /metrics. */
 export function createBrokerApp(deps: BrokerAppDeps): Express {
   const app = express();
@@ -71,20 +85,7 @@ export function createBrokerApp(deps: BrokerAppDeps): Express {
   };
   // The body is read raw and parsed by core, so every malformed body gets the same JSON-RPC error as in the router.
   const rawBody = rawBodyReader(() => deps.context.config().limits.maxBodyBytes);
-  // DNS-rebinding protection runs first: a foreign Host or Origin gets 403 before anything is read.
-  const checkHostAndOrigin: RequestHandler = function checkHostAndOrigin(request, response, next) {
-    const denied = deps.context.hostGuard().check(lowerHeaders(request));
-    if (denied) sendError(response, denied);
-    else next();
-  };
-  const edge = deps.edge ?? deps.forwarder !== undefined;
-  // Then, at the edge, CORS and header sizes; then who the caller is. The body is read only after: as in Envoy mode,
-  // where the router sees it only once the headers have passed.
-  const gate = [
-    checkHostAndOrigin,
-    ...(edge ? [createEdgeChecks(deps.context)] : []),
-    createCallerResolver(deps.context, edge),
-  ];
+  const gate = requestGate(deps.context, deps.edge ?? deps.forwarder !== undefined);
   const { modern } = deps;
   // Legacy clients' calls to 2026 upstreams (and their answers to relayed requests) reach the broker in both modes.
   const bridge = createLegacyBridge(deps.context, deps.hub, deps.replicas?.id);

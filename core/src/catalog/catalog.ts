@@ -1,5 +1,5 @@
 import type { ServerConfig } from "../config/schema";
-import { AGGREGATE_EXPOSURE, type Exposure } from "./exposure";
+import { AGGREGATE_EXPOSURE, type Exposure, type ServerExposure } from "./exposure";
 import { exposeResourceUri, resourcePrefixOf, splitExposedResourceUri } from "./resource-uris";
 
 /** A JSON object as listed by an upstream (tool, prompt, resource), kept as sent apart from the fields we rewrite. */
@@ -86,6 +86,32 @@ function ownerOf(owners: ReadonlyMap<string, ServerConfig>, exposed: string): Se
   return split === undefined ? undefined : owners.get(split.prefix);
 }
 
+/** Calls `add` with each item's own name and the item as `show` exposes it, for the items `show` keeps. */
+function addShown(
+  items: readonly ListedItem[],
+  show: (item: ListedItem) => ListedItem | undefined,
+  add: (name: string, item: ListedItem) => void,
+): void {
+  for (const item of items) {
+    const shown = show(item);
+    if (shown) add(item.name, shown);
+  }
+}
+
+/** How `exposure` shows each server that has a listing, in config order; servers it leaves out are absent. */
+function exposuresOf(
+  servers: readonly ServerConfig[],
+  listings: ReadonlyMap<string, UpstreamListing>,
+  exposure: Exposure,
+): Map<ServerConfig, ServerExposure> {
+  const exposures = new Map<ServerConfig, ServerExposure>();
+  for (const server of servers) {
+    const exposed = listings.has(server.name) ? exposure.of(server) : undefined;
+    if (exposed) exposures.set(server, exposed);
+  }
+  return exposures;
+}
+
 /**
  * An immutable snapshot of everything the gateway exposes: upstream tools, prompts, resource URIs and URI templates,
  * each under its server's prefix (`weather_get_forecast`; resource URIs under its resource prefix,
@@ -130,11 +156,7 @@ export class Catalog {
   ): Catalog {
     const [tools, prompts, resources, templates] = [new Index(), new Index(), new Index(), new Index()];
     const conflicts: CatalogConflict[] = [];
-    const exposures = new Map<ServerConfig, NonNullable<ReturnType<Exposure["of"]>>>();
-    for (const server of servers) {
-      const exposed = listings.has(server.name) ? exposure.of(server) : undefined;
-      if (exposed) exposures.set(server, exposed);
-    }
+    const exposures = exposuresOf(servers, listings, exposure);
     const included = [...exposures.keys()];
     const resourceServers = resourceOwners(included, listings, (s) => exposures.get(s)?.resourcePrefix ?? "");
     const unprefixedResourceServers: ServerConfig[] = [];
@@ -150,14 +172,8 @@ export class Catalog {
         item: object,
       ): void =>
         index.add(exposed, { server, name: original }, item as Record<string, unknown>, visible, kind, conflicts);
-      for (const tool of listing.tools) {
-        const item = shown.tool(tool);
-        if (item) add(tools, "tool", tool.name, item.name, item);
-      }
-      for (const prompt of listing.prompts) {
-        const item = shown.prompt(prompt);
-        if (item) add(prompts, "prompt", prompt.name, item.name, item);
-      }
+      addShown(listing.tools, shown.tool, (name, item) => add(tools, "tool", name, item.name, item));
+      addShown(listing.prompts, shown.prompt, (name, item) => add(prompts, "prompt", name, item.name, item));
       const resourcePrefix = shown.resourcePrefix;
       resourceFilters.set(server.name, shown.resource);
       // A URI under another server's resource prefix is that server's, whatever the order (its prefix wins): an

@@ -1,5 +1,5 @@
 import express, { type Express, type Request, type RequestHandler, type Response } from "express";
-import { PROTECTED_RESOURCE_WELL_KNOWN, type GatewayContext } from "@mcp-gateway/core";
+import { PROTECTED_RESOURCE_WELL_KNOWN, resolveEndpoint, type GatewayContext } from "@mcp-gateway/core";
 import { createLegacyBridge } from "./legacy-bridge/legacy-bridge";
 import { createCallerResolver } from "./caller";
 import { createEdgeChecks, createProtectedResourceHandler } from "./edge-checks";
@@ -54,13 +54,29 @@ function methodNotAllowed(_request: Request, response: Response): void {
 /** The broker's endpoints, each answered at exactly this path (case-sensitive, no trailing slash). */
 const BROKER_PATHS = ["/mcp", "/healthz", "/readyz", "/status", "/metrics", PROTECTED_RESOURCE_WELL_KNOWN];
 
+/**
+ * What every endpoint request passes before its body is read: DNS-rebinding protection first (a foreign Host or Origin
+ * gets 403 before anything is read), then at the edge CORS and header sizes, then who the caller is; as in Envoy mode,
+ * where the router sees the body only once the headers have passed.
+ */
+function requestGate(context: GatewayContext, edge: boolean): RequestHandler[] {
+  const checkHostAndOrigin: RequestHandler = function checkHostAndOrigin(request, response, next) {
+    const denied = context.hostGuard().check(lowerHeaders(request));
+    if (denied) sendError(response, denied);
+    else next();
+  };
+  return [checkHostAndOrigin, ...(edge ? [createEdgeChecks(context)] : []), createCallerResolver(context, edge)];
+}
+
 /** Builds the broker's Express app (without listening): /mcp plus /healthz, /readyz, /status, /metrics. */
 export function createBrokerApp(deps: BrokerAppDeps): Express {
   const app = express();
   app.disable("x-powered-by");
   routeExactly(app);
   if (deps.accessLog) app.use(deps.accessLog);
-  app.use(exactPaths(BROKER_PATHS, [`${PROTECTED_RESOURCE_WELL_KNOWN}/`]));
+  // Besides /mcp: /mcp/<server> and the virtual servers' paths of the config in force (see endpoints.ts).
+  const isEndpoint = (path: string): boolean => resolveEndpoint(deps.context.config(), path) !== undefined;
+  app.use(exactPaths(BROKER_PATHS, [`${PROTECTED_RESOURCE_WELL_KNOWN}/`], isEndpoint));
   const routeDeps = {
     context: deps.context,
     hub: deps.hub,
@@ -69,20 +85,7 @@ export function createBrokerApp(deps: BrokerAppDeps): Express {
   };
   // The body is read raw and parsed by core, so every malformed body gets the same JSON-RPC error as in the router.
   const rawBody = rawBodyReader(() => deps.context.config().limits.maxBodyBytes);
-  // DNS-rebinding protection runs first: a foreign Host or Origin gets 403 before anything is read.
-  const checkHostAndOrigin: RequestHandler = function checkHostAndOrigin(request, response, next) {
-    const denied = deps.context.hostGuard().check(lowerHeaders(request));
-    if (denied) sendError(response, denied);
-    else next();
-  };
-  const edge = deps.edge ?? deps.forwarder !== undefined;
-  // Then, at the edge, CORS and header sizes; then who the caller is. The body is read only after: as in Envoy mode,
-  // where the router sees it only once the headers have passed.
-  const gate = [
-    checkHostAndOrigin,
-    ...(edge ? [createEdgeChecks(deps.context)] : []),
-    createCallerResolver(deps.context, edge),
-  ];
+  const gate = requestGate(deps.context, deps.edge ?? deps.forwarder !== undefined);
   const { modern } = deps;
   // Legacy clients' calls to 2026 upstreams (and their answers to relayed requests) reach the broker in both modes.
   const bridge = createLegacyBridge(deps.context, deps.hub, deps.replicas?.id);
@@ -102,16 +105,24 @@ export function createBrokerApp(deps: BrokerAppDeps): Express {
   // POST /mcp, the hot path, runs its handlers as one chain (see handlerChain); other methods go through Express.
   const postChain = handlerChain(post, methodNotAllowed);
   app.use(function mcpPost(request, response, next) {
-    if (request.method === "POST" && request.path === "/mcp") postChain(request, response, next);
+    if (request.method === "POST" && isEndpoint(request.path)) postChain(request, response, next);
     else next();
   });
-  // GET, DELETE and the rest: a body outside POST is refused after authentication, as the router does.
-  app.use("/mcp", ...gate, refuseBodyOutsidePost);
+  // GET, DELETE and the rest, at every endpoint: a body outside POST is refused after authentication, as the router
+  // does.
   const streamTracing = createStreamTracing(deps.context);
   const traced = streamTracing ? [streamTracing] : [];
-  app.get("/mcp", ...traced, createGetHandler(routeDeps));
-  app.delete("/mcp", ...traced, bridge.onDelete, createDeleteHandler(routeDeps));
-  app.all("/mcp", methodNotAllowed);
+  const byMethod = new Map<string, RequestHandler>([
+    ["GET", handlerChain([...traced, createGetHandler(routeDeps)], methodNotAllowed)],
+    ["DELETE", handlerChain([...traced, bridge.onDelete, createDeleteHandler(routeDeps)], methodNotAllowed)],
+  ]);
+  const otherChain = handlerChain([...gate, refuseBodyOutsidePost], function dispatchMethod(request, response, next) {
+    (byMethod.get(request.method) ?? methodNotAllowed)(request, response, next);
+  });
+  app.use(function mcpOther(request, response, next) {
+    if (isEndpoint(request.path)) otherChain(request, response, next);
+    else next();
+  });
   app.use(bodyErrorHandler);
 
   // MCP authorization discovery (RFC 9728): public, and served behind Envoy too (the router lets it through).

@@ -13,6 +13,7 @@ import {
   type Catalog,
   type GatewayContext,
   type Logger,
+  resolveEndpoint,
 } from "@mcp-gateway/core";
 import type { Registry } from "prom-client";
 import { createAccessLog, type TraceIdHook } from "./access-log";
@@ -138,13 +139,21 @@ const ANYONE: Caller = {
  * admin API the policy an admin last gave them in this process (`changedPolicies`, by consumer name).
  */
 function consumerViews(context: GatewayContext, changedPolicies: ReadonlyMap<string, string>): ConsumerViews {
-  return new ConsumerViews((caller) => {
+  const policy = (caller: Caller): AccessPolicy => {
     if (caller.identity.method === "anonymous") return caller.policy;
     const identity = currentIdentity(context.config(), caller.identity);
     const changed = changedPolicies.get(identity.consumer);
     const isConfigured = context.config().consumers.some((consumer) => consumer.name === identity.consumer);
     const effective = changed !== undefined && !isConfigured ? { ...identity, policy: changed } : identity;
     return context.security.gate.caller(effective).policy;
+  };
+  return new ConsumerViews(policy, {
+    // The endpoint now at the caller's path (a reload may redefine a virtual server); gone: as it was.
+    current: (caller) => {
+      const endpoint = caller.endpoint;
+      return endpoint && (resolveEndpoint(context.config(), endpoint.path) ?? endpoint);
+    },
+    catalogAt: (catalog, endpoint) => context.upstreams.catalogFor(endpoint, catalog),
   });
 }
 

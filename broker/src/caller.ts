@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from "express";
-import { edgeClient, routedClient, type Caller, type GatewayContext } from "@mcp-gateway/core";
+import { edgeClient, resolveEndpoint, routedClient, type Caller, type GatewayContext } from "@mcp-gateway/core";
 import { sendError } from "./http-errors";
 import { lowerHeaders } from "./request-headers";
 
@@ -15,13 +15,18 @@ export function createCallerResolver(context: GatewayContext, edge: boolean) {
       const gate = context.security.gate;
       const config = context.config();
       // At the edge the TCP peer (past standalone.trustedProxies); behind the router, the address the router passed.
-      response.locals["caller"] = edge
+      const caller = edge
         ? await gate.authenticate(
             request.method,
             headers,
             edgeClient(request.socket.remoteAddress, headers, config.standalone.trustedProxies),
+            request.originalUrl,
           )
         : gate.fromIdentityHeader(headers, routedClient(headers));
+      // The endpoint by the path as sent (exactPaths let only endpoint paths this far); the router decides alike.
+      const endpoint = resolveEndpoint(config, request.path);
+      response.locals["caller"] =
+        endpoint === undefined || endpoint.kind === "aggregate" ? caller : { ...caller, endpoint };
       next();
     } catch (error: unknown) {
       sendError(response, error);

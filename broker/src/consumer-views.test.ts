@@ -1,6 +1,8 @@
 import {
   AccessPolicy,
   Catalog,
+  endpointTable,
+  exposureOf,
   parseConfig,
   type Caller,
   type Identity,
@@ -9,7 +11,7 @@ import {
   type UpstreamListing,
 } from "@mcp-gateway/core";
 import type { ListChange } from "./catalog-changes";
-import { ConsumerViews, currentIdentity, viewChanges } from "./consumer-views";
+import { ConsumerViews, currentIdentity, viewChanges, type EndpointViews } from "./consumer-views";
 
 const weather: ServerConfig = { name: "weather", url: "http://127.0.0.1:1/mcp", prefix: "weather_", headers: {} };
 const tool = (name: string) => ({ name, description: name, inputSchema: { type: "object" } });
@@ -108,5 +110,76 @@ describe("ConsumerViews", () => {
     const views = new ConsumerViews(() => NO_PROMPTS);
     expect(views.round(catalog, catalog).changes(caller(ALL))).toEqual([PROMPTS]);
     expect(views.round(catalog, catalog).changes(caller(NO_PROMPTS))).toEqual([]);
+  });
+});
+
+describe("ConsumerViews per endpoint", () => {
+  const config = parseConfig(
+    `version: 1
+auth: none
+servers:
+  - { name: weather, url: "http://127.0.0.1:1/mcp", prefix: weather_ }
+  - { name: notes, url: "http://127.0.0.1:2/mcp", prefix: notes_ }
+virtualServers:
+  - { name: team, tools: [{ server: weather, name: get_forecast }, { server: notes, name: list_notes }] }
+  - { name: search, tools: [{ server: notes, name: search_notes }] }
+`,
+    {},
+  );
+  const notes = (...names: string[]): UpstreamListing => ({ tools: names.map(tool), prompts: [], resources: [] });
+  const build = (notesListing: UpstreamListing) =>
+    new Map([
+      ["weather", listing],
+      ["notes", notesListing],
+    ]);
+  // Two aggregated catalogs, before and after the notes server added search_notes, and what each was built from.
+  const inputs = new Map<Catalog, ReadonlyMap<string, UpstreamListing>>();
+  const aggregated = (listings: ReadonlyMap<string, UpstreamListing>): Catalog => {
+    const built = Catalog.build(config.servers, listings);
+    inputs.set(built, listings);
+    return built;
+  };
+  const before = aggregated(build(notes("list_notes")));
+  const after = aggregated(build(notes("list_notes", "search_notes")));
+  const endpoints: EndpointViews = {
+    current: (caller) => caller.endpoint,
+    catalogAt: (catalog, endpoint) =>
+      endpoint === undefined
+        ? catalog
+        : Catalog.build(config.servers, inputs.get(catalog) ?? new Map(), undefined, exposureOf(endpoint)),
+  };
+  const at = (path: string): Caller => ({
+    identity: { consumer: "c", policy: "all", method: "api-key" },
+    policy: ALL,
+    endpoint: endpointTable(config).get(path),
+  });
+
+  it.each([
+    ["/mcp", [TOOLS]],
+    ["/mcp/notes", [TOOLS]],
+    ["/mcp/weather", []],
+    ["/mcp/virtual/team", []],
+    ["/mcp/virtual/search", [TOOLS]],
+  ])("a tool the notes server added: %s is told %j", (path, want) => {
+    const views = new ConsumerViews(() => ALL, endpoints);
+    expect(views.round(before, after).changes(at(path))).toEqual(want);
+  });
+
+  it("a virtual server redefined by a reload is told when its selection's listing changed", () => {
+    const redefined = parseConfig(
+      `version: 1
+auth: none
+servers: ${JSON.stringify(config.servers)}
+virtualServers:
+  - { name: team, tools: [{ server: weather, name: get_forecast }] }
+`,
+      {},
+    );
+    const views = new ConsumerViews(() => ALL, {
+      ...endpoints,
+      current: (caller) => (caller.endpoint && endpointTable(redefined).get(caller.endpoint.path)) ?? caller.endpoint,
+    });
+    expect(views.round(after, after).changes(at("/mcp/virtual/team"))).toEqual([TOOLS]);
+    expect(views.round(after, after).changes(at("/mcp/weather"))).toEqual([]);
   });
 });

@@ -2,7 +2,10 @@ import type { NextFunction, Request, Response } from "express";
 import {
   advertisesProtectedResource,
   headerSizeError,
+  AGGREGATE_PATH,
+  PROTECTED_RESOURCE_WELL_KNOWN,
   protectedResourceMetadata,
+  resolveEndpoint,
   resourceUrl,
   type GatewayContext,
 } from "@mcp-gateway/core";
@@ -34,8 +37,18 @@ export function createEdgeChecks(context: GatewayContext) {
 }
 
 /**
- * GET /.well-known/oauth-protected-resource[/mcp]: the protected resource metadata; 404 unless authorization servers
- * are configured (see {@link advertisesProtectedResource}).
+ * The endpoint path a well-known metadata path names (RFC 9728 §3.1: the resource's path follows the well-known one):
+ * nothing or `/mcp` the aggregated endpoint, `/mcp/weather` or a virtual server's path that endpoint; else undefined.
+ */
+function metadataEndpointPath(context: GatewayContext, path: string): string | undefined {
+  const rest = path.slice(PROTECTED_RESOURCE_WELL_KNOWN.length);
+  return rest === "" ? AGGREGATE_PATH : resolveEndpoint(context.config(), rest)?.path;
+}
+
+/**
+ * GET /.well-known/oauth-protected-resource[/mcp | /mcp/<server> | /<virtual path>]: the protected resource metadata
+ * of that endpoint; 404 unless authorization servers are configured (see {@link advertisesProtectedResource}) or for
+ * a path that is no endpoint.
  */
 export function createProtectedResourceHandler(context: GatewayContext) {
   return function serveProtectedResource(request: Request, response: Response): void {
@@ -51,8 +64,13 @@ export function createProtectedResourceHandler(context: GatewayContext) {
       });
       return;
     }
+    const endpointPath = metadataEndpointPath(context, request.path);
+    if (endpointPath === undefined) {
+      response.status(404).json({ error: "no MCP endpoint has protected resource metadata at this path" });
+      return;
+    }
     const metadata = protectedResourceMetadata({
-      resource: resourceUrl(config, lowerHeaders(request)),
+      resource: resourceUrl(config, lowerHeaders(request), endpointPath),
       authorizationServers: [...config.auth.resourceMetadata.authorizationServers],
       ...(config.auth.resourceMetadata.scopes ? { scopesSupported: [...config.auth.resourceMetadata.scopes] } : {}),
       resourceName: "MCP gateway",

@@ -16,17 +16,23 @@ export function routeExactly(app: Express): void {
  * runs. Express's `use()` mounts are prefix matches, so `/mcp/x` would otherwise pass the `/mcp` middlewares; the
  * path is compared as sent (no decoding, no dot-segment or slash merging), as the router does in Envoy mode.
  */
-export function exactPaths(paths: readonly string[], prefixes: readonly string[] = []): RequestHandler {
+export function exactPaths(
+  paths: readonly string[],
+  prefixes: readonly string[] = [],
+  /** Paths known only at request time (the MCP endpoints of the config in force), compared exactly too. */
+  isDynamic: (path: string) => boolean = () => false,
+): RequestHandler {
   const known = new Set(paths);
   return function requireExactPath(request: Request, response: Response, next: NextFunction): void {
     const path = request.path;
-    if (known.has(path) || prefixes.some((prefix) => path.startsWith(prefix))) return next();
+    if (known.has(path) || prefixes.some((prefix) => path.startsWith(prefix)) || isDynamic(path)) return next();
     sendError(response, notFound(path));
   };
 }
 
 function notFound(path: string): GatewayError {
-  return new GatewayError(JsonRpcErrorCode.InvalidRequest, `no endpoint at ${JSON.stringify(path)}`, {
+  const hint = path.startsWith("/mcp") ? "; MCP endpoints: /mcp, /mcp/<server>, or a virtual server's path" : "";
+  return new GatewayError(JsonRpcErrorCode.InvalidRequest, `no endpoint at ${JSON.stringify(path)}${hint}`, {
     httpStatus: 404,
   });
 }

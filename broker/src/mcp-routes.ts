@@ -6,6 +6,7 @@ import {
   LOG_LEVEL_SETTING,
   parseJsonRpc,
   SESSION_HEADER,
+  sessionKey,
   sessionOwner,
   SlotBudget,
   takeSlots,
@@ -64,9 +65,10 @@ export function createPostHandler(deps: McpRouteDeps) {
       if (message.method === "initialize") return answerInitialize(deps, message, response);
       const session = await checkSession(deps, request, response, message.id);
       if (message.method === "logging/setLevel") {
-        await applyLogLevel(deps.context, session, sessionOwner(callerOf(response)), message);
+        await applyLogLevel(deps.context, session, sessionKey(callerOf(response)), message);
       }
-      const result = brokerResult(deps.context.upstreams.catalog(), message, callerOf(response).policy);
+      const caller = callerOf(response);
+      const result = brokerResult(deps.context.upstreams.catalogFor(caller.endpoint), message, caller.policy);
       response.status(200).json({ jsonrpc: "2.0", id: message.id, result });
       deps.metrics.requests.inc({ method: metricMethod(method), outcome: "ok" });
     } catch (error: unknown) {
@@ -93,7 +95,7 @@ const metricMethod = (method: string): string => (KNOWN_METHODS.has(method) ? me
 
 function answerInitialize(deps: McpRouteDeps, message: JsonRpcRequest, response: Response): void {
   const result = initializeResult(message);
-  const sessionId = deps.context.sessions.issue(sessionOwner(callerOf(response)));
+  const sessionId = deps.context.sessions.issue(sessionKey(callerOf(response)));
   deps.metrics.sessions.inc();
   deps.metrics.requests.inc({ method: "initialize", outcome: "ok" });
   response.status(200).setHeader(SESSION_HEADER, sessionId).json({ jsonrpc: "2.0", id: message.id, result });
@@ -109,7 +111,7 @@ async function checkSession(
   response: Response,
   id: string | number | null = null,
 ): Promise<string> {
-  const owner = sessionOwner(callerOf(response));
+  const owner = sessionKey(callerOf(response));
   const session = await deps.context.pipeline.checkSession(lowerHeaders(request), id, owner);
   const version = request.get("mcp-protocol-version");
   if (version !== undefined && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
@@ -187,7 +189,7 @@ export function createGetHandler(deps: McpRouteDeps) {
         [SESSION_HEADER]: session,
       });
       response.flushHeaders();
-      const check = deps.context.sessions.verify(session, owner);
+      const check = deps.context.sessions.verify(session, sessionKey(caller));
       deps.hub.add(session, response, check.ok ? check.expiresAtMs : Date.now(), caller);
       void deps.relay?.watch(session);
     } catch (error: unknown) {
@@ -201,7 +203,7 @@ export function createDeleteHandler(deps: McpRouteDeps) {
   return async function handleMcpDelete(request: Request, response: Response): Promise<void> {
     try {
       const session = await checkSession(deps, request, response);
-      const check = deps.context.sessions.verify(session, sessionOwner(callerOf(response)));
+      const check = deps.context.sessions.verify(session, sessionKey(callerOf(response)));
       const remaining = check.ok ? check.expiresAtMs - Date.now() : 1;
       await deps.context.store.revoke(session, remaining);
       deps.hub.closeSession(session);

@@ -47,7 +47,8 @@ describe("standalone gateway with an authorization server", () => {
   let gateway: RunningBroker;
   beforeAll(async () => {
     const servers = `, resourceMetadata: { authorizationServers: ["https://idp.example.com/"] }`;
-    gateway = await startBroker(gatewayYaml([{ name: "weather", url: weather.url }], access(servers)), {
+    const team = `\nvirtualServers: [{ name: team, tools: [{ server: weather, name: get_forecast }] }]`;
+    gateway = await startBroker(gatewayYaml([{ name: "weather", url: weather.url }], access(servers) + team), {
       standalone: true,
     });
   });
@@ -65,4 +66,21 @@ describe("standalone gateway with an authorization server", () => {
       bearer_methods_supported: ["header"],
     });
   });
+
+  // RFC 9728 §3.1 and §3.3: each endpoint is its own resource, its metadata under its own path naming it exactly.
+  it.each(["/mcp/weather", "/mcp/virtual/team"])("at %s, points at metadata naming that endpoint", async (path) => {
+    const reply = await postMcp(`${gateway.base}${path}`, ping);
+    expect(reply.status).toBe(401);
+    const metadataUrl = /resource_metadata="([^"]+)"/.exec(reply.headers.get("www-authenticate") ?? "")?.[1] ?? "";
+    expect(metadataUrl).toBe(`${gateway.base}/.well-known/oauth-protected-resource${path}`);
+    const metadata = (await (await fetch(metadataUrl)).json()) as Record<string, unknown>;
+    expect(metadata).toMatchObject({ resource: `${gateway.base}${path}`, authorization_servers: expect.any(Array) });
+  });
+
+  it.each(["/mcp/nope", "/mcp/weather/", "/mcp/%77eather", "/other"])(
+    "has no metadata for %s, which is no endpoint",
+    async (path) => {
+      expect((await fetch(`${gateway.base}/.well-known/oauth-protected-resource${path}`)).status).toBe(404);
+    },
+  );
 });

@@ -197,7 +197,7 @@ export async function createGatewayContext(
   const tracing = createTracing(config.tracing, GATEWAY_CLIENT_INFO.version);
   const pipeline = new RequestPipeline({
     config: () => config,
-    catalog: () => upstreams.catalog(),
+    catalog: (endpoint) => upstreams.catalogFor(endpoint),
     ...{ sessions, store, backendSessions, security: security.gate },
     logger: logger.child({ component: "pipeline" }),
     generation: (server) => upstreams.generation(server),

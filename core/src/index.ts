@@ -27,3 +27,4 @@ export * from "./modern/param-headers";
 export * from "./modern/tasks";
 export * from "./tracing";
 export * from "./stdio";
+export * from "./endpoints";

@@ -17,11 +17,19 @@ export function isMcpPath(path: string): boolean {
  * default route leads to the broker, whose operations endpoints (/status, /metrics) are for the private network, not
  * for consumers coming through Envoy.
  */
-export function pathError(path: string, metadataAdvertised: boolean): GatewayError | undefined {
-  if (isMcpPath(path) || (metadataAdvertised && isPublicPath(path))) return undefined;
+export function pathError(
+  path: string,
+  metadataAdvertised: boolean,
+  /** Whether the path is one of the config's other MCP endpoints (`/mcp/<server>`, virtual servers), exactly. */
+  isEndpoint: (path: string) => boolean = () => false,
+): GatewayError | undefined {
+  if (isMcpPath(path) || isEndpoint(path) || (metadataAdvertised && isPublicPath(path))) return undefined;
+  const under = path.startsWith("/mcp/")
+    ? ", /mcp/<server> (a configured server's name) or a virtual server's path"
+    : "";
   return new GatewayError(
     JsonRpcErrorCode.InvalidRequest,
-    `no MCP endpoint at ${JSON.stringify(path.split("?")[0])}; use /mcp`,
+    `no MCP endpoint at ${JSON.stringify(path.split("?")[0])}; use /mcp${under}`,
     {
       httpStatus: 404,
     },

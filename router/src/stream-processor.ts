@@ -15,6 +15,7 @@ import {
   rewriteWhole,
   headerSizeError,
   type Caller,
+  type Endpoint,
   type CorsPolicy,
   type ReplyRewriter,
   type HostGuard,
@@ -51,6 +52,8 @@ export interface ProcessorDeps {
   security: SecurityGate;
   /** Whether the OAuth protected resource metadata is advertised (else its well-known path gets 404 here). */
   advertisesMetadata: () => boolean;
+  /** The MCP endpoint a request target names exactly (see core endpoints.ts); undefined: none. */
+  endpoint: (path: string) => Endpoint | undefined;
   /** `limits.maxHeaderBytes`: larger request headers get 431. */
   maxHeaderBytes: () => number;
   /** Bound on a replay after the upstream lost its session; below Envoy's message_timeout. */
@@ -165,7 +168,9 @@ export class StreamProcessor {
     if (!isPublicPath(this.headers[":path"] ?? "")) {
       try {
         const client = envoyClient(sourceAddress, this.headers);
-        this.caller = await this.deps.security.authenticate(this.headers[":method"] ?? "", this.headers, client);
+        const caller = await this.deps.security.authenticate(this.headers[":method"] ?? "", this.headers, client);
+        const endpoint = this.deps.endpoint(this.headers[":path"] ?? "");
+        this.caller = endpoint === undefined || endpoint.kind === "aggregate" ? caller : { ...caller, endpoint };
       } catch (error: unknown) {
         this.deps.metrics.decision("invalid", "unauthenticated");
         return this.refused(GatewayError.from(error));
@@ -189,7 +194,11 @@ export class StreamProcessor {
   private checkHeaders(): ProcessingResponse | undefined {
     const denied =
       this.deps.hostGuard().check(this.headers) ??
-      pathError(this.headers[":path"] ?? "", this.deps.advertisesMetadata());
+      pathError(
+        this.headers[":path"] ?? "",
+        this.deps.advertisesMetadata(),
+        (path) => this.deps.endpoint(path) !== undefined,
+      );
     if (denied) {
       this.deps.metrics.decision("invalid", denied.httpStatus === 404 ? "not_found" : "forbidden");
       this.access.decide("refused", denied);

@@ -13,8 +13,9 @@ import {
   resultOutcome,
   rewriteWhole,
   route,
+  servedAt,
   SESSION_HEADER,
-  sessionOwner,
+  sessionKey,
   type AskClient,
   type BridgedCall,
   type GatewayContext,
@@ -129,7 +130,11 @@ async function handlePost(state: Bridging, request: Request, response: Response,
       return;
     }
     if (message.kind !== "request" || !isRoutedMethod(message.method)) return next();
-    const decision = route(message, context.upstreams.catalog(), context.config().servers);
+    const decision = route(
+      message,
+      context.upstreams.catalogFor(callerOf(response).endpoint),
+      context.config().servers,
+    );
     if (decision.kind !== "upstream" || !modern(decision.target.server.name)) return next();
     const session = await checkSession(context, request, response, message.id);
     if (decision.method === "resources/subscribe" || decision.method === "resources/unsubscribe") {
@@ -152,7 +157,7 @@ function relayerGone(): GatewayError {
 }
 
 function checkSession(context: GatewayContext, request: Request, response: Response, id: string | number | null) {
-  return context.pipeline.checkSession(lowerHeaders(request), id, sessionOwner(callerOf(response)));
+  return context.pipeline.checkSession(lowerHeaders(request), id, sessionKey(callerOf(response)));
 }
 
 interface BridgeRequest {
@@ -173,9 +178,10 @@ async function subscription(state: Bridging, input: BridgeRequest): Promise<void
   const { message, decision, session, response } = input;
   const audit = await admit(context, input);
   try {
-    const server = decision.target.server;
+    // At /mcp/<server> the updates name the upstream's own URIs, as that endpoint lists them.
+    const server = servedAt(decision.target.server, callerOf(response).endpoint);
     if (decision.method === "resources/subscribe") {
-      const check = context.sessions.verify(session, sessionOwner(callerOf(response)));
+      const check = context.sessions.verify(session, sessionKey(callerOf(response)));
       const expiresAtMs = check.ok ? check.expiresAtMs : Date.now();
       await subscriptions.subscribe(session, server, decision.target.name, expiresAtMs);
     } else {
@@ -192,7 +198,8 @@ async function subscription(state: Bridging, input: BridgeRequest): Promise<void
 async function bridge(state: Bridging, input: BridgeRequest): Promise<void> {
   const { context, pending } = state;
   const { message, decision, session, response } = input;
-  const server = decision.target.server;
+  // At /mcp/<server> the reply's resource URIs stay the upstream's own, as that endpoint lists them.
+  const server = servedAt(decision.target.server, callerOf(response).endpoint);
   const audit = await admit(context, input);
   const abort = new AbortController();
   response.on("close", () => abort.abort());

@@ -151,7 +151,7 @@ export class ResourceListens {
 
   /** The requested URIs the caller may subscribe to, resolved as the legacy `resources/subscribe` is. */
   private async admitted(caller: Caller, uris: string[], id: string | number, subscriber: string): Promise<Wanted[]> {
-    const catalog = this.context.upstreams.catalog();
+    const catalog = this.context.upstreams.catalogFor(caller.endpoint);
     const wanted: Wanted[] = [];
     for (const exposed of uris) {
       const params = { uri: exposed };
@@ -237,7 +237,7 @@ export class ResourceListens {
 
   /** Publishes one update, re-checking the policy in force now (a reload may have taken the resource away). */
   private deliver(caller: Caller, tag: object, exposed: string): void {
-    const target = this.context.upstreams.catalog().resolveResource(exposed);
+    const target = this.context.upstreams.catalogFor(caller.endpoint).resolveResource(exposed);
     // The anonymous caller (`auth: none`) has no configured policy to look up again.
     const policy =
       caller.identity.method === "anonymous"

@@ -72,7 +72,7 @@ const isObject = (value: unknown): value is Result =>
  */
 export function buildModernServer(deps: ModernServerDeps, request: ModernRequest): Server {
   const config = deps.context.config();
-  const catalog = deps.context.upstreams.catalog();
+  const catalog = deps.context.upstreams.catalogFor(request.caller.endpoint);
   const { policy } = request.caller;
   const offersTasks = tasksOffered(deps.context, catalog, policy);
   const capabilities = consumerCapabilities(catalog, policy, deps.subscribable, offersTasks);
@@ -108,7 +108,7 @@ async function routedCall(
 ): Promise<Result> {
   const id = ctx.mcpReq.id;
   try {
-    const decision = route(toJsonRpcMessage(request.body), deps.context.upstreams.catalog());
+    const decision = route(toJsonRpcMessage(request.body), deps.context.upstreams.catalogFor(request.caller.endpoint));
     if (decision.kind === "reject") throw decision.error;
     const params = isObject(request.body["params"]) ? request.body["params"] : {};
     const meta = isObject(params["_meta"]) ? params["_meta"] : {};

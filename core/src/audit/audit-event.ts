@@ -50,6 +50,8 @@ export interface AuditEvent {
   userAgent?: string | null;
   /** How an allowed call ended ({@link AuditOutcome}); null for refusals and replies not read. */
   outcome?: AuditOutcome | null;
+  /** The endpoint's path the request came to (`/mcp`, `/mcp/<server>`, a virtual server's path). */
+  endpoint?: string;
 }
 
 // Domain tags keep a session id and an argument document from ever producing the same MAC input.

@@ -56,6 +56,13 @@ describe("auditLine", () => {
   });
 });
 
+describe("auditLine with an endpoint", () => {
+  it("writes the endpoint a request came to, last", () => {
+    const line = JSON.parse(auditLine({ ...event(2), endpoint: "/mcp/weather" })) as object;
+    expect(Object.entries(line).at(-1)).toEqual(["endpoint", "/mcp/weather"]);
+  });
+});
+
 describe("auditLine for admin events", () => {
   it("writes the actor right after the time, and no actor field on request events", () => {
     const admin = JSON.parse(auditLine({ ...event(2), actor: "admin:0123456789ab" })) as object;

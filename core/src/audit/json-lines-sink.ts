@@ -5,7 +5,10 @@ import type { Writable } from "node:stream";
 import type { AuditEvent } from "./audit-event";
 import type { AuditSink } from "./audit-log";
 
-/** One JSON line for `event`, fields in a fixed order and nothing but the {@link AuditEvent} fields (`actor` when set). */
+/**
+ * One JSON line for `event`, fields in a fixed order and nothing but the {@link AuditEvent} fields (`actor` and
+ * `endpoint` when set: admin events have no endpoint).
+ */
 export function auditLine(event: AuditEvent): string {
   const line = {
     time: event.time,
@@ -24,6 +27,7 @@ export function auditLine(event: AuditEvent): string {
     clientAddress: event.clientAddress ?? null,
     userAgent: event.userAgent ?? null,
     outcome: event.outcome ?? null,
+    ...(event.endpoint === undefined ? {} : { endpoint: event.endpoint }),
   };
   return `${JSON.stringify(line)}\n`;
 }

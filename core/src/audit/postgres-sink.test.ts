@@ -22,6 +22,7 @@ function event(n: number): AuditEvent {
     clientAddress: n % 5 === 0 ? null : `203.0.113.${n % 250}`,
     userAgent: n % 4 === 0 ? null : `agent/${n}`,
     outcome: n % 2 === 0 ? (n % 6 === 0 ? "tool_error" : "ok") : null,
+    endpoint: n % 3 === 0 ? "/mcp" : n % 3 === 1 ? "/mcp/weather" : "/mcp/virtual/team",
   };
 }
 
@@ -63,6 +64,7 @@ function asEvent(row: Record<string, unknown>): AuditEvent {
     clientAddress: row.client_address as string | null,
     userAgent: row.user_agent as string | null,
     outcome: row.outcome as AuditEvent["outcome"],
+    ...(row.endpoint === null ? {} : { endpoint: row.endpoint as string }),
   };
 }
 
@@ -93,6 +95,7 @@ describe("PostgresAuditSink", () => {
       ["client_address", "text"],
       ["user_agent", "text"],
       ["outcome", "text"],
+      ["endpoint", "text"],
     ]);
   });
 
@@ -125,6 +128,7 @@ describe("PostgresAuditSink", () => {
     const stored = await rows(table);
     expect(stored).toHaveLength(2);
     expect(stored[0]).toMatchObject({ method: "tools/call", client_address: null, user_agent: null, outcome: null });
+    expect(stored[0]).toMatchObject({ endpoint: null });
     expect(asEvent(stored[1]!)).toEqual(event(2));
   });
 

@@ -31,6 +31,7 @@ const COLUMNS = [
   "client_address",
   "user_agent",
   "outcome",
+  "endpoint",
 ] as const;
 const COLUMN_LIST = COLUMNS.map((column) => `"${column}"`).join(", ");
 // PostgreSQL allows 65 535 bind parameters per statement.
@@ -54,7 +55,8 @@ function createTableSql(table: string): string {
     "actor" text,
     "client_address" text,
     "user_agent" text,
-    "outcome" text
+    "outcome" text,
+    "endpoint" text
   )`;
 }
 
@@ -65,6 +67,7 @@ const ADDED_COLUMNS = [
   ["client_address", "text"],
   ["user_agent", "text"],
   ["outcome", "text"],
+  ["endpoint", "text"],
 ] as const;
 
 function addColumnsSql(table: string): string {
@@ -104,7 +107,7 @@ function insertValues(events: readonly AuditEvent[]): unknown[] {
     values.push(e.actor ?? null);
     values.push(e.time, e.consumer, e.session, e.method, e.server, e.target, e.argsDigest, e.decision, e.reason);
     values.push(e.upstreamStatus, e.latencyMs, e.requestId, e.clientAddress ?? null, e.userAgent ?? null);
-    values.push(e.outcome ?? null);
+    values.push(e.outcome ?? null, e.endpoint ?? null);
   }
   return values;
 }

@@ -1,5 +1,5 @@
 import type { ServerConfig } from "../config/schema";
-import { nameFilter } from "./glob";
+import { AGGREGATE_EXPOSURE, type Exposure, type ServerExposure } from "./exposure";
 import { exposeResourceUri, resourcePrefixOf, splitExposedResourceUri } from "./resource-uris";
 
 /** A JSON object as listed by an upstream (tool, prompt, resource), kept as sent apart from the fields we rewrite. */
@@ -69,11 +69,12 @@ const offersResources = (listing: UpstreamListing): boolean =>
 function resourceOwners(
   servers: readonly ServerConfig[],
   listings: ReadonlyMap<string, UpstreamListing>,
+  prefixOf: (server: ServerConfig) => string,
 ): Map<string, ServerConfig> {
   const owners = new Map<string, ServerConfig>();
   for (const server of servers) {
     const listing = listings.get(server.name);
-    const prefix = resourcePrefixOf(server);
+    const prefix = prefixOf(server);
     if (listing && prefix !== "" && offersResources(listing) && !owners.has(prefix)) owners.set(prefix, server);
   }
   return owners;
@@ -83,6 +84,32 @@ function resourceOwners(
 function ownerOf(owners: ReadonlyMap<string, ServerConfig>, exposed: string): ServerConfig | undefined {
   const split = splitExposedResourceUri(exposed);
   return split === undefined ? undefined : owners.get(split.prefix);
+}
+
+/** Calls `add` with each item's own name and the item as `show` exposes it, for the items `show` keeps. */
+function addShown(
+  items: readonly ListedItem[],
+  show: (item: ListedItem) => ListedItem | undefined,
+  add: (name: string, item: ListedItem) => void,
+): void {
+  for (const item of items) {
+    const shown = show(item);
+    if (shown) add(item.name, shown);
+  }
+}
+
+/** How `exposure` shows each server that has a listing, in config order; servers it leaves out are absent. */
+function exposuresOf(
+  servers: readonly ServerConfig[],
+  listings: ReadonlyMap<string, UpstreamListing>,
+  exposure: Exposure,
+): Map<ServerConfig, ServerExposure> {
+  const exposures = new Map<ServerConfig, ServerExposure>();
+  for (const server of servers) {
+    const exposed = listings.has(server.name) ? exposure.of(server) : undefined;
+    if (exposed) exposures.set(server, exposed);
+  }
+  return exposures;
 }
 
 /**
@@ -105,6 +132,10 @@ export class Catalog {
     private readonly unprefixedResourceServers: readonly ServerConfig[],
     /** Collisions found while building; each names both servers. */
     readonly conflicts: readonly CatalogConflict[],
+    /** Which resources (by upstream URI) each server offers here, for URIs not listed. */
+    private readonly resourceFilters: ReadonlyMap<string, (uri: string) => boolean> = new Map(),
+    /** True for the aggregated endpoint's catalog: its exposed names are the canonical ones. */
+    private readonly aggregate = true,
   ) {}
 
   /** An empty catalog (no upstream ready yet). */
@@ -121,15 +152,17 @@ export class Catalog {
     servers: readonly ServerConfig[],
     listings: ReadonlyMap<string, UpstreamListing>,
     listed: ReadonlySet<string> = new Set(listings.keys()),
+    exposure: Exposure = AGGREGATE_EXPOSURE,
   ): Catalog {
     const [tools, prompts, resources, templates] = [new Index(), new Index(), new Index(), new Index()];
     const conflicts: CatalogConflict[] = [];
-    const resourceServers = resourceOwners(servers, listings);
+    const exposures = exposuresOf(servers, listings, exposure);
+    const included = [...exposures.keys()];
+    const resourceServers = resourceOwners(included, listings, (s) => exposures.get(s)?.resourcePrefix ?? "");
     const unprefixedResourceServers: ServerConfig[] = [];
-    for (const server of servers) {
-      const listing = listings.get(server.name);
-      if (!listing) continue;
-      const allowed = nameFilter(server.tools);
+    const resourceFilters = new Map<string, (uri: string) => boolean>();
+    for (const [server, shown] of exposures) {
+      const listing = listings.get(server.name) as UpstreamListing;
       const visible = listed.has(server.name);
       const add = (
         index: Index,
@@ -139,17 +172,10 @@ export class Catalog {
         item: object,
       ): void =>
         index.add(exposed, { server, name: original }, item as Record<string, unknown>, visible, kind, conflicts);
-      for (const tool of listing.tools) {
-        if (allowed(tool.name))
-          add(tools, "tool", tool.name, server.prefix + tool.name, { ...tool, name: server.prefix + tool.name });
-      }
-      for (const prompt of listing.prompts) {
-        add(prompts, "prompt", prompt.name, server.prefix + prompt.name, {
-          ...prompt,
-          name: server.prefix + prompt.name,
-        });
-      }
-      const resourcePrefix = resourcePrefixOf(server);
+      addShown(listing.tools, shown.tool, (name, item) => add(tools, "tool", name, item.name, item));
+      addShown(listing.prompts, shown.prompt, (name, item) => add(prompts, "prompt", name, item.name, item));
+      const resourcePrefix = shown.resourcePrefix;
+      resourceFilters.set(server.name, shown.resource);
       // A URI under another server's resource prefix is that server's, whatever the order (its prefix wins): an
       // unprefixed server listing one would capture reads meant for the prefix's owner.
       const owned = (kind: "resource" | "template", exposed: string): boolean => {
@@ -160,17 +186,38 @@ export class Catalog {
       };
       for (const resource of listing.resources) {
         const exposed = exposeResourceUri(resourcePrefix, resource.uri);
-        if (!owned("resource", exposed))
+        if (shown.resource(resource.uri) && !owned("resource", exposed))
           add(resources, "resource", resource.uri, exposed, { ...resource, uri: exposed });
       }
       for (const template of listing.resourceTemplates ?? []) {
         const exposed = exposeResourceUri(resourcePrefix, template.uriTemplate);
-        if (!owned("template", exposed))
+        if (shown.resource(template.uriTemplate) && !owned("template", exposed))
           add(templates, "template", template.uriTemplate, exposed, { ...template, uriTemplate: exposed });
       }
       if (resourcePrefix === "" && offersResources(listing)) unprefixedResourceServers.push(server);
     }
-    return new Catalog(tools, prompts, resources, templates, resourceServers, unprefixedResourceServers, conflicts);
+    return new Catalog(
+      tools,
+      prompts,
+      resources,
+      templates,
+      resourceServers,
+      unprefixedResourceServers,
+      conflicts,
+      resourceFilters,
+      exposure.aggregate,
+    );
+  }
+
+  /**
+   * The name policies, rate limits, redaction rules and audit events know a target by: its name at the aggregated
+   * endpoint (`<prefix><name>`, a URI under the server's resource prefix), whatever the endpoint it was named at, so
+   * a consumer's permissions are the same at every endpoint. At the aggregated endpoint, the name as the client sent it.
+   */
+  canonicalName(kind: "tool" | "prompt" | "resource", target: CatalogTarget, named: string): string {
+    if (this.aggregate) return named;
+    if (kind === "resource") return exposeResourceUri(resourcePrefixOf(target.server), target.name);
+    return target.server.prefix + target.name;
   }
 
   /** The upstream tool behind an exposed (prefixed) tool name. */
@@ -201,9 +248,15 @@ export class Catalog {
     if (listed) return listed;
     const split = splitExposedResourceUri(exposedUri);
     const prefixed = split && this.resourceServers.get(split.prefix);
-    if (split && prefixed) return { server: prefixed, name: split.uri };
     const unprefixed = this.unprefixedResourceServers;
-    return unprefixed.length === 1 && unprefixed[0] ? { server: unprefixed[0], name: exposedUri } : undefined;
+    const target =
+      split && prefixed
+        ? { server: prefixed, name: split.uri }
+        : unprefixed.length === 1 && unprefixed[0]
+          ? { server: unprefixed[0], name: exposedUri }
+          : undefined;
+    // An endpoint offering only some of a server's resources serves no other URI of it, listed or not.
+    return target && this.resourceFilters.get(target.server.name)?.(target.name) !== false ? target : undefined;
   }
 
   /** Every exposed tool, with prefixed names, in config order. */

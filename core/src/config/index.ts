@@ -9,3 +9,4 @@ export * from "./reload-fields";
 export * from "./tracing-schema";
 export * from "./access-log-schema";
 export * from "./stdio-schema";
+export * from "./virtual-server-schema";

@@ -4,6 +4,7 @@ import type { z } from "zod";
 import { nullRecord } from "../own-keys";
 import { configSchema, type GatewayConfig } from "./schema";
 import { configIssueMessage, formatPath } from "./issue-messages";
+import { checkEndpoints } from "./endpoint-checks";
 import { checkResourcePrefixes } from "./resource-prefix-checks";
 import { checkSecurity } from "./security-checks";
 
@@ -118,7 +119,7 @@ export function crossCheck(config: GatewayConfig): string[] {
       }
     });
   });
-  return [...issues, ...checkResourcePrefixes(config), ...checkSecurity(config)];
+  return [...issues, ...checkResourcePrefixes(config), ...checkEndpoints(config), ...checkSecurity(config)];
 }
 
 /** Parses, interpolates and validates config text; throws {@link ConfigError} naming the problems of the first stage that has any (syntax, env references, fields, cross-field rules). */

@@ -20,6 +20,7 @@ type FieldEffects = {
 export const RELOAD_EFFECTS: FieldEffects = {
   version: "reload",
   servers: "reload",
+  virtualServers: "reload",
   sessions: {
     secret: "restart",
     ttl: "reload",

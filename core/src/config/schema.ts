@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { virtualServerSchema } from "./virtual-server-schema";
 import { duration, HEADER_NAME_RE, HEADER_VALUE_RE, httpUrl, listenSchema, SERVER_NAME_RE } from "./fields";
 import { accessLogSchema } from "./access-log-schema";
 import { envoySchema } from "./envoy-schema";
@@ -172,6 +173,8 @@ export const configSchema = z
   .object({
     version: z.literal(1, { error: "expected version: 1" }),
     servers: z.array(serverSchema).min(1, "expected at least one server"),
+    /** Curated endpoints, each a selection of tools, prompts and resources across servers at its own path. */
+    virtualServers: z.array(virtualServerSchema).default([]),
     sessions: sessionsSchema.prefault({}),
     limits: limitsSchema.prefault({}),
     health: healthSchema.prefault({}),

@@ -1,3 +1,4 @@
+import { sessionBinding, type Endpoint } from "../endpoints/endpoints";
 import { GatewayError, JsonRpcErrorCode } from "../errors";
 import type { Identity } from "../auth/identity";
 import type { ClientInfo } from "../audit/client-info";
@@ -11,11 +12,21 @@ export interface Caller {
   policy: AccessPolicy;
   /** Where the request came from (audit events); absent where the edge did not say. */
   client?: ClientInfo | undefined;
+  /** The endpoint the request came to (by its path); absent: the aggregated `/mcp`. */
+  endpoint?: Endpoint | undefined;
 }
 
 /** Whose a gateway session is: the consumer that opened it ("" with `auth: none`). */
 export function sessionOwner(caller: Caller): string {
   return caller.identity.method === "anonymous" ? "" : caller.identity.consumer;
+}
+
+/**
+ * What a gateway session id is signed for: its owner and, past the aggregated `/mcp`, the endpoint that initialized
+ * it (see {@link sessionBinding}): a session serves only the endpoint it was opened at.
+ */
+export function sessionKey(caller: Caller): string {
+  return sessionBinding(sessionOwner(caller), caller.endpoint);
 }
 
 /** A routed call as admission sees it, before anything reaches the upstream. */

@@ -1,3 +1,4 @@
+import { AGGREGATE_PATH } from "../endpoints/endpoints";
 import {
   AUDIT_FIELD_MAX_CHARS,
   AUDIT_REASON_MAX_CHARS,
@@ -88,6 +89,7 @@ export class Auditor {
       clientAddress: client?.address ?? null,
       userAgent: client?.userAgent ?? null,
       outcome: end.outcome ?? null,
+      endpoint: caller?.endpoint?.path ?? AGGREGATE_PATH,
     };
   }
 }

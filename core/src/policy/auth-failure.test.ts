@@ -3,7 +3,10 @@ import { parseConfig } from "../config/load";
 import { JsonRpcErrorCode } from "../errors";
 import { advertisesProtectedResource, authFailure, resourceUrl } from "./auth-failure";
 
-const SERVERS = `version: 1\nservers: [{ name: weather, url: "http://127.0.0.1:1/mcp" }]\n`;
+const SERVERS = `version: 1
+servers: [{ name: weather, url: "http://127.0.0.1:1/mcp" }]
+virtualServers: [{ name: team, tools: [{ server: weather, name: get_forecast }] }]
+`;
 const IDP = `authorizationServers: ["https://idp.example.com"]`;
 /** API keys only: no authorization server, so no OAuth metadata is advertised. */
 const guarded = parseConfig(`${SERVERS}consumers: [{ name: alice, policy: p }]\npolicies: { p: {} }\n`, {});
@@ -46,6 +49,13 @@ describe("resourceUrl", () => {
     expect(resourceUrl(configured, { host: "evil.example.com", "x-forwarded-proto": "https" })).toBe(
       "https://mcp.example.com/mcp",
     );
+  });
+
+  it.each([
+    [guarded, "/mcp/weather", { host: "gw.example.com" }, "http://gw.example.com/mcp/weather"],
+    [configured, "/mcp/virtual/team", { host: "evil.example.com" }, "https://mcp.example.com/mcp/virtual/team"],
+  ])("continues the resource with another endpoint's path (%#)", (config, path, headers, expected) => {
+    expect(resourceUrl(config, headers, path)).toBe(expected);
   });
 
   it("derives the URL from the request with auth: none", () => {
@@ -115,6 +125,24 @@ describe("authFailure", () => {
     expect(error.headers["www-authenticate"]).toBe(
       'Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp"',
     );
+  });
+
+  // RFC 9728 §3.1: each endpoint is its own protected resource; its metadata lives under its own path.
+  it.each([
+    ["/mcp/weather", oauth, "https://gw.example.com/.well-known/oauth-protected-resource/mcp/weather"],
+    ["/mcp/virtual/team?x=1", oauth, "https://gw.example.com/.well-known/oauth-protected-resource/mcp/virtual/team"],
+    ["/mcp/weather", configured, "https://mcp.example.com/.well-known/oauth-protected-resource/mcp/weather"],
+    ["/mcp", oauth, "https://gw.example.com/.well-known/oauth-protected-resource/mcp"],
+    ["/mcp/nope", oauth, "https://gw.example.com/.well-known/oauth-protected-resource/mcp"],
+    ["/mcp/%77eather", oauth, "https://gw.example.com/.well-known/oauth-protected-resource/mcp"],
+  ])("at %s, points at that endpoint's metadata", (target, config, url) => {
+    const error = authFailure(config, headers, new AuthError("missing-credentials", "x"), target);
+    expect(error.headers["www-authenticate"]).toBe(`Bearer resource_metadata="${url}"`);
+  });
+
+  it("takes the endpoint from Envoy's :path", () => {
+    const error = authFailure(oauth, { ...headers, ":path": "/mcp/weather" }, new AuthError("expired", "x"));
+    expect(error.headers["www-authenticate"]).toContain('/.well-known/oauth-protected-resource/mcp/weather"');
   });
 
   it("answers a valid identity without a policy with 403 and no challenge", () => {

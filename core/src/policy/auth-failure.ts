@@ -1,17 +1,37 @@
 import type { AuthError } from "../auth/auth-errors";
 import { resourceMetadataUrl, wwwAuthenticate } from "../auth/protected-resource";
 import type { GatewayConfig } from "../config/schema";
+import { AGGREGATE_PATH, resolveEndpoint } from "../endpoints/endpoints";
 import { GatewayError, JsonRpcErrorCode } from "../errors";
 
-/** The protected resource this request addressed: the configured one, else derived from its Host (behind Envoy too). */
-export function resourceUrl(config: GatewayConfig, headers: Readonly<Record<string, string>>): string {
+/**
+ * The protected resource a request addressed: the endpoint at `endpointPath` (`/mcp`, `/mcp/<server>`, a virtual
+ * server's path), under the configured resource (`auth.resourceMetadata.resource` names `/mcp`; another endpoint's
+ * path continues it: `https://gw.example/mcp` → `https://gw.example/mcp/weather`), else derived from the Host.
+ */
+export function resourceUrl(
+  config: GatewayConfig,
+  headers: Readonly<Record<string, string>>,
+  endpointPath: string = AGGREGATE_PATH,
+): string {
   const configured = config.auth === "none" ? undefined : config.auth.resourceMetadata.resource;
-  if (configured !== undefined) return configured;
+  const below = endpointPath.startsWith(`${AGGREGATE_PATH}/`) ? endpointPath.slice(AGGREGATE_PATH.length) : "";
+  if (configured !== undefined) {
+    if (below === "") return configured;
+    const url = new URL(configured);
+    url.pathname = `${url.pathname.replace(/\/$/, "")}${below}`;
+    return url.href;
+  }
   // Only http or https: anything else a client puts in x-forwarded-proto must not break (or steer) the challenge.
   const forwarded = (headers["x-forwarded-proto"] ?? "").split(",")[0]?.trim().toLowerCase();
   const proto = forwarded === "https" ? "https" : "http";
   const host = headers["host"] ?? headers[":authority"] ?? "localhost";
-  return `${proto}://${host}/mcp`;
+  return `${proto}://${host}${AGGREGATE_PATH}${below}`;
+}
+
+/** The endpoint path a request target names (exactly, see resolveEndpoint); `/mcp` for any other target. */
+function endpointPathOf(config: GatewayConfig, target: string | undefined): string {
+  return (target === undefined ? undefined : resolveEndpoint(config, target)?.path) ?? AGGREGATE_PATH;
 }
 
 /**
@@ -27,12 +47,14 @@ export function advertisesProtectedResource(config: GatewayConfig): boolean {
  * An authentication failure as the client must see it: 401 with `WWW-Authenticate` pointing at the protected
  * resource metadata (MCP authorization, RFC 9728) when it is advertised, else a plain `Bearer` challenge;
  * `invalid_token` when credentials were sent but refused; 403 for a
- * valid identity without a policy; 503 when the token cannot be checked right now (JWKS unreachable).
+ * valid identity without a policy; 503 when the token cannot be checked right now (JWKS unreachable). `target` (the
+ * request target; Envoy's `:path` by default) picks the endpoint whose metadata the challenge names (RFC 9728 §3.1).
  */
 export function authFailure(
   config: GatewayConfig,
   headers: Readonly<Record<string, string>>,
   error: AuthError,
+  target: string | undefined = headers[":path"],
 ): GatewayError {
   if (error.reason === "no-policy") {
     return new GatewayError(JsonRpcErrorCode.Forbidden, error.message, { httpStatus: 403 });
@@ -44,7 +66,7 @@ export function authFailure(
     });
   }
   const metadata = advertisesProtectedResource(config)
-    ? { resourceMetadataUrl: resourceMetadataUrl(resourceUrl(config, headers)) }
+    ? { resourceMetadataUrl: resourceMetadataUrl(resourceUrl(config, headers, endpointPathOf(config, target))) }
     : {};
   const challenge =
     error.reason === "missing-credentials"

@@ -58,12 +58,14 @@ export class SecurityGate {
 
   /**
    * Authenticates a request at the edge that sees the client's credentials; failures are audited. `client` (address,
-   * user agent) goes with the caller into every audit event of the request.
+   * user agent) goes with the caller into every audit event of the request. `target` (the request target, Envoy's
+   * `:path` by default) names the endpoint whose protected resource metadata a 401 points at.
    */
   async authenticate(
     httpMethod: string,
     headers: Readonly<Record<string, string>>,
     client?: ClientInfo,
+    target?: string,
   ): Promise<Caller> {
     const authenticator = this.deps.authenticator();
     // No authenticator and not open: a process that must not authenticate (a broker behind a router). Fail closed.
@@ -82,7 +84,7 @@ export class SecurityGate {
         subject,
         "unauthenticated",
         error.reason,
-        authFailure(this.deps.config(), headers, error),
+        authFailure(this.deps.config(), headers, error, target ?? headers[":path"]),
       );
     }
   }

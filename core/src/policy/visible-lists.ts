@@ -1,4 +1,4 @@
-import type { Catalog } from "../catalog/catalog";
+import type { Catalog, CatalogTarget } from "../catalog/catalog";
 import type { AccessPolicy } from "./access-policy";
 
 /** The four aggregated lists, as one consumer may see them. */
@@ -47,18 +47,29 @@ export function visibleLists(catalog: Catalog, policy: AccessPolicy): VisibleLis
   }
   const cached = byPolicy.get(policy);
   if (cached) return cached;
-  const serverOf = (target: { server: { name: string } } | undefined): string => target?.server.name ?? "";
+  // Policies name targets as the aggregated endpoint does: another endpoint's names are looked up in that form.
+  const allowed =
+    (kind: "tool" | "prompt" | "resource", resolve: (name: string) => CatalogTarget | undefined) =>
+    (name: string): boolean => {
+      const target = resolve(name);
+      // A template of several unprefixed servers resolves to none: judged by its name alone, as before endpoints.
+      if (target === undefined) return policy.allows(kind, name, "");
+      return policy.allows(kind, catalog.canonicalName(kind, target, name), target.server.name);
+    };
+  const resource = allowed("resource", (u) => catalog.resolveResource(u));
   const lists: VisibleLists = {
-    tools: filter(catalog.listTools(), "name", (n) => policy.allows("tool", n, serverOf(catalog.resolveTool(n)))),
-    prompts: filter(catalog.listPrompts(), "name", (n) =>
-      policy.allows("prompt", n, serverOf(catalog.resolvePrompt(n))),
+    tools: filter(
+      catalog.listTools(),
+      "name",
+      allowed("tool", (n) => catalog.resolveTool(n)),
     ),
-    resources: filter(catalog.listResources(), "uri", (u) =>
-      policy.allows("resource", u, serverOf(catalog.resolveResource(u))),
+    prompts: filter(
+      catalog.listPrompts(),
+      "name",
+      allowed("prompt", (n) => catalog.resolvePrompt(n)),
     ),
-    resourceTemplates: filter(catalog.listResourceTemplates(), "uriTemplate", (u) =>
-      policy.allows("resource", u, serverOf(catalog.resolveResource(u))),
-    ),
+    resources: filter(catalog.listResources(), "uri", resource),
+    resourceTemplates: filter(catalog.listResourceTemplates(), "uriTemplate", resource),
   };
   byPolicy.set(policy, lists);
   return lists;

@@ -1,5 +1,6 @@
 import { DEFAULT_NEGOTIATED_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
 import type { Catalog } from "../catalog/catalog";
+import { servedAt, type Endpoint } from "../endpoints/endpoints";
 import type { GatewayConfig, ServerConfig } from "../config/schema";
 import { GatewayError, JsonRpcErrorCode, logUnexpected } from "../errors";
 import type { Logger } from "../logging";
@@ -16,7 +17,7 @@ import { isRoutedMethod } from "../jsonrpc/methods";
 import type { BackendSessionManager } from "../session/backend-sessions";
 import type { BackendSession, BackendSessionStore } from "../session/backend-store";
 import type { GatewaySessionCodec } from "../session/gateway-session";
-import { sessionOwner, type Caller } from "../policy/admission";
+import { sessionKey, sessionOwner, type Caller } from "../policy/admission";
 import { seesServer } from "../policy/visible-lists";
 import type { AuditTicket } from "../policy/audit-ticket";
 import type { SecurityGate } from "../policy/security-gate";
@@ -29,6 +30,12 @@ import { MODERN_BACKEND, MODERN_ROUTED_METHODS, modernCallHeaders } from "./mode
 import { admissionOf, redactionOf } from "./call-admission";
 import { route, type RouteDecision, type UpstreamMethod } from "./route";
 import { decodeServerRequestId } from "./server-request-ids";
+
+/**
+ * Why an id that does not verify is refused: a forged or foreign id, or one opened at another endpoint (an id is
+ * signed for the endpoint that initialized it; which one is not said, nor tried: every endpoint would cost an HMAC).
+ */
+const UNKNOWN_SESSION = "unknown, or initialized at another endpoint: a session serves only the path that opened it";
 
 function sessionNotFound(reason: string, id: string | number | null): GatewayError {
   return new GatewayError(JsonRpcErrorCode.SessionNotFound, `session not found (${reason}); initialize a new session`, {
@@ -123,7 +130,8 @@ export type PipelineOutcome = (
 /** Dependencies of a {@link RequestPipeline}; `catalog` is read on every call so hot reloads take effect. */
 export interface RequestPipelineDeps {
   config: () => GatewayConfig;
-  catalog: () => Catalog;
+  /** The catalog of an endpoint (undefined: the aggregated `/mcp`). */
+  catalog: (endpoint?: Endpoint) => Catalog;
   sessions: GatewaySessionCodec;
   store: BackendSessionStore;
   backendSessions: BackendSessionManager;
@@ -172,14 +180,14 @@ export class RequestPipeline {
           : message.kind === "response" && decodeServerRequestId(message.id) !== undefined;
       if (!routed) {
         if (message.kind === "request" && FAN_OUT_METHODS.has(message.method)) {
-          const session = this.verifySessionId(request.headers, id, sessionOwner(caller));
+          const session = this.verifySessionId(request.headers, id, sessionKey(caller));
           await this.deps.security.chargeFanOut(caller, message.method, id, session);
         }
         return { kind: "broker", facts };
       }
       // The session id is checked before the name is resolved: a client with a dead session must learn that first.
-      const gatewaySession = this.verifySessionId(request.headers, id, sessionOwner(caller));
-      const decision = route(message, this.deps.catalog(), this.deps.config().servers);
+      const gatewaySession = this.verifySessionId(request.headers, id, sessionKey(caller));
+      const decision = route(message, this.deps.catalog(caller.endpoint), this.deps.config().servers);
       if (decision.kind === "upstream") {
         facts.server = decision.target.server.name;
         if (decision.named.exposed !== "") facts.target = decision.named.exposed;
@@ -217,11 +225,13 @@ export class RequestPipeline {
     gatewaySession: string,
     decision: Extract<RouteDecision, { kind: "upstream" }>,
   ): Promise<UpstreamCall> {
-    const server = decision.target.server;
+    const server = servedAt(decision.target.server, caller.endpoint);
     const audit = await this.deps.security.admit(caller, {
       ...admissionOf(decision, gatewaySession),
       // An answer to a server's request goes only to a server the consumer can use something of.
-      serverVisible: decision.named.kind !== "response" || seesServer(this.deps.catalog(), caller.policy, server.name),
+      serverVisible:
+        decision.named.kind !== "response" ||
+        seesServer(this.deps.catalog(caller.endpoint), caller.policy, server.name),
     });
     try {
       // One store round trip for both questions of the hot path: has the session ended, is there a backend session?
@@ -295,7 +305,7 @@ export class RequestPipeline {
     }
     // A session belongs to the consumer that opened it: another consumer's credentials do not verify it.
     const check = this.deps.sessions.verify(sessionId, owner);
-    if (!check.ok) throw sessionNotFound(check.reason === "expired" ? "expired" : "unknown", id);
+    if (!check.ok) throw sessionNotFound(check.reason === "expired" ? "expired" : UNKNOWN_SESSION, id);
     return sessionId;
   }
 
@@ -355,12 +365,12 @@ export class RequestPipeline {
     if (isTaskMethod(method) && this.deps.taskIds) return this.routeTask(request, { ...message, method }, facts);
     if (!MODERN_ROUTED_METHODS.has(message.method)) return { kind: "broker", facts };
     try {
-      const decision = route(message, this.deps.catalog(), this.deps.config().servers);
+      const caller = request.caller ?? this.deps.security.anonymous();
+      const decision = route(message, this.deps.catalog(caller.endpoint), this.deps.config().servers);
       if (decision.kind !== "upstream" || !this.isModernServer(decision.target.server.name))
         return { kind: "broker", facts };
       facts.server = decision.target.server.name;
       facts.target = decision.named.exposed;
-      const caller = request.caller ?? this.deps.security.anonymous();
       const tasks = createdTasks(this.deps.taskIds, sessionOwner(caller), decision, message);
       return { kind: "upstream", call: await this.admittedModern(caller, decision, tasks), facts };
     } catch (error: unknown) {
@@ -376,7 +386,7 @@ export class RequestPipeline {
     decision: Extract<RouteDecision, { kind: "upstream" }>,
     tasks?: TaskReplyIds,
   ): Promise<UpstreamCall> {
-    const server = decision.target.server;
+    const server = servedAt(decision.target.server, caller.endpoint);
     const audit = await this.deps.security.admit(caller, { ...admissionOf(decision, ""), serverVisible: true });
     const redactor = this.deps.security.redactorFor(redactionOf(decision));
     const call = {

@@ -117,7 +117,9 @@ function routeRequest(request: JsonRpcRequest, method: RoutedMethod, catalog: Ca
   }
   // Rewrite only the routed name; every other field reaches the upstream as the client sent it.
   const rewritten = { ...request.raw, params: reference.rewrite(target.name) };
-  const named = { kind: reference.kind, exposed: reference.name, args: params["arguments"], normalized };
+  // Past the aggregated endpoint, policy, rate limits, redaction and audit know the target by its aggregated name.
+  const exposed = catalog.canonicalName(reference.kind, target, reference.name);
+  const named = { kind: reference.kind, exposed, args: params["arguments"], normalized };
   return { kind: "upstream", method, id: request.id, target, named, body: Buffer.from(JSON.stringify(rewritten)) };
 }
 

@@ -2,8 +2,18 @@ import type { DiscoverResult } from "@modelcontextprotocol/client";
 import { Catalog, type UpstreamListing } from "../catalog/catalog";
 import type { GatewayConfig, ServerConfig } from "../config/schema";
 import type { Logger } from "../logging";
+import { exposureOf } from "../endpoints/endpoint-exposure";
+import type { Endpoint } from "../endpoints/endpoints";
 import { UpstreamConnection, type UpstreamStatus } from "./upstream-connection";
 import type { ListHint, ListMethod, UpstreamGeneration } from "./upstream-session";
+
+/** The inputs an aggregated catalog was built from, and the endpoint catalogs built from the same. */
+interface CatalogBuild {
+  servers: readonly ServerConfig[];
+  listings: ReadonlyMap<string, UpstreamListing>;
+  ready: ReadonlySet<string>;
+  endpoints: WeakMap<Endpoint, Catalog>;
+}
 
 /** Settings of an {@link UpstreamManager}. */
 export interface UpstreamManagerOptions {
@@ -25,16 +35,41 @@ export class UpstreamManager {
   private connections = new Map<string, UpstreamConnection>();
   private servers: readonly ServerConfig[] = [];
   private current = Catalog.empty();
+  /**
+   * What each aggregated catalog still referenced was built from, with its endpoint catalogs (built on first use):
+   * a change compares each endpoint's previous catalog with its current one, so both stay at hand.
+   */
+  private readonly builds = new WeakMap<Catalog, CatalogBuild>();
   private conflictsLogged = new Set<string>();
 
   constructor(
     private health: GatewayConfig["health"],
     private readonly options: UpstreamManagerOptions,
-  ) {}
+  ) {
+    this.builds.set(this.current, { servers: [], listings: new Map(), ready: new Set(), endpoints: new WeakMap() });
+  }
 
   /** The catalog in force; replaced whole on every change. */
   catalog(): Catalog {
     return this.current;
+  }
+
+  /**
+   * The catalog of one endpoint (see endpoints/endpoints.ts): the aggregated one for `/mcp`, else one built from the
+   * same listings with what that endpoint exposes, cached with it. `of` is the aggregated catalog to start from: the
+   * one in force, or an earlier one handed to `onCatalogChange` (its endpoint's view before the change).
+   */
+  catalogFor(endpoint: Endpoint | undefined, of: Catalog = this.current): Catalog {
+    if (endpoint === undefined || endpoint.kind === "aggregate") return of;
+    const built = this.builds.get(of);
+    // Only catalogs this manager built are known; any other is no view of this gateway's upstreams.
+    if (!built) throw new Error("catalogFor: not a catalog of this gateway's upstreams");
+    let catalog = built.endpoints.get(endpoint);
+    if (!catalog) {
+      catalog = Catalog.build(built.servers, built.listings, built.ready, exposureOf(endpoint));
+      built.endpoints.set(endpoint, catalog);
+    }
+    return catalog;
   }
 
   /** Per-upstream status for `/status`. */
@@ -133,6 +168,7 @@ export class UpstreamManager {
     }
     const previous = this.current;
     this.current = Catalog.build(this.servers, listings, ready);
+    this.builds.set(this.current, { servers: this.servers, listings, ready, endpoints: new WeakMap() });
     for (const conflict of this.current.conflicts) {
       const key = `${conflict.kind}:${conflict.name}:${conflict.dropped}`;
       if (this.conflictsLogged.has(key)) continue;

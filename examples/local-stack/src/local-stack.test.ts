@@ -185,6 +185,22 @@ describe("the local stack of npm start", () => {
     expect(response.headers.get("www-authenticate")).toBe("Bearer");
   });
 
+  it("serves the README's endpoints: /mcp/weather unprefixed, the virtual planner its curated picks", async () => {
+    const headers = { authorization: `Bearer ${DEMO_KEYS.ops}` };
+    const names = async (path: string): Promise<string[]> => {
+      const endpoint = new Client({ name: "endpoints", version: "1.0.0" });
+      const url = new URL(stack.gatewayUrl.replace(/\/mcp$/, path));
+      await endpoint.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers } }));
+      try {
+        return (await endpoint.listTools()).tools.map((t) => t.name);
+      } finally {
+        await endpoint.close();
+      }
+    };
+    expect(await names("/mcp/weather")).toContain("get_forecast");
+    expect(await names("/mcp/virtual/planner")).toEqual(["forecast", "add_note", "find_free_slot", "book_meeting"]);
+  });
+
   it("shows alice (a demo key) only the weather tools", async () => {
     const alice = new Client({ name: "alice", version: "1.0.0" });
     const headers = { authorization: `Bearer ${DEMO_KEYS.alice}` };

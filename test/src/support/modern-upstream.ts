@@ -62,6 +62,13 @@ function wipe(params: Record<string, unknown>) {
   return { content: [{ type: "text", text: `Wiped ${String(answered(params, "scope")?.["scope"] ?? "nothing")}` }] };
 }
 
+/** A tool answering with a resource_link to `memo://<text>` (list it with `tools`: its result names a resource). */
+export const LINK: ModernTool = {
+  name: "link",
+  description: "Links to the memo named by its text argument.",
+  inputSchema: { type: "object", properties: { text: { type: "string" } } },
+};
+
 const ECHO: ModernTool = {
   name: "echo",
   description: "Echoes its text argument.",
@@ -96,6 +103,8 @@ export async function startModernUpstream(options: ModernUpstreamOptions = {}): 
       const round = { inputResponses: ctx.mcpReq.inputResponses, requestState: ctx.mcpReq.requestState() };
       if (request.params.name === WIPE) return wipe(round as Record<string, unknown>) as never;
       const text = String((request.params.arguments as { text?: unknown } | undefined)?.text ?? "");
+      if (request.params.name === LINK.name)
+        return { content: [{ type: "resource_link", uri: `memo://${text}`, name: text }] } as never;
       return { content: [{ type: "text", text: `${request.params.name}: ${text}` }] };
     });
     return server;

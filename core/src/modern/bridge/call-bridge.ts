@@ -70,7 +70,7 @@ class ModernCallBridge {
   ) {
     this.deps = {
       config: () => context.config(),
-      catalog: () => context.upstreams.catalog(),
+      catalog: (endpoint) => context.upstreams.catalogFor(endpoint),
       security: context.security.gate,
       backendSessions: context.backendSessions,
     };

@@ -1,6 +1,7 @@
 import { admissionOf, redactionOf } from "../../routing/call-admission";
 import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
 import type { Catalog } from "../../catalog/catalog";
+import { servedAt, type Endpoint } from "../../endpoints/endpoints";
 import type { GatewayConfig, ServerConfig } from "../../config/schema";
 import { GatewayError } from "../../errors";
 import type { JsonRpcRequest } from "../../jsonrpc/message";
@@ -19,7 +20,7 @@ import { modernSessionKey, upstreamParams } from "./modern-key";
 /** What modern admission needs of the gateway; functions are read per request so hot reloads take effect. */
 export interface ModernAdmissionDeps {
   config: () => GatewayConfig;
-  catalog: () => Catalog;
+  catalog: (endpoint?: Endpoint) => Catalog;
   security: SecurityGate;
   backendSessions: BackendSessionManager;
 }
@@ -56,7 +57,7 @@ export async function admitModern(
   const params = upstreamParams(input.params, upstreamId);
   const raw = { jsonrpc: "2.0", id: upstreamId, method, params };
   const message: JsonRpcRequest = { kind: "request", id: upstreamId, method, params, raw };
-  const decision = route(message, deps.catalog(), deps.config().servers);
+  const decision = route(message, deps.catalog(caller.endpoint), deps.config().servers);
   if (decision.kind !== "upstream") {
     const error =
       decision.kind === "reject"
@@ -74,7 +75,8 @@ export async function admitModern(
       caller.policy.maxBodyBytes === undefined ? undefined : caller.policy.name,
     ).withId(requestId);
   }
-  const server = decision.target.server;
+  // At /mcp/<server> the result's resource URIs stay the upstream's own, as the legacy path leaves them.
+  const server = servedAt(decision.target.server, caller.endpoint);
   const audit = await deps.security.admit(caller, admissionOf(decision, key, requestId));
   const redactor = deps.security.redactorFor(redactionOf(decision));
   return {

@@ -1,3 +1,4 @@
+import type { Endpoint } from "../../endpoints/endpoints";
 import type { Catalog } from "../../catalog/catalog";
 import type { GatewayConfig } from "../../config/schema";
 import type { JsonRpcRequest } from "../../jsonrpc/message";
@@ -15,7 +16,7 @@ import { declaresTasks, type TaskMethod } from "./tasks-extension";
 /** What {@link taskCall} reads (the pipeline's dependencies, the codec and the client-only headers). */
 export interface TaskCallDeps {
   config(): GatewayConfig;
-  catalog(): Catalog;
+  catalog(endpoint?: Endpoint): Catalog;
   security: SecurityGate;
   generation?: ((server: string) => UpstreamGeneration | undefined) | undefined;
   codec: TaskIdCodec;
@@ -37,7 +38,7 @@ export async function taskCall(
   const routeDeps = {
     codec: deps.codec,
     servers: deps.config().servers,
-    catalog: deps.catalog(),
+    catalog: deps.catalog(caller.endpoint),
     generation: (server: string) => deps.generation?.(server),
   };
   const route = routeTaskRequest(routeDeps, caller, message);

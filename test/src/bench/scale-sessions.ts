@@ -53,6 +53,7 @@ async function runStore(store: "memory" | "redis", count: number): Promise<{ row
     });
     const seconds = (Date.now() - started) / 1000;
     const [rssAfter, redisAfter] = [rssBytes(pid), redis ? await redisMemory(redis.port) : undefined];
+    const upstreamRss = rssBytes(upstream.pid);
     const upstreamLive = (await upstream.sessions()).live;
     const closed = await bounded(ids.length, CONCURRENCY, (i) => closeSession(gateway.url, ids[i] as string));
     const afterClose = await settleSessions(upstream, 0, 60_000);
@@ -67,7 +68,7 @@ async function runStore(store: "memory" | "redis", count: number): Promise<{ row
       per1000(rssAfter - rssBefore),
       redisAfter ? `${mb(redisAfter.rss)} (${redisAfter.keys} keys)` : "",
       redisAfter ? per1000(redisAfter.rss - redisBefore) : "",
-      mb(rssBytes(upstream.pid)),
+      mb(upstreamRss),
       `${upstreamLive} → ${afterClose}`,
     ].join(" | ");
     return { row: `| ${row} |`, failures };
@@ -89,6 +90,6 @@ export async function benchSessions(count: number): Promise<{ table: string; fai
     failures += result.failures;
   }
   const head =
-    "| store | sessions | failed | sessions/s | gateway RSS MB before → after | gateway MB per 1 000 sessions | Redis RSS MB | Redis MB per 1 000 sessions | upstream RSS MB | upstream sessions: open → after DELETEs |";
+    "| store | sessions | failed | sessions/s | gateway RSS MB before → after | gateway MB per 1 000 sessions | Redis RSS MB | Redis MB per 1 000 sessions | upstream RSS MB, all open | upstream sessions: open → after DELETEs |";
   return { table: [head, `|${" --- |".repeat(10)}`, ...rows].join("\n"), failed: failures > 0 };
 }

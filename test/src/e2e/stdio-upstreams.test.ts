@@ -88,6 +88,36 @@ describe.each(modes)("stdio upstreams (%s)", (_label, kind) => {
     }
   });
 
+  it("routes a shared process's progress notifications to the calling session only", async () => {
+    const [a, b, idle] = await Promise.all(
+      ["progress-a", "progress-b", "idle"].map((n) => connectClient(stack.url, n)),
+    );
+    if (!a || !b || !idle) throw new Error("clients not connected");
+    const foreign: unknown[] = [];
+    idle.client.fallbackNotificationHandler = (notification) => Promise.resolve(void foreign.push(notification));
+    try {
+      // Both SDK clients use their request id as progress token: the same tokens reach the one process at once.
+      const run = async (c: ConnectedClient, steps: number) => {
+        const seen: [number, number | undefined][] = [];
+        const result = await c.client.callTool(
+          { name: "everything_trigger-long-running-operation", arguments: { duration: 1, steps } },
+          undefined,
+          { onprogress: ({ progress, total }) => void seen.push([progress, total]), timeout: 30_000 },
+        );
+        return { seen, text: text(result) };
+      };
+      const [fromA, fromB] = await Promise.all([run(a, 4), run(b, 3)]);
+      expect(fromA.text).toContain("Steps: 4.");
+      expect(fromB.text).toContain("Steps: 3.");
+      expect(fromA.seen).toEqual([1, 2, 3, 4].map((n) => [n, 4]));
+      expect(fromB.seen).toEqual([1, 2, 3].map((n) => [n, 3]));
+      expect(foreign.filter((n) => JSON.stringify(n).includes("progress"))).toEqual([]);
+      expect(new Set(stack.startedPids("everything")).size).toBe(1);
+    } finally {
+      await Promise.all([a, b, idle].map((c) => c.close()));
+    }
+  });
+
   it("serves the bridge to the gateway only: without its token, a wrong one, another Host or any Origin, refused", async () => {
     const initialize = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: {} });
     const post = (headers: Record<string, string>) =>

@@ -3,7 +3,9 @@ import {
   createAccessLogWriter,
   createGatewayContext,
   ConfigWatcher,
+  stdioBridgeToken,
   stdioBridgeUrl,
+  withStdioBridgeToken,
   type AuditLog,
   type GatewayConfig,
   type GatewayContext,
@@ -79,12 +81,14 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
         },
       )
     : undefined;
-  const bridge = roles.broker ? await startStdioBridge(options) : undefined;
+  // The stdio bridge's credential: every request to it carries the token (stdio servers' upstream headers).
+  const bridgeToken = stdioBridgeToken(config.sessions.secret);
+  const bridges = new BridgeHolder(roles.broker ? await startStdioBridge(options, config, bridgeToken) : undefined);
   let audit: () => AuditLog | undefined = () => undefined;
   const security = new SecurityMetrics(routerMetrics.registry, () => audit());
   // Router and broker both end backend sessions: counted in whichever registry this process serves.
   const sessionEnds = new SessionEndMetrics(brokerMetrics?.registry ?? routerMetrics.registry);
-  const context = await createGatewayContext(config, {
+  const context = await createGatewayContext(withStdioBridgeToken(config, bridgeToken), {
     onSecurityDecision: (decision, reason) => security.refusal(decision, reason),
     logger,
     splitDeployment: roles.router !== roles.broker && !roles.standalone,
@@ -107,7 +111,7 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
   const closeAll = async (): Promise<void> => {
     await Promise.all(closers.map((close) => close()));
     await context.close();
-    await bridge?.close();
+    await bridges.close();
   };
   try {
     if (roles.router) running.routerPort = await startRouter(options, context, routerMetrics, closers);
@@ -117,7 +121,7 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
     await closeAll();
     throw error;
   }
-  if (options.configPath) closers.push(watchConfig(options, context, bridge));
+  if (options.configPath) closers.push(watchConfig(options, context, { bridges, token: bridgeToken }));
   running.close = closeAll;
   return running;
 }
@@ -193,8 +197,11 @@ async function startAdmin(
  * Started before the context, which lists its upstreams at once: the stdio servers are among them, at the bridge's URL;
  * closed after it, whose close ends its upstream sessions (the stdio ones through the bridge).
  */
-async function startStdioBridge(options: GatewayProcessOptions): Promise<StdioBridge | undefined> {
-  const { config } = options;
+async function startStdioBridge(
+  options: GatewayProcessOptions,
+  config: GatewayConfig,
+  token: string,
+): Promise<StdioBridge | undefined> {
   if (!config.servers.some(isStdioServer)) return undefined;
   const bridge = new StdioBridge({
     logger: options.logger.child({ component: "stdio" }),
@@ -202,6 +209,7 @@ async function startStdioBridge(options: GatewayProcessOptions): Promise<StdioBr
     maxBodyBytes: config.limits.maxBodyBytes,
     requestTimeoutMs: config.limits.requestTimeout,
     allowedHost: new URL(stdioBridgeUrl(config.stdioBridge.listen, "_")).host,
+    token,
   });
   await bridge.reconfigure(config.servers);
   const { host, port } = splitHostPort(config.stdioBridge.listen, "stdioBridge.listen");
@@ -213,27 +221,56 @@ async function startStdioBridge(options: GatewayProcessOptions): Promise<StdioBr
   return bridge;
 }
 
+/**
+ * The process's stdio bridge, if any: a reload that brings the first stdio server starts it. Reloads apply in order,
+ * each once the bridge it needs listens (the first calls to a new stdio server find it); close waits for a start.
+ */
+class BridgeHolder {
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(private bridge: StdioBridge | undefined) {}
+
+  /** Reconfigures the running bridge (its processes stop in the background), or starts one, then runs `then`. */
+  apply(options: GatewayProcessOptions, config: GatewayConfig, token: string, then: () => void): void {
+    this.queue = this.queue.then(async () => {
+      if (this.bridge) void this.bridge.reconfigure(config.servers);
+      else if (options.roles.broker && config.servers.some(isStdioServer)) {
+        this.bridge = await startStdioBridge(options, config, token).catch((error: unknown) => {
+          options.logger.error("stdio bridge failed to start on reload: restart to serve stdio servers", {
+            listen: config.stdioBridge.listen,
+            error: error instanceof Error ? error.message : String(error),
+          });
+          return undefined;
+        });
+      }
+      then();
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.queue;
+    await this.bridge?.close();
+  }
+}
+
 function watchConfig(
-  { configPath: path = "", env, logger }: GatewayProcessOptions,
+  options: GatewayProcessOptions,
   context: GatewayContext,
-  bridge: StdioBridge | undefined,
+  stdio: { bridges: BridgeHolder; token: string },
 ): () => Promise<void> {
+  const { configPath: path = "", env, logger } = options;
   const watcher = new ConfigWatcher(path, {
     env,
     onReload: (config) => {
       logger.info("config reloaded", { path, servers: config.servers.length });
-      if (bridge) void bridge.reconfigure(config.servers);
-      else if (config.servers.some(isStdioServer)) {
-        logger.warn("stdio servers need the stdio bridge, which starts with the process: restart to serve them", {
-          path,
-        });
-      }
-      const applying = context.reconfigure(config);
-      const restartRequired = context.restartRequired();
-      if (restartRequired.length > 0) {
-        logger.warn("config reloaded, but these changes take effect only after a restart", { path, restartRequired });
-      }
-      void applying;
+      stdio.bridges.apply(options, config, stdio.token, () => {
+        const applying = context.reconfigure(withStdioBridgeToken(config, stdio.token));
+        const restartRequired = context.restartRequired();
+        if (restartRequired.length > 0) {
+          logger.warn("config reloaded, but these changes take effect only after a restart", { path, restartRequired });
+        }
+        void applying;
+      });
     },
     onError: (error) =>
       logger.error("config reload rejected; keeping the previous config", {

@@ -76,6 +76,18 @@ describe("StreamProcessor request headers", () => {
     });
   });
 
+  it("strips a client-supplied stdio bridge token (only the gateway sends it, to its own bridge)", async () => {
+    const answer = await sendHeaders(processor(), {
+      "x-mcp-stdio-bridge-token": "guess",
+      "content-type": "application/json",
+    });
+    expect(withoutMetadata(answer)).toEqual({
+      request_headers: {
+        response: { header_mutation: { remove_headers: ["x-mcp-stdio-bridge-token"] }, clear_route_cache: true },
+      },
+    });
+  });
+
   it("continues without a mutation when nothing needs stripping", async () => {
     const answer = await sendHeaders(processor(), { "content-type": "application/json" });
     expect(withoutMetadata(answer)).toEqual({ request_headers: {} });

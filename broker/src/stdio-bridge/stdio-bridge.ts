@@ -1,7 +1,13 @@
 import type { Server } from "node:http";
 import { isDeepStrictEqual } from "node:util";
 import express, { type Request, type Response } from "express";
-import type { Logger, ServerConfig, StdioLaunch } from "@mcp-gateway/core";
+import {
+  checkStdioBridgeToken,
+  STDIO_BRIDGE_TOKEN_HEADER,
+  type Logger,
+  type ServerConfig,
+  type StdioLaunch,
+} from "@mcp-gateway/core";
 import { createBoundedServer } from "../http-server";
 import { StdioServerPool, type StdioServerConfig } from "./stdio-server-pool";
 
@@ -19,6 +25,26 @@ export interface StdioBridgeOptions {
    * that). Anything else, or any `Origin`, is a browser or a DNS-rebinding page on this machine: refused.
    */
   allowedHost: string;
+  /**
+   * The credential every request must carry in `x-mcp-stdio-bridge-token` ({@link stdioBridgeToken}): without it, any
+   * process on this machine could call the stdio servers past authentication, policy, rate limits and audit.
+   */
+  token: string;
+}
+
+/** The bridge's answer to a request not from the gateway: 403 for a wrong Host/Origin or token, 401 for none. */
+function refusal(request: Request, allowedHost: string, token: string): [number, string] | undefined {
+  if (request.headers.host !== allowedHost || request.headers.origin !== undefined) {
+    return [403, "stdio bridge: only the gateway may call it (Host or Origin refused)"];
+  }
+  const problem = checkStdioBridgeToken(request.headers[STDIO_BRIDGE_TOKEN_HEADER], token);
+  if (problem === "missing") {
+    return [401, `stdio bridge: only the gateway may call it (no ${STDIO_BRIDGE_TOKEN_HEADER} header)`];
+  }
+  if (problem === "wrong") {
+    return [403, `stdio bridge: only the gateway may call it (${STDIO_BRIDGE_TOKEN_HEADER} is not the gateway's)`];
+  }
+  return undefined;
 }
 
 /** True for a server the gateway spawns (`command`) rather than reaches at a URL. */
@@ -84,8 +110,9 @@ export class StdioBridge {
     const app = express();
     app.disable("x-powered-by");
     app.use((request: Request, response: Response, next: () => void) => {
-      if (request.headers.host === this.options.allowedHost && request.headers.origin === undefined) return next();
-      response.status(403).json({ error: "stdio bridge: only the gateway may call it (Host or Origin refused)" });
+      const refused = refusal(request, this.options.allowedHost, this.options.token);
+      if (!refused) return next();
+      response.status(refused[0]).json({ error: refused[1] });
     });
     app.use(express.json({ limit: this.options.maxBodyBytes }));
     app.all("/stdio/:name/mcp", (request: Request, response: Response) => {

@@ -2,6 +2,7 @@ import type { ServerConfig } from "../config/schema";
 import { nullRecord } from "../own-keys";
 import type { BackendSession } from "../session/backend-store";
 import { encodeHeaderText } from "./header-value";
+import { STDIO_BRIDGE_TOKEN_HEADER } from "../stdio/bridge-token";
 
 /** The MCP session header (Streamable HTTP). */
 export const SESSION_HEADER = "mcp-session-id";
@@ -11,9 +12,16 @@ export const DESTINATION_HEADER = "x-destination-mcp";
 
 /**
  * Headers only the gateway may set. A client-supplied copy is stripped on arrival: `x-destination-mcp` selects the
- * Envoy route, so a client that could set it would pick any cluster; the `x-mcp-*` family is trusted downstream.
+ * Envoy route, so a client that could set it would pick any cluster; the `x-mcp-*` family is trusted downstream (the
+ * stdio bridge's token among them: a client must neither send nor see it).
  */
-export const INTERNAL_HEADERS: readonly string[] = [DESTINATION_HEADER, "x-mcp-tool", "x-mcp-method", "x-mcp-server"];
+export const INTERNAL_HEADERS: readonly string[] = [
+  DESTINATION_HEADER,
+  "x-mcp-tool",
+  "x-mcp-method",
+  "x-mcp-server",
+  STDIO_BRIDGE_TOKEN_HEADER,
+];
 
 /** True for a header name the client must not send (see {@link INTERNAL_HEADERS}); expects lower case. */
 export function isInternalHeader(name: string): boolean {

@@ -1,3 +1,4 @@
 export * from "./backoff";
 export * from "./stdio-instance";
 export * from "./stdio-multiplexer";
+export * from "./bridge-token";

@@ -12,6 +12,9 @@ import { waitForUpstreams } from "./gateway-stack";
 export const stdioServerScript = (name: string): string =>
   join(REPO_ROOT, "node_modules", "@modelcontextprotocol", name, "dist", "index.js");
 
+/** The stacks' `sessions.secret` (tests derive the stdio bridge's token from it, as the gateway does). */
+export const STACK_SESSION_SECRET = "e2e-session-secret-0123456789abcdef";
+
 /** A gateway (standalone, or Envoy mode in one process behind a real Envoy) whose upstreams are stdio servers. */
 export interface StdioStack {
   /** The public endpoint clients connect to. */
@@ -56,7 +59,7 @@ export async function startStdioStack(kind: StdioStackKind, servers: string[]): 
 auth: none
 servers:
 ${servers.map((s) => `  - { ${s} }`).join("\n")}
-sessions: { secret: "e2e-session-secret-0123456789abcdef", backendInitTimeout: 10s, store: "${typeof kind === "object" ? kind.split : "memory"}" }
+sessions: { secret: "${STACK_SESSION_SECRET}", backendInitTimeout: 10s, store: "${typeof kind === "object" ? kind.split : "memory"}" }
 health: { interval: 300ms, maxBackoff: 1s, timeout: 2s }
 router: { listen: "127.0.0.1:${router}", metricsListen: "127.0.0.1:${metrics}" }
 broker: { listen: "127.0.0.1:${broker}" }

@@ -2,11 +2,19 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { STDIO_BRIDGE_TOKEN_HEADER, stdioBridgeToken } from "@mcp-gateway/core";
 import { pollUntil } from "../support/bounded-wait";
 import { connectClient, type ConnectedClient } from "./mcp-client";
 import { rawRequest } from "../support/raw-http";
 import { startRedisServer, type RedisServer } from "../support/redis-server";
-import { alive, startStdioStack, stdioServerScript, type StdioStack, type StdioStackKind } from "./stdio-stack";
+import {
+  alive,
+  STACK_SESSION_SECRET,
+  startStdioStack,
+  stdioServerScript,
+  type StdioStack,
+  type StdioStackKind,
+} from "./stdio-stack";
 
 // Real stdio MCP servers from npm, spawned and supervised by the gateway, reached through its loopback bridge: in
 // standalone mode by the gateway's forwarder, in Envoy mode by Envoy on the rendered cluster to the bridge.
@@ -80,7 +88,37 @@ describe.each(modes)("stdio upstreams (%s)", (_label, kind) => {
     }
   });
 
-  it("serves the bridge to the gateway only: another Host (DNS rebinding) or any Origin (a browser) is refused", async () => {
+  it("routes a shared process's progress notifications to the calling session only", async () => {
+    const [a, b, idle] = await Promise.all(
+      ["progress-a", "progress-b", "idle"].map((n) => connectClient(stack.url, n)),
+    );
+    if (!a || !b || !idle) throw new Error("clients not connected");
+    const foreign: unknown[] = [];
+    idle.client.fallbackNotificationHandler = (notification) => Promise.resolve(void foreign.push(notification));
+    try {
+      // Both SDK clients use their request id as progress token: the same tokens reach the one process at once.
+      const run = async (c: ConnectedClient, steps: number) => {
+        const seen: [number, number | undefined][] = [];
+        const result = await c.client.callTool(
+          { name: "everything_trigger-long-running-operation", arguments: { duration: 1, steps } },
+          undefined,
+          { onprogress: ({ progress, total }) => void seen.push([progress, total]), timeout: 30_000 },
+        );
+        return { seen, text: text(result) };
+      };
+      const [fromA, fromB] = await Promise.all([run(a, 4), run(b, 3)]);
+      expect(fromA.text).toContain("Steps: 4.");
+      expect(fromB.text).toContain("Steps: 3.");
+      expect(fromA.seen).toEqual([1, 2, 3, 4].map((n) => [n, 4]));
+      expect(fromB.seen).toEqual([1, 2, 3].map((n) => [n, 3]));
+      expect(foreign.filter((n) => JSON.stringify(n).includes("progress"))).toEqual([]);
+      expect(new Set(stack.startedPids("everything")).size).toBe(1);
+    } finally {
+      await Promise.all([a, b, idle].map((c) => c.close()));
+    }
+  });
+
+  it("serves the bridge to the gateway only: without its token, a wrong one, another Host or any Origin, refused", async () => {
     const initialize = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: {} });
     const post = (headers: Record<string, string>) =>
       rawRequest(stack.bridgePort, "/stdio/everything/mcp", {
@@ -89,9 +127,30 @@ describe.each(modes)("stdio upstreams (%s)", (_label, kind) => {
         chunks: [initialize],
       });
     const own = `127.0.0.1:${String(stack.bridgePort)}`;
-    expect((await post({ host: `rebound.example:${String(stack.bridgePort)}` })).status).toBe(403);
-    expect((await post({ host: own, origin: "http://rebound.example" })).status).toBe(403);
-    expect((await post({ host: own, "content-type": "text/plain" })).status).not.toBe(403);
+    const token = stdioBridgeToken(STACK_SESSION_SECRET);
+    // Any local process reaching loopback, without the gateway's token: refused before a process sees anything.
+    const missing = await post({ host: own });
+    expect(missing.status).toBe(401);
+    expect(missing.body).toContain(`no ${STDIO_BRIDGE_TOKEN_HEADER} header`);
+    const wrong = await post({ host: own, [STDIO_BRIDGE_TOKEN_HEADER]: "guessed-bridge-token" });
+    expect(wrong.status).toBe(403);
+    expect(wrong.body).not.toContain("guessed-bridge-token");
+    const withToken = { [STDIO_BRIDGE_TOKEN_HEADER]: token };
+    expect((await post({ host: `rebound.example:${String(stack.bridgePort)}`, ...withToken })).status).toBe(403);
+    expect((await post({ host: own, origin: "http://rebound.example", ...withToken })).status).toBe(403);
+    expect([401, 403]).not.toContain((await post({ host: own, "content-type": "text/plain", ...withToken })).status);
+    // The token is never logged.
+    expect(stack.output()).not.toContain(token);
+  });
+
+  it("strips a client-supplied bridge token: the call still carries the gateway's own, and succeeds", async () => {
+    const spoofing = await connectClient(stack.url, "spoofing-client", { [STDIO_BRIDGE_TOKEN_HEADER]: "client-copy" });
+    try {
+      const echo = await spoofing.client.callTool({ name: "everything_echo", arguments: { message: "spoofed" } });
+      expect(text(echo)).toBe("Echo: spoofed");
+    } finally {
+      await spoofing.close();
+    }
   });
 
   it("runs the filesystem server on a temporary folder", async () => {

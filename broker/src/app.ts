@@ -16,6 +16,7 @@ import type { NotificationHub } from "./notification-hub";
 import type { UpstreamRelay } from "./upstream-relay";
 import type { ModernFrontEnd } from "./modern";
 import type { Replicas } from "./replicas";
+import { CONSOLE_PATH, mountConsole } from "./console/serve-console";
 
 /** Dependencies of {@link createBrokerApp}. */
 export interface BrokerAppDeps {
@@ -60,7 +61,7 @@ export function createBrokerApp(deps: BrokerAppDeps): Express {
   app.disable("x-powered-by");
   routeExactly(app);
   if (deps.accessLog) app.use(deps.accessLog);
-  app.use(exactPaths(BROKER_PATHS, [`${PROTECTED_RESOURCE_WELL_KNOWN}/`]));
+  app.use(exactPaths([...BROKER_PATHS, CONSOLE_PATH], [`${PROTECTED_RESOURCE_WELL_KNOWN}/`, `${CONSOLE_PATH}/`]));
   const routeDeps = {
     context: deps.context,
     hub: deps.hub,
@@ -121,6 +122,7 @@ export function createBrokerApp(deps: BrokerAppDeps): Express {
   );
 
   addOperationsRoutes(app, deps);
+  mountConsole(app, deps.context);
   return app;
 }
 

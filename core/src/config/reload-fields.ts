@@ -63,6 +63,8 @@ export const RELOAD_EFFECTS: FieldEffects = {
   tracing: "restart",
   // The destination is opened once at start.
   accessLog: "restart",
+  // Read per request by the broker; in Envoy mode its /ui route is rendered only when enabled (re-render to add it).
+  console: "reload",
 };
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -185,6 +185,11 @@ export const configSchema = z
       .strict()
       .prefault({}),
     accessLog: accessLogSchema.prefault({}),
+    /** The web console at /ui (static files; it talks MCP to /mcp and to the admin API like any client). */
+    console: z
+      .object({ enabled: z.boolean().default(false) })
+      .strict()
+      .prefault({}),
     ...securitySections,
   })
   .strict()

@@ -115,7 +115,7 @@ export function ToolCall({ tool, session }: { tool: Tool; session: McpSession })
             <label for="raw-json">Arguments as JSON</label>
             <textarea
               id="raw-json"
-              rows={12}
+              rows={8}
               spellcheck={false}
               value={args.text}
               onInput={(e) => args.fromText(e.currentTarget.value)}

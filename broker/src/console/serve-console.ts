@@ -44,6 +44,9 @@ export function defaultConsoleDir(): string | undefined {
   }
 }
 
+/** What the console's mount reads: the config in force (console.enabled) and the Host/Origin guard. */
+export type ConsoleContext = Pick<GatewayContext, "config" | "hostGuard">;
+
 function notFound(message: string): GatewayError {
   return new GatewayError(JsonRpcErrorCode.InvalidRequest, message, { httpStatus: 404 });
 }
@@ -53,7 +56,7 @@ function notFound(message: string): GatewayError {
  * behind the same Host and Origin check as /mcp. GET and HEAD only; no API of its own: the console is a browser
  * client of /mcp (and of the admin API), holding the caller's key in memory.
  */
-export function mountConsole(app: Express, context: GatewayContext, dir = defaultConsoleDir()): void {
+export function mountConsole(app: Express, context: ConsoleContext, dir = defaultConsoleDir()): void {
   const files = dir ? express.static(dir, { index: "index.html", redirect: false, dotfiles: "ignore" }) : undefined;
   app.use(CONSOLE_PATH, function serveConsole(request: Request, response: Response, _next: NextFunction): void {
     if (!context.config().console.enabled)

@@ -37,7 +37,8 @@ afterAll(async () => {
 async function newPage(): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1000, height: 640 } });
   // A flag any script the upstream smuggled in would set; it must stay unset.
-  await page.addInitScript(() => Object.defineProperty(window, "__pwned", { value: undefined, writable: true }));
+  // (The page's globals are typed loosely here: the test project has no DOM types.)
+  await page.addInitScript(() => Object.defineProperty(globalThis, "__pwned", { value: undefined, writable: true }));
   return page;
 }
 
@@ -137,6 +138,23 @@ describe("the web console in Chromium (standalone, npm start's stack)", () => {
     await page.close();
   });
 
+  it("shows a 429 with its retry time once a key's calls pass its rate limit (alice: 5 at once, then 1/s)", async () => {
+    const page = await newPage();
+    await signIn(page, base, DEMO_KEYS.alice);
+    await openTool(page, "weather_get_forecast");
+    await page.getByRole("textbox", { name: /^city/ }).fill("Oslo");
+    const call = page.getByRole("button", { name: "Call tool" });
+    // Calls back to back: the bucket (burst 5) runs dry within a few, far faster than it refills.
+    let alert = "";
+    for (let i = 0; i < 12 && !alert.includes("429"); i++) {
+      await call.click();
+      await page.locator(".result, [role=alert]").first().waitFor();
+      alert = (await page.getByRole("alert").count()) > 0 ? await page.getByRole("alert").innerText() : "";
+    }
+    expect(alert).toMatch(/429 Too many requests: retry in \d+ s/);
+    await page.close();
+  });
+
   it("keeps markup in an upstream result inert: shown as text, no element made, no script run", async () => {
     const page = await newPage();
     await signIn(page, base, DEMO_KEYS.ops);
@@ -148,7 +166,7 @@ describe("the web console in Chromium (standalone, npm start's stack)", () => {
     await expect(result.innerText()).resolves.toContain(`Echo: ${payload}`);
     expect(await result.locator("img, script, b").count()).toBe(0);
     expect(await page.locator("img").count()).toBe(0);
-    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
     await page.close();
   });
 

@@ -170,6 +170,30 @@ describe("the web console in Chromium (standalone, npm start's stack)", () => {
     await page.close();
   });
 
+  it("renders an image result as data-URL media (an img, no script), with its alt text", async () => {
+    const page = await newPage();
+    await signIn(page, base, DEMO_KEYS.ops);
+    await openTool(page, "everything_get-tiny-image");
+    await page.getByRole("button", { name: "Call tool" }).click();
+    const image = page.getByRole("region", { name: "Tool result" }).getByRole("img", { name: "image (image/png)" });
+    await expect(image.getAttribute("src")).resolves.toMatch(/^data:image\/png;base64,/);
+    await page.close();
+  });
+
+  it("picks an enum from a select, and shows structured content checked against the output schema", async () => {
+    const page = await newPage();
+    await signIn(page, base, DEMO_KEYS.ops);
+    await openTool(page, "everything_get-structured-content");
+    await page.getByRole("combobox", { name: /^location/ }).selectOption({ label: "Chicago" });
+    await expect(page.getByLabel("Arguments as JSON").inputValue()).resolves.toContain('"location": "Chicago"');
+    await page.getByRole("button", { name: "Call tool" }).click();
+    // The SDK validates structuredContent against outputSchema; under the CSP (no eval) that is @cfworker/json-schema.
+    const result = page.getByRole("region", { name: "Tool result" });
+    await expect(result.innerText()).resolves.toMatch(/Structured content[\s\S]*"temperature"/);
+    expect(await page.getByRole("alert").count()).toBe(0);
+    await page.close();
+  });
+
   it("answers the calendar's elicitation in a dialog, then shows the booking", async () => {
     const page = await newPage();
     await signIn(page, base, DEMO_KEYS.bob);

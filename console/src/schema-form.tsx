@@ -23,7 +23,7 @@ function labelText(label: string, required: boolean): string {
   return required ? `${label} (required)` : label;
 }
 
-function NumberField({ id, label, schema, required, value, onChange }: FieldProps & { integer: boolean }) {
+function NumberField({ id, label, schema, required, value, onChange, integer }: FieldProps & { integer: boolean }) {
   const onInput = (event: JSX.TargetedEvent<HTMLInputElement>) => {
     const text = event.currentTarget.value;
     onChange(text === "" ? undefined : Number(text));
@@ -34,6 +34,8 @@ function NumberField({ id, label, schema, required, value, onChange }: FieldProp
       <input
         id={id}
         type="number"
+        // Without a step the browser allows whole numbers only: "any" for JSON numbers, 1 for integers.
+        step={integer ? 1 : "any"}
         required={required}
         value={typeof value === "number" ? String(value) : ""}
         min={schema.minimum}

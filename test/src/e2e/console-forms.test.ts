@@ -87,6 +87,15 @@ describe("the console's generated forms and content rendering (standalone, SDK u
     await page.close();
   });
 
+  it("streams the upstream's log notifications in while the call runs", async () => {
+    const page = await openTool("shop_pack_with_logs");
+    await page.getByRole("button", { name: "Call tool" }).click();
+    await expect(page.getByRole("region", { name: "Tool result" }).innerText()).resolves.toContain("packed");
+    const logs = await page.getByRole("region", { name: "Notifications" }).getByText(/^log:/).allInnerTexts();
+    expect(logs).toEqual(["log: [info] shop picking", "log: [info] shop packing", "log: [info] shop labelling"]);
+    await page.close();
+  });
+
   it("shows markup in text, an HTML resource and SVG images as inert text: no element made, no script run", async () => {
     const page = await openTool("shop_hostile_content");
     await page.getByRole("button", { name: "Call tool" }).click();

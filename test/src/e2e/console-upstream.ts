@@ -17,7 +17,7 @@ export const HOSTILE_HTML = `<img src=x onerror="globalThis.__pwned=1"><script>g
 const SVG = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" onload="globalThis.__pwned=3"/>`).toString("base64");
 
 function consoleMcpServer(): McpServer {
-  const server = new McpServer({ name: "shop", version: "1.0.0" });
+  const server = new McpServer({ name: "shop", version: "1.0.0" }, { capabilities: { logging: {} } });
   // Every kind of field the generated form builds: nested object, array of objects, enum, number, integer, boolean.
   server.registerTool(
     "place_order",
@@ -41,6 +41,17 @@ function consoleMcpServer(): McpServer {
       { type: "resource", resource: { uri: "shop://logo", mimeType: "image/svg+xml", blob: SVG } },
     ],
   }));
+  // Log notifications on the call's own stream while it runs, then the result.
+  server.registerTool("pack_with_logs", { description: "Logs each packing step, then answers" }, async (extra) => {
+    for (const step of ["picking", "packing", "labelling"]) {
+      await extra.sendNotification({
+        method: "notifications/message",
+        params: { level: "info", logger: "shop", data: step },
+      });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return { content: [{ type: "text", text: "packed" }] };
+  });
   return server;
 }
 

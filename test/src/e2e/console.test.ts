@@ -226,6 +226,17 @@ describe("the web console in Chromium (standalone, npm start's stack)", () => {
     await page.close();
   });
 
+  it("shows the servers the key reaches, counted from its own lists", async () => {
+    const page = await newPage();
+    await signIn(page, base, DEMO_KEYS.bob);
+    await page.getByRole("button", { name: "Servers", exact: true }).click();
+    const table = page.getByRole("table", { name: /Servers your key reaches/ });
+    const servers = await table.locator("tbody th").allInnerTexts();
+    expect(servers).toEqual(expect.arrayContaining(["notes", "everything", "calendar"]));
+    expect(servers).not.toContain("weather");
+    await page.close();
+  });
+
   it("works from the keyboard alone, and every control has an accessible name", async () => {
     const page = await newPage();
     await page.goto(`${base}/ui`);

@@ -1,3 +1,4 @@
+// Runs under jest (ts-jest, CommonJS) like the other workspaces' tests; Vite never bundles it (nothing imports it).
 import { initialValue, missingRequired, ownField, schemaType, withField, type JsonSchema } from "./json-schema";
 
 describe("the generated forms' value helpers", () => {

@@ -10,6 +10,7 @@ COPY core/package.json core/
 COPY router/package.json router/
 COPY broker/package.json broker/
 COPY cli/package.json cli/
+COPY console/package.json console/
 COPY examples/example-kit/package.json examples/example-kit/
 COPY examples/weather-server/package.json examples/weather-server/
 COPY examples/notes-server/package.json examples/notes-server/
@@ -28,6 +29,7 @@ COPY --from=build /app/core/package.json core/
 COPY --from=build /app/router/package.json router/
 COPY --from=build /app/broker/package.json broker/
 COPY --from=build /app/cli/package.json cli/
+COPY --from=build /app/console/package.json console/
 COPY --from=build /app/examples/example-kit/package.json examples/example-kit/
 COPY --from=build /app/examples/weather-server/package.json examples/weather-server/
 COPY --from=build /app/examples/notes-server/package.json examples/notes-server/
@@ -41,6 +43,8 @@ COPY --from=build /app/core/dist core/dist
 COPY --from=build /app/router/dist router/dist
 COPY --from=build /app/broker/dist broker/dist
 COPY --from=build /app/cli/dist cli/dist
+# The web console's static files (/ui), bundled by Vite in the build stage.
+COPY --from=build /app/console/dist console/dist
 COPY --from=build /app/examples/example-kit/dist examples/example-kit/dist
 COPY --from=build /app/examples/weather-server/dist examples/weather-server/dist
 COPY --from=build /app/examples/notes-server/dist examples/notes-server/dist

@@ -10,7 +10,7 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ["**/*.ts"],
+    files: ["**/*.ts", "**/*.tsx"],
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "@typescript-eslint/only-throw-error": "off",
@@ -22,7 +22,7 @@ export default tseslint.config(
   {
     // Lookups keyed by client or config data must be own-key lookups (see core/src/own-keys.ts): an object literal
     // inherits `constructor`, `toString`, `__proto__` … from Object.prototype, and `key in record` finds them too.
-    files: ["**/src/**/*.ts"],
+    files: ["**/src/**/*.ts", "**/src/**/*.tsx"],
     ignores: ["**/*.test.ts", "test/**", "**/testing/**"],
     rules: {
       "no-restricted-syntax": [

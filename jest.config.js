@@ -7,6 +7,7 @@ module.exports = {
     "<rootDir>/router/src",
     "<rootDir>/broker/src",
     "<rootDir>/cli/src",
+    "<rootDir>/console/src",
     "<rootDir>/test/src",
     "<rootDir>/examples",
   ],

@@ -16,6 +16,7 @@ import type { NotificationHub } from "./notification-hub";
 import type { UpstreamRelay } from "./upstream-relay";
 import type { ModernFrontEnd } from "./modern";
 import type { Replicas } from "./replicas";
+import { CONSOLE_PATH, mountConsole } from "./console/serve-console";
 
 /** Dependencies of {@link createBrokerApp}. */
 export interface BrokerAppDeps {
@@ -76,7 +77,9 @@ export function createBrokerApp(deps: BrokerAppDeps): Express {
   if (deps.accessLog) app.use(deps.accessLog);
   // Besides /mcp: /mcp/<server> and the virtual servers' paths of the config in force (see endpoints.ts).
   const isEndpoint = (path: string): boolean => resolveEndpoint(deps.context.config(), path) !== undefined;
-  app.use(exactPaths(BROKER_PATHS, [`${PROTECTED_RESOURCE_WELL_KNOWN}/`], isEndpoint));
+  app.use(
+    exactPaths([...BROKER_PATHS, CONSOLE_PATH], [`${PROTECTED_RESOURCE_WELL_KNOWN}/`, `${CONSOLE_PATH}/`], isEndpoint),
+  );
   const routeDeps = {
     context: deps.context,
     hub: deps.hub,
@@ -132,6 +135,7 @@ export function createBrokerApp(deps: BrokerAppDeps): Express {
   );
 
   addOperationsRoutes(app, deps);
+  mountConsole(app, deps.context);
   return app;
 }
 

@@ -12,6 +12,7 @@ import { requireAdminToken } from "./admin-auth";
 import { ADMIN_BODY_TYPES, adminErrorHandler, requireJsonBody, sendAdminError } from "./admin-errors";
 import { configConsumerView, consumerView, type ConsumerView } from "./consumer-view";
 import { routeExactly } from "../exact-paths";
+import { mountConsole, type ConsoleContext } from "../console/serve-console";
 
 /** Dependencies of {@link createAdminApp}. */
 export interface AdminAppDeps {
@@ -23,6 +24,8 @@ export interface AdminAppDeps {
   audit?: AuditLog;
   /** Told after a consumer's policy changed here (the broker in this process sends that consumer's list changes). */
   onPolicyChanged?: (consumer: string, policy: string) => void;
+  /** Serves the web console at /ui here too (console.enabled), so its admin view reaches this API on its own origin. */
+  console?: ConsoleContext;
 }
 
 /** Admin bodies are a name and a policy; 16 KiB is generous and bounds what an authenticated caller can send. */
@@ -123,6 +126,8 @@ export function createAdminApp(deps: AdminAppDeps): Express {
   app.get("/healthz", (_request, response) => {
     response.json({ status: "ok" });
   });
+  // Static files, public as on the gateway's port: the admin view sends the token with each API call it makes.
+  if (deps.console) mountConsole(app, deps.console);
   // Authentication comes before the body is read: an anonymous caller cannot make the app parse anything.
   app.use(requireAdminToken(deps.adminTokenHash, deps.logger));
   // Bodies are read per route (after the route's audit middleware); a body sent to a route that takes none is 415

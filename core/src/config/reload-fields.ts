@@ -66,6 +66,8 @@ export const RELOAD_EFFECTS: FieldEffects = {
   accessLog: "restart",
   // The bridge's listener is bound once; servers[].command and its siblings reload (processes started and stopped).
   stdioBridge: "restart",
+  // Read per request by the broker; in Envoy mode its /ui route is rendered only when enabled (re-render to add it).
+  console: "reload",
 };
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -218,6 +218,11 @@ export const configSchema = z
     accessLog: accessLogSchema.prefault({}),
     /** Where the gateway serves its stdio servers over Streamable HTTP (loopback: never through the public listener). */
     stdioBridge: stdioBridgeSchema,
+    /** The web console at /ui (static files; it talks MCP to /mcp and to the admin API like any client). */
+    console: z
+      .object({ enabled: z.boolean().default(false) })
+      .strict()
+      .prefault({}),
     ...securitySections,
   })
   .strict()

@@ -250,6 +250,13 @@ describe("the local stack of npm start", () => {
     }
   });
 
+  it("serves the web console at /ui/ (examples/gateway.yaml enables it)", async () => {
+    const response = await fetch(`http://127.0.0.1:${stack.ports.gateway}/ui/`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-security-policy")).toContain("default-src 'self'");
+    expect(await response.text()).toContain("<title>MCP Gateway console</title>");
+  });
+
   it("returns an error for an unknown tool", async () => {
     await expect(client.callTool({ name: "everything_missing", arguments: {} })).rejects.toThrow(
       'unknown tool: "everything_missing"',

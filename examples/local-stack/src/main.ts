@@ -2,6 +2,7 @@ import { DEMO_KEYS, startLocalStack, type LocalStack } from "./local-stack";
 
 const banner = (stack: LocalStack): string => `
 MCP gateway (standalone) is up: ${stack.gatewayUrl}
+  web console              http://127.0.0.1:${stack.ports.gateway}/ui (sign in with a demo key below)
 
   upstream servers         weather    http://127.0.0.1:${stack.ports.weather}/mcp (2025-11-25, tools weather_*)
                            notes      http://127.0.0.1:${stack.ports.notes}/mcp (2025-11-25, tools notes_*)

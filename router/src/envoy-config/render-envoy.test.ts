@@ -75,6 +75,32 @@ describe("renderEnvoyConfig", () => {
   });
 });
 
+describe("the console's routes", () => {
+  const routesOf = (yaml: string) =>
+    (renderEnvoyConfig(parseConfig(yaml, {})) as Rendered).static_resources.listeners[0]!.filter_chains[0]!.filters[0]!
+      .typed_config.route_config.virtual_hosts[0]!.routes as unknown as {
+      name: string;
+      match: object;
+      route: { cluster: string };
+      typed_per_filter_config?: Record<string, { disabled?: boolean }>;
+    }[];
+  const base = 'version: 1\nauth: none\nservers:\n  - { name: weather, url: "http://weather.internal:9101/mcp" }\n';
+
+  it("sends /ui and /ui/… to the broker first, without ext_proc, when console.enabled", () => {
+    const [exact, files, ...rest] = routesOf(`${base}console: { enabled: true }\n`);
+    expect([exact?.match, files?.match]).toEqual([{ path: "/ui" }, { prefix: "/ui/" }]);
+    for (const route of [exact, files]) {
+      expect(route?.route.cluster).toBe(BROKER_CLUSTER);
+      expect(route?.typed_per_filter_config?.["envoy.filters.http.ext_proc"]?.disabled).toBe(true);
+    }
+    expect(rest.map((r) => r.name)).toEqual(["server_weather", "broker"]);
+  });
+
+  it("renders no console route when the console is off (the default)", () => {
+    expect(routesOf(base).map((r) => r.name)).toEqual(["server_weather", "broker"]);
+  });
+});
+
 describe("limits in the rendered listener", () => {
   it("buffers request bodies up to limits.maxBodyBytes (not Envoy's 1 MiB default)", () => {
     const big = parseConfig(

@@ -96,9 +96,33 @@ function routes(config: GatewayConfig): object[] {
     route: { cluster: serverCluster(server), timeout: server.timeout === undefined ? "0s" : seconds(server.timeout) },
   }));
   return [
+    ...consoleRoutes(config),
     ...upstreamRoutes,
     { name: "broker", match: { prefix: "/" }, route: { cluster: BROKER_CLUSTER, timeout: "0s" } },
   ];
+}
+
+/**
+ * The web console (console.enabled): /ui and /ui/… go to the broker without ext_proc, since they are static files with
+ * no MCP in them; the broker checks Host and Origin as for /mcp. First, so no upstream route can take them.
+ */
+function consoleRoutes(config: GatewayConfig): object[] {
+  if (!config.console.enabled) return [];
+  const noExtProc = () => ({
+    "envoy.filters.http.ext_proc": {
+      "@type": "type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute",
+      disabled: true,
+    },
+  });
+  return [
+    { match: { path: "/ui" }, name: "console" },
+    { match: { prefix: "/ui/" }, name: "console_files" },
+  ].map(({ match, name }) => ({
+    name,
+    match,
+    route: { cluster: BROKER_CLUSTER, timeout: "15s" },
+    typed_per_filter_config: noExtProc(),
+  }));
 }
 
 /**

@@ -1,0 +1,106 @@
+import { useState } from "preact/hooks";
+import { McpSession, type Catalog, type Credentials } from "./mcp-session";
+import { describeError, type Refusal } from "./refusal";
+import { RefusalView } from "./refusal-view";
+import { SignIn } from "./sign-in";
+import { ToolsView } from "./tools-view";
+import { PromptsView } from "./prompts-view";
+import { ResourcesView } from "./resources-view";
+import { ServersView } from "./servers-view";
+import { ElicitationDialog, type PendingElicitation } from "./elicitation-dialog";
+import { AdminView } from "./admin-view";
+
+const TABS = ["Tools", "Prompts", "Resources", "Servers", "Admin"] as const;
+type Tab = (typeof TABS)[number];
+
+interface Signed {
+  session: McpSession;
+  catalog: Catalog;
+}
+
+function ConsumerTab({ tab, signed }: { tab: Tab; signed: Signed }) {
+  const { session, catalog } = signed;
+  switch (tab) {
+    case "Tools":
+      return <ToolsView tools={catalog.tools} session={session} />;
+    case "Prompts":
+      return <PromptsView prompts={catalog.prompts} session={session} />;
+    case "Resources":
+      return <ResourcesView catalog={catalog} session={session} />;
+    case "Servers":
+      return <ServersView catalog={catalog} />;
+    default:
+      return null;
+  }
+}
+
+/** Sign-in state: the session and catalog once signed in, the refusal when not, and a pending elicitation. */
+function useConsumer() {
+  const [signed, setSigned] = useState<Signed | undefined>();
+  const [busy, setBusy] = useState(false);
+  const [refusal, setRefusal] = useState<Refusal | undefined>();
+  const [pending, setPending] = useState<PendingElicitation | undefined>();
+  const elicit = (params: PendingElicitation["params"]) =>
+    new Promise<Parameters<PendingElicitation["answer"]>[0]>((resolve) =>
+      setPending({ params, answer: (result) => (setPending(undefined), resolve(result)) }),
+    );
+  const signIn = async (credentials: Credentials) => {
+    setBusy(true);
+    setRefusal(undefined);
+    try {
+      const session = await McpSession.open(credentials, elicit);
+      setSigned({ session, catalog: await session.catalog() });
+    } catch (error: unknown) {
+      setRefusal(describeError(error));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const signOut = async () => {
+    const old = signed;
+    setSigned(undefined);
+    await old?.session.close().catch(() => undefined);
+  };
+  return { signed, busy, refusal, pending, signIn, signOut };
+}
+
+/** The console: sign in with an API key, then the consumer's tools, prompts, resources and servers; the admin tab. */
+export function App() {
+  const { signed, busy, refusal, pending, signIn, signOut } = useConsumer();
+  const [tab, setTab] = useState<Tab>("Tools");
+  return (
+    <>
+      <header class="top">
+        <h1>MCP Gateway console</h1>
+        {signed ? (
+          <button type="button" onClick={() => void signOut()}>
+            Sign out
+          </button>
+        ) : null}
+      </header>
+      <nav class="tabs" aria-label="Views">
+        {TABS.map((name) => (
+          <button
+            key={name}
+            type="button"
+            aria-current={tab === name ? "page" : undefined}
+            onClick={() => setTab(name)}
+          >
+            {name}
+          </button>
+        ))}
+      </nav>
+      <main>
+        {refusal ? <RefusalView refusal={refusal} /> : null}
+        {tab === "Admin" ? (
+          <AdminView />
+        ) : signed ? (
+          <ConsumerTab tab={tab} signed={signed} />
+        ) : (
+          <SignIn busy={busy} onSignIn={(c) => void signIn(c)} />
+        )}
+      </main>
+      {pending ? <ElicitationDialog pending={pending} /> : null}
+    </>
+  );
+}

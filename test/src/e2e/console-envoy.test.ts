@@ -1,0 +1,75 @@
+import { hashApiKey } from "@mcp-gateway/core";
+import type { Browser } from "playwright-core";
+import { launchChromium, listedTools, signIn } from "../support/browser";
+import { startGatewayStack, type GatewayStack } from "./gateway-stack";
+
+jest.setTimeout(120_000);
+
+// The console behind the real Envoy: render-envoy routes /ui to the broker (without ext_proc), the broker serves the
+// files, and the console's MCP calls go through Envoy and the router like any client's.
+const KEY = "mcpgw_console_envoy_test_key";
+let stack: GatewayStack;
+let browser: Browser;
+let envoyBase: string;
+
+beforeAll(async () => {
+  [stack, browser] = await Promise.all([
+    startGatewayStack(
+      { kind: "envoy", store: "memory" },
+      {
+        access: `consumers:
+  - { name: dana, keyHash: "${hashApiKey(KEY)}", policy: weather }
+policies:
+  weather: { tools: ["weather_*"] }
+console: { enabled: true }`,
+        // Origins must then name an allowed host: the console's own (127.0.0.1) passes, evil.example does not.
+        security: `{ allowedHosts: ["127.0.0.1"] }`,
+      },
+    ),
+    launchChromium(),
+  ]);
+  envoyBase = stack.url.replace(/\/mcp$/, "");
+});
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+describe("the web console in Envoy mode (real Envoy, rendered /ui route)", () => {
+  it("serves /ui/ through Envoy with the broker's CSP", async () => {
+    const response = await fetch(`${envoyBase}/ui/`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-security-policy")).toMatch(/^default-src 'self'; script-src 'self';/);
+    expect(await response.text()).toContain('<script type="module"');
+  });
+
+  it("refuses a foreign Origin at /ui as at /mcp (403), and admits an allowed one", async () => {
+    const evil = { origin: "http://evil.example" };
+    const mcp = await fetch(`${envoyBase}/mcp`, {
+      method: "POST",
+      headers: { ...evil, "content-type": "application/json", accept: "application/json, text/event-stream" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }),
+    });
+    expect(mcp.status).toBe(403);
+    expect((await fetch(`${envoyBase}/ui/`, { headers: evil })).status).toBe(403);
+    expect((await fetch(`${envoyBase}/ui/`, { headers: { origin: envoyBase } })).status).toBe(200);
+  });
+
+  it("answers 404 for a path beside the console (/uix) through Envoy", async () => {
+    expect((await fetch(`${envoyBase}/uix`)).status).toBe(404);
+  });
+
+  it("signs in through Envoy, lists only the consumer's tools, and calls one through the generated form", async () => {
+    const page = await browser.newPage();
+    await signIn(page, envoyBase, KEY);
+    const tools = await listedTools(page);
+    expect(tools.length).toBeGreaterThan(0);
+    expect(tools.filter((name) => !name.startsWith("weather_"))).toEqual([]);
+    await page.getByLabel("Search tools").fill("weather_get_forecast");
+    await page.getByRole("button", { name: /^weather_get_forecast/ }).click();
+    await page.getByRole("textbox", { name: /^city \(required\)/ }).fill("Lisbon");
+    await page.getByRole("button", { name: "Call tool" }).click();
+    await expect(page.getByRole("region", { name: "Tool result" }).innerText()).resolves.toContain("Lisbon");
+    await page.close();
+  });
+});

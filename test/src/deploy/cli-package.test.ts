@@ -46,13 +46,55 @@ function runtimeImports(folder: string): string[] {
   return [...new Set(packages)].sort();
 }
 
+/** Every module specifier `source` imports: static and dynamic `import`, `export … from`, `require("…")` calls. */
+function moduleSpecifiers(source: ts.SourceFile): string[] {
+  const found: string[] = [];
+  const visit = (node: ts.Node): void => {
+    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier) {
+      if (ts.isStringLiteral(node.moduleSpecifier)) found.push(node.moduleSpecifier.text);
+    } else if (ts.isCallExpression(node)) {
+      const [first] = node.arguments;
+      const isImport = node.expression.kind === ts.SyntaxKind.ImportKeyword;
+      const isRequire = ts.isIdentifier(node.expression) && node.expression.text === "require";
+      if ((isImport || isRequire) && first && ts.isStringLiteralLike(first)) found.push(first.text);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return found;
+}
+
+/** The bare module specifiers a browser bundle's JavaScript still imports (a self-contained bundle has none). */
+function bareImportsOfBundle(folder: string): string[] {
+  const files = readdirSync(resolve(ROOT, folder, "dist"), { recursive: true, encoding: "utf8" }).filter((file) =>
+    file.endsWith(".js"),
+  );
+  const specifiers = files.flatMap((file) => {
+    const text = readFileSync(resolve(ROOT, folder, "dist", file), "utf8");
+    return moduleSpecifiers(ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false, ts.ScriptKind.JS));
+  });
+  return specifiers.filter((specifier) => !/^(\.{1,2}\/|\/|https?:|data:)/.test(specifier));
+}
+
+interface WorkspaceManifest {
+  main?: string;
+  dependencies?: Record<string, string>;
+}
+
 describe("the mcp-gateway package", () => {
   it.each(cliWorkspaces())("%s declares every package its code imports", (folder) => {
-    const manifest = JSON.parse(readFileSync(resolve(ROOT, folder, "package.json"), "utf8")) as {
-      dependencies?: Record<string, string>;
-    };
+    const manifest = JSON.parse(readFileSync(resolve(ROOT, folder, "package.json"), "utf8")) as WorkspaceManifest;
+    // A workspace without `main` is not loaded by Node: it ships a browser bundle (the console) built at build time,
+    // which must need no package at run time.
+    if (manifest.main === undefined) return expect(bareImportsOfBundle(folder)).toEqual([]);
     const declared = Object.keys(manifest.dependencies ?? {});
     expect(runtimeImports(folder).filter((name) => !declared.includes(name))).toEqual([]);
+  });
+
+  it("finds a bundle's imports and requires, not strings that look like them (the bundle check is not vacuous)", () => {
+    const code = `import "a"; import b from "b"; export * from "c"; import("d"); require("e"); x.code = 'require("f")';`;
+    const source = ts.createSourceFile("x.js", code, ts.ScriptTarget.Latest, false, ts.ScriptKind.JS);
+    expect(moduleSpecifiers(source)).toEqual(["a", "b", "c", "d", "e"]);
   });
 
   it("cli needs core, router and broker (the check above is not vacuous)", () => {

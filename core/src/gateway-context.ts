@@ -17,6 +17,7 @@ import { RedisBackendSessionStore } from "./session/redis-store";
 import { UpstreamHttp } from "./upstream/upstream-http";
 import { UpstreamManager } from "./upstream/upstream-manager";
 import { createTracing, type GatewayTracing } from "./tracing/tracing";
+import { UpstreamCredentials } from "./upstream-auth/upstream-credentials";
 
 /** The gateway's identity towards upstreams. */
 export const GATEWAY_CLIENT_INFO = { name: "mcp-gateway", version: "0.1.0" } as const;
@@ -157,17 +158,23 @@ function warnIfHostsUnchecked(hostGuard: HostGuard, logger: Logger): void {
 }
 
 /** The upstream HTTP client: the call pool sized once from `limits`, the stream budget following reloads. */
-function upstreamHttp(config: () => GatewayConfig, logger: Logger): UpstreamHttp {
+function upstreamHttp(config: () => GatewayConfig, logger: Logger, credentials: UpstreamCredentials): UpstreamHttp {
   return new UpstreamHttp({
     logger,
+    credentials,
     callConnections: config().limits.maxUpstreamConnections,
     maxStreams: () => config().limits.maxUpstreamStreams,
   });
 }
 
 /** The upstream manager (discovery, health, catalog), told about catalog changes. */
-function upstreamManager(config: GatewayConfig, options: GatewayContextOptions): UpstreamManager {
+function upstreamManager(
+  config: GatewayConfig,
+  options: GatewayContextOptions,
+  credentials: UpstreamCredentials,
+): UpstreamManager {
   return new UpstreamManager(config.health, {
+    credentials,
     logger: options.logger.child({ component: "upstreams" }),
     clientInfo: GATEWAY_CLIENT_INFO,
     ...(options.onCatalogChange ? { onCatalogChange: options.onCatalogChange } : {}),
@@ -190,10 +197,11 @@ export async function createGatewayContext(
   const store = await openStore(config, options);
   const sessions = new GatewaySessionCodec(secret, () => config.sessions.ttl);
   const requestStates = new RequestStateCodec(secret);
-  const http = upstreamHttp(() => config, logger.child({ component: "upstream-http" }));
+  const credentials = new UpstreamCredentials();
+  const http = upstreamHttp(() => config, logger.child({ component: "upstream-http" }), credentials);
   const security = await openSecurity(config, options, secret);
   const backendSessions = backendSessionManager(() => config, options, store, http);
-  const upstreams = upstreamManager(config, options);
+  const upstreams = upstreamManager(config, options, credentials);
   const tracing = createTracing(config.tracing, GATEWAY_CLIENT_INFO.version);
   const pipeline = new RequestPipeline({
     config: () => config,
@@ -203,6 +211,7 @@ export async function createGatewayContext(
     generation: (server) => upstreams.generation(server),
     // Gateway task ids verify on every replica that holds sessions.secret (see modern/task-ids.ts).
     taskIds: new TaskIdCodec(secret),
+    credentials,
   });
   await upstreams.configure(config);
   let cors = new CorsPolicy(config);

@@ -26,3 +26,4 @@ export * from "./modern/classify";
 export * from "./modern/param-headers";
 export * from "./modern/tasks";
 export * from "./tracing";
+export * from "./upstream-auth";

@@ -4,6 +4,7 @@ import { accessLogSchema } from "./access-log-schema";
 import { envoySchema } from "./envoy-schema";
 import { tracingSchema } from "./tracing-schema";
 import { securitySections } from "./security-schema";
+import { upstreamAuthSchema } from "./upstream-auth-schema";
 import { RESOURCE_PREFIX_RE } from "../catalog/resource-uris";
 import { compileTrustedProxies } from "../audit/client-info";
 
@@ -73,8 +74,19 @@ export const serverSchema = z
       .optional(),
     /** Envoy mode: Envoy's active check of this server's cluster; unset means "tcp" (a connect, no protocol assumed). */
     healthCheck: z.enum(["tcp", "none"]).optional(),
+    /** How the gateway authenticates to this server (OAuth grants, token exchange, passthrough); see docs/configuration.md. */
+    auth: upstreamAuthSchema.optional(),
   })
   .strict()
+  .superRefine((server, ctx) => {
+    const setsAuthorization = Object.keys(server.headers ?? {}).some((name) => name.toLowerCase() === "authorization");
+    if (server.auth && setsAuthorization)
+      ctx.addIssue({
+        code: "custom",
+        path: ["headers"],
+        message: "a server with `auth` gets its Authorization header from it: remove headers.Authorization",
+      });
+  })
   .transform((server) => ({ ...server, prefix: server.prefix ?? `${server.name}_`, headers: server.headers ?? {} }));
 
 const storeSchema = z.union([

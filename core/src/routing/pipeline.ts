@@ -29,6 +29,9 @@ import { MODERN_BACKEND, MODERN_ROUTED_METHODS, modernCallHeaders } from "./mode
 import { admissionOf, redactionOf } from "./call-admission";
 import { route, type RouteDecision, type UpstreamMethod } from "./route";
 import { decodeServerRequestId } from "./server-request-ids";
+import type { UpstreamCredentials } from "../upstream-auth/upstream-credentials";
+import { callerBearer, withUpstreamAuth } from "../upstream-auth/call-auth";
+import { upstreamRefusal } from "../upstream-auth/upstream-refusal";
 
 function sessionNotFound(reason: string, id: string | number | null): GatewayError {
   return new GatewayError(JsonRpcErrorCode.SessionNotFound, `session not found (${reason}); initialize a new session`, {
@@ -100,6 +103,8 @@ export interface UpstreamCall {
   privateCache?: boolean | undefined;
   /** The reply's task ids as the client must see them (tasks extension); undefined when it can name no task. */
   tasks?: TaskReplyIds | undefined;
+  /** The upstream credentials set on this call (`servers[].auth`), kept for a replay; secrets: never logged. */
+  upstreamAuth?: Readonly<Record<string, string>> | undefined;
 }
 
 /**
@@ -134,6 +139,8 @@ export interface RequestPipelineDeps {
   generation?: (server: string) => UpstreamGeneration | undefined;
   /** Seals and opens gateway task ids (tasks extension); absent: `tasks/*` go to the broker, task ids pass as sent. */
   taskIds?: TaskIdCodec;
+  /** Upstream credentials (`servers[].auth`); absent: only the configured static headers go upstream. */
+  credentials?: UpstreamCredentials;
 }
 
 /**
@@ -224,13 +231,16 @@ export class RequestPipeline {
       serverVisible: decision.named.kind !== "response" || seesServer(this.deps.catalog(), caller.policy, server.name),
     });
     try {
+      const auth = await this.upstreamAuth(server, caller, request.headers);
       // One store round trip for both questions of the hot path: has the session ended, is there a backend session?
       const ttl = this.deps.config().sessions.ttl;
       const idleTtl = this.deps.backendSessions.lifetime(ttl);
       const { revoked, session } = await this.deps.store.lookup(gatewaySession, server.name, idleTtl);
       if (revoked) throw sessionNotFound("ended", decision.id);
       const version = this.protocolVersion(request.headers, decision.id);
-      const backend = await this.deps.backendSessions.acquire(gatewaySession, server, version, ttl, session ?? null);
+      // A new backend session is initialized with the call's own credentials (per-consumer modes: the caller's).
+      const target = auth.authorization ? { ...server, headers: { ...server.headers, ...auth } } : server;
+      const backend = await this.deps.backendSessions.acquire(gatewaySession, target, version, ttl, session ?? null);
       const redactor = this.deps.security.redactorFor(redactionOf(decision));
       const call = {
         server,
@@ -242,8 +252,9 @@ export class RequestPipeline {
         body: decision.body,
         audit,
         redactor,
+        upstreamAuth: auth,
       };
-      return { ...call, ...buildUpstreamHeaders(call, this.credentialHeaders()) };
+      return withUpstreamAuth({ ...call, ...buildUpstreamHeaders(call, this.credentialHeaders()) }, auth);
     } catch (error: unknown) {
       audit.finish(null);
       throw error;
@@ -256,6 +267,17 @@ export class RequestPipeline {
    */
   private credentialHeaders(): readonly string[] {
     return credentialHeadersOf(this.deps.config());
+  }
+
+  /** The upstream credentials of one call to `server` (none without `servers[].auth`). */
+  private async upstreamAuth(
+    server: ServerConfig,
+    caller: Caller,
+    headers: Readonly<Record<string, string>>,
+  ): Promise<Readonly<Record<string, string>>> {
+    const credentials = this.deps.credentials;
+    if (!credentials || !server.auth) return {};
+    return credentials.callHeaders(server, callerBearer(caller, headers));
   }
 
   /** 413 past the caller's policy limit, else the gateway's (`limits.maxBodyBytes`). */
@@ -362,7 +384,7 @@ export class RequestPipeline {
       facts.target = decision.named.exposed;
       const caller = request.caller ?? this.deps.security.anonymous();
       const tasks = createdTasks(this.deps.taskIds, sessionOwner(caller), decision, message);
-      return { kind: "upstream", call: await this.admittedModern(caller, decision, tasks), facts };
+      return { kind: "upstream", call: await this.admittedModern(request, caller, decision, tasks), facts };
     } catch (error: unknown) {
       const rejected = GatewayError.from(error, message.id);
       logUnexpected(this.deps.logger, rejected, { phase: "decide" });
@@ -372,6 +394,7 @@ export class RequestPipeline {
 
   /** A modern call past policy and rate limits: the upstream's own name in body and Mcp-Name, no session. */
   private async admittedModern(
+    request: IncomingRequest,
     caller: Caller,
     decision: Extract<RouteDecision, { kind: "upstream" }>,
     tasks?: TaskReplyIds,
@@ -379,6 +402,10 @@ export class RequestPipeline {
     const server = decision.target.server;
     const audit = await this.deps.security.admit(caller, { ...admissionOf(decision, ""), serverVisible: true });
     const redactor = this.deps.security.redactorFor(redactionOf(decision));
+    const auth = await this.upstreamAuth(server, caller, request.headers).catch((error: unknown) => {
+      audit.finish(null);
+      throw error;
+    });
     const call = {
       server,
       method: decision.method,
@@ -391,8 +418,9 @@ export class RequestPipeline {
       redactor,
       privateCache: decision.method === "resources/read" && this.deps.config().auth !== "none",
       tasks,
+      upstreamAuth: auth,
     };
-    return { ...call, ...modernCallHeaders(call, this.credentialHeaders()) };
+    return withUpstreamAuth({ ...call, ...modernCallHeaders(call, this.credentialHeaders()) }, auth);
   }
 
   /**
@@ -431,6 +459,11 @@ export class RequestPipeline {
     return "session-lost";
   }
 
+  /** An upstream's 401 to `call` as the client's error naming the server (see {@link upstreamRefusal}); else undefined. */
+  refusal(call: UpstreamCall, status: number, headers: Readonly<Record<string, string>>): GatewayError | undefined {
+    return upstreamRefusal(call.server, status, headers, call.requestId, this.deps.credentials);
+  }
+
   /** Rebuilds a call after its backend session was lost: a fresh upstream session, same body. */
   async renew(call: UpstreamCall): Promise<UpstreamCall> {
     const backend = await this.deps.backendSessions.acquire(
@@ -440,6 +473,9 @@ export class RequestPipeline {
       this.deps.config().sessions.ttl,
     );
     const renewed = { ...call, backend };
-    return { ...renewed, ...buildUpstreamHeaders(renewed, this.credentialHeaders()) };
+    return withUpstreamAuth(
+      { ...renewed, ...buildUpstreamHeaders(renewed, this.credentialHeaders()) },
+      call.upstreamAuth ?? {},
+    );
   }
 }

@@ -1,0 +1,117 @@
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { writeFileAtomic } from "../consumers/atomic-write";
+import type { OAuthClientConfig, UpstreamAuth } from "../config/upstream-auth-schema";
+import { CachedToken } from "./cached-token";
+import { requestGrant, tokenError, type Grant } from "./token-endpoint";
+
+type RefreshTokenAuth = Extract<UpstreamAuth, { type: "oauth2RefreshToken" }>;
+type ExchangeAuth = Extract<UpstreamAuth, { type: "tokenExchange" }>;
+
+const TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
+const JWT_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:jwt";
+// Exchanged tokens kept at once (one per caller token); the oldest goes first past it.
+const MAX_EXCHANGED = 10_000;
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("base64url");
+}
+
+/** The grant parameters every mode shares: scope, audience, resource (only those configured). */
+function targetParams(client: Omit<OAuthClientConfig, "type">): Record<string, string> {
+  const params: Record<string, string> = {};
+  if (client.scopes.length > 0) params["scope"] = client.scopes.join(" ");
+  if (client.audience !== undefined) params["audience"] = client.audience;
+  if (client.resource !== undefined) params["resource"] = client.resource;
+  return params;
+}
+
+/** A client-credentials token for `server`, kept fresh. */
+export function clientCredentialsToken(server: string, client: Omit<OAuthClientConfig, "type">): CachedToken {
+  const fetch = () => requestGrant(server, client, { grant_type: "client_credentials", ...targetParams(client) });
+  return new CachedToken(fetch, { skewMs: client.refreshSkew });
+}
+
+/** What the refresh-token store file holds: the newest refresh token, and which configured one it descends from. */
+interface StoredRefresh {
+  origin: string;
+  refreshToken: string;
+}
+
+/**
+ * A refresh-token grant for `server`. A rotated refresh token is written to `auth.store.file` (atomically, 0600)
+ * before the access token is used, so a restart continues from the newest one; a file descending from another
+ * configured token (the operator replaced it) is ignored.
+ */
+export function refreshTokenToken(server: string, auth: RefreshTokenAuth): CachedToken {
+  const origin = sha256(auth.refreshToken);
+  let current: Promise<string> | undefined;
+  const stored = async (): Promise<string> => {
+    try {
+      const parsed = JSON.parse(await readFile(auth.store.file, "utf8")) as Partial<StoredRefresh>;
+      if (parsed.origin === origin && typeof parsed.refreshToken === "string") return parsed.refreshToken;
+    } catch (error: unknown) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT")
+        throw tokenError(server, `refresh token store ${auth.store.file} unreadable`, error);
+    }
+    return auth.refreshToken;
+  };
+  const fetch = async (): Promise<Grant> => {
+    current ??= stored();
+    const refreshToken = await current;
+    const grant = await requestGrant(server, auth, {
+      grant_type: "refresh_token",
+      refresh_token: refreshToken,
+      ...(auth.scopes.length > 0 ? { scope: auth.scopes.join(" ") } : {}),
+      ...(auth.resource !== undefined ? { resource: auth.resource } : {}),
+    });
+    if (grant.refreshToken !== undefined && grant.refreshToken !== refreshToken) {
+      const next: StoredRefresh = { origin, refreshToken: grant.refreshToken };
+      try {
+        await writeFileAtomic(auth.store.file, JSON.stringify(next));
+      } catch (error: unknown) {
+        throw tokenError(server, `rotated refresh token could not be saved to ${auth.store.file}`, error);
+      }
+      current = Promise.resolve(grant.refreshToken);
+    }
+    return grant;
+  };
+  return new CachedToken(fetch, { skewMs: auth.refreshSkew });
+}
+
+/**
+ * RFC 8693 token exchange for `server`: each caller token (by its hash; the token itself is not kept as a key) is
+ * exchanged once for an upstream token with the server's audience, resource and scopes, reused until it expires.
+ */
+export class ExchangedTokens {
+  private readonly tokens = new Map<string, CachedToken>();
+
+  constructor(
+    private readonly server: string,
+    private readonly auth: ExchangeAuth,
+  ) {}
+
+  /** The upstream token for `subjectToken` (the caller's JWT). */
+  get(subjectToken: string): Promise<string> {
+    const key = sha256(subjectToken);
+    let token = this.tokens.get(key);
+    if (!token) {
+      const fetch = () =>
+        requestGrant(this.server, this.auth, {
+          grant_type: TOKEN_EXCHANGE,
+          subject_token: subjectToken,
+          subject_token_type: JWT_TOKEN_TYPE,
+          ...targetParams(this.auth),
+        });
+      token = new CachedToken(fetch, { skewMs: this.auth.refreshSkew });
+      if (this.tokens.size >= MAX_EXCHANGED) this.tokens.delete(this.tokens.keys().next().value as string);
+      this.tokens.set(key, token);
+    }
+    return token.get();
+  }
+
+  /** Forgets every exchanged token (the upstream refused one). */
+  invalidate(): void {
+    this.tokens.clear();
+  }
+}

@@ -29,6 +29,8 @@ export interface UpstreamReply {
   sessionId: string | undefined;
   /** The JSON-RPC response to our request, if the upstream sent one (JSON body or SSE event). */
   message: Record<string, unknown> | undefined;
+  /** The upstream's challenge with a 401 (relayed to a passthrough server's caller). */
+  wwwAuthenticate?: string | undefined;
 }
 
 /** A whole upstream reply, buffered. */
@@ -160,6 +162,7 @@ export class UpstreamHttp {
         status: response.statusCode,
         sessionId: typeof sessionHeader === "string" ? sessionHeader : undefined,
         message: findReply(text, contentType, "id" in message ? (message as { id: unknown }).id : undefined),
+        wwwAuthenticate: flattenHeaders(response.headers)["www-authenticate"],
       };
     } catch (error: unknown) {
       traced?.end(undefined, error);

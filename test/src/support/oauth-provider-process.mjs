@@ -22,7 +22,8 @@ const issuer = `http://127.0.0.1:${server.address().port}`;
 const resourceServerInfo = (resource) => ({
   scope: "mcp",
   audience: resource,
-  accessTokenTTL: ttl,
+  // Callers' own tokens (for the gateway) live 5 minutes; upstream tokens `accessTokenTtl` (short, to force refreshes).
+  accessTokenTTL: resource === setup.callerResource ? 300 : ttl,
   accessTokenFormat: "jwt",
   jwt: { sign: { alg: "RS256" } },
 });

@@ -15,6 +15,8 @@ export interface OAuthProviderSetup {
   clients: TestClient[];
   /** Lifetime of every access token it issues, in seconds (default 300). */
   accessTokenTtl?: number;
+  /** The resource (audience) of callers' own tokens for the gateway: those live 300 s whatever `accessTokenTtl`. */
+  callerResource?: string;
   /** Refresh tokens to mint at start (a grant as after consent), for a client and resource. */
   refreshTokens?: { clientId: string; accountId: string; resource: string }[];
 }
@@ -35,6 +37,21 @@ const READY = "oauth-provider-ready ";
 
 /** The RFC 8693 grant type. */
 export const TOKEN_EXCHANGE_GRANT = "urn:ietf:params:oauth:grant-type:token-exchange";
+
+/** Gets a client-credentials access token from `provider` for `resource` (a caller's JWT in tests). */
+export async function clientToken(provider: OAuthProvider, client: TestClient, resource: string): Promise<string> {
+  const response = await fetch(provider.tokenUrl, {
+    method: "POST",
+    headers: {
+      authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString("base64")}`,
+      "content-type": "application/x-www-form-urlencoded",
+    },
+    body: new URLSearchParams({ grant_type: "client_credentials", resource, scope: "mcp" }),
+  });
+  const body = (await response.json()) as { access_token?: string };
+  if (response.status !== 200 || !body.access_token) throw new Error(`token request failed: ${response.status}`);
+  return body.access_token;
+}
 
 /** Starts oidc-provider on 127.0.0.1 (free port) with `setup`; resolves once it listens. */
 export async function startOAuthProvider(setup: OAuthProviderSetup): Promise<OAuthProvider> {

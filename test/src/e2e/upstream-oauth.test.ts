@@ -1,0 +1,158 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connectClient, rawPost, type ConnectedClient } from "./mcp-client";
+import { startGatewayStack, type GatewayStack } from "./gateway-stack";
+import { deployments } from "./stack-modes";
+import { clientToken, startOAuthProvider, TOKEN_EXCHANGE_GRANT, type OAuthProvider } from "../support/oauth-provider";
+import { startProtectedUpstream, type ProtectedUpstream } from "../support/protected-upstream";
+
+jest.setTimeout(120_000);
+
+// Callers authenticate to the gateway with JWTs from the same provider, for this resource.
+const GATEWAY = "http://gateway.test/mcp";
+const OTHER = "http://other.test/mcp";
+// The refresh token is minted before the upstreams start: its resource is a fixed name the rt upstream accepts.
+const RT_RESOURCE = "http://rt.test/mcp";
+const GATEWAY_CLIENT = {
+  client_id: "mcp-gateway",
+  client_secret: "gw-secret-do-not-log-5b8e1f",
+  grant_types: ["client_credentials", "refresh_token", "authorization_code", TOKEN_EXCHANGE_GRANT],
+};
+const ALICE = { client_id: "alice", client_secret: "alice-secret-4c1d", grant_types: ["client_credentials"] };
+const BOB = { client_id: "bob", client_secret: "bob-secret-9e2a", grant_types: ["client_credentials"] };
+// Upstream tokens live 4 s: the refresh test sees several replaced while calls continue.
+const TOKEN_TTL_S = 4;
+
+const modes = deployments();
+// Envoy mode (router and broker in one process) and standalone; the Redis split adds nothing to credentials.
+const MODES = [modes.all[0], modes.all[2]].filter((mode) => mode !== undefined);
+
+afterAll(async () => {
+  await modes.stop();
+});
+
+function client(auth: string): string {
+  return `tokenUrl: "${provider.tokenUrl}", clientId: ${GATEWAY_CLIENT.client_id}, clientSecret: "\${env:E2E_UPSTREAM_SECRET}", ${auth}`;
+}
+
+let provider: OAuthProvider;
+
+describe.each(MODES)("upstream credentials against oidc-provider (%s)", (_label, mode) => {
+  let dir: string;
+  const up: Record<string, ProtectedUpstream> = {};
+  let stack: GatewayStack;
+
+  const servers = (): string[] => [
+    `name: cc, url: "${up["cc"]?.url}", auth: { type: oauth2ClientCredentials, ${client(`resource: "${up["cc"]?.url}", scopes: [mcp]`)} }`,
+    `name: rt, url: "${up["rt"]?.url}", auth: { type: oauth2RefreshToken, ${client(`resource: "${RT_RESOURCE}"`)}, refreshToken: "${provider.refreshTokens[0]}", store: { file: "${join(dir, "rt.json")}" } }`,
+    `name: tx, url: "${up["tx"]?.url}", auth: { type: tokenExchange, ${client(`resource: "${up["tx"]?.url}"`)}, discovery: { ${client(`resource: "${up["tx"]?.url}"`)} } }`,
+    `name: pt, url: "${up["pt"]?.url}", auth: { type: passthrough, audience: "${GATEWAY}", discovery: { ${client(`resource: "${GATEWAY}"`)} } }`,
+    `name: ptx, url: "${up["pt"]?.url}", auth: { type: passthrough, audience: "${OTHER}", discovery: { ${client(`resource: "${GATEWAY}"`)} } }`,
+    `name: pt401, url: "${up["pt401"]?.url}", auth: { type: passthrough, audience: "${GATEWAY}", discovery: { ${client(`resource: "${OTHER}"`)} } }`,
+  ];
+  const access = (): string => `auth:
+  jwt: { issuer: "${provider.issuer}", audience: "${GATEWAY}", jwksUrl: "${provider.jwksUrl}", algorithms: [RS256], defaultPolicy: everything }
+policies:
+  everything: { tools: ["*"], prompts: ["*"], resources: ["*"] }
+`;
+  const start = async (): Promise<GatewayStack> => {
+    process.env["E2E_UPSTREAM_SECRET"] = GATEWAY_CLIENT.client_secret;
+    return startGatewayStack(await mode(), { extraServers: servers(), access: access() });
+  };
+  const connectAs = async (who: typeof ALICE): Promise<ConnectedClient> =>
+    connectClient(stack.url, who.client_id, { authorization: `Bearer ${await clientToken(provider, who, GATEWAY)}` });
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "upstream-oauth-"));
+    provider = await startOAuthProvider({
+      clients: [GATEWAY_CLIENT, ALICE, BOB],
+      accessTokenTtl: TOKEN_TTL_S,
+      callerResource: GATEWAY,
+      refreshTokens: [{ clientId: GATEWAY_CLIENT.client_id, accountId: "service-user", resource: RT_RESOURCE }],
+    });
+    const verify = { issuer: provider.issuer, jwksUrl: provider.jwksUrl };
+    for (const name of ["cc", "tx"]) up[name] = await startProtectedUpstream(verify);
+    up["rt"] = await startProtectedUpstream({ ...verify, audience: RT_RESOURCE });
+    up["pt"] = await startProtectedUpstream({ ...verify, audience: GATEWAY });
+    up["pt401"] = await startProtectedUpstream({ ...verify, audience: OTHER });
+    stack = await start();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    for (const upstream of Object.values(up)) await upstream.close();
+    await provider?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("calls a client-credentials upstream, and keeps calling while its 4 s token is replaced (no failed call)", async () => {
+    const alice = await connectAs(ALICE);
+    const deadline = Date.now() + (TOKEN_TTL_S * 2 + 2) * 1000;
+    let calls = 0;
+    while (Date.now() < deadline) {
+      const result = await alice.client.callTool({ name: "cc_server_info", arguments: {} });
+      expect(result.isError).toBeFalsy();
+      calls++;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    await alice.close();
+    const tokens = new Set(up["cc"]?.seen.filter((seen) => seen.subject).map((seen) => seen.tokenId));
+    expect(calls).toBeGreaterThan(10);
+    expect(tokens.size).toBeGreaterThanOrEqual(3);
+    expect(up["cc"]?.seen.filter((seen) => seen.refused)).toEqual([]);
+  });
+
+  it("exchanges each caller's JWT for an upstream token with the caller as subject (RFC 8693)", async () => {
+    for (const who of [ALICE, BOB]) {
+      const connected = await connectAs(who);
+      expect((await connected.client.callTool({ name: "tx_server_info", arguments: {} })).isError).toBeFalsy();
+      await connected.close();
+    }
+    const subjects = up["tx"]?.seen.filter((seen) => seen.method === "POST").map((seen) => seen.subject);
+    expect(subjects).toEqual(expect.arrayContaining(["alice", "bob", GATEWAY_CLIENT.client_id]));
+  });
+
+  it("forwards a passthrough caller's own token when its audience matches, and refuses it otherwise", async () => {
+    const alice = await connectAs(ALICE);
+    expect((await alice.client.callTool({ name: "pt_server_info", arguments: {} })).isError).toBeFalsy();
+    expect(up["pt"]?.seen.some((seen) => seen.subject === "alice")).toBe(true);
+    await expect(alice.client.callTool({ name: "ptx_server_info", arguments: {} })).rejects.toThrow(
+      /ptx.*accepts only tokens for audience .*other\.test.*not forwarded/,
+    );
+    await alice.close();
+  });
+
+  it("turns an upstream's 401 into a JSON-RPC error naming the server, relaying a passthrough challenge", async () => {
+    const alice = await connectAs(ALICE);
+    const sessionId = alice.transport.sessionId ?? "";
+    const authorization = `Bearer ${await clientToken(provider, ALICE, GATEWAY)}`;
+    const call = { jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "pt401_server_info", arguments: {} } };
+    const reply = await rawPost(stack.url, JSON.stringify(call), { "mcp-session-id": sessionId, authorization });
+    await alice.close();
+    expect(reply.status).toBe(401);
+    expect(reply.headers.get("www-authenticate")).toContain('error="invalid_token"');
+    expect(reply.json).toMatchObject({ id: 7, error: { message: expect.stringContaining('"pt401"') } });
+  });
+
+  it("persists a rotated refresh token and continues from it after a gateway restart", async () => {
+    const alice = await connectAs(ALICE);
+    expect((await alice.client.callTool({ name: "rt_server_info", arguments: {} })).isError).toBeFalsy();
+    await alice.close();
+    const saved = JSON.parse(await readFile(join(dir, "rt.json"), "utf8")) as { refreshToken: string };
+    expect(saved.refreshToken).not.toBe(provider.refreshTokens[0]);
+    await stack.stop();
+    // The first refresh token was consumed: reusing it would fail (and revoke the grant). The restarted gateway
+    // reads the newest from the file.
+    stack = await start();
+    const again = await connectAs(ALICE);
+    expect((await again.client.callTool({ name: "rt_server_info", arguments: {} })).isError).toBeFalsy();
+    await again.close();
+  });
+
+  it("keeps client secrets, refresh tokens and access tokens out of the gateway's log", () => {
+    const log = stack.gatewayOutput();
+    expect(log).not.toContain(GATEWAY_CLIENT.client_secret);
+    for (const token of provider.refreshTokens) expect(log).not.toContain(token);
+    expect(log).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\./);
+  });
+});

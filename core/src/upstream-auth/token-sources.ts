@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import { writeFileAtomic } from "../consumers/atomic-write";
 import type { OAuthClientConfig, UpstreamAuth } from "../config/upstream-auth-schema";
 import { CachedToken } from "./cached-token";
+import { nullRecord } from "../own-keys";
 import { requestGrant, tokenError, type Grant } from "./token-endpoint";
 
 type RefreshTokenAuth = Extract<UpstreamAuth, { type: "oauth2RefreshToken" }>;
@@ -19,7 +20,7 @@ function sha256(text: string): string {
 
 /** The grant parameters every mode shares: scope, audience, resource (only those configured). */
 function targetParams(client: Omit<OAuthClientConfig, "type">): Record<string, string> {
-  const params: Record<string, string> = {};
+  const params = nullRecord<string>();
   if (client.scopes.length > 0) params["scope"] = client.scopes.join(" ");
   if (client.audience !== undefined) params["audience"] = client.audience;
   if (client.resource !== undefined) params["resource"] = client.resource;

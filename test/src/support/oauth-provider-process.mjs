@@ -3,6 +3,7 @@
 // token-exchange grant registered with provider.registerGrantType. Reads its setup as JSON from OAUTH_TEST_SETUP,
 // prints `oauth-provider-ready { issuer, refreshTokens }` once it listens on 127.0.0.1.
 import { createServer } from "node:http";
+import process from "node:process";
 import { randomUUID } from "node:crypto";
 import { exportJWK, generateKeyPair, importJWK, jwtVerify, createLocalJWKSet, SignJWT } from "jose";
 import Provider, { errors } from "oidc-provider";
@@ -13,7 +14,9 @@ const ttl = setup.accessTokenTtl ?? 300;
 
 const { privateKey } = await generateKeyPair("RS256", { extractable: true });
 const signingKey = { ...(await exportJWK(privateKey)), kid: "oauth-test-1", alg: "RS256", use: "sig" };
-const publicJwks = { keys: [{ kty: signingKey.kty, n: signingKey.n, e: signingKey.e, kid: signingKey.kid, alg: "RS256", use: "sig" }] };
+const publicJwks = {
+  keys: [{ kty: signingKey.kty, n: signingKey.n, e: signingKey.e, kid: signingKey.kid, alg: "RS256", use: "sig" }],
+};
 
 const server = createServer();
 await new Promise((resolve) => server.listen(setup.port ?? 0, "127.0.0.1", resolve));
@@ -60,7 +63,11 @@ provider.registerGrantType(
       throw new errors.InvalidGrant("subject_token is not valid");
     }
     const now = Math.floor(Date.now() / 1000);
-    const token = await new SignJWT({ scope: scope ?? "mcp", client_id: ctx.oidc.client.clientId, act: { sub: ctx.oidc.client.clientId } })
+    const token = await new SignJWT({
+      scope: scope ?? "mcp",
+      client_id: ctx.oidc.client.clientId,
+      act: { sub: ctx.oidc.client.clientId },
+    })
       .setProtectedHeader({ alg: "RS256", kid: signingKey.kid, typ: "at+jwt" })
       .setIssuer(issuer)
       .setSubject(String(subject.sub))

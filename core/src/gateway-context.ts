@@ -61,6 +61,8 @@ export interface GatewayContext {
   readonly http: UpstreamHttp;
   readonly backendSessions: BackendSessionManager;
   readonly upstreams: UpstreamManager;
+  /** Upstream credentials (`servers[].auth`): tokens for every request the gateway itself sends to an upstream. */
+  readonly credentials: UpstreamCredentials;
   readonly pipeline: RequestPipeline;
   /** Authentication, policy, rate limits, audit and redaction. */
   readonly security: Security;
@@ -226,6 +228,7 @@ export async function createGatewayContext(
     http,
     backendSessions,
     upstreams,
+    credentials,
     pipeline,
     security,
     tracing,

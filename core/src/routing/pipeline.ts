@@ -438,6 +438,7 @@ export class RequestPipeline {
         ...this.deps,
         codec: this.deps.taskIds as TaskIdCodec,
         credentialHeaders: this.credentialHeaders(),
+        upstreamAuth: (server: ServerConfig) => this.upstreamAuth(server, caller, request.headers),
       };
       const call = await taskCall(deps, caller, message);
       facts.server = call.server.name;

@@ -1,7 +1,10 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseConfig } from "@mcp-gateway/core";
+import { DEFAULT_RENDER_OPTIONS, renderEnvoyConfig } from "@mcp-gateway/router";
 import { connectClient, rawPost, type ConnectedClient } from "./mcp-client";
+import { pollUntil } from "../support/bounded-wait";
 import { startGatewayStack, type GatewayStack } from "./gateway-stack";
 import { deployments } from "./stack-modes";
 import { clientToken, startOAuthProvider, TOKEN_EXCHANGE_GRANT, type OAuthProvider } from "../support/oauth-provider";
@@ -21,6 +24,8 @@ const GATEWAY_CLIENT = {
 };
 const ALICE = { client_id: "alice", client_secret: "alice-secret-4c1d", grant_types: ["client_credentials"] };
 const BOB = { client_id: "bob", client_secret: "bob-secret-9e2a", grant_types: ["client_credentials"] };
+// A secret the provider does not know: the server using it can get no token.
+const WRONG_SECRET = "wrong-secret-never-logged-77d0";
 // Upstream tokens live 4 s: the refresh test sees several replaced while calls continue.
 const TOKEN_TTL_S = 4;
 
@@ -38,10 +43,20 @@ function client(auth: string): string {
 
 let provider: OAuthProvider;
 
+interface Status {
+  upstreams: { name: string; state: string; lastError?: string }[];
+}
+
+async function statusOf(stack: GatewayStack): Promise<Status> {
+  return (await (await fetch(`${stack.brokerBase}/status`)).json()) as Status;
+}
+
 describe.each(MODES)("upstream credentials against oidc-provider (%s)", (_label, mode) => {
   let dir: string;
   const up: Record<string, ProtectedUpstream> = {};
   let stack: GatewayStack;
+  // What the gateway printed before a restart.
+  const earlierLogs: string[] = [];
 
   const servers = (): string[] => [
     `name: cc, url: "${up["cc"]?.url}", auth: { type: oauth2ClientCredentials, ${client(`resource: "${up["cc"]?.url}", scopes: [mcp]`)} }`,
@@ -49,6 +64,8 @@ describe.each(MODES)("upstream credentials against oidc-provider (%s)", (_label,
     `name: tx, url: "${up["tx"]?.url}", auth: { type: tokenExchange, ${client(`resource: "${up["tx"]?.url}"`)}, discovery: { ${client(`resource: "${up["tx"]?.url}"`)} } }`,
     `name: pt, url: "${up["pt"]?.url}", auth: { type: passthrough, audience: "${GATEWAY}", discovery: { ${client(`resource: "${GATEWAY}"`)} } }`,
     `name: ptx, url: "${up["pt"]?.url}", auth: { type: passthrough, audience: "${OTHER}", discovery: { ${client(`resource: "${GATEWAY}"`)} } }`,
+    `name: revoked, url: "${up["revoked"]?.url}", auth: { type: oauth2ClientCredentials, ${client(`resource: "${up["revoked"]?.url}"`)} }`,
+    `name: badsecret, url: "${up["cc"]?.url}", auth: { type: oauth2ClientCredentials, tokenUrl: "${provider.tokenUrl}", clientId: ${GATEWAY_CLIENT.client_id}, clientSecret: "\${env:E2E_WRONG_SECRET}", resource: "${up["cc"]?.url}" }`,
     `name: pt401, url: "${up["pt401"]?.url}", auth: { type: passthrough, audience: "${GATEWAY}", discovery: { ${client(`resource: "${OTHER}"`)} } }`,
   ];
   const access = (): string => `auth:
@@ -56,9 +73,21 @@ describe.each(MODES)("upstream credentials against oidc-provider (%s)", (_label,
 policies:
   everything: { tools: ["*"], prompts: ["*"], resources: ["*"] }
 `;
-  const start = async (): Promise<GatewayStack> => {
+  /** Starts the gateway and waits for every server but those in `unready` (which can get no token). */
+  const start = async (unready: readonly string[] = ["badsecret"]): Promise<GatewayStack> => {
     process.env["E2E_UPSTREAM_SECRET"] = GATEWAY_CLIENT.client_secret;
-    return startGatewayStack(await mode(), { extraServers: servers(), access: access() });
+    process.env["E2E_WRONG_SECRET"] = WRONG_SECRET;
+    const started = await startGatewayStack(await mode(), {
+      extraServers: servers(),
+      access: access(),
+      awaitReady: false,
+    });
+    const ready = await pollUntil(async () => {
+      const upstreams = (await statusOf(started)).upstreams;
+      return upstreams.length > 0 && upstreams.every((u) => unready.includes(u.name) || u.state === "ready");
+    }, 20_000);
+    if (!ready) throw new Error(`upstreams not ready: ${JSON.stringify(await statusOf(started))}`);
+    return started;
   };
   const connectAs = async (who: typeof ALICE): Promise<ConnectedClient> =>
     connectClient(stack.url, who.client_id, { authorization: `Bearer ${await clientToken(provider, who, GATEWAY)}` });
@@ -72,7 +101,7 @@ policies:
       refreshTokens: [{ clientId: GATEWAY_CLIENT.client_id, accountId: "service-user", resource: RT_RESOURCE }],
     });
     const verify = { issuer: provider.issuer, jwksUrl: provider.jwksUrl };
-    for (const name of ["cc", "tx"]) up[name] = await startProtectedUpstream(verify);
+    for (const name of ["cc", "tx", "revoked"]) up[name] = await startProtectedUpstream(verify);
     up["rt"] = await startProtectedUpstream({ ...verify, audience: RT_RESOURCE });
     up["pt"] = await startProtectedUpstream({ ...verify, audience: GATEWAY });
     up["pt401"] = await startProtectedUpstream({ ...verify, audience: OTHER });
@@ -100,6 +129,8 @@ policies:
     expect(calls).toBeGreaterThan(10);
     expect(tokens.size).toBeGreaterThanOrEqual(3);
     expect(up["cc"]?.seen.filter((seen) => seen.refused)).toEqual([]);
+    // Only the gateway's own token reached the upstream, never the caller's (whose subject is alice).
+    expect(new Set(up["cc"]?.seen.map((seen) => seen.subject))).toEqual(new Set([GATEWAY_CLIENT.client_id]));
   });
 
   it("exchanges each caller's JWT for an upstream token with the caller as subject (RFC 8693)", async () => {
@@ -134,24 +165,54 @@ policies:
     expect(reply.json).toMatchObject({ id: 7, error: { message: expect.stringContaining('"pt401"') } });
   });
 
+  it("turns a 401 to the gateway's own token into an error naming the server", async () => {
+    const alice = await connectAs(ALICE);
+    expect((await alice.client.callTool({ name: "revoked_server_info", arguments: {} })).isError).toBeFalsy();
+    up["revoked"]?.refuseAll();
+    const call = alice.client.callTool({ name: "revoked_server_info", arguments: {} });
+    await expect(call).rejects.toThrow(/upstream \\?"revoked\\?" refused the gateway's credentials for it \(401\)/);
+    await alice.close();
+  });
+
+  it("reports a server whose token cannot be had in /status, naming it and the endpoint's answer, never the secret", async () => {
+    const status = await statusOf(stack);
+    const bad = status.upstreams.find((u) => u.name === "badsecret");
+    expect(bad?.state).not.toBe("ready");
+    expect(bad?.lastError).toContain('upstream "badsecret": no access token could be obtained');
+    expect(bad?.lastError).toContain("401 invalid_client");
+    const text = JSON.stringify(status);
+    for (const secret of [WRONG_SECRET, GATEWAY_CLIENT.client_secret]) expect(text).not.toContain(secret);
+  });
+
+  it("renders an Envoy config that carries no upstream secret", async () => {
+    const yaml = await readFile(stack.configPath, "utf8");
+    const rendered = JSON.stringify(renderEnvoyConfig(parseConfig(yaml, process.env), DEFAULT_RENDER_OPTIONS));
+    expect(rendered).toContain("mcp_server_cc");
+    for (const secret of [WRONG_SECRET, GATEWAY_CLIENT.client_secret, ...provider.refreshTokens])
+      expect(rendered).not.toContain(secret);
+  });
+
   it("persists a rotated refresh token and continues from it after a gateway restart", async () => {
     const alice = await connectAs(ALICE);
     expect((await alice.client.callTool({ name: "rt_server_info", arguments: {} })).isError).toBeFalsy();
     await alice.close();
     const saved = JSON.parse(await readFile(join(dir, "rt.json"), "utf8")) as { refreshToken: string };
     expect(saved.refreshToken).not.toBe(provider.refreshTokens[0]);
+    earlierLogs.push(stack.gatewayOutput());
     await stack.stop();
     // The first refresh token was consumed: reusing it would fail (and revoke the grant). The restarted gateway
     // reads the newest from the file.
-    stack = await start();
+    // "revoked" refuses everything since its test.
+    stack = await start(["badsecret", "revoked"]);
     const again = await connectAs(ALICE);
     expect((await again.client.callTool({ name: "rt_server_info", arguments: {} })).isError).toBeFalsy();
     await again.close();
   });
 
   it("keeps client secrets, refresh tokens and access tokens out of the gateway's log", () => {
-    const log = stack.gatewayOutput();
+    const log = [...earlierLogs, stack.gatewayOutput()].join("");
     expect(log).not.toContain(GATEWAY_CLIENT.client_secret);
+    expect(log).not.toContain(WRONG_SECRET);
     for (const token of provider.refreshTokens) expect(log).not.toContain(token);
     expect(log).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\./);
   });

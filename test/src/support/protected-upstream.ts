@@ -17,6 +17,8 @@ export interface SeenRequest {
 export interface ProtectedUpstream {
   url: string;
   readonly seen: SeenRequest[];
+  /** From now on, refuse every request with 401 whatever its token (the upstream revoked the gateway's access). */
+  refuseAll(): void;
   close(): Promise<void>;
 }
 
@@ -65,6 +67,7 @@ export async function startProtectedUpstream(options: {
   const app = createMcpHttpApp(sessions);
   const seen: SeenRequest[] = [];
   let url = "";
+  let refusing = false;
   const server = createServer((req, res) => {
     const method = req.method ?? "";
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
@@ -78,6 +81,7 @@ export async function startProtectedUpstream(options: {
         .end(JSON.stringify({ error: "invalid_token" }));
     };
     if (!token) return refuse("no token");
+    if (refusing) return refuse("access revoked");
     verifyToken(token, options.issuer, options.audience ?? url).then(
       (payload) => {
         seen.push({ method, subject: payload.sub, tokenId: payload.jti });
@@ -91,6 +95,7 @@ export async function startProtectedUpstream(options: {
   return {
     url,
     seen,
+    refuseAll: () => (refusing = true),
     close: async () => {
       await sessions.closeAll();
       await new Promise<void>((resolve) => {

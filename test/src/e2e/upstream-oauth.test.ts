@@ -9,6 +9,7 @@ import { startGatewayStack, type GatewayStack } from "./gateway-stack";
 import { deployments } from "./stack-modes";
 import { clientToken, startOAuthProvider, TOKEN_EXCHANGE_GRANT, type OAuthProvider } from "../support/oauth-provider";
 import { startProtectedUpstream, type ProtectedUpstream } from "../support/protected-upstream";
+import { startModernUpstream, type ModernUpstream } from "../support/modern-upstream";
 
 jest.setTimeout(120_000);
 
@@ -47,6 +48,14 @@ interface Status {
   upstreams: { name: string; state: string; lastError?: string }[];
 }
 
+/** The claims of a `Bearer <JWT>` header value (the upstream fixture checks signatures; this reads who it is for). */
+function claimsOf(authorization: string | undefined): Record<string, unknown> {
+  const payload = /^Bearer [^.]+\.([^.]+)\./.exec(authorization ?? "")?.[1] ?? "";
+  return payload === ""
+    ? {}
+    : (JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as Record<string, unknown>);
+}
+
 async function statusOf(stack: GatewayStack): Promise<Status> {
   return (await (await fetch(`${stack.brokerBase}/status`)).json()) as Status;
 }
@@ -54,6 +63,7 @@ async function statusOf(stack: GatewayStack): Promise<Status> {
 describe.each(MODES)("upstream credentials against oidc-provider (%s)", (_label, mode) => {
   let dir: string;
   const up: Record<string, ProtectedUpstream> = {};
+  let modern: ModernUpstream;
   let stack: GatewayStack;
   // What the gateway printed before a restart.
   const earlierLogs: string[] = [];
@@ -66,6 +76,7 @@ describe.each(MODES)("upstream credentials against oidc-provider (%s)", (_label,
     `name: ptx, url: "${up["pt"]?.url}", auth: { type: passthrough, audience: "${OTHER}", discovery: { ${client(`resource: "${GATEWAY}"`)} } }`,
     `name: revoked, url: "${up["revoked"]?.url}", auth: { type: oauth2ClientCredentials, ${client(`resource: "${up["revoked"]?.url}"`)} }`,
     `name: badsecret, url: "${up["cc"]?.url}", auth: { type: oauth2ClientCredentials, tokenUrl: "${provider.tokenUrl}", clientId: ${GATEWAY_CLIENT.client_id}, clientSecret: "\${env:E2E_WRONG_SECRET}", resource: "${up["cc"]?.url}" }`,
+    `name: modern, url: "${modern.url}", auth: { type: oauth2ClientCredentials, ${client(`resource: "${modern.url}"`)} }`,
     `name: pt401, url: "${up["pt401"]?.url}", auth: { type: passthrough, audience: "${GATEWAY}", discovery: { ${client(`resource: "${OTHER}"`)} } }`,
   ];
   const access = (): string => `auth:
@@ -105,11 +116,13 @@ policies:
     up["rt"] = await startProtectedUpstream({ ...verify, audience: RT_RESOURCE });
     up["pt"] = await startProtectedUpstream({ ...verify, audience: GATEWAY });
     up["pt401"] = await startProtectedUpstream({ ...verify, audience: OTHER });
+    modern = await startModernUpstream();
     stack = await start();
   });
   afterAll(async () => {
     await stack?.stop();
     for (const upstream of Object.values(up)) await upstream.close();
+    await modern?.close();
     await provider?.close();
     await rm(dir, { recursive: true, force: true });
   });
@@ -131,6 +144,19 @@ policies:
     expect(up["cc"]?.seen.filter((seen) => seen.refused)).toEqual([]);
     // Only the gateway's own token reached the upstream, never the caller's (whose subject is alice).
     expect(new Set(up["cc"]?.seen.map((seen) => seen.subject))).toEqual(new Set([GATEWAY_CLIENT.client_id]));
+  });
+
+  it("sends the gateway's token to a 2026 upstream on discovery and on a bridged call", async () => {
+    const alice = await connectAs(ALICE);
+    const result = await alice.client.callTool({ name: "modern_echo", arguments: { text: "hi" } });
+    expect(result.content).toEqual([{ type: "text", text: "echo: hi" }]);
+    await alice.close();
+    const methods = modern.requests.map((request) => request.method);
+    expect(methods).toEqual(expect.arrayContaining(["tools/list", "tools/call"]));
+    for (const request of modern.requests) {
+      const claims = claimsOf(request.headers["authorization"]);
+      expect(claims).toMatchObject({ sub: GATEWAY_CLIENT.client_id, aud: modern.url, iss: provider.issuer });
+    }
   });
 
   it("exchanges each caller's JWT for an upstream token with the caller as subject (RFC 8693)", async () => {

@@ -248,6 +248,14 @@ export async function createGatewayContext(
     restartRequired: () => restartRequired(initial, config),
     // Backend sessions first: their DELETEs need the HTTP client and the store.
     close: () =>
-      closeInOrder([backendSessions, upstreams, security, http, store, { close: () => tracing?.shutdown() }]),
+      closeInOrder([
+        backendSessions,
+        upstreams,
+        security,
+        http,
+        credentials,
+        store,
+        { close: () => tracing?.shutdown() },
+      ]),
   };
 }

@@ -33,8 +33,19 @@ export const upstreamAuthSchema = z.discriminatedUnion("type", [
       ...oauthClient,
       /** The first refresh token; once rotated, the one in `store.file` wins. */
       refreshToken: z.string().min(1),
-      /** Where rotated refresh tokens are kept (written atomically, mode 0600), so a restart uses the newest. */
-      store: z.object({ file: z.string().min(1) }).strict(),
+      /**
+       * Where rotated refresh tokens are kept, so a restart uses the newest: a file (written atomically, mode 0600;
+       * one gateway process), or a Redis key that replicas share (each refresh holds a lock, see refresh-store.ts).
+       */
+      store: z.union([
+        z.object({ file: z.string().min(1) }).strict(),
+        z
+          .object({
+            redis: z.string().regex(/^rediss?:\/\/.+/, "expected a redis:// or rediss:// URL"),
+            key: z.string().min(1).optional(),
+          })
+          .strict(),
+      ]),
     })
     .strict(),
   z.object({ type: z.literal("tokenExchange"), ...oauthClient, ...discovery }).strict(),

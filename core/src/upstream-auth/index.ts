@@ -4,3 +4,4 @@ export * from "./upstream-credentials";
 export * from "./call-auth";
 export * from "./authed-fetch";
 export * from "./upstream-refusal";
+export * from "./refresh-store";

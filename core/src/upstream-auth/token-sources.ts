@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
-import { writeFileAtomic } from "../consumers/atomic-write";
+import { GatewayError } from "../errors";
+import type { RefreshStore } from "./refresh-store";
 import type { OAuthClientConfig, UpstreamAuth } from "../config/upstream-auth-schema";
 import { CachedToken } from "./cached-token";
 import { nullRecord } from "../own-keys";
@@ -33,50 +33,33 @@ export function clientCredentialsToken(server: string, client: Omit<OAuthClientC
   return new CachedToken(fetch, { skewMs: client.refreshSkew });
 }
 
-/** What the refresh-token store file holds: the newest refresh token, and which configured one it descends from. */
-interface StoredRefresh {
-  origin: string;
-  refreshToken: string;
-}
-
 /**
- * A refresh-token grant for `server`. A rotated refresh token is written to `auth.store.file` (atomically, 0600)
- * before the access token is used, so a restart continues from the newest one; a file descending from another
- * configured token (the operator replaced it) is ignored.
+ * A refresh-token grant for `server`. Each refresh reads the newest refresh token from `store` (the configured one
+ * when the store holds none, or one descending from another configured token: the operator replaced it) and saves a
+ * rotated one before the access token is used, so a restart, or another replica sharing the store, continues from it.
  */
-export function refreshTokenToken(server: string, auth: RefreshTokenAuth): CachedToken {
+export function refreshTokenToken(server: string, auth: RefreshTokenAuth, store: RefreshStore): CachedToken {
   const origin = sha256(auth.refreshToken);
-  let current: Promise<string> | undefined;
-  const stored = async (): Promise<string> => {
-    try {
-      const parsed = JSON.parse(await readFile(auth.store.file, "utf8")) as Partial<StoredRefresh>;
-      if (parsed.origin === origin && typeof parsed.refreshToken === "string") return parsed.refreshToken;
-    } catch (error: unknown) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT")
-        throw tokenError(server, `refresh token store ${auth.store.file} unreadable`, error);
-    }
-    return auth.refreshToken;
-  };
-  const fetch = async (): Promise<Grant> => {
-    current ??= stored();
-    const refreshToken = await current;
-    const grant = await requestGrant(server, auth, {
-      grant_type: "refresh_token",
-      refresh_token: refreshToken,
-      ...(auth.scopes.length > 0 ? { scope: auth.scopes.join(" ") } : {}),
-      ...(auth.resource !== undefined ? { resource: auth.resource } : {}),
-    });
-    if (grant.refreshToken !== undefined && grant.refreshToken !== refreshToken) {
-      const next: StoredRefresh = { origin, refreshToken: grant.refreshToken };
-      try {
-        await writeFileAtomic(auth.store.file, JSON.stringify(next));
-      } catch (error: unknown) {
-        throw tokenError(server, `rotated refresh token could not be saved to ${auth.store.file}`, error);
-      }
-      current = Promise.resolve(grant.refreshToken);
-    }
-    return grant;
-  };
+  const fetch = (): Promise<Grant> =>
+    store
+      .exclusive(async (stored, save) => {
+        const refreshToken = stored?.origin === origin ? stored.refreshToken : auth.refreshToken;
+        const grant = await requestGrant(server, auth, {
+          grant_type: "refresh_token",
+          refresh_token: refreshToken,
+          ...(auth.scopes.length > 0 ? { scope: auth.scopes.join(" ") } : {}),
+          ...(auth.resource !== undefined ? { resource: auth.resource } : {}),
+        });
+        if (grant.refreshToken !== undefined && grant.refreshToken !== refreshToken) {
+          await save({ origin, refreshToken: grant.refreshToken }).catch((error: unknown) => {
+            throw tokenError(server, "the rotated refresh token could not be saved to its store", error);
+          });
+        }
+        return grant;
+      })
+      .catch((error: unknown) => {
+        throw error instanceof GatewayError ? error : tokenError(server, "refresh-token store unavailable", error);
+      });
   return new CachedToken(fetch, { skewMs: auth.refreshSkew });
 }
 

@@ -3,6 +3,7 @@ import type { UpstreamAuth } from "../config/upstream-auth-schema";
 import { GatewayError, JsonRpcErrorCode } from "../errors";
 import type { CachedToken } from "./cached-token";
 import { clientCredentialsToken, ExchangedTokens, refreshTokenToken } from "./token-sources";
+import { fileRefreshStore, redisRefreshStore, type RefreshStore } from "./refresh-store";
 
 /** A server as credentials see it: its name and `auth` entry. */
 export interface AuthTarget {
@@ -14,6 +15,8 @@ export interface AuthTarget {
 interface Sources {
   gateway: CachedToken | undefined;
   exchange: ExchangedTokens | undefined;
+  /** The refresh-token store (oauth2RefreshToken), closed with the credentials. */
+  store?: RefreshStore | undefined;
 }
 
 const NONE: Readonly<Record<string, string>> = Object.freeze({});
@@ -71,6 +74,13 @@ export class UpstreamCredentials {
     sources?.exchange?.invalidate();
   }
 
+  /** Closes the refresh-token stores' connections. */
+  async close(): Promise<void> {
+    const stores = [...this.sources.values()].flatMap((sources) => (sources.store ? [sources.store] : []));
+    this.sources.clear();
+    await Promise.all(stores.map((store) => store.close()));
+  }
+
   private sourcesOf(server: AuthTarget): Sources | undefined {
     const auth = server.auth;
     if (!auth) return undefined;
@@ -79,7 +89,11 @@ export class UpstreamCredentials {
     if (!sources) {
       sources = createSources(server.name, auth);
       // A reload that changes a server's auth replaces its entry; bounded by the servers and auth entries configured.
-      for (const old of this.sources.keys()) if (old.startsWith(`${server.name}\u0000`)) this.sources.delete(old);
+      for (const [old, replaced] of this.sources) {
+        if (!old.startsWith(`${server.name}\u0000`)) continue;
+        this.sources.delete(old);
+        void replaced.store?.close();
+      }
       this.sources.set(key, sources);
     }
     return sources;
@@ -90,8 +104,13 @@ function createSources(server: string, auth: UpstreamAuth): Sources {
   switch (auth.type) {
     case "oauth2ClientCredentials":
       return { gateway: clientCredentialsToken(server, auth), exchange: undefined };
-    case "oauth2RefreshToken":
-      return { gateway: refreshTokenToken(server, auth), exchange: undefined };
+    case "oauth2RefreshToken": {
+      const store =
+        "file" in auth.store
+          ? fileRefreshStore(auth.store.file)
+          : redisRefreshStore(auth.store.redis, auth.store.key ?? `mcpgw:upstream-refresh:${server}`);
+      return { gateway: refreshTokenToken(server, auth, store), exchange: undefined, store };
+    }
     case "tokenExchange":
       return {
         gateway: auth.discovery ? clientCredentialsToken(server, auth.discovery) : undefined,

@@ -10,6 +10,7 @@ import { deployments } from "./stack-modes";
 import { clientToken, startOAuthProvider, TOKEN_EXCHANGE_GRANT, type OAuthProvider } from "../support/oauth-provider";
 import { startProtectedUpstream, type ProtectedUpstream } from "../support/protected-upstream";
 import { startModernUpstream, type ModernUpstream } from "../support/modern-upstream";
+import { startRedisServer, type RedisServer } from "../support/redis-server";
 
 jest.setTimeout(120_000);
 
@@ -64,6 +65,7 @@ describe.each(MODES)("upstream credentials against oidc-provider (%s)", (_label,
   let dir: string;
   const up: Record<string, ProtectedUpstream> = {};
   let modern: ModernUpstream;
+  let redis: RedisServer;
   let stack: GatewayStack;
   // What the gateway printed before a restart.
   const earlierLogs: string[] = [];
@@ -71,6 +73,7 @@ describe.each(MODES)("upstream credentials against oidc-provider (%s)", (_label,
   const servers = (): string[] => [
     `name: cc, url: "${up["cc"]?.url}", auth: { type: oauth2ClientCredentials, ${client(`resource: "${up["cc"]?.url}", scopes: [mcp]`)} }`,
     `name: rt, url: "${up["rt"]?.url}", auth: { type: oauth2RefreshToken, ${client(`resource: "${RT_RESOURCE}"`)}, refreshToken: "${provider.refreshTokens[0]}", store: { file: "${join(dir, "rt.json")}" } }`,
+    `name: rtr, url: "${up["rt"]?.url}", auth: { type: oauth2RefreshToken, ${client(`resource: "${RT_RESOURCE}"`)}, refreshToken: "${provider.refreshTokens[1]}", store: { redis: "${redis.url}" } }`,
     `name: tx, url: "${up["tx"]?.url}", auth: { type: tokenExchange, ${client(`resource: "${up["tx"]?.url}"`)}, discovery: { ${client(`resource: "${up["tx"]?.url}"`)} } }`,
     `name: pt, url: "${up["pt"]?.url}", auth: { type: passthrough, audience: "${GATEWAY}", discovery: { ${client(`resource: "${GATEWAY}"`)} } }`,
     `name: ptx, url: "${up["pt"]?.url}", auth: { type: passthrough, audience: "${OTHER}", discovery: { ${client(`resource: "${GATEWAY}"`)} } }`,
@@ -109,7 +112,10 @@ policies:
       clients: [GATEWAY_CLIENT, ALICE, BOB],
       accessTokenTtl: TOKEN_TTL_S,
       callerResource: GATEWAY,
-      refreshTokens: [{ clientId: GATEWAY_CLIENT.client_id, accountId: "service-user", resource: RT_RESOURCE }],
+      refreshTokens: [
+        { clientId: GATEWAY_CLIENT.client_id, accountId: "service-user", resource: RT_RESOURCE },
+        { clientId: GATEWAY_CLIENT.client_id, accountId: "service-user", resource: RT_RESOURCE },
+      ],
     });
     const verify = { issuer: provider.issuer, jwksUrl: provider.jwksUrl };
     for (const name of ["cc", "tx", "revoked"]) up[name] = await startProtectedUpstream(verify);
@@ -117,12 +123,14 @@ policies:
     up["pt"] = await startProtectedUpstream({ ...verify, audience: GATEWAY });
     up["pt401"] = await startProtectedUpstream({ ...verify, audience: OTHER });
     modern = await startModernUpstream();
+    redis = await startRedisServer();
     stack = await start();
   });
   afterAll(async () => {
     await stack?.stop();
     for (const upstream of Object.values(up)) await upstream.close();
     await modern?.close();
+    await redis?.stop();
     await provider?.close();
     await rm(dir, { recursive: true, force: true });
   });
@@ -218,9 +226,10 @@ policies:
       expect(rendered).not.toContain(secret);
   });
 
-  it("persists a rotated refresh token and continues from it after a gateway restart", async () => {
+  it("persists a rotated refresh token (file and Redis stores) and continues from it after a gateway restart", async () => {
     const alice = await connectAs(ALICE);
-    expect((await alice.client.callTool({ name: "rt_server_info", arguments: {} })).isError).toBeFalsy();
+    for (const name of ["rt_server_info", "rtr_server_info"])
+      expect((await alice.client.callTool({ name, arguments: {} })).isError).toBeFalsy();
     await alice.close();
     const saved = JSON.parse(await readFile(join(dir, "rt.json"), "utf8")) as { refreshToken: string };
     expect(saved.refreshToken).not.toBe(provider.refreshTokens[0]);
@@ -231,7 +240,8 @@ policies:
     // "revoked" refuses everything since its test.
     stack = await start(["badsecret", "revoked"]);
     const again = await connectAs(ALICE);
-    expect((await again.client.callTool({ name: "rt_server_info", arguments: {} })).isError).toBeFalsy();
+    for (const name of ["rt_server_info", "rtr_server_info"])
+      expect((await again.client.callTool({ name, arguments: {} })).isError).toBeFalsy();
     await again.close();
   });
 

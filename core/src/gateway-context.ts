@@ -183,6 +183,13 @@ function upstreamManager(
   });
 }
 
+/** Tracing as a part to close (nothing when it is off). */
+function tracingCloser(tracing: { shutdown(): Promise<unknown> } | undefined): {
+  close(): Promise<unknown> | undefined;
+} {
+  return { close: () => tracing?.shutdown() };
+}
+
 /** Closes each part after the one before it has closed. */
 async function closeInOrder(parts: readonly { close(): Promise<unknown> | undefined }[]): Promise<void> {
   for (const part of parts) await part.close();
@@ -247,15 +254,6 @@ export async function createGatewayContext(
     },
     restartRequired: () => restartRequired(initial, config),
     // Backend sessions first: their DELETEs need the HTTP client and the store.
-    close: () =>
-      closeInOrder([
-        backendSessions,
-        upstreams,
-        security,
-        http,
-        credentials,
-        store,
-        { close: () => tracing?.shutdown() },
-      ]),
+    close: () => closeInOrder([backendSessions, upstreams, security, http, credentials, store, tracingCloser(tracing)]),
   };
 }

@@ -38,6 +38,8 @@ export function bearerTokenOf(authorization: string | undefined): string | undef
  */
 export class UpstreamCredentials {
   private readonly sources = new Map<string, Sources>();
+  // Each config entry's key, computed once per (frozen) entry: the hot path does not serialize it on every call.
+  private readonly keys = new WeakMap<UpstreamAuth, string>();
 
   /**
    * Headers for the gateway's own traffic to `server` (initialize, lists, health, notification streams): its client
@@ -84,7 +86,11 @@ export class UpstreamCredentials {
   private sourcesOf(server: AuthTarget): Sources | undefined {
     const auth = server.auth;
     if (!auth) return undefined;
-    const key = `${server.name}\u0000${JSON.stringify(auth)}`;
+    let key = this.keys.get(auth);
+    if (key === undefined) {
+      key = `${server.name}\u0000${JSON.stringify(auth)}`;
+      this.keys.set(auth, key);
+    }
     let sources = this.sources.get(key);
     if (!sources) {
       sources = createSources(server.name, auth);

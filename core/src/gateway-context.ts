@@ -183,6 +183,17 @@ function upstreamManager(
   });
 }
 
+/** Upstream credentials; refuses to start a split deployment with a refresh-token store it cannot share. */
+function upstreamCredentials(config: GatewayConfig, options: GatewayContextOptions): UpstreamCredentials {
+  const credentials = new UpstreamCredentials({ splitDeployment: options.splitDeployment ?? false });
+  const unshared = credentials.unsharedStores(config.servers);
+  if (unshared.length > 0)
+    throw new Error(
+      `servers ${unshared.join(", ")}: auth.store.file cannot be shared by a router and a broker in separate processes; use store.redis or run both in one process (mcp-gateway envoy)`,
+    );
+  return credentials;
+}
+
 /** Tracing as a part to close (nothing when it is off). */
 function tracingCloser(tracing: { shutdown(): Promise<unknown> } | undefined): {
   close(): Promise<unknown> | undefined;
@@ -206,7 +217,7 @@ export async function createGatewayContext(
   const store = await openStore(config, options);
   const sessions = new GatewaySessionCodec(secret, () => config.sessions.ttl);
   const requestStates = new RequestStateCodec(secret);
-  const credentials = new UpstreamCredentials();
+  const credentials = upstreamCredentials(config, options);
   const http = upstreamHttp(() => config, logger.child({ component: "upstream-http" }), credentials);
   const security = await openSecurity(config, options, secret);
   const backendSessions = backendSessionManager(() => config, options, store, http);

@@ -1,7 +1,8 @@
 import { decodeJwt } from "jose";
 import type { UpstreamAuth } from "../config/upstream-auth-schema";
 import { GatewayError, JsonRpcErrorCode } from "../errors";
-import type { CachedToken } from "./cached-token";
+import { CachedToken } from "./cached-token";
+import { tokenError } from "./token-endpoint";
 import { clientCredentialsToken, ExchangedTokens, refreshTokenToken } from "./token-sources";
 import { fileRefreshStore, redisRefreshStore, type RefreshStore } from "./refresh-store";
 
@@ -38,6 +39,18 @@ export function bearerTokenOf(authorization: string | undefined): string | undef
  */
 export class UpstreamCredentials {
   private readonly sources = new Map<string, Sources>();
+
+  /**
+   * `splitDeployment`: a router and a broker in separate processes both refresh, so a refresh-token store must be
+   * one they share (Redis): a file store is refused (a single-use token spent by both would lose the grant).
+   */
+  constructor(private readonly options: { splitDeployment?: boolean } = {}) {}
+
+  /** The servers whose refresh-token store this deployment cannot share (see the constructor); [] when none. */
+  unsharedStores(servers: readonly AuthTarget[]): string[] {
+    if (!this.options.splitDeployment) return [];
+    return servers.filter((s) => s.auth?.type === "oauth2RefreshToken" && "file" in s.auth.store).map((s) => s.name);
+  }
   // Each config entry's key, computed once per (frozen) entry: the hot path does not serialize it on every call.
   private readonly keys = new WeakMap<UpstreamAuth, string>();
 
@@ -93,7 +106,7 @@ export class UpstreamCredentials {
     }
     let sources = this.sources.get(key);
     if (!sources) {
-      sources = createSources(server.name, auth);
+      sources = this.unsharedStores([server]).length > 0 ? unshared(server.name) : createSources(server.name, auth);
       // A reload that changes a server's auth replaces its entry; bounded by the servers and auth entries configured.
       for (const [old, replaced] of this.sources) {
         if (!old.startsWith(`${server.name}\u0000`)) continue;
@@ -128,6 +141,15 @@ function createSources(server: string, auth: UpstreamAuth): Sources {
         exchange: undefined,
       };
   }
+}
+
+/** A server whose file store cannot be shared: every token request fails, naming the server and the fix. */
+function unshared(server: string): Sources {
+  const refuse = () =>
+    Promise.reject(
+      tokenError(server, "store.file cannot be shared by a router and a broker in separate processes; use store.redis"),
+    );
+  return { gateway: new CachedToken(refuse, { skewMs: 0 }), exchange: undefined };
 }
 
 function requireCallerToken(server: string, token: string | undefined, what: string): string {

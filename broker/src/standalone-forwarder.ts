@@ -174,6 +174,12 @@ async function forward(
     reply = await open(call);
     outcome = "healed";
   }
+  const refusal = context.pipeline.refusal(call, reply.status, reply.headers);
+  if (refusal) {
+    reply.body.resume();
+    call.audit.finish(reply.status);
+    throw refusal;
+  }
   metrics?.forwarded(call.server.name, outcome);
   const rewriter = replyRewriter(reply.headers, call);
   relayHead(response, reply, call.gatewaySession, rewriter);

@@ -17,6 +17,7 @@ import { RedisBackendSessionStore } from "./session/redis-store";
 import { UpstreamHttp } from "./upstream/upstream-http";
 import { UpstreamManager } from "./upstream/upstream-manager";
 import { createTracing, type GatewayTracing } from "./tracing/tracing";
+import { UpstreamCredentials } from "./upstream-auth/upstream-credentials";
 
 /** The gateway's identity towards upstreams. */
 export const GATEWAY_CLIENT_INFO = { name: "mcp-gateway", version: "0.1.0" } as const;
@@ -60,6 +61,8 @@ export interface GatewayContext {
   readonly http: UpstreamHttp;
   readonly backendSessions: BackendSessionManager;
   readonly upstreams: UpstreamManager;
+  /** Upstream credentials (`servers[].auth`): tokens for every request the gateway itself sends to an upstream. */
+  readonly credentials: UpstreamCredentials;
   readonly pipeline: RequestPipeline;
   /** Authentication, policy, rate limits, audit and redaction. */
   readonly security: Security;
@@ -157,21 +160,45 @@ function warnIfHostsUnchecked(hostGuard: HostGuard, logger: Logger): void {
 }
 
 /** The upstream HTTP client: the call pool sized once from `limits`, the stream budget following reloads. */
-function upstreamHttp(config: () => GatewayConfig, logger: Logger): UpstreamHttp {
+function upstreamHttp(config: () => GatewayConfig, logger: Logger, credentials: UpstreamCredentials): UpstreamHttp {
   return new UpstreamHttp({
     logger,
+    credentials,
     callConnections: config().limits.maxUpstreamConnections,
     maxStreams: () => config().limits.maxUpstreamStreams,
   });
 }
 
 /** The upstream manager (discovery, health, catalog), told about catalog changes. */
-function upstreamManager(config: GatewayConfig, options: GatewayContextOptions): UpstreamManager {
+function upstreamManager(
+  config: GatewayConfig,
+  options: GatewayContextOptions,
+  credentials: UpstreamCredentials,
+): UpstreamManager {
   return new UpstreamManager(config.health, {
+    credentials,
     logger: options.logger.child({ component: "upstreams" }),
     clientInfo: GATEWAY_CLIENT_INFO,
     ...(options.onCatalogChange ? { onCatalogChange: options.onCatalogChange } : {}),
   });
+}
+
+/** Upstream credentials; refuses to start a split deployment with a refresh-token store it cannot share. */
+function upstreamCredentials(config: GatewayConfig, options: GatewayContextOptions): UpstreamCredentials {
+  const credentials = new UpstreamCredentials({ splitDeployment: options.splitDeployment ?? false });
+  const unshared = credentials.unsharedStores(config.servers);
+  if (unshared.length > 0)
+    throw new Error(
+      `servers ${unshared.join(", ")}: auth.store.file cannot be shared by a router and a broker in separate processes; use store.redis or run both in one process (mcp-gateway envoy)`,
+    );
+  return credentials;
+}
+
+/** Tracing as a part to close (nothing when it is off). */
+function tracingCloser(tracing: { shutdown(): Promise<unknown> } | undefined): {
+  close(): Promise<unknown> | undefined;
+} {
+  return { close: () => tracing?.shutdown() };
 }
 
 /** Closes each part after the one before it has closed. */
@@ -190,10 +217,11 @@ export async function createGatewayContext(
   const store = await openStore(config, options);
   const sessions = new GatewaySessionCodec(secret, () => config.sessions.ttl);
   const requestStates = new RequestStateCodec(secret);
-  const http = upstreamHttp(() => config, logger.child({ component: "upstream-http" }));
+  const credentials = upstreamCredentials(config, options);
+  const http = upstreamHttp(() => config, logger.child({ component: "upstream-http" }), credentials);
   const security = await openSecurity(config, options, secret);
   const backendSessions = backendSessionManager(() => config, options, store, http);
-  const upstreams = upstreamManager(config, options);
+  const upstreams = upstreamManager(config, options, credentials);
   const tracing = createTracing(config.tracing, GATEWAY_CLIENT_INFO.version);
   const pipeline = new RequestPipeline({
     config: () => config,
@@ -203,6 +231,7 @@ export async function createGatewayContext(
     generation: (server) => upstreams.generation(server),
     // Gateway task ids verify on every replica that holds sessions.secret (see modern/task-ids.ts).
     taskIds: new TaskIdCodec(secret),
+    credentials,
   });
   await upstreams.configure(config);
   let cors = new CorsPolicy(config);
@@ -217,6 +246,7 @@ export async function createGatewayContext(
     http,
     backendSessions,
     upstreams,
+    credentials,
     pipeline,
     security,
     tracing,
@@ -235,7 +265,6 @@ export async function createGatewayContext(
     },
     restartRequired: () => restartRequired(initial, config),
     // Backend sessions first: their DELETEs need the HTTP client and the store.
-    close: () =>
-      closeInOrder([backendSessions, upstreams, security, http, store, { close: () => tracing?.shutdown() }]),
+    close: () => closeInOrder([backendSessions, upstreams, security, http, credentials, store, tracingCloser(tracing)]),
   };
 }

@@ -28,3 +28,4 @@ export * from "./modern/tasks";
 export * from "./tracing";
 export * from "./stdio";
 export * from "./endpoints";
+export * from "./upstream-auth";

@@ -21,6 +21,8 @@ export const SECRET_KEYS: readonly string[] = [
   "access_token",
   "refreshToken",
   "refresh_token",
+  "subjectToken",
+  "subject_token",
   "idToken",
   "apiKey",
   "api_key",
@@ -35,7 +37,7 @@ export const SECRET_KEYS: readonly string[] = [
 ];
 
 /** Fields holding whole header sets (client or upstream headers): censored entirely, whatever they contain. */
-export const HEADER_KEYS: readonly string[] = ["headers", "upstreamHeaders"];
+export const HEADER_KEYS: readonly string[] = ["headers", "upstreamHeaders", "upstreamAuth"];
 
 /** How deep below a line's top level {@link SECRET_KEYS} are found. */
 export const REDACT_DEPTH = 4;

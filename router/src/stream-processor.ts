@@ -333,6 +333,11 @@ export class StreamProcessor {
     const status = Number(headers[":status"] ?? "0");
     this.trace?.responded(status);
     if ((await this.deps.pipeline.onUpstreamStatus(call, status)) === "session-lost") return this.replay(call);
+    const refusal = this.deps.pipeline.refusal(call, status, headers);
+    if (refusal) {
+      call.audit.finish(status);
+      return immediateError(refusal, this.corsHeaders);
+    }
     // An audited call's body is streamed through the router too (unchanged unless rewritten): its event is recorded
     // when the reply ends, with the latency of the whole reply and the outcome read from it.
     const audited = call.audit !== NO_AUDIT && !endOfStream;

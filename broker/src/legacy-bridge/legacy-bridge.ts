@@ -226,6 +226,7 @@ async function bridge(state: Bridging, input: BridgeRequest): Promise<void> {
       clientInfo: CLIENT_INFO,
       discover: context.upstreams.discoverResult(server.name),
       timeoutMs: limits.upstreamTimeout,
+      credentials: context.credentials,
       signal: abort.signal,
       ...(await callNotifications(context, session, call.params, write)),
     });

@@ -157,6 +157,7 @@ export class LegacyResourceSubscriptions {
       clientInfo: CLIENT_INFO,
       discover: this.context.upstreams.discoverResult(server.name),
       timeoutMs: this.context.config().limits.upstreamTimeout,
+      credentials: this.context.credentials,
     });
     self.stream = opened;
     void opened.closed.then((reason) => {

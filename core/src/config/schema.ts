@@ -5,6 +5,7 @@ import { accessLogSchema } from "./access-log-schema";
 import { envoySchema } from "./envoy-schema";
 import { tracingSchema } from "./tracing-schema";
 import { securitySections } from "./security-schema";
+import { upstreamAuthSchema } from "./upstream-auth-schema";
 import { RESOURCE_PREFIX_RE } from "../catalog/resource-uris";
 import { compileTrustedProxies } from "../audit/client-info";
 import { stdioBridgeSchema, stdioBridgeUrl, stdioServerFields } from "./stdio-schema";
@@ -32,9 +33,12 @@ const STDIO_ONLY = ["args", "env", "cwd", "stdio"] as const;
 
 /** A server is reached at a `url` or spawned from a `command`: exactly one, with the fields of its kind only. */
 function checkUpstreamKind(
-  server: { url?: string | undefined; command?: string | undefined; headers?: object | undefined } & Partial<
-    Record<(typeof STDIO_ONLY)[number], unknown>
-  >,
+  server: {
+    url?: string | undefined;
+    command?: string | undefined;
+    headers?: object | undefined;
+    auth?: unknown;
+  } & Partial<Record<(typeof STDIO_ONLY)[number], unknown>>,
   ctx: z.RefinementCtx,
 ): void {
   const issue = (path: string, message: string): void => ctx.addIssue({ code: "custom", path: [path], message });
@@ -45,6 +49,8 @@ function checkUpstreamKind(
   }
   if (server.command !== undefined) {
     if (server.headers !== undefined) issue("headers", "only for an HTTP upstream (url); pass a stdio server env");
+    if (server.auth !== undefined)
+      issue("auth", "only for an HTTP upstream (url); pass a stdio server's credentials in env");
     return;
   }
   for (const field of STDIO_ONLY) {
@@ -101,9 +107,20 @@ export const serverSchema = z
       .optional(),
     /** Envoy mode: Envoy's active check of this server's cluster; unset means "tcp" (a connect, no protocol assumed). */
     healthCheck: z.enum(["tcp", "none"]).optional(),
+    /** How the gateway authenticates to this server (OAuth grants, token exchange, passthrough); see docs/configuration.md. */
+    auth: upstreamAuthSchema.optional(),
   })
   .strict()
   .superRefine(checkUpstreamKind)
+  .superRefine((server, ctx) => {
+    const setsAuthorization = Object.keys(server.headers ?? {}).some((name) => name.toLowerCase() === "authorization");
+    if (server.auth && setsAuthorization)
+      ctx.addIssue({
+        code: "custom",
+        path: ["headers"],
+        message: "a server with `auth` gets its Authorization header from it: remove headers.Authorization",
+      });
+  })
   .transform((server) => ({ ...server, prefix: server.prefix ?? `${server.name}_`, headers: server.headers ?? {} }));
 
 const storeSchema = z.union([

@@ -30,6 +30,9 @@ import { MODERN_BACKEND, MODERN_ROUTED_METHODS, modernCallHeaders } from "./mode
 import { admissionOf, redactionOf } from "./call-admission";
 import { route, type RouteDecision, type UpstreamMethod } from "./route";
 import { decodeServerRequestId } from "./server-request-ids";
+import type { UpstreamCredentials } from "../upstream-auth/upstream-credentials";
+import { callerBearer, withUpstreamAuth } from "../upstream-auth/call-auth";
+import { upstreamRefusal } from "../upstream-auth/upstream-refusal";
 
 /**
  * Why an id that does not verify is refused: a forged or foreign id, or one opened at another endpoint (an id is
@@ -107,6 +110,8 @@ export interface UpstreamCall {
   privateCache?: boolean | undefined;
   /** The reply's task ids as the client must see them (tasks extension); undefined when it can name no task. */
   tasks?: TaskReplyIds | undefined;
+  /** The upstream credentials set on this call (`servers[].auth`), kept for a replay; secrets: never logged. */
+  upstreamAuth?: Readonly<Record<string, string>> | undefined;
 }
 
 /**
@@ -142,6 +147,8 @@ export interface RequestPipelineDeps {
   generation?: (server: string) => UpstreamGeneration | undefined;
   /** Seals and opens gateway task ids (tasks extension); absent: `tasks/*` go to the broker, task ids pass as sent. */
   taskIds?: TaskIdCodec;
+  /** Upstream credentials (`servers[].auth`); absent: only the configured static headers go upstream. */
+  credentials?: UpstreamCredentials;
 }
 
 /**
@@ -234,13 +241,16 @@ export class RequestPipeline {
         seesServer(this.deps.catalog(caller.endpoint), caller.policy, server.name),
     });
     try {
+      const auth = await this.upstreamAuth(server, caller, request.headers);
       // One store round trip for both questions of the hot path: has the session ended, is there a backend session?
       const ttl = this.deps.config().sessions.ttl;
       const idleTtl = this.deps.backendSessions.lifetime(ttl);
       const { revoked, session } = await this.deps.store.lookup(gatewaySession, server.name, idleTtl);
       if (revoked) throw sessionNotFound("ended", decision.id);
       const version = this.protocolVersion(request.headers, decision.id);
-      const backend = await this.deps.backendSessions.acquire(gatewaySession, server, version, ttl, session ?? null);
+      // A new backend session is initialized with the call's own credentials (per-consumer modes: the caller's).
+      const target = auth.authorization ? { ...server, headers: { ...server.headers, ...auth } } : server;
+      const backend = await this.deps.backendSessions.acquire(gatewaySession, target, version, ttl, session ?? null);
       const redactor = this.deps.security.redactorFor(redactionOf(decision));
       const call = {
         server,
@@ -252,8 +262,9 @@ export class RequestPipeline {
         body: decision.body,
         audit,
         redactor,
+        upstreamAuth: auth,
       };
-      return { ...call, ...buildUpstreamHeaders(call, this.credentialHeaders()) };
+      return withUpstreamAuth({ ...call, ...buildUpstreamHeaders(call, this.credentialHeaders()) }, auth);
     } catch (error: unknown) {
       audit.finish(null);
       throw error;
@@ -266,6 +277,17 @@ export class RequestPipeline {
    */
   private credentialHeaders(): readonly string[] {
     return credentialHeadersOf(this.deps.config());
+  }
+
+  /** The upstream credentials of one call to `server` (none without `servers[].auth`). */
+  private async upstreamAuth(
+    server: ServerConfig,
+    caller: Caller,
+    headers: Readonly<Record<string, string>>,
+  ): Promise<Readonly<Record<string, string>>> {
+    const credentials = this.deps.credentials;
+    if (!credentials || !server.auth) return {};
+    return credentials.callHeaders(server, callerBearer(caller, headers));
   }
 
   /** 413 past the caller's policy limit, else the gateway's (`limits.maxBodyBytes`). */
@@ -372,7 +394,7 @@ export class RequestPipeline {
       facts.server = decision.target.server.name;
       facts.target = decision.named.exposed;
       const tasks = createdTasks(this.deps.taskIds, sessionOwner(caller), decision, message);
-      return { kind: "upstream", call: await this.admittedModern(caller, decision, tasks), facts };
+      return { kind: "upstream", call: await this.admittedModern(request, caller, decision, tasks), facts };
     } catch (error: unknown) {
       const rejected = GatewayError.from(error, message.id);
       logUnexpected(this.deps.logger, rejected, { phase: "decide" });
@@ -382,6 +404,7 @@ export class RequestPipeline {
 
   /** A modern call past policy and rate limits: the upstream's own name in body and Mcp-Name, no session. */
   private async admittedModern(
+    request: IncomingRequest,
     caller: Caller,
     decision: Extract<RouteDecision, { kind: "upstream" }>,
     tasks?: TaskReplyIds,
@@ -389,6 +412,10 @@ export class RequestPipeline {
     const server = servedAt(decision.target.server, caller.endpoint);
     const audit = await this.deps.security.admit(caller, { ...admissionOf(decision, ""), serverVisible: true });
     const redactor = this.deps.security.redactorFor(redactionOf(decision));
+    const auth = await this.upstreamAuth(server, caller, request.headers).catch((error: unknown) => {
+      audit.finish(null);
+      throw error;
+    });
     const call = {
       server,
       method: decision.method,
@@ -401,8 +428,9 @@ export class RequestPipeline {
       redactor,
       privateCache: decision.method === "resources/read" && this.deps.config().auth !== "none",
       tasks,
+      upstreamAuth: auth,
     };
-    return { ...call, ...modernCallHeaders(call, this.credentialHeaders()) };
+    return withUpstreamAuth({ ...call, ...modernCallHeaders(call, this.credentialHeaders()) }, auth);
   }
 
   /**
@@ -420,6 +448,7 @@ export class RequestPipeline {
         ...this.deps,
         codec: this.deps.taskIds as TaskIdCodec,
         credentialHeaders: this.credentialHeaders(),
+        upstreamAuth: (server: ServerConfig) => this.upstreamAuth(server, caller, request.headers),
       };
       const call = await taskCall(deps, caller, message);
       facts.server = call.server.name;
@@ -441,6 +470,11 @@ export class RequestPipeline {
     return "session-lost";
   }
 
+  /** An upstream's 401 to `call` as the client's error naming the server (see {@link upstreamRefusal}); else undefined. */
+  refusal(call: UpstreamCall, status: number, headers: Readonly<Record<string, string>>): GatewayError | undefined {
+    return upstreamRefusal(call.server, status, headers, call.requestId, this.deps.credentials);
+  }
+
   /** Rebuilds a call after its backend session was lost: a fresh upstream session, same body. */
   async renew(call: UpstreamCall): Promise<UpstreamCall> {
     const backend = await this.deps.backendSessions.acquire(
@@ -450,6 +484,9 @@ export class RequestPipeline {
       this.deps.config().sessions.ttl,
     );
     const renewed = { ...call, backend };
-    return { ...renewed, ...buildUpstreamHeaders(renewed, this.credentialHeaders()) };
+    return withUpstreamAuth(
+      { ...renewed, ...buildUpstreamHeaders(renewed, this.credentialHeaders()) },
+      call.upstreamAuth ?? {},
+    );
   }
 }

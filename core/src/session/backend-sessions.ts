@@ -2,6 +2,7 @@ import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js"
 import { GatewayError, JsonRpcErrorCode } from "../errors";
 import type { Logger } from "../logging";
 import type { UpstreamHttp, UpstreamReply, UpstreamTarget } from "../upstream/upstream-http";
+import { upstreamRefusal } from "../upstream-auth/upstream-refusal";
 import type { BackendSession, BackendSessionStore, DroppedBackendSession } from "./backend-store";
 import type { SessionEnder } from "./session-ender";
 import { traceChild } from "../tracing/request-span";
@@ -324,6 +325,10 @@ export async function initializeUpstream(
     method: "initialize",
     params: { protocolVersion, capabilities, clientInfo: options.clientInfo },
   });
+  const challenge: Record<string, string> =
+    reply.wwwAuthenticate === undefined ? {} : { "www-authenticate": reply.wwwAuthenticate };
+  const refusal = upstreamRefusal(target, reply.status, challenge, null, undefined);
+  if (refusal) throw refusal;
   if (reply.status !== 200) throw refused(target, `HTTP ${reply.status} to initialize`);
   const sessionId = reply.sessionId ?? "";
   // Refused before anything else, and without a DELETE: such an id may not even be sendable in a header.

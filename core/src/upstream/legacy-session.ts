@@ -7,6 +7,7 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { pageSchema } from "./listing";
 import type { ListMethod, SessionTarget, UpstreamSession } from "./upstream-session";
+import { authedFetchOption } from "../upstream-auth/authed-fetch";
 
 /**
  * A 2025-generation upstream over SDK v1 (initialize, session, GET notification stream): the path the gateway has
@@ -26,6 +27,7 @@ export class LegacySession implements UpstreamSession {
     const client = new Client(target.clientInfo, { capabilities: {} });
     const transport = new StreamableHTTPClientTransport(new URL(target.server.url), {
       requestInit: { headers: { ...target.server.headers } },
+      ...authedFetchOption(target.credentials, target.server),
       reconnectionOptions: {
         maxRetries: 0,
         initialReconnectionDelay: 1000,

@@ -11,6 +11,8 @@ import {
 import type { ServerConfig } from "../config/schema";
 import { GatewayError, JsonRpcErrorCode, type JsonRpcErrorCodeValue } from "../errors";
 import { MODERN_PROTOCOL_VERSION } from "./modern-session";
+import { authedFetchOption } from "../upstream-auth/authed-fetch";
+import type { UpstreamCredentials } from "../upstream-auth/upstream-credentials";
 
 /** The server-to-client requests a 2026 upstream may embed in an `input_required` result. */
 export type InputRequestMethod = "elicitation/create" | "sampling/createMessage" | "roots/list";
@@ -38,6 +40,8 @@ export interface BridgedCall {
 /** Settings of {@link callModernUpstream}. */
 export interface BridgeOptions {
   clientInfo: { name: string; version: string };
+  /** Upstream credentials: the server's gateway token (`servers[].auth`) on every request of the exchange. */
+  credentials?: UpstreamCredentials | undefined;
   /** The upstream's cached server/discover advertisement: connects without a probe when present. */
   discover?: DiscoverResult | undefined;
   /** Bound on each upstream exchange; progress from the upstream resets it. */
@@ -98,6 +102,7 @@ export async function callModernUpstream(
   if (onLog) client.setNotificationHandler("notifications/message", (notification) => onLog(notification.params));
   const transport = new StreamableHTTPClientTransport(new URL(server.url), {
     requestInit: { headers: { ...server.headers } },
+    ...authedFetchOption(options.credentials, server),
   });
   try {
     const prior = options.discover ? { prior: { kind: "modern" as const, discover: options.discover } } : {};

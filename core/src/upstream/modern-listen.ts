@@ -7,6 +7,8 @@ import {
 import type { ServerConfig } from "../config/schema";
 import { GatewayError, JsonRpcErrorCode, type JsonRpcErrorCodeValue } from "../errors";
 import { MODERN_PROTOCOL_VERSION } from "./modern-session";
+import { authedFetchOption } from "../upstream-auth/authed-fetch";
+import type { UpstreamCredentials } from "../upstream-auth/upstream-credentials";
 
 /** How a resource-update stream ended: closed by us, ended by the upstream, or dropped. */
 export type ResourceStreamEnd = "local" | "graceful" | "remote";
@@ -22,6 +24,8 @@ export interface ResourceUpdateStream {
 /** Settings of {@link listenResourceUpdates}. */
 export interface ResourceListenOptions {
   clientInfo: { name: string; version: string };
+  /** Upstream credentials: the server's gateway token (`servers[].auth`) on every request of the exchange. */
+  credentials?: UpstreamCredentials | undefined;
   /** The upstream's cached server/discover advertisement: connects without a probe when present. */
   discover?: DiscoverResult | undefined;
   /** Bound on connecting and on the upstream's acknowledgement of the stream. */
@@ -63,6 +67,7 @@ export async function listenResourceUpdates(
   });
   const transport = new StreamableHTTPClientTransport(new URL(server.url), {
     requestInit: { headers: { ...server.headers } },
+    ...authedFetchOption(options.credentials, server),
   });
   try {
     const prior = options.discover ? { prior: { kind: "modern" as const, discover: options.discover } } : {};

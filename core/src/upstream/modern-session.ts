@@ -9,6 +9,7 @@ import {
 } from "@modelcontextprotocol/client";
 import { pageSchema } from "./listing";
 import type { ListMethod, SessionTarget, UpstreamSession } from "./upstream-session";
+import { authedFetchOption } from "../upstream-auth/authed-fetch";
 
 /** The 2026 revision the gateway speaks to upstreams. */
 export const MODERN_PROTOCOL_VERSION = "2026-07-28";
@@ -49,6 +50,7 @@ export class ModernSession implements UpstreamSession {
     client.onerror = () => undefined;
     const transport = new StreamableHTTPClientTransport(new URL(target.server.url), {
       requestInit: { headers: { ...target.server.headers } },
+      ...authedFetchOption(target.credentials, target.server),
     });
     try {
       await client.connect(transport, { timeout: target.timeoutMs });

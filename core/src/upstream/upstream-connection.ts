@@ -5,6 +5,7 @@ import { nameFilter } from "../catalog/glob";
 import type { GatewayConfig, ServerConfig } from "../config/schema";
 import type { Logger } from "../logging";
 import { LegacySession } from "./legacy-session";
+import type { UpstreamCredentials } from "../upstream-auth/upstream-credentials";
 import {
   listPages,
   modernToolProblem,
@@ -44,6 +45,8 @@ export interface UpstreamConnectionOptions {
   health: GatewayConfig["health"];
   logger: Logger;
   clientInfo: { name: string; version: string };
+  /** Upstream credentials (`servers[].auth`) for discovery and health. */
+  credentials?: UpstreamCredentials | undefined;
   /** Called whenever the listing or state changes (the catalog must be rebuilt). */
   onChange: () => void;
 }
@@ -191,7 +194,12 @@ export class UpstreamConnection {
    * `server/discover` probe first, and the 2025 initialize handshake when the upstream answered it as a 2025 server.
    */
   private async openSession(): Promise<UpstreamSession | undefined> {
-    const target = { server: this.server, clientInfo: this.options.clientInfo, timeoutMs: this.health.timeout };
+    const target = {
+      server: this.server,
+      clientInfo: this.options.clientInfo,
+      timeoutMs: this.health.timeout,
+      credentials: this.options.credentials,
+    };
     const probing = ModernSession.probe(target);
     this.initializing = probing.catch(() => undefined);
     const modern = await probing;

@@ -10,6 +10,8 @@ import { ConnectionSlots } from "./connection-slots";
 import { callDeadline } from "./call-deadline";
 import { parseSse } from "./sse";
 import { ReplyTooLargeError, upstreamFailure } from "./upstream-failure";
+import type { UpstreamAuth } from "../config/upstream-auth-schema";
+import type { UpstreamCredentials } from "../upstream-auth/upstream-credentials";
 
 /** Where and how to reach one upstream MCP server. */
 export interface UpstreamTarget {
@@ -17,6 +19,8 @@ export interface UpstreamTarget {
   url: string;
   /** Credentials and other headers the gateway adds for this upstream (from config). */
   headers: Readonly<Record<string, string>>;
+  /** How the gateway authenticates to it; its token goes under the static headers (which win: a call's own). */
+  auth?: UpstreamAuth | undefined;
 }
 
 /** What came back from a JSON-RPC POST to an upstream. */
@@ -25,6 +29,8 @@ export interface UpstreamReply {
   sessionId: string | undefined;
   /** The JSON-RPC response to our request, if the upstream sent one (JSON body or SSE event). */
   message: Record<string, unknown> | undefined;
+  /** The upstream's challenge with a 401 (relayed to a passthrough server's caller). */
+  wwwAuthenticate?: string | undefined;
 }
 
 /** A whole upstream reply, buffered. */
@@ -72,6 +78,8 @@ export interface UpstreamHttpOptions {
   maxStreams?: () => number;
   /** Receives the detail of failed calls (it may name upstream addresses, which clients never see). */
   logger?: Logger;
+  /** Upstream credentials (`servers[].auth`) for the gateway's own requests (initialize, streams, DELETE). */
+  credentials?: UpstreamCredentials;
 }
 
 const DEFAULT_CONNECTIONS = 256;
@@ -100,9 +108,11 @@ export class UpstreamHttp {
   private readonly streams = new SlotBudget();
   private readonly maxStreams: () => number;
   private readonly logger: Logger | undefined;
+  private readonly credentials: UpstreamCredentials | undefined;
 
   constructor(options: UpstreamHttpOptions = {}) {
     this.logger = options.logger;
+    this.credentials = options.credentials;
     const connections = options.callConnections ?? DEFAULT_CONNECTIONS;
     // The slots admit at most `connections` requests per origin, so the agent's own queue stays (all but) empty.
     this.agent = new Agent({ keepAliveTimeout: 30_000, connections });
@@ -124,7 +134,7 @@ export class UpstreamHttp {
   /** POSTs one JSON-RPC message and reads the reply (JSON, or the SSE event answering `id`). */
   async post(target: UpstreamTarget, message: object, options: PostOptions): Promise<UpstreamReply> {
     const headers = nullRecord([
-      ...Object.entries(target.headers),
+      ...Object.entries(await this.targetHeaders(target)),
       ["content-type", "application/json"],
       ["accept", "application/json, text/event-stream"],
     ]);
@@ -152,6 +162,7 @@ export class UpstreamHttp {
         status: response.statusCode,
         sessionId: typeof sessionHeader === "string" ? sessionHeader : undefined,
         message: findReply(text, contentType, "id" in message ? (message as { id: unknown }).id : undefined),
+        wwwAuthenticate: flattenHeaders(response.headers)["www-authenticate"],
       };
     } catch (error: unknown) {
       traced?.end(undefined, error);
@@ -237,7 +248,7 @@ export class UpstreamHttp {
     signal: AbortSignal,
   ): Promise<StreamingReply> {
     const headers = {
-      ...target.headers,
+      ...(await this.targetHeaders(target)),
       accept: "text/event-stream",
       "mcp-session-id": session.sessionId,
       "mcp-protocol-version": session.protocolVersion,
@@ -290,7 +301,7 @@ export class UpstreamHttp {
       const release = await this.callSlot(target, signal, signal, timeoutMs);
       const pending = request(target.url, {
         method: "DELETE",
-        headers: { ...target.headers, "mcp-session-id": sessionId },
+        headers: { ...(await this.targetHeaders(target)), "mcp-session-id": sessionId },
         dispatcher: this.agent,
         signal,
       });
@@ -325,6 +336,12 @@ export class UpstreamHttp {
         { httpStatus: 503, cause: error },
       );
     }
+  }
+
+  /** The target's static headers over its gateway credentials (a token-fetch failure names the server). */
+  private async targetHeaders(target: UpstreamTarget): Promise<Readonly<Record<string, string>>> {
+    if (!target.auth || !this.credentials) return target.headers;
+    return { ...(await this.credentials.gatewayHeaders(target)), ...target.headers };
   }
 
   /** `url`'s origin, the key of its pools (remembered: parsing a URL on every call costs). */

@@ -6,6 +6,7 @@ import { exposureOf } from "../endpoints/endpoint-exposure";
 import type { Endpoint } from "../endpoints/endpoints";
 import { UpstreamConnection, type UpstreamStatus } from "./upstream-connection";
 import type { ListHint, ListMethod, UpstreamGeneration } from "./upstream-session";
+import type { UpstreamCredentials } from "../upstream-auth/upstream-credentials";
 
 /** The inputs an aggregated catalog was built from, and the endpoint catalogs built from the same. */
 interface CatalogBuild {
@@ -19,13 +20,17 @@ interface CatalogBuild {
 export interface UpstreamManagerOptions {
   logger: Logger;
   clientInfo: { name: string; version: string };
+  /** Upstream credentials (`servers[].auth`) for discovery and health. */
+  credentials?: UpstreamCredentials;
   /** Called after the catalog changed (tools, prompts or resources appeared, changed or disappeared). */
   onCatalogChange?: (catalog: Catalog, previous: Catalog) => void;
 }
 
 // Only where and how the gateway connects needs a new session; prefix and tool filters are applied by the catalog.
 const sameConnection = (a: ServerConfig, b: ServerConfig): boolean =>
-  a.url === b.url && JSON.stringify(a.headers) === JSON.stringify(b.headers);
+  a.url === b.url &&
+  JSON.stringify(a.headers) === JSON.stringify(b.headers) &&
+  JSON.stringify(a.auth) === JSON.stringify(b.auth);
 
 /**
  * Keeps one {@link UpstreamConnection} per configured server and the {@link Catalog} built from their listings.
@@ -154,6 +159,7 @@ export class UpstreamManager {
       health: this.health,
       logger: this.options.logger,
       clientInfo: this.options.clientInfo,
+      credentials: this.options.credentials,
       onChange: () => this.rebuild(),
     });
   }

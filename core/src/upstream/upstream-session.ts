@@ -1,4 +1,5 @@
 import type { ServerConfig } from "../config/schema";
+import type { UpstreamCredentials } from "../upstream-auth/upstream-credentials";
 
 /** Which MCP generation an upstream speaks: the stateful 2025 family (initialize, sessions) or 2026-07-28. */
 export type UpstreamGeneration = "2025" | "2026";
@@ -36,4 +37,6 @@ export interface SessionTarget {
   server: ServerConfig;
   clientInfo: { name: string; version: string };
   timeoutMs: number;
+  /** Upstream credentials (`servers[].auth`): the gateway's own token goes on every request of the session. */
+  credentials?: UpstreamCredentials | undefined;
 }

@@ -13,7 +13,13 @@ const ROOT = resolve(__dirname, "..", "..", "..");
 const SCHEMA_FILE = "schema/gateway.schema.json";
 const REGENERATE = "npm run schema:generate";
 const MODELINE_RE = /^# yaml-language-server: \$schema=(\S+)$/;
-const ENV = { MCP_GATEWAY_SESSION_SECRET: "s".repeat(32), MCP_GATEWAY_ADMIN_TOKEN: "t".repeat(32) };
+const ENV = {
+  MCP_GATEWAY_SESSION_SECRET: "s".repeat(32),
+  MCP_GATEWAY_ADMIN_TOKEN: "t".repeat(32),
+  // examples/upstream-oauth.yaml's upstream credentials.
+  UPSTREAM_CLIENT_SECRET: "example-client-secret",
+  HUBSPOT_REFRESH_TOKEN: "example-refresh-token",
+};
 
 const committed: unknown = JSON.parse(readFileSync(resolve(ROOT, SCHEMA_FILE), "utf8"));
 const ajv = new Ajv({ strict: true, allowUnionTypes: true, allErrors: true });

@@ -114,7 +114,8 @@ function startGateways(mode: StackMode, configPath: string): RunningProcess[] {
 /** Starts a real Envoy on the config `render-envoy` produces for `yaml`, on free loopback ports. */
 async function startRenderedEnvoy(yaml: string, ports: Ports): Promise<EnvoyProcess> {
   return startEnvoy(
-    renderEnvoyConfig(parseConfig(yaml, {}), {
+    // The environment too: a config may name secrets as ${env:NAME} (render-envoy reads them, never renders them).
+    renderEnvoyConfig(parseConfig(yaml, process.env), {
       ...DEFAULT_RENDER_OPTIONS,
       listener: { address: "127.0.0.1", port: 0 },
       admin: { address: "127.0.0.1", port: 0 },

@@ -1,10 +1,11 @@
 import type { Endpoint } from "../../endpoints/endpoints";
 import type { Catalog } from "../../catalog/catalog";
-import type { GatewayConfig } from "../../config/schema";
+import type { GatewayConfig, ServerConfig } from "../../config/schema";
 import type { JsonRpcRequest } from "../../jsonrpc/message";
 import type { Caller } from "../../policy/admission";
 import type { SecurityGate } from "../../policy/security-gate";
 import { MODERN_BACKEND, modernCallHeaders } from "../../routing/modern-route";
+import { withUpstreamAuth } from "../../upstream-auth/call-auth";
 import type { UpstreamCall } from "../../routing/pipeline";
 import type { RouteDecision } from "../../routing/route";
 import type { UpstreamGeneration } from "../../upstream/upstream-session";
@@ -22,6 +23,8 @@ export interface TaskCallDeps {
   codec: TaskIdCodec;
   /** Headers carrying the client's identity, removed before the upstream (see RequestPipeline.credentialHeaders). */
   credentialHeaders: readonly string[];
+  /** The upstream credentials of a call to `server` on the caller's behalf (`servers[].auth`); none when absent. */
+  upstreamAuth?: ((server: ServerConfig) => Promise<Readonly<Record<string, string>>>) | undefined;
 }
 
 /**
@@ -55,6 +58,13 @@ export async function taskCall(
     session: "",
     serverVisible: true,
   });
+  let auth: Readonly<Record<string, string>>;
+  try {
+    auth = (await deps.upstreamAuth?.(route.server)) ?? {};
+  } catch (error: unknown) {
+    audit.finish(null);
+    throw error;
+  }
   const call = {
     server: route.server,
     method: route.method,
@@ -71,8 +81,9 @@ export async function taskCall(
       target: route.target ?? "",
     }),
     tasks: route.ids,
+    upstreamAuth: auth,
   };
-  return { ...call, ...modernCallHeaders(call, deps.credentialHeaders) };
+  return withUpstreamAuth({ ...call, ...modernCallHeaders(call, deps.credentialHeaders) }, auth);
 }
 
 /**

@@ -1,5 +1,5 @@
 import express, { type Express, type Request, type RequestHandler, type Response } from "express";
-import { PROTECTED_RESOURCE_WELL_KNOWN, resolveEndpoint, type GatewayContext } from "@mcp-gateway/core";
+import { isEndpointShaped, PROTECTED_RESOURCE_WELL_KNOWN, type GatewayContext } from "@mcp-gateway/core";
 import { createLegacyBridge } from "./legacy-bridge/legacy-bridge";
 import { createCallerResolver } from "./caller";
 import { createEdgeChecks, createProtectedResourceHandler } from "./edge-checks";
@@ -74,8 +74,9 @@ export function createBrokerApp(deps: BrokerAppDeps): Express {
   app.disable("x-powered-by");
   routeExactly(app);
   if (deps.accessLog) app.use(deps.accessLog);
-  // Besides /mcp: /mcp/<server> and the virtual servers' paths of the config in force (see endpoints.ts).
-  const isEndpoint = (path: string): boolean => resolveEndpoint(deps.context.config(), path) !== undefined;
+  // /mcp, and any path of an endpoint's shape: whether it is one (to the caller) is decided once it is authenticated
+  // (see caller.ts), so no credentials learn nothing of which servers exist.
+  const isEndpoint = isEndpointShaped;
   app.use(exactPaths(BROKER_PATHS, [`${PROTECTED_RESOURCE_WELL_KNOWN}/`], isEndpoint));
   const routeDeps = {
     context: deps.context,

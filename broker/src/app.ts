@@ -1,5 +1,5 @@
 import express, { type Express, type Request, type RequestHandler, type Response } from "express";
-import { PROTECTED_RESOURCE_WELL_KNOWN, resolveEndpoint, type GatewayContext } from "@mcp-gateway/core";
+import { isEndpointShaped, PROTECTED_RESOURCE_WELL_KNOWN, type GatewayContext } from "@mcp-gateway/core";
 import { createLegacyBridge } from "./legacy-bridge/legacy-bridge";
 import { createCallerResolver } from "./caller";
 import { createEdgeChecks, createProtectedResourceHandler } from "./edge-checks";
@@ -75,10 +75,14 @@ export function createBrokerApp(deps: BrokerAppDeps): Express {
   app.disable("x-powered-by");
   routeExactly(app);
   if (deps.accessLog) app.use(deps.accessLog);
-  // Besides /mcp: /mcp/<server> and the virtual servers' paths of the config in force (see endpoints.ts).
-  const isEndpoint = (path: string): boolean => resolveEndpoint(deps.context.config(), path) !== undefined;
+  // /mcp, and any path of an endpoint's shape: whether it is one (to the caller) is decided once it is authenticated
+  // (see caller.ts), so no credentials learn nothing of which servers exist.
   app.use(
-    exactPaths([...BROKER_PATHS, CONSOLE_PATH], [`${PROTECTED_RESOURCE_WELL_KNOWN}/`, `${CONSOLE_PATH}/`], isEndpoint),
+    exactPaths(
+      [...BROKER_PATHS, CONSOLE_PATH],
+      [`${PROTECTED_RESOURCE_WELL_KNOWN}/`, `${CONSOLE_PATH}/`],
+      isEndpointShaped,
+    ),
   );
   const routeDeps = {
     context: deps.context,
@@ -108,7 +112,7 @@ export function createBrokerApp(deps: BrokerAppDeps): Express {
   // POST /mcp, the hot path, runs its handlers as one chain (see handlerChain); other methods go through Express.
   const postChain = handlerChain(post, methodNotAllowed);
   app.use(function mcpPost(request, response, next) {
-    if (request.method === "POST" && isEndpoint(request.path)) postChain(request, response, next);
+    if (request.method === "POST" && isEndpointShaped(request.path)) postChain(request, response, next);
     else next();
   });
   // GET, DELETE and the rest, at every endpoint: a body outside POST is refused after authentication, as the router
@@ -123,7 +127,7 @@ export function createBrokerApp(deps: BrokerAppDeps): Express {
     (byMethod.get(request.method) ?? methodNotAllowed)(request, response, next);
   });
   app.use(function mcpOther(request, response, next) {
-    if (isEndpoint(request.path)) otherChain(request, response, next);
+    if (isEndpointShaped(request.path)) otherChain(request, response, next);
     else next();
   });
   app.use(bodyErrorHandler);

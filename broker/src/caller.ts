@@ -1,5 +1,12 @@
 import type { NextFunction, Request, Response } from "express";
-import { edgeClient, resolveEndpoint, routedClient, type Caller, type GatewayContext } from "@mcp-gateway/core";
+import {
+  edgeClient,
+  endpointFor,
+  noEndpointError,
+  routedClient,
+  type Caller,
+  type GatewayContext,
+} from "@mcp-gateway/core";
 import { sendError } from "./http-errors";
 import { lowerHeaders } from "./request-headers";
 
@@ -23,10 +30,11 @@ export function createCallerResolver(context: GatewayContext, edge: boolean) {
             request.originalUrl,
           )
         : gate.fromIdentityHeader(headers, routedClient(headers));
-      // The endpoint by the path as sent (exactPaths let only endpoint paths this far); the router decides alike.
-      const endpoint = resolveEndpoint(config, request.path);
-      response.locals["caller"] =
-        endpoint === undefined || endpoint.kind === "aggregate" ? caller : { ...caller, endpoint };
+      // The endpoint by the path as sent, as the router decides: no endpoint and one the caller's policy gives nothing
+      // at get the same 404, only now that the caller is authenticated.
+      const endpoint = endpointFor(config, request.path, caller.policy);
+      if (endpoint === undefined) throw noEndpointError(request.path);
+      response.locals["caller"] = endpoint.kind === "aggregate" ? caller : { ...caller, endpoint };
       next();
     } catch (error: unknown) {
       sendError(response, error);

@@ -5,7 +5,7 @@ import {
   AGGREGATE_PATH,
   PROTECTED_RESOURCE_WELL_KNOWN,
   protectedResourceMetadata,
-  resolveEndpoint,
+  metadataPathOf,
   resourceUrl,
   type GatewayContext,
 } from "@mcp-gateway/core";
@@ -38,17 +38,18 @@ export function createEdgeChecks(context: GatewayContext) {
 
 /**
  * The endpoint path a well-known metadata path names (RFC 9728 §3.1: the resource's path follows the well-known one):
- * nothing or `/mcp` the aggregated endpoint, `/mcp/weather` or a virtual server's path that endpoint; else undefined.
+ * nothing or `/mcp` the aggregated endpoint, any endpoint-shaped path that path whether it is configured or not (see
+ * metadataPathOf: the answer tells no one which endpoints exist); else undefined.
  */
 function metadataEndpointPath(context: GatewayContext, path: string): string | undefined {
   const rest = path.slice(PROTECTED_RESOURCE_WELL_KNOWN.length);
-  return rest === "" ? AGGREGATE_PATH : resolveEndpoint(context.config(), rest)?.path;
+  return rest === "" ? AGGREGATE_PATH : metadataPathOf(context.config(), rest);
 }
 
 /**
  * GET /.well-known/oauth-protected-resource[/mcp | /mcp/<server> | /<virtual path>]: the protected resource metadata
  * of that endpoint; 404 unless authorization servers are configured (see {@link advertisesProtectedResource}) or for
- * a path that is no endpoint.
+ * a path of no endpoint's shape.
  */
 export function createProtectedResourceHandler(context: GatewayContext) {
   return function serveProtectedResource(request: Request, response: Response): void {

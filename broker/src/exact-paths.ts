@@ -1,5 +1,5 @@
 import type { Express, NextFunction, Request, RequestHandler, Response } from "express";
-import { GatewayError, JsonRpcErrorCode } from "@mcp-gateway/core";
+import { GatewayError, JsonRpcErrorCode, noEndpointError } from "@mcp-gateway/core";
 import { sendError } from "./http-errors";
 
 /**
@@ -19,22 +19,15 @@ export function routeExactly(app: Express): void {
 export function exactPaths(
   paths: readonly string[],
   prefixes: readonly string[] = [],
-  /** Paths known only at request time (the MCP endpoints of the config in force), compared exactly too. */
+  /** Paths decided at request time (endpoint-shaped ones: found to be an endpoint or not after authentication). */
   isDynamic: (path: string) => boolean = () => false,
 ): RequestHandler {
   const known = new Set(paths);
   return function requireExactPath(request: Request, response: Response, next: NextFunction): void {
     const path = request.path;
     if (known.has(path) || prefixes.some((prefix) => path.startsWith(prefix)) || isDynamic(path)) return next();
-    sendError(response, notFound(path));
+    sendError(response, noEndpointError(path));
   };
-}
-
-function notFound(path: string): GatewayError {
-  const hint = path.startsWith("/mcp") ? "; MCP endpoints: /mcp, /mcp/<server>, or a virtual server's path" : "";
-  return new GatewayError(JsonRpcErrorCode.InvalidRequest, `no endpoint at ${JSON.stringify(path)}${hint}`, {
-    httpStatus: 404,
-  });
 }
 
 /** True when a request carries a body: a non-zero content-length or any transfer-encoding (RFC 9112 §6.3). */

@@ -68,17 +68,21 @@ describe("standalone gateway with an authorization server", () => {
   });
 
   // RFC 9728 §3.1 and §3.3: each endpoint is its own resource, its metadata under its own path naming it exactly.
-  it.each(["/mcp/weather", "/mcp/virtual/team"])("at %s, points at metadata naming that endpoint", async (path) => {
-    const reply = await postMcp(`${gateway.base}${path}`, ping);
-    expect(reply.status).toBe(401);
-    const metadataUrl = /resource_metadata="([^"]+)"/.exec(reply.headers.get("www-authenticate") ?? "")?.[1] ?? "";
-    expect(metadataUrl).toBe(`${gateway.base}/.well-known/oauth-protected-resource${path}`);
-    const metadata = (await (await fetch(metadataUrl)).json()) as Record<string, unknown>;
-    expect(metadata).toMatchObject({ resource: `${gateway.base}${path}`, authorization_servers: expect.any(Array) });
-  });
+  // Security review F7: a path of an endpoint's shape that names none is answered alike, so neither tells which exist.
+  it.each(["/mcp/weather", "/mcp/virtual/team", "/mcp/nope", "/mcp/virtual/nope"])(
+    "at %s, a 401 points at metadata naming that endpoint",
+    async (path) => {
+      const reply = await postMcp(`${gateway.base}${path}`, ping);
+      expect(reply.status).toBe(401);
+      const metadataUrl = /resource_metadata="([^"]+)"/.exec(reply.headers.get("www-authenticate") ?? "")?.[1] ?? "";
+      expect(metadataUrl).toBe(`${gateway.base}/.well-known/oauth-protected-resource${path}`);
+      const metadata = (await (await fetch(metadataUrl)).json()) as Record<string, unknown>;
+      expect(metadata).toMatchObject({ resource: `${gateway.base}${path}`, authorization_servers: expect.any(Array) });
+    },
+  );
 
-  it.each(["/mcp/nope", "/mcp/weather/", "/mcp/%77eather", "/other"])(
-    "has no metadata for %s, which is no endpoint",
+  it.each(["/mcp/weather/", "/mcp/%77eather", "/MCP/weather", "/other"])(
+    "has no metadata for %s, which has no endpoint's shape",
     async (path) => {
       expect((await fetch(`${gateway.base}/.well-known/oauth-protected-resource${path}`)).status).toBe(404);
     },

@@ -136,6 +136,19 @@ describe("mcp-gateway validate", () => {
     expect(serve.err).toContain(problem);
   });
 
+  it("warns about prefixes that can make names collide, and still accepts the config", async () => {
+    const path = join(dir, "prefixes.yaml");
+    await writeFile(
+      path,
+      `version: 1\nauth: none\nservers:\n  - { name: weather, url: "http://127.0.0.1:9/mcp" }\n  - { name: plain, url: "http://127.0.0.1:8/mcp", prefix: "" }\n`,
+    );
+    const { code, err } = await run(["validate", path]);
+    expect(code).toBe(0);
+    expect(err).toBe(
+      `warning: ${path}: servers[1].prefix: "plain" has no prefix, so a tool or prompt of it named "weather_…" meets one of "weather" (prefix "weather_") at /mcp; the earlier server keeps the name and the other's is refused at every endpoint\n`,
+    );
+  });
+
   it("accepts the example config", async () => {
     const { code, out } = await run(["validate", resolve(ROOT, "examples/gateway.yaml")]);
     expect(code).toBe(0);

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfigFile } from "@mcp-gateway/core";
+import { ConfigError, loadConfigFile, prefixCollisionWarnings } from "@mcp-gateway/core";
 
 /** Output streams of a command (stdout, stderr), injectable for tests. */
 export interface CommandOutput {
@@ -27,6 +27,7 @@ async function validateFile(
     output.out(
       `valid: ${configPath} (${config.servers.length} servers: ${config.servers.map((s) => s.name).join(", ")})\n`,
     );
+    for (const warning of prefixCollisionWarnings(config)) output.err(`warning: ${configPath}: ${warning}\n`);
     return 0;
   } catch (error: unknown) {
     if (error instanceof ConfigError) {

@@ -1,4 +1,10 @@
-import { bodyTooLarge, GatewayError, JsonRpcErrorCode, PROTECTED_RESOURCE_WELL_KNOWN } from "@mcp-gateway/core";
+import {
+  bodyTooLarge,
+  isEndpointShaped,
+  noEndpointError,
+  PROTECTED_RESOURCE_WELL_KNOWN,
+  type GatewayError,
+} from "@mcp-gateway/core";
 
 /** Paths anyone may read without credentials: the protected resource metadata (MCP authorization discovery). */
 export function isPublicPath(path: string): boolean {
@@ -13,27 +19,14 @@ export function isMcpPath(path: string): boolean {
 }
 
 /**
- * 404 for anything but /mcp and, when the gateway advertises it (`metadataAdvertised`), the public metadata: Envoy's
- * default route leads to the broker, whose operations endpoints (/status, /metrics) are for the private network, not
- * for consumers coming through Envoy.
+ * 404 for anything but an endpoint-shaped path (see isEndpointShaped) and, when the gateway advertises it
+ * (`metadataAdvertised`), the public metadata: Envoy's default route leads to the broker, whose operations endpoints
+ * (/status, /metrics) are for the private network, not for consumers coming through Envoy. Whether an endpoint-shaped
+ * path is an endpoint (to this caller) is decided after authentication, so that no credentials learn nothing of it.
  */
-export function pathError(
-  path: string,
-  metadataAdvertised: boolean,
-  /** Whether the path is one of the config's other MCP endpoints (`/mcp/<server>`, virtual servers), exactly. */
-  isEndpoint: (path: string) => boolean = () => false,
-): GatewayError | undefined {
-  if (isMcpPath(path) || isEndpoint(path) || (metadataAdvertised && isPublicPath(path))) return undefined;
-  const under = path.startsWith("/mcp/")
-    ? ", /mcp/<server> (a configured server's name) or a virtual server's path"
-    : "";
-  return new GatewayError(
-    JsonRpcErrorCode.InvalidRequest,
-    `no MCP endpoint at ${JSON.stringify(path.split("?")[0])}; use /mcp${under}`,
-    {
-      httpStatus: 404,
-    },
-  );
+export function pathError(path: string, metadataAdvertised: boolean): GatewayError | undefined {
+  if (isEndpointShaped(path) || (metadataAdvertised && isPublicPath(path))) return undefined;
+  return noEndpointError(path);
 }
 
 /** 413 when the declared content-length exceeds `limit` (checked again on the body itself). */

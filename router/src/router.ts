@@ -1,5 +1,5 @@
 import * as grpc from "@grpc/grpc-js";
-import { advertisesProtectedResource, resolveEndpoint, type GatewayContext, type Logger } from "@mcp-gateway/core";
+import { advertisesProtectedResource, endpointFor, type GatewayContext, type Logger } from "@mcp-gateway/core";
 import { HealthImplementation } from "grpc-health-check";
 import { createProcessHandler } from "./ext-proc-service";
 import type { ProcessorDeps } from "./stream-processor";
@@ -44,7 +44,7 @@ export function processorDeps(
     hostGuard: () => context.hostGuard(),
     cors: () => context.cors(),
     advertisesMetadata: () => advertisesProtectedResource(context.config()),
-    endpoint: (path) => resolveEndpoint(context.config(), path),
+    endpoint: (path, policy) => endpointFor(context.config(), path, policy),
     security: context.security.gate,
     replayTimeoutMs: options.replayTimeoutMs ?? 4_000,
     tracing: context.tracing,

@@ -8,6 +8,7 @@ import { StreamProcessor } from "./stream-processor";
 // The router's security phases, message by message: what Envoy is told to set, remove and override.
 const KEY = "mcpgw_router_test_key_0123456789";
 const SMALL_KEY = "mcpgw_router_small_key_0123456789";
+const WEATHER_KEY = "mcpgw_router_weather_key_0123456789";
 let weather: Awaited<ReturnType<typeof startServer>>;
 let context: GatewayContext;
 
@@ -21,7 +22,14 @@ auth: { apiKeys: { header: x-api-key } }
 consumers:
   - { name: alice, keyHash: "${hashApiKey(KEY)}", policy: all }
   - { name: tiny, keyHash: "${hashApiKey(SMALL_KEY)}", policy: small }
-policies: { all: { tools: ["*"] }, small: { tools: ["*"], maxBodyBytes: 40 } }
+  - { name: wonly, keyHash: "${hashApiKey(WEATHER_KEY)}", policy: wonly }
+policies:
+  all: { tools: ["*"] }
+  small: { tools: ["*"], maxBodyBytes: 40 }
+  wonly: { servers: [weather], tools: ["*"] }
+virtualServers:
+  - { name: mine, tools: [{ server: weather, name: get_forecast }] }
+  - { name: theirs, tools: [{ server: plain, name: get_forecast }] }
 sanitize: { rules: [{ servers: [weather], keys: [password] }] }
 `;
   context = await createGatewayContext(parseConfig(yaml, {}), { logger: silentLogger });
@@ -152,6 +160,31 @@ describe("StreamProcessor security", () => {
   it("refuses paths other than /mcp with 404, before asking for credentials", async () => {
     const answer = fields(await sendHeaders(processor(), { ":path": "/status" }));
     expect(answer.immediate_response?.status).toEqual({ code: 404 });
+  });
+
+  // Security review F7: which endpoints exist is told to no one without credentials, nor to a consumer outside them.
+  it.each(["/mcp/weather", "/mcp/nope", "/mcp/virtual/mine", "/mcp/virtual/nope"])(
+    "asks for credentials at %s before telling whether it is an endpoint (401, not 404)",
+    async (path) => {
+      const answer = fields(await sendHeaders(processor(), { ":path": path }));
+      expect(answer.immediate_response?.status).toEqual({ code: 401 });
+    },
+  );
+
+  it("answers an endpoint the caller's policy gives nothing at exactly as one that does not exist", async () => {
+    const answer = async (path: string): Promise<unknown> => {
+      const reply = (await sendHeaders(processor(), { ":path": path, "x-api-key": WEATHER_KEY })) as {
+        immediate_response?: { status?: unknown; body?: Buffer | string };
+      };
+      const body = String(reply.immediate_response?.body ?? "").replaceAll(path, "<path>");
+      return { status: reply.immediate_response?.status, body };
+    };
+    const missing = await answer("/mcp/nope");
+    expect(missing).toEqual({ status: { code: 404 }, body: expect.stringContaining("no MCP endpoint at") });
+    expect(await answer("/mcp/plain")).toEqual(missing);
+    expect(await answer("/mcp/virtual/theirs")).toEqual(missing);
+    const open = fields(await sendHeaders(processor(), { ":path": "/mcp/virtual/mine", "x-api-key": WEATHER_KEY }));
+    expect(open.immediate_response).toBeUndefined();
   });
 
   it("lets the protected resource metadata through without credentials when it is advertised", async () => {

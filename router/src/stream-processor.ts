@@ -3,6 +3,7 @@ import {
   envoyClient,
   forwardHeaders,
   GatewayError,
+  noEndpointError,
   isClientAssertedHeader,
   isInternalHeader,
   JsonRpcErrorCode,
@@ -15,6 +16,7 @@ import {
   rewriteWhole,
   headerSizeError,
   type Caller,
+  type AccessPolicy,
   type Endpoint,
   type CorsPolicy,
   type ReplyRewriter,
@@ -52,8 +54,8 @@ export interface ProcessorDeps {
   security: SecurityGate;
   /** Whether the OAuth protected resource metadata is advertised (else its well-known path gets 404 here). */
   advertisesMetadata: () => boolean;
-  /** The MCP endpoint a request target names exactly (see core endpoints.ts); undefined: none. */
-  endpoint: (path: string) => Endpoint | undefined;
+  /** The MCP endpoint a request target names exactly, if `policy` can use anything there (see core endpointFor). */
+  endpoint: (path: string, policy: AccessPolicy) => Endpoint | undefined;
   /** `limits.maxHeaderBytes`: larger request headers get 431. */
   maxHeaderBytes: () => number;
   /** Bound on a replay after the upstream lost its session; below Envoy's message_timeout. */
@@ -168,13 +170,18 @@ export class StreamProcessor {
     if (!isPublicPath(this.headers[":path"] ?? "")) {
       try {
         const client = envoyClient(sourceAddress, this.headers);
-        const caller = await this.deps.security.authenticate(this.headers[":method"] ?? "", this.headers, client);
-        const endpoint = this.deps.endpoint(this.headers[":path"] ?? "");
-        this.caller = endpoint === undefined || endpoint.kind === "aggregate" ? caller : { ...caller, endpoint };
+        this.caller = await this.deps.security.authenticate(this.headers[":method"] ?? "", this.headers, client);
       } catch (error: unknown) {
         this.deps.metrics.decision("invalid", "unauthenticated");
         return this.refused(GatewayError.from(error));
       }
+      // Only now: a path that is no endpoint, or one the caller's policy gives nothing at, gets one answer.
+      const endpoint = this.deps.endpoint(this.headers[":path"] ?? "", this.caller.policy);
+      if (endpoint === undefined) {
+        this.deps.metrics.decision("invalid", "not_found");
+        return this.refused(noEndpointError(this.headers[":path"] ?? ""));
+      }
+      if (endpoint.kind !== "aggregate") this.caller = { ...this.caller, endpoint };
       this.access.consumer(this.caller.identity.consumer);
       this.trace?.consumer(this.caller.identity.consumer);
       set = { ...this.deps.security.identityHeader(this.caller), ...clientAddressHeader(this.caller) };
@@ -194,11 +201,7 @@ export class StreamProcessor {
   private checkHeaders(): ProcessingResponse | undefined {
     const denied =
       this.deps.hostGuard().check(this.headers) ??
-      pathError(
-        this.headers[":path"] ?? "",
-        this.deps.advertisesMetadata(),
-        (path) => this.deps.endpoint(path) !== undefined,
-      );
+      pathError(this.headers[":path"] ?? "", this.deps.advertisesMetadata());
     if (denied) {
       this.deps.metrics.decision("invalid", denied.httpStatus === 404 ? "not_found" : "forbidden");
       this.access.decide("refused", denied);

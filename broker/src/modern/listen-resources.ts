@@ -237,12 +237,16 @@ export class ResourceListens {
 
   /** Publishes one update, re-checking the policy in force now (a reload may have taken the resource away). */
   private deliver(caller: Caller, tag: object, exposed: string): void {
-    const target = this.context.upstreams.catalogFor(caller.endpoint).resolveResource(exposed);
+    const catalog = this.context.upstreams.catalogFor(caller.endpoint);
+    const target = catalog.resolveResource(exposed);
+    // Judged by its aggregated name, as policies are written; a shadowed resource (undefined) is never delivered.
+    const canonical = target && catalog.canonicalName("resource", target, exposed);
     // The anonymous caller (`auth: none`) has no configured policy to look up again.
     const policy =
       caller.identity.method === "anonymous"
         ? caller.policy
         : this.context.security.gate.caller(caller.identity).policy;
-    if (target && policy.allows("resource", exposed, target.server.name)) this.publish(tag, exposed);
+    if (target && canonical !== undefined && policy.allows("resource", canonical, target.server.name))
+      this.publish(tag, exposed);
   }
 }

@@ -35,6 +35,9 @@ export interface CatalogConflict {
 }
 
 class Index {
+  /** `owner`: for another endpoint's index, the aggregated catalog, to leave shadowed items unlisted. */
+  constructor(private readonly owner?: Catalog) {}
+
   readonly targets = new Map<string, CatalogTarget>();
   readonly items: Record<string, unknown>[] = [];
   /** Every routable item by its exposed name, listed or not (hidden while its server is unhealthy). */
@@ -55,9 +58,19 @@ class Index {
     }
     this.targets.set(exposed, target);
     this.definitions.set(exposed, item);
-    if (listed) this.items.push(item);
+    // Shadowed: routable only to be refused with a clear error, never listed (the aggregated conflict reports it).
+    if (listed && (this.owner === undefined || canonicalOf(this.owner, kind, target) !== undefined))
+      this.items.push(item);
   }
 }
+
+/** The four indexes of a catalog (tools, prompts, resources, templates). */
+const indexes = (owner?: Catalog): [Index, Index, Index, Index] => [
+  new Index(owner),
+  new Index(owner),
+  new Index(owner),
+  new Index(owner),
+];
 
 const offersResources = (listing: UpstreamListing): boolean =>
   listing.resources.length > 0 || (listing.resourceTemplates?.length ?? 0) > 0;
@@ -67,14 +80,12 @@ const offersResources = (listing: UpstreamListing): boolean =>
  * prefixes unique; should two ever meet, the earlier server keeps its own.
  */
 function resourceOwners(
-  servers: readonly ServerConfig[],
+  exposures: ReadonlyMap<ServerConfig, ServerExposure>,
   listings: ReadonlyMap<string, UpstreamListing>,
-  prefixOf: (server: ServerConfig) => string,
 ): Map<string, ServerConfig> {
   const owners = new Map<string, ServerConfig>();
-  for (const server of servers) {
+  for (const [server, { resourcePrefix: prefix }] of exposures) {
     const listing = listings.get(server.name);
-    const prefix = prefixOf(server);
     if (listing && prefix !== "" && offersResources(listing) && !owners.has(prefix)) owners.set(prefix, server);
   }
   return owners;
@@ -112,6 +123,29 @@ function exposuresOf(
   return exposures;
 }
 
+/** The catalog's own lookup of `kind`. */
+function resolveIn(catalog: Catalog, kind: CatalogConflict["kind"], name: string): CatalogTarget | undefined {
+  if (kind === "tool") return catalog.resolveTool(name);
+  if (kind === "prompt") return catalog.resolvePrompt(name);
+  return catalog.resolveResource(name);
+}
+
+/**
+ * A target's aggregated name (`<prefix><name>`, a URI under its resource prefix) when the aggregated catalog `owner`
+ * resolves that name to the same server and upstream name, or to none (nothing else is known by it); undefined when it
+ * is another target's.
+ */
+function canonicalOf(owner: Catalog, kind: CatalogConflict["kind"], target: CatalogTarget): string | undefined {
+  const name =
+    kind === "resource" || kind === "template"
+      ? exposeResourceUri(resourcePrefixOf(target.server), target.name)
+      : target.server.prefix + target.name;
+  const owned = resolveIn(owner, kind, name);
+  return owned === undefined || (owned.server.name === target.server.name && owned.name === target.name)
+    ? name
+    : undefined;
+}
+
 /**
  * An immutable snapshot of everything the gateway exposes: upstream tools, prompts, resource URIs and URI templates,
  * each under its server's prefix (`weather_get_forecast`; resource URIs under its resource prefix,
@@ -136,29 +170,35 @@ export class Catalog {
     private readonly resourceFilters: ReadonlyMap<string, (uri: string) => boolean> = new Map(),
     /** True for the aggregated endpoint's catalog: its exposed names are the canonical ones. */
     private readonly aggregate = true,
+    /** For another endpoint's catalog: the aggregated catalog of the same listings, which owns the canonical names. */
+    private readonly canonical?: Catalog,
   ) {}
 
   /** An empty catalog (no upstream ready yet). */
   static empty(): Catalog {
-    return new Catalog(new Index(), new Index(), new Index(), new Index(), new Map(), [], []);
+    return new Catalog(...indexes(), new Map(), [], []);
   }
 
   /**
    * Builds the catalog from each server's listing, in config order; servers without a listing are left out. Servers
    * not in `listed` (unhealthy right now) stay routable by their last known listing but are hidden from the lists:
    * health state lags reality, and a call that reaches a recovered upstream beats a false "unknown tool".
+   * Another endpoint's catalog checks its names against `canonical`, the aggregated catalog of the same listings
+   * (built here when not given): an item whose aggregated name is another server's is shadowed (see
+   * {@link canonicalName}), so it is never listed.
    */
   static build(
     servers: readonly ServerConfig[],
     listings: ReadonlyMap<string, UpstreamListing>,
     listed: ReadonlySet<string> = new Set(listings.keys()),
     exposure: Exposure = AGGREGATE_EXPOSURE,
+    canonical?: Catalog,
   ): Catalog {
-    const [tools, prompts, resources, templates] = [new Index(), new Index(), new Index(), new Index()];
+    const owner = exposure.aggregate ? undefined : (canonical ?? Catalog.build(servers, listings, listed));
+    const [tools, prompts, resources, templates] = indexes(owner);
     const conflicts: CatalogConflict[] = [];
     const exposures = exposuresOf(servers, listings, exposure);
-    const included = [...exposures.keys()];
-    const resourceServers = resourceOwners(included, listings, (s) => exposures.get(s)?.resourcePrefix ?? "");
+    const resourceServers = resourceOwners(exposures, listings);
     const unprefixedResourceServers: ServerConfig[] = [];
     const resourceFilters = new Map<string, (uri: string) => boolean>();
     for (const [server, shown] of exposures) {
@@ -206,6 +246,7 @@ export class Catalog {
       conflicts,
       resourceFilters,
       exposure.aggregate,
+      owner,
     );
   }
 
@@ -213,11 +254,12 @@ export class Catalog {
    * The name policies, rate limits, redaction rules and audit events know a target by: its name at the aggregated
    * endpoint (`<prefix><name>`, a URI under the server's resource prefix), whatever the endpoint it was named at, so
    * a consumer's permissions are the same at every endpoint. At the aggregated endpoint, the name as the client sent it.
+   * Undefined when the aggregated endpoint gives that name to another target (a name collision across servers): the
+   * target is shadowed, and must be refused, not judged by another server's name.
    */
-  canonicalName(kind: "tool" | "prompt" | "resource", target: CatalogTarget, named: string): string {
-    if (this.aggregate) return named;
-    if (kind === "resource") return exposeResourceUri(resourcePrefixOf(target.server), target.name);
-    return target.server.prefix + target.name;
+  canonicalName(kind: "tool" | "prompt" | "resource", target: CatalogTarget, named: string): string | undefined {
+    if (this.aggregate || this.canonical === undefined) return named;
+    return canonicalOf(this.canonical, kind, target);
   }
 
   /** The upstream tool behind an exposed (prefixed) tool name. */

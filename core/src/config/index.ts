@@ -10,3 +10,4 @@ export * from "./tracing-schema";
 export * from "./access-log-schema";
 export * from "./stdio-schema";
 export * from "./virtual-server-schema";
+export * from "./prefix-warnings";

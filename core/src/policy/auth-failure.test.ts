@@ -133,7 +133,8 @@ describe("authFailure", () => {
     ["/mcp/virtual/team?x=1", oauth, "https://gw.example.com/.well-known/oauth-protected-resource/mcp/virtual/team"],
     ["/mcp/weather", configured, "https://mcp.example.com/.well-known/oauth-protected-resource/mcp/weather"],
     ["/mcp", oauth, "https://gw.example.com/.well-known/oauth-protected-resource/mcp"],
-    ["/mcp/nope", oauth, "https://gw.example.com/.well-known/oauth-protected-resource/mcp"],
+    // Security review F7: an endpoint-shaped path names its own metadata, configured or not (no existence oracle).
+    ["/mcp/nope", oauth, "https://gw.example.com/.well-known/oauth-protected-resource/mcp/nope"],
     ["/mcp/%77eather", oauth, "https://gw.example.com/.well-known/oauth-protected-resource/mcp"],
   ])("at %s, points at that endpoint's metadata", (target, config, url) => {
     const error = authFailure(config, headers, new AuthError("missing-credentials", "x"), target);

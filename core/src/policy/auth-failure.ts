@@ -1,7 +1,8 @@
 import type { AuthError } from "../auth/auth-errors";
 import { resourceMetadataUrl, wwwAuthenticate } from "../auth/protected-resource";
 import type { GatewayConfig } from "../config/schema";
-import { AGGREGATE_PATH, resolveEndpoint } from "../endpoints/endpoints";
+import { AGGREGATE_PATH } from "../endpoints/endpoints";
+import { metadataPathOf } from "../endpoints/endpoint-access";
 import { GatewayError, JsonRpcErrorCode } from "../errors";
 
 /**
@@ -29,9 +30,12 @@ export function resourceUrl(
   return `${proto}://${host}${AGGREGATE_PATH}${below}`;
 }
 
-/** The endpoint path a request target names (exactly, see resolveEndpoint); `/mcp` for any other target. */
+/**
+ * The endpoint path a request target names: an endpoint's, or any endpoint-shaped path as if it were one (see
+ * metadataPathOf: a 401 tells no one which endpoints exist); `/mcp` for any other target.
+ */
 function endpointPathOf(config: GatewayConfig, target: string | undefined): string {
-  return (target === undefined ? undefined : resolveEndpoint(config, target)?.path) ?? AGGREGATE_PATH;
+  return (target === undefined ? undefined : metadataPathOf(config, target)) ?? AGGREGATE_PATH;
 }
 
 /**

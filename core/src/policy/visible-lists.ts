@@ -54,7 +54,9 @@ export function visibleLists(catalog: Catalog, policy: AccessPolicy): VisibleLis
       const target = resolve(name);
       // A template of several unprefixed servers resolves to none: judged by its name alone, as before endpoints.
       if (target === undefined) return policy.allows(kind, name, "");
-      return policy.allows(kind, catalog.canonicalName(kind, target, name), target.server.name);
+      const canonical = catalog.canonicalName(kind, target, name);
+      // Shadowed (its aggregated name is another server's): never listed, whatever that name's policy says.
+      return canonical !== undefined && policy.allows(kind, canonical, target.server.name);
     };
   const resource = allowed("resource", (u) => catalog.resolveResource(u));
   const lists: VisibleLists = {

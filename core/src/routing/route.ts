@@ -98,6 +98,17 @@ function resourceNotFound(uri: string, id: string | number): RouteDecision {
   return { kind: "reject", error };
 }
 
+/**
+ * A name whose target's aggregated name belongs to another server (a name collision across servers): refused, since
+ * policy, rate limits, redaction and audit would judge it by the other server's name. The conflict is in /status.
+ */
+function shadowed(reference: { kind: string; name: string }, id: string | number): RouteDecision {
+  return invalidParams(
+    `${reference.kind} ${quoteCapped(reference.name)} is unavailable: its name at the aggregated endpoint /mcp belongs to another server (a name collision; give the servers distinct prefixes)`,
+    id,
+  );
+}
+
 function routeRequest(request: JsonRpcRequest, method: RoutedMethod, catalog: Catalog): RouteDecision {
   const params = isObject(request.params) ? request.params : {};
   const referenceOf = REFERENCES.get(method);
@@ -119,6 +130,7 @@ function routeRequest(request: JsonRpcRequest, method: RoutedMethod, catalog: Ca
   const rewritten = { ...request.raw, params: reference.rewrite(target.name) };
   // Past the aggregated endpoint, policy, rate limits, redaction and audit know the target by its aggregated name.
   const exposed = catalog.canonicalName(reference.kind, target, reference.name);
+  if (exposed === undefined) return shadowed(reference, request.id);
   const named = { kind: reference.kind, exposed, args: params["arguments"], normalized };
   return { kind: "upstream", method, id: request.id, target, named, body: Buffer.from(JSON.stringify(rewritten)) };
 }

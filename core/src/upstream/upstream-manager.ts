@@ -71,7 +71,7 @@ export class UpstreamManager {
     if (!built) throw new Error("catalogFor: not a catalog of this gateway's upstreams");
     let catalog = built.endpoints.get(endpoint);
     if (!catalog) {
-      catalog = Catalog.build(built.servers, built.listings, built.ready, exposureOf(endpoint));
+      catalog = Catalog.build(built.servers, built.listings, built.ready, exposureOf(endpoint), of);
       built.endpoints.set(endpoint, catalog);
     }
     return catalog;
@@ -181,7 +181,7 @@ export class UpstreamManager {
       this.conflictsLogged.add(key);
       this.options.logger.error("name collision across servers", {
         ...conflict,
-        resolution: `"${conflict.dropped}"'s ${conflict.kind} is hidden; give one server a distinct prefix`,
+        resolution: `"${conflict.dropped}"'s ${conflict.kind} is hidden and refused at every endpoint; give one server a distinct prefix`,
       });
     }
     this.options.onCatalogChange?.(this.current, previous);

@@ -52,8 +52,9 @@ describe.each(MODES)("protected resource metadata per endpoint (%s)", (_label, m
     expect(await metadata.json()).toMatchObject({ resource: `${base}${path}`, authorization_servers: [IDP] });
   });
 
-  it.each(["/mcp/nope", "/mcp/weather/", "/mcp/virtual/nope"])(
-    "serves no metadata for %s (no endpoint)",
+  // An endpoint-shaped path that names none gets metadata as if it did (security review F7, endpoint-enumeration.test.ts).
+  it.each(["/mcp/weather/", "/mcp/%77eather", "/MCP/weather"])(
+    "serves no metadata for %s (no endpoint's shape)",
     async (path) => {
       expect((await fetch(`${base}${WELL_KNOWN}${path}`)).status).toBe(404);
     },

@@ -103,13 +103,10 @@ describe.each(MODES)("endpoints (%s)", (_label, mode) => {
   });
 
   it("a consumer's policy applies at every endpoint: lists filtered, calls outside it 403", async () => {
-    const notes = await connect("/mcp/notes", DEMO_KEYS.alice);
-    expect(await toolNames(notes)).toEqual([]);
-    const denied = await rawPost(`${base}/mcp/notes`, call(7, "list_notes"), {
-      ...bearer(DEMO_KEYS.alice),
-      "mcp-session-id": notes.transport.sessionId ?? "",
-    });
-    expect(denied.status).toBe(403);
+    // A server outside the policy is no endpoint to it (security review F7): 404 as for one that does not exist.
+    const notes = await rawPost(`${base}/mcp/notes`, call(7, "list_notes"), bearer(DEMO_KEYS.alice));
+    expect(notes.status).toBe(404);
+    expect(JSON.stringify(notes.json)).toContain('no MCP endpoint at \\"/mcp/notes\\"');
     const team = await connect("/mcp/virtual/team", DEMO_KEYS.alice);
     expect(await toolNames(team)).toEqual(["forecast"]);
     const deniedVirtual = await rawPost(`${base}/mcp/virtual/team`, call(8, "list_notes"), {

@@ -31,8 +31,11 @@ function newServer(): McpServer {
   return server;
 }
 
-/** Starts the upstream on 127.0.0.1 (stateful Streamable HTTP, one SDK server per session). */
-export async function startResourceUpstream(): Promise<ResourceUpstream> {
+/**
+ * Starts the upstream on 127.0.0.1 (stateful Streamable HTTP, one SDK server per session); `build` makes each
+ * session's SDK server (default: the file-like one above).
+ */
+export async function startResourceUpstream(build: () => McpServer = newServer): Promise<ResourceUpstream> {
   const reads: string[] = [];
   const sessions = new Map<string, StreamableHTTPServerTransport>();
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -53,7 +56,7 @@ export async function startResourceUpstream(): Promise<ResourceUpstream> {
         sessionIdGenerator: randomUUID,
         onsessioninitialized: (sid) => void sessions.set(sid, created),
       });
-      await newServer().connect(created);
+      await build().connect(created);
       transport = created;
     }
     await transport.handleRequest(req, res, body);

@@ -69,6 +69,7 @@ const launchOf = (server: StdioServerConfig, initTimeoutMs: number): StdioLaunch
   initialBackoffMs: server.stdio?.initialBackoff ?? 250,
   maxBackoffMs: server.stdio?.maxBackoff ?? 30_000,
   initTimeoutMs,
+  shared: server.stdio?.instances !== "perSession",
 });
 
 /**

@@ -23,6 +23,7 @@ function launch(overrides: Partial<StdioLaunch> = {}): StdioLaunch {
     initialBackoffMs: 50,
     maxBackoffMs: 400,
     initTimeoutMs: 10_000,
+    shared: true,
     ...overrides,
   };
 }

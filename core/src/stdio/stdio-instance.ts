@@ -19,10 +19,15 @@ export interface StdioLaunch {
   maxBackoffMs: number;
   /** Bound on the process's answer to initialize. */
   initTimeoutMs: number;
+  /** True when several client sessions share the process (see {@link StdioMultiplexer} for what that withholds). */
+  shared: boolean;
 }
 
 type Params = Record<string, unknown>;
 type State = "idle" | "starting" | "ready" | "down" | "stopped";
+
+/** The client capabilities through which a server asks the client something. */
+const CLIENT_REQUEST_CAPABILITIES = new Set(["elicitation", "sampling", "roots"]);
 
 /** Longest stderr line logged whole; a longer one is cut (a server dumping a blob must not flood the log). */
 const MAX_STDERR_LINE = 2_000;
@@ -50,7 +55,7 @@ export class StdioInstance {
     private readonly launch: StdioLaunch,
     private readonly logger: Logger,
   ) {
-    this.mux = new StdioMultiplexer((message) => this.toServer(message));
+    this.mux = new StdioMultiplexer((message) => this.toServer(message), launch.shared);
     this.backoff = new Backoff(launch.initialBackoffMs, launch.maxBackoffMs);
   }
 
@@ -73,7 +78,7 @@ export class StdioInstance {
     if (this.initResult && this.state === "ready") return Promise.resolve(this.initResult);
     if (this.ready) return this.ready;
     if (this.state === "down") return Promise.reject(new Error(this.downMessage()));
-    this.initParams = params;
+    this.initParams = this.launch.shared ? withoutClientRequests(params) : params;
     return this.start();
   }
 
@@ -206,6 +211,17 @@ export class StdioInstance {
       this.logger.warn("stdio server write failed", { server: this.launch.name, error: errorText(error) });
     });
   }
+}
+
+/**
+ * A shared process's initialize params without the client capabilities that let it ask a client something
+ * (elicitation, sampling, roots): the multiplexer refuses such requests, so the process must not count on them.
+ */
+function withoutClientRequests(params: Params): Params {
+  const capabilities = params["capabilities"];
+  if (typeof capabilities !== "object" || capabilities === null) return params;
+  const kept = Object.entries(capabilities).filter(([name]) => !CLIENT_REQUEST_CAPABILITIES.has(name));
+  return { ...params, capabilities: Object.fromEntries(kept) };
 }
 
 /** An error's message (also for errors of another realm, which fail `instanceof Error`). */

@@ -206,6 +206,7 @@ async function startStdioBridge(
   const bridge = new StdioBridge({
     logger: options.logger.child({ component: "stdio" }),
     initTimeoutMs: config.sessions.backendInitTimeout,
+    idleTimeoutMs: config.sessions.backendIdleTimeout,
     maxBodyBytes: config.limits.maxBodyBytes,
     requestTimeoutMs: config.limits.requestTimeout,
     allowedHost: new URL(stdioBridgeUrl(config.stdioBridge.listen, "_")).host,

@@ -1,4 +1,5 @@
 import type { Server } from "node:http";
+import { isIPv4 } from "node:net";
 import { isDeepStrictEqual } from "node:util";
 import express, { type Request, type Response } from "express";
 import {
@@ -16,6 +17,8 @@ export interface StdioBridgeOptions {
   logger: Logger;
   /** Bound on a process's answer to initialize (`sessions.backendInitTimeout`). */
   initTimeoutMs: number;
+  /** A bridge session no request used for this long is ended (`sessions.backendIdleTimeout`). */
+  idleTimeoutMs: number;
   /** Largest request body the bridge reads (`limits.maxBodyBytes`). */
   maxBodyBytes: number;
   /** Time a client has to send a whole request (`limits.requestTimeout`). */
@@ -45,6 +48,13 @@ function refusal(request: Request, allowedHost: string, token: string): [number,
     return [403, `stdio bridge: only the gateway may call it (${STDIO_BRIDGE_TOKEN_HEADER} is not the gateway's)`];
   }
   return undefined;
+}
+
+/** True for a host only this machine reaches (`localhost`, 127.0.0.0/8, ::1). */
+function isLoopback(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, "").toLowerCase();
+  if (bare === "localhost" || bare === "::1") return true;
+  return isIPv4(bare) && bare.startsWith("127.");
 }
 
 /** True for a server the gateway spawns (`command`) rather than reaches at a URL. */
@@ -101,13 +111,19 @@ export class StdioBridge {
     for (const [name, server] of wanted) {
       if (this.pools.has(name)) continue;
       const launch = launchOf(server, this.options.initTimeoutMs);
-      this.pools.set(name, new StdioServerPool(server, launch, this.options.logger));
+      this.pools.set(name, new StdioServerPool(server, launch, this.options.logger, this.options.idleTimeoutMs));
     }
     await Promise.all(stopping);
   }
 
   /** Binds the listener; the port it got. */
   async listen(host: string, port: number): Promise<number> {
+    if (!isLoopback(host)) {
+      this.options.logger.warn(
+        "stdio bridge listens beyond loopback: its token is then the only gate to the stdio servers; keep stdioBridge.listen on 127.0.0.1 unless Envoy runs on another host",
+        { host },
+      );
+    }
     const app = express();
     app.disable("x-powered-by");
     app.use((request: Request, response: Response, next: () => void) => {

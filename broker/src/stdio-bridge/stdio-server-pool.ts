@@ -2,7 +2,14 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
-import { StdioInstance, type Logger, type ServerConfig, type StdioLaunch } from "@mcp-gateway/core";
+import {
+  LineBudget,
+  STDERR_LINES_PER_SECOND,
+  StdioInstance,
+  type Logger,
+  type ServerConfig,
+  type StdioLaunch,
+} from "@mcp-gateway/core";
 
 /** A stdio server's entry (one with `command`). */
 export type StdioServerConfig = ServerConfig & { command: string };
@@ -34,6 +41,8 @@ export class StdioServerPool {
   private perSession = 0;
   private closed = false;
   private readonly sweeper: NodeJS.Timeout;
+  /** One stderr rate limit for all of this server's processes. */
+  private readonly stderrBudget = new LineBudget(STDERR_LINES_PER_SECOND);
 
   /**
    * `idleTimeoutMs` ends a session no request used for that long (`sessions.backendIdleTimeout`): a gateway process
@@ -140,7 +149,7 @@ export class StdioServerPool {
   }
 
   private started(): StdioInstance {
-    const instance = new StdioInstance(this.launch, this.logger);
+    const instance = new StdioInstance(this.launch, this.logger, this.stderrBudget);
     this.instances.add(instance);
     return instance;
   }

@@ -113,4 +113,22 @@ describe("StdioInstance", () => {
     expect(lines.filter((l) => l["msg"] === "stdio server down; restarting")).toEqual([]);
     await expect(instance.initialize(INIT)).rejects.toThrow('stdio server "everything" is stopped');
   });
+
+  it("logs a huge stderr line cut to 8 KiB with the dropped bytes, and at most the per-second rate of lines", async () => {
+    const { logger, lines } = logged();
+    // 1 huge line and 500 short ones at once, one more after the one-second window; it never answers initialize.
+    const script = [
+      "process.stderr.write('x'.repeat(100000) + '\\n');",
+      "for (let i = 0; i < 500; i++) process.stderr.write('l' + i + '\\n');",
+      "setTimeout(() => process.stderr.write('last\\n'), 1500); setInterval(() => {}, 1000);",
+    ].join(" ");
+    instance = new StdioInstance(launch({ args: ["-e", script], initTimeoutMs: 30_000 }), logger);
+    void instance.initialize(INIT).catch(() => undefined);
+    const stderr = () => lines.filter((l) => l["msg"] === "stdio server stderr");
+    await until(() => stderr().some((l) => l["line"] === "last"));
+    expect(stderr()[0]).toMatchObject({ line: "x".repeat(8192), droppedBytes: 100000 - 8192 });
+    expect(stderr().length).toBe(51);
+    const dropped = lines.filter((l) => l["msg"] === "stdio server stderr lines dropped (rate limit)");
+    expect(dropped).toEqual([expect.objectContaining({ server: "everything", lines: 502 - 51 })]);
+  });
 });

@@ -1,10 +1,9 @@
-import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "../logging";
-import { capText } from "../text-cap";
 import { Backoff } from "./backoff";
+import { LineBudget, logStderr, STDERR_LINES_PER_SECOND } from "./stderr-lines";
 import { StdioMultiplexer, type MuxSession } from "./stdio-multiplexer";
 
 /** What to spawn for one stdio server, and how to supervise it. */
@@ -29,13 +28,10 @@ type State = "idle" | "starting" | "ready" | "down" | "stopped";
 /** The client capabilities through which a server asks the client something. */
 const CLIENT_REQUEST_CAPABILITIES = new Set(["elicitation", "sampling", "roots"]);
 
-/** Longest stderr line logged whole; a longer one is cut (a server dumping a blob must not flood the log). */
-const MAX_STDERR_LINE = 2_000;
-
 /**
  * One supervised stdio server process and the client sessions it serves. The process starts on the first initialize
  * (its params are replayed after every restart), is restarted with exponential back-off when it exits, and its
- * stderr lines go to the log with the server's name. Sessions share it through a {@link StdioMultiplexer}.
+ * stderr lines go to the log with the server's name (capped in size and rate, see {@link logStderr}). Sessions share it through a {@link StdioMultiplexer}.
  */
 export class StdioInstance {
   private readonly mux: StdioMultiplexer;
@@ -51,9 +47,11 @@ export class StdioInstance {
   private run = 0;
   private lastFailure = "";
 
+  /** `stderrBudget` is shared by every process of one server: the rate limit is the server's, not each process's. */
   constructor(
     private readonly launch: StdioLaunch,
     private readonly logger: Logger,
+    private readonly stderrBudget = new LineBudget(STDERR_LINES_PER_SECOND),
   ) {
     this.mux = new StdioMultiplexer((message) => this.toServer(message), launch.shared);
     this.backoff = new Backoff(launch.initialBackoffMs, launch.maxBackoffMs);
@@ -122,11 +120,7 @@ export class StdioInstance {
     });
     this.transport = transport;
     const stderr = transport.stderr;
-    if (stderr) {
-      createInterface({ input: stderr as Readable, crlfDelay: Infinity }).on("line", (line) =>
-        this.logger.info("stdio server stderr", { server: this.launch.name, line: capText(line, MAX_STDERR_LINE) }),
-      );
-    }
+    if (stderr) logStderr(stderr as Readable, this.logger, this.launch.name, this.stderrBudget);
     transport.onclose = () => this.exited(run, "the process exited");
     transport.onerror = (error) =>
       this.logger.warn("stdio server error", { server: this.launch.name, error: errorText(error) });

@@ -153,6 +153,22 @@ describe.each(modes)("stdio upstreams (%s)", (_label, kind) => {
     }
   });
 
+  it("serves a browser client's call (an allowed Origin): the Origin stops at the gateway, never reaching the bridge", async () => {
+    const browser = await connectClient(stack.url, "browser-client", { origin: new URL(stack.url).origin });
+    const since = Date.now();
+    try {
+      const echo = await browser.client.callTool({ name: "everything_echo", arguments: { message: "from a page" } });
+      expect(text(echo)).toBe("Echo: from a page");
+      if (stack.envoy) {
+        // Routed by Envoy to the bridge (not replayed by the gateway after a refusal).
+        const route = await stack.envoy.routeSince(since, (r) => r.cluster === "mcp_server_everything");
+        expect(route.status).toBe(200);
+      }
+    } finally {
+      await browser.close();
+    }
+  });
+
   it("runs the filesystem server on a temporary folder", async () => {
     const path = join(folder, "note.txt");
     await client.client.callTool({ name: "fs_write_file", arguments: { path, content: "written via the gateway" } });

@@ -60,14 +60,14 @@ function isLoopback(host: string): boolean {
 /** True for a server the gateway spawns (`command`) rather than reaches at a URL. */
 export const isStdioServer = (server: ServerConfig): server is StdioServerConfig => server.command !== undefined;
 
-/** What a server's processes are started from: a reload that changes it replaces them (a new prefix or filter does not). */
-const processFields = ({ command, args, env, cwd, stdio }: StdioServerConfig): object => ({
-  command,
-  args,
-  env,
-  cwd,
-  stdio,
-});
+/**
+ * What a server's processes are started from: a reload that changes it replaces them (a new prefix or filter does not,
+ * nor `stdio.maxInstancesPerConsumer`, which the gateway enforces when it creates backend sessions).
+ */
+const processFields = ({ command, args, env, cwd, stdio }: StdioServerConfig): object => {
+  const { maxInstancesPerConsumer: _perConsumer, ...mode } = stdio ?? {};
+  return { command, args, env, cwd, stdio: mode };
+};
 
 /** How to start and supervise one server's processes. */
 const launchOf = (server: StdioServerConfig, initTimeoutMs: number): StdioLaunch => ({

@@ -118,6 +118,27 @@ describe.each(modes)("stdio upstreams (%s)", (_label, kind) => {
     }
   });
 
+  it("delivers a shared process's log messages to no session (they cannot be told apart by caller)", async () => {
+    const [caller, idle] = await Promise.all(
+      ["logging-caller", "logging-idle"].map((n) => connectClient(stack.url, n)),
+    );
+    if (!caller || !idle) throw new Error("clients not connected");
+    const logs: unknown[] = [];
+    for (const c of [caller, idle]) {
+      c.client.fallbackNotificationHandler = (n) =>
+        Promise.resolve(void (n.method === "notifications/message" && logs.push(n)));
+    }
+    try {
+      // server-everything sends its first simulated log line at once, then one every 5 s.
+      const started = await caller.client.callTool({ name: "everything_toggle-simulated-logging", arguments: {} });
+      expect(text(started)).toContain("Started simulated");
+      expect(await pollUntil(() => logs.length > 0, 2_000)).toBe(false);
+      await caller.client.callTool({ name: "everything_toggle-simulated-logging", arguments: {} });
+    } finally {
+      await Promise.all([caller, idle].map((c) => c.close()));
+    }
+  });
+
   it("serves the bridge to the gateway only: without its token, a wrong one, another Host or any Origin, refused", async () => {
     const initialize = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: {} });
     const post = (headers: Record<string, string>) =>

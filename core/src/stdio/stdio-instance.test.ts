@@ -131,4 +131,31 @@ describe("StdioInstance", () => {
     const dropped = lines.filter((l) => l["msg"] === "stdio server stderr lines dropped (rate limit)");
     expect(dropped).toEqual([expect.objectContaining({ server: "everything", lines: 502 - 51 })]);
   });
+
+  it.each([
+    [true, false],
+    [false, true],
+  ])(
+    "shared %s: initializes the process with the client's elicitation/sampling capability: %s",
+    async (shared, offered) => {
+      const { logger } = logged();
+      instance = new StdioInstance(launch({ shared }), logger);
+      const capabilities = { elicitation: {}, sampling: {}, roots: { listChanged: true } };
+      await instance.initialize({ ...INIT, capabilities });
+      const inbox: JSONRPCMessage[] = [];
+      instance.attach({ id: "s", send: (message) => void inbox.push(message) });
+      // server-everything registers these tools after initialized: listed once they are (bounded polling).
+      const listed = async (n: number): Promise<string[]> => {
+        instance.fromSession("s", { jsonrpc: "2.0", id: n, method: "tools/list" });
+        await until(() => inbox.some((m) => (m as { id?: unknown }).id === n));
+        const reply = inbox.find((m) => (m as { id?: unknown }).id === n) as { result: { tools: { name: string }[] } };
+        return reply.result.tools.map((t) => t.name);
+      };
+      let names = await listed(1);
+      for (let n = 2; n < 20 && !names.includes("echo"); n += 1) names = await listed(n);
+      // server-everything registers these tools only for a client that declared the capability.
+      expect(names.includes("trigger-elicitation-request")).toBe(offered);
+      expect(names.includes("trigger-sampling-request")).toBe(offered);
+    },
+  );
 });

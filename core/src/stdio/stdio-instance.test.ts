@@ -139,16 +139,19 @@ describe("StdioInstance", () => {
     "shared %s: initializes the process with the client's elicitation/sampling capability: %s",
     async (shared, offered) => {
       const { logger } = logged();
-      instance = new StdioInstance(launch({ shared }), logger);
+      const served = new StdioInstance(launch({ shared }), logger);
+      instance = served;
       const capabilities = { elicitation: {}, sampling: {}, roots: { listChanged: true } };
-      await instance.initialize({ ...INIT, capabilities });
+      await served.initialize({ ...INIT, capabilities });
       const inbox: JSONRPCMessage[] = [];
-      instance.attach({ id: "s", send: (message) => void inbox.push(message) });
+      served.attach({ id: "s", send: (message) => void inbox.push(message) });
       // server-everything registers these tools after initialized: listed once they are (bounded polling).
       const listed = async (n: number): Promise<string[]> => {
-        instance.fromSession("s", { jsonrpc: "2.0", id: n, method: "tools/list" });
+        served.fromSession("s", { jsonrpc: "2.0", id: n, method: "tools/list" });
         await until(() => inbox.some((m) => (m as { id?: unknown }).id === n));
-        const reply = inbox.find((m) => (m as { id?: unknown }).id === n) as { result: { tools: { name: string }[] } };
+        const reply = inbox.find((m) => (m as { id?: unknown }).id === n) as unknown as {
+          result: { tools: { name: string }[] };
+        };
         return reply.result.tools.map((t) => t.name);
       };
       let names = await listed(1);

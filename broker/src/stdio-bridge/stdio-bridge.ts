@@ -90,16 +90,23 @@ const launchOf = (server: StdioServerConfig, initTimeoutMs: number): StdioLaunch
 export class StdioBridge {
   private readonly pools = new Map<string, StdioServerPool>();
   private server: Server | undefined;
+  private idleTimeoutMs: number;
 
-  constructor(private readonly options: StdioBridgeOptions) {}
+  constructor(private readonly options: StdioBridgeOptions) {
+    this.idleTimeoutMs = options.idleTimeoutMs;
+  }
 
   /** The running processes' ids per server name. */
   pids(): Record<string, number[]> {
     return Object.fromEntries([...this.pools].map(([name, pool]) => [name, pool.pids()]));
   }
 
-  /** Starts, replaces or stops pools so that they match `servers` (the stdio ones); unchanged ones keep running. */
-  async reconfigure(servers: readonly ServerConfig[]): Promise<void> {
+  /**
+   * Starts, replaces or stops pools so that they match `servers` (the stdio ones); unchanged ones keep running.
+   * `idleTimeoutMs` (a reloaded `sessions.backendIdleTimeout`) applies to every pool's sessions from now on.
+   */
+  async reconfigure(servers: readonly ServerConfig[], idleTimeoutMs = this.idleTimeoutMs): Promise<void> {
+    this.idleTimeoutMs = idleTimeoutMs;
     const wanted = new Map(servers.filter(isStdioServer).map((server) => [server.name, server]));
     const stopping: Promise<void>[] = [];
     for (const [name, pool] of this.pools) {
@@ -111,7 +118,8 @@ export class StdioBridge {
     for (const [name, server] of wanted) {
       if (this.pools.has(name)) continue;
       const launch = launchOf(server, this.options.initTimeoutMs);
-      this.pools.set(name, new StdioServerPool(server, launch, this.options.logger, this.options.idleTimeoutMs));
+      const idle = (): number => this.idleTimeoutMs;
+      this.pools.set(name, new StdioServerPool(server, launch, this.options.logger, idle));
     }
     await Promise.all(stopping);
   }

@@ -52,9 +52,9 @@ export class StdioServerPool {
     readonly server: StdioServerConfig,
     private readonly launch: StdioLaunch,
     private readonly logger: Logger,
-    private readonly idleTimeoutMs: number,
+    private readonly idleTimeoutMs: () => number,
   ) {
-    this.sweeper = setInterval(() => this.endIdle(), Math.max(1_000, Math.min(idleTimeoutMs / 4, 60_000)));
+    this.sweeper = setInterval(() => this.endIdle(), Math.max(1_000, Math.min(idleTimeoutMs() / 4, 60_000)));
     this.sweeper.unref();
   }
 
@@ -127,10 +127,11 @@ export class StdioServerPool {
 
   /** Ends the sessions no request used within the idle timeout. */
   private endIdle(): void {
-    const cutoff = Date.now() - this.idleTimeoutMs;
+    const idleMs = this.idleTimeoutMs();
+    const cutoff = Date.now() - idleMs;
     for (const [id, session] of this.sessions) {
       if (session.active > 0 || session.lastUsed > cutoff) continue;
-      this.logger.info("stdio bridge session idle: ended", { server: this.server.name, idleMs: this.idleTimeoutMs });
+      this.logger.info("stdio bridge session idle: ended", { server: this.server.name, idleMs });
       void session.transport.close().catch(() => undefined);
       void this.end(id);
     }

@@ -164,6 +164,25 @@ describe.each(modes)("stdio upstreams (%s)", (_label, kind) => {
     expect(stack.output()).not.toContain(token);
   });
 
+  it("refuses an initialize without SSE in Accept (406) before a perSession process starts: no slot is lost", async () => {
+    const before = stack.startedPids("memory").length;
+    for (const n of [1, 2]) {
+      const answer = await rawRequest(stack.bridgePort, "/stdio/memory/mcp", {
+        method: "POST",
+        headers: {
+          host: `127.0.0.1:${String(stack.bridgePort)}`,
+          "content-type": "application/json",
+          accept: "application/json",
+          [STDIO_BRIDGE_TOKEN_HEADER]: stdioBridgeToken(STACK_SESSION_SECRET),
+        },
+        chunks: [JSON.stringify({ jsonrpc: "2.0", id: n, method: "initialize", params: {} })],
+      });
+      expect(answer.status).toBe(406);
+    }
+    // No process started for them (the perSession test below still finds its one free slot).
+    expect(stack.startedPids("memory")).toHaveLength(before);
+  });
+
   it("strips a client-supplied bridge token: the call still carries the gateway's own, and succeeds", async () => {
     const spoofing = await connectClient(stack.url, "spoofing-client", { [STDIO_BRIDGE_TOKEN_HEADER]: "client-copy" });
     try {

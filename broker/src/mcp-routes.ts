@@ -207,6 +207,7 @@ export function createDeleteHandler(deps: McpRouteDeps) {
       const remaining = check.ok ? check.expiresAtMs - Date.now() : 1;
       await deps.context.store.revoke(session, remaining);
       deps.hub.closeSession(session);
+      deps.context.pipeline.sessionEnded(session);
       await deps.context.backendSessions.endAll(session, deps.context.config().servers);
       response.status(200).end();
     } catch (error: unknown) {

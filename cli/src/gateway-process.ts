@@ -207,6 +207,7 @@ async function startStdioBridge(
   const bridge = new StdioBridge({
     logger: options.logger.child({ component: "stdio" }),
     initTimeoutMs: config.sessions.backendInitTimeout,
+    idleTimeoutMs: config.sessions.backendIdleTimeout,
     maxBodyBytes: config.limits.maxBodyBytes,
     requestTimeoutMs: config.limits.requestTimeout,
     allowedHost: new URL(stdioBridgeUrl(config.stdioBridge.listen, "_")).host,
@@ -234,7 +235,7 @@ class BridgeHolder {
   /** Reconfigures the running bridge (its processes stop in the background), or starts one, then runs `then`. */
   apply(options: GatewayProcessOptions, config: GatewayConfig, token: string, then: () => void): void {
     this.queue = this.queue.then(async () => {
-      if (this.bridge) void this.bridge.reconfigure(config.servers);
+      if (this.bridge) void this.bridge.reconfigure(config.servers, config.sessions.backendIdleTimeout);
       else if (options.roles.broker && config.servers.some(isStdioServer)) {
         this.bridge = await startStdioBridge(options, config, token).catch((error: unknown) => {
           options.logger.error("stdio bridge failed to start on reload: restart to serve stdio servers", {

@@ -10,6 +10,7 @@ describe("the stdio bridge's credential", () => {
   const bridge = new StdioBridge({
     logger: createLogger({ level: "debug", sink: { write: (line: string) => void logged.push(line) } }),
     initTimeoutMs: 1000,
+    idleTimeoutMs: 60_000,
     maxBodyBytes: 1024,
     requestTimeoutMs: 1000,
     allowedHost: HOST,

@@ -1,4 +1,5 @@
 import type { Server } from "node:http";
+import { isIPv4 } from "node:net";
 import { isDeepStrictEqual } from "node:util";
 import express, { type Request, type Response } from "express";
 import {
@@ -16,6 +17,8 @@ export interface StdioBridgeOptions {
   logger: Logger;
   /** Bound on a process's answer to initialize (`sessions.backendInitTimeout`). */
   initTimeoutMs: number;
+  /** A bridge session no request used for this long is ended (`sessions.backendIdleTimeout`). */
+  idleTimeoutMs: number;
   /** Largest request body the bridge reads (`limits.maxBodyBytes`). */
   maxBodyBytes: number;
   /** Time a client has to send a whole request (`limits.requestTimeout`). */
@@ -47,17 +50,24 @@ function refusal(request: Request, allowedHost: string, token: string): [number,
   return undefined;
 }
 
+/** True for a host only this machine reaches (`localhost`, 127.0.0.0/8, ::1). */
+function isLoopback(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, "").toLowerCase();
+  if (bare === "localhost" || bare === "::1") return true;
+  return isIPv4(bare) && bare.startsWith("127.");
+}
+
 /** True for a server the gateway spawns (`command`) rather than reaches at a URL. */
 export const isStdioServer = (server: ServerConfig): server is StdioServerConfig => server.command !== undefined;
 
-/** What a server's processes are started from: a reload that changes it replaces them (a new prefix or filter does not). */
-const processFields = ({ command, args, env, cwd, stdio }: StdioServerConfig): object => ({
-  command,
-  args,
-  env,
-  cwd,
-  stdio,
-});
+/**
+ * What a server's processes are started from: a reload that changes it replaces them (a new prefix or filter does not,
+ * nor `stdio.maxInstancesPerConsumer`, which the gateway enforces when it creates backend sessions).
+ */
+const processFields = ({ command, args, env, cwd, stdio }: StdioServerConfig): object => {
+  const { maxInstancesPerConsumer: _perConsumer, ...mode } = stdio ?? {};
+  return { command, args, env, cwd, stdio: mode };
+};
 
 /** How to start and supervise one server's processes. */
 const launchOf = (server: StdioServerConfig, initTimeoutMs: number): StdioLaunch => ({
@@ -69,6 +79,7 @@ const launchOf = (server: StdioServerConfig, initTimeoutMs: number): StdioLaunch
   initialBackoffMs: server.stdio?.initialBackoff ?? 250,
   maxBackoffMs: server.stdio?.maxBackoff ?? 30_000,
   initTimeoutMs,
+  shared: server.stdio?.instances !== "perSession",
 });
 
 /**
@@ -79,16 +90,23 @@ const launchOf = (server: StdioServerConfig, initTimeoutMs: number): StdioLaunch
 export class StdioBridge {
   private readonly pools = new Map<string, StdioServerPool>();
   private server: Server | undefined;
+  private idleTimeoutMs: number;
 
-  constructor(private readonly options: StdioBridgeOptions) {}
+  constructor(private readonly options: StdioBridgeOptions) {
+    this.idleTimeoutMs = options.idleTimeoutMs;
+  }
 
   /** The running processes' ids per server name. */
   pids(): Record<string, number[]> {
     return Object.fromEntries([...this.pools].map(([name, pool]) => [name, pool.pids()]));
   }
 
-  /** Starts, replaces or stops pools so that they match `servers` (the stdio ones); unchanged ones keep running. */
-  async reconfigure(servers: readonly ServerConfig[]): Promise<void> {
+  /**
+   * Starts, replaces or stops pools so that they match `servers` (the stdio ones); unchanged ones keep running.
+   * `idleTimeoutMs` (a reloaded `sessions.backendIdleTimeout`) applies to every pool's sessions from now on.
+   */
+  async reconfigure(servers: readonly ServerConfig[], idleTimeoutMs = this.idleTimeoutMs): Promise<void> {
+    this.idleTimeoutMs = idleTimeoutMs;
     const wanted = new Map(servers.filter(isStdioServer).map((server) => [server.name, server]));
     const stopping: Promise<void>[] = [];
     for (const [name, pool] of this.pools) {
@@ -100,13 +118,20 @@ export class StdioBridge {
     for (const [name, server] of wanted) {
       if (this.pools.has(name)) continue;
       const launch = launchOf(server, this.options.initTimeoutMs);
-      this.pools.set(name, new StdioServerPool(server, launch, this.options.logger));
+      const idle = (): number => this.idleTimeoutMs;
+      this.pools.set(name, new StdioServerPool(server, launch, this.options.logger, idle));
     }
     await Promise.all(stopping);
   }
 
   /** Binds the listener; the port it got. */
   async listen(host: string, port: number): Promise<number> {
+    if (!isLoopback(host)) {
+      this.options.logger.warn(
+        "stdio bridge listens beyond loopback: its token is then the only gate to the stdio servers; keep stdioBridge.listen on 127.0.0.1 unless Envoy runs on another host",
+        { host },
+      );
+    }
     const app = express();
     app.disable("x-powered-by");
     app.use((request: Request, response: Response, next: () => void) => {

@@ -2,7 +2,14 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
-import { StdioInstance, type Logger, type ServerConfig, type StdioLaunch } from "@mcp-gateway/core";
+import {
+  LineBudget,
+  STDERR_LINES_PER_SECOND,
+  StdioInstance,
+  type Logger,
+  type ServerConfig,
+  type StdioLaunch,
+} from "@mcp-gateway/core";
 
 /** A stdio server's entry (one with `command`). */
 export type StdioServerConfig = ServerConfig & { command: string };
@@ -10,6 +17,9 @@ export type StdioServerConfig = ServerConfig & { command: string };
 interface BridgeSession {
   transport: StreamableHTTPServerTransport;
   instance: StdioInstance;
+  /** HTTP requests of the session being served now (an open stream is one): a busy session never idles out. */
+  active: number;
+  lastUsed: number;
 }
 
 type Body = Record<string, unknown>;
@@ -24,22 +34,33 @@ const SERVER_ERROR = -32000;
  */
 export class StdioServerPool {
   private readonly sessions = new Map<string, BridgeSession>();
+  /** Every process started and not yet stopped (the shared one, each perSession one, also before its session exists). */
+  private readonly instances = new Set<StdioInstance>();
   private shared: StdioInstance | undefined;
   /** perSession processes running or starting. */
   private perSession = 0;
   private closed = false;
+  private readonly sweeper: NodeJS.Timeout;
+  /** One stderr rate limit for all of this server's processes. */
+  private readonly stderrBudget = new LineBudget(STDERR_LINES_PER_SECOND);
 
+  /**
+   * `idleTimeoutMs` ends a session no request used for that long (`sessions.backendIdleTimeout`): a gateway process
+   * that restarted never DELETEs the sessions it held, and each may hold a process.
+   */
   constructor(
     readonly server: StdioServerConfig,
     private readonly launch: StdioLaunch,
     private readonly logger: Logger,
-  ) {}
+    private readonly idleTimeoutMs: () => number,
+  ) {
+    this.sweeper = setInterval(() => this.endIdle(), Math.max(1_000, Math.min(idleTimeoutMs() / 4, 60_000)));
+    this.sweeper.unref();
+  }
 
   /** The pids of this server's running processes (for status and tests). */
   pids(): number[] {
-    const instances = new Set([...this.sessions.values()].map((session) => session.instance));
-    if (this.shared) instances.add(this.shared);
-    return [...instances].flatMap((instance) => (instance.pid === undefined ? [] : [instance.pid]));
+    return [...this.instances].flatMap((instance) => (instance.pid === undefined ? [] : [instance.pid]));
   }
 
   /** Serves one HTTP request for this server: a session's request, or an initialize that opens one. */
@@ -48,51 +69,90 @@ export class StdioServerPool {
     if (typeof sessionId === "string") {
       const session = this.sessions.get(sessionId);
       if (!session) return reply(response, 404, undefined, "Session not found");
-      return session.transport.handleRequest(request, response, body);
+      return this.serve(session, request, response, body);
     }
     const message = body as Body | undefined;
     if (request.method !== "POST" || message?.["method"] !== "initialize" || message["id"] === undefined) {
       return reply(response, 400, undefined, "Bad Request: no Mcp-Session-Id; a session starts with initialize");
     }
+    // Checked before a process starts for it: the transport would refuse the request only after.
+    const unacceptable = unacceptableInitialize(request);
+    if (unacceptable) return reply(response, unacceptable[0], message["id"] as RequestId, unacceptable[1]);
     await this.open(request, response, message);
   }
 
   /** Ends every session and stops every process of this server. */
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.sweeper);
     const sessions = [...this.sessions.values()];
     this.sessions.clear();
     await Promise.all(sessions.map((session) => session.transport.close().catch(() => undefined)));
-    await Promise.all([...sessions.map((s) => s.instance.stop()), this.shared?.stop()]);
+    const instances = [...this.instances];
+    this.instances.clear();
+    await Promise.all(instances.map((instance) => instance.stop()));
   }
 
   private async open(request: IncomingMessage, response: ServerResponse, message: Body): Promise<void> {
     const id = message["id"] as RequestId;
     const instance = this.instanceForNewSession();
     if (typeof instance === "string") return reply(response, 200, id, instance);
-    let result: Body;
+    let registered = false;
     try {
-      result = await instance.initialize((message["params"] ?? {}) as Body);
+      const result = await instance.initialize((message["params"] ?? {}) as Body);
+      if (this.closed) return reply(response, 503, id, `stdio server "${this.server.name}" was removed`);
+      const transport = this.transportFor(instance, result);
+      await transport.start();
+      await transport.handleRequest(request, response, message);
+      registered = [...this.sessions.values()].some((session) => session.transport === transport);
+      if (!registered) await transport.close().catch(() => undefined);
     } catch (error: unknown) {
-      if (instance !== this.shared) await this.release(instance);
       return reply(response, 200, id, error instanceof Error ? error.message : String(error));
+    } finally {
+      // A process no session holds (the start failed, or the transport refused the request) must not keep its slot.
+      if (!registered && instance !== this.shared) await this.release(instance);
     }
-    if (this.closed) return reply(response, 503, id, `stdio server "${this.server.name}" was removed`);
-    const transport = this.transportFor(instance, result);
-    await transport.start();
-    await transport.handleRequest(request, response, message);
+  }
+
+  /** Serves a session's request, keeping it from idling out meanwhile. */
+  private async serve(session: BridgeSession, request: IncomingMessage, response: ServerResponse, body: unknown) {
+    session.active += 1;
+    response.once("close", () => {
+      session.active -= 1;
+      session.lastUsed = Date.now();
+    });
+    session.lastUsed = Date.now();
+    await session.transport.handleRequest(request, response, body);
+  }
+
+  /** Ends the sessions no request used within the idle timeout. */
+  private endIdle(): void {
+    const idleMs = this.idleTimeoutMs();
+    const cutoff = Date.now() - idleMs;
+    for (const [id, session] of this.sessions) {
+      if (session.active > 0 || session.lastUsed > cutoff) continue;
+      this.logger.info("stdio bridge session idle: ended", { server: this.server.name, idleMs });
+      void session.transport.close().catch(() => undefined);
+      void this.end(id);
+    }
   }
 
   /** The process a new session attaches to, or why there is none. */
   private instanceForNewSession(): StdioInstance | string {
     if (this.closed) return `stdio server "${this.server.name}" was removed`;
     const mode = this.server.stdio;
-    if (mode?.instances !== "perSession") return (this.shared ??= new StdioInstance(this.launch, this.logger));
+    if (mode?.instances !== "perSession") return (this.shared ??= this.started());
     if (this.perSession >= mode.maxInstances) {
       return `stdio server "${this.server.name}": all ${String(mode.maxInstances)} per-session processes are in use (stdio.maxInstances); a new session can start when one ends`;
     }
     this.perSession += 1;
-    return new StdioInstance(this.launch, this.logger);
+    return this.started();
+  }
+
+  private started(): StdioInstance {
+    const instance = new StdioInstance(this.launch, this.logger, this.stderrBudget);
+    this.instances.add(instance);
+    return instance;
   }
 
   private transportFor(instance: StdioInstance, result: Body): StreamableHTTPServerTransport {
@@ -101,7 +161,7 @@ export class StdioServerPool {
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
         sessionId = id;
-        this.sessions.set(id, { transport, instance });
+        this.sessions.set(id, { transport, instance, active: 0, lastUsed: Date.now() });
         instance.attach({ id, send: (out, related) => void deliver(transport, out, related) });
       },
       onsessionclosed: (id) => void this.end(id),
@@ -126,6 +186,7 @@ export class StdioServerPool {
   }
 
   private async release(instance: StdioInstance): Promise<void> {
+    if (!this.instances.delete(instance)) return;
     this.perSession -= 1;
     await instance.stop();
   }
@@ -135,6 +196,21 @@ async function deliver(transport: StreamableHTTPServerTransport, message: JSONRP
   await transport
     .send(message, related === undefined ? undefined : { relatedRequestId: related })
     .catch(() => undefined);
+}
+
+/**
+ * Why the SDK transport would refuse this initialize (406 without both JSON and SSE in `Accept`, 415 without a JSON
+ * `Content-Type`), checked before a process is started for it; undefined when it is acceptable.
+ */
+function unacceptableInitialize(request: IncomingMessage): [number, string] | undefined {
+  const accept = request.headers.accept ?? "";
+  if (!accept.includes("application/json") || !accept.includes("text/event-stream")) {
+    return [406, "Not Acceptable: Client must accept both application/json and text/event-stream"];
+  }
+  if (!(request.headers["content-type"] ?? "").includes("application/json")) {
+    return [415, "Unsupported Media Type: Content-Type must be application/json"];
+  }
+  return undefined;
 }
 
 function reply(response: ServerResponse, status: number, id: RequestId | undefined, message: string): void {

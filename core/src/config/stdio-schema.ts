@@ -13,6 +13,11 @@ export const stdioModeSchema = z
     instances: z.enum(["shared", "perSession"]).default("shared"),
     /** perSession: processes of this server at once; a new backend session past it is refused with a clear error. */
     maxInstances: z.number().int().positive().default(16),
+    /**
+     * perSession: processes one consumer's sessions may hold at once (default a quarter of maxInstances, at least 1),
+     * so that one consumer cannot take every process; anonymous callers (`auth: none`) are not counted.
+     */
+    maxInstancesPerConsumer: z.number().int().positive().optional(),
     /** The first restart's delay after a crash; doubles on each crash in a row up to `maxBackoff`. */
     initialBackoff: duration.default(250),
     maxBackoff: duration.default(30_000),

@@ -46,6 +46,11 @@ describe("forwardHeaders", () => {
     expect(forwarded["toString"]).toBeUndefined();
   });
 
+  it("drops the client's Origin: checked at the gateway's edge, a cross-origin refusal upstream otherwise", () => {
+    const client = { origin: "https://app.example", accept: "a" };
+    expect(forwardHeaders(client, { setHeaders: {}, removeHeaders: [] })).toEqual({ accept: "a" });
+  });
+
   it("drops a credential header named constructor", () => {
     const built = buildUpstreamHeaders(call(server()), ["constructor"]);
     const forwarded = forwardHeaders({ constructor: "client-key", accept: "a" } as Record<string, string>, built);

@@ -48,12 +48,17 @@ const CLIENT_ADDRESS_HEADERS: ReadonlySet<string> = new Set([
 
 /**
  * True for a client header that never reaches an upstream, whatever the call: client-asserted addresses
- * (`forwarded`, `x-forwarded-*`, `x-real-ip`, …) and `last-event-id`. Event ids on the client's side are the
+ * (`forwarded`, `x-forwarded-*`, `x-real-ip`, …), `last-event-id` and `origin`. Event ids on the client's side are the
  * gateway's (its GET stream is the broker's, not an upstream's), and a routed POST resumes nothing, so an upstream
- * would read a client's id as one of its own. Expects a lower-case name.
+ * would read a client's id as one of its own. `Origin` names the page that called the gateway, which the gateway
+ * checked at its edge (host guard, CORS); the upstream's call comes from the gateway, and an upstream that refuses
+ * cross-origin calls (the stdio bridge, SDK servers guarding against DNS rebinding) would refuse a browser's call.
+ * Expects a lower-case name.
  */
 export function isClientAssertedHeader(name: string): boolean {
-  return CLIENT_ADDRESS_HEADERS.has(name) || name.startsWith("x-forwarded-") || name === "last-event-id";
+  return (
+    CLIENT_ADDRESS_HEADERS.has(name) || name.startsWith("x-forwarded-") || name === "last-event-id" || name === "origin"
+  );
 }
 
 /** What every call to one server shares, derived once from its (frozen) config entry. */

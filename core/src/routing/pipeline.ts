@@ -17,6 +17,7 @@ import { isRoutedMethod } from "../jsonrpc/methods";
 import type { BackendSessionManager } from "../session/backend-sessions";
 import type { BackendSession, BackendSessionStore } from "../session/backend-store";
 import type { GatewaySessionCodec } from "../session/gateway-session";
+import { ConsumerInstances } from "../session/consumer-instances";
 import { sessionKey, sessionOwner, type Caller } from "../policy/admission";
 import { seesServer } from "../policy/visible-lists";
 import type { AuditTicket } from "../policy/audit-ticket";
@@ -156,7 +157,15 @@ export interface RequestPipelineDeps {
  * parse, routing decision, gateway session check and the lazy backend session.
  */
 export class RequestPipeline {
+  /** The perSession stdio processes each consumer's sessions hold (`stdio.maxInstancesPerConsumer`). */
+  private readonly consumerInstances = new ConsumerInstances();
+
   constructor(private readonly deps: RequestPipelineDeps) {}
+
+  /** A gateway session ended (DELETE): the processes it held no longer count for its consumer. */
+  sessionEnded(gatewaySession: string): void {
+    this.consumerInstances.release(gatewaySession);
+  }
 
   /** Headers a client must never set: the router strips them before anything else (they steer routing). */
   static readonly internalHeaders = INTERNAL_HEADERS;
@@ -247,10 +256,18 @@ export class RequestPipeline {
       const idleTtl = this.deps.backendSessions.lifetime(ttl);
       const { revoked, session } = await this.deps.store.lookup(gatewaySession, server.name, idleTtl);
       if (revoked) throw sessionNotFound("ended", decision.id);
+      const owner = sessionOwner(caller);
+      const counted = this.consumerInstances.admit(server, owner, gatewaySession, idleTtl);
       const version = this.protocolVersion(request.headers, decision.id);
       // A new backend session is initialized with the call's own credentials (per-consumer modes: the caller's).
       const target = auth.authorization ? { ...server, headers: { ...server.headers, ...auth } } : server;
-      const backend = await this.deps.backendSessions.acquire(gatewaySession, target, version, ttl, session ?? null);
+      const backend = await this.deps.backendSessions
+        .acquire(gatewaySession, target, version, ttl, session ?? null)
+        .catch((error: unknown) => {
+          // No process was started for the session: it must not count against its consumer.
+          if (counted) this.consumerInstances.release(gatewaySession, server.name, owner);
+          throw error;
+        });
       const redactor = this.deps.security.redactorFor(redactionOf(decision));
       const call = {
         server,

@@ -5,3 +5,4 @@ export * from "./memory-store";
 export * from "./redis-store";
 export * from "./replica-registry";
 export * from "./session-ender";
+export * from "./consumer-instances";

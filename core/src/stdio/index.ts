@@ -2,3 +2,4 @@ export * from "./backoff";
 export * from "./stdio-instance";
 export * from "./stdio-multiplexer";
 export * from "./bridge-token";
+export * from "./stderr-lines";

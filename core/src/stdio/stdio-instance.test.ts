@@ -23,6 +23,7 @@ function launch(overrides: Partial<StdioLaunch> = {}): StdioLaunch {
     initialBackoffMs: 50,
     maxBackoffMs: 400,
     initTimeoutMs: 10_000,
+    shared: true,
     ...overrides,
   };
 }
@@ -112,4 +113,52 @@ describe("StdioInstance", () => {
     expect(lines.filter((l) => l["msg"] === "stdio server down; restarting")).toEqual([]);
     await expect(instance.initialize(INIT)).rejects.toThrow('stdio server "everything" is stopped');
   });
+
+  it("logs a huge stderr line cut to 8 KiB with the dropped bytes, and at most the per-second rate of lines", async () => {
+    const { logger, lines } = logged();
+    // 1 huge line and 500 short ones at once, one more after the one-second window; it never answers initialize.
+    const script = [
+      "process.stderr.write('x'.repeat(100000) + '\\n');",
+      "for (let i = 0; i < 500; i++) process.stderr.write('l' + i + '\\n');",
+      "setTimeout(() => process.stderr.write('last\\n'), 1500); setInterval(() => {}, 1000);",
+    ].join(" ");
+    instance = new StdioInstance(launch({ args: ["-e", script], initTimeoutMs: 30_000 }), logger);
+    void instance.initialize(INIT).catch(() => undefined);
+    const stderr = () => lines.filter((l) => l["msg"] === "stdio server stderr");
+    await until(() => stderr().some((l) => l["line"] === "last"));
+    expect(stderr()[0]).toMatchObject({ line: "x".repeat(8192), droppedBytes: 100000 - 8192 });
+    expect(stderr().length).toBe(51);
+    const dropped = lines.filter((l) => l["msg"] === "stdio server stderr lines dropped (rate limit)");
+    expect(dropped).toEqual([expect.objectContaining({ server: "everything", lines: 502 - 51 })]);
+  });
+
+  it.each([
+    [true, false],
+    [false, true],
+  ])(
+    "shared %s: initializes the process with the client's elicitation/sampling capability: %s",
+    async (shared, offered) => {
+      const { logger } = logged();
+      const served = new StdioInstance(launch({ shared }), logger);
+      instance = served;
+      const capabilities = { elicitation: {}, sampling: {}, roots: { listChanged: true } };
+      await served.initialize({ ...INIT, capabilities });
+      const inbox: JSONRPCMessage[] = [];
+      served.attach({ id: "s", send: (message) => void inbox.push(message) });
+      // server-everything registers these tools after initialized: listed once they are (bounded polling).
+      const listed = async (n: number): Promise<string[]> => {
+        served.fromSession("s", { jsonrpc: "2.0", id: n, method: "tools/list" });
+        await until(() => inbox.some((m) => (m as { id?: unknown }).id === n));
+        const reply = inbox.find((m) => (m as { id?: unknown }).id === n) as unknown as {
+          result: { tools: { name: string }[] };
+        };
+        return reply.result.tools.map((t) => t.name);
+      };
+      let names = await listed(1);
+      for (let n = 2; n < 20 && !names.includes("echo"); n += 1) names = await listed(n);
+      // server-everything registers these tools only for a client that declared the capability.
+      expect(names.includes("trigger-elicitation-request")).toBe(offered);
+      expect(names.includes("trigger-sampling-request")).toBe(offered);
+    },
+  );
 });

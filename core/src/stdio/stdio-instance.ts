@@ -1,10 +1,9 @@
-import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "../logging";
-import { capText } from "../text-cap";
 import { Backoff } from "./backoff";
+import { LineBudget, logStderr, STDERR_LINES_PER_SECOND } from "./stderr-lines";
 import { StdioMultiplexer, type MuxSession } from "./stdio-multiplexer";
 
 /** What to spawn for one stdio server, and how to supervise it. */
@@ -19,18 +18,20 @@ export interface StdioLaunch {
   maxBackoffMs: number;
   /** Bound on the process's answer to initialize. */
   initTimeoutMs: number;
+  /** True when several client sessions share the process (see {@link StdioMultiplexer} for what that withholds). */
+  shared: boolean;
 }
 
 type Params = Record<string, unknown>;
 type State = "idle" | "starting" | "ready" | "down" | "stopped";
 
-/** Longest stderr line logged whole; a longer one is cut (a server dumping a blob must not flood the log). */
-const MAX_STDERR_LINE = 2_000;
+/** The client capabilities through which a server asks the client something. */
+const CLIENT_REQUEST_CAPABILITIES = new Set(["elicitation", "sampling", "roots"]);
 
 /**
  * One supervised stdio server process and the client sessions it serves. The process starts on the first initialize
  * (its params are replayed after every restart), is restarted with exponential back-off when it exits, and its
- * stderr lines go to the log with the server's name. Sessions share it through a {@link StdioMultiplexer}.
+ * stderr lines go to the log with the server's name (capped in size and rate, see {@link logStderr}). Sessions share it through a {@link StdioMultiplexer}.
  */
 export class StdioInstance {
   private readonly mux: StdioMultiplexer;
@@ -46,11 +47,13 @@ export class StdioInstance {
   private run = 0;
   private lastFailure = "";
 
+  /** `stderrBudget` is shared by every process of one server: the rate limit is the server's, not each process's. */
   constructor(
     private readonly launch: StdioLaunch,
     private readonly logger: Logger,
+    private readonly stderrBudget = new LineBudget(STDERR_LINES_PER_SECOND),
   ) {
-    this.mux = new StdioMultiplexer((message) => this.toServer(message));
+    this.mux = new StdioMultiplexer((message) => this.toServer(message), launch.shared);
     this.backoff = new Backoff(launch.initialBackoffMs, launch.maxBackoffMs);
   }
 
@@ -73,7 +76,7 @@ export class StdioInstance {
     if (this.initResult && this.state === "ready") return Promise.resolve(this.initResult);
     if (this.ready) return this.ready;
     if (this.state === "down") return Promise.reject(new Error(this.downMessage()));
-    this.initParams = params;
+    this.initParams = this.launch.shared ? withoutClientRequests(params) : params;
     return this.start();
   }
 
@@ -117,11 +120,7 @@ export class StdioInstance {
     });
     this.transport = transport;
     const stderr = transport.stderr;
-    if (stderr) {
-      createInterface({ input: stderr as Readable, crlfDelay: Infinity }).on("line", (line) =>
-        this.logger.info("stdio server stderr", { server: this.launch.name, line: capText(line, MAX_STDERR_LINE) }),
-      );
-    }
+    if (stderr) logStderr(stderr as Readable, this.logger, this.launch.name, this.stderrBudget);
     transport.onclose = () => this.exited(run, "the process exited");
     transport.onerror = (error) =>
       this.logger.warn("stdio server error", { server: this.launch.name, error: errorText(error) });
@@ -206,6 +205,17 @@ export class StdioInstance {
       this.logger.warn("stdio server write failed", { server: this.launch.name, error: errorText(error) });
     });
   }
+}
+
+/**
+ * A shared process's initialize params without the client capabilities that let it ask a client something
+ * (elicitation, sampling, roots): the multiplexer refuses such requests, so the process must not count on them.
+ */
+function withoutClientRequests(params: Params): Params {
+  const capabilities = params["capabilities"];
+  if (typeof capabilities !== "object" || capabilities === null) return params;
+  const kept = Object.entries(capabilities).filter(([name]) => !CLIENT_REQUEST_CAPABILITIES.has(name));
+  return { ...params, capabilities: Object.fromEntries(kept) };
 }
 
 /** An error's message (also for errors of another realm, which fail `instanceof Error`). */

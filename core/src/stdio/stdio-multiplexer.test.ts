@@ -7,8 +7,17 @@ interface Delivered {
 }
 
 function setup(...sessions: string[]) {
+  return setupMode(false, sessions);
+}
+
+/** A multiplexer of a shared process (several consumers' sessions). */
+function shared(...sessions: string[]) {
+  return setupMode(true, sessions);
+}
+
+function setupMode(isShared: boolean, sessions: string[]) {
   const toServer: Record<string, unknown>[] = [];
-  const mux = new StdioMultiplexer((message) => toServer.push(message as Record<string, unknown>));
+  const mux = new StdioMultiplexer((message) => toServer.push(message as Record<string, unknown>), isShared);
   const inbox: Record<string, Delivered[]> = {};
   for (const id of sessions) {
     inbox[id] = [];
@@ -122,5 +131,75 @@ describe("StdioMultiplexer", () => {
     expect(inbox["a"]).toEqual([
       { message: { jsonrpc: "2.0", id: "q", error: { code: -32603, message: "gone" } }, related: "q" },
     ]);
+  });
+
+  describe("of a shared process", () => {
+    it.each(["elicitation/create", "sampling/createMessage", "roots/list"])(
+      "answers a server's %s itself with -32601 and puts it to no session",
+      (method) => {
+        const { toServer, inbox, fromServer, fromSession } = shared("a", "b");
+        fromSession("a", call(1));
+        fromSession("b", call(2));
+        fromServer({ jsonrpc: "2.0", id: "s1", method, params: {} });
+        expect(inbox["a"]).toEqual([]);
+        expect(inbox["b"]).toEqual([]);
+        expect(toServer[2]).toMatchObject({ jsonrpc: "2.0", id: "s1", error: { code: -32601 } });
+        const message = (toServer[2]?.["error"] as { message: string }).message;
+        expect(message).toContain(method);
+        expect(message).toContain("stdio.instances: perSession");
+        fromSession("b", { jsonrpc: "2.0", id: "s1", result: { action: "accept" } });
+        expect(toServer).toHaveLength(3);
+      },
+    );
+
+    it("sends list changes to every session and drops log messages", () => {
+      const { inbox, fromServer } = shared("a", "b");
+      fromServer({ jsonrpc: "2.0", method: "notifications/message", params: { level: "info", data: "secret arg" } });
+      fromServer({ jsonrpc: "2.0", method: "notifications/tools/list_changed" });
+      fromServer({ jsonrpc: "2.0", method: "notifications/resources/list_changed" });
+      for (const id of ["a", "b"]) {
+        expect(inbox[id]?.map((d) => d.message["method"])).toEqual([
+          "notifications/tools/list_changed",
+          "notifications/resources/list_changed",
+        ]);
+      }
+    });
+
+    it("answers logging/setLevel itself and never changes the process's level", () => {
+      const { toServer, inbox, fromSession } = shared("a", "b");
+      fromSession("a", { jsonrpc: "2.0", id: 4, method: "logging/setLevel", params: { level: "debug" } });
+      expect(toServer).toEqual([]);
+      expect(inbox["a"]).toEqual([{ message: { jsonrpc: "2.0", id: 4, result: {} }, related: 4 }]);
+    });
+
+    it("delivers a resource update only to its subscribers; subscribes on the first, unsubscribes on the last", () => {
+      const { mux, toServer, inbox, fromServer, fromSession } = shared("a", "b", "c");
+      const sub = (id: number, uri: string, method = "resources/subscribe") => ({
+        jsonrpc: "2.0",
+        id,
+        method,
+        params: { uri },
+      });
+      fromSession("a", sub(1, "file:///x"));
+      fromSession("b", sub(1, "file:///x"));
+      expect(toServer.map((m) => m["method"])).toEqual(["resources/subscribe"]);
+      expect(inbox["b"]).toEqual([{ message: { jsonrpc: "2.0", id: 1, result: {} }, related: 1 }]);
+      const updated = { jsonrpc: "2.0", method: "notifications/resources/updated", params: { uri: "file:///x" } };
+      fromServer(updated);
+      fromServer({ ...updated, params: { uri: "file:///other" } });
+      expect(inbox["a"]?.map((d) => d.message)).toEqual([updated]);
+      expect(inbox["c"]).toEqual([]);
+      fromSession("c", sub(9, "file:///x", "resources/unsubscribe"));
+      fromSession("a", sub(2, "file:///x", "resources/unsubscribe"));
+      expect(toServer).toHaveLength(1);
+      mux.detach("b");
+      expect(toServer[1]).toMatchObject({ method: "resources/unsubscribe", params: { uri: "file:///x" } });
+    });
+
+    it("passes no client notification but cancellation to the process", () => {
+      const { toServer, fromSession } = shared("a");
+      fromSession("a", { jsonrpc: "2.0", method: "notifications/roots/list_changed" });
+      expect(toServer).toEqual([]);
+    });
   });
 });

@@ -1,4 +1,5 @@
 import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
+import { ResourceSubscriptions } from "./resource-subscriptions";
 
 /** One client session of a shared stdio server, as the multiplexer sees it. */
 export interface MuxSession {
@@ -18,6 +19,8 @@ type Message = Record<string, unknown>;
 
 /** JSON-RPC -32603: what a session's pending requests get when the process behind them exits. */
 const INTERNAL_ERROR = -32603;
+/** JSON-RPC -32601: what a shared process gets when it asks a client something (no client may answer for another). */
+const METHOD_NOT_FOUND = -32601;
 
 const asMessage = (value: Message): JSONRPCMessage => value as unknown as JSONRPCMessage;
 const isRequestId = (value: unknown): value is RequestId => typeof value === "string" || typeof value === "number";
@@ -27,9 +30,16 @@ const paramsOf = (message: Message): Message | undefined =>
 /**
  * Many client sessions over one stdio JSON-RPC session. Each session's request gets a fresh numeric id on the server
  * side (two sessions both sending id 1 must not collide) and its reply goes back under the session's own id; progress
- * tokens are renamed the same way, and a session's cancellation names the server-side id. Server requests (sampling,
- * elicitation, roots) go to the session whose request is most recently in flight (the one the server is working for),
- * and only that session may answer them; other server notifications (list changes, logs) go to every session.
+ * tokens are renamed the same way, and a session's cancellation names the server-side id.
+ *
+ * With one session (`shared: false`, a perSession process) everything else passes through: server requests
+ * (sampling, elicitation, roots) go to that session, which alone may answer them, and so do all server notifications.
+ * With `shared: true` nothing one consumer sees or decides may come from or reach another: the multiplexer refuses
+ * every server request itself (the server cannot tell which session it works for, and a guess hands one consumer's
+ * elicitation to another), drops `notifications/message` (log lines quote the arguments and results of whichever
+ * session's call they are about; they cannot be attributed, so none is delivered), sends list changes to every
+ * session and a resource update only to the sessions subscribed to it, keeps subscriptions per session, and answers
+ * `logging/setLevel` itself (one session must not change the level of the process everyone shares).
  * No I/O: the caller wires `toServer` and each session's `send`.
  */
 export class StdioMultiplexer {
@@ -39,9 +49,13 @@ export class StdioMultiplexer {
   private readonly progress = new Map<string, number>();
   /** Server request id (as JSON) → the session asked to answer it. */
   private readonly serverRequests = new Map<string, string>();
+  private readonly subscriptions = new ResourceSubscriptions();
   private nextId = 1;
 
-  constructor(private readonly toServer: (message: JSONRPCMessage) => void) {}
+  constructor(
+    private readonly toServer: (message: JSONRPCMessage) => void,
+    private readonly shared = false,
+  ) {}
 
   /** Sessions attached now. */
   get size(): number {
@@ -62,13 +76,17 @@ export class StdioMultiplexer {
       this.toServer(cancelled(serverId, "the client session ended"));
     }
     for (const [key, owner] of this.serverRequests) if (owner === sessionId) this.serverRequests.delete(key);
+    for (const uri of this.subscriptions.removeSession(sessionId)) this.unsubscribeServer(uri);
   }
 
   /** Routes a message a session sent (its initialize and initialized are the caller's business, not passed here). */
   fromSession(sessionId: string, message: JSONRPCMessage): void {
     const raw = message as Message;
     if (!this.sessions.has(sessionId)) return;
-    if (typeof raw["method"] === "string" && isRequestId(raw["id"])) return this.requestFromSession(sessionId, raw);
+    if (typeof raw["method"] === "string" && isRequestId(raw["id"])) {
+      if (this.shared && this.answeredLocally(sessionId, raw)) return;
+      return this.requestFromSession(sessionId, raw);
+    }
     if (typeof raw["method"] === "string") return this.notificationFromSession(sessionId, raw);
     if (!isRequestId(raw["id"])) return;
     // An answer to a server request: only from the session it was put to.
@@ -91,6 +109,7 @@ export class StdioMultiplexer {
       this.serverRequests.delete(key);
       return owner?.send(message);
     }
+    if (this.shared) return this.sharedNotification(raw);
     for (const session of this.sessions.values()) session.send(message);
   }
 
@@ -125,7 +144,8 @@ export class StdioMultiplexer {
   }
 
   private notificationFromSession(sessionId: string, raw: Message): void {
-    if (raw["method"] !== "notifications/cancelled") return this.toServer(asMessage(raw));
+    // A shared process was told of no client capability (roots): a session's other notifications concern nobody there.
+    if (raw["method"] !== "notifications/cancelled") return this.shared ? undefined : this.toServer(asMessage(raw));
     const params = paramsOf(raw);
     for (const [serverId, entry] of this.inFlight) {
       if (entry.session !== sessionId || entry.id !== params?.["requestId"]) continue;
@@ -143,7 +163,11 @@ export class StdioMultiplexer {
   }
 
   private requestFromServer(raw: Message): void {
-    // The most recent request in flight is the likeliest one the server needs an answer for.
+    if (this.shared) {
+      const message = `a shared stdio server cannot ask a client (${String(raw["method"])}): several sessions share the process and none may answer for another; run the server with stdio.instances: perSession`;
+      return this.toServer({ jsonrpc: "2.0", id: raw["id"] as RequestId, error: { code: METHOD_NOT_FOUND, message } });
+    }
+    // With one session, the most recent request in flight is the likeliest one the server needs an answer for.
     const working = [...this.inFlight.values()].reverse().find((entry) => this.sessions.has(entry.session));
     const target = working ? this.sessions.get(working.session) : [...this.sessions.values()].pop();
     if (!target) {
@@ -152,6 +176,39 @@ export class StdioMultiplexer {
     }
     this.serverRequests.set(JSON.stringify(raw["id"]), target.id);
     target.send(asMessage(raw), working?.id);
+  }
+
+  /** A shared process's notification: list changes to all, a resource update to its subscribers, nothing else. */
+  private sharedNotification(raw: Message): void {
+    const method = String(raw["method"]);
+    let targets: Iterable<string> = [];
+    if (method.startsWith("notifications/") && method.endsWith("/list_changed")) targets = this.sessions.keys();
+    if (method === "notifications/resources/updated") {
+      targets = this.subscriptions.subscribers(String(paramsOf(raw)?.["uri"]));
+    }
+    for (const id of targets) this.sessions.get(id)?.send(asMessage(raw));
+  }
+
+  /**
+   * A shared process's session request the multiplexer answers itself (true): `logging/setLevel` always, and a
+   * resource (un)subscription unless it is the URI's first subscription or last unsubscription (forwarded).
+   */
+  private answeredLocally(sessionId: string, raw: Message): boolean {
+    const method = raw["method"];
+    const uri = paramsOf(raw)?.["uri"];
+    let local = method === "logging/setLevel";
+    if (method === "resources/subscribe" && typeof uri === "string") local = !this.subscriptions.add(uri, sessionId);
+    if (method === "resources/unsubscribe" && typeof uri === "string") {
+      local = !this.subscriptions.remove(uri, sessionId);
+    }
+    if (local)
+      this.replyTo(sessionId, asMessage({ jsonrpc: "2.0", id: raw["id"], result: {} }), raw["id"] as RequestId);
+    return local;
+  }
+
+  /** The last session subscribed to `uri` left: the process is unsubscribed (its answer goes to nobody). */
+  private unsubscribeServer(uri: string): void {
+    this.toServer({ jsonrpc: "2.0", id: this.nextId++, method: "resources/unsubscribe", params: { uri } });
   }
 
   private progressFromServer(raw: Message): void {

@@ -50,13 +50,18 @@ export type StdioStackKind = "standalone" | "envoy" | { split: string };
  * loopback ports; in Envoy mode behind a real Envoy on the rendered config. `{ split: redisUrl }`: router and broker in
  * separate processes (the broker runs the stdio bridge).
  */
-export async function startStdioStack(kind: StdioStackKind, servers: string[]): Promise<StdioStack> {
+export async function startStdioStack(
+  kind: StdioStackKind,
+  servers: string[],
+  /** The config's access sections (`auth`, `consumers`, `policies`); default `auth: none`. */
+  access = "auth: none",
+): Promise<StdioStack> {
   const dir = await mkdtemp(join(tmpdir(), "mcp-stdio-"));
   const [router = 0, broker = 0, standalone = 0, bridge = 0, metrics = 0] = await Promise.all(
     [1, 2, 3, 4, 5].map(() => freePort()),
   );
   const yaml = `version: 1
-auth: none
+${access}
 servers:
 ${servers.map((s) => `  - { ${s} }`).join("\n")}
 sessions: { secret: "${STACK_SESSION_SECRET}", backendInitTimeout: 10s, store: "${typeof kind === "object" ? kind.split : "memory"}" }

@@ -118,6 +118,27 @@ describe.each(modes)("stdio upstreams (%s)", (_label, kind) => {
     }
   });
 
+  it("delivers a shared process's log messages to no session (they cannot be told apart by caller)", async () => {
+    const [caller, idle] = await Promise.all(
+      ["logging-caller", "logging-idle"].map((n) => connectClient(stack.url, n)),
+    );
+    if (!caller || !idle) throw new Error("clients not connected");
+    const logs: unknown[] = [];
+    for (const c of [caller, idle]) {
+      c.client.fallbackNotificationHandler = (n) =>
+        Promise.resolve(void (n.method === "notifications/message" && logs.push(n)));
+    }
+    try {
+      // server-everything sends its first simulated log line at once, then one every 5 s.
+      const started = await caller.client.callTool({ name: "everything_toggle-simulated-logging", arguments: {} });
+      expect(text(started)).toContain("Started simulated");
+      expect(await pollUntil(() => logs.length > 0, 2_000)).toBe(false);
+      await caller.client.callTool({ name: "everything_toggle-simulated-logging", arguments: {} });
+    } finally {
+      await Promise.all([caller, idle].map((c) => c.close()));
+    }
+  });
+
   it("serves the bridge to the gateway only: without its token, a wrong one, another Host or any Origin, refused", async () => {
     const initialize = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: {} });
     const post = (headers: Record<string, string>) =>
@@ -143,6 +164,25 @@ describe.each(modes)("stdio upstreams (%s)", (_label, kind) => {
     expect(stack.output()).not.toContain(token);
   });
 
+  it("refuses an initialize without SSE in Accept (406) before a perSession process starts: no slot is lost", async () => {
+    const before = stack.startedPids("memory").length;
+    for (const n of [1, 2]) {
+      const answer = await rawRequest(stack.bridgePort, "/stdio/memory/mcp", {
+        method: "POST",
+        headers: {
+          host: `127.0.0.1:${String(stack.bridgePort)}`,
+          "content-type": "application/json",
+          accept: "application/json",
+          [STDIO_BRIDGE_TOKEN_HEADER]: stdioBridgeToken(STACK_SESSION_SECRET),
+        },
+        chunks: [JSON.stringify({ jsonrpc: "2.0", id: n, method: "initialize", params: {} })],
+      });
+      expect(answer.status).toBe(406);
+    }
+    // No process started for them (the perSession test below still finds its one free slot).
+    expect(stack.startedPids("memory")).toHaveLength(before);
+  });
+
   it("strips a client-supplied bridge token: the call still carries the gateway's own, and succeeds", async () => {
     const spoofing = await connectClient(stack.url, "spoofing-client", { [STDIO_BRIDGE_TOKEN_HEADER]: "client-copy" });
     try {
@@ -150,6 +190,22 @@ describe.each(modes)("stdio upstreams (%s)", (_label, kind) => {
       expect(text(echo)).toBe("Echo: spoofed");
     } finally {
       await spoofing.close();
+    }
+  });
+
+  it("serves a browser client's call (an allowed Origin): the Origin stops at the gateway, never reaching the bridge", async () => {
+    const browser = await connectClient(stack.url, "browser-client", { origin: new URL(stack.url).origin });
+    const since = Date.now();
+    try {
+      const echo = await browser.client.callTool({ name: "everything_echo", arguments: { message: "from a page" } });
+      expect(text(echo)).toBe("Echo: from a page");
+      if (stack.envoy) {
+        // Routed by Envoy to the bridge (not replayed by the gateway after a refusal).
+        const route = await stack.envoy.routeSince(since, (r) => r.cluster === "mcp_server_everything");
+        expect(route.status).toBe(200);
+      }
+    } finally {
+      await browser.close();
     }
   });
 

@@ -16,7 +16,7 @@ const MODELINE_RE = /^# yaml-language-server: \$schema=(\S+)$/;
 const ENV = {
   MCP_GATEWAY_SESSION_SECRET: "s".repeat(32),
   MCP_GATEWAY_ADMIN_TOKEN: "t".repeat(32),
-  // examples/upstream-oauth.yaml's upstream credentials.
+  // examples/upstreams-and-endpoints.yaml's upstream credentials.
   UPSTREAM_CLIENT_SECRET: "example-client-secret",
   HUBSPOT_REFRESH_TOKEN: "example-refresh-token",
 };

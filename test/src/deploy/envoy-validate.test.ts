@@ -12,7 +12,12 @@ import { makeSelfSigned } from "../support/self-signed";
 // renders: the committed ones, the CLI's render of every example gateway config, and renders of test-style configs
 // with TLS upstreams, per-server timeouts and header caps.
 const ROOT = resolve(__dirname, "..", "..", "..");
-const SECRET = { MCP_GATEWAY_SESSION_SECRET: "validate-test-secret-0123456789abcdef" };
+// The session secret, and the upstream credentials examples/upstreams-and-endpoints.yaml reads from the environment.
+const SECRET = {
+  MCP_GATEWAY_SESSION_SECRET: "validate-test-secret-0123456789abcdef",
+  UPSTREAM_CLIENT_SECRET: "validate-test-client-secret",
+  HUBSPOT_REFRESH_TOKEN: "validate-test-refresh-token",
+};
 
 let dir: string;
 beforeAll(() => {
@@ -37,20 +42,22 @@ describe("envoy --mode validate", () => {
     expectValid(resolve(ROOT, file));
   });
 
-  it.each(["examples/gateway.yaml", "examples/compose/gateway.yaml", "examples/stdio-gateway.yaml"])(
-    "accepts `mcp-gateway render-envoy %s`",
-    (file) => {
-      const out = join(dir, `${file.replace(/\W/g, "_")}.envoy.yaml`);
-      const cli = spawnSync(process.execPath, [resolve(ROOT, "cli/dist/main.js"), "render-envoy", file, "--out", out], {
-        cwd: ROOT,
-        encoding: "utf8",
-        env: { ...process.env, ...SECRET },
-      });
-      expect(cli.stderr).toBe("");
-      expect(cli.status).toBe(0);
-      expectValid(out);
-    },
-  );
+  it.each([
+    "examples/gateway.yaml",
+    "examples/compose/gateway.yaml",
+    "examples/stdio-gateway.yaml",
+    "examples/upstreams-and-endpoints.yaml",
+  ])("accepts `mcp-gateway render-envoy %s`", (file) => {
+    const out = join(dir, `${file.replace(/\W/g, "_")}.envoy.yaml`);
+    const cli = spawnSync(process.execPath, [resolve(ROOT, "cli/dist/main.js"), "render-envoy", file, "--out", out], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { ...process.env, ...SECRET },
+    });
+    expect(cli.stderr).toBe("");
+    expect(cli.status).toBe(0);
+    expectValid(out);
+  });
 
   it.each<[string, string]>([
     [

@@ -1,7 +1,7 @@
 import type { Logger } from "../logging";
 import { refusalReason } from "../jsonrpc/refusal-reason";
 import { capText } from "../text-cap";
-import type { PipelineOutcome } from "./pipeline";
+import type { PipelineOutcome } from "./pipeline-types";
 
 const DECISIONS = { broker: "broker", upstream: "routed", reject: "refused" } as const;
 

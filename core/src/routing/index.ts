@@ -2,6 +2,7 @@ export * from "./call-admission";
 export * from "./header-value";
 export * from "./headers";
 export * from "./pipeline";
+export * from "./pipeline-types";
 export * from "./reply-format";
 export * from "./reply-rewriter";
 export * from "./response-headers";

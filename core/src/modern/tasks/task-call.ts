@@ -6,7 +6,7 @@ import type { Caller } from "../../policy/admission";
 import type { SecurityGate } from "../../policy/security-gate";
 import { MODERN_BACKEND, modernCallHeaders } from "../../routing/modern-route";
 import { withUpstreamAuth } from "../../upstream-auth/call-auth";
-import type { UpstreamCall } from "../../routing/pipeline";
+import type { UpstreamCall } from "../../routing/pipeline-types";
 import type { RouteDecision } from "../../routing/route";
 import type { UpstreamGeneration } from "../../upstream/upstream-session";
 import type { TaskIdCodec } from "../task-ids";

@@ -90,6 +90,30 @@ describe("a perSession stdio server's process slots", () => {
     expect(bridge.pids()["every"]).toHaveLength(1);
   });
 
+  it("ends a session whose initialize answer its client gave up waiting for, and frees its process", async () => {
+    const logged: string[] = [];
+    await start(60_000, logged);
+    // The client stops waiting (50 ms) long before the process has started and answered.
+    const gaveUp = (): Promise<RawAnswer> =>
+      rawRequest(
+        base,
+        {
+          method: "POST",
+          path: "/stdio/every/mcp",
+          headers: { host: HOST, [STDIO_BRIDGE_TOKEN_HEADER]: TOKEN, ...VALID },
+          body: JSON.stringify(INIT),
+        },
+        50,
+      );
+    expect((await gaveUp()).status).toBe(0);
+    expect((await gaveUp()).status).toBe(0);
+    await until(() => logged.filter((line) => line.includes("initialize answer did not reach")).length === 2);
+    await until(() => (bridge.pids()["every"] ?? []).length === 0);
+    const answer = await initialize(VALID);
+    expect(answer.status).toBe(200);
+    expect(answer.text).not.toContain("per-session processes are in use");
+  });
+
   it("stops on close every process it started", async () => {
     await start(60_000);
     expect((await initialize(VALID)).status).toBe(200);

@@ -101,8 +101,11 @@ export class StdioServerPool {
     try {
       const result = await instance.initialize((message["params"] ?? {}) as Body);
       if (this.closed) return reply(response, 503, id, `stdio server "${this.server.name}" was removed`);
+      // The client gave up while the process started (past its init timeout): no session for it (finally frees it).
+      if (response.destroyed) return this.noteAnswerLost();
       const transport = this.transportFor(instance, result);
       await transport.start();
+      this.endIfAnswerLost(response, transport);
       await transport.handleRequest(request, response, message);
       registered = [...this.sessions.values()].some((session) => session.transport === transport);
       if (!registered) await transport.close().catch(() => undefined);
@@ -112,6 +115,27 @@ export class StdioServerPool {
       // A process no session holds (the start failed, or the transport refused the request) must not keep its slot.
       if (!registered && instance !== this.shared) await this.release(instance);
     }
+  }
+
+  /**
+   * Ends a session whose initialize answer never wholly reached its client (the gateway stopped waiting, e.g. past its
+   * init timeout while the process started): nobody knows its id, so nobody would ever end it, and in `perSession` mode
+   * it would hold a process slot until the idle timeout.
+   */
+  private endIfAnswerLost(response: ServerResponse, transport: StreamableHTTPServerTransport): void {
+    response.once("close", () => {
+      const id = transport.sessionId;
+      if (response.writableFinished || id === undefined || !this.sessions.has(id)) return;
+      this.noteAnswerLost();
+      void transport.close().catch(() => undefined);
+      void this.end(id);
+    });
+  }
+
+  private noteAnswerLost(): void {
+    this.logger.info("stdio bridge session ended: its initialize answer did not reach the client", {
+      server: this.server.name,
+    });
   }
 
   /** Serves a session's request, keeping it from idling out meanwhile. */

@@ -65,7 +65,7 @@ ${access}
 servers:
 ${servers.map((s) => `  - { ${s} }`).join("\n")}
 sessions: { secret: "${STACK_SESSION_SECRET}", backendInitTimeout: 10s, store: "${typeof kind === "object" ? kind.split : "memory"}" }
-health: { interval: 300ms, maxBackoff: 1s, timeout: 2s }
+health: { interval: 300ms, maxBackoff: 1s, timeout: 6s }
 router: { listen: "127.0.0.1:${router}", metricsListen: "127.0.0.1:${metrics}" }
 broker: { listen: "127.0.0.1:${broker}" }
 standalone: { listen: "127.0.0.1:${standalone}" }

@@ -58,7 +58,7 @@ describe("upstream connection pools (standalone)", () => {
       { kind: "standalone" },
       {
         extraServers: [`name: everything, url: "http://127.0.0.1:${port}/mcp"`],
-        limits: `maxUpstreamConnections: ${POOL}, maxUpstreamStreams: ${CLIENTS + 20}, upstreamTimeout: 3s`,
+        limits: `maxUpstreamConnections: ${POOL}, maxUpstreamStreams: ${CLIENTS + 20}, upstreamTimeout: 6s`,
       },
     );
   });
@@ -105,7 +105,7 @@ describe("upstream connection pools (standalone)", () => {
       withDeadline(
         rawPost(
           stack.url,
-          call(100 + i, "everything_trigger-long-running-operation", { duration: 8, steps: 2 }),
+          call(100 + i, "everything_trigger-long-running-operation", { duration: 15, steps: 3 }),
           headers,
         ),
         60_000,
@@ -128,7 +128,7 @@ describe("upstream connection pools (standalone)", () => {
       id: 7,
       error: {
         code: -31001,
-        message: `upstream "everything": no connection free within 3000 ms (${POOL} in use, limits.maxUpstreamConnections)`,
+        message: `upstream "everything": no connection free within 6000 ms (${POOL} in use, limits.maxUpstreamConnections)`,
       },
     });
     // The slow calls themselves complete: their connections were theirs all along.

@@ -29,7 +29,7 @@ function ConsumerTab({ tab, signed }: { tab: Tab; signed: Signed }) {
     case "Resources":
       return <ResourcesView catalog={catalog} session={session} />;
     case "Servers":
-      return <ServersView catalog={catalog} />;
+      return <ServersView session={session} />;
     default:
       return null;
   }

@@ -72,4 +72,21 @@ describe("the web console in Envoy mode (real Envoy, rendered /ui route)", () =>
     await expect(page.getByRole("region", { name: "Tool result" }).innerText()).resolves.toContain("Lisbon");
     await page.close();
   });
+
+  it("shows the servers the key may use through Envoy and the router (mcpgateway/servers), weather only", async () => {
+    const page = await browser.newPage();
+    await signIn(page, envoyBase, KEY);
+    await page.getByRole("button", { name: "Servers", exact: true }).click();
+    const table = page.getByRole("table", { name: "Servers your key may use" });
+    await table.locator("tbody tr").first().waitFor();
+    expect(await table.locator("tbody th").allInnerTexts()).toEqual(["weather"]);
+    await expect(
+      table
+        .getByRole("row", { name: /^weather/ })
+        .locator("td")
+        .first()
+        .innerText(),
+    ).resolves.toBe("ready");
+    await page.close();
+  });
 });

@@ -1,8 +1,7 @@
 import type { Browser, Page } from "playwright-core";
-import { launchChromium, listedTools, screenshot } from "../support/browser";
+import { launchChromium, listedTools } from "../support/browser";
 import { oidcIssuerPort, startOidcProvider, type OidcProvider } from "../support/oidc-provider";
 import { startGatewayStack, type GatewayStack } from "./gateway-stack";
-import { join, resolve } from "node:path";
 
 jest.setTimeout(120_000);
 
@@ -11,7 +10,6 @@ jest.setTimeout(120_000);
 // provider's JWKS. The subject the login page is given is the consumer.
 const CLIENT_ID = "mcp-console";
 const RESOURCE = "https://gateway.test/mcp";
-const SHOTS = process.env.CONSOLE_SCREENSHOTS_DIR ? resolve(process.env.CONSOLE_SCREENSHOTS_DIR) : undefined;
 let stack: GatewayStack;
 let provider: OidcProvider;
 let browser: Browser;
@@ -86,7 +84,6 @@ describe("console sign-in with the configured OIDC issuer (authorization code + 
     expect(page.url()).toBe(`${base}/ui/`);
     // The access token (a JWT) is sent as a bearer token, never in a URL.
     expect(mcpAuth[0]).toMatch(/^Bearer [\w-]+\.[\w-]+\.[\w-]+$/);
-    if (SHOTS) await screenshot(page, join(SHOTS, "console-oidc.png"));
     await page.close();
   });
 

@@ -1,27 +1,27 @@
 import type { Browser, Page } from "playwright-core";
 import { launchChromium, listedTools } from "../support/browser";
 import { oidcIssuerPort, startOidcProvider, type OidcProvider } from "../support/oidc-provider";
-import { startGatewayStack, type GatewayStack } from "./gateway-stack";
+import { startGatewayStack, type GatewayStack, type StackMode } from "./gateway-stack";
 
 jest.setTimeout(120_000);
 
 // Sign-in with a JWT from the configured OIDC issuer: a real oidc-provider on 127.0.0.1 (its dev login and consent
 // pages), the console doing authorization code + PKCE (S256), the gateway verifying the JWT access token against the
-// provider's JWKS. The subject the login page is given is the consumer.
+// provider's JWKS. The subject the login page is given is the consumer. Standalone, and behind the real Envoy (the
+// console and /ui/config.json through the rendered /ui route, the token checked by the router).
 const CLIENT_ID = "mcp-console";
 const RESOURCE = "https://gateway.test/mcp";
-let stack: GatewayStack;
-let provider: OidcProvider;
 let browser: Browser;
-let base: string;
 
 beforeAll(async () => {
-  const { port, issuer } = await oidcIssuerPort();
-  [stack, browser] = await Promise.all([
-    startGatewayStack(
-      { kind: "standalone" },
-      {
-        access: `consumers:
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+function access(issuer: string): string {
+  return `consumers:
   - { name: dana, policy: weather }
 policies:
   weather: { tools: ["weather_*"] }
@@ -29,22 +29,11 @@ policies:
 auth:
   jwt: { issuer: "${issuer}", audience: "${RESOURCE}", jwksUrl: "${issuer}/jwks", consumerClaim: sub }
   resourceMetadata: { resource: "${RESOURCE}", authorizationServers: ["${issuer}"], scopes: [mcp] }
-console: { enabled: true, oidcClientId: ${CLIENT_ID} }`,
-      },
-    ),
-    launchChromium(),
-  ]);
-  base = stack.brokerBase;
-  provider = await startOidcProvider({ port, clientId: CLIENT_ID, redirectUri: `${base}/ui/`, resource: RESOURCE });
-});
-afterAll(async () => {
-  await browser?.close();
-  await provider?.stop();
-  await stack?.stop();
-});
+console: { enabled: true, oidcClientId: ${CLIENT_ID} }`;
+}
 
 /** Signs in at the provider's dev pages as `subject` (any password), then consents. */
-async function signInAtProvider(page: Page, subject: string): Promise<void> {
+async function signInAtProvider(page: Page, provider: OidcProvider, subject: string): Promise<void> {
   await page.getByRole("button", { name: "Sign in with the identity provider" }).click();
   await page.waitForURL((url) => url.href.startsWith(provider.issuer));
   await page.locator('input[name="login"]').fill(subject);
@@ -53,7 +42,24 @@ async function signInAtProvider(page: Page, subject: string): Promise<void> {
   await page.locator('button[type="submit"]', { hasText: /continue/i }).click();
 }
 
-describe("console sign-in with the configured OIDC issuer (authorization code + PKCE)", () => {
+describe.each<[string, StackMode]>([
+  ["standalone", { kind: "standalone" }],
+  ["Envoy mode", { kind: "envoy", store: "memory" }],
+])("console sign-in with the configured OIDC issuer (authorization code + PKCE), %s", (_label, mode) => {
+  let stack: GatewayStack;
+  let provider: OidcProvider;
+  let base: string;
+  beforeAll(async () => {
+    const { port, issuer } = await oidcIssuerPort();
+    stack = await startGatewayStack(mode, { access: access(issuer) });
+    base = stack.url.replace(/\/mcp$/, "");
+    provider = await startOidcProvider({ port, clientId: CLIENT_ID, redirectUri: `${base}/ui/`, resource: RESOURCE });
+  });
+  afterAll(async () => {
+    await provider?.stop();
+    await stack?.stop();
+  });
+
   it("allows the issuer's origin in connect-src and nothing else beyond 'self'", async () => {
     const response = await fetch(`${base}/ui/`);
     const csp = response.headers.get("content-security-policy") ?? "";
@@ -64,16 +70,14 @@ describe("console sign-in with the configured OIDC issuer (authorization code + 
   it("signs in through the provider's login and consent pages and lists that consumer's tools only", async () => {
     const page = await browser.newPage({ viewport: { width: 1000, height: 640 } });
     const tokenRequests: string[] = [];
-    page.on("request", (request) => {
-      if (request.url().startsWith(`${provider.issuer}/token`)) tokenRequests.push(request.postData() ?? "");
-    });
     const mcpAuth: string[] = [];
     page.on("request", (request) => {
+      if (request.url().startsWith(`${provider.issuer}/token`)) tokenRequests.push(request.postData() ?? "");
       const auth = request.headers()["authorization"];
       if (request.url().startsWith(`${base}/mcp`) && auth) mcpAuth.push(auth);
     });
     await page.goto(`${base}/ui/`);
-    await signInAtProvider(page, "dana");
+    await signInAtProvider(page, provider, "dana");
     await page.getByRole("navigation", { name: "Tools" }).waitFor();
     const tools = await listedTools(page);
     expect(tools.length).toBeGreaterThan(0);

@@ -1,4 +1,7 @@
 import { createParser, type EventSourceMessage } from "eventsource-parser";
+import { tailQuery, type TailFilter } from "./audit-tail-query";
+
+export type { TailFilter } from "./audit-tail-query";
 
 /** One audit event as `/audit/stream` sends it (core/src/audit/audit-event.ts); secrets never among them. */
 export interface TailEvent {
@@ -12,21 +15,6 @@ export interface TailEvent {
   reason: string | null;
   upstreamStatus: number | null;
   latencyMs: number | null;
-}
-
-/** The tail's server-side filters; empty fields are left out. */
-export interface TailFilter {
-  consumer: string;
-  server: string;
-  decision: string;
-}
-
-/** The query of `/audit/stream` for `filter` (names and decisions, never a credential). */
-export function tailQuery(filter: TailFilter): string {
-  const query = new URLSearchParams();
-  for (const [key, value] of Object.entries(filter)) if (value.trim() !== "") query.set(key, value.trim());
-  const text = query.toString();
-  return text === "" ? "" : `?${text}`;
 }
 
 /** What {@link followAuditTail} tells its caller: the tail is attached (`onOpen`), then each event. */

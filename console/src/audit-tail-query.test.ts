@@ -1,5 +1,5 @@
 // Runs under jest (ts-jest, CommonJS) like the other workspaces' tests; Vite never bundles it (nothing imports it).
-import { tailQuery } from "./audit-tail";
+import { tailQuery } from "./audit-tail-query";
 
 describe("the audit tail's query", () => {
   it.each([

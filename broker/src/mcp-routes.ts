@@ -15,6 +15,7 @@ import {
   type SlotClaim,
 } from "@mcp-gateway/core";
 import { brokerResult, initializeResult } from "./broker-methods";
+import { CONSUMER_SERVERS_METHOD, consumerServers } from "./consumer-servers";
 import { noteAccess } from "./access-log";
 import { callerOf } from "./caller";
 import { sendError } from "./http-errors";
@@ -68,7 +69,16 @@ export function createPostHandler(deps: McpRouteDeps) {
         await applyLogLevel(deps.context, session, sessionKey(callerOf(response)), message);
       }
       const caller = callerOf(response);
-      const result = brokerResult(deps.context.upstreams.catalogFor(caller.endpoint), message, caller.policy);
+      const catalog = deps.context.upstreams.catalogFor(caller.endpoint);
+      const result =
+        message.method === CONSUMER_SERVERS_METHOD
+          ? consumerServers(
+              deps.context.upstreams.statuses(),
+              catalog,
+              caller.policy,
+              (caller.endpoint?.kind ?? "aggregate") === "aggregate",
+            )
+          : brokerResult(catalog, message, caller.policy);
       response.status(200).json({ jsonrpc: "2.0", id: message.id, result });
       deps.metrics.requests.inc({ method: metricMethod(method), outcome: "ok" });
     } catch (error: unknown) {

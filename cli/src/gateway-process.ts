@@ -173,6 +173,7 @@ async function startAdmin(
     adminTokenHash: admin.tokenHash,
     logger: options.logger.child({ component: "admin" }),
     audit: context.security.audit,
+    ...(context.security.auditTap ? { auditTap: context.security.auditTap } : {}),
     console: context,
     ...(broker ? { onPolicyChanged: (name, policy) => broker.onConsumerPolicyChanged(name, policy) } : {}),
   });

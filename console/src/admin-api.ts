@@ -1,3 +1,5 @@
+import { followAuditTail, type TailFilter, type TailHandlers } from "./audit-tail";
+
 /** A consumer as the admin API lists it (broker/src/admin/consumer-view.ts). */
 export interface ConsumerView {
   name: string;
@@ -61,6 +63,11 @@ export class AdminApi {
   /** Revokes a stored consumer's key. */
   revoke(name: string): Promise<ConsumerView> {
     return this.call("DELETE", `/consumers/${encodeURIComponent(name)}`, {});
+  }
+
+  /** Follows the live audit tail (`/audit/stream`) until `signal` aborts or the stream ends. */
+  tail(filter: TailFilter, handlers: TailHandlers, signal: AbortSignal): Promise<void> {
+    return followAuditTail(this.token, filter, handlers, signal);
   }
 
   /** Moves a stored consumer to another policy. */

@@ -2,6 +2,7 @@ import { useState } from "preact/hooks";
 import { AdminApi, AdminApiError, fetchStatus, type ConsumerView } from "./admin-api";
 import type { Refusal } from "./refusal";
 import { RefusalView } from "./refusal-view";
+import { AuditTailView } from "./audit-tail-view";
 
 function adminRefusal(error: unknown): Refusal {
   if (error instanceof AdminApiError) return { title: `HTTP ${error.status}`, detail: error.message };
@@ -159,7 +160,10 @@ function StatusPanel() {
   );
 }
 
-/** The admin tab: consumers (config and admin API, marked), register (key shown once), rotate, revoke, policy; /status. */
+/**
+ * The admin tab: consumers (config and admin API, marked), register (key shown once), rotate, revoke, policy; the live
+ * audit tail; /status.
+ */
 export function AdminView() {
   const admin = useAdmin();
   const { api, consumers, issued, refusal, run, issue } = admin;
@@ -211,7 +215,7 @@ export function AdminView() {
             </tbody>
           </table>
           <RegisterForm onRegister={(name, policy) => void run((a) => issue(a, (x) => x.register(name, policy)))} />
-          <p class="hint">Audit tail: the admin API has no audit endpoint yet; the audit log is the configured sink.</p>
+          <AuditTailView api={api} />
         </>
       )}
       <StatusPanel />

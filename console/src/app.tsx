@@ -1,4 +1,4 @@
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { McpSession, type Catalog, type Credentials } from "./mcp-session";
 import { describeError, type Refusal } from "./refusal";
 import { RefusalView } from "./refusal-view";
@@ -9,6 +9,7 @@ import { ResourcesView } from "./resources-view";
 import { ServersView } from "./servers-view";
 import { ElicitationDialog, type PendingElicitation } from "./elicitation-dialog";
 import { AdminView } from "./admin-view";
+import { beginOidcSignIn, completeOidcSignIn, isOidcReturn, loadOidcSettings, type OidcSettings } from "./oidc";
 
 const TABS = ["Tools", "Prompts", "Resources", "Servers", "Admin"] as const;
 type Tab = (typeof TABS)[number];
@@ -28,7 +29,7 @@ function ConsumerTab({ tab, signed }: { tab: Tab; signed: Signed }) {
     case "Resources":
       return <ResourcesView catalog={catalog} session={session} />;
     case "Servers":
-      return <ServersView catalog={catalog} />;
+      return <ServersView session={session} />;
     default:
       return null;
   }
@@ -61,12 +62,35 @@ function useConsumer() {
     setSigned(undefined);
     await old?.session.close().catch(() => undefined);
   };
-  return { signed, busy, refusal, pending, signIn, signOut };
+  return { signed, busy, refusal, pending, signIn, signOut, setRefusal };
+}
+
+/** The configured OIDC issuer (from /ui/config.json); finishes a sign-in when this load is the issuer's redirect. */
+function useOidc(signIn: (credentials: Credentials) => Promise<void>, fail: (refusal: Refusal) => void) {
+  const [oidc, setOidc] = useState<OidcSettings | null>(null);
+  useEffect(() => {
+    void (async () => {
+      const settings = await loadOidcSettings();
+      setOidc(settings);
+      if (!settings || !isOidcReturn()) return;
+      try {
+        // The token is held in memory only, sent as Authorization: Bearer like an API key.
+        await signIn({ header: "authorization", key: await completeOidcSignIn(settings) });
+      } catch (error: unknown) {
+        fail(describeError(error));
+      }
+    })();
+  }, []);
+  const begin = () => {
+    if (oidc) beginOidcSignIn(oidc).catch((error: unknown) => fail(describeError(error)));
+  };
+  return { oidc, begin };
 }
 
 /** The console: sign in with an API key, then the consumer's tools, prompts, resources and servers; the admin tab. */
 export function App() {
-  const { signed, busy, refusal, pending, signIn, signOut } = useConsumer();
+  const { signed, busy, refusal, pending, signIn, signOut, setRefusal } = useConsumer();
+  const { oidc, begin } = useOidc(signIn, setRefusal);
   const [tab, setTab] = useState<Tab>("Tools");
   return (
     <>
@@ -97,7 +121,7 @@ export function App() {
         ) : signed ? (
           <ConsumerTab tab={tab} signed={signed} />
         ) : (
-          <SignIn busy={busy} onSignIn={(c) => void signIn(c)} />
+          <SignIn busy={busy} onSignIn={(c) => void signIn(c)} oidc={oidc} onOidc={begin} />
         )}
       </main>
       {pending ? <ElicitationDialog pending={pending} /> : null}

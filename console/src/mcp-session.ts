@@ -5,6 +5,7 @@ import {
   CallToolResultSchema,
   ElicitRequestSchema,
   LoggingMessageNotificationSchema,
+  ResultSchema,
   type CallToolResult,
   type ElicitRequest,
   type ElicitResult,
@@ -15,6 +16,19 @@ import {
   type ResourceTemplate,
   type Tool,
 } from "@modelcontextprotocol/sdk/types.js";
+
+/** One server as `mcpgateway/servers` gives it (broker/src/consumer-servers.ts). */
+export interface ConsumerServer {
+  name: string;
+  state: string;
+  generation: string | null;
+  protocolVersion: string | null;
+  tools: number;
+  prompts: number;
+  resources: number;
+  lastError: string | null;
+  lastCheckedAt: string | null;
+}
 
 /** How the console presents its key: the header's name (lower case) and the value sent in it. */
 export interface Credentials {
@@ -104,6 +118,12 @@ export class McpSession {
   serverName(): string {
     const info = this.client.getServerVersion();
     return info ? `${info.name} ${info.version}` : "MCP gateway";
+  }
+
+  /** The servers this consumer may use, with their health (the gateway's `mcpgateway/servers`, policy-filtered). */
+  async servers(): Promise<ConsumerServer[]> {
+    const result = await this.client.request({ method: "mcpgateway/servers" }, ResultSchema);
+    return (result as { servers?: ConsumerServer[] }).servers ?? [];
   }
 
   /** Everything the consumer may list; a list the gateway does not offer is empty. */

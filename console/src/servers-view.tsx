@@ -1,58 +1,64 @@
-import type { Catalog } from "./mcp-session";
+import { useEffect, useState } from "preact/hooks";
+import type { ConsumerServer, McpSession } from "./mcp-session";
+import { describeError, type Refusal } from "./refusal";
+import { RefusalView } from "./refusal-view";
 
-interface ServerCounts {
-  tools: number;
-  prompts: number;
-  resources: number;
-}
-
-/** The server a gateway name belongs to: tools and prompts are `<server>_<name>`, resources `<server>+<scheme>:…`. */
-function serverOf(name: string, separator: string): string {
-  const at = name.indexOf(separator);
-  return at > 0 ? name.slice(0, at) : "(unprefixed)";
-}
-
-function countByServer(catalog: Catalog): Map<string, ServerCounts> {
-  const counts = new Map<string, ServerCounts>();
-  const bump = (server: string, field: keyof ServerCounts) => {
-    const entry = counts.get(server) ?? { tools: 0, prompts: 0, resources: 0 };
-    entry[field]++;
-    counts.set(server, entry);
-  };
-  for (const tool of catalog.tools) bump(serverOf(tool.name, "_"), "tools");
-  for (const prompt of catalog.prompts) bump(serverOf(prompt.name, "_"), "prompts");
-  for (const resource of [...catalog.resources.map((r) => r.uri), ...catalog.templates.map((t) => t.uriTemplate)])
-    bump(serverOf(resource, "+"), "resources");
-  return counts;
+function ServerRow({ server: s }: { server: ConsumerServer }) {
+  return (
+    <tr>
+      <th scope="row">{s.name}</th>
+      <td>{s.state}</td>
+      <td>{s.generation ?? "unknown"}</td>
+      <td>{s.protocolVersion ?? ""}</td>
+      <td>{s.tools}</td>
+      <td>{s.prompts}</td>
+      <td>{s.resources}</td>
+      <td>{s.lastError ?? ""}</td>
+      <td>{s.lastCheckedAt ?? ""}</td>
+    </tr>
+  );
 }
 
 /**
- * The servers this key reaches, as its own MCP lists show them (the gateway's /status is an operations endpoint, not
- * a consumer's: it names every upstream, so the consumer view counts what the key may list instead).
+ * The servers this key may use, as the gateway's `mcpgateway/servers` gives them: health, protocol generation, what
+ * the key sees of each, the last error (addresses hidden). Filtered by the key's policy on the gateway; `/status`,
+ * which names every upstream, is the admin view's.
  */
-export function ServersView({ catalog }: { catalog: Catalog }) {
-  const rows = [...countByServer(catalog)].sort(([a], [b]) => (a < b ? -1 : 1));
+export function ServersView({ session }: { session: McpSession }) {
+  const [servers, setServers] = useState<ConsumerServer[] | undefined>();
+  const [refusal, setRefusal] = useState<Refusal | undefined>();
+  const load = () => {
+    setRefusal(undefined);
+    session.servers().then(setServers, (error: unknown) => setRefusal(describeError(error)));
+  };
+  useEffect(load, [session]);
   return (
-    <table class="servers">
-      <caption>Servers your key reaches (from your tool, prompt and resource lists)</caption>
-      <thead>
-        <tr>
-          <th scope="col">Server</th>
-          <th scope="col">Tools</th>
-          <th scope="col">Prompts</th>
-          <th scope="col">Resources</th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map(([server, c]) => (
-          <tr key={server}>
-            <th scope="row">{server}</th>
-            <td>{c.tools}</td>
-            <td>{c.prompts}</td>
-            <td>{c.resources}</td>
+    <section aria-label="Servers">
+      {refusal ? <RefusalView refusal={refusal} /> : null}
+      <button type="button" onClick={load}>
+        Refresh servers
+      </button>
+      <table class="servers">
+        <caption>Servers your key may use</caption>
+        <thead>
+          <tr>
+            <th scope="col">Server</th>
+            <th scope="col">State</th>
+            <th scope="col">Generation</th>
+            <th scope="col">Protocol</th>
+            <th scope="col">Tools</th>
+            <th scope="col">Prompts</th>
+            <th scope="col">Resources</th>
+            <th scope="col">Last error</th>
+            <th scope="col">Last checked</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {(servers ?? []).map((s) => (
+            <ServerRow key={s.name} server={s} />
+          ))}
+        </tbody>
+      </table>
+    </section>
   );
 }

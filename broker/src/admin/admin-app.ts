@@ -4,6 +4,7 @@ import {
   parseEmptyBody,
   parseRegisterBody,
   type AuditLog,
+  type AuditTap,
   type ConsumerRegistry,
   type Logger,
 } from "@mcp-gateway/core";
@@ -11,6 +12,7 @@ import { adminActor, auditAdminAction, noteAdminAudit, type AdminAction } from "
 import { requireAdminToken } from "./admin-auth";
 import { ADMIN_BODY_TYPES, adminErrorHandler, requireJsonBody, sendAdminError } from "./admin-errors";
 import { configConsumerView, consumerView, type ConsumerView } from "./consumer-view";
+import { auditStream } from "./audit-stream";
 import { routeExactly } from "../exact-paths";
 import { mountConsole, type ConsoleContext } from "../console/serve-console";
 
@@ -22,6 +24,8 @@ export interface AdminAppDeps {
   logger: Logger;
   /** Where register, rotate, revoke and policy changes are recorded as admin events (none: not audited). */
   audit?: AuditLog;
+  /** The audit log's live tail, served as `GET /audit/stream` (none: that path is 404). */
+  auditTap?: AuditTap;
   /** Told after a consumer's policy changed here (the broker in this process sends that consumer's list changes). */
   onPolicyChanged?: (consumer: string, policy: string) => void;
   /** Serves the web console at /ui here too (console.enabled), so its admin view reaches this API on its own origin. */
@@ -134,6 +138,7 @@ export function createAdminApp(deps: AdminAppDeps): Express {
   // when it is not JSON, and otherwise unread.
   app.use(requireJsonBody);
   app.use(consumerRoutes(deps));
+  if (deps.auditTap) app.get("/audit/stream", auditStream(deps.auditTap));
   app.use((_request, response) => sendAdminError(response, 404, "not found"));
   app.use(adminErrorHandler(deps.logger));
   return app;

@@ -4,35 +4,23 @@ import { dirname, join } from "node:path";
 import { GatewayError, JsonRpcErrorCode, type GatewayContext } from "@mcp-gateway/core";
 import { sendError } from "../http-errors";
 import { lowerHeaders } from "../request-headers";
+import { consoleCsp, consoleSettings } from "./console-settings";
+
+export { CONSOLE_CSP } from "./console-settings";
 
 /** Where the console is served: `/ui` redirects to `/ui/`, which serves console/dist. */
 export const CONSOLE_PATH = "/ui";
 
-/**
- * The console's Content-Security-Policy: its own scripts and styles only (no inline script or style, no eval),
- * fetches to this origin only (/mcp, /status), upstream images and audio only as data: or blob: media, never framed.
- */
-export const CONSOLE_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data: blob:",
-  "media-src 'self' data: blob:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join("; ");
-
 const SECURITY_HEADERS = {
-  "content-security-policy": CONSOLE_CSP,
   "x-content-type-options": "nosniff",
   "x-frame-options": "DENY",
   "referrer-policy": "no-referrer",
   "cross-origin-opener-policy": "same-origin",
   "cross-origin-resource-policy": "same-origin",
 };
+
+/** Where the console reads its sign-in settings (under /ui): JSON, nothing secret. */
+const SETTINGS_PATH = "/config.json";
 
 /** console/dist of the @mcp-gateway/console workspace (built by `npm run build`), or undefined when absent. */
 export function defaultConsoleDir(): string | undefined {
@@ -71,8 +59,14 @@ export function mountConsole(app: Express, context: ConsoleContext, dir = defaul
       response.redirect(308, `${CONSOLE_PATH}/`);
       return;
     }
-    if (!files) return sendError(response, notFound("the console is not built (npm run build)"));
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value);
+    response.setHeader("content-security-policy", consoleCsp(context.config()));
+    if (request.path === SETTINGS_PATH) {
+      response.setHeader("cache-control", "no-store");
+      response.json(consoleSettings(context.config()));
+      return;
+    }
+    if (!files) return sendError(response, notFound("the console is not built (npm run build)"));
     // Hashed assets never change; index.html is revalidated so a new build is picked up.
     response.setHeader(
       "cache-control",

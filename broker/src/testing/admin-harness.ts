@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   AuditLog,
+  AuditTap,
   ConsumerRegistry,
   createLogger,
   FileConsumerStore,
@@ -31,6 +32,8 @@ export interface AdminHarness {
   base: string;
   registry: ConsumerRegistry;
   audit: AuditLog;
+  /** The audit log's live tail (at most two tails), served as `/audit/stream`. */
+  auditTap: AuditTap;
   /** What the audit log wrote (after `audit.flush()`). */
   audited: AuditEvent[];
   call(method: string, path: string, body?: unknown): Promise<AdminCall>;
@@ -52,9 +55,11 @@ export async function startAdminHarness(): Promise<AdminHarness> {
     name: "memory",
     write: (batch: readonly AuditEvent[]) => Promise.resolve(void audited.push(...batch)),
   };
-  const audit = new AuditLog([{ ...sink, close: () => Promise.resolve() }], { flushIntervalMs: 0 });
+  const auditTap = new AuditTap(2);
+  const audit = new AuditLog([{ ...sink, close: () => Promise.resolve() }, auditTap], { flushIntervalMs: 0 });
   const logger = createLogger({ level: "error", sink: { write: () => undefined } });
-  const app = createAdminApp({ registry, adminTokenHash: hashApiKey(HARNESS_ADMIN_TOKEN), logger, audit });
+  const adminTokenHash = hashApiKey(HARNESS_ADMIN_TOKEN);
+  const app = createAdminApp({ registry, adminTokenHash, logger, audit, auditTap });
   const server = await new Promise<Server>((resolve) => {
     const listening = app.listen(0, "127.0.0.1", () => resolve(listening));
   });
@@ -72,6 +77,7 @@ export async function startAdminHarness(): Promise<AdminHarness> {
     base,
     registry,
     audit,
+    auditTap,
     audited,
     call,
     async register(name = "alice", policy = "default") {
@@ -81,7 +87,9 @@ export async function startAdminHarness(): Promise<AdminHarness> {
       return String(created.body.apiKey);
     },
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections(); // live audit tails never end by themselves
+      await closed;
       await audit.close();
       await store.close();
       await rm(directory, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 export * from "./audit-event";
 export * from "./audit-log";
+export * from "./audit-tap";
 export * from "./json-lines-sink";
 export * from "./open-audit-log";
 export * from "./postgres-sink";

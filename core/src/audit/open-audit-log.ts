@@ -14,13 +14,15 @@ export interface AuditLogConfig {
 
 /**
  * Opens the configured sinks (connecting to PostgreSQL and creating its table) and returns an {@link AuditLog} over
- * them, or undefined when no sink is configured. Rejects, with every sink already opened closed again, when one fails.
+ * them and `extra` (in-process sinks such as the live tail), or undefined when there is no sink at all. Rejects, with
+ * every sink already opened closed again, when one fails.
  */
 export async function openAuditLog(
   config: AuditLogConfig,
   onError?: (error: unknown, sink: string) => void,
+  extra: readonly AuditSink[] = [],
 ): Promise<AuditLog | undefined> {
-  const sinks: AuditSink[] = [];
+  const sinks: AuditSink[] = [...extra];
   try {
     if (config.stdout) sinks.push(new StdoutAuditSink());
     if (config.file) sinks.push(new FileAuditSink(config.file));

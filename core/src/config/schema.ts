@@ -237,7 +237,11 @@ export const configSchema = z
     stdioBridge: stdioBridgeSchema,
     /** The web console at /ui (static files; it talks MCP to /mcp and to the admin API like any client). */
     console: z
-      .object({ enabled: z.boolean().default(false) })
+      .object({
+        enabled: z.boolean().default(false),
+        /** The console's OAuth client id at the first `auth.resourceMetadata.authorizationServers` (a public client). */
+        oidcClientId: z.string().min(1).max(256).optional(),
+      })
       .strict()
       .prefault({}),
     ...securitySections,
@@ -249,6 +253,16 @@ export const configSchema = z
         code: "custom",
         path: ["stdioBridge", "listen"],
         message: "expected a fixed port: stdio servers are reached (and rendered for Envoy) at the bridge's address",
+      });
+    }
+    if (
+      config.console.oidcClientId !== undefined &&
+      (typeof config.auth !== "object" || config.auth.resourceMetadata.authorizationServers.length === 0)
+    ) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["console", "oidcClientId"],
+        message: "the console signs in at auth.resourceMetadata.authorizationServers[0]: set it, or drop oidcClientId",
       });
     }
     const guarded = config.consumers.length > 0 || Object.keys(config.policies).length > 0;

@@ -1,4 +1,4 @@
-import { AuditHasher, openAuditLog, type AuditLog } from "../audit";
+import { AuditHasher, AuditTap, openAuditLog, type AuditLog } from "../audit";
 import { Authenticator, type ApiKeyRecord } from "../auth/authenticator";
 import { IdentityCodec } from "../auth/identity";
 import { JwtVerifier } from "../auth/jwt-verifier";
@@ -19,11 +19,16 @@ export interface Security {
   /** Dynamic consumers (admin API), when `admin` is configured. */
   readonly registry: ConsumerRegistry | undefined;
   readonly audit: AuditLog | undefined;
+  /** The audit log's live tail (admin API `/audit/stream`), when the admin API is configured here. */
+  readonly auditTap: AuditTap | undefined;
   /** Applies a reloaded config: consumers, policies, JWT settings and redaction rules (stores stay as started). */
   reconfigure(config: GatewayConfig): void;
   /** Flushes the audit log (nothing recorded is lost) and closes stores. */
   close(): Promise<void>;
 }
+
+/** Live audit tails at once (admin API `/audit/stream`): each holds a connection and a bounded buffer. */
+export const MAX_AUDIT_TAILS = 4;
 
 /** Options of {@link createSecurity}. */
 export interface SecurityOptions {
@@ -93,6 +98,11 @@ function consumerRegistry(store: ConsumerStore, config: () => GatewayConfig): Co
   });
 }
 
+function openSecurityAudit(config: GatewayConfig, logger: Logger, tap: AuditTap | undefined) {
+  const onError = (error: unknown, sink: string) => logger.error("audit sink failed", { sink, error });
+  return openAuditLog({ ...config.audit, maxQueue: config.audit.maxQueue }, onError, tap ? [tap] : []);
+}
+
 /** Builds the security runtime from a validated config (opens the audit sinks, the consumer and rate-limit stores). */
 export async function createSecurity(initial: GatewayConfig, options: SecurityOptions): Promise<Security> {
   let config = initial;
@@ -105,11 +115,9 @@ export async function createSecurity(initial: GatewayConfig, options: SecurityOp
   const limiter: RateLimiter | undefined = options.enforces
     ? await openRateLimiter(config.rateLimits.store ?? config.sessions.store)
     : undefined;
-  const audit = options.enforces
-    ? await openAuditLog({ ...config.audit, maxQueue: config.audit.maxQueue }, (error, sink) =>
-        options.logger.error("audit sink failed", { sink, error }),
-      )
-    : undefined;
+  // With the admin API here, the audit log always feeds its live tail, even when no sink is configured.
+  const auditTap = registry ? new AuditTap(MAX_AUDIT_TAILS) : undefined;
+  const audit = options.enforces ? await openSecurityAudit(config, options.logger, auditTap) : undefined;
   let jwtKey = "";
   let verifier: JwtVerifier | undefined;
   let authenticator: Authenticator | undefined;
@@ -144,6 +152,7 @@ export async function createSecurity(initial: GatewayConfig, options: SecurityOp
     gate,
     registry,
     audit,
+    auditTap,
     reconfigure(next) {
       config = next;
       redactor = new Redactor(next.sanitize.rules, next.sanitize.replacement);

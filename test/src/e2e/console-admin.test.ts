@@ -59,6 +59,13 @@ async function adminPage(): Promise<Page> {
   return page;
 }
 
+/** Opens `name` by name on a signed-in consumer page and calls it with no arguments. */
+async function callByName(page: Page, name: string): Promise<void> {
+  await page.getByLabel("Tool name").fill(name);
+  await page.getByRole("button", { name: "Open tool by name" }).click();
+  await page.getByRole("button", { name: "Call tool" }).click();
+}
+
 async function keyWorks(key: string): Promise<boolean> {
   const page = await browser.newPage();
   await page.goto(`${gatewayBase}/ui`);
@@ -132,6 +139,40 @@ describe("the console's admin view (admin listener, standalone gateway)", () => 
     const second = (await issued.innerText()).trim();
     expect(await keyWorks(first)).toBe(false);
     expect(await keyWorks(second)).toBe(true);
+    await page.close();
+  });
+
+  it("follows the live audit tail: a call's event appears, filtered by the gateway (consumer, decision)", async () => {
+    const page = await adminPage();
+    const tail = page.getByRole("region", { name: "Audit tail" });
+    await tail.getByLabel("Consumer").fill("carol");
+    await tail.getByLabel("Decision").selectOption("denied");
+    await tail.getByRole("button", { name: "Follow the audit log" }).click();
+    await tail.getByRole("status").getByText("Tail: following").waitFor();
+
+    const consumer = await browser.newPage();
+    await signIn(consumer, gatewayBase, "mcpgw_console_carol_key");
+    await callByName(consumer, "weather_server_info");
+    await consumer.getByRole("region", { name: "Tool result" }).waitFor();
+    await callByName(consumer, "notes_list_notes");
+    await expect(consumer.getByRole("alert").innerText()).resolves.toContain("403");
+    const rows = tail.getByRole("table", { name: "Audit events (newest first)" }).locator("tbody tr");
+    await rows.filter({ hasText: "notes_list_notes" }).waitFor();
+    // Only carol's denial came through: her allowed call (recorded before it) was filtered out by the gateway.
+    expect(await rows.allInnerTexts()).toEqual([
+      expect.stringMatching(/carol.*tools\/call.*notes_list_notes.*denied/s),
+    ]);
+    if (SHOTS) await screenshot(page, join(SHOTS, "console-audit-tail.png"));
+
+    // Any decision now: her allowed call shows up too.
+    await tail.getByLabel("Decision").selectOption("");
+    await tail.getByRole("button", { name: "Follow the audit log" }).click();
+    await tail.getByRole("status").getByText("Tail: following").waitFor();
+    await consumer.getByRole("button", { name: "Call tool" }).click();
+    await rows.filter({ hasText: "denied" }).waitFor();
+    await callByName(consumer, "weather_server_info");
+    await rows.filter({ hasText: "allowed" }).filter({ hasText: "weather_server_info" }).waitFor();
+    await consumer.close();
     await page.close();
   });
 });

@@ -226,14 +226,21 @@ describe("the web console in Chromium (standalone, npm start's stack)", () => {
     await page.close();
   });
 
-  it("shows the servers the key reaches, counted from its own lists", async () => {
+  it("shows the servers the key may use (health, generation, counts) and no other", async () => {
     const page = await newPage();
     await signIn(page, base, DEMO_KEYS.bob);
     await page.getByRole("button", { name: "Servers", exact: true }).click();
-    const table = page.getByRole("table", { name: /Servers your key reaches/ });
+    const table = page.getByRole("table", { name: "Servers your key may use" });
+    await table.locator("tbody tr").first().waitFor();
     const servers = await table.locator("tbody th").allInnerTexts();
-    expect(servers).toEqual(expect.arrayContaining(["notes", "everything", "calendar"]));
-    expect(servers).not.toContain("weather");
+    expect([...servers].sort()).toEqual(["calendar", "everything", "notes"]);
+    const notes = await table
+      .getByRole("row", { name: /^notes/ })
+      .locator("td")
+      .allInnerTexts();
+    expect(notes.slice(0, 2)).toEqual(["ready", expect.stringMatching(/^202[56]$/)]);
+    expect(Number(notes[3])).toBeGreaterThan(0); // its tools
+    await screenshot(page, join(SHOTS, "console-servers.png"));
     await page.close();
   });
 

@@ -1,0 +1,113 @@
+import * as oauth from "oauth4webapi";
+
+/** The gateway's `/ui/config.json` OIDC settings (broker/src/console/console-settings.ts). */
+export interface OidcSettings {
+  issuer: string;
+  clientId: string;
+  scopes: string[];
+  resource: string | null;
+}
+
+/** What survives the round trip to the authorization server: in sessionStorage, this tab only, removed on return. */
+interface Pending {
+  issuer: string;
+  state: string;
+  verifier: string;
+}
+
+const PENDING_KEY = "mcp-gateway-console.oidc-pending";
+
+/** The console's sign-in settings, served by the gateway beside the console; no OIDC when absent or unreadable. */
+export async function loadOidcSettings(): Promise<OidcSettings | null> {
+  const response = await fetch("/ui/config.json", { cache: "no-store", credentials: "omit" }).catch(() => undefined);
+  if (!response?.ok) return null;
+  const body = (await response.json()) as { oidc?: OidcSettings | null };
+  return body.oidc ?? null;
+}
+
+/** The page the authorization server sends the browser back to: the console itself. */
+function redirectUri(): string {
+  return `${location.origin}/ui/`;
+}
+
+/** The resource the token is for (RFC 8707): the configured one, else this gateway's /mcp. */
+function resourceOf(settings: OidcSettings): string {
+  return settings.resource ?? `${location.origin}/mcp`;
+}
+
+/** Plain http only for an issuer the operator configured as http (a loopback test issuer); https otherwise. */
+function insecure(issuer: URL): { [oauth.allowInsecureRequests]?: boolean } {
+  return issuer.protocol === "http:" ? { [oauth.allowInsecureRequests]: true } : {};
+}
+
+/** The issuer's metadata: RFC 8414 first, then OpenID Connect discovery; the issuer must name itself. */
+async function discover(issuer: URL): Promise<oauth.AuthorizationServer> {
+  try {
+    const response = await oauth.discoveryRequest(issuer, { algorithm: "oauth2", ...insecure(issuer) });
+    return await oauth.processDiscoveryResponse(issuer, response);
+  } catch {
+    const response = await oauth.discoveryRequest(issuer, { algorithm: "oidc", ...insecure(issuer) });
+    return oauth.processDiscoveryResponse(issuer, response);
+  }
+}
+
+/** Starts authorization code + PKCE (S256): keeps state and verifier in sessionStorage, then leaves for the issuer. */
+export async function beginOidcSignIn(settings: OidcSettings): Promise<void> {
+  const issuer = new URL(settings.issuer);
+  const as = await discover(issuer);
+  if (!as.authorization_endpoint) throw new Error(`${settings.issuer} has no authorization_endpoint`);
+  const verifier = oauth.generateRandomCodeVerifier();
+  const state = oauth.generateRandomState();
+  const pending: Pending = { issuer: settings.issuer, state, verifier };
+  sessionStorage.setItem(PENDING_KEY, JSON.stringify(pending));
+  const url = new URL(as.authorization_endpoint);
+  url.searchParams.set("response_type", "code");
+  url.searchParams.set("client_id", settings.clientId);
+  url.searchParams.set("redirect_uri", redirectUri());
+  url.searchParams.set("scope", settings.scopes.join(" "));
+  url.searchParams.set("state", state);
+  url.searchParams.set("code_challenge", await oauth.calculatePKCECodeChallenge(verifier));
+  url.searchParams.set("code_challenge_method", "S256");
+  url.searchParams.set("resource", resourceOf(settings));
+  location.assign(url.href);
+}
+
+function takePending(): Pending | undefined {
+  const text = sessionStorage.getItem(PENDING_KEY);
+  sessionStorage.removeItem(PENDING_KEY);
+  return text ? (JSON.parse(text) as Pending) : undefined;
+}
+
+/** True when this page load is the issuer's redirect back (a `state` with a `code` or an `error`). */
+export function isOidcReturn(): boolean {
+  const query = new URLSearchParams(location.search);
+  return query.has("state") && (query.has("code") || query.has("error"));
+}
+
+/**
+ * Finishes the sign-in on the issuer's redirect back: checks the state, exchanges the code (with the PKCE verifier)
+ * at the token endpoint, and returns the access token, to be held in memory only. The code and state are removed
+ * from the address bar first, whatever happens next.
+ */
+export async function completeOidcSignIn(settings: OidcSettings): Promise<string> {
+  const current = new URL(location.href);
+  history.replaceState(null, "", current.pathname);
+  const pending = takePending();
+  if (!pending || pending.issuer !== settings.issuer)
+    throw new Error("no sign-in was started from this tab (or the issuer changed): sign in again");
+  const issuer = new URL(settings.issuer);
+  const as = await discover(issuer);
+  const client: oauth.Client = { client_id: settings.clientId };
+  const params = oauth.validateAuthResponse(as, client, current, pending.state);
+  const response = await oauth.authorizationCodeGrantRequest(
+    as,
+    client,
+    oauth.None(),
+    params,
+    redirectUri(),
+    pending.verifier,
+    { additionalParameters: { resource: resourceOf(settings) }, ...insecure(issuer) },
+  );
+  const tokens = await oauth.processAuthorizationCodeResponse(as, client, response);
+  return tokens.access_token;
+}

@@ -189,7 +189,7 @@ function upstreamCredentials(config: GatewayConfig, options: GatewayContextOptio
   const unshared = credentials.unsharedStores(config.servers);
   if (unshared.length > 0)
     throw new Error(
-      `servers ${unshared.join(", ")}: auth.store.file cannot be shared by a router and a broker in separate processes; use store.redis or run both in one process (mcp-gateway envoy)`,
+      `servers ${unshared.join(", ")}: auth.store.file cannot be shared by a router and a broker in separate processes; use store.redis or store.postgres, or run both in one process (mcp-gateway envoy)`,
     );
   return credentials;
 }

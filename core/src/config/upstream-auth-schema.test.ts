@@ -36,6 +36,17 @@ describe("servers[].auth", () => {
     });
   });
 
+  it("reads a PostgreSQL refresh-token store with an env-interpolated URL and a key", () => {
+    const store = `store: { postgres: "\${env:PG_URL}", key: crm-rt }`;
+    const text = config(`auth: { type: oauth2RefreshToken, ${CLIENT}, refreshToken: r, ${store} }`);
+    const parsed = parseConfig(text, { SECRET, PG_URL: "postgres://gw:pw@db:5432/gateway" });
+    const auth = parsed.servers[0]?.auth;
+    expect(auth?.type === "oauth2RefreshToken" && auth.store).toEqual({
+      postgres: "postgres://gw:pw@db:5432/gateway",
+      key: "crm-rt",
+    });
+  });
+
   it("refuses auth together with a configured Authorization header", () => {
     const text = config(`headers: { Authorization: "Bearer x" }, auth: { type: oauth2ClientCredentials, ${CLIENT} }`);
     expect(issuesOf(text, { SECRET })).toContain("a server with `auth` gets its Authorization header from it");
@@ -48,6 +59,11 @@ describe("servers[].auth", () => {
       "a refresh-token grant without a store",
       `auth: { type: oauth2RefreshToken, ${CLIENT}, refreshToken: r }`,
       "store",
+    ],
+    [
+      "a PostgreSQL store whose URL is not postgres://",
+      `auth: { type: oauth2RefreshToken, ${CLIENT}, refreshToken: r, store: { postgres: "mysql://db/x" } }`,
+      "expected a postgres:// or postgresql:// URL",
     ],
     ["a scope with a space", `auth: { type: oauth2ClientCredentials, ${CLIENT}, scopes: ["a b"] }`, "OAuth scope"],
   ])("refuses %s", (_label, server, expected) => {

@@ -21,6 +21,27 @@ const oauthClient = {
 /** OAuth 2.0 client credentials: one gateway token for the server, refreshed before it expires. */
 export const clientCredentialsAuth = z.object({ type: z.literal("oauth2ClientCredentials"), ...oauthClient }).strict();
 
+/**
+ * Where rotated refresh tokens are kept, so a restart uses the newest: a file (written atomically, mode 0600; one
+ * gateway process), or a Redis key or a PostgreSQL row that replicas share (each refresh holds a lock on it, see
+ * refresh-store.ts and postgres-refresh-store.ts).
+ */
+const refreshTokenStore = z.union([
+  z.object({ file: z.string().min(1) }).strict(),
+  z
+    .object({
+      redis: z.string().regex(/^rediss?:\/\/.+/, "expected a redis:// or rediss:// URL"),
+      key: z.string().min(1).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      postgres: z.string().regex(/^postgres(ql)?:\/\/.+/, "expected a postgres:// or postgresql:// URL"),
+      key: z.string().min(1).optional(),
+    })
+    .strict(),
+]);
+
 /** Per-consumer modes: the gateway's own traffic (discovery, health, notification streams) uses this, or none. */
 const discovery = { discovery: clientCredentialsAuth.omit({ type: true }).strict().optional() };
 
@@ -31,21 +52,9 @@ export const upstreamAuthSchema = z.discriminatedUnion("type", [
     .object({
       type: z.literal("oauth2RefreshToken"),
       ...oauthClient,
-      /** The first refresh token; once rotated, the one in `store.file` wins. */
+      /** The first refresh token; once rotated, the one in the store wins. */
       refreshToken: z.string().min(1),
-      /**
-       * Where rotated refresh tokens are kept, so a restart uses the newest: a file (written atomically, mode 0600;
-       * one gateway process), or a Redis key that replicas share (each refresh holds a lock, see refresh-store.ts).
-       */
-      store: z.union([
-        z.object({ file: z.string().min(1) }).strict(),
-        z
-          .object({
-            redis: z.string().regex(/^rediss?:\/\/.+/, "expected a redis:// or rediss:// URL"),
-            key: z.string().min(1).optional(),
-          })
-          .strict(),
-      ]),
+      store: refreshTokenStore,
     })
     .strict(),
   z.object({ type: z.literal("tokenExchange"), ...oauthClient, ...discovery }).strict(),
@@ -63,3 +72,5 @@ export const upstreamAuthSchema = z.discriminatedUnion("type", [
 export type UpstreamAuth = z.output<typeof upstreamAuthSchema>;
 /** The OAuth client part shared by the grant-based modes. */
 export type OAuthClientConfig = z.output<typeof clientCredentialsAuth>;
+/** Where an `oauth2RefreshToken` server keeps its rotated refresh tokens. */
+export type RefreshTokenStore = z.output<typeof refreshTokenStore>;

@@ -5,3 +5,4 @@ export * from "./call-auth";
 export * from "./authed-fetch";
 export * from "./upstream-refusal";
 export * from "./refresh-store";
+export * from "./postgres-refresh-store";

@@ -1,10 +1,11 @@
 import { decodeJwt } from "jose";
-import type { UpstreamAuth } from "../config/upstream-auth-schema";
+import type { RefreshTokenStore, UpstreamAuth } from "../config/upstream-auth-schema";
 import { GatewayError, JsonRpcErrorCode } from "../errors";
 import { CachedToken } from "./cached-token";
 import { tokenError } from "./token-endpoint";
 import { clientCredentialsToken, ExchangedTokens, refreshTokenToken } from "./token-sources";
 import { fileRefreshStore, redisRefreshStore, type RefreshStore } from "./refresh-store";
+import { postgresRefreshStore } from "./postgres-refresh-store";
 
 /** A server as credentials see it: its name and `auth` entry. */
 export interface AuthTarget {
@@ -124,10 +125,7 @@ function createSources(server: string, auth: UpstreamAuth): Sources {
     case "oauth2ClientCredentials":
       return { gateway: clientCredentialsToken(server, auth), exchange: undefined };
     case "oauth2RefreshToken": {
-      const store =
-        "file" in auth.store
-          ? fileRefreshStore(auth.store.file)
-          : redisRefreshStore(auth.store.redis, auth.store.key ?? `mcpgw:upstream-refresh:${server}`);
+      const store = refreshStore(server, auth.store);
       return { gateway: refreshTokenToken(server, auth, store), exchange: undefined, store };
     }
     case "tokenExchange":
@@ -143,11 +141,21 @@ function createSources(server: string, auth: UpstreamAuth): Sources {
   }
 }
 
+/** The store `server`'s rotated refresh tokens are kept in; a shared store's key defaults to the server's name. */
+function refreshStore(server: string, store: RefreshTokenStore): RefreshStore {
+  const key = ("key" in store ? store.key : undefined) ?? `mcpgw:upstream-refresh:${server}`;
+  if ("file" in store) return fileRefreshStore(store.file);
+  return "redis" in store ? redisRefreshStore(store.redis, key) : postgresRefreshStore(store.postgres, key);
+}
+
 /** A server whose file store cannot be shared: every token request fails, naming the server and the fix. */
 function unshared(server: string): Sources {
   const refuse = () =>
     Promise.reject(
-      tokenError(server, "store.file cannot be shared by a router and a broker in separate processes; use store.redis"),
+      tokenError(
+        server,
+        "store.file cannot be shared by a router and a broker in separate processes; use store.redis or store.postgres",
+      ),
     );
   return { gateway: new CachedToken(refuse, { skewMs: 0 }), exchange: undefined };
 }

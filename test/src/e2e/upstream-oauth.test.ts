@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Client } from "pg";
 import { parseConfig } from "@mcp-gateway/core";
 import { DEFAULT_RENDER_OPTIONS, renderEnvoyConfig } from "@mcp-gateway/router";
 import { connectClient, rawPost, type ConnectedClient } from "./mcp-client";
@@ -11,6 +12,7 @@ import { clientToken, startOAuthProvider, TOKEN_EXCHANGE_GRANT, type OAuthProvid
 import { startProtectedUpstream, type ProtectedUpstream } from "../support/protected-upstream";
 import { startModernUpstream, type ModernUpstream } from "../support/modern-upstream";
 import { startRedisServer, type RedisServer } from "../support/redis-server";
+import { startPostgresServer, type PostgresServer } from "../support/postgres-server";
 
 jest.setTimeout(120_000);
 
@@ -30,6 +32,8 @@ const BOB = { client_id: "bob", client_secret: "bob-secret-9e2a", grant_types: [
 const WRONG_SECRET = "wrong-secret-never-logged-77d0";
 // Upstream tokens live 4 s: the refresh test sees several replaced while calls continue.
 const TOKEN_TTL_S = 4;
+// The test server trusts every local connection; a password in the store's URL is there to be kept out of the log.
+const PG_PASSWORD = "pg-password-never-logged-3a7c";
 
 const modes = deployments();
 // Envoy mode (router and broker in one process) and standalone; the Redis split adds nothing to credentials.
@@ -66,6 +70,7 @@ describe.each(MODES)("upstream credentials against oidc-provider (%s)", (_label,
   const up: Record<string, ProtectedUpstream> = {};
   let modern: ModernUpstream;
   let redis: RedisServer;
+  let postgres: PostgresServer;
   let stack: GatewayStack;
   // What the gateway printed before a restart.
   const earlierLogs: string[] = [];
@@ -74,6 +79,7 @@ describe.each(MODES)("upstream credentials against oidc-provider (%s)", (_label,
     `name: cc, url: "${up["cc"]?.url}", auth: { type: oauth2ClientCredentials, ${client(`resource: "${up["cc"]?.url}", scopes: [mcp]`)} }`,
     `name: rt, url: "${up["rt"]?.url}", auth: { type: oauth2RefreshToken, ${client(`resource: "${RT_RESOURCE}"`)}, refreshToken: "${provider.refreshTokens[0]}", store: { file: "${join(dir, "rt.json")}" } }`,
     `name: rtr, url: "${up["rt"]?.url}", auth: { type: oauth2RefreshToken, ${client(`resource: "${RT_RESOURCE}"`)}, refreshToken: "${provider.refreshTokens[1]}", store: { redis: "${redis.url}" } }`,
+    `name: rtp, url: "${up["rt"]?.url}", auth: { type: oauth2RefreshToken, ${client(`resource: "${RT_RESOURCE}"`)}, refreshToken: "${provider.refreshTokens[2]}", store: { postgres: "\${env:E2E_PG_URL}", key: rt-e2e } }`,
     `name: tx, url: "${up["tx"]?.url}", auth: { type: tokenExchange, ${client(`resource: "${up["tx"]?.url}"`)}, discovery: { ${client(`resource: "${up["tx"]?.url}"`)} } }`,
     `name: pt, url: "${up["pt"]?.url}", auth: { type: passthrough, audience: "${GATEWAY}", discovery: { ${client(`resource: "${GATEWAY}"`)} } }`,
     `name: ptx, url: "${up["pt"]?.url}", auth: { type: passthrough, audience: "${OTHER}", discovery: { ${client(`resource: "${GATEWAY}"`)} } }`,
@@ -91,6 +97,7 @@ policies:
   const start = async (unready: readonly string[] = ["badsecret"]): Promise<GatewayStack> => {
     process.env["E2E_UPSTREAM_SECRET"] = GATEWAY_CLIENT.client_secret;
     process.env["E2E_WRONG_SECRET"] = WRONG_SECRET;
+    process.env["E2E_PG_URL"] = postgres.url.replace("postgres@", `postgres:${PG_PASSWORD}@`);
     const started = await startGatewayStack(await mode(), {
       extraServers: servers(),
       access: access(),
@@ -102,6 +109,19 @@ policies:
     }, 20_000);
     if (!ready) throw new Error(`upstreams not ready: ${JSON.stringify(await statusOf(started))}`);
     return started;
+  };
+  /** The refresh token the PostgreSQL store holds for the rtp server. */
+  const storedInPostgres = async (): Promise<string | undefined> => {
+    const db = new Client({ connectionString: postgres.url });
+    await db.connect();
+    try {
+      const result = await db.query<{ refresh_token: string }>(
+        "SELECT refresh_token FROM mcp_upstream_refresh_tokens WHERE key = 'rt-e2e'",
+      );
+      return result.rows[0]?.refresh_token;
+    } finally {
+      await db.end();
+    }
   };
   const connectAs = async (who: typeof ALICE): Promise<ConnectedClient> =>
     connectClient(stack.url, who.client_id, { authorization: `Bearer ${await clientToken(provider, who, GATEWAY)}` });
@@ -115,6 +135,7 @@ policies:
       refreshTokens: [
         { clientId: GATEWAY_CLIENT.client_id, accountId: "service-user", resource: RT_RESOURCE },
         { clientId: GATEWAY_CLIENT.client_id, accountId: "service-user", resource: RT_RESOURCE },
+        { clientId: GATEWAY_CLIENT.client_id, accountId: "service-user", resource: RT_RESOURCE },
       ],
     });
     const verify = { issuer: provider.issuer, jwksUrl: provider.jwksUrl };
@@ -124,6 +145,7 @@ policies:
     up["pt401"] = await startProtectedUpstream({ ...verify, audience: OTHER });
     modern = await startModernUpstream();
     redis = await startRedisServer();
+    postgres = await startPostgresServer();
     stack = await start();
   });
   afterAll(async () => {
@@ -131,6 +153,7 @@ policies:
     for (const upstream of Object.values(up)) await upstream.close();
     await modern?.close();
     await redis?.stop();
+    await postgres?.stop();
     await provider?.close();
     await rm(dir, { recursive: true, force: true });
   });
@@ -222,17 +245,20 @@ policies:
     const yaml = await readFile(stack.configPath, "utf8");
     const rendered = JSON.stringify(renderEnvoyConfig(parseConfig(yaml, process.env), DEFAULT_RENDER_OPTIONS));
     expect(rendered).toContain("mcp_server_cc");
-    for (const secret of [WRONG_SECRET, GATEWAY_CLIENT.client_secret, ...provider.refreshTokens])
+    for (const secret of [WRONG_SECRET, GATEWAY_CLIENT.client_secret, PG_PASSWORD, ...provider.refreshTokens])
       expect(rendered).not.toContain(secret);
   });
 
-  it("persists a rotated refresh token (file and Redis stores) and continues from it after a gateway restart", async () => {
+  it("persists a rotated refresh token (file, Redis and PostgreSQL stores) and continues from it after a gateway restart", async () => {
     const alice = await connectAs(ALICE);
-    for (const name of ["rt_server_info", "rtr_server_info"])
+    for (const name of ["rt_server_info", "rtr_server_info", "rtp_server_info"])
       expect((await alice.client.callTool({ name, arguments: {} })).isError).toBeFalsy();
     await alice.close();
     const saved = JSON.parse(await readFile(join(dir, "rt.json"), "utf8")) as { refreshToken: string };
     expect(saved.refreshToken).not.toBe(provider.refreshTokens[0]);
+    const rotated = await storedInPostgres();
+    expect(rotated).toEqual(expect.any(String));
+    expect(rotated).not.toBe(provider.refreshTokens[2]);
     earlierLogs.push(stack.gatewayOutput());
     await stack.stop();
     // The first refresh token was consumed: reusing it would fail (and revoke the grant). The restarted gateway
@@ -240,7 +266,7 @@ policies:
     // "revoked" refuses everything since its test.
     stack = await start(["badsecret", "revoked"]);
     const again = await connectAs(ALICE);
-    for (const name of ["rt_server_info", "rtr_server_info"])
+    for (const name of ["rt_server_info", "rtr_server_info", "rtp_server_info"])
       expect((await again.client.callTool({ name, arguments: {} })).isError).toBeFalsy();
     await again.close();
   });
@@ -249,6 +275,7 @@ policies:
     const log = [...earlierLogs, stack.gatewayOutput()].join("");
     expect(log).not.toContain(GATEWAY_CLIENT.client_secret);
     expect(log).not.toContain(WRONG_SECRET);
+    expect(log).not.toContain(PG_PASSWORD);
     for (const token of provider.refreshTokens) expect(log).not.toContain(token);
     expect(log).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\./);
   });

@@ -128,7 +128,17 @@ build(`etcd-${pins.etcd}`, ["--version"], (work) => {
 });
 build(`helm-${pins.helm}`, ["version", "--short"], (work) => {
   toolModule(work, "helm.sh/helm/v3/cmd/helm", pins.helm);
-  return { path: "helm.sh/helm/v3/cmd/helm" };
+  // As helm's Makefile: the Kubernetes version it assumes offline (helm template, lint, kubeVersion checks) is its
+  // client-go's (v0.N.x is Kubernetes 1.N), else it would claim v1.20.0; and its own version.
+  const clientGo = goOut(work, ["list", "-m", "-f", "{{.Version}}", "k8s.io/client-go"]).trim();
+  const minor = clientGo.split(".")[1];
+  const flags = ["pkg/lint/rules", "pkg/chartutil"].map(
+    (pkg) => ` -X helm.sh/helm/v3/${pkg}.k8sVersionMajor=1 -X helm.sh/helm/v3/${pkg}.k8sVersionMinor=${minor}`,
+  );
+  return {
+    path: "helm.sh/helm/v3/cmd/helm",
+    ldflags: `${flags.join("")} -X helm.sh/helm/v3/internal/version.version=v${pins.helm}`,
+  };
 });
 
 // The Gateway API CRDs (standard and experimental channels) from the module's zip in the Go module cache.
@@ -144,7 +154,9 @@ if (!existsSync(join(crds, "standard"))) {
     renameSync(`${crds}.partial`, crds);
   } catch (error) {
     rmSync(`${crds}.partial`, { recursive: true, force: true });
-    console.error(`install-k8s: could not fetch the Gateway API ${pins.gatewayApi} CRDs: ${error.message}`);
+    // `go mod download -json` reports its reason (e.g. a newer Go required) in the JSON's Error field.
+    const reason = /"Error": "([^"]*)"/.exec(String(error.stdout ?? ""))?.[1] ?? error.message;
+    console.error(`install-k8s: could not fetch the Gateway API ${pins.gatewayApi} CRDs: ${reason}`);
     process.exit(1);
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -1,0 +1,310 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parse } from "yaml";
+import { startExampleServer, startNode, type RunningProcess } from "@mcp-gateway/example-kit";
+import { pollUntil } from "../support/bounded-wait";
+import { installCrds, k8sTools, startTestCluster, type TestCluster } from "../support/k8s-cluster";
+import { freePort } from "../support/redis-server";
+import { connectClient } from "../e2e/mcp-client";
+
+// Starting etcd and kube-apiserver on a loaded 2-core machine takes tens of seconds.
+jest.setTimeout(240_000);
+
+const REPO = resolve(__dirname, "..", "..", "..");
+const NS = "mcp";
+const API = `/apis/mcp.gateway.example/v1alpha1/namespaces/${NS}/mcpservers`;
+const SECRET_PATH = `/api/v1/namespaces/${NS}/secrets/mcp-gateway-config`;
+type Example = Awaited<ReturnType<typeof startExampleServer>>;
+
+let cluster: TestCluster;
+let dir: string;
+let weather: Example;
+let notes: Example;
+let gatewayPort: number;
+const controllers: RunningProcess[] = [];
+
+interface Obj {
+  metadata: { name: string; finalizers?: string[]; deletionTimestamp?: string };
+  status?: {
+    conditions?: { type: string; status: string; reason: string; message: string }[];
+    toolCount?: number;
+    upstream?: string;
+  };
+  spec?: { rules?: { matches?: { headers?: { value: string }[] }[] }[] };
+}
+
+async function startController(identity: string): Promise<RunningProcess> {
+  const controller = startNode("cli/dist/main.js", [
+    "controller",
+    ...["--kubeconfig", cluster.controllerKubeconfig, "--namespace", NS, "--identity", identity],
+    ...["--base-config", join(dir, "base.yaml"), "--status-url", `http://127.0.0.1:${gatewayPort}/status`],
+    ...["--gateway", "infra/mcp-gw", "--ext-proc", "none", "--lease-duration", "3s", "--resync", "1s"],
+  ]);
+  controllers.push(controller);
+  await controller.waitFor(/mcp-gateway controller: namespace/, 30_000);
+  return controller;
+}
+
+/** The controller's RBAC (the chart's Role) bound to its test user, applied as admin. */
+async function grantController(): Promise<void> {
+  const role = parse(readFileSync(join(REPO, "deploy", "rbac", "controller-role.yaml"), "utf8")) as {
+    metadata: Record<string, string>;
+  };
+  role.metadata.namespace = NS;
+  expect((await cluster.api("POST", `/apis/rbac.authorization.k8s.io/v1/namespaces/${NS}/roles`, role)).status).toBe(
+    201,
+  );
+  const binding = {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "RoleBinding",
+    metadata: { name: "mcp-gateway-controller", namespace: NS },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+    subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "mcp-gateway-controller" }],
+  };
+  expect(
+    (await cluster.api("POST", `/apis/rbac.authorization.k8s.io/v1/namespaces/${NS}/rolebindings`, binding)).status,
+  ).toBe(201);
+}
+
+async function create(path: string, body: object): Promise<void> {
+  const { status, body: answer } = await cluster.api("POST", path, body);
+  if (status !== 201) throw new Error(`POST ${path}: ${status} ${JSON.stringify(answer)}`);
+}
+
+const externalService = (name: string, port: number): object => ({
+  apiVersion: "v1",
+  kind: "Service",
+  metadata: { name, namespace: NS },
+  // An ExternalName Service: the upstream runs outside the (node-less) test cluster, on loopback.
+  spec: { type: "ExternalName", externalName: "localhost", ports: [{ name: "mcp", port }] },
+});
+
+const mcpServer = (name: string, spec: object): object => ({
+  apiVersion: "mcp.gateway.example/v1alpha1",
+  kind: "MCPServer",
+  metadata: { name, namespace: NS },
+  spec,
+});
+
+async function renderedConfig(): Promise<
+  { servers: { name: string; url: string; headers?: Record<string, string> }[] } | undefined
+> {
+  const { status, body } = await cluster.api<{ data?: Record<string, string> }>("GET", SECRET_PATH);
+  if (status !== 200 || !body.data?.["config.yaml"]) return undefined;
+  return parse(Buffer.from(body.data["config.yaml"], "base64").toString("utf8")) as never;
+}
+
+async function until<T>(what: string, get: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  let last: T | undefined;
+  // A failed attempt (the gateway not listening yet) counts as not done; the last value is reported on timeout.
+  const ok = await pollUntil(async () => done((last = await get().catch(() => last as T))), 60_000, 250);
+  if (!ok) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
+  return last as T;
+}
+
+const getObj = async (path: string): Promise<Obj & { code: number }> => {
+  const { status, body } = await cluster.api<Obj>("GET", path);
+  return { ...body, code: status };
+};
+const condition = (o: Obj, type: string) => o.status?.conditions?.find((c) => c.type === type);
+
+beforeAll(async () => {
+  k8sTools(); // fails (never skips) naming `npm run k8s:install` when the binaries are missing
+  dir = await mkdtemp(join(tmpdir(), "k8s-controller-"));
+  [cluster, weather, notes] = await Promise.all([
+    startTestCluster(),
+    startExampleServer("weather"),
+    startExampleServer("notes"),
+  ]);
+  await installCrds(cluster, readFileSync(join(REPO, "deploy", "crds", "mcpservers.mcp.gateway.example.yaml"), "utf8"));
+  const gatewayApi = join(k8sTools().gatewayApiCrds, "standard");
+  for (const file of readdirSync(gatewayApi).filter((f) => f.endsWith(".yaml"))) {
+    await installCrds(cluster, readFileSync(join(gatewayApi, file), "utf8"));
+  }
+  await create("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: NS } });
+  await grantController();
+  gatewayPort = await freePort();
+  const base = [
+    "version: 1",
+    "auth: none",
+    'sessions: { secret: "k8s-test-session-secret-0123456789abcdef" }',
+    "health: { interval: 300ms, maxBackoff: 1s, timeout: 2s }",
+    `standalone: { listen: "127.0.0.1:${gatewayPort}" }`,
+    "",
+  ].join("\n");
+  await writeFile(join(dir, "base.yaml"), base);
+  await startController("controller-a");
+  await startController("controller-b");
+});
+
+afterAll(async () => {
+  for (const process of controllers) await process.stop();
+  await gateway?.stop();
+  await Promise.all([weather?.stop(), notes?.stop()]);
+  await cluster?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+let gateway: RunningProcess | undefined;
+
+/** The tool names a fresh MCP client lists through the gateway. */
+async function listTools(): Promise<string[]> {
+  const connected = await connectClient(`http://127.0.0.1:${gatewayPort}/mcp`);
+  try {
+    return (await connected.client.listTools()).tools.map((t) => t.name);
+  } finally {
+    await connected.close();
+  }
+}
+
+/** What the kubelet does with the mounted Secret: the file the gateway watches gets the Secret's new content. */
+async function syncGatewayConfig(): Promise<void> {
+  const { body } = await cluster.api<{ data: Record<string, string> }>("GET", SECRET_PATH);
+  await writeFile(join(dir, "gateway.yaml"), Buffer.from(body.data["config.yaml"] ?? "", "base64"));
+}
+
+describe("the discovery controller against a real kube-apiserver", () => {
+  it("refuses an invalid MCPServer at the API server (CRD validation)", async () => {
+    const both = mcpServer("both", { target: { service: { name: "a", port: 80 }, httpRoute: { name: "r" } } });
+    expect((await cluster.api("POST", API, both)).status).toBe(422);
+    const badName = mcpServer("Upper.Case", { target: { service: { name: "a", port: 80 } } });
+    expect((await cluster.api("POST", API, badName)).status).toBe(422);
+    const badTimeout = mcpServer("t", { target: { service: { name: "a", port: 80 } }, timeout: "soon" });
+    expect((await cluster.api("POST", API, badTimeout)).status).toBe(422);
+  });
+
+  it("puts a Service-targeted MCPServer into the config Secret and the HTTPRoute, with its finalizer", async () => {
+    await create(`/api/v1/namespaces/${NS}/services`, externalService("weather", weather.port));
+    await create(
+      API,
+      mcpServer("weather", { target: { service: { name: "weather", port: weather.port } }, timeout: "20s" }),
+    );
+    const config = await until(
+      "weather in the config",
+      renderedConfig,
+      (c) => c?.servers.some((s) => s.name === "weather") ?? false,
+    );
+    expect(config?.servers).toEqual([
+      expect.objectContaining({ name: "weather", url: `http://localhost:${weather.port}/mcp`, timeout: "20s" }),
+    ]);
+    const server = await until(
+      "the finalizer",
+      () => getObj(`${API}/weather`),
+      (o) => (o.metadata.finalizers ?? []).length > 0,
+    );
+    expect(server.metadata.finalizers).toEqual(["mcp.gateway.example/cleanup"]);
+    expect(condition(server, "Accepted")?.status).toBe("True");
+    const route = await getObj(`/apis/gateway.networking.k8s.io/v1/namespaces/${NS}/httproutes/mcp-gateway`);
+    expect(route.spec?.rules?.map((r) => r.matches?.[0]?.headers?.[0]?.value)).toEqual(["weather", undefined]);
+  });
+
+  it("a real gateway fed the rendered config serves the tools, and the status turns Ready with counts", async () => {
+    await syncGatewayConfig();
+    gateway = startNode("cli/dist/main.js", ["serve", "--config", join(dir, "gateway.yaml"), "--log-level", "warn"]);
+    await gateway.waitFor(/listening on/, 30_000);
+    // The gateway lists tools once its upstream connection is up (health checks every 300 ms).
+    const names = await until("the weather tools through the gateway", listTools, (n) =>
+      n.includes("weather_get_forecast"),
+    );
+    expect(names).toContain("weather_get_forecast");
+    const ready = await until(
+      "Ready=True",
+      () => getObj(`${API}/weather`),
+      (o) => condition(o, "Ready")?.status === "True",
+    );
+    expect(ready.status?.toolCount).toBeGreaterThan(0);
+    expect(ready.status?.upstream).toBe(`http://localhost:${weather.port}/mcp`);
+  });
+
+  it("resolves an HTTPRoute target and a credentialRef Secret, and refuses the server until the Secret exists", async () => {
+    await create(`/api/v1/namespaces/${NS}/services`, externalService("notes", notes.port));
+    await create(`/apis/gateway.networking.k8s.io/v1/namespaces/${NS}/httproutes`, {
+      apiVersion: "gateway.networking.k8s.io/v1",
+      kind: "HTTPRoute",
+      metadata: { name: "notes-route", namespace: NS },
+      spec: { rules: [{ backendRefs: [{ name: "notes", port: notes.port }] }] },
+    });
+    await create(
+      API,
+      mcpServer("notes", { target: { httpRoute: { name: "notes-route" } }, credentialRef: { name: "notes-cred" } }),
+    );
+    const refused = await until(
+      "Accepted=False",
+      () => getObj(`${API}/notes`),
+      (o) => condition(o, "Accepted")?.status === "False",
+    );
+    expect(condition(refused, "Accepted")?.reason).toBe("CredentialNotFound");
+    const data = { "x-api-key": Buffer.from("notes-key-123").toString("base64") };
+    await create(`/api/v1/namespaces/${NS}/secrets`, {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "notes-cred", namespace: NS },
+      data,
+    });
+    const config = await until(
+      "notes in the config",
+      renderedConfig,
+      (c) => c?.servers.some((s) => s.name === "notes") ?? false,
+    );
+    expect(config?.servers.find((s) => s.name === "notes")?.headers).toEqual({ "x-api-key": "notes-key-123" });
+    await syncGatewayConfig();
+    const listed = await until("notes tools through the reloaded gateway", listTools, (n) =>
+      n.includes("notes_add_note"),
+    );
+    expect(listed).toContain("weather_get_forecast");
+    // A value the gateway's loader would read as an env reference is refused, and never echoed.
+    const sneaky = { "x-api-key": Buffer.from("${env:HOME}").toString("base64") };
+    await cluster.api(
+      "PATCH",
+      `/api/v1/namespaces/${NS}/secrets/notes-cred`,
+      { data: sneaky },
+      "application/merge-patch+json",
+    );
+    const invalid = await until(
+      "InvalidCredential",
+      () => getObj(`${API}/notes`),
+      (o) => condition(o, "Accepted")?.reason === "InvalidCredential",
+    );
+    expect(JSON.stringify(invalid.status)).not.toContain("HOME");
+  });
+
+  it("hands leadership over when the leader dies, and a deleted MCPServer leaves nothing behind", async () => {
+    const lease = async () =>
+      (
+        await cluster.api<{ spec: { holderIdentity?: string } }>(
+          "GET",
+          `/apis/coordination.k8s.io/v1/namespaces/${NS}/leases/mcp-gateway-controller`,
+        )
+      ).body.spec.holderIdentity;
+    const leader = await lease();
+    const index = leader === "controller-a" ? 0 : 1;
+    controllers[index]?.child.kill("SIGKILL");
+    const next = await until("the other replica to lead", lease, (holder) => holder !== leader);
+    expect(next).toBe(index === 0 ? "controller-b" : "controller-a");
+    // notes usable again (the last server cannot leave: a gateway config needs one, see docs/kubernetes.md).
+    await cluster.api(
+      "PATCH",
+      `/api/v1/namespaces/${NS}/secrets/notes-cred`,
+      { data: { "x-api-key": Buffer.from("k2").toString("base64") } },
+      "application/merge-patch+json",
+    );
+    await until(
+      "notes accepted again",
+      () => getObj(`${API}/notes`),
+      (o) => condition(o, "Accepted")?.status === "True",
+    );
+    const { status } = await cluster.api("DELETE", `${API}/weather`);
+    expect(status).toBe(200);
+    await until(
+      "weather gone from the API",
+      () => getObj(`${API}/weather`),
+      (o) => o.code === 404,
+    );
+    const config = await renderedConfig();
+    expect(config?.servers.map((s) => s.name)).toEqual(["notes"]);
+    const route = await getObj(`/apis/gateway.networking.k8s.io/v1/namespaces/${NS}/httproutes/mcp-gateway`);
+    expect(route.spec?.rules?.some((r) => r.matches?.[0]?.headers?.[0]?.value === "weather")).toBe(false);
+  });
+});

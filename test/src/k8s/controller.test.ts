@@ -3,10 +3,13 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parse } from "yaml";
+import { parseConfig } from "@mcp-gateway/core";
+import { DEFAULT_RENDER_OPTIONS, renderEnvoyConfig } from "@mcp-gateway/router";
 import { startExampleServer, startNode, type RunningProcess } from "@mcp-gateway/example-kit";
 import { pollUntil } from "../support/bounded-wait";
 import { installCrds, k8sTools, startTestCluster, type TestCluster } from "../support/k8s-cluster";
 import { freePort } from "../support/redis-server";
+import { startEnvoy, type EnvoyProcess } from "../support/envoy-process";
 import { connectClient } from "../e2e/mcp-client";
 
 // Starting etcd and kube-apiserver on a loaded 2-core machine takes tens of seconds.
@@ -77,8 +80,9 @@ const externalService = (name: string, port: number): object => ({
   apiVersion: "v1",
   kind: "Service",
   metadata: { name, namespace: NS },
-  // An ExternalName Service: the upstream runs outside the (node-less) test cluster, on loopback.
-  spec: { type: "ExternalName", externalName: "localhost", ports: [{ name: "mcp", port }] },
+  // An ExternalName Service: the upstream runs outside the (node-less) test cluster, on loopback. 127.0.0.1 rather
+  // than localhost: Envoy's resolver answers localhost with ::1 first, where the example servers do not listen.
+  spec: { type: "ExternalName", externalName: "127.0.0.1", ports: [{ name: "mcp", port }] },
 });
 
 const mcpServer = (name: string, spec: object): object => ({
@@ -126,12 +130,15 @@ beforeAll(async () => {
   await create("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: NS } });
   await grantController();
   gatewayPort = await freePort();
+  const [routerPort, metricsPort, brokerPort] = [await freePort(), await freePort(), await freePort()];
   const base = [
     "version: 1",
     "auth: none",
     'sessions: { secret: "k8s-test-session-secret-0123456789abcdef" }',
     "health: { interval: 300ms, maxBackoff: 1s, timeout: 2s }",
     `standalone: { listen: "127.0.0.1:${gatewayPort}" }`,
+    `router: { listen: "127.0.0.1:${routerPort}", metricsListen: "127.0.0.1:${metricsPort}" }`,
+    `broker: { listen: "127.0.0.1:${brokerPort}" }`,
     "",
   ].join("\n");
   await writeFile(join(dir, "base.yaml"), base);
@@ -140,6 +147,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await envoy?.stop();
   for (const process of controllers) await process.stop();
   await gateway?.stop();
   await Promise.all([weather?.stop(), notes?.stop()]);
@@ -148,10 +156,11 @@ afterAll(async () => {
 });
 
 let gateway: RunningProcess | undefined;
+let envoy: EnvoyProcess | undefined;
 
 /** The tool names a fresh MCP client lists through the gateway. */
-async function listTools(): Promise<string[]> {
-  const connected = await connectClient(`http://127.0.0.1:${gatewayPort}/mcp`);
+async function listTools(url = `http://127.0.0.1:${gatewayPort}/mcp`): Promise<string[]> {
+  const connected = await connectClient(url);
   try {
     return (await connected.client.listTools()).tools.map((t) => t.name);
   } finally {
@@ -187,7 +196,7 @@ describe("the discovery controller against a real kube-apiserver", () => {
       (c) => c?.servers.some((s) => s.name === "weather") ?? false,
     );
     expect(config?.servers).toEqual([
-      expect.objectContaining({ name: "weather", url: `http://localhost:${weather.port}/mcp`, timeout: "20s" }),
+      expect.objectContaining({ name: "weather", url: `http://127.0.0.1:${weather.port}/mcp`, timeout: "20s" }),
     ]);
     const server = await until(
       "the finalizer",
@@ -215,7 +224,7 @@ describe("the discovery controller against a real kube-apiserver", () => {
       (o) => condition(o, "Ready")?.status === "True",
     );
     expect(ready.status?.toolCount).toBeGreaterThan(0);
-    expect(ready.status?.upstream).toBe(`http://localhost:${weather.port}/mcp`);
+    expect(ready.status?.upstream).toBe(`http://127.0.0.1:${weather.port}/mcp`);
   });
 
   it("resolves an HTTPRoute target and a credentialRef Secret, and refuses the server until the Secret exists", async () => {
@@ -236,6 +245,18 @@ describe("the discovery controller against a real kube-apiserver", () => {
       (o) => condition(o, "Accepted")?.status === "False",
     );
     expect(condition(refused, "Accepted")?.reason).toBe("CredentialNotFound");
+    const events = await until(
+      "a Warning event on the MCPServer",
+      async () =>
+        (
+          await cluster.api<{ items: { reason: string; type: string }[] }>(
+            "GET",
+            `/api/v1/namespaces/${NS}/events?fieldSelector=involvedObject.name%3Dnotes`,
+          )
+        ).body.items,
+      (items) => items.some((e) => e.reason === "CredentialNotFound"),
+    );
+    expect(events.find((e) => e.reason === "CredentialNotFound")?.type).toBe("Warning");
     const data = { "x-api-key": Buffer.from("notes-key-123").toString("base64") };
     await create(`/api/v1/namespaces/${NS}/secrets`, {
       apiVersion: "v1",
@@ -306,5 +327,49 @@ describe("the discovery controller against a real kube-apiserver", () => {
     expect(config?.servers.map((s) => s.name)).toEqual(["notes"]);
     const route = await getObj(`/apis/gateway.networking.k8s.io/v1/namespaces/${NS}/httproutes/mcp-gateway`);
     expect(route.spec?.rules?.some((r) => r.matches?.[0]?.headers?.[0]?.value === "weather")).toBe(false);
+  });
+
+  it("Envoy mode: the rendered config under a real Envoy and `mcp-gateway envoy` routes the servers' calls", async () => {
+    await gateway?.stop(); // the standalone gateway of the earlier tests: one gateway process at a time
+    gateway = undefined;
+    const { body } = await cluster.api<{ data: Record<string, string> }>("GET", SECRET_PATH);
+    const yaml = Buffer.from(body.data["config.yaml"] ?? "", "base64").toString("utf8");
+    await writeFile(join(dir, "gateway.yaml"), yaml);
+    const config = parseConfig(yaml, {});
+    gateway = startNode("cli/dist/main.js", ["envoy", "--config", join(dir, "gateway.yaml"), "--log-level", "warn"]);
+    await gateway.waitFor(/listening on/, 30_000);
+    envoy = await startEnvoy(
+      renderEnvoyConfig(config, {
+        ...DEFAULT_RENDER_OPTIONS,
+        listener: { address: "127.0.0.1", port: 0 },
+        admin: { address: "127.0.0.1", port: 0 },
+        router: { address: "127.0.0.1", port: Number(config.router.listen.split(":")[1]) },
+        broker: { address: "127.0.0.1", port: Number(config.broker.listen.split(":")[1]) },
+      }),
+    );
+    const url = `${envoy.url}/mcp`;
+    const names = await until(
+      "the notes tools through Envoy",
+      () => listTools(url),
+      (n) => n.includes("notes_add_note"),
+    );
+    expect(names).not.toContain("weather_get_forecast"); // deleted above
+    // Envoy's active health check passes the server's cluster shortly after Envoy starts: until then calls are refused.
+    const called = await until(
+      "a routed call through Envoy",
+      async () => {
+        const connected = await connectClient(url);
+        try {
+          return await connected.client.callTool({
+            name: "notes_add_note",
+            arguments: { title: "k8s", text: "via envoy" },
+          });
+        } finally {
+          await connected.close();
+        }
+      },
+      (result) => result !== undefined && !result.isError,
+    );
+    expect(JSON.stringify(called.content)).toContain("k8s");
   });
 });

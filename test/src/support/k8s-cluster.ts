@@ -169,7 +169,9 @@ export async function startTestCluster(): Promise<TestCluster> {
       if (child.exitCode === null) {
         const exited = new Promise((done) => child.once("exit", done));
         child.kill("SIGTERM");
-        await Promise.race([exited, new Promise((done) => setTimeout(done, 10_000))]);
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([exited, new Promise((done) => (timer = setTimeout(done, 10_000)))]);
+        clearTimeout(timer);
         if (child.exitCode === null) child.kill("SIGKILL");
       }
     }

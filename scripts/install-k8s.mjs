@@ -1,9 +1,11 @@
 // `npm run k8s:install`: builds the Kubernetes test tools from the Go module proxy into a cache outside the repository
 // (`$MCP_GATEWAY_CACHE`, else `$XDG_CACHE_HOME/mcp-gateway`, else `~/.cache/mcp-gateway`), under `k8s/<kubernetes
-// version>/` (etcd, helm and the CRDs carry their own versions in their names), unless they are already there, so CI reruns reuse them: kube-apiserver and kubectl (a wrapper module requiring
-// k8s.io/kubernetes at package.json `config.k8s.kubernetes`, its staging modules replaced by their published v0.x
-// versions), etcd (go.etcd.io/etcd/server/v3), helm (helm.sh/helm/v3 cmd/helm), and the Gateway API CRDs (the
-// sigs.k8s.io/gateway-api module's config/crd). Prints the directory on stdout; progress and timings go to stderr.
+// version>/` (etcd, helm and the CRDs carry their own versions in their names), unless they are already there, so CI
+// reruns reuse them: kube-apiserver and kubectl (a wrapper module requiring k8s.io/kubernetes at package.json
+// `config.k8s.kubernetes`, its staging modules replaced by their published v0.x versions), etcd
+// (go.etcd.io/etcd/server/v3), helm (helm.sh/helm/v3 cmd/helm), and the CRDs of the Gateway API
+// (sigs.k8s.io/gateway-api), Envoy Gateway's EnvoyExtensionPolicy and Istio's EnvoyFilter (istio.io/api). Prints the
+// directory on stdout; progress and timings go to stderr.
 import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
@@ -12,7 +14,7 @@ import { fileURLToPath } from "node:url";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const pins = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).config?.k8s ?? {};
-for (const key of ["kubernetes", "etcd", "helm", "gatewayApi"]) {
+for (const key of ["kubernetes", "etcd", "helm", "gatewayApi", "envoyGateway", "istioApi"]) {
   if (typeof pins[key] !== "string" || !/^\d+\.\d+\.\d+$/.test(pins[key])) {
     console.error(`install-k8s: package.json config.k8s.${key} must be a version like 1.2.3`);
     process.exit(1);
@@ -141,25 +143,40 @@ build(`helm-${pins.helm}`, ["version", "--short"], (work) => {
   };
 });
 
-// The Gateway API CRDs (standard and experimental channels) from the module's zip in the Go module cache.
-const crds = join(dir, `gateway-api-${pins.gatewayApi}`);
-if (!existsSync(join(crds, "standard"))) {
-  const work = mkdtempSync(join(tmpdir(), "gateway-api-"));
+/** Copies files of a module (from the Go module proxy, via the module cache) into the cache folder `name`, once. */
+function fetchModuleFiles(name, module, version, files) {
+  const target = join(dir, name);
+  if (existsSync(target)) return;
+  const work = mkdtempSync(join(tmpdir(), "k8s-crds-"));
   try {
-    const info = JSON.parse(goOut(work, ["mod", "download", "-json", `sigs.k8s.io/gateway-api@v${pins.gatewayApi}`]));
-    mkdirSync(`${crds}.partial`, { recursive: true });
-    for (const channel of ["standard", "experimental"]) {
-      cpSync(join(info.Dir, "config", "crd", channel), join(`${crds}.partial`, channel), { recursive: true });
-    }
-    renameSync(`${crds}.partial`, crds);
+    const info = JSON.parse(goOut(work, ["mod", "download", "-json", `${module}@v${version}`]));
+    mkdirSync(`${target}.partial`, { recursive: true });
+    for (const [from, to] of files) cpSync(join(info.Dir, from), join(`${target}.partial`, to), { recursive: true });
+    renameSync(`${target}.partial`, target);
   } catch (error) {
-    rmSync(`${crds}.partial`, { recursive: true, force: true });
+    rmSync(`${target}.partial`, { recursive: true, force: true });
     // `go mod download -json` reports its reason (e.g. a newer Go required) in the JSON's Error field.
     const reason = /"Error": "([^"]*)"/.exec(String(error.stdout ?? ""))?.[1] ?? error.message;
-    console.error(`install-k8s: could not fetch the Gateway API ${pins.gatewayApi} CRDs: ${reason}`);
+    console.error(`install-k8s: could not fetch ${module}@v${version}: ${reason}`);
     process.exit(1);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
 }
+
+// CRDs the tests install: the Gateway API (standard and experimental channels), and the ext_proc attachments the
+// controller writes, Envoy Gateway's EnvoyExtensionPolicy and Istio's EnvoyFilter (among Istio's CRDs).
+fetchModuleFiles(`gateway-api-${pins.gatewayApi}`, "sigs.k8s.io/gateway-api", pins.gatewayApi, [
+  ["config/crd/standard", "standard"],
+  ["config/crd/experimental", "experimental"],
+]);
+fetchModuleFiles(`envoy-gateway-${pins.envoyGateway}`, "github.com/envoyproxy/gateway", pins.envoyGateway, [
+  [
+    "charts/gateway-helm/charts/crds/crds/generated/gateway.envoyproxy.io_envoyextensionpolicies.yaml",
+    "envoyextensionpolicies.yaml",
+  ],
+]);
+fetchModuleFiles(`istio-api-${pins.istioApi}`, "istio.io/api", pins.istioApi, [
+  ["kubernetes/customresourcedefinitions.gen.yaml", "customresourcedefinitions.yaml"],
+]);
 console.log(dir);

@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import { parse } from "yaml";
 import { parseConfig } from "@mcp-gateway/core";
 import { DEFAULT_RENDER_OPTIONS, renderEnvoyConfig } from "@mcp-gateway/router";
+import { renderExtProc, type RouteSettings } from "@mcp-gateway/controller";
 import { startExampleServer, startNode, type RunningProcess } from "@mcp-gateway/example-kit";
 import { pollUntil } from "../support/bounded-wait";
 import { installCrds, k8sTools, startTestCluster, type TestCluster } from "../support/k8s-cluster";
@@ -127,6 +128,8 @@ beforeAll(async () => {
   for (const file of readdirSync(gatewayApi).filter((f) => f.endsWith(".yaml"))) {
     await installCrds(cluster, readFileSync(join(gatewayApi, file), "utf8"));
   }
+  await installCrds(cluster, readFileSync(k8sTools().envoyGatewayCrds, "utf8"));
+  await installCrds(cluster, readFileSync(k8sTools().istioCrds, "utf8"), ["envoyfilters.networking.istio.io"]);
   await create("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: NS } });
   await grantController();
   gatewayPort = await freePort();
@@ -183,6 +186,30 @@ describe("the discovery controller against a real kube-apiserver", () => {
     const badTimeout = mcpServer("t", { target: { service: { name: "a", port: 80 } }, timeout: "soon" });
     expect((await cluster.api("POST", API, badTimeout)).status).toBe(422);
   });
+
+  it.each([
+    ["envoy-gateway", "gateway.envoyproxy.io/v1alpha1", "envoyextensionpolicies"],
+    ["istio", "networking.istio.io/v1alpha3", "envoyfilters"],
+  ] as const)(
+    "writes a %s ext_proc attachment its real CRD accepts (strict, server-side dry run)",
+    async (mode, api, plural) => {
+      const settings: RouteSettings = {
+        namespace: NS,
+        name: "mcp-gateway",
+        gateway: { name: "gw" },
+        broker: { service: "mcp-gateway-broker", port: 8081 },
+        router: { service: "mcp-gateway-router", port: 9000 },
+        extProc: mode,
+      };
+      const object = renderExtProc(settings) as { spec: Record<string, unknown> };
+      const path = `/apis/${api}/namespaces/${NS}/${plural}?dryRun=All&fieldValidation=Strict`;
+      const accepted = await cluster.api("POST", path, object);
+      expect([accepted.status, accepted.body]).toEqual([201, expect.anything()]);
+      // Not vacuous: a field the CRD does not know is refused.
+      const broken = await cluster.api("POST", path, { ...object, spec: { ...object.spec, notAField: true } });
+      expect([broken.status, JSON.stringify(broken.body)]).toEqual([400, expect.stringContaining("notAField")]);
+    },
+  );
 
   it("puts a Service-targeted MCPServer into the config Secret and the HTTPRoute, with its finalizer", async () => {
     await create(`/api/v1/namespaces/${NS}/services`, externalService("weather", weather.port));

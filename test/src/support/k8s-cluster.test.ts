@@ -15,7 +15,7 @@ describe("the Kubernetes test tools", () => {
 
   it("are pinned in package.json config.k8s", () => {
     const pins = k8sPins();
-    for (const key of ["kubernetes", "etcd", "helm", "gatewayApi"] as const)
+    for (const key of ["kubernetes", "etcd", "helm", "gatewayApi", "envoyGateway", "istioApi"] as const)
       expect(pins[key]).toMatch(/^\d+\.\d+\.\d+$/);
   });
 

@@ -10,10 +10,13 @@ import { freePort } from "./redis-server";
 /** The repository root (test/{src,dist}/support → ../../..). */
 const REPO_ROOT = resolve(__dirname, "..", "..", "..");
 
-/** The pinned versions of package.json `config.k8s` (kubernetes, etcd, helm, gatewayApi). */
-export function k8sPins(): Record<"kubernetes" | "etcd" | "helm" | "gatewayApi", string> {
+/** The pinned tools and CRD modules of package.json `config.k8s`. */
+type Pin = "kubernetes" | "etcd" | "helm" | "gatewayApi" | "envoyGateway" | "istioApi";
+
+/** The pinned versions of package.json `config.k8s`. */
+export function k8sPins(): Record<Pin, string> {
   const pkg = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { config?: { k8s?: unknown } };
-  const pins = pkg.config?.k8s as Record<"kubernetes" | "etcd" | "helm" | "gatewayApi", string> | undefined;
+  const pins = pkg.config?.k8s as Record<Pin, string> | undefined;
   if (!pins) throw new Error("package.json config.k8s is missing");
   return pins;
 }
@@ -26,6 +29,8 @@ export function k8sTools(env: NodeJS.ProcessEnv = process.env): {
   etcd: string;
   helm: string;
   gatewayApiCrds: string;
+  envoyGatewayCrds: string;
+  istioCrds: string;
 } {
   const pins = k8sPins();
   const cache = env["MCP_GATEWAY_CACHE"] || join(env["XDG_CACHE_HOME"] || join(homedir(), ".cache"), "mcp-gateway");
@@ -36,10 +41,12 @@ export function k8sTools(env: NodeJS.ProcessEnv = process.env): {
     etcd: join(dir, `etcd-${pins.etcd}`),
     helm: join(dir, `helm-${pins.helm}`),
     gatewayApiCrds: join(dir, `gateway-api-${pins.gatewayApi}`),
+    envoyGatewayCrds: join(dir, `envoy-gateway-${pins.envoyGateway}`, "envoyextensionpolicies.yaml"),
+    istioCrds: join(dir, `istio-api-${pins.istioApi}`, "customresourcedefinitions.yaml"),
   };
   for (const path of Object.values(tools)) {
     try {
-      accessSync(path, path.endsWith(pins.gatewayApi) ? constants.R_OK : constants.X_OK);
+      accessSync(path, /\.yaml$|gateway-api-/.test(path) ? constants.R_OK : constants.X_OK);
     } catch {
       throw new Error(`missing ${path}: run \`npm run k8s:install\` (builds the Kubernetes test tools with Go)`);
     }
@@ -285,12 +292,14 @@ function apiRequest<T>(
   });
 }
 
-/** Creates the CustomResourceDefinitions of a YAML file (one or more documents) and waits until each is Established. */
-export async function installCrds(cluster: TestCluster, yamlText: string): Promise<string[]> {
+/** Creates the CustomResourceDefinitions of a YAML file (one or more documents; only those named in `only`, when
+ * given) and waits until each is Established. */
+export async function installCrds(cluster: TestCluster, yamlText: string, only?: readonly string[]): Promise<string[]> {
   const names: string[] = [];
   for (const doc of parseAllDocuments(yamlText)) {
     const crd = doc.toJS() as { kind?: string; metadata?: { name?: string } } | null;
     if (crd?.kind !== "CustomResourceDefinition" || !crd.metadata?.name) continue;
+    if (only && !only.includes(crd.metadata.name)) continue;
     const created = await cluster.api("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd);
     if (created.status !== 201 && created.status !== 409) {
       throw new Error(`creating CRD ${crd.metadata.name}: ${created.status} ${JSON.stringify(created.body)}`);

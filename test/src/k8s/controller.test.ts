@@ -7,17 +7,16 @@ import { parseConfig } from "@mcp-gateway/core";
 import { DEFAULT_RENDER_OPTIONS, renderEnvoyConfig } from "@mcp-gateway/router";
 import { renderExtProc, type RouteSettings } from "@mcp-gateway/controller";
 import { startExampleServer, startNode, type RunningProcess } from "@mcp-gateway/example-kit";
-import { pollUntil } from "../support/bounded-wait";
 import { installCrds, k8sTools, startTestCluster, type TestCluster } from "../support/k8s-cluster";
 import { freePort } from "../support/redis-server";
 import { startEnvoy, type EnvoyProcess } from "../support/envoy-process";
 import { connectClient } from "../e2e/mcp-client";
+import { condition, externalService, mcpServer, NS, until, type Obj } from "./controller-fixtures";
 
 // Starting etcd and kube-apiserver on a loaded 2-core machine takes tens of seconds.
 jest.setTimeout(240_000);
 
 const REPO = resolve(__dirname, "..", "..", "..");
-const NS = "mcp";
 const API = `/apis/mcp.gateway.example/v1alpha1/namespaces/${NS}/mcpservers`;
 const SECRET_PATH = `/api/v1/namespaces/${NS}/secrets/mcp-gateway-config`;
 type Example = Awaited<ReturnType<typeof startExampleServer>>;
@@ -29,22 +28,12 @@ let notes: Example;
 let gatewayPort: number;
 const controllers: RunningProcess[] = [];
 
-interface Obj {
-  metadata: { name: string; finalizers?: string[]; deletionTimestamp?: string };
-  status?: {
-    conditions?: { type: string; status: string; reason: string; message: string }[];
-    toolCount?: number;
-    upstream?: string;
-  };
-  spec?: { rules?: { matches?: { headers?: { value: string }[] }[] }[] };
-}
-
 async function startController(identity: string): Promise<RunningProcess> {
   const controller = startNode("cli/dist/main.js", [
     "controller",
     ...["--kubeconfig", cluster.controllerKubeconfig, "--namespace", NS, "--identity", identity],
     ...["--base-config", join(dir, "base.yaml"), "--status-url", `http://127.0.0.1:${gatewayPort}/status`],
-    ...["--gateway", "infra/mcp-gw", "--ext-proc", "none", "--lease-duration", "3s", "--resync", "1s"],
+    ...["--gateway", "infra/mcp-gw", "--ext-proc", "envoy-gateway", "--lease-duration", "3s", "--resync", "1s"],
   ]);
   controllers.push(controller);
   await controller.waitFor(/mcp-gateway controller: namespace/, 30_000);
@@ -77,22 +66,6 @@ async function create(path: string, body: object): Promise<void> {
   if (status !== 201) throw new Error(`POST ${path}: ${status} ${JSON.stringify(answer)}`);
 }
 
-const externalService = (name: string, port: number): object => ({
-  apiVersion: "v1",
-  kind: "Service",
-  metadata: { name, namespace: NS },
-  // An ExternalName Service: the upstream runs outside the (node-less) test cluster, on loopback. 127.0.0.1 rather
-  // than localhost: Envoy's resolver answers localhost with ::1 first, where the example servers do not listen.
-  spec: { type: "ExternalName", externalName: "127.0.0.1", ports: [{ name: "mcp", port }] },
-});
-
-const mcpServer = (name: string, spec: object): object => ({
-  apiVersion: "mcp.gateway.example/v1alpha1",
-  kind: "MCPServer",
-  metadata: { name, namespace: NS },
-  spec,
-});
-
 async function renderedConfig(): Promise<
   { servers: { name: string; url: string; headers?: Record<string, string> }[] } | undefined
 > {
@@ -101,20 +74,10 @@ async function renderedConfig(): Promise<
   return parse(Buffer.from(body.data["config.yaml"], "base64").toString("utf8")) as never;
 }
 
-async function until<T>(what: string, get: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  let last: T | undefined;
-  // A failed attempt (the gateway not listening yet) counts as not done; the last value is reported on timeout.
-  const ok = await pollUntil(async () => done((last = await get().catch(() => last as T))), 60_000, 250);
-  if (!ok) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
-  return last as T;
-}
-
 const getObj = async (path: string): Promise<Obj & { code: number }> => {
   const { status, body } = await cluster.api<Obj>("GET", path);
   return { ...body, code: status };
 };
-const condition = (o: Obj, type: string) => o.status?.conditions?.find((c) => c.type === type);
-
 beforeAll(async () => {
   k8sTools(); // fails (never skips) naming `npm run k8s:install` when the binaries are missing
   dir = await mkdtemp(join(tmpdir(), "k8s-controller-"));
@@ -201,7 +164,8 @@ describe("the discovery controller against a real kube-apiserver", () => {
         router: { service: "mcp-gateway-router", port: 9000 },
         extProc: mode,
       };
-      const object = renderExtProc(settings) as { spec: Record<string, unknown> };
+      // Another name than the controller's own attachment (which it writes for real).
+      const object = renderExtProc({ ...settings, name: "dry-run-check" }) as { spec: Record<string, unknown> };
       const path = `/apis/${api}/namespaces/${NS}/${plural}?dryRun=All&fieldValidation=Strict`;
       const accepted = await cluster.api("POST", path, object);
       expect([accepted.status, accepted.body]).toEqual([201, expect.anything()]);
@@ -226,14 +190,57 @@ describe("the discovery controller against a real kube-apiserver", () => {
       expect.objectContaining({ name: "weather", url: `http://127.0.0.1:${weather.port}/mcp`, timeout: "20s" }),
     ]);
     const server = await until(
-      "the finalizer",
+      "the finalizer and the Accepted condition (the same pass writes both, one after the other)",
       () => getObj(`${API}/weather`),
-      (o) => (o.metadata.finalizers ?? []).length > 0,
+      (o) => (o.metadata.finalizers ?? []).length > 0 && condition(o, "Accepted") !== undefined,
     );
     expect(server.metadata.finalizers).toEqual(["mcp.gateway.example/cleanup"]);
     expect(condition(server, "Accepted")?.status).toBe("True");
     const route = await getObj(`/apis/gateway.networking.k8s.io/v1/namespaces/${NS}/httproutes/mcp-gateway`);
     expect(route.spec?.rules?.map((r) => r.matches?.[0]?.headers?.[0]?.value)).toEqual(["weather", undefined]);
+    const policy = await getObj(
+      `/apis/gateway.envoyproxy.io/v1alpha1/namespaces/${NS}/envoyextensionpolicies/mcp-gateway`,
+    );
+    expect(policy.code).toBe(200);
+  });
+
+  it("backs off exponentially while its passes fail (here: RBAC lets it lead but not read MCPServers)", async () => {
+    const locked = "locked";
+    await create("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: locked } });
+    const rbac = `/apis/rbac.authorization.k8s.io/v1/namespaces/${locked}`;
+    await create(`${rbac}/roles`, {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "Role",
+      metadata: { name: "lease-only", namespace: locked },
+      rules: [{ apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update"] }],
+    });
+    await create(`${rbac}/rolebindings`, {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "RoleBinding",
+      metadata: { name: "lease-only", namespace: locked },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "lease-only" },
+      subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "mcp-gateway-controller" }],
+    });
+    const controller = startNode("cli/dist/main.js", [
+      "controller",
+      ...["--kubeconfig", cluster.controllerKubeconfig, "--namespace", locked, "--identity", "locked-a"],
+      ...["--base-config", join(dir, "base.yaml"), "--resync", "1s"],
+    ]);
+    controllers.push(controller);
+    // One JSON log line per failed pass, with the delay before the next.
+    const delays = (): number[] =>
+      controller
+        .output()
+        .split("\n")
+        .filter((line) => line.includes('"controller: reconcile failed"'))
+        .map((line) => (JSON.parse(line) as { retryInMs: number }).retryInMs);
+    await until(
+      "three failed passes",
+      async () => delays(),
+      (d) => d.length >= 3,
+    );
+    expect(delays().slice(0, 3)).toEqual([500, 1000, 2000]);
+    expect(controller.output()).toMatch(/403/);
   });
 
   it("a real gateway fed the rendered config serves the tools, and the status turns Ready with counts", async () => {

@@ -406,4 +406,14 @@ describe("the discovery controller against a real kube-apiserver", () => {
     );
     expect(JSON.stringify(called.content)).toContain("k8s");
   });
+
+  it("hands the Lease back at SIGTERM (an empty holder: the next replica need not wait for it to expire)", async () => {
+    const lease = `/apis/coordination.k8s.io/v1/namespaces/${NS}/leases/mcp-gateway-controller`;
+    const holder = async (): Promise<string | undefined> =>
+      (await cluster.api<{ spec: { holderIdentity?: string } }>("GET", lease)).body.spec.holderIdentity;
+    const leader = controllers.find((c) => c.child.exitCode === null && c.child.signalCode === null);
+    expect(["controller-a", "controller-b"]).toContain(await holder());
+    await leader?.stop();
+    expect(await holder()).toBe("");
+  });
 });

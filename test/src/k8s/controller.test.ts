@@ -216,6 +216,22 @@ describe("the discovery controller against a real kube-apiserver", () => {
       (o) => (o.status?.conditions ?? []).every((c) => (c as { observedGeneration?: number }).observedGeneration === 2),
     );
     expect(condition(server, "Accepted")?.status).toBe("True");
+    // A changed Service: without the target port the server is refused, with it back accepted again.
+    const service = `/api/v1/namespaces/${NS}/services/weather`;
+    const ports = (port: number) => ({ spec: { ports: [{ name: "mcp", port }] } });
+    await cluster.api("PATCH", service, ports(weather.port + 1), "application/merge-patch+json");
+    const gone = await until(
+      "TargetNotFound",
+      () => getObj(`${API}/weather`),
+      (o) => condition(o, "Accepted")?.reason === "TargetNotFound",
+    );
+    expect(condition(gone, "Accepted")?.message).toContain(`no port ${weather.port}`);
+    await cluster.api("PATCH", service, ports(weather.port), "application/merge-patch+json");
+    await until(
+      "Accepted again",
+      () => getObj(`${API}/weather`),
+      (o) => condition(o, "Accepted")?.status === "True",
+    );
   });
 
   it("resolves an HTTPRoute target and a credentialRef Secret, and refuses the server until the Secret exists", async () => {

@@ -51,8 +51,11 @@ async function list<T>(kube: KubeApi, path: string, optional = false): Promise<T
   }
 }
 
-/** Creates or merge-patches an object so it matches `desired`; returns whether it changed. */
-async function upsert(kube: KubeApi, collection: string, desired: { metadata: { name: string } }): Promise<void> {
+/** An object to write: its name, and whatever else its kind has. */
+type Desired = Record<string, unknown> & { metadata: { name: string } & Record<string, unknown> };
+
+/** Creates `desired`, or merge-patches the existing object to match it (lists replaced, maps merged). */
+async function upsert(kube: KubeApi, collection: string, desired: Desired): Promise<void> {
   const path = `${collection}/${desired.metadata.name}`;
   try {
     await kube.request("GET", path);
@@ -82,7 +85,7 @@ async function writeConfig(kube: KubeApi, settings: ReconcileSettings, text: str
     metadata: { name: settings.configSecret, namespace: settings.namespace, labels },
     type: "Opaque",
     data: { "config.yaml": encoded },
-  } as never);
+  });
   return true;
 }
 
@@ -178,14 +181,14 @@ async function writeRoutes(
     };
   });
   const route = renderHttpRoute(routeSettings, routed);
-  await upsert(kube, base(routeSettings.namespace, "gateway.networking.k8s.io/v1", "httproutes"), route as never);
+  await upsert(kube, base(routeSettings.namespace, "gateway.networking.k8s.io/v1", "httproutes"), route as Desired);
   const extProc = renderExtProc(routeSettings);
   if (!extProc) return;
   const collection =
     routeSettings.extProc === "istio"
       ? base(routeSettings.namespace, "networking.istio.io/v1alpha3", "envoyfilters")
       : base(routeSettings.namespace, "gateway.envoyproxy.io/v1alpha1", "envoyextensionpolicies");
-  await upsert(kube, collection, extProc as never);
+  await upsert(kube, collection, extProc as Desired);
 }
 
 /** Writes each live MCPServer's status when it differs from the desired one. */

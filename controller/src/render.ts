@@ -42,7 +42,7 @@ const LABELS = { "app.kubernetes.io/managed-by": "mcp-gateway-controller" };
 /** The HTTPRoute: per server a rule matching `x-destination-mcp: <name>` to its Service (path rewritten to the server's
  * MCP path); everything else (no header: initialize, lists, streams) goes to the broker. */
 export function renderHttpRoute(settings: RouteSettings, servers: readonly RoutedServer[]): Record<string, unknown> {
-  const rules = [...servers]
+  const rules: Record<string, unknown>[] = [...servers]
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((server) => ({
       matches: [
@@ -58,9 +58,9 @@ export function renderHttpRoute(settings: RouteSettings, servers: readonly Route
       ...(server.timeout ? { timeouts: { request: server.timeout } } : {}),
     }));
   rules.push({
-    matches: [{ path: { type: "PathPrefix", value: "/mcp" } }] as never,
+    matches: [{ path: { type: "PathPrefix", value: "/mcp" } }],
     backendRefs: [{ name: settings.broker.service, port: settings.broker.port }],
-  } as never);
+  });
   return {
     apiVersion: "gateway.networking.k8s.io/v1",
     kind: "HTTPRoute",

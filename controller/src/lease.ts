@@ -28,11 +28,14 @@ const microTime = (ms: number): string => new Date(ms).toISOString().replace(/Z$
 
 /**
  * Leader election the way client-go does it: the holder renews the Lease every `retryMs`; another replica takes it over
- * (an update guarded by resourceVersion) once the holder's renewTime is older than the lease duration.
+ * (an update guarded by resourceVersion) once it has seen no renewal for the lease duration.
  */
 export class LeaderElector {
   private timer: NodeJS.Timeout | undefined;
   private leading = false;
+  /** The other holder's record as last seen, and when this replica first saw it (its own clock, as client-go does:
+   * the holder's renewTime is never compared with this clock, so clock skew between nodes does not matter). */
+  private observed: { record: string; at: number } | undefined;
 
   constructor(
     private readonly kube: KubeApi,
@@ -96,8 +99,9 @@ export class LeaderElector {
     }
     const spec = lease.spec ?? {};
     const held = spec.holderIdentity !== undefined && spec.holderIdentity !== "";
-    const renewed = spec.renewTime ? Date.parse(spec.renewTime) : 0;
-    const expired = now - renewed > (spec.leaseDurationSeconds ?? durationSeconds) * 1000;
+    const record = `${spec.holderIdentity ?? ""}|${spec.renewTime ?? ""}`;
+    if (this.observed?.record !== record) this.observed = { record, at: now };
+    const expired = now - this.observed.at > (spec.leaseDurationSeconds ?? durationSeconds) * 1000;
     if (spec.holderIdentity === identity) return this.write("PUT", this.path, { ...lease, spec: { ...spec, ...mine } });
     if (held && !expired) return false;
     const transitions = (spec.leaseTransitions ?? 0) + 1;

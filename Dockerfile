@@ -9,6 +9,7 @@ COPY scripts ./scripts
 COPY core/package.json core/
 COPY router/package.json router/
 COPY broker/package.json broker/
+COPY controller/package.json controller/
 COPY cli/package.json cli/
 COPY console/package.json console/
 COPY examples/example-kit/package.json examples/example-kit/
@@ -28,6 +29,7 @@ COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/core/package.json core/
 COPY --from=build /app/router/package.json router/
 COPY --from=build /app/broker/package.json broker/
+COPY --from=build /app/controller/package.json controller/
 COPY --from=build /app/cli/package.json cli/
 COPY --from=build /app/console/package.json console/
 COPY --from=build /app/examples/example-kit/package.json examples/example-kit/
@@ -42,6 +44,7 @@ COPY --from=build /app/protos/gen protos/gen
 COPY --from=build /app/core/dist core/dist
 COPY --from=build /app/router/dist router/dist
 COPY --from=build /app/broker/dist broker/dist
+COPY --from=build /app/controller/dist controller/dist
 COPY --from=build /app/cli/dist cli/dist
 # The web console's static files (/ui), bundled by Vite in the build stage.
 COPY --from=build /app/console/dist console/dist

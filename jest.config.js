@@ -6,6 +6,7 @@ module.exports = {
     "<rootDir>/core/src",
     "<rootDir>/router/src",
     "<rootDir>/broker/src",
+    "<rootDir>/controller/src",
     "<rootDir>/cli/src",
     "<rootDir>/console/src",
     "<rootDir>/test/src",
@@ -14,7 +15,7 @@ module.exports = {
   testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.jest.json" }] },
   moduleNameMapper: {
-    "^@mcp-gateway/(core|router|broker)$": "<rootDir>/$1/src/index.ts",
+    "^@mcp-gateway/(core|router|broker|controller)$": "<rootDir>/$1/src/index.ts",
     "^@mcp-gateway/example-kit$": "<rootDir>/examples/example-kit/src/index.ts",
     "^@mcp-gateway/local-stack$": "<rootDir>/examples/local-stack/src/index.ts",
     "^(\\.{1,2}/.*)\\.js$": "$1",

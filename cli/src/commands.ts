@@ -1,5 +1,6 @@
 import { lookupTable } from "@mcp-gateway/core";
 import type { CommandArgs } from "./args";
+import { CONTROLLER_OPTIONS } from "./controller-command";
 
 /** One `mcp-gateway` command: its one-line summary, full help text and the arguments it accepts. */
 export interface CommandHelp {
@@ -62,6 +63,34 @@ Runs only the broker on broker.listen. Needs sessions.store: redis://… and ses
 
 ${COMMON}`,
     args: SERVER_ARGS,
+  },
+  controller: {
+    summary: "Kubernetes: the discovery controller (MCPServer resources to the gateway config, routes and status)",
+    usage: `Usage: mcp-gateway controller --namespace NS --base-config PATH [options]
+
+Watches MCPServer resources (mcp.gateway.example/v1alpha1) and the Services, Secrets and HTTPRoutes they name in one
+namespace, writes the gateway config (the base config plus one server per accepted MCPServer) into a Secret the
+gateway mounts and hot-reloads, optionally an HTTPRoute routing on x-destination-mcp and the ext_proc attachment, and
+each MCPServer's status (from the gateway's /status). Two replicas elect a leader on a Lease. See docs/kubernetes.md.
+
+  --namespace NS          the namespace to watch (env POD_NAMESPACE)
+  --base-config PATH      the gateway config without MCPServer servers (consumers, policies, sessions, …)
+  --config-secret NAME    the Secret the config is written to, key config.yaml (default mcp-gateway-config)
+  --kubeconfig PATH       a kubeconfig (env KUBECONFIG; default: the in-cluster service account)
+  --status-url URL        the gateway's /status (for Ready and the counts)
+  --gateway [NS/]NAME     the Gateway the HTTPRoute attaches to (no HTTPRoute without it)
+  --route-name NAME       the HTTPRoute's and ext_proc attachment's name (default mcp-gateway)
+  --broker-service S:P    the broker Service port (default mcp-gateway-broker:8081)
+  --router-service S:P    the router Service port, gRPC (default mcp-gateway-router:9000)
+  --ext-proc MODE         envoy-gateway (EnvoyExtensionPolicy) | istio (EnvoyFilter) | none (default)
+  --lease-name NAME       the Lease of leader election (default mcp-gateway-controller)
+  --lease-duration D      how long a silent leader keeps the Lease (default 15s)
+  --identity ID           this replica's name in the Lease (env POD_NAME, default the host name)
+  --cluster-domain D      the cluster's DNS domain (default cluster.local)
+  --resync D              a full pass this often without changes (default 10s)
+  --log-level LEVEL       debug | info | warn | error (env MCP_GATEWAY_LOG_LEVEL, default info)
+${HELP_VERSION}`,
+    args: { options: CONTROLLER_OPTIONS, positionals: { min: 0, max: 0 } },
   },
   validate: {
     summary:

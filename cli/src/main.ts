@@ -5,6 +5,7 @@ import { configJsonSchema, createLogger, loadConfigFile, lookupTable, type LogLe
 import { parseCommandArgs, UsageError, type CommandArgs, type ParsedArgs } from "./args";
 import { COMMANDS, overview } from "./commands";
 import { startGatewayProcess, type GatewayProcess, type Roles } from "./gateway-process";
+import { controllerCommand } from "./controller-command";
 import { hashKeyCommand } from "./hash-key-command";
 import { renderEnvoyCommand } from "./render-envoy-command";
 import { validateCommand, type CommandOutput } from "./validate-command";
@@ -30,6 +31,8 @@ const stdio: CommandOutput = { out: (text) => process.stdout.write(text), err: (
 export interface MainResult {
   code: number;
   gateway?: GatewayProcess;
+  /** Another long-running service (the controller), closed on a signal like a gateway. */
+  service?: { close(): Promise<void> };
 }
 
 /** The version of this package, from its package.json (shipped beside `dist/` in every install). */
@@ -106,6 +109,7 @@ async function runCommand(name: string, args: ParsedArgs, env: Env, output: Comm
     output.out(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
     return { code: 0 };
   }
+  if (name === "controller") return controllerCommand(args, env, output);
   if (name === "render-envoy") {
     return { code: await renderEnvoyCommand(args.positionals[0] ?? "", args.flags, env, output) };
   }
@@ -150,10 +154,11 @@ async function serveCommand(
 /** Runs the command line of this process (the `mcp-gateway` bin, or `node cli/dist/main.js`) and exits with its code. */
 export function runFromCommandLine(): void {
   main(process.argv.slice(2), process.env).then(
-    ({ code, gateway }) => {
-      if (!gateway) process.exit(code);
+    ({ code, gateway, service }) => {
+      const running = gateway ?? service;
+      if (!running) process.exit(code);
       const stop = (): void => {
-        gateway.close().then(
+        running.close().then(
           () => process.exit(0),
           () => process.exit(1),
         );

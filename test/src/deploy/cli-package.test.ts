@@ -97,8 +97,13 @@ describe("the mcp-gateway package", () => {
     expect(moduleSpecifiers(source)).toEqual(["a", "b", "c", "d", "e"]);
   });
 
-  it("cli needs core, router and broker (the check above is not vacuous)", () => {
-    expect(runtimeImports("cli")).toEqual(["@mcp-gateway/broker", "@mcp-gateway/core", "@mcp-gateway/router"]);
+  it("cli needs core, router, broker and controller (the check above is not vacuous)", () => {
+    expect(runtimeImports("cli")).toEqual([
+      "@mcp-gateway/broker",
+      "@mcp-gateway/controller",
+      "@mcp-gateway/core",
+      "@mcp-gateway/router",
+    ]);
   });
 
   it("runs as `npx mcp-gateway` in the clone (npm ci linked the committed, executable bin)", async () => {

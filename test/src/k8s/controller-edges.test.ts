@@ -1,0 +1,104 @@
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { renderExtProc, type RouteSettings } from "@mcp-gateway/controller";
+import { startNode, type RunningProcess } from "@mcp-gateway/example-kit";
+import { installCrds, k8sTools, startTestCluster, type TestCluster } from "../support/k8s-cluster";
+import { NS, until } from "./controller-fixtures";
+
+// The controller's edges against a real kube-apiserver: what it writes for Envoy Gateway and Istio, and its back-off.
+jest.setTimeout(240_000);
+
+const REPO = resolve(__dirname, "..", "..", "..");
+let cluster: TestCluster;
+let dir: string;
+const controllers: RunningProcess[] = [];
+
+async function create(path: string, body: object): Promise<void> {
+  const { status, body: answer } = await cluster.api("POST", path, body);
+  if (status !== 201) throw new Error(`POST ${path}: ${status} ${JSON.stringify(answer)}`);
+}
+
+beforeAll(async () => {
+  k8sTools(); // fails (never skips) naming `npm run k8s:install` when the binaries are missing
+  dir = await mkdtemp(join(tmpdir(), "k8s-controller-edges-"));
+  cluster = await startTestCluster();
+  await installCrds(cluster, readFileSync(join(REPO, "deploy", "crds", "mcpservers.mcp.gateway.example.yaml"), "utf8"));
+  await installCrds(cluster, readFileSync(k8sTools().envoyGatewayCrds, "utf8"));
+  await installCrds(cluster, readFileSync(k8sTools().istioCrds, "utf8"), ["envoyfilters.networking.istio.io"]);
+  await create("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: NS } });
+  await writeFile(join(dir, "base.yaml"), "version: 1\nauth: none\n");
+});
+
+afterAll(async () => {
+  for (const process of controllers) await process.stop();
+  await cluster?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe("the discovery controller's edges against a real kube-apiserver", () => {
+  it.each([
+    ["envoy-gateway", "gateway.envoyproxy.io/v1alpha1", "envoyextensionpolicies"],
+    ["istio", "networking.istio.io/v1alpha3", "envoyfilters"],
+  ] as const)(
+    "writes a %s ext_proc attachment its real CRD accepts (strict, server-side dry run)",
+    async (mode, api, plural) => {
+      const settings: RouteSettings = {
+        namespace: NS,
+        name: "mcp-gateway",
+        gateway: { name: "gw" },
+        broker: { service: "mcp-gateway-broker", port: 8081 },
+        router: { service: "mcp-gateway-router", port: 9000 },
+        extProc: mode,
+      };
+      // Another name than the controller's own attachment (which it writes for real).
+      const object = renderExtProc({ ...settings, name: "dry-run-check" }) as { spec: Record<string, unknown> };
+      const path = `/apis/${api}/namespaces/${NS}/${plural}?dryRun=All&fieldValidation=Strict`;
+      const accepted = await cluster.api("POST", path, object);
+      expect([accepted.status, accepted.body]).toEqual([201, expect.anything()]);
+      // Not vacuous: a field the CRD does not know is refused.
+      const broken = await cluster.api("POST", path, { ...object, spec: { ...object.spec, notAField: true } });
+      expect([broken.status, JSON.stringify(broken.body)]).toEqual([400, expect.stringContaining("notAField")]);
+    },
+  );
+
+  it("backs off exponentially while its passes fail (here: RBAC lets it lead but not read MCPServers)", async () => {
+    const locked = "locked";
+    await create("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: locked } });
+    const rbac = `/apis/rbac.authorization.k8s.io/v1/namespaces/${locked}`;
+    await create(`${rbac}/roles`, {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "Role",
+      metadata: { name: "lease-only", namespace: locked },
+      rules: [{ apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update"] }],
+    });
+    await create(`${rbac}/rolebindings`, {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "RoleBinding",
+      metadata: { name: "lease-only", namespace: locked },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "lease-only" },
+      subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "mcp-gateway-controller" }],
+    });
+    const controller = startNode("cli/dist/main.js", [
+      "controller",
+      ...["--kubeconfig", cluster.controllerKubeconfig, "--namespace", locked, "--identity", "locked-a"],
+      ...["--base-config", join(dir, "base.yaml"), "--resync", "1s"],
+    ]);
+    controllers.push(controller);
+    // One JSON log line per failed pass, with the delay before the next.
+    const delays = (): number[] =>
+      controller
+        .output()
+        .split("\n")
+        .filter((line) => line.includes('"controller: reconcile failed"'))
+        .map((line) => (JSON.parse(line) as { retryInMs: number }).retryInMs);
+    await until(
+      "three failed passes",
+      async () => delays(),
+      (d) => d.length >= 3,
+    );
+    expect(delays().slice(0, 3)).toEqual([500, 1000, 2000]);
+    expect(controller.output()).toMatch(/403/);
+  });
+});

@@ -232,6 +232,7 @@ export async function createGatewayContext(
     // Gateway task ids verify on every replica that holds sessions.secret (see modern/task-ids.ts).
     taskIds: new TaskIdCodec(secret),
     credentials,
+    awaitNewServers: (timeoutMs) => upstreams.awaitNewServers(timeoutMs),
   });
   await upstreams.configure(config);
   let cors = new CorsPolicy(config);

@@ -89,4 +89,9 @@ export interface RequestPipelineDeps {
   taskIds?: TaskIdCodec;
   /** Upstream credentials (`servers[].auth`); absent: only the configured static headers go upstream. */
   credentials?: UpstreamCredentials;
+  /**
+   * Waits, up to the given ms, for servers configured moments ago to list (UpstreamManager.awaitNewServers); true when
+   * one of them has listed. Absent: an unknown name is refused at once.
+   */
+  awaitNewServers?: (timeoutMs: number) => Promise<boolean>;
 }

@@ -1,5 +1,5 @@
 import { DEFAULT_NEGOTIATED_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
-import { servedAt } from "../endpoints/endpoints";
+import { servedAt, type Endpoint } from "../endpoints/endpoints";
 import type { GatewayConfig, ServerConfig } from "../config/schema";
 import { GatewayError, JsonRpcErrorCode, logUnexpected } from "../errors";
 import { logDecision } from "./decision-log";
@@ -36,6 +36,9 @@ import { upstreamRefusal } from "../upstream-auth/upstream-refusal";
  * Why an id that does not verify is refused: a forged or foreign id, or one opened at another endpoint (an id is
  * signed for the endpoint that initialized it; which one is not said, nor tried: every endpoint would cost an HMAC).
  */
+/** The longest a call naming a just-added server's tool waits for that server's first listing. */
+const NEW_NAME_WAIT_MS = 3_000;
+
 const UNKNOWN_SESSION = "unknown, or initialized at another endpoint: a session serves only the path that opened it";
 
 function sessionNotFound(reason: string, id: string | number | null): GatewayError {
@@ -126,7 +129,7 @@ export class RequestPipeline {
       }
       // The session id is checked before the name is resolved: a client with a dead session must learn that first.
       const gatewaySession = this.verifySessionId(request.headers, id, sessionKey(caller));
-      const decision = route(message, this.deps.catalog(caller.endpoint), this.deps.config().servers);
+      const decision = await this.routeAwaitingNewServers(message, caller.endpoint);
       if (decision.kind === "upstream") {
         facts.server = decision.target.server.name;
         if (decision.named.exposed !== "") facts.target = decision.named.exposed;
@@ -155,6 +158,23 @@ export class RequestPipeline {
       logUnexpected(this.deps.logger, rejected, { phase: "decide" });
       return { kind: "reject", error: rejected, facts };
     }
+  }
+
+  /**
+   * Routes `message`; a name unknown only because its server was configured moments ago and has not listed yet is
+   * routed again once it has (bounded by {@link NEW_NAME_WAIT_MS}, below Envoy's ext_proc message timeout).
+   */
+  private async routeAwaitingNewServers(
+    message: JsonRpcMessage,
+    endpoint: Endpoint | undefined,
+  ): Promise<RouteDecision> {
+    let decision = route(message, this.deps.catalog(endpoint), this.deps.config().servers);
+    const deadline = Date.now() + NEW_NAME_WAIT_MS;
+    while (decision.kind === "reject" && decision.unknownName && this.deps.awaitNewServers) {
+      if (!(await this.deps.awaitNewServers(deadline - Date.now()))) break;
+      decision = route(message, this.deps.catalog(endpoint), this.deps.config().servers);
+    }
+    return decision;
   }
 
   /** A routed call past policy and rate limits, with its backend session: what goes to the upstream. */

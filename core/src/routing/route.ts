@@ -26,7 +26,12 @@ export type RouteDecision =
       named: { kind: Kind | "response"; exposed: string; args?: unknown; normalized?: string | undefined };
       body: Buffer;
     }
-  | { kind: "reject"; error: GatewayError };
+  | {
+      kind: "reject";
+      error: GatewayError;
+      /** Set when the name is unknown to the catalog (rather than malformed or shadowed). */
+      unknownName?: true;
+    };
 
 type Params = Record<string, unknown>;
 type Kind = "tool" | "prompt" | "resource";
@@ -95,7 +100,7 @@ function resourceNotFound(uri: string, id: string | number): RouteDecision {
     id,
     data: { uri: capText(uri) },
   });
-  return { kind: "reject", error };
+  return { kind: "reject", error, unknownName: true };
 }
 
 /**
@@ -117,7 +122,16 @@ function routeRequest(request: JsonRpcRequest, method: RoutedMethod, catalog: Ca
   if (typeof reference === "string") return invalidParams(`${method} needs ${reference}`, request.id);
   const target = resolve(catalog, reference);
   if (!target && method === "resources/read") return resourceNotFound(reference.name, request.id);
-  if (!target) return invalidParams(`unknown ${reference.kind}: ${quoteCapped(reference.name)}`, request.id);
+  if (!target)
+    return {
+      kind: "reject",
+      error: new GatewayError(
+        JsonRpcErrorCode.InvalidParams,
+        `unknown ${reference.kind}: ${quoteCapped(reference.name)}`,
+        { id: request.id },
+      ),
+      unknownName: true,
+    };
   let normalized: string | undefined;
   if (method.startsWith("resources/")) {
     // Checked as the upstream receives it (without our prefix): policy must see what the upstream's parser will read.

@@ -7,7 +7,7 @@ import type { Catalog } from "../catalog/catalog";
 import { createLogger, silentLogger, type Logger } from "../logging";
 import { fixtureConfig, startMcpFixture, waitUntil, type FixtureServer } from "../testing/fixture-server";
 import { UpstreamConnection } from "./upstream-connection";
-import { UpstreamManager } from "./upstream-manager";
+import { NEW_SERVER_GRACE_MS, UpstreamManager } from "./upstream-manager";
 
 const toolNames = (catalog: Catalog): string[] => catalog.listTools().map((t) => String(t["name"]));
 const tool = (name: string): Record<string, unknown> => ({ name, inputSchema: { type: "object" } });
@@ -245,5 +245,52 @@ describe("UpstreamManager", () => {
     expect(lines.filter((l) => l["msg"] === "name collision across servers")).toEqual([
       expect.objectContaining({ level: "error", kind: "tool", name: "echo", kept: "one", dropped: "two" }),
     ]);
+  });
+  describe("awaitNewServers (a call naming a just-added server's tool)", () => {
+    it("waits for a server configured moments ago to list, and reports the change", async () => {
+      const probePort = await startWeather({ port: 0 });
+      const { port } = probePort;
+      await probePort.close();
+      const gateway = start();
+      await gateway.configure(fixtureConfig({ weather: `http://127.0.0.1:${String(port)}/mcp` }));
+      await gateway.settled();
+      expect(gateway.catalog().resolveTool("weather_get_forecast")).toBeUndefined();
+      const waited = gateway.awaitNewServers(20_000);
+      servers.push(await startWeather({ port }));
+      expect(await waited).toBe(true);
+      expect(gateway.catalog().resolveTool("weather_get_forecast")).toMatchObject({ name: "get_forecast" });
+    });
+
+    it("never waits on a server that listed once, even while it is down", async () => {
+      const weather = await startWeather({ port: 0 });
+      servers.push(weather);
+      const gateway = start();
+      await gateway.configure(fixtureConfig({ weather: weather.url }));
+      await gateway.settled();
+      await weather.close();
+      await waitUntil(() => gateway.statuses()[0]?.state === "unhealthy", "the upstream to be down");
+      // Far beyond the test's own timeout: a wait here would fail the test.
+      expect(await gateway.awaitNewServers(600_000)).toBe(false);
+    });
+
+    it("never waits on a server configured longer ago than the grace period", async () => {
+      const gateway = start();
+      await gateway.configure(fixtureConfig({ none: "http://127.0.0.1:1/mcp" }));
+      await gateway.settled();
+      const now = Date.now();
+      const clock = jest.spyOn(Date, "now").mockReturnValue(now + NEW_SERVER_GRACE_MS + 1);
+      try {
+        expect(await gateway.awaitNewServers(600_000)).toBe(false);
+      } finally {
+        clock.mockRestore();
+      }
+    });
+
+    it("gives up at its bound when the new server never lists", async () => {
+      const gateway = start();
+      await gateway.configure(fixtureConfig({ none: "http://127.0.0.1:1/mcp" }));
+      expect(await gateway.awaitNewServers(300)).toBe(false);
+      expect(gateway.catalog().resolveTool("none_anything")).toBeUndefined();
+    });
   });
 });

@@ -16,6 +16,9 @@ interface CatalogBuild {
   endpoints: WeakMap<Endpoint, Catalog>;
 }
 
+/** How long after a server is configured a name that is unknown may be waiting for its first listing. */
+export const NEW_SERVER_GRACE_MS = 30_000;
+
 /** Settings of an {@link UpstreamManager}. */
 export interface UpstreamManagerOptions {
   logger: Logger;
@@ -46,6 +49,10 @@ export class UpstreamManager {
    */
   private readonly builds = new WeakMap<Catalog, CatalogBuild>();
   private conflictsLogged = new Set<string>();
+  /** When each connection was started: a server configured moments ago may not have listed yet. */
+  private readonly startedAt = new WeakMap<UpstreamConnection, number>();
+  /** Woken on every catalog rebuild (see {@link awaitNewServers}). */
+  private rebuildWaiters = new Set<() => void>();
 
   constructor(
     private health: GatewayConfig["health"],
@@ -133,8 +140,45 @@ export class UpstreamManager {
     this.servers = config.servers;
     this.rebuild();
     // Started only once registered, so their first change finds them in the map.
-    for (const connection of started) connection.start();
+    for (const connection of started) {
+      this.startedAt.set(connection, Date.now());
+      connection.start();
+    }
     await Promise.all(closing);
+  }
+
+  /**
+   * Waits, up to `timeoutMs`, while a server configured within the last {@link NEW_SERVER_GRACE_MS} has not listed
+   * yet; resolves true as soon as one of them has listed (the catalog then knows its names), false at the bound. A name that is unknown only because its server was just
+   * added (a reload reaching the router and the broker at slightly different moments, a client calling a tool the
+   * broker listed a moment before the router learnt it) is then resolved instead of refused. Servers that listed
+   * once, or were configured long ago, never make a caller wait: a typo against a server that is down costs nothing.
+   */
+  async awaitNewServers(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    const awaited = this.newServersUnlisted();
+    while (awaited.length > 0 && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        const wake = (): void => {
+          clearTimeout(timer);
+          this.rebuildWaiters.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, deadline - Date.now());
+        this.rebuildWaiters.add(wake);
+      });
+      if (awaited.some((connection) => connection.lastListing() !== undefined)) return true;
+    }
+    return false;
+  }
+
+  /** The connections started within the grace period that have not listed yet. */
+  private newServersUnlisted(): UpstreamConnection[] {
+    const now = Date.now();
+    return [...this.connections.values()].filter(
+      (connection) =>
+        connection.lastListing() === undefined && now - (this.startedAt.get(connection) ?? 0) < NEW_SERVER_GRACE_MS,
+    );
   }
 
   /** Resolves when every upstream has finished its first connection attempt (ready or not). */
@@ -185,5 +229,6 @@ export class UpstreamManager {
       });
     }
     this.options.onCatalogChange?.(this.current, previous);
+    for (const wake of [...this.rebuildWaiters]) wake();
   }
 }

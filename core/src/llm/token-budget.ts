@@ -1,0 +1,43 @@
+/** Caps on LLM tokens within one window; an absent cap is unlimited. */
+export interface TokenCaps {
+  input?: number;
+  output?: number;
+  total?: number;
+}
+
+/** A consumer's LLM token limits (policies.<name>.llm.tokens): per minute and per day. */
+export interface TokenLimits {
+  perMinute?: TokenCaps;
+  perDay?: TokenCaps;
+}
+
+/** Tokens one provider round used, as the provider reported them. */
+export interface TokenUsage {
+  input: number;
+  output: number;
+}
+
+/** Whether a consumer may start (another) LLM round now; when not, which cap ran out and when it has room again. */
+export type TokenBudgetVerdict =
+  | { allowed: true }
+  | {
+      allowed: false;
+      /** The cap that ran out, as configured: e.g. "perMinute.total" or "perDay.output". */
+      limit: string;
+      /** ms until that cap has room again. */
+      retryAfterMs: number;
+    };
+
+/**
+ * Token budgets per key (a consumer), refilled continuously over each window: a request is admitted while every cap
+ * has room left, and charged what the provider reports afterwards (a charge may overdraw; the overdraft delays the
+ * next request). Implementations: memory (one process) and Redis (shared by replicas), like the call rate limits.
+ */
+export interface TokenBudgets {
+  /** Whether `key` may start an LLM round now under `limits`. */
+  check(key: string, limits: TokenLimits): Promise<TokenBudgetVerdict>;
+  /** Charges `usage` to `key` under `limits`. */
+  charge(key: string, limits: TokenLimits, usage: TokenUsage): Promise<void>;
+  /** Releases the store; unusable afterwards. */
+  close(): Promise<void>;
+}

@@ -7,7 +7,8 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { pageSchema } from "./listing";
 import type { ListMethod, SessionTarget, UpstreamSession } from "./upstream-session";
-import { authedFetchOption } from "../upstream-auth/authed-fetch";
+import { authedFetch } from "../upstream-auth/authed-fetch";
+import { endingLateSessions } from "./late-initialize";
 
 /**
  * A 2025-generation upstream over SDK v1 (initialize, session, GET notification stream): the path the gateway has
@@ -27,7 +28,8 @@ export class LegacySession implements UpstreamSession {
     const client = new Client(target.clientInfo, { capabilities: {} });
     const transport = new StreamableHTTPClientTransport(new URL(target.server.url), {
       requestInit: { headers: { ...target.server.headers } },
-      ...authedFetchOption(target.credentials, target.server),
+      // A timed-out initialize may have opened a session upstream: its late answer is read and that session ended.
+      fetch: endingLateSessions(authedFetch(target.credentials, target.server) ?? fetch, target.timeoutMs),
       reconnectionOptions: {
         maxRetries: 0,
         initialReconnectionDelay: 1000,

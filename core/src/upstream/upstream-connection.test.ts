@@ -153,6 +153,20 @@ describe("UpstreamConnection", () => {
     expect(connection.status().state).toBe("connecting");
   });
 
+  it("ends the session of an initialize answered after the health timeout gave up on it", async () => {
+    // The upstream opens the session at once but answers initialize only after the gateway stopped waiting (1 s).
+    const upstream = await startMcpFixture({ listTools: () => ({ tools: [tool("a")] }), initializeDelayMs: 1_500 });
+    servers.push(upstream);
+    const connection = create(upstream.url);
+    connection.start();
+    await connection.firstAttempt;
+    expect(connection.status().state).toBe("unhealthy");
+    await connection.close();
+    // Every session it opened, the timed-out one included, is ended once its late answer names it.
+    await waitUntil(() => upstream.sessionCount() === 0, "every upstream session to be ended", 10_000);
+    expect(upstream.initializeCount()).toBeGreaterThanOrEqual(1);
+  });
+
   it("closes within the health timeout when the upstream never answers the session DELETE", async () => {
     const upstream = await startMcpFixture({ listTools: () => ({ tools: [tool("a")] }), stallDeletes: true });
     servers.push(upstream);

@@ -1,4 +1,5 @@
 import OpenAI from "openai";
+import { pollUntil, withDeadline } from "./bounded-wait.js";
 import {
   dropConnection,
   httpError,
@@ -327,6 +328,31 @@ describe("errors and misbehaviour", () => {
     stream.on("chunk", (chunk) => chunks.push(chunk));
     await expect(stream.finalChatCompletion()).rejects.toThrow();
     expect(chunks).toHaveLength(2);
+  });
+});
+
+describe("pacing and shutdown", () => {
+  it("streams text then a tool call in one chat turn, events spaced by eventIntervalMs", async () => {
+    const client = await sdk([
+      toolCalls({ name: "a", arguments: { x: 1 } }, { text: "Checking.", eventIntervalMs: 60 }),
+    ]);
+    const stream = client.chat.completions.stream({ model: MODEL, messages: USER });
+    const arrivals: number[] = [];
+    stream.on("chunk", () => arrivals.push(Date.now()));
+    const final = await stream.finalChatCompletion();
+    expect(final.choices[0]?.message).toMatchObject({
+      content: "Checking.",
+      tool_calls: [{ function: { name: "a" } }],
+    });
+    expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThanOrEqual(50 * (arrivals.length - 1));
+  });
+
+  it("close() ends a stalled request at once", async () => {
+    const client = await sdk([stall(60_000)]);
+    const pending = client.chat.completions.create({ model: MODEL, messages: USER }).catch((e: unknown) => e);
+    expect(await pollUntil(() => provider!.requests.length === 1, 5_000)).toBe(true);
+    await withDeadline(provider!.close(), 2_000, "the provider to close");
+    expect(await withDeadline(pending, 2_000, "the client to fail")).toBeInstanceOf(OpenAI.APIConnectionError);
   });
 });
 

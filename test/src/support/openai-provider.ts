@@ -1,3 +1,22 @@
+/**
+ * A scripted OpenAI-compatible LLM provider for tests: `POST /v1/chat/completions` and `POST /v1/responses`
+ * (JSON or SSE when `stream: true`) and `GET /v1/models`, on the published OpenAI wire format (checked against the
+ * official `openai` SDK in openai-provider.test.ts). Each chat/responses request consumes one scripted turn:
+ *
+ * ```ts
+ * const provider = await startScriptedProvider({
+ *   apiKey: "sk-provider",
+ *   turns: [toolCalls([{ name: "weather__get", arguments: { city: "Paris" } }]), text("Sunny.")],
+ * });
+ * // point the gateway's provider base URL at provider.url, run the test, then:
+ * expect(provider.requests[1]?.body?.["messages"]).toContainEqual(expect.objectContaining({ role: "tool" }));
+ * await provider.close();
+ * ```
+ *
+ * Turns: {@link text}, {@link toolCalls}, {@link httpError}, {@link stall}, {@link dropConnection}; mid-stream
+ * stalls and drops via the answer options `stallAfterEvents`/`stallMs` and `dropAfterEvents`.
+ * @module
+ */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";

@@ -1,0 +1,31 @@
+/** The OpenAI-compatible LLM endpoints the broker serves (docs/llm-proxy.md), matched exactly. */
+export const LLM_PATHS: readonly string[] = ["/v1/chat/completions", "/v1/responses"];
+
+/** typed_per_filter_config that turns ext_proc off on a route whose body is not MCP. */
+export function extProcDisabled(): object {
+  return {
+    "envoy.filters.http.ext_proc": {
+      "@type": "type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute",
+      disabled: true,
+    },
+  };
+}
+
+/**
+ * The LLM endpoints go to the broker without ext_proc, as the console's files do: their bodies are OpenAI requests,
+ * not JSON-RPC, and the broker authenticates the consumer, checks Host and Origin, answers CORS and caps the body
+ * itself, as in standalone mode (Envoy streams the body through under flow control; it buffers nothing here). Exact
+ * paths rather than the `/v1/` prefix: Envoy passes paths as sent (edge-settings.ts), so a prefix would also send
+ * `/v1/../mcp` past ext_proc; anything else under /v1 takes the default route, where the router answers 404.
+ * No route timeout: a streamed answer with tool rounds runs as long as it keeps sending; the listener's
+ * stream_idle_timeout (limits.streamIdleTimeout) still ends a stream that goes silent, and the provider timeouts
+ * bound each model turn.
+ */
+export function llmRoutes(brokerCluster: string): object[] {
+  return LLM_PATHS.map((path) => ({
+    name: `llm_${path.slice("/v1/".length).replace(/\//g, "_")}`,
+    match: { path },
+    route: { cluster: brokerCluster, timeout: "0s" },
+    typed_per_filter_config: extProcDisabled(),
+  }));
+}

@@ -1,5 +1,19 @@
+import { CLIENT_ADDRESS_HEADER, IDENTITY_HEADER, INTERNAL_HEADERS } from "@mcp-gateway/core";
+
 /** The OpenAI-compatible LLM endpoints the broker serves (docs/llm-proxy.md), matched exactly. */
 export const LLM_PATHS: readonly string[] = ["/v1/chat/completions", "/v1/responses"];
+
+/**
+ * The gateway's own headers, which on other routes the router strips from the client's request (x-destination-mcp and
+ * the x-mcp-* family: the signed identity, the client address it vouches for, the replica hop marker, …). Without
+ * ext_proc Envoy removes the ones the gateway uses by name, so no client copy reaches the broker on these routes.
+ */
+export const LLM_STRIPPED_HEADERS: readonly string[] = [
+  ...INTERNAL_HEADERS,
+  IDENTITY_HEADER,
+  CLIENT_ADDRESS_HEADER,
+  "x-mcp-gateway-hop",
+];
 
 /** typed_per_filter_config that turns ext_proc off on a route whose body is not MCP. */
 export function extProcDisabled(): object {
@@ -26,6 +40,7 @@ export function llmRoutes(brokerCluster: string): object[] {
     name: `llm_${path.slice("/v1/".length).replace(/\//g, "_")}`,
     match: { path },
     route: { cluster: brokerCluster, timeout: "0s" },
+    request_headers_to_remove: [...LLM_STRIPPED_HEADERS],
     typed_per_filter_config: extProcDisabled(),
   }));
 }

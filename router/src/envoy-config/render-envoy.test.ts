@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { loadConfigFile, parseConfig } from "@mcp-gateway/core";
 import { parse } from "yaml";
-import { LLM_PATHS } from "./llm-routes";
+import { LLM_PATHS, LLM_STRIPPED_HEADERS } from "./llm-routes";
 import {
   BROKER_CLUSTER,
   DEFAULT_RENDER_OPTIONS,
@@ -108,6 +108,7 @@ describe("the LLM endpoints' routes (/v1/chat/completions, /v1/responses)", () =
     name: string;
     match: Record<string, unknown>;
     route: { cluster: string; timeout: string };
+    request_headers_to_remove?: string[];
     typed_per_filter_config?: Record<string, { disabled?: boolean }>;
   }[];
   const llm = routes.slice(0, LLM_PATHS.length);
@@ -124,6 +125,15 @@ describe("the LLM endpoints' routes (/v1/chat/completions, /v1/responses)", () =
       expect(route.typed_per_filter_config?.["envoy.filters.http.ext_proc"]?.disabled).toBe(true);
       expect(route.route.timeout).toBe("0s");
     }
+  });
+
+  it("remove the client's copies of the gateway's own headers, which the router strips elsewhere", () => {
+    for (const route of llm) {
+      expect(route.request_headers_to_remove).toEqual(LLM_STRIPPED_HEADERS);
+    }
+    expect(LLM_STRIPPED_HEADERS).toEqual(
+      expect.arrayContaining(["x-destination-mcp", "x-mcp-identity", "x-mcp-client-address", "x-mcp-gateway-hop"]),
+    );
   });
 
   it("leave every other route under ext_proc", () => {

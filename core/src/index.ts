@@ -12,6 +12,7 @@ export * from "./log-redaction";
 export * from "./access-log";
 export * from "./own-keys";
 export * from "./policy";
+export * from "./llm";
 export * from "./ratelimit";
 export * from "./routing";
 export * from "./sanitize";

@@ -30,8 +30,10 @@ export type TokenBudgetVerdict =
 
 /**
  * Token budgets per key (a consumer), refilled continuously over each window: a request is admitted while every cap
- * has room left, and charged what the provider reports afterwards (a charge may overdraw; the overdraft delays the
- * next request). Implementations: memory (one process) and Redis (shared by replicas), like the call rate limits.
+ * has room left, and charged what the provider reports afterwards (a charge may overdraw, down to minus the cap; the
+ * overdraft delays the next request). Keys are any strings. Implementations: memory (one process) and Redis (shared by
+ * replicas), like the call rate limits; `openTokenBudgets(rateLimits.store)` picks one. Caps must be positive integers
+ * and usage non-negative integers, else check/charge reject with an error naming the field.
  */
 export interface TokenBudgets {
   /** Whether `key` may start an LLM round now under `limits`. */

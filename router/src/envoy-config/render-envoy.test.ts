@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { loadConfigFile, parseConfig } from "@mcp-gateway/core";
 import { parse } from "yaml";
+import { LLM_PATHS, LLM_STRIPPED_HEADERS } from "./llm-routes";
 import {
   BROKER_CLUSTER,
   DEFAULT_RENDER_OPTIONS,
@@ -13,6 +14,7 @@ import {
 } from "./render-envoy";
 
 const ROOT = resolve(__dirname, "..", "..", "..");
+const LLM_ROUTE_NAMES = ["llm_chat_completions", "llm_responses"];
 
 type Rendered = {
   static_resources: {
@@ -41,7 +43,7 @@ const hcm = rendered.static_resources.listeners[0]!.filter_chains[0]!.filters[0]
 
 describe("renderEnvoyConfig", () => {
   it("routes each server on x-destination-mcp and everything else to the broker, without route timeouts", () => {
-    const routes = hcm.route_config.virtual_hosts[0]!.routes;
+    const routes = hcm.route_config.virtual_hosts[0]!.routes.slice(LLM_PATHS.length);
     expect(routes.map((r) => r.route.cluster)).toEqual(["mcp_server_weather", "mcp_server_github", BROKER_CLUSTER]);
     expect(routes[0]!.match).toEqual({
       prefix: "/",
@@ -93,11 +95,49 @@ describe("the console's routes", () => {
       expect(route?.route.cluster).toBe(BROKER_CLUSTER);
       expect(route?.typed_per_filter_config?.["envoy.filters.http.ext_proc"]?.disabled).toBe(true);
     }
-    expect(rest.map((r) => r.name)).toEqual(["server_weather", "broker"]);
+    expect(rest.map((r) => r.name)).toEqual([...LLM_ROUTE_NAMES, "server_weather", "broker"]);
   });
 
   it("renders no console route when the console is off (the default)", () => {
-    expect(routesOf(base).map((r) => r.name)).toEqual(["server_weather", "broker"]);
+    expect(routesOf(base).map((r) => r.name)).toEqual([...LLM_ROUTE_NAMES, "server_weather", "broker"]);
+  });
+});
+
+describe("the LLM endpoints' routes (/v1/chat/completions, /v1/responses)", () => {
+  const routes = hcm.route_config.virtual_hosts[0]!.routes as unknown as {
+    name: string;
+    match: Record<string, unknown>;
+    route: { cluster: string; timeout: string };
+    request_headers_to_remove?: string[];
+    typed_per_filter_config?: Record<string, { disabled?: boolean }>;
+  }[];
+  const llm = routes.slice(0, LLM_PATHS.length);
+
+  it("go to the broker first, on exact paths (no prefix a dot segment could ride past ext_proc)", () => {
+    expect(llm.map((r) => [r.name, r.match, r.route.cluster])).toEqual([
+      ["llm_chat_completions", { path: "/v1/chat/completions" }, BROKER_CLUSTER],
+      ["llm_responses", { path: "/v1/responses" }, BROKER_CLUSTER],
+    ]);
+  });
+
+  it("turn ext_proc off (the body is an OpenAI request, not JSON-RPC) and set no route timeout", () => {
+    for (const route of llm) {
+      expect(route.typed_per_filter_config?.["envoy.filters.http.ext_proc"]?.disabled).toBe(true);
+      expect(route.route.timeout).toBe("0s");
+    }
+  });
+
+  it("remove the client's copies of the gateway's own headers, which the router strips elsewhere", () => {
+    for (const route of llm) {
+      expect(route.request_headers_to_remove).toEqual(LLM_STRIPPED_HEADERS);
+    }
+    expect(LLM_STRIPPED_HEADERS).toEqual(
+      expect.arrayContaining(["x-destination-mcp", "x-mcp-identity", "x-mcp-client-address", "x-mcp-gateway-hop"]),
+    );
+  });
+
+  it("leave every other route under ext_proc", () => {
+    expect(routes.slice(LLM_PATHS.length).every((r) => r.typed_per_filter_config === undefined)).toBe(true);
   });
 });
 
@@ -154,7 +194,10 @@ describe("a stdio server (servers[].command)", () => {
     );
     const out = renderEnvoyConfig(stdio) as Rendered;
     const routes = out.static_resources.listeners[0]!.filter_chains[0]!.filters[0]!.typed_config.route_config;
-    expect(routes.virtual_hosts[0]!.routes.map((r) => r.route.cluster)).toEqual(["mcp_server_mem", BROKER_CLUSTER]);
+    expect(routes.virtual_hosts[0]!.routes.slice(LLM_PATHS.length).map((r) => r.route.cluster)).toEqual([
+      "mcp_server_mem",
+      BROKER_CLUSTER,
+    ]);
     const cluster = out.static_resources.clusters.find((c) => c.name === "mcp_server_mem") as
       (Rendered["static_resources"]["clusters"][number] & { load_assignment?: { endpoints: unknown[] } }) | undefined;
     expect(cluster?.transport_socket).toBeUndefined();

@@ -7,6 +7,7 @@ import { brokerCircuitBreakers, routerCircuitBreakers } from "./own-circuit-brea
 import { accessLogs, extProcMetadataOptions } from "./access-log";
 import { edgeSettings } from "./edge-settings";
 import { listenerTls } from "./listener-tls";
+import { extProcDisabled, llmRoutes } from "./llm-routes";
 import { localReplyConfig } from "./local-replies";
 import { routerProtocolOptions } from "./router-cluster";
 import { hcmTracing, traceCollectorClusters } from "./tracing";
@@ -97,6 +98,7 @@ function routes(config: GatewayConfig): object[] {
   }));
   return [
     ...consoleRoutes(config),
+    ...llmRoutes(BROKER_CLUSTER),
     ...upstreamRoutes,
     { name: "broker", match: { prefix: "/" }, route: { cluster: BROKER_CLUSTER, timeout: "0s" } },
   ];
@@ -108,12 +110,6 @@ function routes(config: GatewayConfig): object[] {
  */
 function consoleRoutes(config: GatewayConfig): object[] {
   if (!config.console.enabled) return [];
-  const noExtProc = () => ({
-    "envoy.filters.http.ext_proc": {
-      "@type": "type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute",
-      disabled: true,
-    },
-  });
   return [
     { match: { path: "/ui" }, name: "console" },
     { match: { prefix: "/ui/" }, name: "console_files" },
@@ -121,7 +117,7 @@ function consoleRoutes(config: GatewayConfig): object[] {
     name,
     match,
     route: { cluster: BROKER_CLUSTER, timeout: "15s" },
-    typed_per_filter_config: noExtProc(),
+    typed_per_filter_config: extProcDisabled(),
   }));
 }
 

@@ -1,0 +1,108 @@
+import { createClient } from "redis";
+import { describeError, redactUrl, scrubPassword } from "../connection-url";
+import { GatewayError, JsonRpcErrorCode } from "../errors";
+import { traceChild } from "../tracing/request-span";
+import type { TokenBudgetVerdict, TokenBudgets, TokenLimits, TokenUsage } from "./token-budget";
+import { TOKEN_BUDGET_SCRIPT, verdictFromReply, type TokenBudgetCall } from "./token-budget-script";
+import { chargeUs, planBuckets, tokensFor, validateUsage } from "./token-bucket-plan";
+
+/** Options for {@link RedisTokenBudgets.connect}. */
+export interface RedisTokenBudgetsOptions {
+  /** Prepended to every caller key. Default "mcpgw:tok:". */
+  prefix?: string;
+  /** Clock in epoch ms for tests; by default the Redis server's TIME, one timeline for every replica. */
+  now?: () => number;
+}
+
+function createBudgetClient(url: string, everConnected: () => boolean) {
+  return createClient({
+    url,
+    scripts: { tokenBudget: TOKEN_BUDGET_SCRIPT },
+    // Fail fast while Redis is down instead of queueing: the caller chooses to fail open or closed on a rejection.
+    disableOfflineQueue: true,
+    socket: {
+      connectTimeout: 5000,
+      // The first connect fails at once; drops after that reconnect with backoff (as the rate limiter's client).
+      reconnectStrategy: (retries) => (everConnected() ? Math.min(retries * 100, 2000) : false),
+    },
+  });
+}
+
+type BudgetClient = ReturnType<typeof createBudgetClient>;
+
+function unavailable(message: string, cause?: unknown): GatewayError {
+  return new GatewayError(JsonRpcErrorCode.UpstreamUnavailable, message, { httpStatus: 503, cause });
+}
+
+/**
+ * Token budgets in Redis, shared by every replica: each check or charge is one Lua script on one hash per key
+ * (`<prefix><caller key>`, atomic, single-key so it works on Redis Cluster too); see token-budget-script.ts.
+ */
+export class RedisTokenBudgets implements TokenBudgets {
+  private constructor(
+    private readonly redis: BudgetClient,
+    private readonly prefix: string,
+    private readonly now: (() => number) | undefined,
+  ) {}
+
+  /** Connects to `url`; rejects with an error naming the URL (without credentials) when Redis is unreachable. */
+  static async connect(url: string, options: RedisTokenBudgetsOptions = {}): Promise<RedisTokenBudgets> {
+    let connected = false;
+    let redis: BudgetClient;
+    try {
+      redis = createBudgetClient(url, () => connected);
+    } catch {
+      // No cause: URL parse errors carry the raw input, credentials included.
+      throw unavailable(`invalid Redis URL for LLM token budgets: ${redactUrl(url)}`);
+    }
+    redis.on("error", () => {
+      // Connection errors surface on the commands that fail; the client reconnects on its own.
+    });
+    try {
+      await redis.connect();
+    } catch (error: unknown) {
+      if (redis.isOpen) redis.destroy();
+      const reason = scrubPassword(describeError(error), url);
+      throw unavailable(`cannot connect to Redis for LLM token budgets at ${redactUrl(url)}: ${reason}`);
+    }
+    connected = true;
+    return new RedisTokenBudgets(redis, options.prefix ?? "mcpgw:tok:", options.now);
+  }
+
+  async check(key: string, limits: TokenLimits): Promise<TokenBudgetVerdict> {
+    const buckets = planBuckets(limits);
+    if (buckets.length === 0) return { allowed: true };
+    const reply = await this.run(key, { op: "check", buckets, nowUs: this.nowUs() });
+    return verdictFromReply(reply, buckets);
+  }
+
+  async charge(key: string, limits: TokenLimits, usage: TokenUsage): Promise<void> {
+    const buckets = planBuckets(limits);
+    validateUsage(usage);
+    if (buckets.length === 0) return;
+    const costsUs = buckets.map((bucket) => chargeUs(bucket, tokensFor(bucket.kind, usage)));
+    await this.run(key, { op: "charge", buckets, costsUs, nowUs: this.nowUs() });
+  }
+
+  async close(): Promise<void> {
+    if (!this.redis.isOpen) return;
+    // close() waits for replies in flight; while reconnecting there are none worth waiting for.
+    if (this.redis.isReady) await this.redis.close();
+    else this.redis.destroy();
+  }
+
+  private async run(key: string, call: TokenBudgetCall): Promise<readonly number[]> {
+    try {
+      return await traceChild("token budget", { "db.system.name": "redis" }, () =>
+        this.redis.tokenBudget(this.prefix + key, call),
+      );
+    } catch (error: unknown) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw unavailable(`LLM token budget store unavailable: ${reason}`, error);
+    }
+  }
+
+  private nowUs(): number | undefined {
+    return this.now === undefined ? undefined : Math.floor(this.now() * 1000);
+  }
+}

@@ -46,6 +46,13 @@ describe("relayReply", () => {
     expect(seen).toEqual(["x", "y"]);
   });
 
+  it("shows the sent watcher what the client is sent (rewritten), then the end", async () => {
+    const sent: string[] = [];
+    const watcher = { push: (chunk: Buffer) => void sent.push(chunk.toString()), end: () => void sent.push("<end>") };
+    await relayReply(Readable.from([Buffer.from("x"), Buffer.from("y")]), sink(), upper, undefined, watcher);
+    expect(sent).toEqual(["X", "Y", "!", "<end>"]);
+  });
+
   it("pauses the upstream while the client is not reading and sends everything in order", async () => {
     const source = new PassThrough();
     const target = sink(1);

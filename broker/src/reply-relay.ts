@@ -4,6 +4,13 @@ import type { ReplyRewriter } from "@mcp-gateway/core";
 /** What the relay does with each chunk it passes on (the audit's outcome scanner, see ReplyOutcomeScanner). */
 export type ChunkWatcher = (chunk: Buffer) => void;
 
+/** What reads the bytes the client is sent, after the rewriter (the request span's content capture). */
+export interface SentWatcher {
+  push(chunk: Buffer): void;
+  /** The reply was sent whole. */
+  end(): void;
+}
+
 /** A reply the client went away from (or that failed) before it was sent whole; what pipeline() reports as such. */
 export class RelayCutShort extends Error {
   constructor() {
@@ -16,13 +23,15 @@ export class RelayCutShort extends Error {
  * Streams an upstream reply to the client with backpressure, through `rewriter` when there is one: one data listener,
  * no Transform and no `stream.pipeline` per reply (pipeline allocates an AbortController and aborts it on every normal
  * end, a DOMException per call). Resolves once the response has finished; rejects, destroying both sides, when the
- * upstream body fails, the rewriter throws, or the response closes first (the client went away).
+ * upstream body fails, the rewriter throws, or the response closes first (the client went away). `watch` sees the
+ * upstream's chunks, `sent` what the client is sent.
  */
 export function relayReply(
   source: Readable,
   target: Writable,
   rewriter: ReplyRewriter | undefined,
   watch?: ChunkWatcher,
+  sent?: SentWatcher,
 ): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     if (target.destroyed) {
@@ -42,7 +51,9 @@ export function relayReply(
     };
     const fail = (error: unknown): void => settle(error ?? new RelayCutShort());
     const send = (bytes: Buffer): void => {
-      if (bytes.length > 0 && !target.write(bytes)) source.pause();
+      if (bytes.length === 0) return;
+      sent?.push(bytes);
+      if (!target.write(bytes)) source.pause();
     };
     const onData = (chunk: Buffer): void => {
       watch?.(chunk);
@@ -55,6 +66,7 @@ export function relayReply(
     const onEnd = (): void => {
       try {
         if (rewriter) send(rewriter.end());
+        sent?.end();
         target.end();
       } catch (error: unknown) {
         fail(error);

@@ -186,8 +186,10 @@ async function forward(
   // The audit event is recorded when the reply has ended (its latency is the whole call's, SSE included) and says
   // how the call ended, read from the upstream's reply as it streams by; a call nobody audits is not scanned.
   const scanner = call.audit === NO_AUDIT ? undefined : new ReplyOutcomeScanner(reply.headers);
+  // Content capture reads what the client is sent (rewritten, redacted), never the upstream's bytes.
+  const captured = requestSpanOf(response)?.clientReply(rewriter?.contentType ?? reply.headers["content-type"] ?? "");
   try {
-    await relayReply(reply.body, response, rewriter, scanner && ((chunk) => scanner.push(chunk)));
+    await relayReply(reply.body, response, rewriter, scanner && ((chunk) => scanner.push(chunk)), captured);
   } finally {
     // A reply cut short (client gone, upstream failed mid-stream) keeps its status but has no outcome.
     call.audit.finish(reply.status, response.writableFinished ? (scanner?.outcome() ?? null) : null);

@@ -222,7 +222,7 @@ export async function createGatewayContext(
   const security = await openSecurity(config, options, secret);
   const backendSessions = backendSessionManager(() => config, options, store, http);
   const upstreams = upstreamManager(config, options, credentials);
-  const tracing = createTracing(config.tracing, GATEWAY_CLIENT_INFO.version);
+  const tracing = createTracing(config.tracing, GATEWAY_CLIENT_INFO.version, () => security.gate.anyCallRedactor());
   const pipeline = new RequestPipeline({
     config: () => config,
     catalog: (endpoint) => upstreams.catalogFor(endpoint),

@@ -346,13 +346,14 @@ export class StreamProcessor {
     const audited = call.audit !== NO_AUDIT && !endOfStream;
     if (audited) this.audited = { status, scanner: new ReplyOutcomeScanner(headers) };
     else call.audit.finish(status);
-    // A traced (recorded) call's body streams through the router too, for its outcome on the spans.
-    const traced = !endOfStream && this.trace?.readsReply(headers) === true;
+    this.rewriter = replyRewriter(headers, call);
+    // A traced (recorded) call's body streams through the router too, for its outcome (and content) on the spans.
+    const clientType = this.rewriter?.contentType ?? headers["content-type"] ?? "";
+    const traced = !endOfStream && this.trace?.readsReply(headers, clientType) === true;
     // A backend session id never reaches the client: it only ever sees its gateway session.
     const set = nullRecord(Object.entries(this.corsHeaders));
     // A modern call has no gateway session (""): an upstream's session header is then dropped, not relayed.
     if (Object.hasOwn(headers, SESSION_HEADER) && call.gatewaySession !== "") set[SESSION_HEADER] = call.gatewaySession;
-    this.rewriter = replyRewriter(headers, call);
     // Under sanitization a rewritten body says exactly what it now is (canonical content-type, see replyRewriter).
     if (this.rewriter?.contentType !== undefined) set["content-type"] = this.rewriter.contentType;
     // Only an allow-list of the upstream's headers reaches the client (see RELAYED_RESPONSE_HEADERS).
@@ -374,9 +375,13 @@ export class StreamProcessor {
       this.audited.scanner.push(chunk);
       if (endOfStream) this.call?.audit.finish(this.audited.status, this.audited.scanner.outcome());
     }
-    if (!this.rewriter) return { response_body: {} };
+    if (!this.rewriter) {
+      this.trace?.sentChunk(chunk, endOfStream);
+      return { response_body: {} };
+    }
     const out = this.rewriter.push(chunk);
     const body = endOfStream ? Buffer.concat([out, this.rewriter.end()]) : out;
+    this.trace?.sentChunk(body, endOfStream);
     return { response_body: { response: { body_mutation: { body } } } };
   }
 
@@ -395,6 +400,8 @@ export class StreamProcessor {
     const contentType = rewriter?.contentType ?? reply.headers["content-type"] ?? "application/json";
     const out = nullRecord([...Object.entries(this.corsHeaders), ["content-type", contentType]]);
     if (Object.hasOwn(reply.headers, SESSION_HEADER)) out[SESSION_HEADER] = call.gatewaySession;
-    return immediateReply(reply.status, out, rewriter ? rewriteWhole(rewriter, reply.body) : reply.body);
+    const body = rewriter ? rewriteWhole(rewriter, reply.body) : reply.body;
+    this.trace?.sentWhole(contentType, body);
+    return immediateReply(reply.status, out, body);
   }
 }

@@ -38,6 +38,7 @@ export class StreamTrace {
   private span: RequestSpan | undefined;
   private upstreamSpan: UpstreamSpan | undefined;
   private reply: ReplyReader | undefined;
+  private sent: ReplyReader | undefined;
   private headers: Readonly<Record<string, string>> = nullRecord();
   private startTime = Date.now();
   private status: number | undefined;
@@ -116,12 +117,28 @@ export class StreamTrace {
   /**
    * Whether the routed call's reply body should stream through the router to be read (its span is recorded): a
    * JSON-RPC error or an isError result then sets error.type on the spans, and with `captureContent` the result is
-   * recorded. Otherwise the call's span ends now.
+   * recorded from what the client is sent ({@link sentChunk}; `clientContentType` is its content-type). Otherwise the
+   * call's span ends now.
    */
-  readsReply(headers: Readonly<Record<string, string>>): boolean {
+  readsReply(headers: Readonly<Record<string, string>>, clientContentType: string): boolean {
     this.reply = this.upstreamSpan?.replyReader(headers["content-type"] ?? "");
+    this.sent = this.reply && this.span?.clientReply(clientContentType);
     if (!this.reply) this.upstreamSpan?.end(this.status);
     return this.reply !== undefined;
+  }
+
+  /** The next chunk of the body the client is sent (rewritten and redacted) for a reply {@link readsReply} reads. */
+  sentChunk(chunk: Buffer, endOfStream: boolean): void {
+    if (!this.sent) return;
+    if (chunk.length > 0) this.sent.push(chunk);
+    if (!endOfStream) return;
+    this.sent.end();
+    this.sent = undefined;
+  }
+
+  /** A whole reply the client is sent (a replayed call's, rewritten and redacted): its result is recorded. */
+  sentWhole(contentType: string, body: Buffer): void {
+    this.span?.recordClientReply(contentType, body);
   }
 
   /** The next chunk of a reply {@link readsReply} asked for; its end ends the call's span. */

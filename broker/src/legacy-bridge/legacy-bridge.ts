@@ -27,6 +27,7 @@ import { callerOf } from "../caller";
 import { sendError } from "../http-errors";
 import type { NotificationHub } from "../notification-hub";
 import { lowerHeaders } from "../request-headers";
+import { requestSpanOf } from "../request-tracing";
 import { relayedRequestId, replicaOfRelayedId } from "../replicas/relayed-ids";
 import { callNotifications } from "./call-notifications";
 import { PendingAnswers, type ClientAnswer } from "./pending-answers";
@@ -248,6 +249,8 @@ async function bridge(state: Bridging, input: BridgeRequest): Promise<void> {
   const rewrite = { server, method: decision.method, requestId: message.id, redactor };
   const rewriter = replyRewriter({ "content-type": "application/json" }, rewrite);
   const bytes = Buffer.from(JSON.stringify(final));
-  const out = rewriter ? rewriteWhole(rewriter, bytes).toString("utf8") : bytes.toString("utf8");
-  response.end(`event: message\ndata: ${out}\n\n`);
+  const sent = rewriter ? rewriteWhole(rewriter, bytes) : bytes;
+  // Content capture records the result the client is sent (rewritten, redacted).
+  requestSpanOf(response)?.recordClientReply("application/json", sent);
+  response.end(`event: message\ndata: ${sent.toString("utf8")}\n\n`);
 }

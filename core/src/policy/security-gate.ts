@@ -166,6 +166,11 @@ export class SecurityGate {
     return this.deps.redactor().forCall(call);
   }
 
+  /** Every rule's redaction at once (see Redactor.forAnyCall), or undefined when no rule replaces anything. */
+  anyCallRedactor(): ResultRedactor | undefined {
+    return this.deps.redactor().forAnyCall();
+  }
+
   /** Audits a refusal (within the refusal budget), tells the metrics, and throws the error the client gets. */
   private async refuse(
     caller: Caller | undefined,

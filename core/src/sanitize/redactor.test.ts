@@ -105,3 +105,20 @@ describe("Redactor.forCall scoping", () => {
     expect(new Redactor([secretRule], "***").forCall(call)?.redact({ password: "x" })).toEqual({ password: "***" });
   });
 });
+
+describe("Redactor.forAnyCall", () => {
+  it("combines every rule whatever its servers and targets", () => {
+    const redactor = new Redactor([
+      { keys: ["password"], servers: ["weather"], targets: ["weather_*"] },
+      { patterns: ["AKIA[0-9A-Z]{16}"], servers: ["notes"] },
+      { targets: ["nothing_*"] },
+    ]);
+    const value = { password: "hunter2", note: "AKIAABCDEFGHIJKLMNOP" };
+    expect(redactor.forAnyCall()?.redact(value)).toEqual({ password: "[REDACTED]", note: "[REDACTED]" });
+    expect(redactor.forAnyCall()).toBe(redactor.forAnyCall());
+  });
+
+  it("returns undefined when no rule replaces anything", () => {
+    expect(new Redactor([{ servers: ["weather"] }]).forAnyCall()).toBeUndefined();
+  });
+});

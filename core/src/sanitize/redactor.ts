@@ -27,6 +27,7 @@ const MAX_CACHED = 256;
 export class Redactor {
   private readonly rules: readonly CompiledRule[];
   private readonly cache = new Map<string, ResultRedactor>();
+  private anyCall: ResultRedactor | undefined;
 
   /** Throws a {@link RedactionPatternError} naming the first pattern that does not compile or matches "". */
   constructor(
@@ -54,6 +55,20 @@ export class Redactor {
       if (this.cache.size < MAX_CACHED) this.cache.set(key, redactor);
     }
     return redactor;
+  }
+
+  /**
+   * Every rule's keys and patterns at once, whatever its `servers` and `targets`, or undefined when no rule replaces
+   * anything: for content recorded before (or without) knowing which rules a call gets, such as a tools/call's
+   * captured arguments, so a value redacted anywhere is redacted there too (fail closed).
+   */
+  forAnyCall(): ResultRedactor | undefined {
+    const applying = this.rules.flatMap((rule, index) =>
+      rule.keys.length > 0 || rule.patterns.length > 0 ? [index] : [],
+    );
+    if (applying.length === 0) return undefined;
+    this.anyCall ??= this.build(applying.map((index) => this.rules[index] as CompiledRule));
+    return this.anyCall;
   }
 
   private build(rules: readonly CompiledRule[]): ResultRedactor {

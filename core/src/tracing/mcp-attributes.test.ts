@@ -1,4 +1,12 @@
-import { cappedJson, hashedSessionId, messageFacts, requestAttributes, spanNameOf } from "./mcp-attributes";
+import { Redactor } from "../sanitize";
+import {
+  cappedJson,
+  hashedSessionId,
+  messageFacts,
+  redactedJson,
+  requestAttributes,
+  spanNameOf,
+} from "./mcp-attributes";
 
 describe("MCP span attributes", () => {
   it.each([
@@ -33,7 +41,33 @@ describe("MCP span attributes", () => {
 
   it("records arguments only with content capture", () => {
     const facts = messageFacts({ method: "tools/call", id: 1, params: { name: "t", arguments: { city: "Oslo" } } });
-    expect(requestAttributes(facts, {}, true)["gen_ai.tool.call.arguments"]).toBe('{"city":"Oslo"}');
+    expect(requestAttributes(facts, {}, { redactor: undefined })["gen_ai.tool.call.arguments"]).toBe('{"city":"Oslo"}');
+  });
+
+  it("records arguments through the sanitize redaction", () => {
+    const redactor = new Redactor([{ keys: ["api_key"] }, { patterns: ["AKIA[0-9A-Z]{4}"] }]).forAnyCall();
+    const args = { city: "Oslo AKIAWXYZ", api_key: "hunter2" };
+    const facts = messageFacts({ method: "tools/call", id: 1, params: { name: "t", arguments: args } });
+    expect(requestAttributes(facts, {}, { redactor })["gen_ai.tool.call.arguments"]).toBe(
+      '{"city":"Oslo [REDACTED]","api_key":"[REDACTED]"}',
+    );
+  });
+
+  it.each([
+    ["an object", { token: "s3cret" }, '{"token":"[REDACTED]"}'],
+    ["an array", ["a s3cret", { token: 1 }], '["a [REDACTED]",{"token":"[REDACTED]"}]'],
+    ["a string", "s3cret here", '"[REDACTED] here"'],
+    ["a number", 42, "42"],
+  ])("redacts %s before capping it", (_kind, value, expected) => {
+    const redactor = new Redactor([{ keys: ["token"], patterns: ["s3cret"] }]).forAnyCall();
+    expect(redactedJson(value, redactor, 4096)).toBe(expected);
+  });
+
+  it("records nothing when the value cannot be redacted (fail closed)", () => {
+    const redactor = new Redactor([{ patterns: ["s3cret"] }]).forAnyCall();
+    let deep: unknown = "s3cret";
+    for (let i = 0; i < 300; i++) deep = [deep];
+    expect(redactedJson(deep, redactor, 4096)).toBeUndefined();
   });
 
   it("has no request id for a notification or a null id", () => {

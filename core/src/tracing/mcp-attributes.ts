@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Attributes } from "@opentelemetry/api";
+import type { ResultRedactor } from "../sanitize";
 
 /**
  * Attribute names of the OpenTelemetry semantic conventions for MCP
@@ -77,11 +78,17 @@ export function hashedSessionId(sessionId: string): string {
   return createHash("sha256").update(sessionId).digest("hex").slice(0, 16);
 }
 
-/** Semantic-convention attributes of a request span (arguments only with `captureContent`). */
+/**
+ * What content capture does with a tools/call's arguments: nothing (`false`), or record them through `redactor` (the
+ * `sanitize` rules; undefined when none replaces anything).
+ */
+export type ArgumentCapture = false | { redactor: ResultRedactor | undefined };
+
+/** Semantic-convention attributes of a request span (arguments only with `captureContent`, redacted). */
 export function requestAttributes(
   facts: McpMessageFacts,
   headers: Readonly<Record<string, string | undefined>>,
-  captureContent: boolean,
+  capture: ArgumentCapture,
 ): Attributes {
   const attributes: Attributes = {
     [ATTR.method]: facts.method ?? "unknown",
@@ -99,8 +106,10 @@ export function requestAttributes(
   if (version !== undefined) attributes[ATTR.protocolVersion] = capped(version);
   const session = headers["mcp-session-id"];
   if (session !== undefined && session !== "") attributes[ATTR.sessionId] = hashedSessionId(session);
-  if (captureContent && facts.args !== undefined)
-    attributes[ATTR.toolArguments] = cappedJson(facts.args, ARGUMENTS_CAP);
+  if (capture && facts.args !== undefined) {
+    const args = redactedJson(facts.args, capture.redactor, ARGUMENTS_CAP);
+    if (args !== undefined) attributes[ATTR.toolArguments] = args;
+  }
   return attributes;
 }
 
@@ -123,6 +132,22 @@ export function streamAttributes(
 export const ARGUMENTS_CAP = 4096;
 /** How much of a tool call's result a span records (characters of its JSON). */
 export const RESULT_CAP = 8192;
+
+/**
+ * `value` as {@link cappedJson} records it after `redactor` (the walk `sanitize` applies to a result: keys, patterns,
+ * JSON inside strings); undefined when it cannot be redacted (too deep), so nothing unredacted is recorded.
+ */
+export function redactedJson(value: unknown, redactor: ResultRedactor | undefined, max: number): string | undefined {
+  if (redactor === undefined) return cappedJson(value, max);
+  try {
+    if (typeof value === "object" && value !== null && !Array.isArray(value))
+      return cappedJson(redactor.redact(value as Record<string, unknown>), max);
+    // The redactor walks objects: anything else rides in one under the empty name, which no pattern matches.
+    return cappedJson(redactor.redact({ "": value })[""], max);
+  } catch {
+    return undefined;
+  }
+}
 
 /** `value` as JSON, cut to `max` characters with a trailing `…` when longer. */
 export function cappedJson(value: unknown, max: number): string {

@@ -16,8 +16,8 @@ import { ReplyReader, replyOutcomeTap, type ReplyRead } from "./reply-outcome";
 
 /** Where the gateway's tracer rides in a traced request's context, so child spans need no plumbing. */
 export const TRACER_KEY = createContextKey("mcp-gateway tracer");
-/** Set (true) in a traced request's context when `tracing.captureContent` is on: tool results are recorded too. */
-export const CAPTURE_KEY = createContextKey("mcp-gateway capture content");
+/** The {@link RequestSpan} of a traced request, in its context (see {@link activeRequestSpan}). */
+const REQUEST_SPAN_KEY = createContextKey("mcp-gateway request span");
 
 /** What the gateway decided for a request, as its span records it (`mcp_gateway.*`). */
 export interface GatewayFacts {
@@ -39,13 +39,18 @@ export interface TracedUpstream {
 export class RequestSpan {
   private ended = false;
   private failed = false;
+  /** The context with this span active (and the tracer for child spans, and this object). */
+  readonly context: Context;
 
   constructor(
     private readonly tracer: Tracer,
     readonly span: Span,
-    /** The context with this span active (and the tracer for child spans). */
-    readonly context: Context,
-  ) {}
+    context: Context,
+    /** The request id of a tools/call whose result is recorded (`captureContent`); undefined: none is. */
+    private readonly capturedId?: string,
+  ) {
+    this.context = context.setValue(REQUEST_SPAN_KEY, this);
+  }
 
   /** Runs `fn` with this span active: spans started inside (lazy initialize, rate limits) become its children. */
   run<T>(fn: () => T): T {
@@ -65,6 +70,30 @@ export class RequestSpan {
     if (this.failed) return;
     this.failed = true;
     markFailed(this.span, code, message);
+  }
+
+  /**
+   * A reader for the reply as the client receives it, after the gateway's rewriting and `sanitize` redaction (never
+   * the upstream's bytes): with `captureContent` the tools/call's result is recorded from it. Undefined when nothing
+   * is to be recorded. `contentType` is the one the client gets.
+   */
+  clientReply(contentType: string): ReplyReader | undefined {
+    const id = this.capturedId;
+    if (id === undefined || !this.span.isRecording()) return undefined;
+    return new ReplyReader(contentType, id, ({ result }) => this.recordResult(result));
+  }
+
+  /** {@link clientReply} for a whole reply body the client is sent at once (a replayed or bridged call's). */
+  recordClientReply(contentType: string, body: Buffer): void {
+    const reader = this.clientReply(contentType);
+    reader?.push(body);
+    reader?.end();
+  }
+
+  /** Records `result`, the tools/call result exactly as the client received it, when `captureContent` is on. */
+  recordResult(result: unknown): void {
+    if (this.capturedId === undefined || result === undefined || !this.span.isRecording()) return;
+    this.span.setAttribute(ATTR.toolResult, cappedJson(result, RESULT_CAP));
   }
 
   /** A CLIENT span for the call the gateway makes to an upstream on this request's behalf. */
@@ -105,17 +134,15 @@ export class UpstreamSpan {
     private readonly requestId?: string,
     /** The span this call serves (the request's), told about the upstream's error answer too. */
     private readonly parent?: Span,
-    /** Record the tool's result (capped) on the request's span: `captureContent` is on and this is a tools/call. */
-    private readonly captureResult = false,
   ) {
     this.fields = injectedFields(context);
   }
 
   /**
    * The reply body, read on its way through for the response to this call: a JSON-RPC error or a tool result with
-   * `isError` marks this span and the request's (error.type = the code, or `tool_error`); with `captureContent` a
-   * tools/call's result is recorded on the request's span (capped). The body itself when the span is not recorded or
-   * the call has no id.
+   * `isError` marks this span and the request's (error.type = the code, or `tool_error`). Content is never recorded
+   * from it: these are the upstream's bytes, before `sanitize` (see {@link RequestSpan.clientReply}). The body itself
+   * when the span is not recorded or the call has no id.
    */
   watchReply(body: Readable, contentType: string): Readable {
     if (this.requestId === undefined || !this.span.isRecording()) return body;
@@ -131,14 +158,11 @@ export class UpstreamSpan {
     return new ReplyReader(contentType, this.requestId, (reply) => this.replied(reply));
   }
 
-  private replied({ failure, result }: ReplyRead): void {
-    if (failure) {
-      this.failed = true;
-      markFailed(this.span, failure.code, failure.message);
-      if (this.parent?.isRecording()) markFailed(this.parent, failure.code, failure.message);
-    }
-    if (this.captureResult && result !== undefined && this.parent?.isRecording())
-      this.parent.setAttribute(ATTR.toolResult, cappedJson(result, RESULT_CAP));
+  private replied({ failure }: ReplyRead): void {
+    if (!failure) return;
+    this.failed = true;
+    markFailed(this.span, failure.code, failure.message);
+    if (this.parent?.isRecording()) markFailed(this.parent, failure.code, failure.message);
   }
 
   /** `message` with this span's context in `params._meta` (as the MCP conventions ask), or unchanged when not sampled. */
@@ -179,8 +203,7 @@ function startUpstreamSpan(tracer: Tracer, parent: Context, target: TracedUpstre
     // A server URL is validated at load; nothing to record otherwise.
   }
   const span = tracer.startSpan(spanNameOf(target.facts), { kind: SpanKind.CLIENT, attributes }, parent);
-  const captureResult = target.facts.toolName !== undefined && parent.getValue(CAPTURE_KEY) === true;
-  return new UpstreamSpan(span, trace.setSpan(parent, span), target.facts.id, trace.getSpan(parent), captureResult);
+  return new UpstreamSpan(span, trace.setSpan(parent, span), target.facts.id, trace.getSpan(parent));
 }
 
 /**
@@ -217,6 +240,12 @@ export function tracedUpstreamCall(server: string, url: string, message: () => u
   const tracer = active.getValue(TRACER_KEY) as Tracer | undefined;
   if (tracer === undefined) return undefined;
   return startUpstreamSpan(tracer, active, { server, url, facts: messageFacts(message()) });
+}
+
+/** The traced request being handled (its context is active), or undefined outside one or with tracing off. */
+export function activeRequestSpan(): RequestSpan | undefined {
+  if (!tracingActive) return undefined;
+  return otelContext.active().getValue(REQUEST_SPAN_KEY) as RequestSpan | undefined;
 }
 
 // Set once a tracer provider starts in this process: until then traceChild costs one boolean test.

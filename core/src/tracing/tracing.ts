@@ -9,9 +9,10 @@ import {
   TraceIdRatioBasedSampler,
 } from "@opentelemetry/sdk-trace-base";
 import type { TracingConfig } from "../config/tracing-schema";
-import { messageFacts, requestAttributes, spanNameOf, streamAttributes } from "./mcp-attributes";
+import type { ResultRedactor } from "../sanitize";
+import { messageFacts, requestAttributes, spanNameOf, streamAttributes, type ArgumentCapture } from "./mcp-attributes";
 import { metaOf, requestParent } from "./propagation";
-import { CAPTURE_KEY, markTracingActive, RequestSpan, TRACER_KEY } from "./request-span";
+import { markTracingActive, RequestSpan, TRACER_KEY } from "./request-span";
 
 /** What a request span starts from. */
 export interface RequestSpanInput {
@@ -44,9 +45,14 @@ export function tracesUrl(endpoint: string): string {
 
 /**
  * The gateway's tracing, or undefined when `tracing.enabled` is false: callers test that once, so tracing off costs
- * no span, no context and no SDK work on the request path.
+ * no span, no context and no SDK work on the request path. `argumentsRedactor`: the `sanitize` redaction captured
+ * arguments go through (every rule's, see Redactor.forAnyCall), read per request so a reload applies.
  */
-export function createTracing(config: TracingConfig, version = "0.1.0"): GatewayTracing | undefined {
+export function createTracing(
+  config: TracingConfig,
+  version = "0.1.0",
+  argumentsRedactor: () => ResultRedactor | undefined = () => undefined,
+): GatewayTracing | undefined {
   if (!config.enabled) return undefined;
   // Process-wide, idempotent: the async context that carries a request's span into its awaits (child spans).
   otelContext.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -60,12 +66,13 @@ export function createTracing(config: TracingConfig, version = "0.1.0"): Gateway
   const tracer = provider.getTracer("mcp-gateway", version);
   return {
     captureContent: config.captureContent,
-    startRequest: (input) => startRequest(tracer, config.captureContent, input),
+    startRequest: (input) =>
+      startRequest(tracer, config.captureContent ? { redactor: argumentsRedactor() } : false, input),
     shutdown: () => provider.shutdown(),
   };
 }
 
-function startRequest(tracer: Tracer, captureContent: boolean, input: RequestSpanInput): RequestSpan {
+function startRequest(tracer: Tracer, capture: ArgumentCapture, input: RequestSpanInput): RequestSpan {
   const facts = messageFacts(input.message);
   const { parent, transport } = requestParent(metaOf(input.message), input.transport, input.headers);
   const linked = transport ? trace.getSpanContext(transport) : undefined;
@@ -77,12 +84,14 @@ function startRequest(tracer: Tracer, captureContent: boolean, input: RequestSpa
       kind: SpanKind.SERVER,
       attributes: httpMethod
         ? streamAttributes(httpMethod, input.headers)
-        : requestAttributes(facts, input.headers, captureContent),
+        : requestAttributes(facts, input.headers, capture),
       links,
       ...(input.startTime !== undefined ? { startTime: input.startTime } : {}),
     },
     parent,
   );
   const active = trace.setSpan(parent, span).setValue(TRACER_KEY, tracer);
-  return new RequestSpan(tracer, span, captureContent ? active.setValue(CAPTURE_KEY, true) : active);
+  // Only a tools/call's result is recorded, and only from the reply the client receives (see RequestSpan.clientReply).
+  const capturedId = !capture || facts.toolName === undefined || httpMethod ? undefined : facts.id;
+  return new RequestSpan(tracer, span, active, capturedId);
 }

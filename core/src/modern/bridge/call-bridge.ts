@@ -12,6 +12,7 @@ import { modernResult, upstreamError } from "./modern-result";
 import { isLogLevel } from "./round-notifications";
 import { resultOutcome } from "../../audit/reply-outcome";
 import { startUpstreamCall } from "./start-call";
+import { activeRequestSpan } from "../../tracing/request-span";
 
 /** Wait after a round's first input request for more sent together (one upstream handler asking in parallel). */
 const GATHER_MS = 20;
@@ -188,7 +189,10 @@ class ModernCallBridge {
     this.held.release(bridged);
     const error = upstreamError(outcome.message, admission, input.requestId);
     if (error !== undefined) throw error;
-    return { kind: "result", result: modernResult(outcome.message, admission) };
+    const result = modernResult(outcome.message, admission);
+    // Content capture records the result as the client gets it (prefixed, redacted), on the request being answered.
+    activeRequestSpan()?.recordResult(result);
+    return { kind: "result", result };
   }
 
   /** Holds the call and seals the state of its next round. */

@@ -19,6 +19,8 @@ const REPO = resolve(__dirname, "..", "..", "..");
 const API = `/apis/mcp.gateway.example/v1alpha1/namespaces/${NS}/mcpservers`;
 const SECRET_PATH = `/api/v1/namespaces/${NS}/secrets/mcp-gateway-config`;
 type Example = Awaited<ReturnType<typeof startExampleServer>>;
+type RouteObj = { spec: { rules: { matches?: unknown[]; timeouts?: { request?: string } }[] } };
+const prefix = (value: string) => ({ path: { type: "PathPrefix", value } });
 
 let cluster: TestCluster;
 let dir: string;
@@ -175,6 +177,55 @@ describe("the discovery controller against a real kube-apiserver", () => {
       `/apis/gateway.envoyproxy.io/v1alpha1/namespaces/${NS}/envoyextensionpolicies/mcp-gateway`,
     );
     expect(policy.code).toBe(200);
+  });
+
+  it("writes a second HTTPRoute without ext_proc for /ui and /v1, both routes valid under the real CRD schemas", async () => {
+    const routes = `/apis/gateway.networking.k8s.io/v1/namespaces/${NS}/httproutes`;
+    const direct = await until(
+      "the direct HTTPRoute",
+      () => cluster.api<RouteObj>("GET", `${routes}/mcp-gateway-direct`),
+      (r) => r.status === 200,
+    );
+    const broker = [expect.objectContaining({ name: "mcp-gateway-broker", port: 8081 })];
+    expect(direct.body.spec.rules).toEqual([
+      expect.objectContaining({ matches: [prefix("/ui")], backendRefs: broker, timeouts: { request: "15s" } }),
+      expect.objectContaining({ matches: [prefix("/v1")], backendRefs: broker, timeouts: { request: "0s" } }),
+    ]);
+    const main = await cluster.api<RouteObj>("GET", `${routes}/mcp-gateway`);
+    expect(main.body.spec.rules.at(-1)).toEqual(
+      expect.objectContaining({
+        matches: [prefix("/mcp"), prefix("/.well-known/oauth-protected-resource")],
+        timeouts: { request: "0s" },
+      }),
+    );
+    // The ext_proc policy targets the /mcp route only.
+    const policy = await cluster.api<{ spec: { targetRefs: { name: string }[] } }>(
+      "GET",
+      `/apis/gateway.envoyproxy.io/v1alpha1/namespaces/${NS}/envoyextensionpolicies/mcp-gateway`,
+    );
+    expect(policy.body.spec.targetRefs.map((t) => t.name)).toEqual(["mcp-gateway"]);
+    // Both pass the CRD's strict schema and CEL rules as written (a server-side dry run with unknown fields refused)…
+    for (const route of [direct.body, main.body]) {
+      const { metadata, spec } = route as unknown as { metadata: { name: string }; spec: object };
+      const copy = { apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", spec };
+      const body = { ...copy, metadata: { name: `${metadata.name}-check`, namespace: NS } };
+      const dry = await cluster.api("POST", `${routes}?dryRun=All&fieldValidation=Strict`, body);
+      expect([metadata.name, dry.status]).toEqual([metadata.name, 201]);
+    }
+    // …and a changed direct route is put back by the next pass (level-triggered, resync 1 s).
+    const tampered = { spec: { rules: [{ matches: [prefix("/v1")], timeouts: { request: "5s" } }] } };
+    const patched = await cluster.api(
+      "PATCH",
+      `${routes}/mcp-gateway-direct`,
+      tampered,
+      "application/merge-patch+json",
+    );
+    expect(patched.status).toBe(200);
+    await until(
+      "the direct HTTPRoute restored",
+      () => cluster.api<RouteObj>("GET", `${routes}/mcp-gateway-direct`),
+      (r) => r.body.spec.rules.length === 2 && r.body.spec.rules[1]?.timeouts?.request === "0s",
+    );
   });
 
   it("a real gateway fed the rendered config serves the tools, and the status turns Ready with counts", async () => {
@@ -334,6 +385,8 @@ describe("the discovery controller against a real kube-apiserver", () => {
     expect(config?.servers.map((s) => s.name)).toEqual(["notes"]);
     const route = await getObj(`/apis/gateway.networking.k8s.io/v1/namespaces/${NS}/httproutes/mcp-gateway`);
     expect(route.spec?.rules?.some((r) => r.matches?.[0]?.headers?.[0]?.value === "weather")).toBe(false);
+    const direct = await getObj(`/apis/gateway.networking.k8s.io/v1/namespaces/${NS}/httproutes/mcp-gateway-direct`);
+    expect(direct.code).toBe(200);
   });
 
   it("Envoy mode: the rendered config under a real Envoy and `mcp-gateway envoy` routes the servers' calls", async () => {

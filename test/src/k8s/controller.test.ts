@@ -2,7 +2,6 @@ import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { parse } from "yaml";
 import { parseConfig } from "@mcp-gateway/core";
 import { DEFAULT_RENDER_OPTIONS, renderEnvoyConfig } from "@mcp-gateway/router";
 import { startExampleServer, startNode, type RunningProcess } from "@mcp-gateway/example-kit";
@@ -10,7 +9,18 @@ import { installCrds, k8sTools, startTestCluster, type TestCluster } from "../su
 import { freePort } from "../support/redis-server";
 import { startEnvoy, type EnvoyProcess } from "../support/envoy-process";
 import { connectClient } from "../e2e/mcp-client";
-import { condition, externalService, mcpServer, NS, until, type Obj } from "./controller-fixtures";
+import {
+  condition,
+  externalService,
+  grantController,
+  mcpServer,
+  NS,
+  prefix,
+  readRenderedConfig,
+  until,
+  type Obj,
+  type RouteObj,
+} from "./controller-fixtures";
 
 // Starting etcd and kube-apiserver on a loaded 2-core machine takes tens of seconds.
 jest.setTimeout(240_000);
@@ -19,8 +29,6 @@ const REPO = resolve(__dirname, "..", "..", "..");
 const API = `/apis/mcp.gateway.example/v1alpha1/namespaces/${NS}/mcpservers`;
 const SECRET_PATH = `/api/v1/namespaces/${NS}/secrets/mcp-gateway-config`;
 type Example = Awaited<ReturnType<typeof startExampleServer>>;
-type RouteObj = { spec: { rules: { matches?: unknown[]; timeouts?: { request?: string } }[] } };
-const prefix = (value: string) => ({ path: { type: "PathPrefix", value } });
 
 let cluster: TestCluster;
 let dir: string;
@@ -35,31 +43,11 @@ async function startController(identity: string): Promise<RunningProcess> {
     ...["--kubeconfig", cluster.controllerKubeconfig, "--namespace", NS, "--identity", identity],
     ...["--base-config", join(dir, "base.yaml"), "--status-url", `http://127.0.0.1:${gatewayPort}/status`],
     ...["--gateway", "infra/mcp-gw", "--ext-proc", "envoy-gateway", "--lease-duration", "3s", "--resync", "1s"],
+    ...["--health-listen", "127.0.0.1:0"],
   ]);
   controllers.push(controller);
   await controller.waitFor(/mcp-gateway controller: namespace/, 30_000);
   return controller;
-}
-
-/** The controller's RBAC (the chart's Role) bound to its test user, applied as admin. */
-async function grantController(): Promise<void> {
-  const role = parse(readFileSync(join(REPO, "deploy", "rbac", "controller-role.yaml"), "utf8")) as {
-    metadata: Record<string, string>;
-  };
-  role.metadata.namespace = NS;
-  expect((await cluster.api("POST", `/apis/rbac.authorization.k8s.io/v1/namespaces/${NS}/roles`, role)).status).toBe(
-    201,
-  );
-  const binding = {
-    apiVersion: "rbac.authorization.k8s.io/v1",
-    kind: "RoleBinding",
-    metadata: { name: "mcp-gateway-controller", namespace: NS },
-    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
-    subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "mcp-gateway-controller" }],
-  };
-  expect(
-    (await cluster.api("POST", `/apis/rbac.authorization.k8s.io/v1/namespaces/${NS}/rolebindings`, binding)).status,
-  ).toBe(201);
 }
 
 async function create(path: string, body: object): Promise<void> {
@@ -67,13 +55,7 @@ async function create(path: string, body: object): Promise<void> {
   if (status !== 201) throw new Error(`POST ${path}: ${status} ${JSON.stringify(answer)}`);
 }
 
-async function renderedConfig(): Promise<
-  { servers: { name: string; url: string; headers?: Record<string, string> }[] } | undefined
-> {
-  const { status, body } = await cluster.api<{ data?: Record<string, string> }>("GET", SECRET_PATH);
-  if (status !== 200 || !body.data?.["config.yaml"]) return undefined;
-  return parse(Buffer.from(body.data["config.yaml"], "base64").toString("utf8")) as never;
-}
+const renderedConfig = () => readRenderedConfig(cluster, SECRET_PATH);
 
 const getObj = async (path: string): Promise<Obj & { code: number }> => {
   const { status, body } = await cluster.api<Obj>("GET", path);
@@ -94,7 +76,7 @@ beforeAll(async () => {
   }
   await installCrds(cluster, readFileSync(k8sTools().envoyGatewayCrds, "utf8"));
   await create("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: NS } });
-  await grantController();
+  await grantController(cluster);
   gatewayPort = await freePort();
   const [routerPort, metricsPort, brokerPort] = [await freePort(), await freePort(), await freePort()];
   const base = [
@@ -199,11 +181,12 @@ describe("the discovery controller against a real kube-apiserver", () => {
       }),
     );
     // The ext_proc policy targets the /mcp route only.
-    const policy = await cluster.api<{ spec: { targetRefs: { name: string }[] } }>(
-      "GET",
+    const policy = await getObj(
       `/apis/gateway.envoyproxy.io/v1alpha1/namespaces/${NS}/envoyextensionpolicies/mcp-gateway`,
     );
-    expect(policy.body.spec.targetRefs.map((t) => t.name)).toEqual(["mcp-gateway"]);
+    expect((policy.spec as { targetRefs?: { name: string }[] }).targetRefs).toEqual([
+      expect.objectContaining({ name: "mcp-gateway" }),
+    ]);
     // Both pass the CRD's strict schema and CEL rules as written (a server-side dry run with unknown fields refused)…
     for (const route of [direct.body, main.body]) {
       const { metadata, spec } = route as unknown as { metadata: { name: string }; spec: object };

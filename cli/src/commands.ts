@@ -89,6 +89,8 @@ each MCPServer's status (from the gateway's /status). Two replicas elect a leade
   --cluster-domain D      the cluster's DNS domain (default cluster.local)
   --resync D              a full pass this often without changes (default 10s)
   --log-level LEVEL       debug | info | warn | error (env MCP_GATEWAY_LOG_LEVEL, default info)
+  --health-listen H:P     GET /healthz (live) and /readyz (leader: watches synced; standby: Lease reachable)
+                          (default 127.0.0.1:8090; the chart binds 0.0.0.0 for the kubelet's probes)
 ${HELP_VERSION}`,
     args: { options: CONTROLLER_OPTIONS, positionals: { min: 0, max: 0 } },
   },

@@ -1,9 +1,10 @@
 import { hostname } from "node:os";
-import { createLogger, parseDurationMs, type LogLevel } from "@mcp-gateway/core";
+import { createLogger, parseDurationMs, parseHostPort, type LogLevel } from "@mcp-gateway/core";
 import {
   connectKube,
   Controller,
   loadBaseConfig,
+  startHealthServer,
   type ControllerSettings,
   type ExtProcMode,
 } from "@mcp-gateway/controller";
@@ -31,6 +32,7 @@ export const CONTROLLER_OPTIONS = Object.fromEntries(
     "cluster-domain",
     "resync",
     "log-level",
+    "health-listen",
   ].map((name) => [name, { type: "string" as const }]),
 );
 
@@ -57,6 +59,14 @@ function durationMs(value: string, what: string): number {
   if (ms === undefined || ms <= 0)
     throw new ControllerUsage(`--${what}: expected a duration like 10s, got ${JSON.stringify(value)}`);
   return ms;
+}
+
+/** The probe listener's address: loopback by default (the chart binds 0.0.0.0 for the kubelet); port 0 picks one. */
+function healthListen(args: ParsedArgs): { host: string; port: number } {
+  const value = text(args, "health-listen") ?? "127.0.0.1:8090";
+  const parsed = parseHostPort(value);
+  if (!parsed) throw new ControllerUsage(`--health-listen: expected host:port, got ${JSON.stringify(value)}`);
+  return parsed;
 }
 
 /** The controller's settings from its flags and environment (POD_NAMESPACE, POD_NAME, KUBECONFIG). */
@@ -115,11 +125,19 @@ export async function controllerCommand(
     const logger = createLogger({
       level: (text(args, "log-level") ?? env["MCP_GATEWAY_LOG_LEVEL"] ?? "info") as LogLevel,
     });
+    const listen = healthListen(args);
     const kube = await connectKube(settings.kubeconfig);
     const controller = new Controller(kube, settings, logger);
+    const health = await startHealthServer(listen.host, listen.port, () => controller.readiness());
     controller.start();
-    output.out(`mcp-gateway controller: namespace ${settings.namespace}, identity ${settings.lease.identity}\n`);
-    return { code: 0, service: { close: () => controller.stop() } };
+    const probes = `http://${listen.host.includes(":") ? `[${listen.host}]` : listen.host}:${health.address.port}`;
+    const { namespace, lease } = settings;
+    output.out(`mcp-gateway controller: namespace ${namespace}, identity ${lease.identity}, probes on ${probes}\n`);
+    const close = async (): Promise<void> => {
+      await controller.stop();
+      await health.close();
+    };
+    return { code: 0, service: { close } };
   } catch (error: unknown) {
     output.err(`mcp-gateway controller: ${error instanceof Error ? error.message : String(error)}\n`);
     return { code: error instanceof ControllerUsage ? 2 : 1 };

@@ -3,6 +3,10 @@ import type { KubeApi } from "./kube";
 import { LeaderElector, type LeaseSettings } from "./lease";
 import { reconcile, type ReconcileResult, type ReconcileSettings } from "./reconcile";
 import { GROUP, VERSION } from "./api-types";
+import type { Readiness } from "./health";
+
+/** The collection watched only when its API exists: without the Gateway API CRDs there is nothing to watch. */
+const OPTIONAL_WATCH = "/httproutes";
 
 /** Settings of a running controller. */
 export interface ControllerSettings extends ReconcileSettings {
@@ -26,6 +30,13 @@ export class Controller {
   private again = false;
   private failures = 0;
   private leading = false;
+  /** Leadership terms: a watch or pass of an earlier term never counts toward this one's readiness. */
+  private term = 0;
+  /** The watches of this term that are established (or optional and absent), and the collections watched. */
+  private synced = new Set<string>();
+  private watched: string[] = [];
+  /** Whether a pass that began after every watch was established has succeeded in this term. */
+  private caughtUp = false;
 
   constructor(
     private readonly kube: KubeApi,
@@ -51,8 +62,31 @@ export class Controller {
     await this.elector.stop();
   }
 
+  /**
+   * Readiness (/readyz): a standby is ready while its last Lease attempt reached the API server (it can take over); the
+   * leader once its watches of every collection are established and a full pass begun after that succeeded (the
+   * informers' "synced"), and from then on for the rest of its term (a watch that ends is re-established in the
+   * background, a failing pass is retried with back-off, as client-go's HasSynced stays true).
+   */
+  readiness(): Readiness {
+    if (!this.leading) {
+      const ok = this.elector.lastAttemptOk === true;
+      const reason = ok ? "standby: the Lease is reachable" : "standby: no Lease attempt has succeeded yet";
+      return { ready: ok, role: "standby", reason };
+    }
+    if (this.caughtUp) return { ready: true, role: "leader", reason: "leader: watches synced" };
+    const waiting = this.watched.filter((path) => !this.synced.has(path));
+    const reason = waiting.length
+      ? `leader: waiting for the watch of ${waiting.join(", ")}`
+      : "leader: waiting for the first full pass";
+    return { ready: false, role: "leader", reason };
+  }
+
   private async onLeadership(leading: boolean): Promise<void> {
     this.leading = leading;
+    this.term += 1;
+    this.synced = new Set();
+    this.caughtUp = false;
     this.log.info(leading ? "controller: leading" : "controller: not leading", {
       identity: this.settings.lease.identity,
       leading,
@@ -65,7 +99,8 @@ export class Controller {
       `/api/v1/namespaces/${ns}/secrets`,
       `/apis/gateway.networking.k8s.io/v1/namespaces/${ns}/httproutes`,
     ];
-    for (const path of paths) void this.watch(path);
+    this.watched = paths;
+    for (const path of paths) void this.watch(path, this.term);
     this.schedule(0);
   }
 
@@ -77,17 +112,28 @@ export class Controller {
   }
 
   /** Watches a collection, restarting after it ends while leading; every event schedules a pass. */
-  private async watch(path: string): Promise<void> {
+  private async watch(path: string, term: number): Promise<void> {
+    let ended: { error: unknown } | undefined;
     const restart = (error: unknown): void => {
-      if (!this.leading) return;
+      ended ??= { error };
+      if (!this.leading || term !== this.term) return;
       if (error) this.log.warn("controller: watch ended", { path, err: (error as Error).message });
-      setTimeout(() => void this.watch(path), error ? 2_000 : 0).unref();
+      setTimeout(() => void this.watch(path, term), error ? 2_000 : 0).unref();
     };
     try {
       this.watches.push(await this.kube.watch(path, () => this.schedule(100), restart));
     } catch (error) {
       restart(error); // e.g. the Gateway API CRDs are not installed (yet)
     }
+    const absent = path.endsWith(OPTIONAL_WATCH) && (ended?.error as { statusCode?: number })?.statusCode === 404;
+    if (term === this.term && (!ended || absent)) this.markSynced(path);
+  }
+
+  /** Counts a watch as established; once all are, a pass follows (its success makes the leader ready). */
+  private markSynced(path: string): void {
+    if (this.synced.has(path)) return;
+    this.synced.add(path);
+    if (this.synced.size === this.watched.length) this.schedule(0);
   }
 
   /** Schedules a pass in `delayMs` (an earlier scheduled one wins); a pass already running is followed by another. */
@@ -103,10 +149,13 @@ export class Controller {
 
   private async pass(): Promise<void> {
     this.running = true;
+    const term = this.term;
+    const afterSync = this.synced.size === this.watched.length;
     let next = this.settings.resyncMs;
     try {
       const result: ReconcileResult = await reconcile(this.kube, this.settings);
       this.failures = 0;
+      if (afterSync && term === this.term) this.caughtUp = true;
       if (result.configChanged) this.log.info("controller: gateway config written", { servers: result.accepted });
       for (const r of result.rejected) this.log.warn("controller: MCPServer not accepted", r);
     } catch (error) {

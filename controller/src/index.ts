@@ -6,3 +6,4 @@ export * from "./reconcile";
 export * from "./render";
 export * from "./resolve";
 export * from "./status";
+export * from "./health";

@@ -33,6 +33,8 @@ const microTime = (ms: number): string => new Date(ms).toISOString().replace(/Z$
 export class LeaderElector {
   private timer: NodeJS.Timeout | undefined;
   private leading = false;
+  /** Whether the last attempt to acquire or renew reached a verdict (undefined before the first one ends). */
+  lastAttemptOk: boolean | undefined;
   /** The other holder's record as last seen, and when this replica first saw it (its own clock, as client-go does:
    * the holder's renewTime is never compared with this clock, so clock skew between nodes does not matter). */
   private observed: { record: string; at: number } | undefined;
@@ -53,8 +55,12 @@ export class LeaderElector {
   start(): void {
     const tick = (): void => {
       this.tryAcquireOrRenew()
-        .then((leading) => this.setLeading(leading))
+        .then((leading) => {
+          this.lastAttemptOk = true;
+          this.setLeading(leading);
+        })
         .catch((error: unknown) => {
+          this.lastAttemptOk = false;
           this.onError(error);
           this.setLeading(false);
         })

@@ -9,7 +9,14 @@ import {
   type Service,
 } from "./api-types";
 import { isNotFound, type KubeApi } from "./kube";
-import { renderConfig, renderExtProc, renderHttpRoute, type RouteSettings, type RoutedServer } from "./render";
+import {
+  renderConfig,
+  renderDirectRoute,
+  renderExtProc,
+  renderHttpRoute,
+  type RouteSettings,
+  type RoutedServer,
+} from "./render";
 import { resolveServer, type Resolution } from "./resolve";
 import { desiredStatus, type GatewayUpstream } from "./status";
 
@@ -164,7 +171,7 @@ export async function reconcile(kube: KubeApi, settings: ReconcileSettings): Pro
   };
 }
 
-/** The HTTPRoute (one rule per accepted server) and the ext_proc attachment. */
+/** The HTTPRoutes (one rule per accepted server; the direct route without ext_proc) and the ext_proc attachment. */
 async function writeRoutes(
   kube: KubeApi,
   routeSettings: RouteSettings,
@@ -180,8 +187,9 @@ async function writeRoutes(
       ...(s.spec.timeout ? { timeout: s.spec.timeout } : {}),
     };
   });
-  const route = renderHttpRoute(routeSettings, routed);
-  await upsert(kube, base(routeSettings.namespace, "gateway.networking.k8s.io/v1", "httproutes"), route as Desired);
+  const routes = base(routeSettings.namespace, "gateway.networking.k8s.io/v1", "httproutes");
+  await upsert(kube, routes, renderHttpRoute(routeSettings, routed) as Desired);
+  await upsert(kube, routes, renderDirectRoute(routeSettings) as Desired);
   const extProc = renderExtProc(routeSettings);
   if (!extProc) return;
   const collection =

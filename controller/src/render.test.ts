@@ -1,5 +1,5 @@
 import { parse } from "yaml";
-import { renderConfig, renderExtProc, renderHttpRoute, type RouteSettings } from "./render";
+import { renderConfig, renderDirectRoute, renderExtProc, renderHttpRoute, type RouteSettings } from "./render";
 
 const settings: RouteSettings = {
   namespace: "mcp",
@@ -34,6 +34,35 @@ describe("rendering", () => {
     ]);
     expect(route.spec.rules[0]?.timeouts).toEqual({ request: "5s" });
     expect(route.spec.rules[1]?.backendRefs).toEqual([{ name: "mcp-gateway-broker", port: 8081 }]);
+  });
+
+  it("sends /mcp and the protected resource metadata to the broker through ext_proc, without a request timeout", () => {
+    const route = renderHttpRoute(settings, []) as { spec: { rules: { matches: unknown[]; timeouts?: unknown }[] } };
+    expect(route.spec.rules).toEqual([
+      expect.objectContaining({
+        matches: [
+          { path: { type: "PathPrefix", value: "/mcp" } },
+          { path: { type: "PathPrefix", value: "/.well-known/oauth-protected-resource" } },
+        ],
+        timeouts: { request: "0s" },
+      }),
+    ]);
+  });
+
+  it("routes /ui and /v1 to the broker on a second HTTPRoute, which the ext_proc policy does not target", () => {
+    const direct = renderDirectRoute(settings) as {
+      metadata: { name: string };
+      spec: { parentRefs: unknown[]; rules: unknown[] };
+    };
+    expect(direct.metadata.name).toBe("mcp-gateway-direct");
+    expect(direct.spec.parentRefs).toEqual([{ name: "gw", namespace: "infra" }]);
+    const broker = [{ name: "mcp-gateway-broker", port: 8081 }];
+    expect(direct.spec.rules).toEqual([
+      { matches: [{ path: { type: "PathPrefix", value: "/ui" } }], backendRefs: broker, timeouts: { request: "15s" } },
+      { matches: [{ path: { type: "PathPrefix", value: "/v1" } }], backendRefs: broker, timeouts: { request: "0s" } },
+    ]);
+    const policy = renderExtProc(settings) as { spec: { targetRefs: { name: string }[] } };
+    expect(policy.spec.targetRefs.map((t) => t.name)).toEqual(["mcp-gateway"]);
   });
 
   it.each([

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { parse, stringify } from "yaml";
+import { PROTECTED_RESOURCE_WELL_KNOWN } from "@mcp-gateway/core";
 import { DESTINATION_HEADER } from "./api-types";
 
 /** The gateway config file: the operator's base config (everything but MCPServer-made servers) plus one server per
@@ -39,8 +40,25 @@ export interface RoutedServer {
 
 const LABELS = { "app.kubernetes.io/managed-by": "mcp-gateway-controller" };
 
-/** The HTTPRoute: per server a rule matching `x-destination-mcp: <name>` to its Service (path rewritten to the server's
- * MCP path); everything else (no header: initialize, lists, streams) goes to the broker. */
+/** The broker paths outside /mcp that the router's ext_proc passes through (it answers the metadata itself when the
+ * gateway does not advertise it): RFC 9728's protected resource metadata, and every path below it. */
+const METADATA_PATH = PROTECTED_RESOURCE_WELL_KNOWN;
+/** The broker paths that must not pass ext_proc: the web console (static files) and the OpenAI-compatible LLM
+ * endpoints (/v1/chat/completions, /v1/responses: long streaming answers whose bodies are not JSON-RPC). */
+const CONSOLE_PREFIX = "/ui";
+const LLM_PREFIX = "/v1";
+
+/** The parent (Gateway) reference of both HTTPRoutes. */
+const parentRefs = (settings: RouteSettings): object[] => [
+  { name: settings.gateway.name, ...(settings.gateway.namespace ? { namespace: settings.gateway.namespace } : {}) },
+];
+
+/** The name of the second HTTPRoute, the one without ext_proc (see {@link renderDirectRoute}). */
+export const directRouteName = (settings: RouteSettings): string => `${settings.name}-direct`;
+
+/** The HTTPRoute the ext_proc attachment targets: per server a rule matching `x-destination-mcp: <name>` to its
+ * Service (path rewritten to the server's MCP path); everything else of /mcp (no header: initialize, lists, streams)
+ * and the protected resource metadata go to the broker, without a request timeout (SSE streams are long-lived). */
 export function renderHttpRoute(settings: RouteSettings, servers: readonly RoutedServer[]): Record<string, unknown> {
   const rules: Record<string, unknown>[] = [...servers]
     .sort((a, b) => a.name.localeCompare(b.name))
@@ -57,27 +75,51 @@ export function renderHttpRoute(settings: RouteSettings, servers: readonly Route
       backendRefs: [{ name: server.service, port: server.port }],
       ...(server.timeout ? { timeouts: { request: server.timeout } } : {}),
     }));
+  // One rule for both broker matches: the CRD allows 16 rules per HTTPRoute, each server takes one.
   rules.push({
-    matches: [{ path: { type: "PathPrefix", value: "/mcp" } }],
+    matches: [{ path: { type: "PathPrefix", value: "/mcp" } }, { path: { type: "PathPrefix", value: METADATA_PATH } }],
     backendRefs: [{ name: settings.broker.service, port: settings.broker.port }],
+    timeouts: { request: "0s" },
   });
   return {
     apiVersion: "gateway.networking.k8s.io/v1",
     kind: "HTTPRoute",
     metadata: { name: settings.name, namespace: settings.namespace, labels: LABELS },
+    spec: { parentRefs: parentRefs(settings), rules },
+  };
+}
+
+/**
+ * The second HTTPRoute, which no ext_proc attachment targets: the web console (/ui, /ui/…: static files, 15 s as in
+ * render-envoy) and the LLM endpoints (/v1/…: streamed answers, so no request timeout: "0s" disables it per the
+ * Gateway API spec) to the broker. Gateway API matches the longest path prefix first across a Gateway's routes.
+ */
+export function renderDirectRoute(settings: RouteSettings): Record<string, unknown> {
+  const broker = [{ name: settings.broker.service, port: settings.broker.port }];
+  return {
+    apiVersion: "gateway.networking.k8s.io/v1",
+    kind: "HTTPRoute",
+    metadata: { name: directRouteName(settings), namespace: settings.namespace, labels: LABELS },
     spec: {
-      parentRefs: [
+      parentRefs: parentRefs(settings),
+      rules: [
         {
-          name: settings.gateway.name,
-          ...(settings.gateway.namespace ? { namespace: settings.gateway.namespace } : {}),
+          matches: [{ path: { type: "PathPrefix", value: CONSOLE_PREFIX } }],
+          backendRefs: broker,
+          timeouts: { request: "15s" },
+        },
+        {
+          matches: [{ path: { type: "PathPrefix", value: LLM_PREFIX } }],
+          backendRefs: broker,
+          timeouts: { request: "0s" },
         },
       ],
-      rules,
     },
   };
 }
 
-/** The ext_proc attachment for the chosen mode (none for "none"): the router sees every /mcp request and response. */
+/** The ext_proc attachment for the chosen mode (none for "none"): the router sees every request and response of the
+ * main HTTPRoute (/mcp, the metadata), never those of the direct one (Envoy Gateway: the policy targets one route). */
 export function renderExtProc(settings: RouteSettings): Record<string, unknown> | undefined {
   const metadata = { name: settings.name, namespace: settings.namespace, labels: LABELS };
   if (settings.extProc === "envoy-gateway") {

@@ -1,4 +1,10 @@
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parse } from "yaml";
 import { pollUntil } from "../support/bounded-wait";
+import type { TestCluster } from "../support/k8s-cluster";
+
+const REPO = resolve(__dirname, "..", "..", "..");
 
 /** The namespace the controller tests use. */
 export const NS = "mcp";
@@ -43,3 +49,40 @@ export async function until<T>(what: string, get: () => Promise<T>, done: (value
 
 /** A condition of an object's status, by type. */
 export const condition = (o: Obj, type: string) => o.status?.conditions?.find((c) => c.type === type);
+
+/** The parts of an HTTPRoute the route checks read. */
+export type RouteObj = { spec: { rules: { matches?: unknown[]; timeouts?: { request?: string } }[] } };
+
+/** An HTTPRoute path match of type PathPrefix. */
+export const prefix = (value: string) => ({ path: { type: "PathPrefix", value } });
+
+/** The controller's RBAC (the chart's Role) bound to its test user, applied as admin. */
+export async function grantController(cluster: TestCluster): Promise<void> {
+  const role = parse(readFileSync(join(REPO, "deploy", "rbac", "controller-role.yaml"), "utf8")) as {
+    metadata: Record<string, string>;
+  };
+  role.metadata.namespace = NS;
+  expect((await cluster.api("POST", `/apis/rbac.authorization.k8s.io/v1/namespaces/${NS}/roles`, role)).status).toBe(
+    201,
+  );
+  const binding = {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "RoleBinding",
+    metadata: { name: "mcp-gateway-controller", namespace: NS },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+    subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "mcp-gateway-controller" }],
+  };
+  expect(
+    (await cluster.api("POST", `/apis/rbac.authorization.k8s.io/v1/namespaces/${NS}/rolebindings`, binding)).status,
+  ).toBe(201);
+}
+
+/** The gateway config the controller wrote into the Secret at `path`, parsed (undefined before it exists). */
+export async function readRenderedConfig(
+  cluster: TestCluster,
+  path: string,
+): Promise<{ servers: { name: string; url: string; headers?: Record<string, string> }[] } | undefined> {
+  const { status, body } = await cluster.api<{ data?: Record<string, string> }>("GET", path);
+  if (status !== 200 || !body.data?.["config.yaml"]) return undefined;
+  return parse(Buffer.from(body.data["config.yaml"], "base64").toString("utf8")) as never;
+}

@@ -2,7 +2,6 @@ import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { parse } from "yaml";
 import { parseConfig } from "@mcp-gateway/core";
 import { DEFAULT_RENDER_OPTIONS, renderEnvoyConfig } from "@mcp-gateway/router";
 import { startExampleServer, startNode, type RunningProcess } from "@mcp-gateway/example-kit";
@@ -10,7 +9,18 @@ import { installCrds, k8sTools, startTestCluster, type TestCluster } from "../su
 import { freePort } from "../support/redis-server";
 import { startEnvoy, type EnvoyProcess } from "../support/envoy-process";
 import { connectClient } from "../e2e/mcp-client";
-import { condition, externalService, mcpServer, NS, until, type Obj } from "./controller-fixtures";
+import {
+  condition,
+  externalService,
+  grantController,
+  mcpServer,
+  NS,
+  prefix,
+  readRenderedConfig,
+  until,
+  type Obj,
+  type RouteObj,
+} from "./controller-fixtures";
 
 // Starting etcd and kube-apiserver on a loaded 2-core machine takes tens of seconds.
 jest.setTimeout(240_000);
@@ -33,31 +43,11 @@ async function startController(identity: string): Promise<RunningProcess> {
     ...["--kubeconfig", cluster.controllerKubeconfig, "--namespace", NS, "--identity", identity],
     ...["--base-config", join(dir, "base.yaml"), "--status-url", `http://127.0.0.1:${gatewayPort}/status`],
     ...["--gateway", "infra/mcp-gw", "--ext-proc", "envoy-gateway", "--lease-duration", "3s", "--resync", "1s"],
+    ...["--health-listen", "127.0.0.1:0"],
   ]);
   controllers.push(controller);
   await controller.waitFor(/mcp-gateway controller: namespace/, 30_000);
   return controller;
-}
-
-/** The controller's RBAC (the chart's Role) bound to its test user, applied as admin. */
-async function grantController(): Promise<void> {
-  const role = parse(readFileSync(join(REPO, "deploy", "rbac", "controller-role.yaml"), "utf8")) as {
-    metadata: Record<string, string>;
-  };
-  role.metadata.namespace = NS;
-  expect((await cluster.api("POST", `/apis/rbac.authorization.k8s.io/v1/namespaces/${NS}/roles`, role)).status).toBe(
-    201,
-  );
-  const binding = {
-    apiVersion: "rbac.authorization.k8s.io/v1",
-    kind: "RoleBinding",
-    metadata: { name: "mcp-gateway-controller", namespace: NS },
-    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
-    subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "mcp-gateway-controller" }],
-  };
-  expect(
-    (await cluster.api("POST", `/apis/rbac.authorization.k8s.io/v1/namespaces/${NS}/rolebindings`, binding)).status,
-  ).toBe(201);
 }
 
 async function create(path: string, body: object): Promise<void> {
@@ -65,13 +55,7 @@ async function create(path: string, body: object): Promise<void> {
   if (status !== 201) throw new Error(`POST ${path}: ${status} ${JSON.stringify(answer)}`);
 }
 
-async function renderedConfig(): Promise<
-  { servers: { name: string; url: string; headers?: Record<string, string> }[] } | undefined
-> {
-  const { status, body } = await cluster.api<{ data?: Record<string, string> }>("GET", SECRET_PATH);
-  if (status !== 200 || !body.data?.["config.yaml"]) return undefined;
-  return parse(Buffer.from(body.data["config.yaml"], "base64").toString("utf8")) as never;
-}
+const renderedConfig = () => readRenderedConfig(cluster, SECRET_PATH);
 
 const getObj = async (path: string): Promise<Obj & { code: number }> => {
   const { status, body } = await cluster.api<Obj>("GET", path);
@@ -92,7 +76,7 @@ beforeAll(async () => {
   }
   await installCrds(cluster, readFileSync(k8sTools().envoyGatewayCrds, "utf8"));
   await create("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: NS } });
-  await grantController();
+  await grantController(cluster);
   gatewayPort = await freePort();
   const [routerPort, metricsPort, brokerPort] = [await freePort(), await freePort(), await freePort()];
   const base = [
@@ -175,6 +159,56 @@ describe("the discovery controller against a real kube-apiserver", () => {
       `/apis/gateway.envoyproxy.io/v1alpha1/namespaces/${NS}/envoyextensionpolicies/mcp-gateway`,
     );
     expect(policy.code).toBe(200);
+  });
+
+  it("writes a second HTTPRoute without ext_proc for /ui and /v1, both routes valid under the real CRD schemas", async () => {
+    const routes = `/apis/gateway.networking.k8s.io/v1/namespaces/${NS}/httproutes`;
+    const direct = await until(
+      "the direct HTTPRoute",
+      () => cluster.api<RouteObj>("GET", `${routes}/mcp-gateway-direct`),
+      (r) => r.status === 200,
+    );
+    const broker = [expect.objectContaining({ name: "mcp-gateway-broker", port: 8081 })];
+    expect(direct.body.spec.rules).toEqual([
+      expect.objectContaining({ matches: [prefix("/ui")], backendRefs: broker, timeouts: { request: "15s" } }),
+      expect.objectContaining({ matches: [prefix("/v1")], backendRefs: broker, timeouts: { request: "0s" } }),
+    ]);
+    const main = await cluster.api<RouteObj>("GET", `${routes}/mcp-gateway`);
+    expect(main.body.spec.rules.at(-1)).toEqual(
+      expect.objectContaining({
+        matches: [prefix("/mcp"), prefix("/.well-known/oauth-protected-resource")],
+        timeouts: { request: "0s" },
+      }),
+    );
+    // The ext_proc policy targets the /mcp route only.
+    const policy = await getObj(
+      `/apis/gateway.envoyproxy.io/v1alpha1/namespaces/${NS}/envoyextensionpolicies/mcp-gateway`,
+    );
+    expect((policy.spec as { targetRefs?: { name: string }[] }).targetRefs).toEqual([
+      expect.objectContaining({ name: "mcp-gateway" }),
+    ]);
+    // Both pass the CRD's strict schema and CEL rules as written (a server-side dry run with unknown fields refused)…
+    for (const route of [direct.body, main.body]) {
+      const { metadata, spec } = route as unknown as { metadata: { name: string }; spec: object };
+      const copy = { apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", spec };
+      const body = { ...copy, metadata: { name: `${metadata.name}-check`, namespace: NS } };
+      const dry = await cluster.api("POST", `${routes}?dryRun=All&fieldValidation=Strict`, body);
+      expect([metadata.name, dry.status]).toEqual([metadata.name, 201]);
+    }
+    // …and a changed direct route is put back by the next pass (level-triggered, resync 1 s).
+    const tampered = { spec: { rules: [{ matches: [prefix("/v1")], timeouts: { request: "5s" } }] } };
+    const patched = await cluster.api(
+      "PATCH",
+      `${routes}/mcp-gateway-direct`,
+      tampered,
+      "application/merge-patch+json",
+    );
+    expect(patched.status).toBe(200);
+    await until(
+      "the direct HTTPRoute restored",
+      () => cluster.api<RouteObj>("GET", `${routes}/mcp-gateway-direct`),
+      (r) => r.body.spec.rules.length === 2 && r.body.spec.rules[1]?.timeouts?.request === "0s",
+    );
   });
 
   it("a real gateway fed the rendered config serves the tools, and the status turns Ready with counts", async () => {
@@ -334,6 +368,8 @@ describe("the discovery controller against a real kube-apiserver", () => {
     expect(config?.servers.map((s) => s.name)).toEqual(["notes"]);
     const route = await getObj(`/apis/gateway.networking.k8s.io/v1/namespaces/${NS}/httproutes/mcp-gateway`);
     expect(route.spec?.rules?.some((r) => r.matches?.[0]?.headers?.[0]?.value === "weather")).toBe(false);
+    const direct = await getObj(`/apis/gateway.networking.k8s.io/v1/namespaces/${NS}/httproutes/mcp-gateway-direct`);
+    expect(direct.code).toBe(200);
   });
 
   it("Envoy mode: the rendered config under a real Envoy and `mcp-gateway envoy` routes the servers' calls", async () => {

@@ -101,8 +101,7 @@ describe("the Helm chart", () => {
             where,
             expect.objectContaining({ requests: expect.any(Object) }),
           ]);
-          if (container.name !== "controller")
-            expect([where, container.readinessProbe]).toEqual([where, expect.any(Object)]);
+          expect([where, container.readinessProbe]).toEqual([where, expect.any(Object)]);
         }
       }
     }
@@ -110,6 +109,21 @@ describe("the Helm chart", () => {
     expect(text).toContain("path: /readyz");
     expect(text).toContain("path: /healthz");
     expect(text).toMatch(/grpc:\s*\{?\s*port: 9000/);
+  });
+
+  it("probes the controller on its own listener, bound for the kubelet, and opens only that port to it", async () => {
+    const all = objects(await template("default"));
+    const deployment = all.find((o) => o.kind === "Deployment" && o.metadata.name.endsWith("-controller"));
+    const container = (deployment?.spec as { template: { spec: { containers: Record<string, unknown>[] } } }).template
+      .spec.containers[0];
+    expect(container?.args).toContain("--health-listen=0.0.0.0:8090");
+    expect(container?.ports).toEqual([{ name: "health", containerPort: 8090, protocol: "TCP" }]);
+    expect(container?.livenessProbe).toMatchObject({ httpGet: { path: "/healthz", port: "health" } });
+    expect(container?.readinessProbe).toMatchObject({ httpGet: { path: "/readyz", port: "health" } });
+    const policy = all.find((o) => o.kind === "NetworkPolicy" && o.metadata.name.endsWith("-controller"));
+    expect(policy?.spec).toMatchObject({ policyTypes: ["Ingress"], ingress: [{ ports: [{ port: 8090 }] }] });
+    const without = objects(await template("no-controller"));
+    expect(without.some((o) => o.kind === "NetworkPolicy" && o.metadata.name.endsWith("-controller"))).toBe(false);
   });
 
   it("keeps deploy/manifests equal to a fresh render (npm run k8s:manifests)", async () => {

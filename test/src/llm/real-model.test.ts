@@ -47,7 +47,7 @@ describe("a real small model behind the OpenAI Chat Completions wire format", ()
     expect(reply.choices[0]?.finish_reason).toBe("tool_calls");
     expect(call?.type === "function" && call.function.name).toBe("get_weather");
     const args = JSON.parse(call?.type === "function" ? call.function.arguments : "{}") as { city?: string };
-    expect(args.city).toMatch(/lisbon/i);
+    expect(args.city).toMatch(/^lisbo[an]$/i); // the model writes Lisbon or Lisboa
   });
 
   it("streams text deltas over SSE", async () => {

@@ -71,12 +71,18 @@ async function complete(body, onText) {
     temperature: body.temperature ?? 0,
     onTextChunk: forced ? undefined : onText,
   };
-  if (forced) options.grammar = await forcedCallGrammar(tools, choice);
-  else if (tools.length > 0 && choice !== "none")
-    options.functions = Object.fromEntries(
-      tools.map((t) => [t.function.name, { description: t.function.description, params: t.function.parameters }]),
-    );
-  const result = await chat.generateResponse(toHistory(body.messages ?? []), options);
+  const functions = Object.fromEntries(
+    tools.map((t) => [t.function.name, { description: t.function.description, params: t.function.parameters }]),
+  );
+  let history = toHistory(body.messages ?? []);
+  if (forced) {
+    options.grammar = await forcedCallGrammar(tools, choice);
+    // The grammar shapes the call; the model still needs the tools described, in its own chat format.
+    history = chat.chatWrapper.addAvailableFunctionsSystemMessageToHistory(history, functions, {
+      documentParams: true,
+    });
+  } else if (tools.length > 0 && choice !== "none") options.functions = functions;
+  const result = await chat.generateResponse(history, options);
   const after = sequence.tokenMeter.getState();
   const calls = forced
     ? [JSON.parse(result.response)].map((c) => ({ name: c.name, args: c.arguments }))

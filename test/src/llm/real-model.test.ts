@@ -26,29 +26,32 @@ describe("a real small model behind the OpenAI Chat Completions wire format", ()
     expect(reply.usage?.total_tokens).toBe((reply.usage?.prompt_tokens ?? 0) + (reply.usage?.completion_tokens ?? 0));
   });
 
-  it("calls a tool with arguments it read from the question", async () => {
-    const reply = await client.chat.completions.create({
-      model: provider.model,
-      messages: [{ role: "user", content: "What is the weather in Lisbon right now?" }],
-      tools: [
-        {
-          type: "function",
-          function: {
-            name: "get_weather",
-            description: "Current weather for a city",
-            parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+  it.each(["required", "auto"] as const)(
+    "calls a tool (tool_choice %s) with arguments from the question",
+    async (toolChoice) => {
+      const reply = await client.chat.completions.create({
+        model: provider.model,
+        messages: [{ role: "user", content: "What is the weather in Lisbon right now?" }],
+        tools: [
+          {
+            type: "function",
+            function: {
+              name: "get_weather",
+              description: "Current weather for a city",
+              parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+            },
           },
-        },
-      ],
-      tool_choice: "required",
-      max_tokens: 64,
-    });
-    const call = reply.choices[0]?.message.tool_calls?.[0];
-    expect(reply.choices[0]?.finish_reason).toBe("tool_calls");
-    expect(call?.type === "function" && call.function.name).toBe("get_weather");
-    const args = JSON.parse(call?.type === "function" ? call.function.arguments : "{}") as { city?: string };
-    expect(args.city).toMatch(/^lisbo[an]$/i); // the model writes Lisbon or Lisboa
-  });
+        ],
+        tool_choice: toolChoice,
+        max_tokens: 64,
+      });
+      const call = reply.choices[0]?.message.tool_calls?.[0];
+      expect(reply.choices[0]?.finish_reason).toBe("tool_calls");
+      expect(call?.type === "function" && call.function.name).toBe("get_weather");
+      const args = JSON.parse(call?.type === "function" ? call.function.arguments : "{}") as { city?: string };
+      expect(args.city).toMatch(/^lisbo[an]$/i); // the model writes Lisbon or Lisboa
+    },
+  );
 
   it("streams text deltas over SSE", async () => {
     const stream = await client.chat.completions.create({

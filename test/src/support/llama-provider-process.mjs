@@ -59,6 +59,30 @@ async function forcedCallGrammar(tools, choice) {
   return llama.createGrammarForJsonSchema(wanted.length === 1 ? call(wanted[0]) : { oneOf: wanted.map(call) });
 }
 
+/**
+ * Calls the model wrote as bare JSON lines (`{"name": …, "arguments": {…}}`) without the `<tool_call>` tags its chat
+ * template asks for, as Qwen2.5-Coder-0.5B does. Empty unless every line is a call to a tool on offer.
+ */
+function bareCalls(text, functions) {
+  const lines = text
+    .replace(/^```(?:json)?\s*|```\s*$/g, "")
+    .split("\n")
+    .map((line) => line.trim())
+    .filter(Boolean);
+  const calls = [];
+  for (const line of lines) {
+    let call;
+    try {
+      call = JSON.parse(line);
+    } catch {
+      return [];
+    }
+    if (typeof call?.name !== "string" || !Object.hasOwn(functions, call.name)) return [];
+    calls.push({ name: call.name, args: call.arguments ?? {} });
+  }
+  return calls;
+}
+
 /** Runs one completion; `onText` receives streamed text. */
 async function complete(body, onText) {
   await sequence.clearHistory();
@@ -69,7 +93,8 @@ async function complete(body, onText) {
   const options = {
     maxTokens: body.max_completion_tokens ?? body.max_tokens ?? 256,
     temperature: body.temperature ?? 0,
-    onTextChunk: forced ? undefined : onText,
+    // With tools on offer the text may turn out to be a call, so it is sent whole at the end, not streamed.
+    onTextChunk: tools.length > 0 && choice !== "none" ? undefined : onText,
   };
   const functions = Object.fromEntries(
     tools.map((t) => [t.function.name, { description: t.function.description, params: t.function.parameters }]),
@@ -87,6 +112,7 @@ async function complete(body, onText) {
   const calls = forced
     ? [JSON.parse(result.response)].map((c) => ({ name: c.name, args: c.arguments }))
     : (result.functionCalls ?? []).map((c) => ({ name: c.functionName, args: c.params }));
+  if (options.functions && calls.length === 0) calls.push(...bareCalls(result.response, functions));
   const stop = result.metadata.stopReason;
   return {
     content: calls.length > 0 ? null : result.response,

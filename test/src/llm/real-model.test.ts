@@ -4,6 +4,15 @@ import { startLlamaProvider, type LlamaProvider } from "../support/llama-provide
 // A real language model (Qwen2.5-Coder-0.5B-Instruct, GGUF, on the CPU through node-llama-cpp) behind the OpenAI
 // wire format, asked by the official `openai` SDK. Needs `npm run model:fetch` (.ci/run does it); fails, never skips,
 // without the model.
+const WEATHER_TOOL: OpenAI.Chat.Completions.ChatCompletionTool = {
+  type: "function",
+  function: {
+    name: "get_weather",
+    description: "Current weather for a city",
+    parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+  },
+};
+
 describe("a real small model behind the OpenAI Chat Completions wire format", () => {
   let provider: LlamaProvider;
   let client: OpenAI;
@@ -32,16 +41,7 @@ describe("a real small model behind the OpenAI Chat Completions wire format", ()
       const reply = await client.chat.completions.create({
         model: provider.model,
         messages: [{ role: "user", content: "What is the weather in Lisbon right now?" }],
-        tools: [
-          {
-            type: "function",
-            function: {
-              name: "get_weather",
-              description: "Current weather for a city",
-              parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
-            },
-          },
-        ],
+        tools: [WEATHER_TOOL],
         tool_choice: toolChoice,
         max_tokens: 64,
       });
@@ -52,6 +52,24 @@ describe("a real small model behind the OpenAI Chat Completions wire format", ()
       expect(args.city).toMatch(/^lisbo[an]$/i); // the model writes Lisbon or Lisboa
     },
   );
+
+  it("streams a tool call as a tool_calls delta", async () => {
+    const stream = await client.chat.completions.create({
+      model: provider.model,
+      messages: [{ role: "user", content: "What is the weather in Lisbon right now?" }],
+      tools: [WEATHER_TOOL],
+      max_tokens: 64,
+      stream: true,
+    });
+    const names: string[] = [];
+    let finish: string | null = null;
+    for await (const chunk of stream) {
+      for (const call of chunk.choices[0]?.delta.tool_calls ?? []) names.push(call.function?.name ?? "");
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+    }
+    expect(names).toEqual(["get_weather"]);
+    expect(finish).toBe("tool_calls");
+  });
 
   it("streams text deltas over SSE", async () => {
     const stream = await client.chat.completions.create({

@@ -48,7 +48,7 @@ function text(content) {
   return (content ?? []).map((part) => part.text ?? "").join("");
 }
 
-/** The grammar forcing a call when `tool_choice` is "required" or names a function (as llama.cpp's server does). */
+/** The grammar forcing a call when `tool_choice` is "required" or names a function. */
 async function forcedCallGrammar(tools, choice) {
   const wanted = typeof choice === "object" ? tools.filter((t) => t.function.name === choice.function?.name) : tools;
   if (wanted.length === 0) throw Object.assign(new Error("tool_choice names no tool in tools"), { status: 400 });
@@ -147,13 +147,18 @@ async function chatCompletions(body, res) {
     return sendJson(res, 200, { ...base, object: "chat.completion", choices: [choice], usage: out.usage });
   }
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
-  const chunk = (delta, finish = null, extra = {}) =>
+  const chunk = (delta, finish = null) =>
     res.write(
-      `data: ${JSON.stringify({ ...base, object: "chat.completion.chunk", choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...extra })}\n\n`,
+      `data: ${JSON.stringify({ ...base, object: "chat.completion.chunk", choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })}\n\n`,
     );
   chunk({ role: "assistant", content: "" });
-  const out = await complete(body, (piece) => chunk({ content: piece }));
+  let streamed = false;
+  const out = await complete(body, (piece) => {
+    streamed = true;
+    chunk({ content: piece });
+  });
   if (out.toolCalls.length > 0) chunk({ tool_calls: out.toolCalls.map((call, index) => ({ index, ...call })) });
+  else if (!streamed && out.content) chunk({ content: out.content });
   chunk({}, out.finishReason);
   if (body.stream_options?.include_usage)
     res.write(
@@ -190,4 +195,7 @@ const server = createServer((req, res) => {
 });
 await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
 console.log(`llama-provider-ready ${JSON.stringify({ url: `http://127.0.0.1:${server.address().port}/v1` })}`);
-process.on("SIGTERM", () => server.close(() => process.exit(0)));
+process.on("SIGTERM", () => {
+  server.close(() => process.exit(0));
+  server.closeAllConnections();
+});

@@ -24,6 +24,8 @@ const OS_TOKENS = [
   "aix",
   "openharmony",
 ];
+/** Short OS names some packages use (`@node-llama-cpp/mac-arm64-metal`, `@node-llama-cpp/win-x64`). */
+const OS_ALIASES = { mac: "darwin", win: "win32" };
 const CPU_TOKENS = {
   arm64: "arm64",
   aarch64: "arm64",
@@ -40,7 +42,7 @@ const CPU_TOKENS = {
 /** os/cpu/libc from a platform-suffixed package name such as `@unrs/resolver-binding-linux-arm64-musl`. */
 function platformFromName(name) {
   const tokens = name.split("/").pop().split("-");
-  const os = tokens.find((t) => OS_TOKENS.includes(t));
+  const os = tokens.map((t) => OS_ALIASES[t] ?? t).find((t) => OS_TOKENS.includes(t));
   const cpu = tokens.map((t) => CPU_TOKENS[t]).find(Boolean);
   if (!os || !cpu) throw new Error(`complete-lockfile: cannot tell the platform of ${name}; add its entry by hand`);
   const libc = tokens.includes("musl") ? ["musl"] : tokens.includes("gnu") && os === "linux" ? ["glibc"] : undefined;

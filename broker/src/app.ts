@@ -17,6 +17,8 @@ import type { UpstreamRelay } from "./upstream-relay";
 import type { ModernFrontEnd } from "./modern";
 import type { Replicas } from "./replicas";
 import { CONSOLE_PATH, mountConsole } from "./console/serve-console";
+import { LLM_PATHS, mountLlmRoutes } from "./llm/llm-routes";
+import type { LlmDeps } from "./llm/llm-handler";
 
 /** Dependencies of {@link createBrokerApp}. */
 export interface BrokerAppDeps {
@@ -42,6 +44,8 @@ export interface BrokerAppDeps {
   accessLog?: RequestHandler;
   /** This process among the gateway's replicas: forwards retries and answers for calls other replicas hold. */
   replicas?: Replicas;
+  /** The LLM endpoints' token budgets and default MCP endpoint (see llm/llm-handler.ts). */
+  llm?: Pick<LlmDeps, "budgets" | "selfMcpUrl">;
 }
 
 /** 405 for a method /mcp does not serve. */
@@ -69,7 +73,7 @@ function requestGate(context: GatewayContext, edge: boolean): RequestHandler[] {
   return [checkHostAndOrigin, ...(edge ? [createEdgeChecks(context)] : []), createCallerResolver(context, edge)];
 }
 
-/** Builds the broker's Express app (without listening): /mcp plus /healthz, /readyz, /status, /metrics. */
+/** Builds the broker's Express app (without listening): /mcp, /v1 (LLM) plus /healthz, /readyz, /status, /metrics. */
 export function createBrokerApp(deps: BrokerAppDeps): Express {
   const app = express();
   app.disable("x-powered-by");
@@ -79,7 +83,7 @@ export function createBrokerApp(deps: BrokerAppDeps): Express {
   // (see caller.ts), so no credentials learn nothing of which servers exist.
   app.use(
     exactPaths(
-      [...BROKER_PATHS, CONSOLE_PATH],
+      [...BROKER_PATHS, ...LLM_PATHS, CONSOLE_PATH],
       [`${PROTECTED_RESOURCE_WELL_KNOWN}/`, `${CONSOLE_PATH}/`],
       isEndpointShaped,
     ),
@@ -92,7 +96,9 @@ export function createBrokerApp(deps: BrokerAppDeps): Express {
   };
   // The body is read raw and parsed by core, so every malformed body gets the same JSON-RPC error as in the router.
   const rawBody = rawBodyReader(() => deps.context.config().limits.maxBodyBytes);
-  const gate = requestGate(deps.context, deps.edge ?? deps.forwarder !== undefined);
+  const edge = deps.edge ?? deps.forwarder !== undefined;
+  const gate = requestGate(deps.context, edge);
+  mountLlmRoutes(app, deps.context, edge, { ...deps.llm, metrics: deps.metrics.llm });
   const { modern } = deps;
   // Legacy clients' calls to 2026 upstreams (and their answers to relayed requests) reach the broker in both modes.
   const bridge = createLegacyBridge(deps.context, deps.hub, deps.replicas?.id);

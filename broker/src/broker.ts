@@ -14,6 +14,7 @@ import {
   type GatewayContext,
   type Logger,
   resolveEndpoint,
+  type TokenBudgets,
 } from "@mcp-gateway/core";
 import type { Registry } from "prom-client";
 import { createAccessLog, type TraceIdHook } from "./access-log";
@@ -183,6 +184,13 @@ function relayListChanges(round: ViewRound, { hub, modern, metrics, logger }: Li
   }
 }
 
+/** The address to reach a listener bound to `host` from this process: a wildcard is reached on loopback. */
+function loopbackFor(host: string): string {
+  if (host === "0.0.0.0" || host === "") return "127.0.0.1";
+  if (host === "::" || host === "[::]") return "[::1]";
+  return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+}
+
 /** Stops listening and ends every open connection. */
 function closeHttp(server: Server | undefined): Promise<void> {
   return new Promise((resolve) => {
@@ -200,7 +208,7 @@ export function createBroker(
   logger: Logger,
   given?: BrokerMetrics,
   extraRegistries: readonly Registry[] = [],
-  options: { standalone?: boolean; accessLog?: BrokerAccessLog } = {},
+  options: { standalone?: boolean; accessLog?: BrokerAccessLog; tokenBudgets?: TokenBudgets } = {},
 ): Broker & { attach(context: GatewayContext): void } {
   const metrics = given ?? new BrokerMetrics({ standalone: options.standalone ?? false });
   const hub = new NotificationHub();
@@ -210,6 +218,8 @@ export function createBroker(
   let server: Server | undefined;
   let views: { of: ConsumerViews; catalog: () => Catalog } | undefined;
   let requestTimeoutMs = 30_000;
+  // Standalone: the LLM endpoints reach /mcp on this very listener unless llm.mcpUrl says otherwise.
+  let selfMcpUrl: string | undefined;
   const changedPolicies = new Map<string, string>();
   const broker = {
     hub,
@@ -227,7 +237,20 @@ export function createBroker(
       requestTimeoutMs = context.config().limits.requestTimeout;
       hub.keepaliveEvery(() => keepaliveIntervalMs(context.config().limits.streamIdleTimeout));
       modern = modernParts(context, logger, options.standalone ?? false);
-      const deps = { context, hub, metrics, relay, extraRegistries, modern: modern.front, replicas: modern.replicas };
+      const llm = {
+        ...(options.tokenBudgets ? { budgets: options.tokenBudgets } : {}),
+        selfMcpUrl: () => selfMcpUrl,
+      };
+      const deps = {
+        context,
+        hub,
+        metrics,
+        relay,
+        extraRegistries,
+        modern: modern.front,
+        replicas: modern.replicas,
+        llm,
+      };
       app = createBrokerApp({ ...deps, ...(forwarder ? { forwarder } : {}), ...accessLogDeps(context, options) });
     },
     async onBackendSessionCreated(gatewaySession: string, server: string, session: BackendSession): Promise<void> {
@@ -247,6 +270,7 @@ export function createBroker(
     async listen(host: string, port: number): Promise<number> {
       server = await listenHttp(broker.app, host, port, requestTimeoutMs);
       const bound = (server.address() as AddressInfo).port;
+      if (options.standalone) selfMcpUrl = `http://${loopbackFor(host)}:${bound}/mcp`;
       await modern?.replicas.start(host, bound);
       return bound;
     },

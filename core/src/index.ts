@@ -29,3 +29,4 @@ export * from "./tracing";
 export * from "./stdio";
 export * from "./endpoints";
 export * from "./upstream-auth";
+export * from "./llm";

@@ -1,0 +1,146 @@
+import OpenAI from "openai";
+import { hashApiKey } from "@mcp-gateway/core";
+import { startGatewayStack, type GatewayStack } from "./gateway-stack";
+import { startTestProvider, type ModelTurn, type SeenRequest, type TestProvider } from "./llm-test-provider";
+
+jest.setTimeout(60_000);
+
+const ALICE_KEY = "mcpgw_llm_alice_key";
+const BOB_KEY = "mcpgw_llm_bob_key";
+const PROVIDER_KEY = "sk-provider-secret-0123456789";
+
+/** The conversation's tool results so far (Chat `role: tool` messages or Responses `function_call_output` items). */
+function toolResults(request: SeenRequest): string[] {
+  const items = (request.body["messages"] ?? request.body["input"]) as Record<string, unknown>[];
+  return items
+    .filter((item) => item["role"] === "tool" || item["type"] === "function_call_output")
+    .map((item) => String(item["content"] ?? item["output"]));
+}
+
+/** The model: with tool results, it answers with them; otherwise it calls the tool the user's words ask for. */
+function script(request: SeenRequest): ModelTurn {
+  const results = toolResults(request);
+  if (results.length > 0) return { text: `Answer from tools: ${results.join(" | ")}` };
+  const asked = JSON.stringify(request.body["messages"] ?? request.body["input"]);
+  if (asked.includes("note")) return { toolCalls: [{ name: "notes_add_note", arguments: '{"title":"t","text":"x"}' }] };
+  return { toolCalls: [{ name: "weather_get_forecast", arguments: '{"city":"Paris","days":1}' }] };
+}
+
+let provider: TestProvider;
+let stack: GatewayStack;
+let alice: OpenAI;
+
+beforeAll(async () => {
+  provider = await startTestProvider(script);
+  stack = await startGatewayStack(
+    { kind: "standalone" },
+    {
+      access: `consumers:
+  - { name: alice, keyHash: "${hashApiKey(ALICE_KEY)}", policy: weather-llm }
+  - { name: bob, keyHash: "${hashApiKey(BOB_KEY)}", policy: weather }
+policies:
+  weather-llm: { tools: ["weather_*"], llm: { providers: [fake] } }
+  weather: { tools: ["weather_*"] }
+llm:
+  providers:
+    - { name: fake, baseUrl: "${provider.url}", apiKey: "${PROVIDER_KEY}", defaultModel: test-model, timeout: 10s }`,
+    },
+  );
+  alice = new OpenAI({ apiKey: ALICE_KEY, baseURL: `${stack.brokerBase}/v1`, maxRetries: 0 });
+});
+afterAll(async () => {
+  await stack?.stop();
+  await provider?.stop();
+});
+beforeEach(() => provider.seen.splice(0));
+
+describe("LLM proxy, standalone", () => {
+  it("chat completions: runs one tool round through MCP and answers with the tool's result", async () => {
+    const completion = await alice.chat.completions.create({
+      model: "test-model",
+      messages: [{ role: "user", content: "Weather in Paris?" }],
+    });
+    expect(completion.choices[0]?.message.content).toContain("Paris");
+    expect(completion.usage).toMatchObject({ prompt_tokens: 20, completion_tokens: 10, total_tokens: 30 });
+    const [first] = provider.seen;
+    expect(first?.authorization).toBe(`Bearer ${PROVIDER_KEY}`);
+    const offered = (first?.body["tools"] as { function: { name: string } }[]).map((tool) => tool.function.name);
+    expect(offered).toContain("weather_get_forecast");
+    expect(offered.some((name) => name.startsWith("notes_"))).toBe(false);
+    expect(JSON.stringify(completion)).not.toContain(PROVIDER_KEY);
+  });
+
+  it("responses: reports the gateway's call as an mcp_call item and sums usage", async () => {
+    const response = await alice.responses.create({ model: "test-model", input: "Weather in Paris?" });
+    expect(response.output_text).toContain("Paris");
+    const call = response.output.find((item) => item.type === "mcp_call");
+    expect(call).toMatchObject({ type: "mcp_call", name: "weather_get_forecast", server_label: "mcp-gateway" });
+    expect(response.usage?.total_tokens).toBe(30);
+  });
+
+  it("chat completions streaming: text deltas, a tool-progress chunk and the summed usage", async () => {
+    const stream = await alice.chat.completions.create({
+      model: "test-model",
+      messages: [{ role: "user", content: "Weather in Paris?" }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let text = "";
+    const progress: unknown[] = [];
+    let usage: unknown;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? "";
+      const calls = (chunk as unknown as { mcp_tool_calls?: unknown[] }).mcp_tool_calls;
+      if (calls) progress.push(...calls);
+      if (chunk.usage) usage = chunk.usage;
+    }
+    expect(text).toContain("Paris");
+    expect(progress).toContainEqual(expect.objectContaining({ name: "weather_get_forecast", status: "completed" }));
+    expect(usage).toMatchObject({ total_tokens: 30 });
+  });
+
+  it("responses streaming: mcp_call events, text deltas and response.completed", async () => {
+    const stream = await alice.responses.create({ model: "test-model", input: "Weather in Paris?", stream: true });
+    const types: string[] = [];
+    let text = "";
+    let completed: OpenAI.Responses.Response | undefined;
+    for await (const event of stream) {
+      types.push(event.type);
+      if (event.type === "response.output_text.delta") text += event.delta;
+      if (event.type === "response.completed") completed = event.response;
+    }
+    expect(types).toEqual(expect.arrayContaining(["response.mcp_call.in_progress", "response.mcp_call.completed"]));
+    expect(text).toContain("Paris");
+    expect(completed?.usage?.total_tokens).toBe(30);
+    expect(completed?.output.map((item) => item.type)).toEqual(["mcp_call", "message"]);
+  });
+
+  it("a tool the policy denies: the model gets the gateway's refusal as the tool result", async () => {
+    const completion = await alice.chat.completions.create({
+      model: "test-model",
+      messages: [{ role: "user", content: "Add a note" }],
+    });
+    const results = toolResults(provider.seen[1]!);
+    expect(results).toHaveLength(1);
+    expect(results[0]).toMatch(/^Tool call refused: .*notes_add_note/);
+    expect(completion.choices[0]?.message.content).toContain("Tool call refused");
+  });
+
+  it("a consumer whose policy has no llm permissions gets 403", async () => {
+    const bob = new OpenAI({ apiKey: BOB_KEY, baseURL: `${stack.brokerBase}/v1`, maxRetries: 0 });
+    const refused = bob.chat.completions.create({ messages: [{ role: "user", content: "hi" }], model: "test-model" });
+    await expect(refused).rejects.toMatchObject({ status: 403, type: "permission_error" });
+    expect(provider.seen).toHaveLength(0);
+  });
+
+  it("an unknown model gets 400 naming it; a wrong key 401", async () => {
+    const unknown = alice.chat.completions.create({ messages: [{ role: "user", content: "hi" }], model: "gpt-nope" });
+    await expect(unknown).rejects.toMatchObject({ status: 400, code: "model_not_found" });
+    const stranger = new OpenAI({ apiKey: "wrong", baseURL: `${stack.brokerBase}/v1`, maxRetries: 0 });
+    const refused = stranger.chat.completions.create({
+      messages: [{ role: "user", content: "hi" }],
+      model: "test-model",
+    });
+    await expect(refused).rejects.toMatchObject({ status: 401 });
+  });
+});

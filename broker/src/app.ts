@@ -45,7 +45,7 @@ export interface BrokerAppDeps {
   /** This process among the gateway's replicas: forwards retries and answers for calls other replicas hold. */
   replicas?: Replicas;
   /** The LLM endpoints' token budgets and default MCP endpoint (see llm/llm-handler.ts). */
-  llm?: Pick<LlmDeps, "budgets" | "selfMcpUrl">;
+  llm?: Pick<LlmDeps, "budgets">;
 }
 
 /** 405 for a method /mcp does not serve. */
@@ -96,9 +96,7 @@ export function createBrokerApp(deps: BrokerAppDeps): Express {
   };
   // The body is read raw and parsed by core, so every malformed body gets the same JSON-RPC error as in the router.
   const rawBody = rawBodyReader(() => deps.context.config().limits.maxBodyBytes);
-  const edge = deps.edge ?? deps.forwarder !== undefined;
-  const gate = requestGate(deps.context, edge);
-  mountLlmRoutes(app, deps.context, edge, { ...deps.llm, metrics: deps.metrics.llm });
+  const gate = requestGate(deps.context, deps.edge ?? deps.forwarder !== undefined);
   const { modern } = deps;
   // Legacy clients' calls to 2026 upstreams (and their answers to relayed requests) reach the broker in both modes.
   const bridge = createLegacyBridge(deps.context, deps.hub, deps.replicas?.id);
@@ -144,9 +142,17 @@ export function createBrokerApp(deps: BrokerAppDeps): Express {
     createProtectedResourceHandler(deps.context),
   );
 
+  addOtherRoutes(app, deps);
+  return app;
+}
+
+/** The LLM endpoints, the operations endpoints and the console. */
+function addOtherRoutes(app: Express, deps: BrokerAppDeps): void {
+  // Exact POST routes: /mcp's middlewares above only take endpoint-shaped paths, which /v1/* is not.
+  const edge = deps.edge ?? deps.forwarder !== undefined;
+  mountLlmRoutes(app, deps.context, edge, { ...deps.llm, metrics: deps.metrics.llm });
   addOperationsRoutes(app, deps);
   mountConsole(app, deps.context);
-  return app;
 }
 
 /** /healthz, /readyz, /status and /metrics: unauthenticated operations endpoints (bind them to a private network). */

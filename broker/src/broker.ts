@@ -18,7 +18,7 @@ import {
 } from "@mcp-gateway/core";
 import type { Registry } from "prom-client";
 import { createAccessLog, type TraceIdHook } from "./access-log";
-import { createBrokerApp } from "./app";
+import { createBrokerApp, type BrokerAppDeps } from "./app";
 import { createBoundedServer } from "./http-server";
 import { ConsumerViews, currentIdentity, type ViewRound } from "./consumer-views";
 import { BrokerMetrics } from "./metrics";
@@ -184,11 +184,20 @@ function relayListChanges(round: ViewRound, { hub, modern, metrics, logger }: Li
   }
 }
 
-/** The address to reach a listener bound to `host` from this process: a wildcard is reached on loopback. */
-function loopbackFor(host: string): string {
-  if (host === "0.0.0.0" || host === "") return "127.0.0.1";
-  if (host === "::" || host === "[::]") return "[::1]";
-  return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+/** Options of {@link createBroker}. */
+export interface BrokerOptions {
+  standalone?: boolean;
+  accessLog?: BrokerAccessLog;
+  /** The LLM endpoints' token budgets per consumer (policies' `llm.tokens`); without them such policies get 503. */
+  tokenBudgets?: TokenBudgets;
+}
+
+/** The app's optional parts: the access log, the LLM endpoints' token budgets. */
+function optionalAppDeps(context: GatewayContext, options: BrokerOptions): Partial<BrokerAppDeps> {
+  return {
+    ...accessLogDeps(context, options),
+    ...(options.tokenBudgets ? { llm: { budgets: options.tokenBudgets } } : {}),
+  };
 }
 
 /** Stops listening and ends every open connection. */
@@ -208,7 +217,7 @@ export function createBroker(
   logger: Logger,
   given?: BrokerMetrics,
   extraRegistries: readonly Registry[] = [],
-  options: { standalone?: boolean; accessLog?: BrokerAccessLog; tokenBudgets?: TokenBudgets } = {},
+  options: BrokerOptions = {},
 ): Broker & { attach(context: GatewayContext): void } {
   const metrics = given ?? new BrokerMetrics({ standalone: options.standalone ?? false });
   const hub = new NotificationHub();
@@ -218,8 +227,6 @@ export function createBroker(
   let server: Server | undefined;
   let views: { of: ConsumerViews; catalog: () => Catalog } | undefined;
   let requestTimeoutMs = 30_000;
-  // Standalone: the LLM endpoints reach /mcp on this very listener unless llm.mcpUrl says otherwise.
-  let selfMcpUrl: string | undefined;
   const changedPolicies = new Map<string, string>();
   const broker = {
     hub,
@@ -237,21 +244,8 @@ export function createBroker(
       requestTimeoutMs = context.config().limits.requestTimeout;
       hub.keepaliveEvery(() => keepaliveIntervalMs(context.config().limits.streamIdleTimeout));
       modern = modernParts(context, logger, options.standalone ?? false);
-      const llm = {
-        ...(options.tokenBudgets ? { budgets: options.tokenBudgets } : {}),
-        selfMcpUrl: () => selfMcpUrl,
-      };
-      const deps = {
-        context,
-        hub,
-        metrics,
-        relay,
-        extraRegistries,
-        modern: modern.front,
-        replicas: modern.replicas,
-        llm,
-      };
-      app = createBrokerApp({ ...deps, ...(forwarder ? { forwarder } : {}), ...accessLogDeps(context, options) });
+      const deps = { context, hub, metrics, relay, extraRegistries, modern: modern.front, replicas: modern.replicas };
+      app = createBrokerApp({ ...deps, ...(forwarder ? { forwarder } : {}), ...optionalAppDeps(context, options) });
     },
     async onBackendSessionCreated(gatewaySession: string, server: string, session: BackendSession): Promise<void> {
       await relay?.onBackendSession(gatewaySession, server, session);
@@ -270,7 +264,6 @@ export function createBroker(
     async listen(host: string, port: number): Promise<number> {
       server = await listenHttp(broker.app, host, port, requestTimeoutMs);
       const bound = (server.address() as AddressInfo).port;
-      if (options.standalone) selfMcpUrl = `http://${loopbackFor(host)}:${bound}/mcp`;
       await modern?.replicas.start(host, bound);
       return bound;
     },

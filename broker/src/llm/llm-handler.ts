@@ -6,6 +6,7 @@ import {
   invalidRequest,
   LlmError,
   lookupOwn,
+  nullRecord,
   offerTools,
   RoundBudget,
   tokenBudgetKey,
@@ -32,8 +33,8 @@ export interface LlmDeps {
   metrics: LlmMetrics;
   /** Token budgets per consumer; a policy with `tokens` is refused (503) without them. */
   budgets?: TokenBudgets | undefined;
-  /** The gateway's own MCP endpoint when `llm.mcpUrl` is unset (standalone: its own listener). */
-  selfMcpUrl?: (() => string | undefined) | undefined;
+  /** True at the edge (standalone): without `llm.mcpUrl`, tools are reached at /mcp of the listener the request came to. */
+  edge: boolean;
 }
 
 /** The two wire formats. */
@@ -41,11 +42,17 @@ export type LlmFormat = "chat" | "responses";
 
 type Json = Record<string, unknown>;
 
+/** What an LLM request got to: its model choice, its run. */
+interface LlmState {
+  choice?: ModelChoice;
+  run?: LlmRun;
+}
+
 /** The credential headers the caller authenticated with, passed on so every tool call is the caller's own. */
 function credentialHeaders(request: Request, context: GatewayContext): Record<string, string> {
   const auth = context.config().auth;
   const names = new Set(["authorization", ...(typeof auth === "object" && auth.apiKeys ? [auth.apiKeys.header] : [])]);
-  const headers: Record<string, string> = {};
+  const headers = nullRecord<string>();
   for (const name of names) {
     const value = request.headers[name];
     if (typeof value === "string") headers[name] = value;
@@ -66,6 +73,14 @@ function permissions(context: GatewayContext, caller: Caller): { llm: LlmConfig;
       { code: "llm_not_allowed" },
     );
   return { llm: config.llm, policy };
+}
+
+/** /mcp on the listener `request` came to (standalone: the gateway itself, on the address it accepted this request). */
+export function ownMcpUrl(request: Request): string | undefined {
+  const { localAddress, localPort } = request.socket;
+  if (localAddress === undefined || localPort === undefined) return undefined;
+  const host = localAddress.includes(":") ? `[${localAddress}]` : localAddress;
+  return `http://${host}:${localPort}/mcp`;
 }
 
 function parseBody(request: Request): Json {
@@ -90,13 +105,67 @@ function clientGone(request: Request, response: Response): AbortSignal {
   return controller.signal;
 }
 
-/** One LLM request from its body to its answer; returns the run for the audit event. */
+/** Opens the MCP session for the caller's tools: at llm.mcpUrl, or (standalone) this listener's /mcp. */
+async function openToolSession(
+  deps: LlmDeps,
+  request: Request,
+  llm: LlmConfig,
+  choice: ModelChoice,
+): Promise<McpToolSession> {
+  const url = llm.mcpUrl ?? (deps.edge ? ownMcpUrl(request) : undefined);
+  if (url === undefined)
+    throw new LlmError(
+      503,
+      "server_error",
+      "llm.mcpUrl is not set: the gateway cannot reach its own MCP endpoint for tools",
+    );
+  const target = {
+    url,
+    credentials: credentialHeaders(request, deps.context),
+    host: request.headers.host,
+    timeoutMs: choice.provider.timeout,
+  };
+  try {
+    return await McpToolSession.open(target);
+  } catch (error: unknown) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new LlmError(502, "server_error", `the gateway's MCP endpoint refused the tool session: ${message}`);
+  }
+}
+
+/** A stream's failure after its first event: sent as the stream's last event (the status is already 200). */
+function endStreamWithError(out: SseWriter, format: LlmFormat, error: unknown): LlmError {
+  const llmError = asLlmError(error);
+  if (format === "chat") out.data(llmError.toBody());
+  else out.event("error", { type: "error", code: llmError.code, message: llmError.message, param: llmError.param });
+  out.end();
+  return Object.assign(llmError, { streamed: true });
+}
+
+/** Runs the tool loop and sends its answer: a JSON body, or the SSE stream with `stream: true`. */
+async function answer(run: LlmRun, format: LlmFormat, body: Json, messages: Json[], response: Response): Promise<void> {
+  if (body["stream"] !== true) {
+    const reply = format === "chat" ? await runChat(run, body, messages) : await runResponses(run, body);
+    response.status(200).json(reply);
+    return;
+  }
+  const out = new SseWriter(response);
+  try {
+    if (format === "chat") await streamChat(run, body, messages, out);
+    else await streamResponses(run, body, out);
+  } catch (error: unknown) {
+    if (!out.open) throw error;
+    throw endStreamWithError(out, format, error);
+  }
+}
+
+/** One LLM request from its body to its answer; `state` keeps what the audit event needs. */
 async function serve(
   deps: LlmDeps,
   format: LlmFormat,
   request: Request,
   response: Response,
-  state: { choice?: ModelChoice; run?: LlmRun },
+  state: LlmState,
 ): Promise<void> {
   const caller = response.locals["caller"] as Caller;
   const { llm, policy } = permissions(deps.context, caller);
@@ -104,56 +173,14 @@ async function serve(
   const messages = format === "chat" ? checkChatRequest(body) : [];
   const choice = chooseModel(llm, policy, body["model"]);
   state.choice = choice;
-  const url = llm.mcpUrl ?? deps.selfMcpUrl?.();
-  if (url === undefined)
-    throw new LlmError(
-      503,
-      "server_error",
-      "llm.mcpUrl is not set: the gateway cannot reach its own MCP endpoint for tools",
-    );
   const budget = new RoundBudget(deps.budgets, tokenBudgetKey(caller.identity.consumer), policy.tokens);
   await budget.check();
-  const mcp = await McpToolSession.open({
-    url,
-    credentials: credentialHeaders(request, deps.context),
-    host: request.headers.host,
-    timeoutMs: choice.provider.timeout,
-  }).catch((error: unknown) => {
-    throw new LlmError(
-      502,
-      "server_error",
-      `the gateway's MCP endpoint refused or failed the tool session: ${(error as Error).message}`,
-    );
-  });
+  const mcp = await openToolSession(deps, request, llm, choice);
   try {
     const tools = offerTools(await mcp.tools());
-    const run = new LlmRun(
-      choice,
-      tools,
-      mcp,
-      new ProviderCall(choice.provider, clientGone(request, response)),
-      budget,
-    );
-    state.run = run;
-    if (body["stream"] === true) {
-      const out = new SseWriter(response);
-      try {
-        if (format === "chat") await streamChat(run, body, messages, out);
-        else await streamResponses(run, body, out);
-      } catch (error: unknown) {
-        if (!out.open) throw error;
-        const llmError = asLlmError(error);
-        if (format === "chat") out.data(llmError.toBody());
-        else
-          out.event("error", { type: "error", code: llmError.code, message: llmError.message, param: llmError.param });
-        out.end();
-        state.run = run;
-        throw Object.assign(llmError, { streamed: true });
-      }
-      return;
-    }
-    const answer = format === "chat" ? await runChat(run, body, messages) : await runResponses(run, body);
-    response.status(200).json(answer);
+    const provider = new ProviderCall(choice.provider, clientGone(request, response));
+    state.run = new LlmRun(choice, tools, mcp, provider, budget);
+    await answer(state.run, format, body, messages, response);
   } finally {
     await mcp.close();
   }
@@ -172,7 +199,7 @@ export function createLlmHandler(deps: LlmDeps, format: LlmFormat): RequestHandl
   return async function llmRequest(request: Request, response: Response): Promise<void> {
     const started = Date.now();
     const startedHr = performance.now();
-    const state: { choice?: ModelChoice; run?: LlmRun } = {};
+    const state: LlmState = {};
     let end: LlmEnd;
     try {
       await serve(deps, format, request, response, state);
@@ -195,7 +222,7 @@ function record(
   request: Request,
   response: Response,
   started: number,
-  state: { choice?: ModelChoice; run?: LlmRun },
+  state: LlmState,
   end: LlmEnd,
 ): void {
   const caller = response.locals["caller"] as Caller | undefined;

@@ -27,14 +27,14 @@ export function mountLlmRoutes(
   app: Express,
   context: GatewayContext,
   edge: boolean,
-  deps: Omit<LlmDeps, "context">,
+  deps: Omit<LlmDeps, "context" | "edge">,
 ): void {
   const handlers: RequestHandler[] = [
     ...(edge ? [createEdgeChecks(context)] : []),
     createLlmGate(context, edge),
     rawBodyReader(() => context.config().llm?.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES),
   ];
-  app.post(LLM_PATHS[0], ...handlers, createLlmHandler({ ...deps, context }, "chat"), bodyError);
-  app.post(LLM_PATHS[1], ...handlers, createLlmHandler({ ...deps, context }, "responses"), bodyError);
+  app.post(LLM_PATHS[0], ...handlers, createLlmHandler({ ...deps, context, edge }, "chat"), bodyError);
+  app.post(LLM_PATHS[1], ...handlers, createLlmHandler({ ...deps, context, edge }, "responses"), bodyError);
   app.all([...LLM_PATHS], notAllowed);
 }

@@ -1,4 +1,9 @@
+import { mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import OpenAI from "openai";
+import { pollUntil } from "../support/bounded-wait";
+import { metricValue } from "./gateway-stack";
 import { hashApiKey } from "@mcp-gateway/core";
 import { startGatewayStack, type GatewayStack } from "./gateway-stack";
 import { startTestProvider, type ModelTurn, type SeenRequest, type TestProvider } from "./llm-test-provider";
@@ -22,28 +27,41 @@ function script(request: SeenRequest): ModelTurn {
   const results = toolResults(request);
   if (results.length > 0) return { text: `Answer from tools: ${results.join(" | ")}` };
   const asked = JSON.stringify(request.body["messages"] ?? request.body["input"]);
+  const failure = FAILURES.find(([word]) => asked.includes(word));
+  if (failure) return failure[1];
   if (asked.includes("note")) return { toolCalls: [{ name: "notes_add_note", arguments: '{"title":"t","text":"x"}' }] };
   return { toolCalls: [{ name: "weather_get_forecast", arguments: '{"city":"Paris","days":1}' }] };
 }
 
+/** Provider failures, chosen by a word of the user's message. */
+const FAILURES: [string, ModelTurn][] = [
+  ["fail-500", { status: 500, body: '{"error":{"message":"overloaded"}}' }],
+  ["fail-401", { status: 401, body: `{"error":{"message":"Incorrect API key provided: ${PROVIDER_KEY}"}}` }],
+  ["fail-429", { status: 429, body: '{"error":{"message":"slow down"}}', headers: { "retry-after": "3" } }],
+  ["fail-hang", { hang: true }],
+];
+
 let provider: TestProvider;
+let auditPath: string;
 let stack: GatewayStack;
 let alice: OpenAI;
 
 beforeAll(async () => {
   provider = await startTestProvider(script);
+  auditPath = join(await mkdtemp(join(tmpdir(), "llm-audit-")), "audit.log");
   stack = await startGatewayStack(
     { kind: "standalone" },
     {
       access: `consumers:
   - { name: alice, keyHash: "${hashApiKey(ALICE_KEY)}", policy: weather-llm }
   - { name: bob, keyHash: "${hashApiKey(BOB_KEY)}", policy: weather }
+audit: { file: { path: "${auditPath}" } }
 policies:
   weather-llm: { tools: ["weather_*"], llm: { providers: [fake] } }
   weather: { tools: ["weather_*"] }
 llm:
   providers:
-    - { name: fake, baseUrl: "${provider.url}", apiKey: "${PROVIDER_KEY}", defaultModel: test-model, timeout: 10s }`,
+    - { name: fake, baseUrl: "${provider.url}", apiKey: "${PROVIDER_KEY}", defaultModel: test-model, timeout: 2s }`,
     },
   );
   alice = new OpenAI({ apiKey: ALICE_KEY, baseURL: `${stack.brokerBase}/v1`, maxRetries: 0 });
@@ -142,5 +160,51 @@ describe("LLM proxy, standalone", () => {
       model: "test-model",
     });
     await expect(refused).rejects.toMatchObject({ status: 401 });
+  });
+
+  it.each([
+    ["fail-500", 502, /provider fake failed \(HTTP 500\): overloaded/],
+    ["fail-401", 502, /the gateway's credentials for provider fake were refused/],
+    ["fail-429", 429, /provider fake is rate limiting the gateway/],
+    ["fail-hang", 504, /provider fake did not answer within 2000 ms/],
+  ])(
+    "provider %s: the client gets %i with a clear message and never the provider key",
+    async (word, status, message) => {
+      const refused = await alice.chat.completions
+        .create({ model: "test-model", messages: [{ role: "user", content: word }] })
+        .catch((error: unknown) => error);
+      expect(refused).toMatchObject({ status });
+      expect((refused as Error).message).toMatch(message);
+      expect(JSON.stringify(refused)).not.toContain(PROVIDER_KEY);
+      if (word === "fail-429") expect((refused as { headers: Headers }).headers.get("retry-after")).toBe("3");
+    },
+  );
+
+  it("audits one event per LLM request with tokens and tool calls, and counts tokens in /metrics", async () => {
+    await alice.chat.completions.create({ model: "test-model", messages: [{ role: "user", content: "audit me" }] });
+    const events = async (): Promise<Record<string, unknown>[]> =>
+      (await readFile(auditPath, "utf8").catch(() => ""))
+        .split("\n")
+        .filter((line) => line.includes('"llm/chat.completions"'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(await pollUntil(async () => (await events()).some((e) => e["decision"] === "allowed"), 5000)).toBe(true);
+    const event = (await events()).find((e) => e["decision"] === "allowed");
+    expect(event).toMatchObject({
+      consumer: "alice",
+      server: "fake",
+      target: "test-model",
+      llm: { provider: "fake", model: "test-model", inputTokens: 20, outputTokens: 10, totalTokens: 30 },
+    });
+    expect((event?.["llm"] as { toolCalls: unknown[] }).toolCalls).toEqual([
+      { name: "weather_get_forecast", outcome: "ok" },
+    ]);
+    const audit = await readFile(auditPath, "utf8");
+    expect(audit).not.toContain(PROVIDER_KEY);
+    expect(audit).toContain('"method":"tools/call"');
+    const metrics = await (await fetch(`${stack.brokerBase}/metrics`)).text();
+    expect(metricValue(metrics, "mcp_gateway_llm_tokens_total", { provider: "fake", kind: "input" })).toBeGreaterThan(
+      0,
+    );
+    expect(metrics).not.toContain(PROVIDER_KEY);
   });
 });

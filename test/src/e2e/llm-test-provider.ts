@@ -1,8 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
-/** One scripted model turn: tool calls, or a text answer. */
-export type ModelTurn = { toolCalls: { name: string; arguments: string }[] } | { text: string };
+/** One scripted model turn: tool calls, a text answer, an HTTP error, or no answer (until the client gives up). */
+export type ModelTurn =
+  | { toolCalls: { name: string; arguments: string }[] }
+  | { text: string }
+  | { status: number; body: string; headers?: Record<string, string> }
+  | { hang: true };
 
 /** A request the provider received: its path, body and Authorization header. */
 export interface SeenRequest {
@@ -24,7 +28,9 @@ function send(response: ServerResponse, body: unknown): void {
   response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
 }
 
-function chatMessage(turn: ModelTurn): Record<string, unknown> {
+type AnswerTurn = Extract<ModelTurn, { text: string } | { toolCalls: unknown }>;
+
+function chatMessage(turn: AnswerTurn): Record<string, unknown> {
   if ("text" in turn) return { role: "assistant", content: turn.text };
   const toolCalls = turn.toolCalls.map((call, n) => ({
     id: `call_${n}`,
@@ -34,7 +40,7 @@ function chatMessage(turn: ModelTurn): Record<string, unknown> {
   return { role: "assistant", content: null, tool_calls: toolCalls };
 }
 
-function chat(body: Record<string, unknown>, turn: ModelTurn, response: ServerResponse): void {
+function chat(body: Record<string, unknown>, turn: AnswerTurn, response: ServerResponse): void {
   const finish = "text" in turn ? "stop" : "tool_calls";
   const base = { id: "chatcmpl-test", created: 1, model: body["model"] };
   const usage = {
@@ -70,7 +76,7 @@ function chat(body: Record<string, unknown>, turn: ModelTurn, response: ServerRe
   response.end("data: [DONE]\n\n");
 }
 
-function responsesOutput(turn: ModelTurn): Record<string, unknown>[] {
+function responsesOutput(turn: AnswerTurn): Record<string, unknown>[] {
   if ("text" in turn)
     return [
       {
@@ -91,7 +97,7 @@ function responsesOutput(turn: ModelTurn): Record<string, unknown>[] {
   }));
 }
 
-function responses(body: Record<string, unknown>, turn: ModelTurn, response: ServerResponse): void {
+function responses(body: Record<string, unknown>, turn: AnswerTurn, response: ServerResponse): void {
   const usage = { input_tokens: USAGE.input, output_tokens: USAGE.output, total_tokens: USAGE.input + USAGE.output };
   const output = responsesOutput(turn);
   const done = {
@@ -167,6 +173,8 @@ export async function startTestProvider(script: (request: SeenRequest) => ModelT
       const entry = { path: request.url ?? "", body, authorization: request.headers.authorization };
       seen.push(entry);
       const turn = script(entry);
+      if ("hang" in turn) return;
+      if ("status" in turn) return void response.writeHead(turn.status, turn.headers ?? {}).end(turn.body);
       if (entry.path.endsWith("/chat/completions")) chat(body, turn, response);
       else if (entry.path.endsWith("/responses")) responses(body, turn, response);
       else response.writeHead(404).end();
@@ -177,6 +185,10 @@ export async function startTestProvider(script: (request: SeenRequest) => ModelT
   return {
     url: `http://127.0.0.1:${port}/v1`,
     seen,
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

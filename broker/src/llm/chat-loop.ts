@@ -21,6 +21,12 @@ function callReport(call: MadeCall): Json {
   return { id: call.id, name: call.tool || call.fn, status: call.result.outcome === "ok" ? "completed" : "failed" };
 }
 
+/** A provider's in-stream error's message, capped (never more than the provider said). */
+export function errorText(error: unknown): string {
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === "string" ? message.slice(0, 500) : "an error event";
+}
+
 /** Adds the tool results to the conversation for the next round. */
 async function answerCalls(
   run: LlmRun,
@@ -69,7 +75,8 @@ async function streamRound(run: LlmRun, request: Json, out: SseWriter, ids: { id
   let usage = readUsage(undefined);
   await run.provider.stream("/chat/completions", request, (event) => {
     if (event.data === "[DONE]") return;
-    const chunk = JSON.parse(event.data) as Json;
+    const chunk = run.provider.parseEvent(event);
+    if (chunk["error"] !== undefined) throw run.provider.streamError(errorText(chunk["error"]));
     if (chunk["usage"]) usage = readUsage(chunk["usage"]);
     const choices = Array.isArray(chunk["choices"]) ? (chunk["choices"] as Json[]) : [];
     const forwarded = choices.flatMap((choice) => {

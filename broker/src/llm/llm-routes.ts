@@ -10,7 +10,8 @@ export const LLM_PATHS = ["/v1/chat/completions", "/v1/responses"] as const;
 
 const DEFAULT_MAX_REQUEST_BYTES = 1_048_576;
 
-const bodyError: ErrorRequestHandler = function llmBodyError(error: unknown, _request, response) {
+// Four parameters: Express recognizes an error handler by its arity.
+const bodyError: ErrorRequestHandler = function llmBodyError(error: unknown, _request, response, _next) {
   sendLlmError(response, error);
 };
 

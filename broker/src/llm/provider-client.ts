@@ -67,14 +67,36 @@ export class ProviderCall {
     const response = await this.post(path, body);
     const events: EventSourceMessage[] = [];
     const parser = createParser({ onEvent: (event) => events.push(event) });
-    try {
-      const decoder = new TextDecoder();
-      for await (const chunk of response.body ?? []) {
-        parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
-        for (const event of events.splice(0)) await onEvent(event);
+    const decoder = new TextDecoder();
+    const reader = response.body?.getReader();
+    for (;;) {
+      let chunk: { done: boolean; value?: Uint8Array } | undefined;
+      try {
+        chunk = await reader?.read();
+      } catch (error: unknown) {
+        throw this.failure(error);
       }
-    } catch (error: unknown) {
-      throw this.failure(error);
+      if (!chunk || chunk.done) return;
+      parser.feed(decoder.decode(chunk.value, { stream: true }));
+      for (const event of events.splice(0)) await onEvent(event);
     }
+  }
+
+  /** The error for a provider stream the gateway cannot read (bad JSON) or that reports a failure itself. */
+  streamError(detail: string): LlmError {
+    return new LlmError(502, "upstream_error", `provider ${this.provider.name} failed the streamed answer: ${detail}`, {
+      code: "provider_stream_error",
+    });
+  }
+
+  /** One SSE event's JSON data; a 502 when it is not JSON. */
+  parseEvent(event: EventSourceMessage): Record<string, unknown> {
+    try {
+      const data: unknown = JSON.parse(event.data);
+      if (typeof data === "object" && data !== null && !Array.isArray(data)) return data as Record<string, unknown>;
+    } catch {
+      // reported below
+    }
+    throw this.streamError("an event is not a JSON object");
   }
 }

@@ -8,6 +8,7 @@ import {
   responsesUsage,
   type RequestedCall,
 } from "@mcp-gateway/core";
+import { errorText } from "./chat-loop";
 import type { LlmRun, MadeCall } from "./llm-run";
 import type { SseWriter } from "./sse-writer";
 
@@ -72,8 +73,11 @@ async function streamRound(run: LlmRun, request: Json, stream: ResponsesStream):
   const indexes = new Map<number, number>();
   let completed: Json = {};
   await run.provider.stream("/responses", request, (event) => {
-    const payload = JSON.parse(event.data) as Json;
+    const payload = run.provider.parseEvent(event);
     const type = typeof payload["type"] === "string" ? payload["type"] : (event.event ?? "");
+    if (type === "error") throw run.provider.streamError(errorText(payload));
+    if (type === "response.failed")
+      throw run.provider.streamError(errorText((payload["response"] as Json | undefined)?.["error"]));
     if (type === "response.created" || type === "response.in_progress") {
       if (!stream.started) stream.send(type, payload);
       stream.started = true;

@@ -60,6 +60,7 @@ policies:
   weather-llm: { tools: ["weather_*"], llm: { providers: [fake] } }
   weather: { tools: ["weather_*"] }
 llm:
+  maxRequestBytes: 65536
   providers:
     - { name: fake, baseUrl: "${provider.url}", apiKey: "${PROVIDER_KEY}", defaultModel: test-model, timeout: 2s }`,
     },
@@ -206,5 +207,30 @@ describe("LLM proxy, standalone", () => {
       0,
     );
     expect(metrics).not.toContain(PROVIDER_KEY);
+  });
+
+  it("streaming: a provider error before the first event is the request's error status", async () => {
+    const refused = alice.chat.completions.create({
+      model: "test-model",
+      messages: [{ role: "user", content: "fail-500" }],
+      stream: true,
+    });
+    await expect(refused).rejects.toMatchObject({ status: 502 });
+  });
+
+  it("refuses a request's own tools with 400 and a body over llm.maxRequestBytes with 413", async () => {
+    const tools = [{ type: "function" as const, function: { name: "mine", parameters: {} } }];
+    const own = alice.chat.completions.create({
+      model: "test-model",
+      messages: [{ role: "user", content: "x" }],
+      tools,
+    });
+    await expect(own).rejects.toMatchObject({ status: 400, param: "tools" });
+    const huge = alice.chat.completions.create({
+      model: "test-model",
+      messages: [{ role: "user", content: "x".repeat(70_000) }],
+    });
+    await expect(huge).rejects.toMatchObject({ status: 413, type: "request_too_large" });
+    expect(provider.seen).toHaveLength(0);
   });
 });

@@ -24,14 +24,22 @@ function toolResults(request: SeenRequest): string[] {
 
 /** The model: with tool results, it answers with them; otherwise it calls the tool the user's words ask for. */
 function script(request: SeenRequest): ModelTurn {
+  const asked = JSON.stringify(request.body["messages"] ?? request.body["input"]);
+  if (asked.includes("loop"))
+    return request.body["tools"] ? { toolCalls: [FORECAST] } : { text: "answered without tools" };
   const results = toolResults(request);
   if (results.length > 0) return { text: `Answer from tools: ${results.join(" | ")}` };
-  const asked = JSON.stringify(request.body["messages"] ?? request.body["input"]);
+  if (asked.includes("parallel"))
+    return { toolCalls: [FORECAST, { name: "weather_get_alerts", arguments: '{"region":"north"}' }] };
+  if (asked.includes("secret"))
+    return { toolCalls: [{ name: "weather_get_forecast", arguments: '{"city":"SECRET-4242"}' }] };
   const failure = FAILURES.find(([word]) => asked.includes(word));
   if (failure) return failure[1];
   if (asked.includes("note")) return { toolCalls: [{ name: "notes_add_note", arguments: '{"title":"t","text":"x"}' }] };
-  return { toolCalls: [{ name: "weather_get_forecast", arguments: '{"city":"Paris","days":1}' }] };
+  return { toolCalls: [FORECAST] };
 }
+
+const FORECAST = { name: "weather_get_forecast", arguments: '{"city":"Paris","days":1}' };
 
 /** Provider failures, chosen by a word of the user's message. */
 const FAILURES: [string, ModelTurn][] = [
@@ -56,13 +64,14 @@ beforeAll(async () => {
   - { name: alice, keyHash: "${hashApiKey(ALICE_KEY)}", policy: weather-llm }
   - { name: bob, keyHash: "${hashApiKey(BOB_KEY)}", policy: weather }
 audit: { file: { path: "${auditPath}" } }
+sanitize: { rules: [{ patterns: ["SECRET-[0-9]+"] }] }
 policies:
   weather-llm: { tools: ["weather_*"], llm: { providers: [fake] } }
   weather: { tools: ["weather_*"] }
 llm:
   maxRequestBytes: 65536
   providers:
-    - { name: fake, baseUrl: "${provider.url}", apiKey: "${PROVIDER_KEY}", defaultModel: test-model, timeout: 2s }`,
+    - { name: fake, baseUrl: "${provider.url}", apiKey: "${PROVIDER_KEY}", defaultModel: test-model, timeout: 2s, maxToolRounds: 2 }`,
     },
   );
   alice = new OpenAI({ apiKey: ALICE_KEY, baseURL: `${stack.brokerBase}/v1`, maxRetries: 0 });
@@ -232,5 +241,32 @@ describe("LLM proxy, standalone", () => {
     });
     await expect(huge).rejects.toMatchObject({ status: 413, type: "request_too_large" });
     expect(provider.seen).toHaveLength(0);
+  });
+
+  it("runs the tool calls of one turn together and returns every result to the model", async () => {
+    await alice.chat.completions.create({ model: "test-model", messages: [{ role: "user", content: "parallel" }] });
+    const second = provider.seen[1]!;
+    const results = toolResults(second);
+    expect(results).toHaveLength(2);
+    expect(results.join()).toContain("Paris");
+    expect(results.join()).toContain("north");
+  });
+
+  it("a redacted tool result reaches the provider redacted", async () => {
+    await alice.responses.create({ model: "test-model", input: "secret" });
+    // The model wrote the secret into its own call's arguments; the tool's result must come back redacted.
+    const result = toolResults(provider.seen[1]!).join();
+    expect(result).not.toContain("SECRET-4242");
+    expect(result).toContain('"city":"[REDACTED]"');
+  });
+
+  it("after maxToolRounds turns with tools, the next turn goes without tools and its answer is final", async () => {
+    const completion = await alice.chat.completions.create({
+      model: "test-model",
+      messages: [{ role: "user", content: "loop" }],
+    });
+    expect(completion.choices[0]?.message.content).toBe("answered without tools");
+    expect(provider.seen.map((request) => request.body["tools"] !== undefined)).toEqual([true, true, false]);
+    expect(completion.usage?.total_tokens).toBe(45);
   });
 });

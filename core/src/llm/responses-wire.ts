@@ -11,9 +11,24 @@ export const MCP_SERVER_LABEL = "mcp-gateway";
 
 const GATEWAY_FIELDS = ["model", "input", "tools", "tool_choice", "parallel_tool_calls", "stream", "max_output_tokens"];
 
+/**
+ * Fields that name state stored at the provider under the gateway's key, shared by every consumer: a consumer could
+ * continue another consumer's conversation by its id. `background` answers before the tool loop could run.
+ */
+const REFUSED_FIELDS: readonly [string, string][] = [
+  ["previous_response_id", "send the whole conversation as input"],
+  ["conversation", "send the whole conversation as input"],
+  ["background", "the gateway runs the tool loop while the request is open"],
+];
+
 /** The request's input as a list of items (a string is one user message). */
 export function responsesInput(body: Json): Json[] {
   checkNoClientTools(body);
+  for (const [field, instead] of REFUSED_FIELDS) {
+    const value = body[field];
+    if (value !== undefined && value !== null && value !== false)
+      throw invalidRequest(`${field} is not supported through the gateway: ${instead}`, field);
+  }
   const input = body["input"];
   if (typeof input === "string" && input.length > 0) return [{ type: "message", role: "user", content: input }];
   if (Array.isArray(input) && input.length > 0) return [...(input as Json[])];

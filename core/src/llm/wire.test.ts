@@ -64,6 +64,15 @@ describe("Responses wire", () => {
     expect(responsesInput({ input: "hi" })).toEqual([{ type: "message", role: "user", content: "hi" }]);
   });
 
+  it.each(["previous_response_id", "conversation"])(
+    "refuses %s: provider state is shared by every consumer",
+    (field) => {
+      expect(() => responsesInput({ input: "hi", [field]: "resp_someone_elses" })).toThrow(
+        new RegExp(`${field} is not supported`),
+      );
+    },
+  );
+
   it("offers function tools in the Responses form, without tools past the round cap", () => {
     const offered = responsesRoundRequest(
       { input: "x" },

@@ -31,6 +31,7 @@ function script(request: SeenRequest): ModelTurn {
   if (results.length > 0) return { text: `Answer from tools: ${results.join(" | ")}` };
   if (asked.includes("parallel"))
     return { toolCalls: [FORECAST, { name: "weather_get_alerts", arguments: '{"region":"north"}' }] };
+  if (asked.includes("server_info")) return { toolCalls: [{ name: "weather_server_info", arguments: "{}" }] };
   if (asked.includes("secret"))
     return { toolCalls: [{ name: "weather_get_forecast", arguments: '{"city":"SECRET-4242"}' }] };
   const failure = FAILURES.find(([word]) => asked.includes(word));
@@ -268,5 +269,28 @@ describe("LLM proxy, standalone", () => {
     expect(completion.choices[0]?.message.content).toBe("answered without tools");
     expect(provider.seen.map((request) => request.body["tools"] !== undefined)).toEqual([true, true, false]);
     expect(completion.usage?.total_tokens).toBe(45);
+  });
+
+  it("ends its MCP session when the request ends: the upstream does not pile up sessions", async () => {
+    for (let n = 0; n < 4; n++)
+      await alice.chat.completions.create({ model: "test-model", messages: [{ role: "user", content: "Paris" }] });
+    provider.seen.splice(0);
+    await alice.chat.completions.create({ model: "test-model", messages: [{ role: "user", content: "server_info" }] });
+    const info = JSON.parse(toolResults(provider.seen[1]!)[0]!) as { sessionCount: number };
+    // Every earlier LLM request (more than 20 in this file) opened a session; only the current ones are left.
+    expect(info.sessionCount).toBeLessThanOrEqual(3);
+  });
+
+  it("a client that goes away cancels the provider request (before the provider timeout)", async () => {
+    const controller = new AbortController();
+    const request = alice.chat.completions.create(
+      { model: "test-model", messages: [{ role: "user", content: "fail-hang" }], stream: true },
+      { signal: controller.signal },
+    );
+    expect(await pollUntil(() => provider.seen.length === 1, 5000)).toBe(true);
+    const before = provider.abandoned();
+    controller.abort();
+    await expect(request).rejects.toThrow();
+    expect(await pollUntil(() => provider.abandoned() > before, 1500)).toBe(true);
   });
 });

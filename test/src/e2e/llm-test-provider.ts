@@ -19,6 +19,8 @@ export interface SeenRequest {
 export interface TestProvider {
   url: string;
   seen: SeenRequest[];
+  /** Requests of `hang` turns whose connection the gateway closed. */
+  abandoned(): number;
   stop(): Promise<void>;
 }
 
@@ -168,12 +170,13 @@ async function readJson(request: IncomingMessage): Promise<Record<string, unknow
 /** Starts the provider on 127.0.0.1; `script` decides each turn from the request (path, body). */
 export async function startTestProvider(script: (request: SeenRequest) => ModelTurn): Promise<TestProvider> {
   const seen: SeenRequest[] = [];
+  let abandoned = 0;
   const server: Server = createServer((request, response) => {
     void readJson(request).then((body) => {
       const entry = { path: request.url ?? "", body, authorization: request.headers.authorization };
       seen.push(entry);
       const turn = script(entry);
-      if ("hang" in turn) return;
+      if ("hang" in turn) return void response.on("close", () => (abandoned += 1));
       if ("status" in turn) return void response.writeHead(turn.status, turn.headers ?? {}).end(turn.body);
       if (entry.path.endsWith("/chat/completions")) chat(body, turn, response);
       else if (entry.path.endsWith("/responses")) responses(body, turn, response);
@@ -185,6 +188,7 @@ export async function startTestProvider(script: (request: SeenRequest) => ModelT
   return {
     url: `http://127.0.0.1:${port}/v1`,
     seen,
+    abandoned: () => abandoned,
     stop: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -30,12 +30,14 @@ export function mountLlmRoutes(
   edge: boolean,
   deps: Omit<LlmDeps, "context" | "edge">,
 ): void {
+  const edgeChecks = edge ? [createEdgeChecks(context)] : [];
   const handlers: RequestHandler[] = [
-    ...(edge ? [createEdgeChecks(context)] : []),
+    ...edgeChecks,
     createLlmGate(context, edge),
     rawBodyReader(() => context.config().llm?.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES),
   ];
   app.post(LLM_PATHS[0], ...handlers, createLlmHandler({ ...deps, context, edge }, "chat"), bodyError);
   app.post(LLM_PATHS[1], ...handlers, createLlmHandler({ ...deps, context, edge }, "responses"), bodyError);
-  app.all([...LLM_PATHS], notAllowed);
+  // At the edge a browser's CORS preflight (OPTIONS) is answered as for /mcp; any other method is a 405.
+  app.all([...LLM_PATHS], ...edgeChecks, notAllowed);
 }

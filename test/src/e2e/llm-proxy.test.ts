@@ -61,6 +61,7 @@ beforeAll(async () => {
   stack = await startGatewayStack(
     { kind: "standalone" },
     {
+      security: '{ allowedOrigins: ["https://app.example.com"] }',
       access: `consumers:
   - { name: alice, keyHash: "${hashApiKey(ALICE_KEY)}", policy: weather-llm }
   - { name: bob, keyHash: "${hashApiKey(BOB_KEY)}", policy: weather }
@@ -292,5 +293,18 @@ describe("LLM proxy, standalone", () => {
     controller.abort();
     await expect(request).rejects.toThrow();
     expect(await pollUntil(() => provider.abandoned() > before, 1500)).toBe(true);
+  });
+
+  it("answers a browser's CORS preflight from an allowed origin, and 405 for other methods", async () => {
+    const url = `${stack.brokerBase}/v1/chat/completions`;
+    const preflight = await fetch(url, {
+      method: "OPTIONS",
+      headers: { origin: "https://app.example.com", "access-control-request-method": "POST" },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
+    const get = await fetch(url);
+    expect(get.status).toBe(405);
+    expect(await get.json()).toMatchObject({ error: { type: "invalid_request_error" } });
   });
 });

@@ -5,6 +5,7 @@ export type LlmErrorType =
   | "authentication_error"
   | "not_found_error"
   | "rate_limit_exceeded"
+  | "tokens"
   | "request_too_large"
   | "server_error"
   | "upstream_error"

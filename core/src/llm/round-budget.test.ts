@@ -28,7 +28,12 @@ describe("RoundBudget", () => {
     expect(budgets.charges).toEqual([['c:"alice"', { input: 80, output: 30 }]]);
     const refused = await budget.check().catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(LlmError);
-    expect(refused).toMatchObject({ status: 429, type: "rate_limit_exceeded", headers: { "retry-after": "2" } });
+    expect(refused).toMatchObject({
+      status: 429,
+      type: "tokens",
+      code: "rate_limit_exceeded",
+      headers: { "retry-after": "2" },
+    });
     expect((refused as LlmError).message).toContain("perMinute.total");
   });
 

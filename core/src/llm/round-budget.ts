@@ -28,9 +28,10 @@ export class RoundBudget {
     const retryAfter = Math.max(1, Math.ceil(verdict.retryAfterMs / 1000));
     throw new LlmError(
       429,
-      "rate_limit_exceeded",
+      // As OpenAI's own token rate limits: type "tokens", code "rate_limit_exceeded".
+      "tokens",
       `token limit ${verdict.limit} exceeded for this consumer; retry in ${retryAfter} s`,
-      { code: "token_limit_exceeded", headers: { "retry-after": String(retryAfter) } },
+      { code: "rate_limit_exceeded", headers: { "retry-after": String(retryAfter) } },
     );
   }
 

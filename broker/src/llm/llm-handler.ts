@@ -139,7 +139,7 @@ function endStreamWithError(out: SseWriter, format: LlmFormat, error: unknown): 
   if (format === "chat") out.data(llmError.toBody());
   else out.event("error", { type: "error", code: llmError.code, message: llmError.message, param: llmError.param });
   out.end();
-  return Object.assign(llmError, { streamed: true });
+  return llmError;
 }
 
 /** Runs the tool loop and sends its answer: a JSON body, or the SSE stream with `stream: true`. */
@@ -208,7 +208,8 @@ export function createLlmHandler(deps: LlmDeps, format: LlmFormat): RequestHandl
       const llmError = asLlmError(error);
       if (llmError.status >= 500 && !(error instanceof LlmError))
         deps.context.logger.error("LLM request failed", { error: (error as Error).message });
-      if (!(llmError as { streamed?: boolean }).streamed) sendLlmError(response, llmError);
+      // After a stream's first event the error went into the stream (sendLlmError leaves a sent response alone).
+      sendLlmError(response, llmError);
       end = { status: llmError.status, decision: decisionOf(llmError), reason: llmError.message, latencyMs: 0 };
     }
     end.latencyMs = Math.round((performance.now() - startedHr) * 10) / 10;

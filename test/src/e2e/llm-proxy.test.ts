@@ -48,6 +48,7 @@ const FAILURES: [string, ModelTurn][] = [
   ["fail-401", { status: 401, body: `{"error":{"message":"Incorrect API key provided: ${PROVIDER_KEY}"}}` }],
   ["fail-429", { status: 429, body: '{"error":{"message":"slow down"}}', headers: { "retry-after": "3" } }],
   ["fail-hang", { hang: true }],
+  ["fail-midstream", { streamError: "model crashed" }],
 ];
 
 let provider: TestProvider;
@@ -306,5 +307,27 @@ describe("LLM proxy, standalone", () => {
     const get = await fetch(url);
     expect(get.status).toBe(405);
     expect(await get.json()).toMatchObject({ error: { type: "invalid_request_error" } });
+  });
+
+  it("chat streaming: a provider error mid-stream ends the stream with an error the SDK raises", async () => {
+    const consume = async (): Promise<string> => {
+      let text = "";
+      const stream = await alice.chat.completions.create({
+        model: "test-model",
+        messages: [{ role: "user", content: "fail-midstream" }],
+        stream: true,
+      });
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+      return text;
+    };
+    await expect(consume()).rejects.toThrow(/provider fake failed the streamed answer: model crashed/);
+  });
+
+  it("responses streaming: a provider error mid-stream is the stream's last event, an error event", async () => {
+    const stream = await alice.responses.create({ model: "test-model", input: "fail-midstream", stream: true });
+    const events: { type: string; message?: string }[] = [];
+    for await (const event of stream) events.push(event as { type: string; message?: string });
+    expect(events.map((event) => event.type)).toEqual(["response.created", "error"]);
+    expect(events[1]?.message).toMatch(/provider fake failed the streamed answer: model crashed/);
   });
 });

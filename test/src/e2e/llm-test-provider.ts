@@ -6,7 +6,8 @@ export type ModelTurn =
   | { toolCalls: { name: string; arguments: string }[] }
   | { text: string }
   | { status: number; body: string; headers?: Record<string, string> }
-  | { hang: true };
+  | { hang: true }
+  | { streamError: string };
 
 /** A request the provider received: its path, body and Authorization header. */
 export interface SeenRequest {
@@ -161,6 +162,20 @@ function responses(body: Record<string, unknown>, turn: AnswerTurn, response: Se
   response.end();
 }
 
+/** A stream that starts (Chat: one text delta; Responses: response.created) and then reports an error. */
+function failMidStream(path: string, message: string, response: ServerResponse): void {
+  response.writeHead(200, { "content-type": "text/event-stream" });
+  if (path.endsWith("/chat/completions")) {
+    const chunk = { id: "chatcmpl-test", object: "chat.completion.chunk", created: 1, model: "m" };
+    response.write(`data: ${JSON.stringify({ ...chunk, choices: [{ index: 0, delta: { content: "partial" } }] })}\n\n`);
+    response.end(`data: ${JSON.stringify({ error: { message, type: "server_error" } })}\n\n`);
+    return;
+  }
+  const created = { type: "response.created", sequence_number: 0, response: { id: "resp_x", status: "in_progress" } };
+  response.write(`event: response.created\ndata: ${JSON.stringify(created)}\n\n`);
+  response.end(`event: error\ndata: ${JSON.stringify({ type: "error", sequence_number: 1, message })}\n\n`);
+}
+
 async function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
@@ -176,6 +191,7 @@ export async function startTestProvider(script: (request: SeenRequest) => ModelT
       const entry = { path: request.url ?? "", body, authorization: request.headers.authorization };
       seen.push(entry);
       const turn = script(entry);
+      if ("streamError" in turn) return failMidStream(entry.path, turn.streamError, response);
       if ("hang" in turn) return void response.on("close", () => (abandoned += 1));
       if ("status" in turn) return void response.writeHead(turn.status, turn.headers ?? {}).end(turn.body);
       if (entry.path.endsWith("/chat/completions")) chat(body, turn, response);

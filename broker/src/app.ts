@@ -17,6 +17,8 @@ import type { UpstreamRelay } from "./upstream-relay";
 import type { ModernFrontEnd } from "./modern";
 import type { Replicas } from "./replicas";
 import { CONSOLE_PATH, mountConsole } from "./console/serve-console";
+import { LLM_PATHS, mountLlmRoutes } from "./llm/llm-routes";
+import type { LlmDeps } from "./llm/llm-handler";
 
 /** Dependencies of {@link createBrokerApp}. */
 export interface BrokerAppDeps {
@@ -42,6 +44,8 @@ export interface BrokerAppDeps {
   accessLog?: RequestHandler;
   /** This process among the gateway's replicas: forwards retries and answers for calls other replicas hold. */
   replicas?: Replicas;
+  /** The LLM endpoints' token budgets and default MCP endpoint (see llm/llm-handler.ts). */
+  llm?: Pick<LlmDeps, "budgets">;
 }
 
 /** 405 for a method /mcp does not serve. */
@@ -69,7 +73,7 @@ function requestGate(context: GatewayContext, edge: boolean): RequestHandler[] {
   return [checkHostAndOrigin, ...(edge ? [createEdgeChecks(context)] : []), createCallerResolver(context, edge)];
 }
 
-/** Builds the broker's Express app (without listening): /mcp plus /healthz, /readyz, /status, /metrics. */
+/** Builds the broker's Express app (without listening): /mcp, /v1 (LLM) plus /healthz, /readyz, /status, /metrics. */
 export function createBrokerApp(deps: BrokerAppDeps): Express {
   const app = express();
   app.disable("x-powered-by");
@@ -79,7 +83,7 @@ export function createBrokerApp(deps: BrokerAppDeps): Express {
   // (see caller.ts), so no credentials learn nothing of which servers exist.
   app.use(
     exactPaths(
-      [...BROKER_PATHS, CONSOLE_PATH],
+      [...BROKER_PATHS, ...LLM_PATHS, CONSOLE_PATH],
       [`${PROTECTED_RESOURCE_WELL_KNOWN}/`, `${CONSOLE_PATH}/`],
       isEndpointShaped,
     ),
@@ -138,9 +142,17 @@ export function createBrokerApp(deps: BrokerAppDeps): Express {
     createProtectedResourceHandler(deps.context),
   );
 
+  addOtherRoutes(app, deps);
+  return app;
+}
+
+/** The LLM endpoints, the operations endpoints and the console. */
+function addOtherRoutes(app: Express, deps: BrokerAppDeps): void {
+  // Exact POST routes: /mcp's middlewares above only take endpoint-shaped paths, which /v1/* is not.
+  const edge = deps.edge ?? deps.forwarder !== undefined;
+  mountLlmRoutes(app, deps.context, edge, { ...deps.llm, metrics: deps.metrics.llm });
   addOperationsRoutes(app, deps);
   mountConsole(app, deps.context);
-  return app;
 }
 
 /** /healthz, /readyz, /status and /metrics: unauthenticated operations endpoints (bind them to a private network). */

@@ -14,10 +14,11 @@ import {
   type GatewayContext,
   type Logger,
   resolveEndpoint,
+  type TokenBudgets,
 } from "@mcp-gateway/core";
 import type { Registry } from "prom-client";
 import { createAccessLog, type TraceIdHook } from "./access-log";
-import { createBrokerApp } from "./app";
+import { createBrokerApp, type BrokerAppDeps } from "./app";
 import { createBoundedServer } from "./http-server";
 import { ConsumerViews, currentIdentity, type ViewRound } from "./consumer-views";
 import { BrokerMetrics } from "./metrics";
@@ -183,6 +184,22 @@ function relayListChanges(round: ViewRound, { hub, modern, metrics, logger }: Li
   }
 }
 
+/** Options of {@link createBroker}. */
+export interface BrokerOptions {
+  standalone?: boolean;
+  accessLog?: BrokerAccessLog;
+  /** The LLM endpoints' token budgets per consumer (policies' `llm.tokens`); without them such policies get 503. */
+  tokenBudgets?: TokenBudgets;
+}
+
+/** The app's optional parts: the access log, the LLM endpoints' token budgets. */
+function optionalAppDeps(context: GatewayContext, options: BrokerOptions): Partial<BrokerAppDeps> {
+  return {
+    ...accessLogDeps(context, options),
+    ...(options.tokenBudgets ? { llm: { budgets: options.tokenBudgets } } : {}),
+  };
+}
+
 /** Stops listening and ends every open connection. */
 function closeHttp(server: Server | undefined): Promise<void> {
   return new Promise((resolve) => {
@@ -200,7 +217,7 @@ export function createBroker(
   logger: Logger,
   given?: BrokerMetrics,
   extraRegistries: readonly Registry[] = [],
-  options: { standalone?: boolean; accessLog?: BrokerAccessLog } = {},
+  options: BrokerOptions = {},
 ): Broker & { attach(context: GatewayContext): void } {
   const metrics = given ?? new BrokerMetrics({ standalone: options.standalone ?? false });
   const hub = new NotificationHub();
@@ -228,7 +245,7 @@ export function createBroker(
       hub.keepaliveEvery(() => keepaliveIntervalMs(context.config().limits.streamIdleTimeout));
       modern = modernParts(context, logger, options.standalone ?? false);
       const deps = { context, hub, metrics, relay, extraRegistries, modern: modern.front, replicas: modern.replicas };
-      app = createBrokerApp({ ...deps, ...(forwarder ? { forwarder } : {}), ...accessLogDeps(context, options) });
+      app = createBrokerApp({ ...deps, ...(forwarder ? { forwarder } : {}), ...optionalAppDeps(context, options) });
     },
     async onBackendSessionCreated(gatewaySession: string, server: string, session: BackendSession): Promise<void> {
       await relay?.onBackendSession(gatewaySession, server, session);

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { LlmMetrics } from "./llm/llm-metrics";
 import { REQUEST_SECONDS_BUCKETS, RequestLabeler, type RequestLabelInput } from "@mcp-gateway/core";
 
 /** Options of {@link BrokerMetrics}. */
@@ -15,6 +16,8 @@ export interface BrokerMetricsOptions {
 /** The broker's Prometheus metrics; labels are bounded (methods the broker serves, configured servers). */
 export class BrokerMetrics {
   readonly registry = new Registry();
+  /** The LLM endpoints' tokens, latency and tool calls. */
+  readonly llm = new LlmMetrics(this.registry);
   readonly requests = new Counter({
     name: "mcp_broker_requests_total",
     help: "JSON-RPC messages handled by the broker, by method and outcome",

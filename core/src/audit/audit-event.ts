@@ -52,6 +52,19 @@ export interface AuditEvent {
   outcome?: AuditOutcome | null;
   /** The endpoint's path the request came to (`/mcp`, `/mcp/<server>`, a virtual server's path). */
   endpoint?: string;
+  /** LLM requests (`/v1/chat/completions`, `/v1/responses`) only: tokens and the tool calls the gateway made. */
+  llm?: AuditLlm;
+}
+
+/** What an audit event of an LLM request adds: provider, model, tokens over all rounds, the tool calls made. */
+export interface AuditLlm {
+  provider: string;
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+  /** Each call's exposed tool name (capped) and how it ended: ok, tool_error or refused. */
+  toolCalls: { name: string; outcome: string }[];
 }
 
 // Domain tags keep a session id and an argument document from ever producing the same MAC input.

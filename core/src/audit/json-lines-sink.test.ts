@@ -63,6 +63,20 @@ describe("auditLine with an endpoint", () => {
   });
 });
 
+describe("auditLine for LLM requests", () => {
+  it("writes the provider, model, tokens and tool calls", () => {
+    const llm = {
+      provider: "openai",
+      model: "gpt-4o",
+      inputTokens: 3,
+      outputTokens: 4,
+      totalTokens: 7,
+      toolCalls: [{ name: "weather_get_forecast", outcome: "ok" }],
+    };
+    expect(JSON.parse(auditLine({ ...event(2), endpoint: "/v1/responses", llm }))).toMatchObject({ llm });
+  });
+});
+
 describe("auditLine for admin events", () => {
   it("writes the actor right after the time, and no actor field on request events", () => {
     const admin = JSON.parse(auditLine({ ...event(2), actor: "admin:0123456789ab" })) as object;

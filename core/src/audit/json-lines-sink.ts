@@ -7,7 +7,7 @@ import type { AuditSink } from "./audit-log";
 
 /**
  * One JSON line for `event`, fields in a fixed order and nothing but the {@link AuditEvent} fields (`actor` and
- * `endpoint` when set: admin events have no endpoint).
+ * `endpoint` when set: admin events have no endpoint; `llm` on LLM requests' events only).
  */
 export function auditLine(event: AuditEvent): string {
   const line = {
@@ -28,6 +28,7 @@ export function auditLine(event: AuditEvent): string {
     userAgent: event.userAgent ?? null,
     outcome: event.outcome ?? null,
     ...(event.endpoint === undefined ? {} : { endpoint: event.endpoint }),
+    ...(event.llm === undefined ? {} : { llm: event.llm }),
   };
   return `${JSON.stringify(line)}\n`;
 }

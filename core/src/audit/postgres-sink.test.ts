@@ -65,6 +65,7 @@ function asEvent(row: Record<string, unknown>): AuditEvent {
     userAgent: row.user_agent as string | null,
     outcome: row.outcome as AuditEvent["outcome"],
     ...(row.endpoint === null ? {} : { endpoint: row.endpoint as string }),
+    ...(row.llm === null || row.llm === undefined ? {} : { llm: row.llm as AuditEvent["llm"] }),
   };
 }
 
@@ -96,6 +97,7 @@ describe("PostgresAuditSink", () => {
       ["user_agent", "text"],
       ["outcome", "text"],
       ["endpoint", "text"],
+      ["llm", "jsonb"],
     ]);
   });
 
@@ -130,6 +132,23 @@ describe("PostgresAuditSink", () => {
     expect(stored[0]).toMatchObject({ method: "tools/call", client_address: null, user_agent: null, outcome: null });
     expect(stored[0]).toMatchObject({ endpoint: null });
     expect(asEvent(stored[1]!)).toEqual(event(2));
+  });
+
+  it("stores an LLM request's provider, tokens and tool calls as jsonb", async () => {
+    const table = freshTable();
+    const sink = await PostgresAuditSink.connect({ url: server.url, table });
+    const llm = {
+      provider: "openai",
+      model: "gpt-4o",
+      inputTokens: 12,
+      outputTokens: 5,
+      totalTokens: 17,
+      toolCalls: [{ name: "weather_get_forecast", outcome: "ok" }],
+    };
+    const request: AuditEvent = { ...event(1), method: "llm/chat.completions", llm };
+    await sink.write([request]);
+    await sink.close();
+    expect((await rows(table)).map(asEvent)).toEqual([request]);
   });
 
   it("uses mcp_audit_events by default", async () => {

@@ -32,6 +32,7 @@ const COLUMNS = [
   "user_agent",
   "outcome",
   "endpoint",
+  "llm",
 ] as const;
 const COLUMN_LIST = COLUMNS.map((column) => `"${column}"`).join(", ");
 // PostgreSQL allows 65 535 bind parameters per statement.
@@ -56,7 +57,8 @@ function createTableSql(table: string): string {
     "client_address" text,
     "user_agent" text,
     "outcome" text,
-    "endpoint" text
+    "endpoint" text,
+    "llm" jsonb
   )`;
 }
 
@@ -68,6 +70,7 @@ const ADDED_COLUMNS = [
   ["user_agent", "text"],
   ["outcome", "text"],
   ["endpoint", "text"],
+  ["llm", "jsonb"],
 ] as const;
 
 function addColumnsSql(table: string): string {
@@ -107,7 +110,7 @@ function insertValues(events: readonly AuditEvent[]): unknown[] {
     values.push(e.actor ?? null);
     values.push(e.time, e.consumer, e.session, e.method, e.server, e.target, e.argsDigest, e.decision, e.reason);
     values.push(e.upstreamStatus, e.latencyMs, e.requestId, e.clientAddress ?? null, e.userAgent ?? null);
-    values.push(e.outcome ?? null, e.endpoint ?? null);
+    values.push(e.outcome ?? null, e.endpoint ?? null, e.llm === undefined ? null : JSON.stringify(e.llm));
   }
   return values;
 }

@@ -11,3 +11,4 @@ export * from "./access-log-schema";
 export * from "./stdio-schema";
 export * from "./virtual-server-schema";
 export * from "./prefix-warnings";
+export * from "./llm-schema";

@@ -68,6 +68,8 @@ export const RELOAD_EFFECTS: FieldEffects = {
   stdioBridge: "restart",
   // Read per request by the broker; in Envoy mode its /ui route is rendered only when enabled (re-render to add it).
   console: "reload",
+  // Read per LLM request (providers, keys, limits); mcpUrl too, so a reload may point the proxy elsewhere.
+  llm: { providers: "reload", mcpUrl: "reload", maxRequestBytes: "reload" },
 };
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -8,6 +8,7 @@ import { securitySections } from "./security-schema";
 import { upstreamAuthSchema } from "./upstream-auth-schema";
 import { RESOURCE_PREFIX_RE } from "../catalog/resource-uris";
 import { compileTrustedProxies } from "../audit/client-info";
+import { llmSchema } from "./llm-schema";
 import { stdioBridgeSchema, stdioBridgeUrl, stdioServerFields } from "./stdio-schema";
 
 const toolFilter = z
@@ -185,6 +186,27 @@ const healthSchema = z
   })
   .strict();
 
+/** Every provider a policy's `llm` names must be configured in `llm.providers`. */
+function checkLlmProviders(
+  config: {
+    llm?: { providers: { name: string }[] } | undefined;
+    policies: Record<string, { llm?: { providers: string[] } | undefined }>;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const known = new Set(config.llm?.providers.map((provider) => provider.name) ?? []);
+  for (const [name, policy] of Object.entries(config.policies)) {
+    policy.llm?.providers.forEach((provider, index) => {
+      if (!known.has(provider))
+        ctx.addIssue({
+          code: "custom",
+          path: ["policies", name, "llm", "providers", index],
+          message: `unknown LLM provider ${JSON.stringify(provider)}: expected one of llm.providers[].name (${[...known].join(", ") || "none configured"})`,
+        });
+    });
+  }
+}
+
 /** The whole gateway configuration file (`version: 1`). */
 export const configSchema = z
   .object({
@@ -244,6 +266,8 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** The LLM proxy: OpenAI-compatible providers behind /v1/chat/completions and /v1/responses. */
+    llm: llmSchema.optional(),
     ...securitySections,
   })
   .strict()
@@ -265,6 +289,7 @@ export const configSchema = z
         message: "the console signs in at auth.resourceMetadata.authorizationServers[0]: set it, or drop oidcClientId",
       });
     }
+    checkLlmProviders(config, ctx);
     const guarded = config.consumers.length > 0 || Object.keys(config.policies).length > 0;
     if (config.auth === "none" && guarded) {
       ctx.addIssue({

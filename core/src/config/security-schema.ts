@@ -4,6 +4,7 @@ import { SUPPORTED_JWT_ALGORITHMS } from "../auth/jwt-options";
 import { lookupTable } from "../own-keys";
 import { duration, HEADER_NAME_RE, httpUrl, listenSchema, SERVER_NAME_RE } from "./fields";
 import { expectedFound } from "./issue-messages";
+import { llmPolicySchema } from "./llm-schema";
 
 const RATE_RE = /^(\d+(?:\.\d+)?)\s*\/\s*(s|sec|second|m|min|minute|h|hour)$/;
 const PER_SECONDS = lookupTable({
@@ -57,6 +58,8 @@ const policySchema = z
     rateLimit: rateLimitSchema.optional(),
     toolRateLimit: rateLimitSchema.optional(),
     maxBodyBytes: z.number().int().positive().optional(),
+    /** LLM endpoints (see docs/llm-proxy.md): absent, the policy's consumers may not use them. */
+    llm: llmPolicySchema.optional(),
   })
   .strict();
 

@@ -6,6 +6,7 @@ import {
   routedClient,
   type GatewayContext,
   type LlmErrorType,
+  type Security,
 } from "@mcp-gateway/core";
 import { lowerHeaders } from "../request-headers";
 
@@ -45,25 +46,28 @@ export function sendLlmError(response: Response, error: unknown): void {
 }
 
 /**
- * Who sent an LLM request, established as for /mcp: the Host/Origin guard, then (at the edge) the client's own
- * credentials, or (behind the router) its signed identity header. Refusals are sent in OpenAI's error shape.
+ * Who sent an LLM request: the Host/Origin guard, then the client's own credentials, in both modes. Envoy sends the
+ * LLM endpoints to the broker without ext_proc (their bodies are not JSON-RPC), so no router vouches for the caller
+ * here; behind Envoy the client's address is the one Envoy sets on these routes (x-mcp-client-address, a client's
+ * own copy removed), at the edge the socket's (or a trusted proxy's forwarded one). `security` authenticates: the
+ * context's, or the LLM endpoints' own in a broker that enforces nothing else. Refusals in OpenAI's error shape.
  */
-export function createLlmGate(context: GatewayContext, edge: boolean) {
+export function createLlmGate(context: GatewayContext, edge: boolean, security: () => Security) {
   return async function llmGate(request: Request, response: Response, next: NextFunction): Promise<void> {
     try {
       const headers = lowerHeaders(request);
       const denied = context.hostGuard().check(headers);
       if (denied) throw denied;
-      const gate = context.security.gate;
       const config = context.config();
-      response.locals["caller"] = edge
-        ? await gate.authenticate(
-            request.method,
-            headers,
-            edgeClient(request.socket.remoteAddress, headers, config.standalone.trustedProxies),
-            request.originalUrl,
-          )
-        : gate.fromIdentityHeader(headers, routedClient(headers));
+      const client = edge
+        ? edgeClient(request.socket.remoteAddress, headers, config.standalone.trustedProxies)
+        : routedClient(headers);
+      response.locals["caller"] = await security().gate.authenticate(
+        request.method,
+        headers,
+        client,
+        request.originalUrl,
+      );
       next();
     } catch (error: unknown) {
       sendLlmError(response, error);

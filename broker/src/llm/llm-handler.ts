@@ -15,6 +15,7 @@ import {
   type LlmConfig,
   type LlmPolicyConfig,
   type ModelChoice,
+  type Security,
   type TokenBudgets,
 } from "@mcp-gateway/core";
 import { runChat, streamChat } from "./chat-loop";
@@ -33,6 +34,11 @@ export interface LlmDeps {
   metrics: LlmMetrics;
   /** Token budgets per consumer; a policy with `tokens` is refused (503) without them. */
   budgets?: TokenBudgets | undefined;
+  /**
+   * The security runtime the LLM endpoints authenticate and audit with when the context's enforces nothing (a broker
+   * behind a router in another process); absent: the context's.
+   */
+  security?: Security | undefined;
   /** True at the edge (standalone): without `llm.mcpUrl`, tools are reached at /mcp of the listener the request came to. */
   edge: boolean;
 }
@@ -227,7 +233,7 @@ function record(
   end: LlmEnd,
 ): void {
   const caller = response.locals["caller"] as Caller | undefined;
-  deps.context.security.audit?.record(
+  (deps.security ?? deps.context.security).audit?.record(
     llmAuditEvent(caller, method, request.path, started, { choice: state.choice, run: state.run, end }),
   );
   const { choice, run } = state;

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, Express, Request, RequestHandler, Response } from "express";
-import { LlmError, type GatewayContext } from "@mcp-gateway/core";
+import { LlmError, type GatewayContext, type Security } from "@mcp-gateway/core";
 import { createEdgeChecks } from "../edge-checks";
 import { rawBodyReader } from "../raw-body";
 import { createLlmGate, sendLlmError } from "./llm-gate";
@@ -30,14 +30,16 @@ export function mountLlmRoutes(
   edge: boolean,
   deps: Omit<LlmDeps, "context" | "edge">,
 ): void {
-  const edgeChecks = edge ? [createEdgeChecks(context)] : [];
+  // In both modes: behind Envoy these routes skip ext_proc, so CORS and the header cap are the broker's to apply.
+  const edgeChecks = [createEdgeChecks(context)];
+  const security = (): Security => deps.security ?? context.security;
   const handlers: RequestHandler[] = [
     ...edgeChecks,
-    createLlmGate(context, edge),
+    createLlmGate(context, edge, security),
     rawBodyReader(() => context.config().llm?.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES),
   ];
   app.post(LLM_PATHS[0], ...handlers, createLlmHandler({ ...deps, context, edge }, "chat"), bodyError);
   app.post(LLM_PATHS[1], ...handlers, createLlmHandler({ ...deps, context, edge }, "responses"), bodyError);
-  // At the edge a browser's CORS preflight (OPTIONS) is answered as for /mcp; any other method is a 405.
+  // A browser's CORS preflight (OPTIONS) is answered as for /mcp; any other method is a 405.
   app.all([...LLM_PATHS], ...edgeChecks, notAllowed);
 }

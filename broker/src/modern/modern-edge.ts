@@ -24,6 +24,7 @@ import { listenTasksRefusal } from "./listen-tasks";
 import { ScopedEventBus } from "./listen-bus";
 import { ResourceListens } from "./listen-resources";
 import { buildModernServer, type ModernRequest, type ModernServerDeps } from "./modern-server";
+import { capturingReplies } from "./reply-capture";
 
 /** The gateway's 2026-07-28 front end: the POST /mcp middleware, the listen bus and its catalog-change feed. */
 export interface ModernFrontEnd {
@@ -69,7 +70,7 @@ export function createModernFrontEnd(deps: ModernFrontEndDeps): ModernFrontEnd {
     },
     { legacy: "reject", bus, onerror: report },
   );
-  const serve = toNodeHandler(handler, { onerror: report });
+  const serve = toNodeHandler(capturingReplies(handler), { onerror: report });
   const listening: Listening = { listens, streamTag, scope, serve };
   const slots = new SlotBudget();
   return {

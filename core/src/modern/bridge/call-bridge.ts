@@ -12,7 +12,6 @@ import { modernResult, upstreamError } from "./modern-result";
 import { isLogLevel } from "./round-notifications";
 import { resultOutcome } from "../../audit/reply-outcome";
 import { startUpstreamCall } from "./start-call";
-import { activeRequestSpan } from "../../tracing/request-span";
 
 /** Wait after a round's first input request for more sent together (one upstream handler asking in parallel). */
 const GATHER_MS = 20;
@@ -190,8 +189,6 @@ class ModernCallBridge {
     const error = upstreamError(outcome.message, admission, input.requestId);
     if (error !== undefined) throw error;
     const result = modernResult(outcome.message, admission);
-    // Content capture records the result as the client gets it (prefixed, redacted), on the request being answered.
-    activeRequestSpan()?.recordResult(result);
     return { kind: "result", result };
   }
 

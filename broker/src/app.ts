@@ -45,7 +45,7 @@ export interface BrokerAppDeps {
   /** This process among the gateway's replicas: forwards retries and answers for calls other replicas hold. */
   replicas?: Replicas;
   /** The LLM endpoints' token budgets and default MCP endpoint (see llm/llm-handler.ts). */
-  llm?: Pick<LlmDeps, "budgets">;
+  llm?: Pick<LlmDeps, "budgets" | "security">;
 }
 
 /** 405 for a method /mcp does not serve. */

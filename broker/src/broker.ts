@@ -14,6 +14,7 @@ import {
   type GatewayContext,
   type Logger,
   resolveEndpoint,
+  type Security,
   type TokenBudgets,
 } from "@mcp-gateway/core";
 import type { Registry } from "prom-client";
@@ -190,13 +191,15 @@ export interface BrokerOptions {
   accessLog?: BrokerAccessLog;
   /** The LLM endpoints' token budgets per consumer (policies' `llm.tokens`); without them such policies get 503. */
   tokenBudgets?: TokenBudgets;
+  /** The security runtime the LLM endpoints use in a broker behind a router in another process (see LlmDeps). */
+  llmSecurity?: Security;
 }
 
 /** The app's optional parts: the access log, the LLM endpoints' token budgets. */
 function optionalAppDeps(context: GatewayContext, options: BrokerOptions): Partial<BrokerAppDeps> {
   return {
     ...accessLogDeps(context, options),
-    ...(options.tokenBudgets ? { llm: { budgets: options.tokenBudgets } } : {}),
+    llm: { budgets: options.tokenBudgets, security: options.llmSecurity },
   };
 }
 

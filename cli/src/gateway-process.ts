@@ -29,6 +29,7 @@ import {
   type Router,
 } from "@mcp-gateway/router";
 import { splitHostPort } from "./args";
+import { openLlmRuntime } from "./llm-runtime";
 
 /** Which parts of the gateway this process runs. */
 export interface Roles {
@@ -70,6 +71,7 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
   const brokerMetrics = roles.broker
     ? new BrokerMetrics({ ...labels, standalone: roles.standalone ?? false })
     : undefined;
+  const llm = await openLlmRuntime(config, roles, logger);
   const broker = brokerMetrics
     ? createBroker(
         logger.child({ component: roles.standalone ? "gateway" : "broker" }),
@@ -78,6 +80,8 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
         {
           standalone: roles.standalone ?? false,
           ...(config.accessLog.enabled ? { accessLog: { writer: createAccessLogWriter(config.accessLog) } } : {}),
+          ...(llm ? { tokenBudgets: llm.tokenBudgets } : {}),
+          ...(llm?.llmSecurity ? { llmSecurity: llm.llmSecurity } : {}),
         },
       )
     : undefined;
@@ -100,7 +104,10 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
     ...(broker
       ? {
           onCatalogChange: (c, p) => broker.onCatalogChange(c, p),
-          onReconfigure: () => broker.onConfigReloaded(),
+          onReconfigure: () => {
+            llm?.reconfigure(context.config());
+            broker.onConfigReloaded();
+          },
           onBackendSessionCreated: (g, s, b) => broker.onBackendSessionCreated(g, s, b),
         }
       : {}),
@@ -111,6 +118,7 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
   const closeAll = async (): Promise<void> => {
     await Promise.all(closers.map((close) => close()));
     await context.close();
+    await llm?.close();
     await bridges.close();
   };
   try {

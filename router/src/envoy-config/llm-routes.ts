@@ -28,7 +28,7 @@ export function extProcDisabled(): object {
 /**
  * The LLM endpoints go to the broker without ext_proc, as the console's files do: their bodies are OpenAI requests,
  * not JSON-RPC, and the broker authenticates the consumer, checks Host and Origin, answers CORS and caps the body
- * itself, as in standalone mode (Envoy streams the body through under flow control; it buffers nothing here). Exact
+ * itself, as in standalone mode (the client's address comes from Envoy, in x-mcp-client-address) (Envoy streams the body through under flow control; it buffers nothing here). Exact
  * paths rather than the `/v1/` prefix: Envoy passes paths as sent (edge-settings.ts), so a prefix would also send
  * `/v1/../mcp` past ext_proc; anything else under /v1 takes the default route, where the router answers 404.
  * No route timeout: a streamed answer with tool rounds runs as long as it keeps sending; the listener's
@@ -41,6 +41,14 @@ export function llmRoutes(brokerCluster: string): object[] {
     match: { path },
     route: { cluster: brokerCluster, timeout: "0s" },
     request_headers_to_remove: [...LLM_STRIPPED_HEADERS],
+    // No router sees these requests: Envoy itself tells the broker the client's address (after its XFF handling, as
+    // the router's source.address), for the LLM request's audit event. Envoy removes before it adds.
+    request_headers_to_add: [
+      {
+        header: { key: CLIENT_ADDRESS_HEADER, value: "%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%" },
+        append_action: "OVERWRITE_IF_EXISTS_OR_ADD",
+      },
+    ],
     typed_per_filter_config: extProcDisabled(),
   }));
 }

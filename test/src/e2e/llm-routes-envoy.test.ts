@@ -105,9 +105,11 @@ describe("the LLM endpoints through the real Envoy (rendered /v1 routes, broker 
       expect(arrival?.body.equals(Buffer.from(body))).toBe(true);
       expect(arrival?.headers["authorization"]).toBe("Bearer test-key");
       // The gateway's own headers, which the router strips on other routes, Envoy removes here.
-      for (const name of ["x-mcp-identity", "x-mcp-client-address", "x-destination-mcp"]) {
+      for (const name of ["x-mcp-identity", "x-destination-mcp"]) {
         expect(arrival?.headers[name]).toBeUndefined();
       }
+      // The client's address is Envoy's to tell (the client's own claim is replaced, never passed on or appended).
+      expect(arrival?.headers["x-mcp-client-address"]).toBe("127.0.0.1");
       expect(await envoy.routeSince(since)).toMatchObject({ cluster: "mcp_broker", details: "via_upstream" });
     },
   );

@@ -1,3 +1,4 @@
+import { Client, StreamableHTTPClientTransport, type McpSubscription } from "@modelcontextprotocol/client";
 import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { pollUntil } from "../support/bounded-wait";
 import { startPostgresServer } from "../support/postgres-server";
@@ -38,6 +39,7 @@ describe.each(STORES)("admin changes reach the broker's streams in another proce
   let stack: GatewayStack;
   let admin: string;
   const clients: ConnectedClient[] = [];
+  const modern: Client[] = [];
   const adminCall = (method: string, path: string, body: unknown) =>
     fetch(`${admin}${path}`, {
       method,
@@ -68,6 +70,27 @@ describe.each(STORES)("admin changes reach the broker's streams in another proce
     return () => told;
   }
 
+  /** Registers `name` under `policy` and opens a 2026-07-28 `subscriptions/listen` stream for its list changes. */
+  async function listeningConsumer(name: string, policy: string) {
+    const created = await adminCall("POST", "/consumers", { name, policy });
+    expect(created.status).toBe(201);
+    const { apiKey } = (await created.json()) as { apiKey: string };
+    const client = new Client(
+      { name, version: "1.0.0" },
+      { capabilities: {}, versionNegotiation: { mode: { pin: "2026-07-28" } } },
+    );
+    modern.push(client);
+    let told = 0;
+    client.setNotificationHandler("notifications/tools/list_changed", () => void told++);
+    const transport = new StreamableHTTPClientTransport(new URL(stack.url), {
+      requestInit: { headers: { "x-api-key": apiKey } },
+    });
+    await client.connect(transport, { timeout: 10_000 });
+    const subscription: McpSubscription = await client.listen({ toolsListChanged: true }, { timeout: 10_000 });
+    const tools = async (): Promise<string[]> => (await client.listTools()).tools.map((tool) => tool.name);
+    return { subscription, told: () => told, tools };
+  }
+
   beforeAll(async () => {
     redis = await startRedisServer();
     store = await start(redis);
@@ -80,6 +103,7 @@ describe.each(STORES)("admin changes reach the broker's streams in another proce
   });
   afterAll(async () => {
     for (const connected of clients) await connected.close();
+    for (const client of modern) await client.close().catch(() => undefined);
     await stack.stop();
     await store.stop();
     await redis.stop();
@@ -114,5 +138,22 @@ describe.each(STORES)("admin changes reach the broker's streams in another proce
     expect(
       await pollUntil(async () => (await rawPost(stack.url, ping, { "x-api-key": key })).status === 401, 10_000),
     ).toBe(true);
+  });
+
+  it("widens for a 2026 client: its listen stream is told tools/list_changed, and its next list has the new tools", async () => {
+    const listening = await listeningConsumer("lena", "readers");
+    expect(await listening.tools()).not.toContain("notes_add_note");
+    expect((await adminCall("PATCH", "/consumers/lena", { policy: "everything" })).status).toBe(200);
+    expect(await pollUntil(() => listening.told() > 0, 15_000)).toBe(true);
+    expect(await listening.tools()).toContain("notes_add_note");
+  });
+
+  it("revokes a 2026 client: its listen stream ends", async () => {
+    const listening = await listeningConsumer("rita", "readers");
+    let ended: string | undefined;
+    void listening.subscription.closed.then((how) => (ended = how));
+    expect((await adminCall("DELETE", "/consumers/rita", {})).status).toBe(200);
+    expect(await pollUntil(() => ended !== undefined, 15_000)).toBe(true);
+    expect(ended).toBe("remote");
   });
 });

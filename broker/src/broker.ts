@@ -20,7 +20,7 @@ import { createAccessLog, type TraceIdHook } from "./access-log";
 import { createBrokerApp } from "./app";
 import { createBoundedServer } from "./http-server";
 import { ConsumerViews, currentIdentity, type ViewRound } from "./consumer-views";
-import { ConsumerWatch } from "./consumer-watch";
+import { watchConsumers, type ConsumerWatch } from "./consumer-watch";
 import { BrokerMetrics } from "./metrics";
 import { keepaliveIntervalMs, NotificationHub } from "./notification-hub";
 import { createStandaloneForwarder } from "./standalone-forwarder";
@@ -160,45 +160,9 @@ function consumerViews(context: GatewayContext, changedPolicies: ReadonlyMap<str
   });
 }
 
-/** The open streams' admin-API consumers, each with the policy its stream is held to now (see ConsumerWatch). */
-function* storeConsumers(
-  context: GatewayContext,
-  callers: Iterable<Caller | undefined>,
-  changedPolicies: ReadonlyMap<string, string>,
-): Generator<[string, string]> {
-  const configured = new Set(context.config().consumers.map((consumer) => consumer.name));
-  for (const caller of callers) {
-    if (caller?.identity.method !== "api-key" || configured.has(caller.identity.consumer)) continue;
-    const { consumer, policy } = caller.identity;
-    yield [consumer, changedPolicies.get(consumer) ?? policy];
-  }
-}
-
-/**
- * Follows the admin-API consumers of open streams in the shared store, so a policy change or revocation made by any
- * process (a router, another replica) reaches this broker's streams; none without a consumer store.
- */
-function watchConsumers(
-  context: GatewayContext,
-  broker: Pick<Broker, "hub" | "onConsumerPolicyChanged" | "onConsumerRevoked">,
-  listeners: () => Iterable<Caller>,
-  changedPolicies: ReadonlyMap<string, string>,
-  logger: Logger,
-): ConsumerWatch | undefined {
-  const store = context.security.consumerStore;
-  if (!store) return undefined;
-  const watch = new ConsumerWatch({
-    store,
-    connected: () => {
-      const callers = [...broker.hub.viewers().map(([, caller]) => caller), ...listeners()];
-      return storeConsumers(context, callers, changedPolicies);
-    },
-    onPolicyChanged: (consumer, policy) => broker.onConsumerPolicyChanged(consumer, policy),
-    onRevoked: (consumer) => broker.onConsumerRevoked(consumer),
-    onError: (error) => logger.warn("consumer store read failed", { error: String(error) }),
-  });
-  watch.start();
-  return watch;
+/** The callers of the open GET streams (undefined: registered without one) and listen streams. */
+function streamCallers(hub: NotificationHub, modern: ModernParts | undefined): (Caller | undefined)[] {
+  return [...hub.viewers().map(([, caller]) => caller), ...(modern?.front.listeners() ?? [])];
 }
 
 /** Ends a revoked admin-API consumer's GET streams (their sessions) and listen streams. */
@@ -284,7 +248,7 @@ export function createBroker(
       modern = modernParts(context, logger, options.standalone ?? false);
       const deps = { context, hub, metrics, relay, extraRegistries, modern: modern.front, replicas: modern.replicas };
       app = createBrokerApp({ ...deps, ...(forwarder ? { forwarder } : {}), ...accessLogDeps(context, options) });
-      watch = watchConsumers(context, broker, () => modern?.front.listeners() ?? [], changedPolicies, logger);
+      watch = watchConsumers(context, broker, () => streamCallers(hub, modern), { changedPolicies, logger });
     },
     async onBackendSessionCreated(gatewaySession: string, server: string, session: BackendSession): Promise<void> {
       await relay?.onBackendSession(gatewaySession, server, session);

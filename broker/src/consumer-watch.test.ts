@@ -77,6 +77,22 @@ describe("ConsumerWatch", () => {
     expect([changed, revoked]).toEqual([[], []]);
   });
 
+  it("reports an outage once, not per read or per round, and again after the store came back", async () => {
+    const records: Record<string, ConsumerRecord | Error> = { ann: new Error("down"), bob: new Error("down") };
+    const { watch, errors } = watchOver(records, [
+      ["ann", "readers"],
+      ["bob", "readers"],
+    ]);
+    await watch.check();
+    await watch.check();
+    expect(errors).toHaveLength(1);
+    Object.assign(records, { ann: record("ann", "readers"), bob: record("bob", "readers") });
+    await watch.check();
+    records["ann"] = new Error("down again");
+    await watch.check();
+    expect(errors).toHaveLength(2);
+  });
+
   it("checks on its own every interval until closed", async () => {
     const reads: string[] = [];
     const watch = new ConsumerWatch({

@@ -1,4 +1,12 @@
-import type { ConsumerRecord, ConsumerStore } from "@mcp-gateway/core";
+import {
+  describeError,
+  scrubPassword,
+  type Caller,
+  type ConsumerRecord,
+  type ConsumerStore,
+  type GatewayContext,
+  type Logger,
+} from "@mcp-gateway/core";
 
 /**
  * How often the broker re-reads its connected admin-API consumers: the consumer registry's lookup cache TTL (2 s), the
@@ -21,7 +29,10 @@ export interface ConsumerWatchDeps {
   onPolicyChanged(consumer: string, policy: string): void;
   /** The consumer was revoked (or is gone from the store): end its streams. */
   onRevoked(consumer: string): void;
-  /** A store read failed (the next round tries again). */
+  /**
+   * A store read failed (the next round tries again): told once per outage, at its first failed round, not per read,
+   * so a store that is down does not flood the log every interval.
+   */
   onError(error: unknown): void;
   intervalMs?: number;
 }
@@ -34,6 +45,8 @@ export interface ConsumerWatchDeps {
 export class ConsumerWatch {
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** True from a round with a failed read until a round without one. */
+  private failing = false;
 
   constructor(private readonly deps: ConsumerWatchDeps) {}
 
@@ -57,19 +70,22 @@ export class ConsumerWatch {
       policies.add(policy);
     }
     const names = [...held.keys()];
+    const failures: unknown[] = [];
     for (let start = 0; start < names.length; start += BATCH) {
       const batch = names.slice(start, start + BATCH);
-      const records = await Promise.all(batch.map((name) => this.read(name)));
+      const records = await Promise.all(batch.map((name) => this.read(name, failures)));
       if (this.closed) return;
       batch.forEach((name, index) => this.report(name, held.get(name), records[index]));
     }
+    if (failures.length > 0 && !this.failing) this.deps.onError(failures[0]);
+    this.failing = failures.length > 0;
   }
 
-  private async read(name: string): Promise<ConsumerRecord | undefined | "failed"> {
+  private async read(name: string, failures: unknown[]): Promise<ConsumerRecord | undefined | "failed"> {
     try {
       return await this.deps.store.get(name);
     } catch (error: unknown) {
-      this.deps.onError(error);
+      failures.push(error);
       return "failed";
     }
   }
@@ -91,4 +107,54 @@ export class ConsumerWatch {
     }, this.deps.intervalMs ?? CONSUMER_WATCH_INTERVAL_MS);
     this.timer.unref();
   }
+}
+
+/** What {@link watchConsumers} tells the broker. */
+export interface WatchedBroker {
+  onConsumerPolicyChanged(consumer: string, policy: string): void;
+  onConsumerRevoked(consumer: string): void;
+}
+
+/** The open streams' admin-API consumers, each with the policy its stream is held to now (see ConsumerWatch). */
+function* storeConsumers(
+  context: GatewayContext,
+  callers: Iterable<Caller | undefined>,
+  changedPolicies: ReadonlyMap<string, string>,
+): Generator<[string, string]> {
+  const configured = new Set(context.config().consumers.map((consumer) => consumer.name));
+  for (const caller of callers) {
+    if (caller?.identity.method !== "api-key" || configured.has(caller.identity.consumer)) continue;
+    const { consumer, policy } = caller.identity;
+    yield [consumer, changedPolicies.get(consumer) ?? policy];
+  }
+}
+
+/**
+ * Follows the admin-API consumers of open streams in the shared store, so a policy change or revocation made by any
+ * process (a router, another replica) reaches this broker's streams; none without a consumer store.
+ */
+export function watchConsumers(
+  context: GatewayContext,
+  broker: WatchedBroker,
+  callers: () => Iterable<Caller | undefined>,
+  { changedPolicies, logger }: { changedPolicies: ReadonlyMap<string, string>; logger: Logger },
+): ConsumerWatch | undefined {
+  const store = context.security.consumerStore;
+  if (!store) return undefined;
+  // The store's URL (as the store was opened with it) may carry a password: never in the log line.
+  const spec = context.config().admin?.store;
+  const describe = (error: unknown): string =>
+    spec === undefined ? describeError(error) : scrubPassword(describeError(error), spec);
+  const watch = new ConsumerWatch({
+    store,
+    connected: () => storeConsumers(context, callers(), changedPolicies),
+    onPolicyChanged: (consumer, policy) => broker.onConsumerPolicyChanged(consumer, policy),
+    onRevoked: (consumer) => broker.onConsumerRevoked(consumer),
+    onError: (error) =>
+      logger.warn("consumer store read failed: open streams follow admin changes again once it answers", {
+        error: describe(error),
+      }),
+  });
+  watch.start();
+  return watch;
 }

@@ -35,7 +35,7 @@ export interface ModernFrontEnd {
   onListChanges(round: ViewRound): void;
   /** The callers of the open listen streams (one entry per stream). */
   listeners(): Caller[];
-  /** Ends the open listen streams of `consumer` (revoked): the client's next request is authenticated again. */
+  /** Ends the listen streams of the admin-API (API key) consumer `consumer`, revoked: its next request is refused. */
   closeConsumer(consumer: string): number;
   /** Ends open listen streams and in-flight modern exchanges. */
   close(): Promise<void>;
@@ -102,7 +102,7 @@ export function createModernFrontEnd(deps: ModernFrontEndDeps): ModernFrontEnd {
     closeConsumer(consumer) {
       let closed = 0;
       for (const [response, caller] of listening.open) {
-        if (caller.identity.consumer !== consumer) continue;
+        if (caller.identity.consumer !== consumer || caller.identity.method !== "api-key") continue;
         response.destroy();
         closed++;
       }

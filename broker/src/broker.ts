@@ -22,6 +22,7 @@ import { createAccessLog, type TraceIdHook } from "./access-log";
 import { createBrokerApp, type BrokerAppDeps } from "./app";
 import { createBoundedServer } from "./http-server";
 import { ConsumerViews, currentIdentity, type ViewRound } from "./consumer-views";
+import { watchConsumers, type ConsumerWatch } from "./consumer-watch";
 import { BrokerMetrics } from "./metrics";
 import { keepaliveIntervalMs, NotificationHub } from "./notification-hub";
 import { createStandaloneForwarder } from "./standalone-forwarder";
@@ -48,6 +49,8 @@ export interface Broker {
    * their lists changed (a consumer in the config file changes by reload, see `onConfigReloaded`).
    */
   onConsumerPolicyChanged(consumer: string, policy: string): void;
+  /** Ends the open GET and listen streams of a consumer of the admin API just revoked (here or in another process). */
+  onConsumerRevoked(consumer: string): void;
   /** Listens on `host:port` (port 0 = any); resolves to the bound port. */
   listen(host: string, port: number): Promise<number>;
   close(): Promise<void>;
@@ -159,6 +162,22 @@ function consumerViews(context: GatewayContext, changedPolicies: ReadonlyMap<str
   });
 }
 
+/** The callers of the open GET streams (undefined: registered without one) and listen streams. */
+function streamCallers(hub: NotificationHub, modern: ModernParts | undefined): (Caller | undefined)[] {
+  return [...hub.viewers().map(([, caller]) => caller), ...(modern?.front.listeners() ?? [])];
+}
+
+/** Ends a revoked admin-API consumer's GET streams (their sessions) and listen streams. */
+function closeConsumerStreams(consumer: string, { hub, modern, logger }: Omit<ListRelay, "metrics">): void {
+  let closed = modern?.front.closeConsumer(consumer) ?? 0;
+  for (const [session, caller] of hub.viewers()) {
+    if (caller?.identity.consumer !== consumer || caller.identity.method !== "api-key") continue;
+    hub.closeSession(session);
+    closed++;
+  }
+  if (closed > 0) logger.info("closed a revoked consumer's streams", { consumer, closed });
+}
+
 /** What {@link relayListChanges} tells and counts with. */
 interface ListRelay {
   hub: NotificationHub;
@@ -229,6 +248,7 @@ export function createBroker(
   let modern: ModernParts | undefined;
   let server: Server | undefined;
   let views: { of: ConsumerViews; catalog: () => Catalog } | undefined;
+  let watch: ConsumerWatch | undefined;
   let requestTimeoutMs = 30_000;
   const changedPolicies = new Map<string, string>();
   const broker = {
@@ -240,8 +260,7 @@ export function createBroker(
     },
     attach(context: GatewayContext): void {
       const forwarder = options.standalone ? standaloneForwarder(context, metrics) : undefined;
-      relay = new UpstreamRelay(context, hub, logger);
-      const attached = relay;
+      const attached = (relay = new UpstreamRelay(context, hub, logger));
       hub.onSessionClosed = (session) => attached.stop(session);
       views = { of: consumerViews(context, changedPolicies), catalog: () => context.upstreams.catalog() };
       requestTimeoutMs = context.config().limits.requestTimeout;
@@ -249,6 +268,7 @@ export function createBroker(
       modern = modernParts(context, logger, options.standalone ?? false);
       const deps = { context, hub, metrics, relay, extraRegistries, modern: modern.front, replicas: modern.replicas };
       app = createBrokerApp({ ...deps, ...(forwarder ? { forwarder } : {}), ...optionalAppDeps(context, options) });
+      watch = watchConsumers(context, broker, () => streamCallers(hub, modern), { changedPolicies, logger });
     },
     async onBackendSessionCreated(gatewaySession: string, server: string, session: BackendSession): Promise<void> {
       await relay?.onBackendSession(gatewaySession, server, session);
@@ -264,24 +284,30 @@ export function createBroker(
       changedPolicies.set(consumer, policy);
       broker.onConfigReloaded();
     },
+    onConsumerRevoked: (consumer: string) => closeConsumerStreams(consumer, { hub, modern, logger }),
     async listen(host: string, port: number): Promise<number> {
       server = await listenHttp(broker.app, host, port, requestTimeoutMs);
       const bound = (server.address() as AddressInfo).port;
       await modern?.replicas.start(host, bound);
       return bound;
     },
-    close: () => closeBroker(hub, relay, modern, server).then(() => options.accessLog?.writer.close()),
+    close: () => closeBroker(hub, relay, modern, server, watch).then(() => options.accessLog?.writer.close()),
   };
   return broker;
 }
 
-/** Stops a broker: replica registration first (other replicas stop sending it retries), then streams, then HTTP. */
+/**
+ * Stops a broker: its consumer watch and replica registration first (other replicas stop sending it retries), then
+ * streams, then HTTP.
+ */
 async function closeBroker(
   hub: NotificationHub,
   relay: UpstreamRelay | undefined,
   modern: ModernParts | undefined,
   server: Server | undefined,
+  watch: ConsumerWatch | undefined,
 ): Promise<void> {
+  watch?.close();
   await modern?.replicas.close();
   relay?.close();
   hub.closeAll();

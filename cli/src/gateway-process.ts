@@ -183,7 +183,12 @@ async function startAdmin(
     audit: context.security.audit,
     ...(context.security.auditTap ? { auditTap: context.security.auditTap } : {}),
     console: context,
-    ...(broker ? { onPolicyChanged: (name, policy) => broker.onConsumerPolicyChanged(name, policy) } : {}),
+    ...(broker
+      ? {
+          onPolicyChanged: (name, policy) => broker.onConsumerPolicyChanged(name, policy),
+          onRevoked: (name) => broker.onConsumerRevoked(name),
+        }
+      : {}),
   });
   const { host, port } = splitHostPort(admin.listen, "admin.listen");
   const server = createBoundedServer(app, { requestTimeoutMs: options.config.limits.requestTimeout });

@@ -28,6 +28,8 @@ export interface AdminAppDeps {
   auditTap?: AuditTap;
   /** Told after a consumer's policy changed here (the broker in this process sends that consumer's list changes). */
   onPolicyChanged?: (consumer: string, policy: string) => void;
+  /** Told after a consumer was revoked here (the broker in this process ends that consumer's open streams). */
+  onRevoked?: (consumer: string) => void;
   /** Serves the web console at /ui here too (console.enabled), so its admin view reaches this API on its own origin. */
   console?: ConsoleContext;
 }
@@ -107,6 +109,7 @@ function consumerRoutes(deps: AdminAppDeps): express.Router {
     parseEmptyBody(request.body);
     const consumer = await registry.revoke(nameParam(request));
     logger.info("admin: consumer revoked", { action: "revoke", actor, consumer: consumer.name });
+    deps.onRevoked?.(consumer.name);
     response.json(consumerView(consumer));
   });
   return router;

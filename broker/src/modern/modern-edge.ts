@@ -34,6 +34,10 @@ export interface ModernFrontEnd {
   readonly bus: ScopedEventBus;
   /** Tells listen streams about the list changes each consumer can see (catalog changes and config reloads). */
   onListChanges(round: ViewRound): void;
+  /** The callers of the open listen streams (one entry per stream). */
+  listeners(): Caller[];
+  /** Ends the listen streams of the admin-API (API key) consumer `consumer`, revoked: its next request is refused. */
+  closeConsumer(consumer: string): number;
   /** Ends open listen streams and in-flight modern exchanges. */
   close(): Promise<void>;
 }
@@ -71,7 +75,7 @@ export function createModernFrontEnd(deps: ModernFrontEndDeps): ModernFrontEnd {
     { legacy: "reject", bus, onerror: report },
   );
   const serve = toNodeHandler(capturingReplies(handler), { onerror: report });
-  const listening: Listening = { listens, streamTag, scope, serve };
+  const listening: Listening = { listens, streamTag, scope, serve, open: new Map() };
   const slots = new SlotBudget();
   return {
     bus,
@@ -94,6 +98,16 @@ export function createModernFrontEnd(deps: ModernFrontEndDeps): ModernFrontEnd {
     },
     onListChanges(round) {
       publishListChanges(bus, round);
+    },
+    listeners: () => [...listening.open.values()],
+    closeConsumer(consumer) {
+      let closed = 0;
+      for (const [response, caller] of listening.open) {
+        if (caller.identity.consumer !== consumer || caller.identity.method !== "api-key") continue;
+        response.destroy();
+        closed++;
+      }
+      return closed;
     },
     close: async () => {
       listens.close();
@@ -127,6 +141,8 @@ interface Listening {
   streamTag: AsyncLocalStorage<object>;
   scope: AsyncLocalStorage<ModernRequest>;
   serve: ReturnType<typeof toNodeHandler>;
+  /** The open listen streams' responses and their callers (a revoked consumer's are ended). */
+  open: Map<Response, Caller>;
 }
 
 /**
@@ -141,13 +157,17 @@ function listenWithResources(
   request: Request,
   response: Response,
 ): void {
-  const { listens, streamTag, scope, serve } = listening;
+  const { listens, streamTag, scope, serve, open } = listening;
   void listens
     .openFor(caller, body, () => response.destroy())
     .then(
       (opened) => {
-        response.once("close", opened.close);
+        response.once("close", () => {
+          open.delete(response);
+          opened.close();
+        });
         if (response.closed) return opened.close();
+        open.set(response, caller);
         void streamTag.run(opened.tag, () =>
           scope.run({ caller, body: opened.body }, () => serve(request, response, opened.body)),
         );

@@ -16,8 +16,13 @@ import { SecurityGate, type SecurityGateDeps } from "./security-gate";
 /** The security runtime of one process: the gate, plus what must be closed at shutdown. */
 export interface Security {
   readonly gate: SecurityGate;
-  /** Dynamic consumers (admin API), when `admin` is configured. */
+  /** Dynamic consumers (admin API), when `admin` is configured and this process authenticates. */
   readonly registry: ConsumerRegistry | undefined;
+  /**
+   * The admin API's consumer store, when `admin` is configured (every process, the broker alone too): the broker reads
+   * its connected consumers' current policy and revocation there, whichever process changed them.
+   */
+  readonly consumerStore: ConsumerStore | undefined;
   readonly audit: AuditLog | undefined;
   /** The audit log's live tail (admin API `/audit/stream`), when the admin API is configured here. */
   readonly auditTap: AuditTap | undefined;
@@ -108,9 +113,8 @@ export async function createSecurity(initial: GatewayConfig, options: SecurityOp
   let config = initial;
   const open = config.auth === "none";
   const secret = (config.auth !== "none" ? config.auth.identitySecret : undefined) ?? options.secret;
-  const consumerStore =
-    !open && config.admin && options.enforces ? await openConsumerStore(config.admin.store) : undefined;
-  const registry = consumerStore ? consumerRegistry(consumerStore, () => config) : undefined;
+  const consumerStore = !open && config.admin ? await openConsumerStore(config.admin.store) : undefined;
+  const registry = consumerStore && options.enforces ? consumerRegistry(consumerStore, () => config) : undefined;
   // Opened even with `auth: none`, so a reload that adds consumers and rate limits enforces them at once.
   const limiter: RateLimiter | undefined = options.enforces
     ? await openRateLimiter(config.rateLimits.store ?? config.sessions.store)
@@ -151,6 +155,7 @@ export async function createSecurity(initial: GatewayConfig, options: SecurityOp
   return {
     gate,
     registry,
+    consumerStore,
     audit,
     auditTap,
     reconfigure(next) {

@@ -204,51 +204,62 @@ describe.each(modes.all)("identities end to end (%s)", (_label, mode) => {
   });
 });
 
-// The admin API tells the broker of its own process; with router and broker apart there is no channel between them
-// (their list changes wait for the client's next list), so this runs where the two share a process.
-describe.each(modes.all.filter(([label]) => !label.includes("apart")))(
-  "a policy PATCH tells the consumer's open streams (%s)",
-  (_label, mode) => {
-    let stack: GatewayStack;
-    let dir: string;
-    let admin: string;
-    let connected: ConnectedClient | undefined;
-    const adminCall = (method: string, path: string, body: unknown) =>
-      fetch(`${admin}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
-        body: JSON.stringify(body),
-      });
-    const openStreams = async (): Promise<number> =>
-      ((await (await fetch(`${stack.brokerBase}/status`)).json()) as { openStreams: number }).openStreams;
-
-    beforeAll(async () => {
-      dir = await mkdtemp(join(tmpdir(), "mcp-identity-patch-"));
-      const adminPort = await freePort();
-      admin = `http://127.0.0.1:${adminPort}`;
-      stack = await startGatewayStack(await mode(), {
-        access: access(adminPort, join(dir, "consumers.json"), join(dir, "audit.jsonl")),
-      });
+// The admin API tells the broker of its own process at once; with router and broker apart, the broker reads its
+// connected consumers from the shared store (a file here) and tells their streams within its watch interval.
+describe.each(modes.all)("a policy PATCH tells the consumer's open streams (%s)", (_label, mode) => {
+  let stack: GatewayStack;
+  let dir: string;
+  let admin: string;
+  let connected: ConnectedClient | undefined;
+  const adminCall = (method: string, path: string, body: unknown) =>
+    fetch(`${admin}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
     });
-    afterAll(async () => {
-      await connected?.close();
-      await stack.stop();
-      await rm(dir, { recursive: true, force: true });
-    });
+  const openStreams = async (): Promise<number> =>
+    ((await (await fetch(`${stack.brokerBase}/status`)).json()) as { openStreams: number }).openStreams;
 
-    it("sends tools/list_changed to the consumer's GET stream, and the new list has the new tools", async () => {
-      const created = await adminCall("POST", "/consumers", { name: "heidi", policy: "readers" });
-      const { apiKey } = (await created.json()) as { apiKey: string };
-      const streamsBefore = await openStreams();
-      connected = await connectClient(stack.url, "identity-stream", { "x-api-key": apiKey });
-      let told = 0;
-      connected.client.setNotificationHandler(ToolListChangedNotificationSchema, () => void told++);
-      expect((await connected.client.listTools()).tools.map((t) => t.name)).not.toContain("notes_add_note");
-      // The GET stream opens after initialize: wait until the broker counts it before changing anything.
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "mcp-identity-patch-"));
+    const adminPort = await freePort();
+    admin = `http://127.0.0.1:${adminPort}`;
+    stack = await startGatewayStack(await mode(), {
+      access: access(adminPort, join(dir, "consumers.json"), join(dir, "audit.jsonl")),
+    });
+  });
+  afterAll(async () => {
+    await connected?.close();
+    await stack.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("sends tools/list_changed to the consumer's GET stream, and the new list has the new tools", async () => {
+    const created = await adminCall("POST", "/consumers", { name: "heidi", policy: "readers" });
+    const { apiKey } = (await created.json()) as { apiKey: string };
+    const streamsBefore = await openStreams();
+    connected = await connectClient(stack.url, "identity-stream", { "x-api-key": apiKey });
+    let told = 0;
+    connected.client.setNotificationHandler(ToolListChangedNotificationSchema, () => void told++);
+    expect((await connected.client.listTools()).tools.map((t) => t.name)).not.toContain("notes_add_note");
+    // The GET stream opens after initialize: wait until the broker counts it before changing anything.
+    expect(await pollUntil(async () => (await openStreams()) > streamsBefore, 10_000)).toBe(true);
+    expect((await adminCall("PATCH", "/consumers/heidi", { policy: "everything" })).status).toBe(200);
+    expect(await pollUntil(() => told > 0, 10_000)).toBe(true);
+    expect((await connected.client.listTools()).tools.map((t) => t.name)).toContain("notes_add_note");
+  });
+
+  it("closes the consumer's GET stream when it is revoked", async () => {
+    const created = await adminCall("POST", "/consumers", { name: "ivan", policy: "readers" });
+    const { apiKey } = (await created.json()) as { apiKey: string };
+    const streamsBefore = await openStreams();
+    const ivan = await connectClient(stack.url, "identity-revoked", { "x-api-key": apiKey });
+    try {
       expect(await pollUntil(async () => (await openStreams()) > streamsBefore, 10_000)).toBe(true);
-      expect((await adminCall("PATCH", "/consumers/heidi", { policy: "everything" })).status).toBe(200);
-      expect(await pollUntil(() => told > 0, 10_000)).toBe(true);
-      expect((await connected.client.listTools()).tools.map((t) => t.name)).toContain("notes_add_note");
-    });
-  },
-);
+      expect((await adminCall("DELETE", "/consumers/ivan", {})).status).toBe(200);
+      expect(await pollUntil(async () => (await openStreams()) === streamsBefore, 10_000)).toBe(true);
+    } finally {
+      await ivan.close();
+    }
+  });
+});

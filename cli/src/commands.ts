@@ -79,7 +79,8 @@ each MCPServer's status (from the gateway's /status). Two replicas elect a leade
   --kubeconfig PATH       a kubeconfig (env KUBECONFIG; default: the in-cluster service account)
   --status-url URL        the gateway's /status (for Ready and the counts)
   --gateway [NS/]NAME     the Gateway the HTTPRoute attaches to (no HTTPRoute without it)
-  --route-name NAME       the HTTPRoute's and ext_proc attachment's name (default mcp-gateway)
+  --route-name NAME       the first HTTPRoute's and the ext_proc attachment's name; more servers than one
+                          route holds go to NAME-2, NAME-3, … (default mcp-gateway)
   --broker-service S:P    the broker Service port (default mcp-gateway-broker:8081)
   --router-service S:P    the router Service port, gRPC (default mcp-gateway-router:9000)
   --ext-proc MODE         envoy-gateway (EnvoyExtensionPolicy) | istio (EnvoyFilter) | none (default)

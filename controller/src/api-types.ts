@@ -80,7 +80,7 @@ export interface HTTPRoute {
   metadata: ObjectMeta;
   spec?: {
     rules?: {
-      matches?: { path?: { type?: string; value?: string } }[];
+      matches?: { path?: { type?: string; value?: string }; headers?: { name: string; value: string }[] }[];
       backendRefs?: { group?: string; kind?: string; name: string; namespace?: string; port?: number }[];
     }[];
   };

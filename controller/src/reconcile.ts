@@ -1,4 +1,5 @@
 import {
+  DESTINATION_HEADER,
   FINALIZER,
   GROUP,
   VERSION,
@@ -8,12 +9,16 @@ import {
   type Secret,
   type Service,
 } from "./api-types";
-import { isNotFound, type KubeApi } from "./kube";
+import { isConflict, isNotFound, type KubeApi } from "./kube";
 import {
+  assignShards,
+  MANAGED_BY,
   renderConfig,
   renderDirectRoute,
   renderExtProc,
   renderHttpRoute,
+  shardIndex,
+  shardName,
   type RouteSettings,
   type RoutedServer,
 } from "./render";
@@ -152,7 +157,7 @@ export async function reconcile(kube: KubeApi, settings: ReconcileSettings): Pro
   const configChanged = haveServers
     ? await writeConfig(kube, settings, renderConfig(settings.baseConfig, entries))
     : false;
-  if (settings.routes) await writeRoutes(kube, settings.routes, accepted, resolutions);
+  if (settings.routes) await writeRoutes(kube, settings.routes, accepted, resolutions, routes);
   for (const server of servers) {
     if (server.metadata.deletionTimestamp) {
       if (server.metadata.finalizers?.includes(FINALIZER)) await setFinalizer(kube, serversPath, server, false);
@@ -171,12 +176,47 @@ export async function reconcile(kube: KubeApi, settings: ReconcileSettings): Pro
   };
 }
 
-/** The HTTPRoutes (one rule per accepted server; the direct route without ext_proc) and the ext_proc attachment. */
+/** The shard HTTPRoutes among `routes` by shard index: this controller's (its label) and others' (names taken). */
+function shardRoutes(
+  settings: RouteSettings,
+  routes: readonly HTTPRoute[],
+): { managed: Map<number, HTTPRoute>; taken: Set<number> } {
+  const managed = new Map<number, HTTPRoute>();
+  const taken = new Set<number>();
+  for (const route of routes) {
+    const index = shardIndex(settings, route.metadata.name);
+    if (index === undefined) continue;
+    if (route.metadata.labels?.[MANAGED_BY] === "mcp-gateway-controller") managed.set(index, route);
+    else taken.add(index);
+  }
+  return { managed, taken };
+}
+
+/** Which shard each server's rule is in now (the lowest when a failed pass left it in two). */
+function currentPlacement(shards: Map<number, HTTPRoute>): Map<string, number> {
+  const placement = new Map<string, number>();
+  for (const [index, route] of [...shards].sort(([a], [b]) => b - a)) {
+    for (const rule of route.spec?.rules ?? []) {
+      for (const match of rule.matches ?? []) {
+        const header = match.headers?.find((h) => h.name.toLowerCase() === DESTINATION_HEADER);
+        if (header) placement.set(header.value, index);
+      }
+    }
+  }
+  return placement;
+}
+
+/**
+ * The shard HTTPRoutes (one rule per accepted server, {@link assignShards}), the direct route without ext_proc and
+ * the ext_proc attachment; then deletes the shards no longer needed. The attachment is written before the routes,
+ * so a new shard has ext_proc from its first moment.
+ */
 async function writeRoutes(
   kube: KubeApi,
   routeSettings: RouteSettings,
   accepted: MCPServer[],
   resolutions: Map<string, Resolution>,
+  existing: readonly HTTPRoute[],
 ): Promise<void> {
   const routed: RoutedServer[] = accepted.map((s) => {
     const r = resolutions.get(s.metadata.name) as Extract<Resolution, { ok: true }>;
@@ -187,16 +227,36 @@ async function writeRoutes(
       ...(s.spec.timeout ? { timeout: s.spec.timeout } : {}),
     };
   });
+  const { managed: current, taken } = shardRoutes(routeSettings, existing);
+  const shards = assignShards(routed, currentPlacement(current), taken);
+  const wanted = shards.flatMap((servers, index) => (index === 0 || servers.length > 0 ? [index] : []));
+  const extProc = renderExtProc(
+    routeSettings,
+    wanted.map((index) => shardName(routeSettings, index)),
+  );
+  if (extProc) {
+    const collection =
+      routeSettings.extProc === "istio"
+        ? base(routeSettings.namespace, "networking.istio.io/v1alpha3", "envoyfilters")
+        : base(routeSettings.namespace, "gateway.envoyproxy.io/v1alpha1", "envoyextensionpolicies");
+    await upsert(kube, collection, extProc as Desired);
+  }
   const routes = base(routeSettings.namespace, "gateway.networking.k8s.io/v1", "httproutes");
-  await upsert(kube, routes, renderHttpRoute(routeSettings, routed) as Desired);
+  for (const index of wanted) {
+    await upsert(kube, routes, renderHttpRoute(routeSettings, shards[index] ?? [], index) as Desired);
+  }
   await upsert(kube, routes, renderDirectRoute(routeSettings) as Desired);
-  const extProc = renderExtProc(routeSettings);
-  if (!extProc) return;
-  const collection =
-    routeSettings.extProc === "istio"
-      ? base(routeSettings.namespace, "networking.istio.io/v1alpha3", "envoyfilters")
-      : base(routeSettings.namespace, "gateway.envoyproxy.io/v1alpha1", "envoyextensionpolicies");
-  await upsert(kube, collection, extProc as Desired);
+  for (const [index, route] of current) {
+    if (wanted.includes(index)) continue;
+    // Only if unchanged since listed: a route someone relabelled or replaced meanwhile is not ours to delete.
+    const preconditions = { uid: route.metadata.uid, resourceVersion: route.metadata.resourceVersion };
+    await kube
+      .request("DELETE", `${routes}/${route.metadata.name}`, { kind: "DeleteOptions", apiVersion: "v1", preconditions })
+      .catch((error: unknown) => {
+        // Gone already, or changed since listed (409: the precondition failed): the next pass looks again.
+        if (!isNotFound(error) && !isConflict(error)) throw error;
+      });
+  }
 }
 
 /** Writes each live MCPServer's status when it differs from the desired one. */

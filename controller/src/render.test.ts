@@ -1,5 +1,16 @@
 import { parse } from "yaml";
-import { renderConfig, renderDirectRoute, renderExtProc, renderHttpRoute, type RouteSettings } from "./render";
+import {
+  assignShards,
+  MAX_RULES_PER_ROUTE,
+  renderConfig,
+  renderDirectRoute,
+  renderExtProc,
+  renderHttpRoute,
+  shardIndex,
+  shardName,
+  type RouteSettings,
+  type RoutedServer,
+} from "./render";
 
 const settings: RouteSettings = {
   namespace: "mcp",
@@ -74,5 +85,71 @@ describe("rendering", () => {
 
   it("attaches nothing for none", () => {
     expect(renderExtProc({ ...settings, extProc: "none" })).toBeUndefined();
+  });
+
+  describe("sharding the server rules over HTTPRoutes of at most 16 rules", () => {
+    const server = (n: number): RoutedServer => ({
+      name: `s${String(n).padStart(3, "0")}`,
+      service: "svc",
+      port: 80,
+      path: "/mcp",
+    });
+    const servers = (count: number) => Array.from({ length: count }, (_, n) => server(n));
+    const names = (shards: RoutedServer[][]) => shards.map((shard) => shard.map((s) => s.name));
+    type Rendered = { metadata: { name: string }; spec: { rules: unknown[] } };
+
+    it("keeps 15 servers and the broker rule in the first route, and moves the 16th to a second", () => {
+      expect(assignShards(servers(15)).map((s) => s.length)).toEqual([15]);
+      expect(assignShards(servers(16)).map((s) => s.length)).toEqual([15, 1]);
+      expect(assignShards(servers(40)).map((s) => s.length)).toEqual([15, 16, 9]);
+      const shards = assignShards(servers(40));
+      const routes = shards.map((shard, index) => renderHttpRoute(settings, shard, index) as Rendered);
+      expect(routes.map((r) => r.metadata.name)).toEqual(["mcp-gateway", "mcp-gateway-2", "mcp-gateway-3"]);
+      expect(routes.map((r) => r.spec.rules.length)).toEqual([16, 16, 9]);
+      for (const route of routes) expect(route.spec.rules.length).toBeLessThanOrEqual(MAX_RULES_PER_ROUTE);
+    });
+
+    it("never moves a placed server: a new one fills the first gap, a removed one leaves its shard's others be", () => {
+      const before = assignShards(servers(40));
+      const placed = new Map(before.flatMap((shard, index) => shard.map((s) => [s.name, index] as const)));
+      // A new server sorting first goes where there is room; nobody else moves (a plain re-sort would move 25).
+      const added = assignShards([{ ...server(0), name: "a-first" }, ...servers(40)], placed);
+      expect(names(added).slice(0, 2)).toEqual(names(before).slice(0, 2));
+      expect(names(added)[2]).toEqual([...(names(before)[2] ?? []), "a-first"]);
+      // Removing the whole second shard's servers leaves it empty (to delete) and the third where it was.
+      const kept = servers(40).filter((s) => !names(before)[1]?.includes(s.name));
+      const shrunk = assignShards(kept, placed);
+      expect(names(shrunk)).toEqual([names(before)[0], [], names(before)[2]]);
+    });
+
+    it("skips shard names another owner's route holds, and refills overfull or unknown placements in order", () => {
+      const shards = assignShards(servers(20), new Map(), new Set([1]));
+      expect(shards.map((s) => s.length)).toEqual([15, 0, 5]);
+      // 17 servers claiming shard 2 (as a hand-edited route could say): 16 stay, one goes to the first room.
+      const claimed = new Map(servers(17).map((s) => [s.name, 1] as const));
+      expect(assignShards(servers(17), claimed).map((s) => s.length)).toEqual([1, 16]);
+    });
+
+    it("names the shards <name>, <name>-2, … and recognises only those names", () => {
+      expect([0, 1, 9].map((i) => shardName(settings, i))).toEqual(["mcp-gateway", "mcp-gateway-2", "mcp-gateway-10"]);
+      expect(shardIndex(settings, "mcp-gateway")).toBe(0);
+      expect(shardIndex(settings, "mcp-gateway-2")).toBe(1);
+      expect(shardIndex(settings, "mcp-gateway-10")).toBe(9);
+      for (const name of ["mcp-gateway-1", "mcp-gateway-02", "mcp-gateway-direct", "mcp-gateway-2x", "other-2"]) {
+        expect([name, shardIndex(settings, name)]).toEqual([name, undefined]);
+      }
+    });
+
+    it("refuses to render a shard with more servers than rules allow (clear error, not an API server 422)", () => {
+      expect(() => renderHttpRoute(settings, servers(16), 0)).toThrow(/mcp-gateway: 16 servers exceed/);
+      expect(() => renderHttpRoute(settings, servers(17), 1)).toThrow(/mcp-gateway-2: 17 servers exceed/);
+    });
+
+    it("targets every shard from the Envoy Gateway policy", () => {
+      const policy = renderExtProc(settings, ["mcp-gateway", "mcp-gateway-2"]) as {
+        spec: { targetRefs: { name: string }[] };
+      };
+      expect(policy.spec.targetRefs.map((t) => t.name)).toEqual(["mcp-gateway", "mcp-gateway-2"]);
+    });
   });
 });

@@ -17,7 +17,7 @@ export type ExtProcMode = "envoy-gateway" | "istio" | "none";
 /** Settings of the Gateway API objects the controller writes. */
 export interface RouteSettings {
   namespace: string;
-  /** Name of the HTTPRoute (and of the ext_proc attachment). */
+  /** Name of the first ext_proc HTTPRoute (the others are `<name>-2`, `<name>-3`, …) and of the ext_proc attachment. */
   name: string;
   /** The Gateway the HTTPRoute attaches to. */
   gateway: { name: string; namespace?: string };
@@ -38,7 +38,9 @@ export interface RoutedServer {
   timeout?: string;
 }
 
-const LABELS = { "app.kubernetes.io/managed-by": "mcp-gateway-controller" };
+/** The label on every object the controller writes (and the mark of the HTTPRoutes it may delete). */
+export const MANAGED_BY = "app.kubernetes.io/managed-by";
+const LABELS = { [MANAGED_BY]: "mcp-gateway-controller" };
 
 /** The broker paths outside /mcp that the router's ext_proc passes through (it answers the metadata itself when the
  * gateway does not advertise it): RFC 9728's protected resource metadata, and every path below it. */
@@ -56,35 +58,101 @@ const parentRefs = (settings: RouteSettings): object[] => [
 /** The name of the second HTTPRoute, the one without ext_proc (see {@link renderDirectRoute}). */
 export const directRouteName = (settings: RouteSettings): string => `${settings.name}-direct`;
 
-/** The HTTPRoute the ext_proc attachment targets: per server a rule matching `x-destination-mcp: <name>` to its
- * Service (path rewritten to the server's MCP path); everything else of /mcp (no header: initialize, lists, streams)
- * and the protected resource metadata go to the broker, without a request timeout (SSE streams are long-lived). */
-export function renderHttpRoute(settings: RouteSettings, servers: readonly RoutedServer[]): Record<string, unknown> {
-  const rules: Record<string, unknown>[] = [...servers]
-    .sort((a, b) => a.name.localeCompare(b.name))
-    .map((server) => ({
-      matches: [
-        {
-          path: { type: "PathPrefix", value: "/mcp" },
-          headers: [{ type: "Exact", name: DESTINATION_HEADER, value: server.name }],
-        },
-      ],
-      filters: [
-        { type: "URLRewrite", urlRewrite: { path: { type: "ReplaceFullPath", replaceFullPath: server.path } } },
-      ],
-      backendRefs: [{ name: server.service, port: server.port }],
-      ...(server.timeout ? { timeouts: { request: server.timeout } } : {}),
-    }));
+/** Gateway API's cap on rules per HTTPRoute (the CRD's `spec.rules` maxItems). */
+export const MAX_RULES_PER_ROUTE = 16;
+
+/** How many servers shard `index` holds: the first one also carries the broker rule. */
+const shardCapacity = (index: number): number => (index === 0 ? MAX_RULES_PER_ROUTE - 1 : MAX_RULES_PER_ROUTE);
+
+/** The name of shard `index` (0-based) of the ext_proc HTTPRoutes: `<name>`, then `<name>-2`, `<name>-3`, … */
+export const shardName = (settings: RouteSettings, index: number): string =>
+  index === 0 ? settings.name : `${settings.name}-${index + 1}`;
+
+/** The shard index a route name denotes (see {@link shardName}), or undefined when it is no shard of `settings`. */
+export function shardIndex(settings: RouteSettings, name: string): number | undefined {
+  if (name === settings.name) return 0;
+  const suffix = name.startsWith(`${settings.name}-`) ? name.slice(settings.name.length + 1) : "";
+  // `<name>-1` is not a shard name (the first shard is `<name>`), nor are leading zeros or absurd numbers.
+  return /^([2-9]|[1-9]\d{1,4})$/.test(suffix) ? Number(suffix) - 1 : undefined;
+}
+
+/**
+ * Spreads the servers over shards of at most {@link MAX_RULES_PER_ROUTE} rules, sticky: a server stays in the shard
+ * `previous` says it is in while that shard has room (taken in name order), the others fill the lowest shards with
+ * room, in name order. So adding or removing a server never moves another one. Indices in `taken` (names held by
+ * routes the controller does not manage) stay empty, except the first. Returns the servers per shard index; an index
+ * without servers (other than 0) is a shard no longer needed.
+ */
+export function assignShards(
+  servers: readonly RoutedServer[],
+  previous: ReadonlyMap<string, number> = new Map(),
+  taken: ReadonlySet<number> = new Set(),
+): RoutedServer[][] {
+  const room = (index: number): number => (index > 0 && taken.has(index) ? 0 : shardCapacity(index));
+  const shards: RoutedServer[][] = [[]];
+  const at = (index: number): RoutedServer[] => {
+    while (shards.length <= index) shards.push([]);
+    return shards[index] as RoutedServer[];
+  };
+  const sorted = [...servers].sort((a, b) => a.name.localeCompare(b.name));
+  const homeless: RoutedServer[] = [];
+  for (const server of sorted) {
+    const index = previous.get(server.name);
+    if (index !== undefined && at(index).length < room(index)) at(index).push(server);
+    else homeless.push(server);
+  }
+  let index = 0;
+  for (const server of homeless) {
+    while (at(index).length >= room(index)) index += 1;
+    at(index).push(server);
+  }
+  return shards;
+}
+
+/** The rule routing `x-destination-mcp: <server>` on /mcp to the server's Service (path rewritten to its MCP path). */
+const serverRule = (server: RoutedServer): Record<string, unknown> => ({
+  matches: [
+    {
+      path: { type: "PathPrefix", value: "/mcp" },
+      headers: [{ type: "Exact", name: DESTINATION_HEADER, value: server.name }],
+    },
+  ],
+  filters: [{ type: "URLRewrite", urlRewrite: { path: { type: "ReplaceFullPath", replaceFullPath: server.path } } }],
+  backendRefs: [{ name: server.service, port: server.port }],
+  ...(server.timeout ? { timeouts: { request: server.timeout } } : {}),
+});
+
+/**
+ * Shard `index` of the HTTPRoutes the ext_proc attachment targets (see {@link assignShards}): per server a rule
+ * matching `x-destination-mcp: <name>` to its Service; the first shard also sends everything else of /mcp (no header:
+ * initialize, lists, streams) and the protected resource metadata to the broker, without a request timeout (SSE
+ * streams are long-lived). Gateway API orders header matches before bare path matches across all of a Gateway's
+ * routes, so a server's rule wins over the broker's whichever shard holds it.
+ */
+export function renderHttpRoute(
+  settings: RouteSettings,
+  servers: readonly RoutedServer[],
+  index = 0,
+): Record<string, unknown> {
+  if (servers.length > shardCapacity(index)) {
+    throw new Error(`HTTPRoute ${shardName(settings, index)}: ${servers.length} servers exceed its room for rules`);
+  }
+  const rules = [...servers].sort((a, b) => a.name.localeCompare(b.name)).map(serverRule);
   // One rule for both broker matches: the CRD allows 16 rules per HTTPRoute, each server takes one.
-  rules.push({
-    matches: [{ path: { type: "PathPrefix", value: "/mcp" } }, { path: { type: "PathPrefix", value: METADATA_PATH } }],
-    backendRefs: [{ name: settings.broker.service, port: settings.broker.port }],
-    timeouts: { request: "0s" },
-  });
+  if (index === 0) {
+    rules.push({
+      matches: [
+        { path: { type: "PathPrefix", value: "/mcp" } },
+        { path: { type: "PathPrefix", value: METADATA_PATH } },
+      ],
+      backendRefs: [{ name: settings.broker.service, port: settings.broker.port }],
+      timeouts: { request: "0s" },
+    });
+  }
   return {
     apiVersion: "gateway.networking.k8s.io/v1",
     kind: "HTTPRoute",
-    metadata: { name: settings.name, namespace: settings.namespace, labels: LABELS },
+    metadata: { name: shardName(settings, index), namespace: settings.namespace, labels: LABELS },
     spec: { parentRefs: parentRefs(settings), rules },
   };
 }
@@ -119,8 +187,12 @@ export function renderDirectRoute(settings: RouteSettings): Record<string, unkno
 }
 
 /** The ext_proc attachment for the chosen mode (none for "none"): the router sees every request and response of the
- * main HTTPRoute (/mcp, the metadata), never those of the direct one (Envoy Gateway: the policy targets one route). */
-export function renderExtProc(settings: RouteSettings): Record<string, unknown> | undefined {
+ * shard HTTPRoutes (/mcp, the metadata), never those of the direct one (Envoy Gateway: the policy targets every shard,
+ * `shards` their names; Istio: the EnvoyFilter applies to the gateway workload, so to every route). */
+export function renderExtProc(
+  settings: RouteSettings,
+  shards: readonly string[] = [settings.name],
+): Record<string, unknown> | undefined {
   const metadata = { name: settings.name, namespace: settings.namespace, labels: LABELS };
   if (settings.extProc === "envoy-gateway") {
     return {
@@ -128,7 +200,7 @@ export function renderExtProc(settings: RouteSettings): Record<string, unknown> 
       kind: "EnvoyExtensionPolicy",
       metadata,
       spec: {
-        targetRefs: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", name: settings.name }],
+        targetRefs: shards.map((name) => ({ group: "gateway.networking.k8s.io", kind: "HTTPRoute", name })),
         extProc: [
           {
             backendRefs: [{ name: settings.router.service, port: settings.router.port }],

@@ -29,7 +29,7 @@ import {
   type Router,
 } from "@mcp-gateway/router";
 import { splitHostPort } from "./args";
-import { openLlmRuntime } from "./llm-runtime";
+import { openLlmRuntime, type LlmRuntime } from "./llm-runtime";
 
 /** Which parts of the gateway this process runs. */
 export interface Roles {
@@ -72,19 +72,7 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
     ? new BrokerMetrics({ ...labels, standalone: roles.standalone ?? false })
     : undefined;
   const llm = await openLlmRuntime(config, roles, logger);
-  const broker = brokerMetrics
-    ? createBroker(
-        logger.child({ component: roles.standalone ? "gateway" : "broker" }),
-        brokerMetrics,
-        roles.router || roles.standalone ? [routerMetrics.registry] : [],
-        {
-          standalone: roles.standalone ?? false,
-          ...(config.accessLog.enabled ? { accessLog: { writer: createAccessLogWriter(config.accessLog) } } : {}),
-          ...(llm ? { tokenBudgets: llm.tokenBudgets } : {}),
-          ...(llm?.llmSecurity ? { llmSecurity: llm.llmSecurity } : {}),
-        },
-      )
-    : undefined;
+  const broker = brokerMetrics ? brokerOf(options, brokerMetrics, routerMetrics, llm) : undefined;
   // The stdio bridge's credential: every request to it carries the token (stdio servers' upstream headers).
   const bridgeToken = stdioBridgeToken(config.sessions.secret);
   const bridges = new BridgeHolder(roles.broker ? await startStdioBridge(options, config, bridgeToken) : undefined);
@@ -132,6 +120,27 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
   if (options.configPath) closers.push(watchConfig(options, context, { bridges, token: bridgeToken }));
   running.close = closeAll;
   return running;
+}
+
+/** The broker of a process that runs one: its metrics (with the router's, together), access log and LLM runtime. */
+function brokerOf(
+  options: GatewayProcessOptions,
+  brokerMetrics: BrokerMetrics,
+  routerMetrics: RouterMetrics,
+  llm: LlmRuntime | undefined,
+): ReturnType<typeof createBroker> {
+  const { config, roles, logger } = options;
+  return createBroker(
+    logger.child({ component: roles.standalone ? "gateway" : "broker" }),
+    brokerMetrics,
+    roles.router || roles.standalone ? [routerMetrics.registry] : [],
+    {
+      standalone: roles.standalone ?? false,
+      ...(config.accessLog.enabled ? { accessLog: { writer: createAccessLogWriter(config.accessLog) } } : {}),
+      ...(llm ? { tokenBudgets: llm.tokenBudgets } : {}),
+      ...(llm?.llmSecurity ? { llmSecurity: llm.llmSecurity } : {}),
+    },
+  );
 }
 
 async function startRouter(

@@ -1,6 +1,4 @@
-import { createClient } from "redis";
-import { describeError, redactUrl, scrubPassword } from "../connection-url";
-import { GatewayError, JsonRpcErrorCode } from "../errors";
+import { connectScriptClient, redisUnavailable, type ScriptClient } from "../redis/script-client";
 import { traceChild } from "../tracing/request-span";
 import type { TokenBudgetVerdict, TokenBudgets, TokenLimits, TokenUsage } from "./token-budget";
 import { TOKEN_BUDGET_SCRIPT, verdictFromReply, type TokenBudgetCall } from "./token-budget-script";
@@ -14,25 +12,9 @@ export interface RedisTokenBudgetsOptions {
   now?: () => number;
 }
 
-function createBudgetClient(url: string, everConnected: () => boolean) {
-  return createClient({
-    url,
-    scripts: { tokenBudget: TOKEN_BUDGET_SCRIPT },
-    // Fail fast while Redis is down instead of queueing: the caller chooses to fail open or closed on a rejection.
-    disableOfflineQueue: true,
-    socket: {
-      connectTimeout: 5000,
-      // The first connect fails at once; drops after that reconnect with backoff (as the rate limiter's client).
-      reconnectStrategy: (retries) => (everConnected() ? Math.min(retries * 100, 2000) : false),
-    },
-  });
-}
+const SCRIPTS = { tokenBudget: TOKEN_BUDGET_SCRIPT };
 
-type BudgetClient = ReturnType<typeof createBudgetClient>;
-
-function unavailable(message: string, cause?: unknown): GatewayError {
-  return new GatewayError(JsonRpcErrorCode.UpstreamUnavailable, message, { httpStatus: 503, cause });
-}
+type BudgetClient = ScriptClient<typeof SCRIPTS>;
 
 /**
  * Token budgets in Redis, shared by every replica: each check or charge is one Lua script on one hash per key
@@ -47,25 +29,7 @@ export class RedisTokenBudgets implements TokenBudgets {
 
   /** Connects to `url`; rejects with an error naming the URL (without credentials) when Redis is unreachable. */
   static async connect(url: string, options: RedisTokenBudgetsOptions = {}): Promise<RedisTokenBudgets> {
-    let connected = false;
-    let redis: BudgetClient;
-    try {
-      redis = createBudgetClient(url, () => connected);
-    } catch {
-      // No cause: URL parse errors carry the raw input, credentials included.
-      throw unavailable(`invalid Redis URL for LLM token budgets: ${redactUrl(url)}`);
-    }
-    redis.on("error", () => {
-      // Connection errors surface on the commands that fail; the client reconnects on its own.
-    });
-    try {
-      await redis.connect();
-    } catch (error: unknown) {
-      if (redis.isOpen) redis.destroy();
-      const reason = scrubPassword(describeError(error), url);
-      throw unavailable(`cannot connect to Redis for LLM token budgets at ${redactUrl(url)}: ${reason}`);
-    }
-    connected = true;
+    const redis = await connectScriptClient(url, SCRIPTS, "LLM token budgets");
     return new RedisTokenBudgets(redis, options.prefix ?? "mcpgw:tok:", options.now);
   }
 
@@ -98,7 +62,7 @@ export class RedisTokenBudgets implements TokenBudgets {
       );
     } catch (error: unknown) {
       const reason = error instanceof Error ? error.message : String(error);
-      throw unavailable(`LLM token budget store unavailable: ${reason}`, error);
+      throw redisUnavailable(`LLM token budget store unavailable: ${reason}`, error);
     }
   }
 

@@ -13,7 +13,7 @@ import type { ProviderCall } from "./provider-client";
 
 /** A requested call once the gateway made it. */
 export interface MadeCall extends RequestedCall {
-  /** The MCP tool it went to ("" when the function is unknown). */
+  /** The MCP tool it went to: an offered tool's, or the function's own name when none is offered under it. */
   tool: string;
   result: ToolOutcome;
 }
@@ -64,19 +64,19 @@ export class LlmRun {
     return made;
   }
 
+  // A function that names no offered tool (one the policy hides, or made up) is called by that name all the same: the
+  // MCP path refuses it under the consumer's identity and audits the refusal, as it would the consumer's own call.
   private async makeCall(call: RequestedCall): Promise<MadeCall> {
-    const tool = this.tools.find((offered) => offered.fn === call.fn);
-    if (!tool)
-      return { ...call, tool: "", result: toolRefusalOutcome(`no tool named ${JSON.stringify(call.fn)} is offered`) };
+    const tool = this.tools.find((offered) => offered.fn === call.fn)?.mcpName ?? call.fn;
     let args: unknown;
     try {
       args = call.arguments.trim() === "" ? {} : JSON.parse(call.arguments);
     } catch {
-      return { ...call, tool: tool.mcpName, result: toolRefusalOutcome("the arguments are not valid JSON") };
+      return { ...call, tool, result: toolRefusalOutcome("the arguments are not valid JSON") };
     }
     if (typeof args !== "object" || args === null || Array.isArray(args))
-      return { ...call, tool: tool.mcpName, result: toolRefusalOutcome("the arguments must be a JSON object") };
-    const result = await this.mcp.call(tool.mcpName, args as Record<string, unknown>);
-    return { ...call, tool: tool.mcpName, result };
+      return { ...call, tool, result: toolRefusalOutcome("the arguments must be a JSON object") };
+    const result = await this.mcp.call(tool, args as Record<string, unknown>);
+    return { ...call, tool, result };
   }
 }

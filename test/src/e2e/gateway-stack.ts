@@ -37,6 +37,13 @@ export interface StackOptions {
   awaitReady?: boolean;
 }
 
+/**
+ * Stands for the public base URL (`http://127.0.0.1:<port>`) anywhere in a stack's config, e.g. in `access` for
+ * `llm.mcpUrl: "{{publicUrl}}/mcp"`: Envoy's listener in Envoy mode (its port is then reserved before the config is
+ * written), the standalone gateway's listener otherwise.
+ */
+export const PUBLIC_URL = "{{publicUrl}}";
+
 /** A whole gateway deployment in real processes: upstreams, gateway process(es), and in Envoy mode a real Envoy. */
 export interface GatewayStack {
   mode: StackMode;
@@ -54,6 +61,8 @@ export interface GatewayStack {
   routerMetricsUrl: string;
   /** Output of the gateway process(es) so far. */
   gatewayOutput(): string;
+  /** Output of each gateway process so far, in start order: [gateway], or [router, broker] when split. */
+  gatewayOutputs(): string[];
   /** Stops the weather server and starts a new one on the same port (its sessions are gone). */
   restartWeather(): Promise<void>;
   stop(): Promise<void>;
@@ -63,6 +72,8 @@ const SECRET = "e2e-session-secret-0123456789abcdef";
 export const MAX_BODY_BYTES = 65_536;
 
 interface Ports {
+  /** Envoy's listener: 0 (Envoy picks) unless the config names it ({@link PUBLIC_URL}). */
+  envoy: number;
   router: number;
   broker: number;
   metrics: number;
@@ -117,7 +128,7 @@ async function startRenderedEnvoy(yaml: string, ports: Ports): Promise<EnvoyProc
     // The environment too: a config may name secrets as ${env:NAME} (render-envoy reads them, never renders them).
     renderEnvoyConfig(parseConfig(yaml, process.env), {
       ...DEFAULT_RENDER_OPTIONS,
-      listener: { address: "127.0.0.1", port: 0 },
+      listener: { address: "127.0.0.1", port: ports.envoy },
       admin: { address: "127.0.0.1", port: 0 },
       router: { address: "127.0.0.1", port: ports.router },
       broker: { address: "127.0.0.1", port: ports.broker },
@@ -137,7 +148,7 @@ export async function startGatewayStack(mode: StackMode, options: StackOptions =
     try {
       return await startGatewayStackOnce(mode, options);
     } catch (error: unknown) {
-      if (attempt >= 3 || !String(error).includes("EADDRINUSE")) throw error;
+      if (attempt >= 3 || !/EADDRINUSE|Address already in use/.test(String(error))) throw error;
     }
   }
 }
@@ -169,7 +180,9 @@ async function startStack(
   started.push({ stop: () => weather.stop() });
   const notes = await startExampleServer("notes");
   started.push(notes);
+  const named = [options.access, ...(options.extraServers ?? [])].some((text) => text?.includes(PUBLIC_URL));
   const ports: Ports = {
+    envoy: mode.kind === "envoy" && named ? await freePort() : 0,
     router: await freePort(),
     broker: await freePort(),
     metrics: await freePort(),
@@ -181,7 +194,8 @@ async function startStack(
     ...(options.extraServers ?? []),
   ];
   const store = mode.kind === "envoy" && mode.store === "redis" ? mode.redisUrl : "memory";
-  const yaml = gatewayYaml(servers, ports, store, options);
+  const publicPort = mode.kind === "envoy" ? ports.envoy : ports.standalone;
+  const yaml = gatewayYaml(servers, ports, store, options).replaceAll(PUBLIC_URL, `http://127.0.0.1:${publicPort}`);
   const configPath = join(dir, "gateway.yaml");
   await writeFile(configPath, yaml);
   const gateways = startGateways(mode, configPath);
@@ -204,6 +218,7 @@ async function startStack(
     notes,
     brokerBase,
     gatewayOutput: () => gateways.map((g) => g.output()).join(""),
+    gatewayOutputs: () => gateways.map((g) => g.output()),
     routerMetricsUrl: split ? `http://127.0.0.1:${ports.metrics}/metrics` : `${brokerBase}/metrics`,
     async restartWeather() {
       const port = weather.port;

@@ -26,12 +26,17 @@ export function isPassThroughPath(path: string, consoleEnabled: boolean): boolea
   return consoleEnabled && CONSOLE_MATCHES.some(({ match }) => envoyPathMatches(match, path));
 }
 
-/** The processing mode for the rest of a passed-through stream: nothing more goes to the router. */
+/**
+ * The processing mode for the rest of a passed-through stream: no body in either direction and no trailers. The
+ * response headers still come (answered unchanged): Envoy may already have sent them, for its own 413 to a body that
+ * outgrew its buffer while the router read the request headers, and a mode without them would close the stream with
+ * that message unanswered (the client would wait for message_timeout, then get 503).
+ */
 const PASS_THROUGH_MODE: ModeOverride = {
   request_header_mode: "SEND",
   request_body_mode: "NONE",
   request_trailer_mode: "SKIP",
-  response_header_mode: "SKIP",
+  response_header_mode: "SEND",
   response_body_mode: "NONE",
   response_trailer_mode: "SKIP",
 };
@@ -41,8 +46,7 @@ const PASS_THROUGH_MODE: ModeOverride = {
  * EnvoyFilter) rather than per route: what the rendered routes do without ext_proc. The client's copies of the
  * gateway's own headers go (x-destination-mcp and the x-mcp-* family, so the route stays the broker's), the client's
  * address is the one Envoy resolved (its `source.address` attribute, without the port; none when Envoy sent none),
- * and the rest of the stream is Envoy's alone: no body is buffered or parsed and no response phase runs, so streamed
- * answers stream.
+ * and no body is buffered or parsed in either direction, so streamed answers stream.
  */
 export function passThroughAnswer(
   headers: Readonly<Record<string, string>>,

@@ -55,7 +55,7 @@ const PASS_THROUGH_MODE = {
   request_header_mode: "SEND",
   request_body_mode: "NONE",
   request_trailer_mode: "SKIP",
-  response_header_mode: "SKIP",
+  response_header_mode: "SEND",
   response_body_mode: "NONE",
   response_trailer_mode: "SKIP",
 };

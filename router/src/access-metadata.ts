@@ -7,8 +7,11 @@ import type { Struct } from "./ext-proc-messages";
  */
 export const METADATA_NAMESPACE = "mcp_gateway";
 
-/** What the router decided: sent to an upstream, left to the broker, refused, or a CORS preflight answered. */
-export type AccessDecision = "routed" | "broker" | "refused" | "preflight";
+/**
+ * What the router decided: sent to an upstream, left to the broker, refused, a CORS preflight answered, or a console or
+ * LLM path passed through to the broker unread (a listener-wide ext_proc, see pass-through.ts).
+ */
+export type AccessDecision = "routed" | "broker" | "refused" | "preflight" | "passthrough";
 
 /** The keys of the router's dynamic metadata, as the access log reads them. */
 export type AccessField =

@@ -56,10 +56,21 @@ export interface ImmediateResponse {
   details?: string;
 }
 
-/** ext_proc.v3 ProcessingMode, as a processor may override it for the rest of the stream. */
+/** ext_proc.v3 ProcessingMode, as a processor may override it for the rest of the stream (a field left out: its default). */
 export interface ModeOverride {
-  response_body_mode?: "NONE" | "STREAMED" | "BUFFERED";
+  request_header_mode?: HeaderSendMode;
+  request_body_mode?: BodySendMode;
+  request_trailer_mode?: HeaderSendMode;
+  response_header_mode?: HeaderSendMode;
+  response_body_mode?: BodySendMode;
+  response_trailer_mode?: HeaderSendMode;
 }
+
+/** ProcessingMode.HeaderSendMode (DEFAULT: the filter's own default). */
+export type HeaderSendMode = "DEFAULT" | "SEND" | "SKIP";
+
+/** ProcessingMode.BodySendMode (the ones the gateway uses). */
+export type BodySendMode = "NONE" | "STREAMED" | "BUFFERED";
 
 /**
  * google.protobuf.Value as proto-loader writes it (the set field names the kind; only those the router uses). Struct

@@ -44,6 +44,7 @@ export function processorDeps(
     hostGuard: () => context.hostGuard(),
     cors: () => context.cors(),
     advertisesMetadata: () => advertisesProtectedResource(context.config()),
+    consoleEnabled: () => context.config().console.enabled,
     endpoint: (path, policy) => endpointFor(context.config(), path, policy),
     security: context.security.gate,
     replayTimeoutMs: options.replayTimeoutMs ?? 4_000,

@@ -35,6 +35,7 @@ import { headerMutation, immediateError, immediateReply, readHeaders } from "./m
 import type { RouterMetrics } from "./metrics";
 import { AccessMetadata } from "./access-metadata";
 import { bodySizeError, isPublicPath, pathError } from "./request-checks";
+import { isPassThroughPath, passThroughAnswer, unchangedAnswer } from "./pass-through";
 import { StreamTrace } from "./stream-tracing";
 
 const FORWARDED_PROTO = "x-forwarded-proto";
@@ -54,6 +55,8 @@ export interface ProcessorDeps {
   security: SecurityGate;
   /** Whether the OAuth protected resource metadata is advertised (else its well-known path gets 404 here). */
   advertisesMetadata: () => boolean;
+  /** Whether the web console is on (then /ui and /ui/… pass through to the broker, as its Envoy routes do). */
+  consoleEnabled: () => boolean;
   /** The MCP endpoint a request target names exactly, if `policy` can use anything there (see core endpointFor). */
   endpoint: (path: string, policy: AccessPolicy) => Endpoint | undefined;
   /** `limits.maxHeaderBytes`: larger request headers get 431. */
@@ -93,6 +96,8 @@ export class StreamProcessor {
   private status = 0;
   private refusal: GatewayError | undefined;
   private healed = false;
+  /** A non-MCP broker path (see isPassThroughPath): the router let it by at its headers and sees nothing more. */
+  private passedThrough = false;
 
   /** This request's spans, when tracing is on. */
   private readonly trace: StreamTrace | undefined;
@@ -132,6 +137,7 @@ export class StreamProcessor {
   }
 
   private dispatch(message: ProcessingRequest): Promise<ProcessingResponse> | ProcessingResponse {
+    if (this.passedThrough) return unchangedAnswer(message);
     if (message.request_headers) return this.onRequestHeaders(message.request_headers, sourceAddressOf(message));
     if (message.request_body) return this.onRequestBody(message.request_body.body ?? Buffer.alloc(0));
     if (message.response_headers)
@@ -160,6 +166,8 @@ export class StreamProcessor {
     sourceAddress?: string,
   ): Promise<ProcessingResponse> {
     this.headers = readHeaders(message.headers?.headers);
+    if (isPassThroughPath(this.headers[":path"] ?? "", this.deps.consoleEnabled()))
+      return this.passThrough(sourceAddress);
     this.access.request(this.headers);
     this.trace?.begin(this.headers, message.end_of_stream === true);
     const early = this.checkHeaders();
@@ -195,6 +203,17 @@ export class StreamProcessor {
     // Envoy chose a route from the client's headers before we ran; clearing the cache makes it route again without them.
     const clear = spoofed.length > 0 ? { clear_route_cache: true } : {};
     return { request_headers: { response: { header_mutation: mutation, ...clear } } };
+  }
+
+  /**
+   * A console or LLM path under a listener-wide ext_proc (Istio): as the rendered routes without ext_proc, the broker
+   * checks and authenticates it itself; the router only strips the gateway's headers and tells the client's address.
+   */
+  private passThrough(sourceAddress: string | undefined): ProcessingResponse {
+    this.passedThrough = true;
+    this.deps.metrics.decision("broker", "pass_through");
+    this.access.decide("passthrough");
+    return passThroughAnswer(this.headers, sourceAddress);
   }
 
   /** The answer when the headers alone settle the request (refused, or a CORS preflight); else undefined. */
@@ -237,7 +256,9 @@ export class StreamProcessor {
    */
   close(): void {
     this.call?.audit.finish(this.audited?.status ?? null);
-    this.deps.metrics.requestFinished(this.requestLabels(), Number(process.hrtime.bigint() - this.started) / 1e9);
+    // A passed-through request is no MCP request: its latency is the broker's to measure.
+    if (!this.passedThrough)
+      this.deps.metrics.requestFinished(this.requestLabels(), Number(process.hrtime.bigint() - this.started) / 1e9);
     this.trace?.end();
   }
 

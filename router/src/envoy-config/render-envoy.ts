@@ -7,7 +7,8 @@ import { brokerCircuitBreakers, routerCircuitBreakers } from "./own-circuit-brea
 import { accessLogs, extProcMetadataOptions } from "./access-log";
 import { edgeSettings } from "./edge-settings";
 import { listenerTls } from "./listener-tls";
-import { extProcDisabled, llmRoutes } from "./llm-routes";
+import { consoleRoutes } from "./console-routes";
+import { llmRoutes } from "./llm-routes";
 import { localReplyConfig } from "./local-replies";
 import { routerProtocolOptions } from "./router-cluster";
 import { hcmTracing, traceCollectorClusters } from "./tracing";
@@ -97,28 +98,11 @@ function routes(config: GatewayConfig): object[] {
     route: { cluster: serverCluster(server), timeout: server.timeout === undefined ? "0s" : seconds(server.timeout) },
   }));
   return [
-    ...consoleRoutes(config),
+    ...consoleRoutes(config, BROKER_CLUSTER),
     ...llmRoutes(BROKER_CLUSTER),
     ...upstreamRoutes,
     { name: "broker", match: { prefix: "/" }, route: { cluster: BROKER_CLUSTER, timeout: "0s" } },
   ];
-}
-
-/**
- * The web console (console.enabled): /ui and /ui/… go to the broker without ext_proc, since they are static files with
- * no MCP in them; the broker checks Host and Origin as for /mcp. First, so no upstream route can take them.
- */
-function consoleRoutes(config: GatewayConfig): object[] {
-  if (!config.console.enabled) return [];
-  return [
-    { match: { path: "/ui" }, name: "console" },
-    { match: { prefix: "/ui/" }, name: "console_files" },
-  ].map(({ match, name }) => ({
-    name,
-    match,
-    route: { cluster: BROKER_CLUSTER, timeout: "15s" },
-    typed_per_filter_config: extProcDisabled(),
-  }));
 }
 
 /**

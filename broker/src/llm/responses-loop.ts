@@ -2,7 +2,6 @@ import {
   functionCallOutput,
   mcpCallItem,
   readUsage,
-  responsesInput,
   responsesRoundRequest,
   responsesToolCalls,
   responsesUsage,
@@ -31,9 +30,8 @@ function roundRequest(run: LlmRun, body: Json, input: Json[], stream: boolean): 
   };
 }
 
-/** Runs the tool loop without streaming: the last response, the gateway's `mcp_call` items first, usage summed. */
-export async function runResponses(run: LlmRun, body: Json): Promise<Json> {
-  const input = responsesInput(body);
+/** Runs the tool loop over `input` (checked by responsesInput) without streaming: the last response, the gateway's `mcp_call` items first, usage summed. */
+export async function runResponses(run: LlmRun, body: Json, input: Json[]): Promise<Json> {
   const items: Json[] = [];
   for (;;) {
     const { request, offered } = roundRequest(run, body, input, false);
@@ -129,8 +127,7 @@ async function streamCalls(
 }
 
 /** Runs the tool loop streaming, as one response's events: created, items and deltas, tool calls, completed. */
-export async function streamResponses(run: LlmRun, body: Json, out: SseWriter): Promise<void> {
-  const input = responsesInput(body);
+export async function streamResponses(run: LlmRun, body: Json, input: Json[], out: SseWriter): Promise<void> {
   const stream = new ResponsesStream(out);
   for (;;) {
     const { request, offered } = roundRequest(run, body, input, true);

@@ -12,3 +12,5 @@ export * from "./round-budget";
 export * from "./chat-stream";
 export * from "./chat-wire";
 export * from "./responses-wire";
+export * from "./request-fields";
+export * from "./content-check";

@@ -190,6 +190,7 @@ async function serve(
     state.run = new LlmRun(choice, tools, mcp, provider, budget);
     await answer(state.run, format, body, messages, response);
   } finally {
+    await state.run?.abandonRound().catch(() => undefined);
     await mcp.close();
   }
 }

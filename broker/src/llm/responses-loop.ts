@@ -35,8 +35,9 @@ export async function runResponses(run: LlmRun, body: Json, input: Json[]): Prom
   const items: Json[] = [];
   for (;;) {
     const { request, offered } = roundRequest(run, body, input, false);
-    await run.beforeRound();
+    await run.beforeRound(request);
     const reply = await run.provider.json("/responses", request);
+    run.saw(JSON.stringify(reply["output"] ?? ""));
     await run.afterRound(readUsage(reply["usage"]));
     const calls = responsesToolCalls(reply["output"]);
     if (!offered || calls.length === 0) {
@@ -69,10 +70,11 @@ class ResponsesStream {
 /** Streams one round: events of message (and other non-function) items go on, renumbered; function calls are kept. */
 async function streamRound(run: LlmRun, request: Json, stream: ResponsesStream): Promise<Json> {
   const indexes = new Map<number, number>();
-  let completed: Json = {};
+  let completed: Json | undefined;
   await run.provider.stream("/responses", request, (event) => {
     const payload = run.provider.parseEvent(event);
     const type = typeof payload["type"] === "string" ? payload["type"] : (event.event ?? "");
+    run.saw(payload["delta"]);
     if (type === "error") throw run.provider.streamError(errorText(payload));
     if (type === "response.failed")
       throw run.provider.streamError(errorText((payload["response"] as Json | undefined)?.["error"]));
@@ -95,6 +97,8 @@ async function streamRound(run: LlmRun, request: Json, stream: ResponsesStream):
     if (type === "response.output_item.done" && item) stream.output[mine] = item;
     stream.send(type, { ...payload, output_index: mine });
   });
+  // A stream cut short (no response.completed) is a failure, not a shorter answer.
+  if (completed === undefined) throw run.provider.streamError("the stream ended before the response was completed");
   await run.afterRound(readUsage(completed["usage"]));
   return completed;
 }
@@ -131,7 +135,7 @@ export async function streamResponses(run: LlmRun, body: Json, input: Json[], ou
   const stream = new ResponsesStream(out);
   for (;;) {
     const { request, offered } = roundRequest(run, body, input, true);
-    await run.beforeRound();
+    await run.beforeRound(request);
     const completed = await streamRound(run, request, stream);
     const calls = responsesToolCalls(completed["output"]);
     if (!offered || calls.length === 0) {

@@ -9,6 +9,7 @@ export * from "./tool-offer";
 export * from "./tool-results";
 export * from "./usage";
 export * from "./round-budget";
+export * from "./round-meter";
 export * from "./chat-stream";
 export * from "./chat-wire";
 export * from "./responses-wire";

@@ -1,5 +1,6 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Readable } from "node:stream";
 import { hashApiKey } from "@mcp-gateway/core";
 import { pollUntil } from "../support/bounded-wait";
 import { startScriptedProvider, text, toolCalls, type ScriptedProvider } from "../support/openai-provider";
@@ -19,23 +20,60 @@ let truncating: Server;
 let stack: GatewayStack;
 let cheapSeq = 0;
 
-/**
- * A provider whose streams end cleanly (the HTTP response completes) in the middle of the answer: no finish_reason,
- * no [DONE], no response.completed. A proxy, a provider restart or a bug looks like this.
- */
-async function startTruncatingProvider(): Promise<Server> {
+/** Provider connections the misbehaving provider saw closed (by model), to see the gateway let go of them. */
+const closedByModel = new Map<string, number>();
+
+const sse = (type: string, payload: Record<string, unknown>): string =>
+  `event: ${type}\ndata: ${JSON.stringify({ type, ...payload })}\n\n`;
+
+/** What the misbehaving provider does for a model: end a stream early, leak the key and hang, inject, or flood. */
+function misbehave(model: string, chat: boolean, response: ServerResponse): void {
+  if (model === "flood-model") {
+    // A JSON body far larger than any answer (the gateway must stop reading, not buffer it all).
+    response.writeHead(200, { "content-type": "application/json" });
+    const mib = "a".repeat(1024 * 1024);
+    Readable.from(
+      (function* flood() {
+        yield '{"x":"';
+        for (let n = 0; n < 40; n++) yield mib;
+        yield '"}';
+      })(),
+    )
+      .pipe(response)
+      .on("error", () => undefined);
+    return;
+  }
+  response.writeHead(200, { "content-type": "text/event-stream" });
+  if (model === "leak-model") {
+    // An in-stream error quoting the key, then the stream stays open (until the gateway drops it).
+    const message = `invalid header Authorization: Bearer ${PROVIDER_KEY}`;
+    response.write(chat ? `data: ${JSON.stringify({ error: { message } })}\n\n` : sse("error", { message }));
+    return;
+  }
+  if (model === "inject-model") {
+    const done = { id: "r1", status: "completed", output: [], usage: { input_tokens: 1, output_tokens: 1 } };
+    response.write(sse("response.created", { response: { id: "r1", status: "in_progress", output: [] } }));
+    response.write(sse('x\nevent: response.completed\ndata: {"injected":true}\n', {}));
+    response.end(sse("response.completed", { response: done }));
+    return;
+  }
+  // cut-model: the response completes cleanly in the middle of the answer (no finish_reason/[DONE]/completed).
+  response.end(
+    chat
+      ? 'data: {"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"Half an"},"finish_reason":null}]}\n\n'
+      : sse("response.created", { response: { id: "r1", status: "in_progress", output: [] } }),
+  );
+}
+
+/** An OpenAI-compatible endpoint that misbehaves as {@link misbehave} says for the request's model. */
+async function startMisbehavingProvider(): Promise<Server> {
   const server = createServer((request, response) => {
-    request.resume();
+    const parts: Buffer[] = [];
+    request.on("data", (part: Buffer) => parts.push(part));
     request.on("end", () => {
-      response.writeHead(200, { "content-type": "text/event-stream" });
-      if (request.url?.endsWith("/chat/completions"))
-        response.end(
-          'data: {"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"Half an"},"finish_reason":null}]}\n\n',
-        );
-      else
-        response.end(
-          'event: response.created\ndata: {"type":"response.created","response":{"id":"r1","status":"in_progress","output":[]}}\n\n',
-        );
+      const model = String((JSON.parse(Buffer.concat(parts).toString("utf8")) as { model?: unknown }).model);
+      response.on("close", () => closedByModel.set(model, (closedByModel.get(model) ?? 0) + 1));
+      misbehave(model, request.url?.endsWith("/chat/completions") === true, response);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -44,7 +82,7 @@ async function startTruncatingProvider(): Promise<Server> {
 
 beforeAll(async () => {
   provider = await startScriptedProvider({ apiKey: PROVIDER_KEY, respond: () => text("fallback answer") });
-  truncating = await startTruncatingProvider();
+  truncating = await startMisbehavingProvider();
   const cutUrl = `http://127.0.0.1:${(truncating.address() as AddressInfo).port}/v1`;
   stack = await startGatewayStack(
     { kind: "standalone" },
@@ -58,7 +96,7 @@ policies:
 llm:
   providers:
     - { name: fake, baseUrl: "${provider.url}", apiKey: "${PROVIDER_KEY}", defaultModel: gpt-4o, timeout: 10s, maxToolRounds: 2 }
-    - { name: cut, baseUrl: "${cutUrl}", apiKey: "${PROVIDER_KEY}", defaultModel: cut-model, timeout: 10s }`,
+    - { name: cut, baseUrl: "${cutUrl}", apiKey: "${PROVIDER_KEY}", defaultModel: cut-model, models: [leak-model, inject-model, flood-model], timeout: 10s }`,
     },
   );
 });
@@ -189,5 +227,36 @@ describe("LLM proxy attacks: tool fan-out and fields", () => {
       const response = await post("/responses", RICH_KEY, body);
       expect(response.status).toBe(400);
     }
+  });
+});
+
+describe("LLM proxy attacks: a misbehaving provider", () => {
+  it.each([
+    ["chat", "/chat/completions", { ...ask("x"), model: "leak-model", stream: true }],
+    ["responses", "/responses", { model: "leak-model", input: "x", stream: true }],
+  ])(
+    "%s: an in-stream error quoting the key reaches the client scrubbed, and the provider stream is closed",
+    async (_name, path, body) => {
+      const closedBefore = closedByModel.get("leak-model") ?? 0;
+      const response = await post(path, RICH_KEY, body);
+      const text = await response.text();
+      expect(text).toContain("provider_stream_error");
+      expect(text).not.toContain(PROVIDER_KEY);
+      // Well before the provider's 10 s timeout: the gateway cancelled the stream it stopped reading.
+      expect(await pollUntil(() => (closedByModel.get("leak-model") ?? 0) > closedBefore, 3_000)).toBe(true);
+    },
+  );
+
+  it("responses: an event type from the provider cannot start a new line of the client's stream", async () => {
+    const response = await post("/responses", RICH_KEY, { model: "inject-model", input: "x", stream: true });
+    const text = await response.text();
+    expect(text).not.toContain('"injected"');
+    expect(text.split("\n").filter((line) => line.startsWith("event: response.completed"))).toHaveLength(1);
+  });
+
+  it("an answer far larger than any real one is refused with 502 instead of being buffered", async () => {
+    const response = await post("/chat/completions", RICH_KEY, { ...ask("x"), model: "flood-model" });
+    expect(response.status).toBe(502);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("provider_answer_too_large");
   });
 });

@@ -27,6 +27,17 @@ export function errorText(error: unknown): string {
   return typeof message === "string" ? message.slice(0, 500) : "an error event";
 }
 
+/** Counts a streamed delta's generated text: content, reasoning, tool-call names and arguments. */
+function sawDelta(run: LlmRun, delta: Json, toolDeltas: unknown): void {
+  run.saw(delta["content"]);
+  run.saw(delta["reasoning_content"]);
+  if (!Array.isArray(toolDeltas)) return;
+  for (const tool of toolDeltas as { function?: { name?: unknown; arguments?: unknown } }[]) {
+    run.saw(tool.function?.name);
+    run.saw(tool.function?.arguments);
+  }
+}
+
 /** Adds the tool results to the conversation for the next round. */
 async function answerCalls(
   run: LlmRun,
@@ -44,7 +55,6 @@ async function answerCalls(
 export async function runChat(run: LlmRun, body: Json, messages: Json[]): Promise<Json> {
   for (;;) {
     const tools = run.offersTools() ? run.tools : undefined;
-    await run.beforeRound();
     const request = chatRoundRequest(body, {
       model: run.choice.model,
       messages,
@@ -52,7 +62,9 @@ export async function runChat(run: LlmRun, body: Json, messages: Json[]): Promis
       maxTokens: run.capTokens(chatMaxTokens(body)),
       stream: false,
     });
+    await run.beforeRound(request);
     const reply = await run.provider.json("/chat/completions", request);
+    run.saw(JSON.stringify(reply["choices"] ?? ""));
     await run.afterRound(readUsage(reply["usage"]));
     const message = (reply["choices"] as { message?: Json }[] | undefined)?.[0]?.message;
     const calls = chatToolCalls(message);
@@ -73,8 +85,12 @@ async function streamRound(run: LlmRun, request: Json, out: SseWriter, ids: { id
   const assembler = new ToolCallAssembler();
   let content = "";
   let usage = readUsage(undefined);
+  let ended = false;
   await run.provider.stream("/chat/completions", request, (event) => {
-    if (event.data === "[DONE]") return;
+    if (event.data === "[DONE]") {
+      ended = true;
+      return;
+    }
     const chunk = run.provider.parseEvent(event);
     if (chunk["error"] !== undefined) throw run.provider.streamError(errorText(chunk["error"]));
     if (chunk["usage"]) usage = readUsage(chunk["usage"]);
@@ -82,8 +98,10 @@ async function streamRound(run: LlmRun, request: Json, out: SseWriter, ids: { id
     const forwarded = choices.flatMap((choice) => {
       const { tool_calls: deltas, ...delta } = (choice["delta"] ?? {}) as Json;
       assembler.add(deltas);
+      sawDelta(run, delta, deltas);
       if (typeof delta["content"] === "string") content += delta["content"];
       const finish = choice["finish_reason"];
+      if (finish !== null && finish !== undefined) ended = true;
       if (finish === "tool_calls") return [];
       const keep = Object.keys(delta).length > 0 || (finish !== null && finish !== undefined);
       return keep ? [{ ...choice, delta }] : [];
@@ -91,6 +109,8 @@ async function streamRound(run: LlmRun, request: Json, out: SseWriter, ids: { id
     ids.id ??= typeof chunk["id"] === "string" ? chunk["id"] : undefined;
     if (forwarded.length > 0) out.data({ ...chunk, id: ids.id, choices: forwarded, usage: undefined });
   });
+  // A stream cut short (no finish_reason, no [DONE]) is a failure, not a shorter answer.
+  if (!ended) throw run.provider.streamError("the stream ended before the answer did");
   await run.afterRound(usage);
   return {
     calls: assembler.result().map((call) => ({ id: call.id, fn: call.name, arguments: call.arguments })),
@@ -113,7 +133,6 @@ export async function streamChat(run: LlmRun, body: Json, messages: Json[], out:
     });
   for (;;) {
     const tools = run.offersTools() ? run.tools : undefined;
-    await run.beforeRound();
     const request = chatRoundRequest(body, {
       model: run.choice.model,
       messages,
@@ -121,6 +140,7 @@ export async function streamChat(run: LlmRun, body: Json, messages: Json[], out:
       maxTokens: run.capTokens(chatMaxTokens(body)),
       stream: true,
     });
+    await run.beforeRound(request);
     const round = await streamRound(run, request, out, ids);
     if (tools === undefined || round.calls.length === 0) break;
     progress(

@@ -8,6 +8,7 @@ import {
   lookupOwn,
   nullRecord,
   offerTools,
+  responsesInput,
   RoundBudget,
   tokenBudgetKey,
   type Caller,
@@ -151,14 +152,14 @@ function endStreamWithError(out: SseWriter, format: LlmFormat, error: unknown): 
 /** Runs the tool loop and sends its answer: a JSON body, or the SSE stream with `stream: true`. */
 async function answer(run: LlmRun, format: LlmFormat, body: Json, messages: Json[], response: Response): Promise<void> {
   if (body["stream"] !== true) {
-    const reply = format === "chat" ? await runChat(run, body, messages) : await runResponses(run, body);
+    const reply = format === "chat" ? await runChat(run, body, messages) : await runResponses(run, body, messages);
     response.status(200).json(reply);
     return;
   }
   const out = new SseWriter(response);
   try {
     if (format === "chat") await streamChat(run, body, messages, out);
-    else await streamResponses(run, body, out);
+    else await streamResponses(run, body, messages, out);
   } catch (error: unknown) {
     if (!out.open) throw error;
     throw endStreamWithError(out, format, error);
@@ -176,7 +177,8 @@ async function serve(
   const caller = response.locals["caller"] as Caller;
   const { llm, policy } = permissions(deps.context, caller);
   const body = parseBody(request);
-  const messages = format === "chat" ? checkChatRequest(body) : [];
+  // The conversation (chat messages or Responses input items), checked before anything is opened or sent.
+  const messages = format === "chat" ? checkChatRequest(body) : responsesInput(body);
   const choice = chooseModel(llm, policy, body["model"]);
   state.choice = choice;
   const budget = new RoundBudget(deps.budgets, tokenBudgetKey(caller.identity.consumer), policy.tokens);
@@ -188,6 +190,7 @@ async function serve(
     state.run = new LlmRun(choice, tools, mcp, provider, budget);
     await answer(state.run, format, body, messages, response);
   } finally {
+    await state.run?.abandonRound().catch(() => undefined);
     await mcp.close();
   }
 }

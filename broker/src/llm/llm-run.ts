@@ -1,5 +1,6 @@
 import {
   addUsage,
+  RoundMeter,
   toolRefusalOutcome,
   type ModelChoice,
   type OfferedTool,
@@ -8,6 +9,12 @@ import {
   type ToolOutcome,
   type UsageTotals,
 } from "@mcp-gateway/core";
+
+/**
+ * Most tool calls the gateway makes for one model turn; the rest get a refusal as their result. A model (steered by
+ * the prompt) asking for hundreds of calls at once would otherwise fan out that many concurrent MCP requests.
+ */
+export const MAX_CALLS_PER_TURN = 32;
 import type { McpToolSession } from "./mcp-tools";
 import type { ProviderCall } from "./provider-client";
 
@@ -45,21 +52,46 @@ export class LlmRun {
     return given === undefined ? cap : Math.min(given, cap);
   }
 
-  /** Checks the budget before a provider round. */
-  async beforeRound(): Promise<void> {
+  private meter: RoundMeter | undefined;
+
+  /** Checks the budget before a provider round of `request`, and charges its input's upfront part. */
+  async beforeRound(request: unknown): Promise<void> {
     await this.budget.check();
+    const meter = new RoundMeter(JSON.stringify(request).length);
+    this.meter = meter;
+    await this.budget.charge({ input: meter.upfront, output: 0 });
   }
 
-  /** Adds and charges a round's usage. */
+  /** Counts text the model generated in the round in flight (the estimate when the provider reports no usage). */
+  saw(text: unknown): void {
+    this.meter?.saw(text);
+  }
+
+  /** Adds a round's usage and charges the rest of it (an estimate when the provider reported none). */
   async afterRound(usage: UsageTotals): Promise<void> {
+    const meter = this.meter;
+    this.meter = undefined;
     this.rounds += 1;
     this.usage = addUsage(this.usage, usage);
-    await this.budget.charge({ input: usage.input, output: usage.output });
+    await this.budget.charge(meter ? meter.settle(usage) : usage);
+  }
+
+  /** Charges the round in flight that ended without an answer (client gone, provider timeout or failure). */
+  async abandonRound(): Promise<void> {
+    const meter = this.meter;
+    this.meter = undefined;
+    if (meter) await this.budget.charge(meter.settle(undefined));
   }
 
   /** Makes every requested call at once through the MCP session; each one's outcome is the model's tool result. */
   async makeCalls(requested: readonly RequestedCall[]): Promise<MadeCall[]> {
-    const made = await Promise.all(requested.map((call) => this.makeCall(call)));
+    const made = await Promise.all(
+      requested.map((call, n) =>
+        n < MAX_CALLS_PER_TURN
+          ? this.makeCall(call)
+          : { ...call, tool: "", result: toolRefusalOutcome(`more than ${MAX_CALLS_PER_TURN} tool calls in one turn`) },
+      ),
+    );
     this.calls.push(...made);
     return made;
   }

@@ -1,5 +1,19 @@
 import { createParser, type EventSourceMessage } from "eventsource-parser";
-import { LlmError, providerFailure, providerStatusError, type LlmProviderConfig } from "@mcp-gateway/core";
+import {
+  LlmError,
+  providerFailure,
+  providerMessage,
+  providerStatusError,
+  type LlmProviderConfig,
+} from "@mcp-gateway/core";
+
+/**
+ * Most bytes of one provider answer the gateway reads (a JSON body, or a whole stream): far above any real answer,
+ * it bounds the memory a broken or hostile provider endpoint (an unterminated SSE line, a gigabyte of JSON) can take.
+ */
+export const MAX_PROVIDER_ANSWER_BYTES = 32 * 1024 * 1024;
+/** Most bytes of a provider's error body read for its message (the message shown is cut far shorter). */
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
 /** One request to a provider: bounded by the provider's timeout and cancelled when the client goes away. */
 export class ProviderCall {
@@ -35,7 +49,7 @@ export class ProviderCall {
       throw this.failure(error);
     }
     if (response.ok) return response;
-    const text = await response.text().catch(() => "");
+    const text = await this.read(response, MAX_ERROR_BODY_BYTES, false).catch(() => "");
     throw providerStatusError(
       provider.name,
       response.status,
@@ -48,8 +62,9 @@ export class ProviderCall {
   /** POSTs `body` and reads the JSON answer. */
   async json(path: string, body: unknown): Promise<Record<string, unknown>> {
     const response = await this.post(path, body);
+    const text = await this.read(response, MAX_PROVIDER_ANSWER_BYTES, true);
     try {
-      return (await response.json()) as Record<string, unknown>;
+      return JSON.parse(text) as Record<string, unknown>;
     } catch (error: unknown) {
       if (this.signal.aborted) throw this.failure(error);
       throw new LlmError(502, "upstream_error", `provider ${this.provider.name} sent a body that is not JSON`, {
@@ -68,25 +83,69 @@ export class ProviderCall {
     const events: EventSourceMessage[] = [];
     const parser = createParser({ onEvent: (event) => events.push(event) });
     const decoder = new TextDecoder();
-    const reader = response.body?.getReader();
-    for (;;) {
-      let chunk: { done: boolean; value?: Uint8Array } | undefined;
-      try {
-        chunk = await reader?.read();
-      } catch (error: unknown) {
-        throw this.failure(error);
-      }
-      if (!chunk || chunk.done) return;
-      parser.feed(decoder.decode(chunk.value, { stream: true }));
+    await this.chunks(response, MAX_PROVIDER_ANSWER_BYTES, async (chunk) => {
+      parser.feed(decoder.decode(chunk, { stream: true }));
       for (const event of events.splice(0)) await onEvent(event);
+    });
+  }
+
+  /** The body as text, at most `max` bytes: beyond it a 502 (`fail`) or the text so far. */
+  private async read(response: Response, max: number, fail: boolean): Promise<string> {
+    const decoder = new TextDecoder();
+    let text = "";
+    await this.chunks(response, max, (chunk) => void (text += decoder.decode(chunk, { stream: true })), fail);
+    return text + decoder.decode();
+  }
+
+  /**
+   * Hands each chunk of the body to `onChunk` until it ends, up to `max` bytes (then a 502, or just the end when not
+   * `fail`); the body is cancelled whenever reading stops early (an error, the cap, a throwing `onChunk`), so no
+   * provider connection outlives the round.
+   */
+  private async chunks(
+    response: Response,
+    max: number,
+    onChunk: (chunk: Uint8Array) => void | Promise<void>,
+    fail = true,
+  ): Promise<void> {
+    const reader = response.body?.getReader();
+    if (!reader) return;
+    let bytes = 0;
+    try {
+      for (;;) {
+        let chunk: Awaited<ReturnType<typeof reader.read>>;
+        try {
+          chunk = await reader.read();
+        } catch (error: unknown) {
+          throw this.failure(error);
+        }
+        if (chunk.done) return;
+        bytes += chunk.value.byteLength;
+        if (bytes > max) {
+          if (!fail) return;
+          throw new LlmError(502, "upstream_error", `provider ${this.provider.name} sent more than ${max} bytes`, {
+            code: "provider_answer_too_large",
+          });
+        }
+        await onChunk(chunk.value);
+      }
+    } finally {
+      await reader.cancel().catch(() => undefined);
     }
   }
 
   /** The error for a provider stream the gateway cannot read (bad JSON) or that reports a failure itself. */
   streamError(detail: string): LlmError {
-    return new LlmError(502, "upstream_error", `provider ${this.provider.name} failed the streamed answer: ${detail}`, {
-      code: "provider_stream_error",
-    });
+    // The detail may be the provider's own words: scrubbed of the key like an error body's message.
+    const message = providerMessage(detail, this.provider.apiKey);
+    return new LlmError(
+      502,
+      "upstream_error",
+      `provider ${this.provider.name} failed the streamed answer: ${message}`,
+      {
+        code: "provider_stream_error",
+      },
+    );
   }
 
   /** One SSE event's JSON data; a 502 when it is not JSON. */

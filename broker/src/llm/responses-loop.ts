@@ -2,7 +2,6 @@ import {
   functionCallOutput,
   mcpCallItem,
   readUsage,
-  responsesInput,
   responsesRoundRequest,
   responsesToolCalls,
   responsesUsage,
@@ -31,14 +30,14 @@ function roundRequest(run: LlmRun, body: Json, input: Json[], stream: boolean): 
   };
 }
 
-/** Runs the tool loop without streaming: the last response, the gateway's `mcp_call` items first, usage summed. */
-export async function runResponses(run: LlmRun, body: Json): Promise<Json> {
-  const input = responsesInput(body);
+/** Runs the tool loop over `input` (checked by responsesInput) without streaming: the last response, the gateway's `mcp_call` items first, usage summed. */
+export async function runResponses(run: LlmRun, body: Json, input: Json[]): Promise<Json> {
   const items: Json[] = [];
   for (;;) {
     const { request, offered } = roundRequest(run, body, input, false);
-    await run.beforeRound();
+    await run.beforeRound(request);
     const reply = await run.provider.json("/responses", request);
+    run.saw(JSON.stringify(reply["output"] ?? ""));
     await run.afterRound(readUsage(reply["usage"]));
     const calls = responsesToolCalls(reply["output"]);
     if (!offered || calls.length === 0) {
@@ -71,10 +70,11 @@ class ResponsesStream {
 /** Streams one round: events of message (and other non-function) items go on, renumbered; function calls are kept. */
 async function streamRound(run: LlmRun, request: Json, stream: ResponsesStream): Promise<Json> {
   const indexes = new Map<number, number>();
-  let completed: Json = {};
+  let completed: Json | undefined;
   await run.provider.stream("/responses", request, (event) => {
     const payload = run.provider.parseEvent(event);
     const type = typeof payload["type"] === "string" ? payload["type"] : (event.event ?? "");
+    run.saw(payload["delta"]);
     if (type === "error") throw run.provider.streamError(errorText(payload));
     if (type === "response.failed")
       throw run.provider.streamError(errorText((payload["response"] as Json | undefined)?.["error"]));
@@ -97,6 +97,8 @@ async function streamRound(run: LlmRun, request: Json, stream: ResponsesStream):
     if (type === "response.output_item.done" && item) stream.output[mine] = item;
     stream.send(type, { ...payload, output_index: mine });
   });
+  // A stream cut short (no response.completed) is a failure, not a shorter answer.
+  if (completed === undefined) throw run.provider.streamError("the stream ended before the response was completed");
   await run.afterRound(readUsage(completed["usage"]));
   return completed;
 }
@@ -129,12 +131,11 @@ async function streamCalls(
 }
 
 /** Runs the tool loop streaming, as one response's events: created, items and deltas, tool calls, completed. */
-export async function streamResponses(run: LlmRun, body: Json, out: SseWriter): Promise<void> {
-  const input = responsesInput(body);
+export async function streamResponses(run: LlmRun, body: Json, input: Json[], out: SseWriter): Promise<void> {
   const stream = new ResponsesStream(out);
   for (;;) {
     const { request, offered } = roundRequest(run, body, input, true);
-    await run.beforeRound();
+    await run.beforeRound(request);
     const completed = await streamRound(run, request, stream);
     const calls = responsesToolCalls(completed["output"]);
     if (!offered || calls.length === 0) {

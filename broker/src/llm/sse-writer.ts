@@ -27,10 +27,13 @@ export class SseWriter {
     this.response.write(`data: ${typeof payload === "string" ? payload : JSON.stringify(payload)}\n\n`);
   }
 
-  /** `event: <type>` and its JSON data (the Responses API's form). */
+  /**
+   * `event: <type>` and its JSON data (the Responses API's form). The type may come from the provider: anything but
+   * an event-name character (a CR or LF would start a new line of the client's stream) becomes `_`.
+   */
   event(type: string, payload: unknown): void {
     this.start();
-    this.response.write(`event: ${type}\ndata: ${JSON.stringify(payload)}\n\n`);
+    this.response.write(`event: ${type.replace(/[^A-Za-z0-9._-]/g, "_")}\ndata: ${JSON.stringify(payload)}\n\n`);
   }
 
   /** Ends the stream. */

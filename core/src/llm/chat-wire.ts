@@ -1,11 +1,10 @@
+import { checkChatMessages } from "./content-check";
 import { invalidRequest } from "./llm-error";
+import { CHAT_FIELDS, checkFields, passedFields } from "./request-fields";
 import type { OfferedTool, RequestedCall } from "./tool-offer";
 import type { UsageTotals } from "./usage";
 
 type Json = Record<string, unknown>;
-
-/** Fields of the client's chat request the gateway sets itself per round. */
-const GATEWAY_FIELDS = ["model", "messages", "tools", "tool_choice", "parallel_tool_calls", "stream", "stream_options"];
 
 /** The offered tools as Chat Completions function tools. */
 export function chatTools(tools: readonly OfferedTool[]): Json[] {
@@ -15,13 +14,18 @@ export function chatTools(tools: readonly OfferedTool[]): Json[] {
   }));
 }
 
-/** Checks a Chat Completions request body: messages present, no tools of its own (the gateway supplies them). */
+/**
+ * Checks a Chat Completions request body: messages present with content the gateway passes on, no tools of its own
+ * (the gateway supplies them), only fields it knows (see request-fields.ts).
+ */
 export function checkChatRequest(body: Json): Json[] {
   const messages = body["messages"];
   if (!Array.isArray(messages) || messages.length === 0)
     throw invalidRequest("messages must be a non-empty array", "messages");
   checkNoClientTools(body);
-  return messages as Json[];
+  checkFields(body, CHAT_FIELDS);
+  checkChatMessages(messages);
+  return [...(messages as Json[])];
 }
 
 /** Refuses a request's own tools: the gateway offers the consumer's MCP tools and runs them itself. */
@@ -45,8 +49,7 @@ export function chatRoundRequest(
     stream: boolean;
   },
 ): Json {
-  const request: Json = {};
-  for (const [key, value] of Object.entries(body)) if (!GATEWAY_FIELDS.includes(key)) request[key] = value;
+  const request = passedFields(body, CHAT_FIELDS);
   request["model"] = round.model;
   request["messages"] = round.messages;
   if (round.tools && round.tools.length > 0) {

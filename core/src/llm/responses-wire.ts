@@ -1,5 +1,7 @@
 import { checkNoClientTools } from "./chat-wire";
+import { checkResponsesInput } from "./content-check";
 import { invalidRequest } from "./llm-error";
+import { checkFields, passedFields, RESPONSES_FIELDS } from "./request-fields";
 import type { ToolOutcome } from "./tool-results";
 import type { OfferedTool, RequestedCall } from "./tool-offer";
 import type { UsageTotals } from "./usage";
@@ -9,29 +11,16 @@ type Json = Record<string, unknown>;
 /** The `server_label` of the gateway's own `mcp_call` output items. */
 export const MCP_SERVER_LABEL = "mcp-gateway";
 
-const GATEWAY_FIELDS = ["model", "input", "tools", "tool_choice", "parallel_tool_calls", "stream", "max_output_tokens"];
-
-/**
- * Fields that name state stored at the provider under the gateway's key, shared by every consumer: a consumer could
- * continue another consumer's conversation by its id. `background` answers before the tool loop could run.
- */
-const REFUSED_FIELDS: readonly [string, string][] = [
-  ["previous_response_id", "send the whole conversation as input"],
-  ["conversation", "send the whole conversation as input"],
-  ["background", "the gateway runs the tool loop while the request is open"],
-];
-
 /** The request's input as a list of items (a string is one user message). */
 export function responsesInput(body: Json): Json[] {
   checkNoClientTools(body);
-  for (const [field, instead] of REFUSED_FIELDS) {
-    const value = body[field];
-    if (value !== undefined && value !== null && value !== false)
-      throw invalidRequest(`${field} is not supported through the gateway: ${instead}`, field);
-  }
+  checkFields(body, RESPONSES_FIELDS);
   const input = body["input"];
   if (typeof input === "string" && input.length > 0) return [{ type: "message", role: "user", content: input }];
-  if (Array.isArray(input) && input.length > 0) return [...(input as Json[])];
+  if (Array.isArray(input) && input.length > 0) {
+    checkResponsesInput(input);
+    return [...(input as Json[])];
+  }
   throw invalidRequest("input must be a non-empty string or array of input items", "input");
 }
 
@@ -46,8 +35,7 @@ export function responsesRoundRequest(
     stream: boolean;
   },
 ): Json {
-  const request: Json = {};
-  for (const [key, value] of Object.entries(body)) if (!GATEWAY_FIELDS.includes(key)) request[key] = value;
+  const request = passedFields(body, RESPONSES_FIELDS);
   request["model"] = round.model;
   request["input"] = round.input;
   if (round.tools && round.tools.length > 0) {

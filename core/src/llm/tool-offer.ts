@@ -27,11 +27,20 @@ function functionName(name: string, taken: ReadonlySet<string>): string {
   }
 }
 
-/** The consumer's MCP tools as functions for the model, names made function-safe and unique. */
+const SAFE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * The consumer's MCP tools as functions for the model, names made function-safe and unique. A name that is already
+ * function-safe is always its own function name (another tool's made-safe name never takes it), so a function name
+ * the model uses means the same tool whatever else the consumer's list holds.
+ */
 export function offerTools(tools: readonly McpToolInfo[]): OfferedTool[] {
-  const taken = new Set<string>();
+  const taken = new Set(tools.map((tool) => tool.name).filter((name) => SAFE_NAME.test(name)));
+  const own = new Set<string>();
   return tools.map((tool) => {
-    const fn = functionName(tool.name, taken);
+    const keeps = SAFE_NAME.test(tool.name) && !own.has(tool.name);
+    const fn = keeps ? tool.name : functionName(tool.name, taken);
+    if (keeps) own.add(fn);
     taken.add(fn);
     const parameters = { ...tool.inputSchema, type: "object" };
     return { fn, mcpName: tool.name, description: tool.description ?? "", parameters };

@@ -10,8 +10,13 @@ export function noUsage(): UsageTotals {
   return { input: 0, output: 0, total: 0 };
 }
 
+/** Most tokens one round is taken to report: a larger count is a provider's error, kept integral and summable. */
+const MAX_ROUND_TOKENS = 2 ** 40;
+
 function count(value: unknown): number {
-  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : 0;
+  return typeof value === "number" && Number.isFinite(value) && value >= 0
+    ? Math.min(Math.ceil(value), MAX_ROUND_TOKENS)
+    : 0;
 }
 
 /** A round's usage as either wire format reports it (`prompt_tokens`/`completion_tokens` or `input_tokens`/`output_tokens`). */

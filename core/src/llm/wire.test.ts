@@ -17,12 +17,12 @@ describe("offerTools", () => {
     ]);
   });
 
-  it("numbers a clash", () => {
+  it("numbers a clash; a function-safe name keeps itself", () => {
     const clashing = offerTools([
       { name: "a.b", inputSchema: {} },
       { name: "a_b", inputSchema: {} },
     ]);
-    expect(clashing.map((tool) => tool.fn)).toEqual(["a_b", "a_b_2"]);
+    expect(clashing.map((tool) => tool.fn)).toEqual(["a_b_2", "a_b"]);
   });
 });
 

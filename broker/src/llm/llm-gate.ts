@@ -24,7 +24,9 @@ export function asLlmError(error: unknown): LlmError {
   if (error instanceof GatewayError) {
     const status = error.httpStatus >= 400 ? error.httpStatus : 400;
     const type = TYPE_BY_STATUS.get(status) ?? (status >= 500 ? "server_error" : "invalid_request_error");
-    return new LlmError(status, type, error.message, { headers: { ...error.headers } });
+    // OpenAI answers a missing or wrong key with code invalid_api_key; SDKs and tools key on it.
+    const code = status === 401 ? "invalid_api_key" : null;
+    return new LlmError(status, type, error.message, { headers: { ...error.headers }, code });
   }
   const status = (error as { status?: unknown } | null)?.status;
   if (status === 413)

@@ -3,6 +3,7 @@ import { performance } from "node:perf_hooks";
 import {
   checkChatRequest,
   chooseModel,
+  exceedsJsonDepth,
   invalidRequest,
   LlmError,
   lookupOwn,
@@ -90,7 +91,11 @@ export function ownMcpUrl(request: Request): string | undefined {
   return `http://${host}:${localPort}/mcp`;
 }
 
-function parseBody(request: Request): Json {
+/**
+ * The request body as a JSON object; nested deeper than `limits.maxJsonDepth` it is refused (400) before any
+ * recursive code (field checks, JSON.stringify towards the provider, audit) walks it, as /mcp refuses such a body.
+ */
+function parseBody(request: Request, maxDepth: number): Json {
   const raw: unknown = request.body;
   if (!Buffer.isBuffer(raw) || raw.length === 0) throw invalidRequest("expected a JSON request body");
   let body: unknown;
@@ -100,6 +105,8 @@ function parseBody(request: Request): Json {
     throw invalidRequest("the request body is not valid JSON");
   }
   if (typeof body !== "object" || body === null || Array.isArray(body)) throw invalidRequest("expected a JSON object");
+  if (exceedsJsonDepth(body, maxDepth))
+    throw invalidRequest(`the request body nests JSON deeper than ${maxDepth} levels (limits.maxJsonDepth)`);
   return body as Json;
 }
 
@@ -176,7 +183,7 @@ async function serve(
 ): Promise<void> {
   const caller = response.locals["caller"] as Caller;
   const { llm, policy } = permissions(deps.context, caller);
-  const body = parseBody(request);
+  const body = parseBody(request, deps.context.config().limits.maxJsonDepth);
   // The conversation (chat messages or Responses input items), checked before anything is opened or sent.
   const messages = format === "chat" ? checkChatRequest(body) : responsesInput(body);
   const choice = chooseModel(llm, policy, body["model"]);

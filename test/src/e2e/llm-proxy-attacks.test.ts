@@ -219,6 +219,25 @@ describe("LLM proxy attacks: tool fan-out and fields", () => {
     expect(provider.requests.length).toBe(before);
   });
 
+  it("refuses a body nested past limits.maxJsonDepth with 400 (no stack overflow, no provider call)", async () => {
+    const before = provider.requests.length;
+    const deep = `{"model":"gpt-4o","messages":[{"role":"user","content":"x"}],"metadata":${"[".repeat(20_000)}${"]".repeat(20_000)}}`;
+    const response = await fetch(`${stack.brokerBase}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${RICH_KEY}`, "content-type": "application/json" },
+      body: deep,
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toContain("limits.maxJsonDepth");
+    expect(provider.requests.length).toBe(before);
+  });
+
+  it("answers a missing or wrong gateway key with 401 and OpenAI's code invalid_api_key", async () => {
+    const response = await post("/chat/completions", "not-a-key", ask("x"));
+    expect(response.status).toBe(401);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("invalid_api_key");
+  });
+
   it("responses: refuses a stored prompt and item references with 400", async () => {
     for (const body of [
       { model: "gpt-4o", input: "x", prompt: { id: "pmpt_other_consumer" } },

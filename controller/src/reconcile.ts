@@ -12,6 +12,7 @@ import {
 import { isConflict, isNotFound, type KubeApi } from "./kube";
 import {
   assignShards,
+  extProcTimeoutMs,
   MANAGED_BY,
   renderConfig,
   renderDirectRoute,
@@ -157,7 +158,10 @@ export async function reconcile(kube: KubeApi, settings: ReconcileSettings): Pro
   const configChanged = haveServers
     ? await writeConfig(kube, settings, renderConfig(settings.baseConfig, entries))
     : false;
-  if (settings.routes) await writeRoutes(kube, settings.routes, accepted, resolutions, routes);
+  if (settings.routes) {
+    const routeSettings = { messageTimeoutMs: extProcTimeoutMs(settings.baseConfig), ...settings.routes };
+    await writeRoutes(kube, routeSettings, accepted, resolutions, routes);
+  }
   for (const server of servers) {
     if (server.metadata.deletionTimestamp) {
       if (server.metadata.finalizers?.includes(FINALIZER)) await setFinalizer(kube, serversPath, server, false);

@@ -1,6 +1,7 @@
 import { parse } from "yaml";
 import {
   assignShards,
+  extProcTimeoutMs,
   MAX_RULES_PER_ROUTE,
   renderConfig,
   renderDirectRoute,
@@ -151,5 +152,69 @@ describe("rendering", () => {
       };
       expect(policy.spec.targetRefs.map((t) => t.name)).toEqual(["mcp-gateway", "mcp-gateway-2"]);
     });
+  });
+});
+
+describe("the ext_proc attachment's settings (render-envoy's, as far as each API has them)", () => {
+  type Policy = { spec: { extProc: Record<string, unknown>[] } };
+  type Filter = { spec: { configPatches: { patch: { value: { typed_config: Record<string, unknown> } } }[] } };
+  const policyOf = (extra: Partial<RouteSettings> = {}) =>
+    (renderExtProc({ ...settings, ...extra }) as Policy).spec.extProc[0];
+  const filterOf = (extra: Partial<RouteSettings> = {}) =>
+    (renderExtProc({ ...settings, extProc: "istio", ...extra }) as Filter).spec.configPatches[0]?.patch.value
+      .typed_config;
+
+  it("gives Envoy Gateway's policy the timeout, client address, metadata namespace and processing mode", () => {
+    expect(policyOf()).toEqual({
+      backendRefs: [{ name: "mcp-gateway-router", port: 9000 }],
+      processingMode: {
+        request: { body: "Buffered", attributes: ["source.address"] },
+        response: {},
+        allowModeOverride: true,
+      },
+      metadata: { writableNamespaces: ["mcp_gateway"] },
+      messageTimeout: "5s",
+      failOpen: false,
+    });
+  });
+
+  it("gives Istio's filter the timeout, client address, metadata namespace and every processing mode", () => {
+    expect(filterOf()).toEqual({
+      "@type": "type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor",
+      grpc_service: { envoy_grpc: { cluster_name: "outbound|9000||mcp-gateway-router.mcp.svc.cluster.local" } },
+      failure_mode_allow: false,
+      allow_mode_override: true,
+      message_timeout: "5s",
+      mutation_rules: { allow_all_routing: true },
+      metadata_options: { receiving_namespaces: { untyped: ["mcp_gateway"] } },
+      request_attributes: ["source.address"],
+      processing_mode: {
+        request_header_mode: "SEND",
+        request_body_mode: "BUFFERED",
+        response_header_mode: "SEND",
+        response_body_mode: "NONE",
+        request_trailer_mode: "SKIP",
+        response_trailer_mode: "SKIP",
+      },
+    });
+  });
+
+  it.each([
+    [4_500, "4500ms", "4.5s"],
+    [11_000, "11s", "11s"],
+    [120_500, "121s", "120.5s"],
+  ])("spells a %d ms timeout as each API wants it (%s, %s)", (ms, gateway, istio) => {
+    expect(policyOf({ messageTimeoutMs: ms })?.messageTimeout).toBe(gateway);
+    expect(filterOf({ messageTimeoutMs: ms })?.message_timeout).toBe(istio);
+  });
+
+  it.each([
+    ["no sessions section", {}, 5_000],
+    ["the default backendInitTimeout", { sessions: { backendInitTimeout: "4s" } }, 5_000],
+    ["a longer backendInitTimeout", { sessions: { backendInitTimeout: "10s" } }, 11_000],
+    ["a number of seconds", { sessions: { backendInitTimeout: 9 } }, 10_000],
+    ["an ${env:…} reference the controller does not resolve", { sessions: { backendInitTimeout: "${env:T}" } }, 5_000],
+  ])("takes the timeout from the base config as render-envoy does: %s", (_, base, ms) => {
+    expect(extProcTimeoutMs(base)).toBe(ms);
   });
 });

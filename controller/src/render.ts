@@ -1,6 +1,14 @@
 import { readFile } from "node:fs/promises";
 import { parse, stringify } from "yaml";
-import { PROTECTED_RESOURCE_WELL_KNOWN } from "@mcp-gateway/core";
+import {
+  ACCESS_METADATA_NAMESPACE,
+  DEFAULT_BACKEND_INIT_TIMEOUT_MS,
+  EXT_PROC_PROCESSING_MODE,
+  EXT_PROC_REQUEST_ATTRIBUTES,
+  extProcMessageTimeoutMs,
+  parseDurationMs,
+  PROTECTED_RESOURCE_WELL_KNOWN,
+} from "@mcp-gateway/core";
 import { DESTINATION_HEADER } from "./api-types";
 
 /** The gateway config file: the operator's base config (everything but MCPServer-made servers) plus one server per
@@ -25,6 +33,8 @@ export interface RouteSettings {
   broker: { service: string; port: number };
   router: { service: string; port: number };
   extProc: ExtProcMode;
+  /** The ext_proc message timeout (ms); {@link extProcTimeoutMs} of the base config when unset. */
+  messageTimeoutMs?: number;
   /** Labels of the Istio gateway workload the EnvoyFilter applies to. */
   istioSelector?: Record<string, string>;
 }
@@ -186,6 +196,28 @@ export function renderDirectRoute(settings: RouteSettings): Record<string, unkno
   };
 }
 
+/**
+ * The ext_proc message timeout for a base config, as render-envoy computes it from sessions.backendInitTimeout. A value
+ * the controller cannot read (a `${env:…}` reference it does not resolve) counts as the default: the gateway itself
+ * validates the value it resolves.
+ */
+export function extProcTimeoutMs(base: Record<string, unknown>): number {
+  const sessions = base.sessions;
+  const value =
+    sessions && typeof sessions === "object" ? (sessions as Record<string, unknown>).backendInitTimeout : undefined;
+  const parsed = typeof value === "string" || typeof value === "number" ? parseDurationMs(value) : undefined;
+  return extProcMessageTimeoutMs(parsed ?? DEFAULT_BACKEND_INIT_TIMEOUT_MS);
+}
+
+const messageTimeout = (settings: RouteSettings): number =>
+  settings.messageTimeoutMs ?? extProcMessageTimeoutMs(DEFAULT_BACKEND_INIT_TIMEOUT_MS);
+
+/** A duration as Envoy Gateway's CRD spells it (`^([0-9]{1,5}(h|m|s|ms)){1,4}$`): whole seconds, else milliseconds. */
+function gatewayDuration(ms: number): string {
+  if (ms % 1000 === 0 || ms > 99_999) return `${Math.ceil(ms / 1000)}s`;
+  return `${Math.ceil(ms)}ms`;
+}
+
 /** The ext_proc attachment for the chosen mode (none for "none"): the router sees every request and response of the
  * shard HTTPRoutes (/mcp, the metadata), never those of the direct one (Envoy Gateway: the policy targets every shard,
  * `shards` their names; Istio: the EnvoyFilter applies to the gateway workload, so to every route). */
@@ -204,9 +236,17 @@ export function renderExtProc(
         extProc: [
           {
             backendRefs: [{ name: settings.router.service, port: settings.router.port }],
-            // As render-envoy's filter: the router reads whole request bodies and response headers, and may
-            // override the mode per request (to read a reply's body); a router failure fails the request.
-            processingMode: { request: { body: "Buffered" }, response: {}, allowModeOverride: true },
+            // As render-envoy's filter: the router reads request headers, whole request bodies and response
+            // headers (a present `request`/`response` sends the headers; trailers are never sent), may override
+            // the mode per request (to read a reply's body), gets the client's address, writes the access log's
+            // metadata namespace and has render-envoy's message timeout; a router failure fails the request.
+            processingMode: {
+              request: { body: "Buffered", attributes: [...EXT_PROC_REQUEST_ATTRIBUTES] },
+              response: {},
+              allowModeOverride: true,
+            },
+            metadata: { writableNamespaces: [ACCESS_METADATA_NAMESPACE] },
+            messageTimeout: gatewayDuration(messageTimeout(settings)),
             failOpen: false,
           },
         ],
@@ -249,8 +289,11 @@ function istioEnvoyFilter(settings: RouteSettings, metadata: object): Record<str
                 grpc_service: { envoy_grpc: { cluster_name: cluster } },
                 failure_mode_allow: false,
                 allow_mode_override: true,
+                message_timeout: `${messageTimeout(settings) / 1000}s`,
                 mutation_rules: { allow_all_routing: true },
-                processing_mode: { request_body_mode: "BUFFERED", response_body_mode: "NONE" },
+                metadata_options: { receiving_namespaces: { untyped: [ACCESS_METADATA_NAMESPACE] } },
+                request_attributes: [...EXT_PROC_REQUEST_ATTRIBUTES],
+                processing_mode: { ...EXT_PROC_PROCESSING_MODE },
               },
             },
           },

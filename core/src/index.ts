@@ -5,6 +5,7 @@ export * from "./config";
 export * from "./connection-url";
 export * from "./consumers";
 export * from "./errors";
+export * from "./ext-proc-settings";
 export * from "./gateway-context";
 export * from "./jsonrpc";
 export * from "./logging";

@@ -1,11 +1,15 @@
-import { AUDIT_FIELD_MAX_CHARS, capText, refusalReason, type GatewayError, type RequestFacts } from "@mcp-gateway/core";
+import {
+  ACCESS_METADATA_NAMESPACE,
+  AUDIT_FIELD_MAX_CHARS,
+  capText,
+  refusalReason,
+  type GatewayError,
+  type RequestFacts,
+} from "@mcp-gateway/core";
 import type { Struct } from "./ext-proc-messages";
 
-/**
- * The dynamic-metadata namespace the router writes for Envoy's access log (`%DYNAMIC_METADATA(mcp_gateway:…)%`). The
- * rendered ext_proc filter accepts exactly this namespace (`metadata_options.receiving_namespaces`).
- */
-export const METADATA_NAMESPACE = "mcp_gateway";
+/** The dynamic-metadata namespace the router writes for Envoy's access log (core's, which every attachment accepts). */
+export const METADATA_NAMESPACE = ACCESS_METADATA_NAMESPACE;
 
 /**
  * What the router decided: sent to an upstream, left to the broker, refused, a CORS preflight answered, or a console or

@@ -6,6 +6,7 @@ import { envoySchema } from "./envoy-schema";
 import { tracingSchema } from "./tracing-schema";
 import { securitySections } from "./security-schema";
 import { upstreamAuthSchema } from "./upstream-auth-schema";
+import { DEFAULT_BACKEND_INIT_TIMEOUT_MS } from "../ext-proc-settings";
 import { RESOURCE_PREFIX_RE } from "../catalog/resource-uris";
 import { compileTrustedProxies } from "../audit/client-info";
 import { llmSchema } from "./llm-schema";
@@ -134,7 +135,7 @@ const sessionsSchema = z
     secret: z.string().min(32, "expected at least 32 characters").optional(),
     ttl: duration.default(86_400_000),
     store: storeSchema.default("memory"),
-    backendInitTimeout: duration.default(4_000),
+    backendInitTimeout: duration.default(DEFAULT_BACKEND_INIT_TIMEOUT_MS),
     maxBackendSessions: z.number().int().positive().default(100_000),
     /** A backend session without a routed call for this long is ended upstream (DELETE) and forgotten. */
     backendIdleTimeout: duration.default(1_800_000),

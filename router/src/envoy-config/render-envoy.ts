@@ -1,7 +1,13 @@
 import { verifiedTlsTransport } from "./upstream-tls";
 import { stringify } from "yaml";
 import type { GatewayConfig, ServerConfig } from "@mcp-gateway/core";
-import { DESTINATION_HEADER } from "@mcp-gateway/core";
+import {
+  DESTINATION_HEADER,
+  EXT_PROC_MESSAGE_TIMEOUT_MS,
+  EXT_PROC_PROCESSING_MODE,
+  EXT_PROC_REQUEST_ATTRIBUTES,
+  extProcMessageTimeoutMs,
+} from "@mcp-gateway/core";
 import { brokerClusterHealth, routerClusterHealth, upstreamClusterHealth } from "./cluster-health";
 import { brokerCircuitBreakers, routerCircuitBreakers } from "./own-circuit-breakers";
 import { accessLogs, extProcMetadataOptions } from "./access-log";
@@ -35,7 +41,7 @@ export const DEFAULT_RENDER_OPTIONS: EnvoyRenderOptions = {
   router: { address: "127.0.0.1", port: 9000 },
   broker: { address: "127.0.0.1", port: 8081 },
   admin: { address: "127.0.0.1", port: 9901 },
-  messageTimeoutMs: 5_000,
+  messageTimeoutMs: EXT_PROC_MESSAGE_TIMEOUT_MS,
 };
 
 /** Cluster names: fixed for the gateway's processes, one per upstream server. */
@@ -121,7 +127,7 @@ export function headerCapKb(maxHeaderBytes: number): number {
  * past the timeout Envoy would fail the call itself, without the router's JSON-RPC error.
  */
 export function messageTimeoutMs(config: GatewayConfig, options: EnvoyRenderOptions): number {
-  return Math.max(options.messageTimeoutMs, config.sessions.backendInitTimeout + 1_000);
+  return extProcMessageTimeoutMs(config.sessions.backendInitTimeout, options.messageTimeoutMs);
 }
 
 function extProcFilter(config: GatewayConfig, options: EnvoyRenderOptions): object {
@@ -137,15 +143,8 @@ function extProcFilter(config: GatewayConfig, options: EnvoyRenderOptions): obje
       ...extProcMetadataOptions(),
       // The client's address as Envoy resolved it (the TCP peer, or past envoy.xffTrustedHops in x-forwarded-for: the
       // address its access log shows), for the audit log. Envoy sends it with the request headers.
-      request_attributes: ["source.address"],
-      processing_mode: {
-        request_header_mode: "SEND",
-        request_body_mode: "BUFFERED",
-        response_header_mode: "SEND",
-        response_body_mode: "NONE",
-        request_trailer_mode: "SKIP",
-        response_trailer_mode: "SKIP",
-      },
+      request_attributes: [...EXT_PROC_REQUEST_ATTRIBUTES],
+      processing_mode: { ...EXT_PROC_PROCESSING_MODE },
     },
   };
 }

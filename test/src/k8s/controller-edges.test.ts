@@ -75,11 +75,13 @@ afterAll(async () => {
 
 describe("the discovery controller's edges against a real kube-apiserver", () => {
   it.each([
-    ["envoy-gateway", "gateway.envoyproxy.io/v1alpha1", "envoyextensionpolicies"],
-    ["istio", "networking.istio.io/v1alpha3", "envoyfilters"],
+    ["envoy-gateway", "gateway.envoyproxy.io/v1alpha1", "envoyextensionpolicies", undefined],
+    ["envoy-gateway", "gateway.envoyproxy.io/v1alpha1", "envoyextensionpolicies", 4_500],
+    ["istio", "networking.istio.io/v1alpha3", "envoyfilters", undefined],
+    ["istio", "networking.istio.io/v1alpha3", "envoyfilters", 4_500],
   ] as const)(
-    "writes a %s ext_proc attachment its real CRD accepts (strict, server-side dry run)",
-    async (mode, api, plural) => {
+    "writes a %s ext_proc attachment its real CRD accepts (strict, server-side dry run; message timeout %s ms)",
+    async (mode, api, plural, messageTimeoutMs) => {
       const settings: RouteSettings = {
         namespace: NS,
         name: "mcp-gateway",
@@ -87,6 +89,7 @@ describe("the discovery controller's edges against a real kube-apiserver", () =>
         broker: { service: "mcp-gateway-broker", port: 8081 },
         router: { service: "mcp-gateway-router", port: 9000 },
         extProc: mode,
+        ...(messageTimeoutMs ? { messageTimeoutMs } : {}),
       };
       // Another name than the controller's own attachment (which it writes for real).
       const object = renderExtProc({ ...settings, name: "dry-run-check" }) as { spec: Record<string, unknown> };

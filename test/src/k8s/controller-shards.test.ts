@@ -72,7 +72,8 @@ beforeAll(async () => {
   await installCrds(cluster, readFileSync(k8sTools().envoyGatewayCrds, "utf8"));
   await create("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: NS } });
   await grantController(cluster);
-  await writeFile(join(dir, "base.yaml"), "version: 1\nauth: none\n");
+  // A backendInitTimeout past the default: the policy's message timeout is computed from it (9.5 s + 1 s).
+  await writeFile(join(dir, "base.yaml"), "version: 1\nauth: none\nsessions: { backendInitTimeout: 9500ms }\n");
   controller = startNode("cli/dist/main.js", [
     "controller",
     ...["--kubeconfig", cluster.controllerKubeconfig, "--namespace", NS, "--identity", "shards"],
@@ -112,9 +113,15 @@ describe("the discovery controller with more MCPServers than one HTTPRoute holds
       "mcp-gateway-2",
       "mcp-gateway-4",
     ]);
-    const policy = await cluster.api<{ metadata: { name: string }; spec: object }>("GET", POLICY);
+    const policy = await cluster.api<{ metadata: { name: string }; spec: { extProc: object[] } }>("GET", POLICY);
     const policies = POLICY.slice(0, POLICY.lastIndexOf("/"));
     expect(await dryRun(policies, policy.body)).toBe(201);
+    // render-envoy's ext_proc settings, as stored by the API server (unknown fields would have been pruned).
+    expect(policy.body.spec.extProc[0]).toMatchObject({
+      messageTimeout: "10500ms",
+      metadata: { writableNamespaces: ["mcp_gateway"] },
+      processingMode: { request: { body: "Buffered", attributes: ["source.address"] }, allowModeOverride: true },
+    });
     // Every MCPServer is accepted (the pass that routes them writes their status next).
     const accepted = (items: Obj[]) => items.filter((s) => condition(s, "Accepted")?.status === "True").length;
     await until(

@@ -1,40 +1,47 @@
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { LlmError, providerFailure, providerStatusError, type LlmProviderConfig } from "@mcp-gateway/core";
 
-/** One request to a provider: bounded by the provider's timeout and cancelled when the client goes away. */
-export class ProviderCall {
-  private readonly timeout: AbortSignal;
-  readonly signal: AbortSignal;
+/** One provider request in flight: its signal (its own timeout, or the client gone) and whether the timeout fired. */
+interface Attempt {
+  response: Response;
+  signal: AbortSignal;
+  timedOut(): boolean;
+}
 
+/**
+ * The provider requests of one LLM request: each one bounded by the provider's timeout (a streamed answer included,
+ * the tool calls between rounds not) and all cancelled when the client goes away.
+ */
+export class ProviderCall {
   constructor(
     readonly provider: LlmProviderConfig,
-    clientGone: AbortSignal,
-  ) {
-    this.timeout = AbortSignal.timeout(provider.timeout);
-    this.signal = AbortSignal.any([this.timeout, clientGone]);
-  }
+    private readonly clientGone: AbortSignal,
+  ) {}
 
   /** The error for a failure while sending or reading: a timeout is a 504, anything else a 502. */
-  failure(error: unknown): LlmError {
+  private failure(error: unknown, timedOut: boolean): LlmError {
     if (error instanceof LlmError) return error;
-    return providerFailure(this.provider.name, this.provider.timeout, this.timeout.aborted);
+    return providerFailure(this.provider.name, this.provider.timeout, timedOut);
   }
 
-  /** POSTs `body` to `<baseUrl><path>`; an error status becomes the client's {@link LlmError}. */
-  async post(path: string, body: unknown): Promise<Response> {
+  /** POSTs `body` to `<baseUrl><path>` under a fresh timeout; an error status becomes the client's {@link LlmError}. */
+  private async post(path: string, body: unknown): Promise<Attempt> {
     const { provider } = this;
+    const timeout = AbortSignal.timeout(provider.timeout);
+    const signal = AbortSignal.any([timeout, this.clientGone]);
+    const timedOut = (): boolean => timeout.aborted;
     let response: Response;
     try {
       response = await fetch(`${provider.baseUrl.replace(/\/+$/, "")}${path}`, {
         method: "POST",
         headers: { "content-type": "application/json", authorization: `Bearer ${provider.apiKey}` },
         body: JSON.stringify(body),
-        signal: this.signal,
+        signal,
       });
     } catch (error: unknown) {
-      throw this.failure(error);
+      throw this.failure(error, timedOut());
     }
-    if (response.ok) return response;
+    if (response.ok) return { response, signal, timedOut };
     const text = await response.text().catch(() => "");
     throw providerStatusError(
       provider.name,
@@ -47,11 +54,11 @@ export class ProviderCall {
 
   /** POSTs `body` and reads the JSON answer. */
   async json(path: string, body: unknown): Promise<Record<string, unknown>> {
-    const response = await this.post(path, body);
+    const { response, signal, timedOut } = await this.post(path, body);
     try {
       return (await response.json()) as Record<string, unknown>;
     } catch (error: unknown) {
-      if (this.signal.aborted) throw this.failure(error);
+      if (signal.aborted) throw this.failure(error, timedOut());
       throw new LlmError(502, "upstream_error", `provider ${this.provider.name} sent a body that is not JSON`, {
         code: "provider_bad_response",
       });
@@ -64,7 +71,7 @@ export class ProviderCall {
     body: unknown,
     onEvent: (event: EventSourceMessage) => void | Promise<void>,
   ): Promise<void> {
-    const response = await this.post(path, body);
+    const { response, timedOut } = await this.post(path, body);
     const events: EventSourceMessage[] = [];
     const parser = createParser({ onEvent: (event) => events.push(event) });
     const decoder = new TextDecoder();
@@ -74,7 +81,7 @@ export class ProviderCall {
       try {
         chunk = await reader?.read();
       } catch (error: unknown) {
-        throw this.failure(error);
+        throw this.failure(error, timedOut());
       }
       if (!chunk || chunk.done) return;
       parser.feed(decoder.decode(chunk.value, { stream: true }));

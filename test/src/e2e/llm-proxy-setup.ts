@@ -30,6 +30,8 @@ export interface LlmStackOptions {
   policies?: string[];
   /** Provider fields after name/baseUrl/apiKey/defaultModel; default `timeout: 2s, maxToolRounds: 2`. */
   provider?: string;
+  /** More `llm.providers` entries (flow mappings), after "fake". */
+  extraProviders?: string[];
   /** Extra `sanitize.rules` entries. */
   sanitizeRules?: string[];
 }
@@ -87,7 +89,8 @@ ${(options.policies ?? []).map((p) => `  ${p}`).join("\n")}
 llm:
   maxRequestBytes: 65536
   providers:
-    - { name: fake, baseUrl: "${provider.url}", apiKey: "${PROVIDER_KEY}", defaultModel: ${MODEL}, ${options.provider ?? "timeout: 2s, maxToolRounds: 2"} }`;
+    - { name: fake, baseUrl: "${provider.url}", apiKey: "${PROVIDER_KEY}", defaultModel: ${MODEL}, ${options.provider ?? "timeout: 2s, maxToolRounds: 2"} }
+${(options.extraProviders ?? []).map((p) => `    - ${p}`).join("\n")}`;
 }
 
 /** Starts the scripted provider and a standalone gateway stack using it. */

@@ -196,7 +196,8 @@ async function serveTurn(turn: ScriptedTurn, ex: Exchange): Promise<void> {
     ? chatChunks(turn, ctx, options?.["include_usage"] === true)
     : responseEvents(turn, ctx, ex.body);
   const failAt = turn.errorAfterEvents;
-  const sent = failAt === undefined ? events : failStream(events, failAt, turn.errorMessage ?? "stream failed", ex.chat);
+  const sent =
+    failAt === undefined ? events : failStream(events, failAt, turn.errorMessage ?? "stream failed", ex.chat);
   await writeSse(ex.res, sent, turn, ex.signal);
 }
 

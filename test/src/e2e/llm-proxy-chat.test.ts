@@ -20,13 +20,15 @@ jest.setTimeout(60_000);
 const USAGE = { usage: { input: 10, output: 5 } };
 const FORECAST = { id: "call_forecast", name: "weather_get_forecast", arguments: { city: "Paris", days: 1 } };
 const ALERTS = { id: "call_alerts", name: "weather_get_alerts", arguments: { region: "north" } };
+/** Every condition the weather server forecasts: redacted by a sanitize rule in this file's stack. */
+const CONDITIONS = /(sunny|partly cloudy|cloudy|light rain|showers|thunderstorms|fog|snow)/;
 const ASK = [{ role: "user" as const, content: "Weather in Paris?" }];
 
 let llm: LlmStack;
 let alice: OpenAI;
 
 beforeAll(async () => {
-  llm = await startLlmStack();
+  llm = await startLlmStack({ sanitizeRules: [`{ patterns: ["${CONDITIONS.source}"] }`] });
   alice = llm.client(ALICE_KEY);
 });
 afterAll(async () => llm?.stop());
@@ -111,6 +113,15 @@ describe("LLM proxy, Chat Completions, standalone", () => {
     const results = toolResults(llm.provider.requests[1]);
     expect(results).toEqual([{ id: "call_note", text: expect.stringMatching(/^Tool call refused: .*notes_add_note/) }]);
     expect(mcpCalls(completion)).toEqual([{ id: "call_note", name: "notes_add_note", status: "failed" }]);
+  });
+
+  it("a tool result a sanitize rule redacts never reaches the provider unredacted", async () => {
+    // Only the tool produces these words (a week of forecasts has several); the model never wrote them.
+    llm.script(toolCalls({ ...FORECAST, arguments: { city: "Paris", days: 7 } }), text("ok"));
+    await alice.chat.completions.create({ model: MODEL, messages: ASK });
+    const result = JSON.parse(toolResults(llm.provider.requests[1])[0]!.text) as { days: { condition: string }[] };
+    expect(result.days.map((day) => day.condition)).toEqual(Array(7).fill("[REDACTED]"));
+    for (const request of llm.provider.requests) expect(request.rawBody).not.toMatch(CONDITIONS);
   });
 
   it("passes the client's tool_choice and parallel_tool_calls on with the offered tools", async () => {

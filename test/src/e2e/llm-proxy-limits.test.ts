@@ -141,13 +141,19 @@ describe("LLM proxy limits and failures, standalone", () => {
     expect(refused).toMatchObject({ status: 504, type: "timeout_error" });
   });
 
-  it("chat streaming: a stall mid-stream past the timeout ends the stream with the timeout error", async () => {
-    llm.script(text("partial answer here", { stallAfterEvents: 2, stallMs: 10_000 }));
+  it.each([
+    ["a stall past the timeout", { stallAfterEvents: 2, stallMs: 10_000 }, /did not answer within 1500 ms/],
+    ["a dropped connection", { dropAfterEvents: 2 }, /provider fake could not be reached/],
+  ])("chat streaming: %s mid-stream ends the stream with an error the SDK raises", async (_, timing, message) => {
+    llm.script(text("partial answer here", timing));
+    let content = "";
     const consume = async (): Promise<void> => {
       const stream = await alice.chat.completions.create({ model: MODEL, messages: ASK, stream: true });
-      for await (const chunk of stream) answered.push(JSON.stringify(chunk));
+      for await (const chunk of stream) content += chunk.choices[0]?.delta.content ?? "";
     };
-    await expect(consume()).rejects.toThrow(/provider fake did not answer within 1500 ms/);
+    const error = await failure(consume());
+    expect(String(error["message"])).toMatch(message);
+    expect(content).toBe("partial ");
   });
 
   it("responses streaming: a stall or a drop mid-stream is the stream's last event, an error", async () => {

@@ -15,41 +15,49 @@ export const MAX_PROVIDER_ANSWER_BYTES = 32 * 1024 * 1024;
 /** Most bytes of a provider's error body read for its message (the message shown is cut far shorter). */
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
-/** One request to a provider: bounded by the provider's timeout and cancelled when the client goes away. */
-export class ProviderCall {
-  private readonly timeout: AbortSignal;
-  readonly signal: AbortSignal;
+/** One provider request in flight: its signal (its own timeout, or the client gone) and whether the timeout fired. */
+interface Attempt {
+  response: Response;
+  signal: AbortSignal;
+  timedOut(): boolean;
+}
 
+/**
+ * The provider requests of one LLM request: each one bounded by the provider's timeout (a streamed answer included,
+ * the tool calls between rounds not) and all cancelled when the client goes away.
+ */
+export class ProviderCall {
   constructor(
     readonly provider: LlmProviderConfig,
-    clientGone: AbortSignal,
-  ) {
-    this.timeout = AbortSignal.timeout(provider.timeout);
-    this.signal = AbortSignal.any([this.timeout, clientGone]);
-  }
+    private readonly clientGone: AbortSignal,
+  ) {}
 
   /** The error for a failure while sending or reading: a timeout is a 504, anything else a 502. */
-  failure(error: unknown): LlmError {
+  private failure(error: unknown, timedOut: boolean): LlmError {
     if (error instanceof LlmError) return error;
-    return providerFailure(this.provider.name, this.provider.timeout, this.timeout.aborted);
+    return providerFailure(this.provider.name, this.provider.timeout, timedOut);
   }
 
-  /** POSTs `body` to `<baseUrl><path>`; an error status becomes the client's {@link LlmError}. */
-  async post(path: string, body: unknown): Promise<Response> {
+  /** POSTs `body` to `<baseUrl><path>` under a fresh timeout; an error status becomes the client's {@link LlmError}. */
+  private async post(path: string, body: unknown): Promise<Attempt> {
     const { provider } = this;
+    const timeout = AbortSignal.timeout(provider.timeout);
+    const signal = AbortSignal.any([timeout, this.clientGone]);
+    const timedOut = (): boolean => timeout.aborted;
     let response: Response;
     try {
       response = await fetch(`${provider.baseUrl.replace(/\/+$/, "")}${path}`, {
         method: "POST",
         headers: { "content-type": "application/json", authorization: `Bearer ${provider.apiKey}` },
         body: JSON.stringify(body),
-        signal: this.signal,
+        signal,
       });
     } catch (error: unknown) {
-      throw this.failure(error);
+      throw this.failure(error, timedOut());
     }
-    if (response.ok) return response;
-    const text = await this.read(response, MAX_ERROR_BODY_BYTES, false).catch(() => "");
+    const attempt = { response, signal, timedOut };
+    if (response.ok) return attempt;
+    const text = await this.read(attempt, MAX_ERROR_BODY_BYTES, false).catch(() => "");
     throw providerStatusError(
       provider.name,
       response.status,
@@ -61,12 +69,12 @@ export class ProviderCall {
 
   /** POSTs `body` and reads the JSON answer. */
   async json(path: string, body: unknown): Promise<Record<string, unknown>> {
-    const response = await this.post(path, body);
-    const text = await this.read(response, MAX_PROVIDER_ANSWER_BYTES, true);
+    const attempt = await this.post(path, body);
+    const text = await this.read(attempt, MAX_PROVIDER_ANSWER_BYTES, true);
     try {
       return JSON.parse(text) as Record<string, unknown>;
     } catch (error: unknown) {
-      if (this.signal.aborted) throw this.failure(error);
+      if (attempt.signal.aborted) throw this.failure(error, attempt.timedOut());
       throw new LlmError(502, "upstream_error", `provider ${this.provider.name} sent a body that is not JSON`, {
         code: "provider_bad_response",
       });
@@ -79,21 +87,21 @@ export class ProviderCall {
     body: unknown,
     onEvent: (event: EventSourceMessage) => void | Promise<void>,
   ): Promise<void> {
-    const response = await this.post(path, body);
+    const attempt = await this.post(path, body);
     const events: EventSourceMessage[] = [];
     const parser = createParser({ onEvent: (event) => events.push(event) });
     const decoder = new TextDecoder();
-    await this.chunks(response, MAX_PROVIDER_ANSWER_BYTES, async (chunk) => {
+    await this.chunks(attempt, MAX_PROVIDER_ANSWER_BYTES, async (chunk) => {
       parser.feed(decoder.decode(chunk, { stream: true }));
       for (const event of events.splice(0)) await onEvent(event);
     });
   }
 
   /** The body as text, at most `max` bytes: beyond it a 502 (`fail`) or the text so far. */
-  private async read(response: Response, max: number, fail: boolean): Promise<string> {
+  private async read(attempt: Attempt, max: number, fail: boolean): Promise<string> {
     const decoder = new TextDecoder();
     let text = "";
-    await this.chunks(response, max, (chunk) => void (text += decoder.decode(chunk, { stream: true })), fail);
+    await this.chunks(attempt, max, (chunk) => void (text += decoder.decode(chunk, { stream: true })), fail);
     return text + decoder.decode();
   }
 
@@ -103,12 +111,12 @@ export class ProviderCall {
    * provider connection outlives the round.
    */
   private async chunks(
-    response: Response,
+    attempt: Attempt,
     max: number,
     onChunk: (chunk: Uint8Array) => void | Promise<void>,
     fail = true,
   ): Promise<void> {
-    const reader = response.body?.getReader();
+    const reader = attempt.response.body?.getReader();
     if (!reader) return;
     let bytes = 0;
     try {
@@ -117,7 +125,7 @@ export class ProviderCall {
         try {
           chunk = await reader.read();
         } catch (error: unknown) {
-          throw this.failure(error);
+          throw this.failure(error, attempt.timedOut());
         }
         if (chunk.done) return;
         bytes += chunk.value.byteLength;

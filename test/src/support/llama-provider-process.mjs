@@ -65,16 +65,24 @@ async function forcedCallGrammar(tools, choice) {
 }
 
 /**
- * Calls the model wrote as bare JSON lines (`{"name": …, "arguments": {…}}`) without the `<tool_call>` tags its chat
- * template asks for, as Qwen2.5-Coder-0.5B does. Empty unless every line is a call to a tool on offer.
+ * Calls the model wrote as bare JSON (`{"name": …, "arguments": {…}}`) without the `<tool_call>` tags its chat
+ * template asks for, as Qwen2.5-Coder-0.5B does: one call per line, or one pretty-printed call (both possibly in a
+ * ```json fence). Empty unless everything is a call to a tool on offer.
  */
 function bareCalls(text, functions) {
-  const lines = text
-    .replace(/^```(?:json)?\s*|```\s*$/g, "")
+  const body = text.trim().replace(/^```(?:json)?\s*|```\s*$/g, "");
+  const lines = body
     .split("\n")
     .map((line) => line.trim())
     .filter(Boolean);
   const calls = [];
+  let whole;
+  try {
+    whole = JSON.parse(body);
+  } catch {
+    whole = undefined;
+  }
+  if (whole !== undefined) lines.splice(0, lines.length, JSON.stringify(whole));
   for (const line of lines) {
     let call;
     try {

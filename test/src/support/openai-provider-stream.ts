@@ -38,3 +38,15 @@ export async function writeSse(
   }
   res.end();
 }
+
+/**
+ * `events` cut after `afterEvents` and ended by OpenAI's in-stream error: Chat Completions sends `data: {"error": …}`
+ * (no event name); the Responses API an `error` event numbered after the ones sent.
+ */
+export function failStream(events: SseEvent[], afterEvents: number, message: string, chat: boolean): SseEvent[] {
+  const sent = events.slice(0, afterEvents);
+  if (chat)
+    return [...sent, { data: JSON.stringify({ error: { message, type: "server_error", param: null, code: null } }) }];
+  const error = { type: "error", code: "server_error", message, param: null, sequence_number: sent.length };
+  return [...sent, { event: "error", data: JSON.stringify(error) }];
+}

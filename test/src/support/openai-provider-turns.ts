@@ -23,6 +23,12 @@ export interface TurnTiming {
   dropAfterEvents?: number;
   /** Streaming: pause this long between SSE events (lets a test see events arrive one by one). */
   eventIntervalMs?: number;
+  /**
+   * Streaming: after this many SSE events, send OpenAI's in-stream error (chat: a `data: {"error": …}` chunk;
+   * responses: an `error` event) with `errorMessage` and end the stream.
+   */
+  errorAfterEvents?: number;
+  errorMessage?: string;
 }
 
 /** One tool call the model makes: `arguments` as an object (JSON-encoded) or a raw string sent as is. */

@@ -14,7 +14,8 @@
  * ```
  *
  * Turns: {@link text}, {@link toolCalls}, {@link httpError}, {@link stall}, {@link dropConnection}; mid-stream
- * stalls and drops via the answer options `stallAfterEvents`/`stallMs` and `dropAfterEvents`.
+ * stalls, drops and error events via the answer options `stallAfterEvents`/`stallMs`, `dropAfterEvents` and
+ * `errorAfterEvents`/`errorMessage`.
  * @module
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
@@ -22,7 +23,7 @@ import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { chatChunks, chatCompletion } from "./openai-provider-chat.js";
 import { responseEvents, responseObject } from "./openai-provider-responses.js";
-import { writeSse, type SseEvent } from "./openai-provider-stream.js";
+import { failStream, writeSse, type SseEvent } from "./openai-provider-stream.js";
 import {
   estimateTokens,
   httpError,
@@ -70,6 +71,8 @@ export interface ScriptedProvider {
   push(...turns: ScriptedTurn[]): void;
   /** How many scripted turns are still queued. */
   remaining(): number;
+  /** How many connections closed before their answer was complete (the client went away, or a drop turn). */
+  abandoned(): number;
   /** Stops listening, drops open connections and ends every pending stall. */
   close(): Promise<void>;
 }
@@ -115,6 +118,7 @@ export async function startScriptedProvider(options: ScriptedProviderOptions): P
   const requests: RecordedRequest[] = [];
   const closing = new AbortController();
   const models = options.models ?? ["gpt-4o", "gpt-4o-mini"];
+  let abandoned = 0;
 
   const nextTurn = async (request: RecordedRequest): Promise<ScriptedTurn> => {
     const turn = queue.shift() ?? (await options.respond?.(request));
@@ -142,6 +146,9 @@ export async function startScriptedProvider(options: ScriptedProviderOptions): P
   };
 
   const server = createServer((req, res) => {
+    res.on("close", () => {
+      if (!res.writableFinished) abandoned += 1;
+    });
     handle(req, res).catch(() => {
       // An aborted wait (client gone, provider closing) or a write to a dead socket: nothing left to answer.
       if (!res.headersSent && !res.destroyed) sendError(res, httpError(500));
@@ -155,6 +162,7 @@ export async function startScriptedProvider(options: ScriptedProviderOptions): P
     requests,
     push: (...turns) => void queue.push(...turns),
     remaining: () => queue.length,
+    abandoned: () => abandoned,
     close: () => {
       closing.abort();
       server.closeAllConnections();
@@ -187,7 +195,10 @@ async function serveTurn(turn: ScriptedTurn, ex: Exchange): Promise<void> {
   const events: SseEvent[] = ex.chat
     ? chatChunks(turn, ctx, options?.["include_usage"] === true)
     : responseEvents(turn, ctx, ex.body);
-  await writeSse(ex.res, events, turn, ex.signal);
+  const failAt = turn.errorAfterEvents;
+  const sent =
+    failAt === undefined ? events : failStream(events, failAt, turn.errorMessage ?? "stream failed", ex.chat);
+  await writeSse(ex.res, sent, turn, ex.signal);
 }
 
 // Usage defaults: the conversation sent (messages / input) and the answer produced, at ~4 characters a token.

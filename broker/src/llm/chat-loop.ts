@@ -51,18 +51,29 @@ async function answerCalls(
   return made;
 }
 
+/** The next round's provider request (tools offered until the round cap), admitted by the token budgets. */
+async function startRound(
+  run: LlmRun,
+  body: Json,
+  messages: Json[],
+  stream: boolean,
+): Promise<{ tools: LlmRun["tools"] | undefined; request: Json }> {
+  const tools = run.offersTools() ? run.tools : undefined;
+  const request = chatRoundRequest(body, {
+    model: run.choice.model,
+    messages,
+    tools,
+    maxTokens: run.capTokens(chatMaxTokens(body)),
+    stream,
+  });
+  await run.beforeRound(request);
+  return { tools, request };
+}
+
 /** Runs the tool loop without streaming; the last round's completion, usage summed, is the answer. */
 export async function runChat(run: LlmRun, body: Json, messages: Json[]): Promise<Json> {
   for (;;) {
-    const tools = run.offersTools() ? run.tools : undefined;
-    const request = chatRoundRequest(body, {
-      model: run.choice.model,
-      messages,
-      tools,
-      maxTokens: run.capTokens(chatMaxTokens(body)),
-      stream: false,
-    });
-    await run.beforeRound(request);
+    const { tools, request } = await startRound(run, body, messages, false);
     const reply = await run.provider.json("/chat/completions", request);
     run.saw(JSON.stringify(reply["choices"] ?? ""));
     await run.afterRound(readUsage(reply["usage"]));
@@ -132,15 +143,7 @@ export async function streamChat(run: LlmRun, body: Json, messages: Json[], out:
       [CHAT_TOOL_CALLS_FIELD]: calls,
     });
   for (;;) {
-    const tools = run.offersTools() ? run.tools : undefined;
-    const request = chatRoundRequest(body, {
-      model: run.choice.model,
-      messages,
-      tools,
-      maxTokens: run.capTokens(chatMaxTokens(body)),
-      stream: true,
-    });
-    await run.beforeRound(request);
+    const { tools, request } = await startRound(run, body, messages, true);
     const round = await streamRound(run, request, out, ids);
     if (tools === undefined || round.calls.length === 0) break;
     progress(

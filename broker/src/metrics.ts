@@ -9,6 +9,9 @@ export interface BrokerMetricsOptions {
   /** `metrics.toolLabel`: label request latency by exposed tool name too (at most `toolLabelLimit` names). */
   toolLabel?: boolean;
   toolLabelLimit?: number;
+  /** `metrics.consumerLabel`: label the LLM token counter by consumer too (at most `consumerLabelLimit` names). */
+  consumerLabel?: boolean;
+  consumerLabelLimit?: number;
   /** The standalone gateway's forwarding metrics are registered only when true (default false). */
   standalone?: boolean;
 }
@@ -17,7 +20,7 @@ export interface BrokerMetricsOptions {
 export class BrokerMetrics {
   readonly registry = new Registry();
   /** The LLM endpoints' tokens, latency and tool calls. */
-  readonly llm = new LlmMetrics(this.registry);
+  readonly llm: LlmMetrics;
   readonly requests = new Counter({
     name: "mcp_broker_requests_total",
     help: "JSON-RPC messages handled by the broker, by method and outcome",
@@ -80,6 +83,10 @@ export class BrokerMetrics {
   private readonly requestSeconds: Histogram;
 
   constructor(options: BrokerMetricsOptions = {}) {
+    this.llm = new LlmMetrics(this.registry, {
+      consumerLabel: options.consumerLabel,
+      consumerLabelLimit: options.consumerLabelLimit,
+    });
     // Behind Envoy these never move (the router forwards): registered only in the standalone gateway.
     const registers = options.standalone ? [this.registry] : [];
     this.forwardedCalls = new Counter({

@@ -69,7 +69,12 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
   const labels = { toolLabel: config.metrics.toolLabel, toolLabelLimit: config.metrics.toolLabelLimit };
   const routerMetrics = new RouterMetrics({ ...labels, defaultMetrics: !roles.broker, extProc: roles.router });
   const brokerMetrics = roles.broker
-    ? new BrokerMetrics({ ...labels, standalone: roles.standalone ?? false })
+    ? new BrokerMetrics({
+        ...labels,
+        consumerLabel: config.metrics.consumerLabel,
+        consumerLabelLimit: config.metrics.consumerLabelLimit,
+        standalone: roles.standalone ?? false,
+      })
     : undefined;
   const llm = await openLlmRuntime(config, roles, logger);
   const broker = brokerMetrics ? brokerOf(options, brokerMetrics, routerMetrics, llm) : undefined;

@@ -253,7 +253,6 @@ function record(
     end.status < 400 ? "ok" : end.status === 429 ? "rate_limited" : end.status < 500 ? "rejected" : "error";
   deps.metrics.requestSeconds.observe({ ...labels, outcome }, end.latencyMs / 1000);
   if (!run) return;
-  deps.metrics.tokens.inc({ ...labels, kind: "input" }, run.usage.input);
-  deps.metrics.tokens.inc({ ...labels, kind: "output" }, run.usage.output);
+  deps.metrics.countTokens(labels, caller?.identity.consumer ?? "anonymous", run.usage);
   for (const call of run.calls) deps.metrics.toolCalls.inc({ outcome: call.result.outcome });
 }

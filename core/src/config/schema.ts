@@ -252,6 +252,9 @@ export const configSchema = z
       .object({
         toolLabel: z.boolean().default(false),
         toolLabelLimit: z.number().int().min(1).max(1000).default(50),
+        /** Label the LLM token counter by consumer too (at most `consumerLabelLimit` names; later ones "other"). */
+        consumerLabel: z.boolean().default(false),
+        consumerLabelLimit: z.number().int().min(1).max(10000).default(100),
       })
       .strict()
       .prefault({}),

@@ -34,6 +34,8 @@ beforeAll(async () => {
       `frank: { tools: ["weather_*"], toolRateLimit: { rate: "1/h", burst: 1 }, llm: { providers: [fake] } }`,
     ],
     provider: `timeout: ${TIMEOUT_MS}ms, maxToolRounds: 2`,
+    // Tokens by consumer too (the cap on distinct names is unit-tested in broker/src/llm/llm-metrics.test.ts).
+    metrics: "{ consumerLabel: true }",
   });
   alice = llm.client(ALICE_KEY);
 });
@@ -233,6 +235,9 @@ describe("LLM proxy limits and failures, standalone", () => {
     expect(delta("mcp_gateway_llm_tokens_total", { ...labels, kind: "output" })).toBe(10);
     expect(delta("mcp_gateway_llm_request_duration_seconds_count", { ...labels, outcome: "ok" })).toBe(1);
     expect(delta("mcp_gateway_llm_tool_calls_total", { outcome: "ok" })).toBe(1);
+    // metrics.consumerLabel: the same tokens by consumer.
+    expect(delta("mcp_gateway_llm_tokens_total", { ...labels, kind: "input", consumer: "alice" })).toBe(32);
+    expect(delta("mcp_gateway_llm_tokens_total", { ...labels, kind: "output", consumer: "alice" })).toBe(10);
     // Earlier tests in this file: provider failures (outcome error) and a tool call refused by the rate limit.
     expect(metricValue(after, "mcp_gateway_llm_request_duration_seconds_count", { outcome: "error" })).toBeGreaterThan(
       0,

@@ -34,6 +34,8 @@ export interface LlmStackOptions {
   extraProviders?: string[];
   /** Extra `sanitize.rules` entries. */
   sanitizeRules?: string[];
+  /** A `metrics` section (flow mapping), e.g. `{ consumerLabel: true }`. */
+  metrics?: string;
 }
 
 /** A running stack, its scripted provider, and helpers for the test files. */
@@ -81,6 +83,7 @@ function accessYaml(options: LlmStackOptions, provider: ScriptedProvider, auditP
   return `consumers:
 ${consumers.map((c) => `  - { name: ${c.name}, keyHash: "${hashApiKey(c.key)}", policy: ${c.policy} }`).join("\n")}
 audit: { file: { path: "${auditPath}" } }
+${options.metrics === undefined ? "" : `metrics: ${options.metrics}`}
 sanitize: { rules: [${rules.join(", ")}] }
 policies:
   weather-llm: { tools: ["weather_*"], llm: { providers: [fake] } }

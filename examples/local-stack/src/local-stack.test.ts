@@ -9,19 +9,22 @@ import { createServer, type Server } from "node:net";
 import { resolve } from "node:path";
 import { parse } from "yaml";
 import { DEMO_KEYS, secondStackConfig, startLocalStack, STACK_PORTS, type LocalStack } from "./local-stack";
+import { banner } from "./main";
 
 jest.setTimeout(60_000);
 
 // What `npm start` runs, with examples/gateway.yaml, but on free ports: a running `npm start` (8080, 9101-9104) must
 // not make this test fail. To prove it, this test holds 8080 itself while it runs (unless something else already
 // does, which is the same situation). Needs a build (npm test does).
+const FREE_PORTS = { gateway: 0, weather: 0, notes: 0, everything: 0, calendar: 0 };
 let stack: LocalStack;
 let client: Client;
 let holder: Server | undefined;
 
 beforeAll(async () => {
   holder = await holdPort(STACK_PORTS.gateway);
-  stack = await startLocalStack({ ports: { gateway: 0, weather: 0, notes: 0, everything: 0, calendar: 0 } });
+  // Without OPENAI_API_KEY (whatever the shell running the tests has): the LLM proxy stays off.
+  stack = await startLocalStack({ ports: FREE_PORTS, env: {} });
   client = new Client({ name: "npm-start-check", version: "1.0.0" });
   // The gateway lists an upstream once it is ready; connect only when all four are.
   for (let i = 0; i < 100; i++) {
@@ -255,6 +258,20 @@ describe("the local stack of npm start", () => {
     expect(response.status).toBe(200);
     expect(response.headers.get("content-security-policy")).toContain("default-src 'self'");
     expect(await response.text()).toContain("<title>MCP Gateway console</title>");
+  });
+
+  it("keeps the LLM proxy off without OPENAI_API_KEY: the banner says how to turn it on and /v1 answers 404", async () => {
+    const lines = banner(stack).split("\n");
+    expect(lines.filter((line) => line.includes("OPENAI_API_KEY"))).toEqual([
+      "  LLM proxy                off: set OPENAI_API_KEY (optionally OPENAI_BASE_URL, OPENAI_MODEL) to try /v1",
+    ]);
+    expect(lines.some((line) => line.includes("/v1/chat/completions"))).toBe(false);
+    const response = await fetch(`http://127.0.0.1:${stack.ports.gateway}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${DEMO_KEYS.alice}`, "content-type": "application/json" },
+      body: JSON.stringify({ messages: [{ role: "user", content: "Hello?" }] }),
+    });
+    expect(response.status).toBe(404);
   });
 
   it("returns an error for an unknown tool", async () => {

@@ -25,6 +25,8 @@ export const DEMO_KEYS = {
 /** The processes of a running local stack. */
 export interface LocalStack {
   gatewayUrl: string;
+  /** The LLM proxy, when the environment enabled it (see {@link llmDemoSettings}). */
+  llm?: { url: string; model: string };
   /** The ports the processes listen on. */
   ports: StackPorts;
   processes: RunningProcess[];
@@ -59,6 +61,26 @@ export interface LocalStackOptions {
    * With any given, the gateway runs a temporary copy of the config (see {@link secondStackConfig}).
    */
   ports?: Partial<StackPorts>;
+  /** Where `OPENAI_API_KEY`, `OPENAI_BASE_URL` and `OPENAI_MODEL` are read (default `process.env`). */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** The LLM proxy of the local stack: one OpenAI-compatible provider, on when `OPENAI_API_KEY` is set. */
+export interface LlmDemoSettings {
+  baseUrl: string;
+  model: string;
+}
+
+/**
+ * The LLM proxy settings of `env`: undefined without `OPENAI_API_KEY`, else `OPENAI_BASE_URL` (default OpenAI's) and
+ * `OPENAI_MODEL` (default gpt-4o-mini). The key itself stays in the environment.
+ */
+export function llmDemoSettings(env: Readonly<Record<string, string | undefined>>): LlmDemoSettings | undefined {
+  if (!env["OPENAI_API_KEY"]) return undefined;
+  return {
+    baseUrl: env["OPENAI_BASE_URL"] || "https://api.openai.com/v1",
+    model: env["OPENAI_MODEL"] || "gpt-4o-mini",
+  };
 }
 
 /**
@@ -68,6 +90,8 @@ export interface LocalStackOptions {
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const configPath = options.configPath ?? resolve(REPO_ROOT, "examples/gateway.yaml");
   const wanted: StackPorts = { ...STACK_PORTS, ...options.ports };
+  const env = options.env ?? process.env;
+  const llm = llmDemoSettings(env);
   const processes: RunningProcess[] = [];
   let tempDir: string | undefined;
   const stop = async (): Promise<void> => {
@@ -97,15 +121,27 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       calendar: calendar.port,
     };
     let config = configPath;
-    if (options.ports !== undefined) {
+    if (options.ports !== undefined || llm !== undefined) {
       tempDir = await mkdtemp(join(tmpdir(), "mcp-local-stack-"));
       config = join(tempDir, "gateway.yaml");
-      await writeFile(config, secondStackConfig(await readFile(configPath, "utf8"), ports, tempDir));
+      let yaml = await readFile(configPath, "utf8");
+      if (options.ports !== undefined) yaml = secondStackConfig(yaml, ports, tempDir);
+      if (llm !== undefined) yaml = llmDemoConfig(yaml, llm);
+      await writeFile(config, yaml);
     }
-    const gateway = startNode("cli/dist/main.js", ["serve", "--config", config]);
+    // The gateway reads the provider key from its environment (`${env:OPENAI_API_KEY}`): it never lands in a file.
+    const keyEnv: Record<string, string> = llm ? { OPENAI_API_KEY: env["OPENAI_API_KEY"] ?? "" } : {};
+    const gateway = startNode("cli/dist/main.js", ["serve", "--config", config], keyEnv);
     processes.push(gateway);
     const ready = await gateway.waitFor(/gateway listening on (http:\/\/127\.0\.0\.1:(\d+)\S*)/);
-    return { gatewayUrl: ready[1] ?? "", ports: { ...ports, gateway: Number(ready[2]) }, processes, stop };
+    const gatewayPort = Number(ready[2]);
+    return {
+      gatewayUrl: ready[1] ?? "",
+      ...(llm && { llm: { url: `http://127.0.0.1:${gatewayPort}/v1`, model: llm.model } }),
+      ports: { ...ports, gateway: gatewayPort },
+      processes,
+      stop,
+    };
   } catch (error: unknown) {
     await stop();
     throw error;
@@ -127,6 +163,19 @@ export function secondStackConfig(configYaml: string, ports: StackPorts, dir: st
   });
   doc.setIn(["standalone", "listen"], `127.0.0.1:${ports.gateway}`);
   if (doc.hasIn(["audit", "file", "path"])) doc.setIn(["audit", "file", "path"], join(dir, "audit.log"));
+  return doc.toString();
+}
+
+/**
+ * `configYaml` with the LLM proxy on: an `llm` section with one provider `openai` (its key `${env:OPENAI_API_KEY}`)
+ * and every policy allowed to use it; each consumer's model still gets only the tools of that consumer's policy.
+ */
+export function llmDemoConfig(configYaml: string, settings: LlmDemoSettings): string {
+  const doc = parseDocument(configYaml);
+  const provider = { name: "openai", baseUrl: settings.baseUrl, apiKey: "${env:OPENAI_API_KEY}" };
+  doc.set("llm", doc.createNode({ providers: [{ ...provider, defaultModel: settings.model }] }));
+  const policies = (doc.toJS() as { policies?: Record<string, unknown> }).policies ?? {};
+  for (const name of Object.keys(policies)) doc.setIn(["policies", name, "llm"], { providers: ["openai"] });
   return doc.toString();
 }
 

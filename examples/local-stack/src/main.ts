@@ -1,6 +1,16 @@
 import { DEMO_KEYS, startLocalStack, type LocalStack } from "./local-stack";
 
-const banner = (stack: LocalStack): string => `
+/** The banner's lines on the LLM proxy: its base URL and a curl example, or how to turn it on. */
+export function llmBanner(stack: LocalStack): string {
+  if (!stack.llm)
+    return "  LLM proxy                off: set OPENAI_API_KEY (optionally OPENAI_BASE_URL, OPENAI_MODEL) to try /v1";
+  const body = JSON.stringify({ messages: [{ role: "user", content: "Weather in Paris tomorrow?" }] });
+  const curl = `curl -s ${stack.llm.url}/chat/completions -H "Authorization: Bearer ${DEMO_KEYS.alice}" -H "Content-Type: application/json" -d '${body}'`;
+  return `  LLM proxy                ${stack.llm.url} (OpenAI-compatible, model ${stack.llm.model}; docs/llm-proxy.md)\n    ${curl}`;
+}
+
+/** What `npm start` prints once the stack is up. */
+export const banner = (stack: LocalStack): string => `
 MCP gateway (standalone) is up: ${stack.gatewayUrl}
   web console              http://127.0.0.1:${stack.ports.gateway}/ui (sign in with a demo key below)
 
@@ -10,6 +20,7 @@ MCP gateway (standalone) is up: ${stack.gatewayUrl}
                            calendar   http://127.0.0.1:${stack.ports.calendar}/mcp (2026-07-28, tools calendar_*; book_meeting asks to confirm)
   clients of either generation: 2025 (initialize, sessions) and 2026-07-28 (stateless); the gateway bridges both ways
   operations               http://127.0.0.1:${stack.ports.gateway}/status  /readyz  /metrics
+${llmBanner(stack)}
 
 Demo API keys (examples/gateway.yaml; send "Authorization: Bearer <key>"; never use them elsewhere):
   alice  ${DEMO_KEYS.alice}         weather tools only, 5 calls at once then 1/s

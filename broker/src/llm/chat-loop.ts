@@ -59,14 +59,9 @@ async function startRound(
   stream: boolean,
 ): Promise<{ tools: LlmRun["tools"] | undefined; request: Json }> {
   const tools = run.offersTools() ? run.tools : undefined;
-  const request = chatRoundRequest(body, {
-    model: run.choice.model,
-    messages,
-    tools,
-    maxTokens: run.capTokens(chatMaxTokens(body)),
-    stream,
-  });
-  await run.beforeRound(request);
+  const maxTokens = run.capTokens(chatMaxTokens(body));
+  const request = chatRoundRequest(body, { model: run.choice.model, messages, tools, maxTokens, stream });
+  await run.beforeRound(request, maxTokens);
   return { tools, request };
 }
 

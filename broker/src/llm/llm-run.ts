@@ -7,6 +7,7 @@ import {
   type RequestedCall,
   type RoundBudget,
   type ToolOutcome,
+  type TokenUsage,
   type UsageTotals,
 } from "@mcp-gateway/core";
 
@@ -52,35 +53,39 @@ export class LlmRun {
     return given === undefined ? cap : Math.min(given, cap);
   }
 
-  private meter: RoundMeter | undefined;
+  /** The round in flight: its meter and what its admission reserved. */
+  private inFlight: { meter: RoundMeter; reserved: TokenUsage } | undefined;
 
-  /** Checks the budget before a provider round of `request`, and charges its input's upfront part. */
-  async beforeRound(request: unknown): Promise<void> {
-    await this.budget.check();
+  /**
+   * Admits a provider round of `request` under the budget, reserving its input's upfront part and its maximum output
+   * (`maxTokens`, the max_tokens the gateway sends, or a default) in the same step.
+   */
+  async beforeRound(request: unknown, maxTokens: number | undefined): Promise<void> {
     const meter = new RoundMeter(JSON.stringify(request).length);
-    this.meter = meter;
-    await this.budget.charge({ input: meter.upfront, output: 0 });
+    const reserved = await this.budget.admit(meter.upfront, maxTokens);
+    this.inFlight = { meter, reserved };
   }
 
   /** Counts text the model generated in the round in flight (the estimate when the provider reports no usage). */
   saw(text: unknown): void {
-    this.meter?.saw(text);
+    this.inFlight?.meter.saw(text);
   }
 
-  /** Adds a round's usage and charges the rest of it (an estimate when the provider reported none). */
+  /** Adds a round's usage and settles its reservation at it (an estimate when the provider reported none). */
   async afterRound(usage: UsageTotals): Promise<void> {
-    const meter = this.meter;
-    this.meter = undefined;
+    const inFlight = this.inFlight;
+    this.inFlight = undefined;
     this.rounds += 1;
     this.usage = addUsage(this.usage, usage);
-    await this.budget.charge(meter ? meter.settle(usage) : usage);
+    if (inFlight) await this.budget.settle(inFlight.reserved, inFlight.meter.settle(usage));
+    else await this.budget.charge(usage);
   }
 
-  /** Charges the round in flight that ended without an answer (client gone, provider timeout or failure). */
+  /** Settles the round in flight that ended without an answer (client gone, provider timeout or failure). */
   async abandonRound(): Promise<void> {
-    const meter = this.meter;
-    this.meter = undefined;
-    if (meter) await this.budget.charge(meter.settle(undefined));
+    const inFlight = this.inFlight;
+    this.inFlight = undefined;
+    if (inFlight) await this.budget.settle(inFlight.reserved, inFlight.meter.settle(undefined));
   }
 
   /** Makes every requested call at once through the MCP session; each one's outcome is the model's tool result. */

@@ -21,12 +21,18 @@ async function answerCalls(run: LlmRun, input: Json[], output: unknown, calls: R
   return made;
 }
 
-function roundRequest(run: LlmRun, body: Json, input: Json[], stream: boolean): { request: Json; offered: boolean } {
+function roundRequest(
+  run: LlmRun,
+  body: Json,
+  input: Json[],
+  stream: boolean,
+): { request: Json; offered: boolean; maxTokens: number | undefined } {
   const tools = run.offersTools() ? run.tools : undefined;
   const maxTokens = run.capTokens(body["max_output_tokens"]);
   return {
     request: responsesRoundRequest(body, { model: run.choice.model, input, tools, maxTokens, stream }),
     offered: tools !== undefined,
+    maxTokens,
   };
 }
 
@@ -34,8 +40,8 @@ function roundRequest(run: LlmRun, body: Json, input: Json[], stream: boolean): 
 export async function runResponses(run: LlmRun, body: Json, input: Json[]): Promise<Json> {
   const items: Json[] = [];
   for (;;) {
-    const { request, offered } = roundRequest(run, body, input, false);
-    await run.beforeRound(request);
+    const { request, offered, maxTokens } = roundRequest(run, body, input, false);
+    await run.beforeRound(request, maxTokens);
     const reply = await run.provider.json("/responses", request);
     run.saw(JSON.stringify(reply["output"] ?? ""));
     await run.afterRound(readUsage(reply["usage"]));
@@ -134,8 +140,8 @@ async function streamCalls(
 export async function streamResponses(run: LlmRun, body: Json, input: Json[], out: SseWriter): Promise<void> {
   const stream = new ResponsesStream(out);
   for (;;) {
-    const { request, offered } = roundRequest(run, body, input, true);
-    await run.beforeRound(request);
+    const { request, offered, maxTokens } = roundRequest(run, body, input, true);
+    await run.beforeRound(request, maxTokens);
     const completed = await streamRound(run, request, stream);
     const calls = responsesToolCalls(completed["output"]);
     if (!offered || calls.length === 0) {

@@ -87,6 +87,30 @@ describe("MemoryTokenBudgets", () => {
     await expect(budgets.charge("k", { perMinute: { total: 5 } }, usage)).rejects.toThrow(message);
   });
 
+  it("admits with the reservation charged in the same step, and settles giving back the unused part", async () => {
+    const { clock, budgets } = clocked();
+    const limits = { perMinute: { output: 100 } };
+    expect(await budgets.admit("k", limits, { input: 0, output: 60 })).toEqual({ allowed: true });
+    expect(await budgets.admit("k", limits, { input: 0, output: 60 })).toEqual({ allowed: true });
+    // 120 reserved: no room, and a refused admit reserves nothing.
+    expect(await budgets.admit("k", limits, { input: 0, output: 60 })).toMatchObject({ allowed: false });
+    expect(await budgets.check("k", limits)).toEqual({
+      allowed: false,
+      limit: "perMinute.output",
+      retryAfterMs: 12_001,
+    });
+    // Both rounds used 10 of their 60: 20 spent, room again.
+    await budgets.settle("k", limits, { input: 0, output: 60 }, { input: 0, output: 10 });
+    await budgets.settle("k", limits, { input: 0, output: 60 }, { input: 0, output: 10 });
+    await budgets.charge("k", limits, { input: 0, output: 80 });
+    expect(await budgets.check("k", limits)).toEqual({ allowed: false, limit: "perMinute.output", retryAfterMs: 1 });
+    // A give-back never fills a bucket past full: after a minute it is full, and a refund cannot add to it.
+    clock.now += MINUTE;
+    await budgets.settle("k", limits, { input: 0, output: 1000 }, { input: 0, output: 0 });
+    await budgets.charge("k", limits, { input: 0, output: 100 });
+    expect(await budgets.check("k", limits)).toMatchObject({ allowed: false });
+  });
+
   it("forgets the least recently used key beyond maxKeys, which then has full budgets", async () => {
     const budgets = new MemoryTokenBudgets({ maxKeys: 1, now: () => 0 });
     const limits = { perDay: { total: 1 } };
@@ -118,6 +142,39 @@ describe("the bucket math (properties)", () => {
           spent += tokens;
         }
         expect((await budgets.check("k", limits)).allowed).toBe(spent < cap);
+      }),
+    );
+  });
+
+  it("concurrent admits never let reserved plus charged exceed the cap and one reservation", async () => {
+    const step = fc.oneof(
+      fc.record({ op: fc.constant("admit" as const), output: fc.integer({ min: 1, max: 200 }) }),
+      fc.record({ op: fc.constant("settle" as const), pick: fc.nat(), used: fc.double({ min: 0, max: 1 }) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(exactCap, fc.array(step, { maxLength: 40 }), async (cap, steps) => {
+        const { budgets } = clocked();
+        const limits = { perMinute: { output: cap } };
+        const open: number[] = [];
+        let spent = 0;
+        let largest = 0;
+        for (const s of steps) {
+          if (s.op === "admit") {
+            const reserve = Math.min(s.output, cap);
+            largest = Math.max(largest, reserve);
+            if ((await budgets.admit("k", limits, { input: 0, output: reserve })).allowed) {
+              open.push(reserve);
+              spent += reserve;
+            }
+          } else if (open.length > 0) {
+            const [reserved = 0] = open.splice(s.pick % open.length, 1);
+            const used = Math.floor(reserved * s.used);
+            await budgets.settle("k", limits, { input: 0, output: reserved }, { input: 0, output: used });
+            spent -= reserved - used;
+          }
+          expect(spent).toBeLessThan(cap + largest);
+          expect((await budgets.check("k", limits)).allowed).toBe(spent < cap);
+        }
       }),
     );
   });

@@ -1,6 +1,15 @@
 import { LRUCache } from "lru-cache";
 import type { TokenBudgetVerdict, TokenBudgets, TokenLimits, TokenUsage } from "./token-budget";
-import { chargedFullAt, chargeUs, planBuckets, tokensFor, validateUsage, verdictAt } from "./token-bucket-plan";
+import {
+  chargedFullAt,
+  chargeUs,
+  planBuckets,
+  settleUs,
+  tokensFor,
+  validateUsage,
+  verdictAt,
+  type PlannedBucket,
+} from "./token-bucket-plan";
 
 /** Options for {@link MemoryTokenBudgets}. */
 export interface MemoryTokenBudgetsOptions {
@@ -36,21 +45,38 @@ export class MemoryTokenBudgets implements TokenBudgets {
     }
   }
 
+  admit(key: string, limits: TokenLimits, reserve: TokenUsage): Promise<TokenBudgetVerdict> {
+    try {
+      const buckets = planBuckets(limits);
+      validateUsage(reserve);
+      const nowUs = this.nowUs();
+      const state = this.keys.get(key);
+      const verdict = verdictAt(buckets, (field) => state?.get(field), nowUs);
+      if (verdict.allowed)
+        this.move(key, buckets, (bucket) => chargeUs(bucket, tokensFor(bucket.kind, reserve)), nowUs);
+      return Promise.resolve(verdict);
+    } catch (error: unknown) {
+      return Promise.reject(error as Error);
+    }
+  }
+
+  settle(key: string, limits: TokenLimits, reserved: TokenUsage, actual: TokenUsage): Promise<void> {
+    try {
+      const buckets = planBuckets(limits);
+      validateUsage(reserved);
+      validateUsage(actual);
+      this.move(key, buckets, (bucket) => settleUs(bucket, reserved, actual), this.nowUs());
+      return Promise.resolve();
+    } catch (error: unknown) {
+      return Promise.reject(error as Error);
+    }
+  }
+
   charge(key: string, limits: TokenLimits, usage: TokenUsage): Promise<void> {
     try {
       const buckets = planBuckets(limits);
       validateUsage(usage);
-      if (buckets.length === 0) return Promise.resolve();
-      const nowUs = this.nowUs();
-      let state = this.keys.get(key);
-      if (state === undefined) {
-        state = new Map();
-        this.keys.set(key, state);
-      }
-      for (const bucket of buckets) {
-        const cost = chargeUs(bucket, tokensFor(bucket.kind, usage));
-        state.set(bucket.field, chargedFullAt(state.get(bucket.field), cost, bucket.windowUs, nowUs));
-      }
+      this.move(key, buckets, (bucket) => chargeUs(bucket, tokensFor(bucket.kind, usage)), this.nowUs());
       return Promise.resolve();
     } catch (error: unknown) {
       return Promise.reject(error as Error);
@@ -60,6 +86,24 @@ export class MemoryTokenBudgets implements TokenBudgets {
   close(): Promise<void> {
     this.keys.clear();
     return Promise.resolve();
+  }
+
+  /** Moves each bucket's fullAt by `costUs(bucket)` (negative: a refund). */
+  private move(
+    key: string,
+    buckets: readonly PlannedBucket[],
+    costUs: (bucket: PlannedBucket) => number,
+    nowUs: number,
+  ) {
+    if (buckets.length === 0) return;
+    let state = this.keys.get(key);
+    if (state === undefined) {
+      state = new Map();
+      this.keys.set(key, state);
+    }
+    for (const bucket of buckets) {
+      state.set(bucket.field, chargedFullAt(state.get(bucket.field), costUs(bucket), bucket.windowUs, nowUs));
+    }
   }
 
   private nowUs(): number {

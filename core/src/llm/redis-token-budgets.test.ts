@@ -49,6 +49,15 @@ describe("RedisTokenBudgets on the server's clock", () => {
     expect((verdict as { retryAfterMs: number }).retryAfterMs).toBeLessThanOrEqual(43_200_001);
   });
 
+  it("lets 30 concurrent admits reserve only what the cap covers (each admit is one atomic script)", async () => {
+    const limits = { perMinute: { output: 100 } };
+    const verdicts = await Promise.all(
+      Array.from({ length: 30 }, () => budgets.admit("hot", limits, { input: 0, output: 30 })),
+    );
+    // Room while under 100: 0, 30, 60, 90 reserved before an admit; the fifth finds 120.
+    expect(verdicts.filter((verdict) => verdict.allowed)).toHaveLength(4);
+  });
+
   it("keeps keys apart, whatever characters they hold", async () => {
     const limits = { perDay: { total: 1 } };
     const keys = ["a", "a:", "A", "__proto__", "tenant/ü\n*{x}", ""];
@@ -92,20 +101,23 @@ describe("RedisTokenBudgets on the server's clock", () => {
 });
 
 type Step =
-  { op: "check"; key: string } | { op: "charge"; key: string; usage: TokenUsage } | { op: "advance"; ms: number };
+  | { op: "check"; key: string }
+  | { op: "charge"; key: string; usage: TokenUsage }
+  | { op: "admit"; key: string; usage: TokenUsage }
+  | { op: "settle"; key: string; reserved: TokenUsage; usage: TokenUsage }
+  | { op: "advance"; ms: number };
 
 // Caps dividing the windows exactly (so buckets land exactly on empty) as well as any others.
 const capArb = fc.oneof(fc.constantFrom(1, 10, 100, 1000, 60_000), fc.integer({ min: 1, max: 5000 }));
 const capsArb = fc.record({ input: capArb, output: capArb, total: capArb }, { requiredKeys: [] });
 const limitsArb: fc.Arbitrary<TokenLimits> = fc.record({ perMinute: capsArb, perDay: capsArb }, { requiredKeys: [] });
 const keyArb = fc.constantFrom("a", "b", "__proto__");
+const usageArb = fc.record({ input: fc.oneof(fc.nat(10), fc.nat(3000)), output: fc.oneof(fc.nat(10), fc.nat(3000)) });
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ op: fc.constant("check" as const), key: keyArb }),
-  fc.record({
-    op: fc.constant("charge" as const),
-    key: keyArb,
-    usage: fc.record({ input: fc.oneof(fc.nat(10), fc.nat(3000)), output: fc.oneof(fc.nat(10), fc.nat(3000)) }),
-  }),
+  fc.record({ op: fc.constant("charge" as const), key: keyArb, usage: usageArb }),
+  fc.record({ op: fc.constant("admit" as const), key: keyArb, usage: usageArb }),
+  fc.record({ op: fc.constant("settle" as const), key: keyArb, reserved: usageArb, usage: usageArb }),
   fc.record({
     op: fc.constant("advance" as const),
     ms: fc.oneof(fc.nat(2000), fc.constantFrom(600, 1000, 6000, 60_000), fc.nat(3 * 86_400_000)),
@@ -117,6 +129,8 @@ async function play(budgets: TokenBudgets, clock: { now: number }, limits: Token
   for (const step of steps) {
     if (step.op === "advance") clock.now += step.ms;
     else if (step.op === "charge") await budgets.charge(step.key, limits, step.usage);
+    else if (step.op === "settle") await budgets.settle(step.key, limits, step.reserved, step.usage);
+    else if (step.op === "admit") verdicts.push(await budgets.admit(step.key, limits, step.usage));
     else verdicts.push(await budgets.check(step.key, limits));
   }
   return verdicts;
@@ -161,7 +175,36 @@ describe("memory and Redis budgets (differential)", () => {
     expect(fromRedis).toEqual(fromMemory);
   });
 
-  it("give the same verdicts for the same sequence of checks, charges and clock steps", async () => {
+  it("agree on admits and settles: the reservation, the give-back, never past full", async () => {
+    const out = (output: number): TokenUsage => ({ input: 0, output });
+    const steps: Step[] = [
+      { op: "admit", key: "k", usage: out(60) },
+      { op: "admit", key: "k", usage: out(60) },
+      { op: "admit", key: "k", usage: out(60) },
+      { op: "settle", key: "k", reserved: out(60), usage: out(10) },
+      { op: "check", key: "k" },
+      { op: "settle", key: "k", reserved: out(60), usage: out(10) },
+      { op: "charge", key: "k", usage: out(80) },
+      { op: "check", key: "k" },
+      { op: "advance", ms: 60_000 },
+      { op: "settle", key: "k", reserved: out(1000), usage: out(0) },
+      { op: "charge", key: "k", usage: out(100) },
+      { op: "check", key: "k" },
+    ];
+    const [fromMemory, fromRedis] = await bothPlay({ perMinute: { output: 100 } }, steps);
+    expect(fromMemory).toEqual([
+      { allowed: true },
+      { allowed: true },
+      { allowed: false, limit: "perMinute.output", retryAfterMs: 12_001 },
+      // 70 spent once one round gave back 50.
+      { allowed: true },
+      { allowed: false, limit: "perMinute.output", retryAfterMs: 1 },
+      { allowed: false, limit: "perMinute.output", retryAfterMs: 1 },
+    ]);
+    expect(fromRedis).toEqual(fromMemory);
+  });
+
+  it("give the same verdicts for the same sequence of checks, admits, settles, charges and clock steps", async () => {
     // Both run on one injected clock (epoch ms), so the Redis script sees the same time as the memory store.
     const start = Date.now();
     const denials = new Set<string>();

@@ -2,7 +2,7 @@ import { connectScriptClient, redisUnavailable, type ScriptClient } from "../red
 import { traceChild } from "../tracing/request-span";
 import type { TokenBudgetVerdict, TokenBudgets, TokenLimits, TokenUsage } from "./token-budget";
 import { TOKEN_BUDGET_SCRIPT, verdictFromReply, type TokenBudgetCall } from "./token-budget-script";
-import { chargeUs, planBuckets, tokensFor, validateUsage } from "./token-bucket-plan";
+import { chargeUs, planBuckets, settleUs, tokensFor, validateUsage } from "./token-bucket-plan";
 
 /** Options for {@link RedisTokenBudgets.connect}. */
 export interface RedisTokenBudgetsOptions {
@@ -17,7 +17,7 @@ const SCRIPTS = { tokenBudget: TOKEN_BUDGET_SCRIPT };
 type BudgetClient = ScriptClient<typeof SCRIPTS>;
 
 /**
- * Token budgets in Redis, shared by every replica: each check or charge is one Lua script on one hash per key
+ * Token budgets in Redis, shared by every replica: each check, admit, settle or charge is one Lua script on one hash per key
  * (`<prefix><caller key>`, atomic, single-key so it works on Redis Cluster too); see token-budget-script.ts.
  */
 export class RedisTokenBudgets implements TokenBudgets {
@@ -38,6 +38,24 @@ export class RedisTokenBudgets implements TokenBudgets {
     if (buckets.length === 0) return { allowed: true };
     const reply = await this.run(key, { op: "check", buckets, nowUs: this.nowUs() });
     return verdictFromReply(reply, buckets);
+  }
+
+  async admit(key: string, limits: TokenLimits, reserve: TokenUsage): Promise<TokenBudgetVerdict> {
+    const buckets = planBuckets(limits);
+    validateUsage(reserve);
+    if (buckets.length === 0) return { allowed: true };
+    const costsUs = buckets.map((bucket) => chargeUs(bucket, tokensFor(bucket.kind, reserve)));
+    const reply = await this.run(key, { op: "admit", buckets, costsUs, nowUs: this.nowUs() });
+    return verdictFromReply(reply, buckets);
+  }
+
+  async settle(key: string, limits: TokenLimits, reserved: TokenUsage, actual: TokenUsage): Promise<void> {
+    const buckets = planBuckets(limits);
+    validateUsage(reserved);
+    validateUsage(actual);
+    if (buckets.length === 0) return;
+    const costsUs = buckets.map((bucket) => settleUs(bucket, reserved, actual));
+    await this.run(key, { op: "charge", buckets, costsUs, nowUs: this.nowUs() });
   }
 
   async charge(key: string, limits: TokenLimits, usage: TokenUsage): Promise<void> {

@@ -10,6 +10,14 @@ class FixedBudgets implements TokenBudgets {
   async check(): Promise<{ allowed: true } | { allowed: false; limit: string; retryAfterMs: number }> {
     return this.spent < this.cap ? { allowed: true } : { allowed: false, limit: "perMinute.total", retryAfterMs: 1500 };
   }
+  async admit(key: string, limits: TokenLimits, reserve: TokenUsage) {
+    const verdict = await this.check();
+    if (verdict.allowed) await this.charge(key, limits, reserve);
+    return verdict;
+  }
+  async settle(key: string, limits: TokenLimits, reserved: TokenUsage, actual: TokenUsage): Promise<void> {
+    await this.charge(key, limits, { input: actual.input - reserved.input, output: actual.output - reserved.output });
+  }
   async charge(key: string, _limits: TokenLimits, usage: TokenUsage): Promise<void> {
     this.spent += usage.input + usage.output;
     this.charges.push([key, usage]);
@@ -37,11 +45,36 @@ describe("RoundBudget", () => {
     expect((refused as LlmError).message).toContain("perMinute.total");
   });
 
+  it("reserves the round's max output (or the default), never more than the smallest output or total cap", async () => {
+    const reserveFor = (limits: TokenLimits, maxOutput: number | undefined) =>
+      new RoundBudget(new FixedBudgets(1e9), "k", limits).admit(7, maxOutput);
+    expect(await reserveFor(LIMITS, 40)).toEqual({ input: 7, output: 40 });
+    expect(await reserveFor(LIMITS, undefined)).toEqual({ input: 7, output: 100 });
+    expect(await reserveFor({ perDay: { input: 10 } }, undefined)).toEqual({ input: 7, output: 4096 });
+    expect(await reserveFor({ perMinute: { output: 500 }, perDay: { total: 300 } }, 1e300)).toEqual({
+      input: 7,
+      output: 300,
+    });
+    expect(await reserveFor({ perDay: { input: 10 } }, 10.5)).toEqual({ input: 7, output: 11 });
+  });
+
+  it("admits with the reservation charged, refuses with 429 once spent, and settles the difference", async () => {
+    const budgets = new FixedBudgets(100);
+    const budget = new RoundBudget(budgets, tokenBudgetKey("bob"), LIMITS);
+    const reserved = await budget.admit(10, 60);
+    expect(budgets.spent).toBe(70);
+    await budget.admit(5, 60);
+    await expect(budget.admit(1, 1)).rejects.toMatchObject({ status: 429, type: "tokens" });
+    await budget.settle(reserved, { input: 12, output: 20 });
+    expect(budgets.charges.at(-1)).toEqual(['c:"bob"', { input: 2, output: -40 }]);
+  });
+
   it("needs no store without caps", async () => {
     await expect(new RoundBudget(undefined, "k", undefined).check()).resolves.toBeUndefined();
   });
 
   it("fails closed when caps are set and no store enforces them", async () => {
     await expect(new RoundBudget(undefined, "k", LIMITS).check()).rejects.toMatchObject({ status: 503 });
+    await expect(new RoundBudget(undefined, "k", LIMITS).admit(1, 1)).rejects.toMatchObject({ status: 503 });
   });
 });

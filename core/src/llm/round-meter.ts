@@ -3,18 +3,19 @@ import type { UsageTotals } from "./usage";
 
 /** Characters per token of the estimates: about four, as OpenAI's own rule of thumb for English text. */
 const CHARS_PER_TOKEN = 4;
-/** The part charged before a round is sent: a low estimate (JSON and schemas tokenize denser), never above the real. */
+/** The input reserved before a round is sent: a low estimate (JSON and schemas tokenize denser), never above the real. */
 const UPFRONT_CHARS_PER_TOKEN = 6;
 
 /**
- * The tokens one provider round is charged. Part of its input is charged before the round is sent, so a consumer's
- * concurrent requests see each other at once instead of all passing the check before any is charged; the rest when
- * it ends: the provider's usage, or an estimate from what was sent and seen when the provider reported none (a
- * client that went away mid-stream, a provider timeout, a stream cut short, a provider that reports no usage).
+ * The tokens one provider round is charged. Part of its input is reserved before the round is sent (with its output:
+ * RoundBudget.admit), so a consumer's concurrent requests see each other at once instead of all passing the check
+ * before any is charged; when it ends the round is settled at the provider's usage, or an estimate from what was sent
+ * and seen when the provider reported none (a client that went away mid-stream, a provider timeout, a stream cut
+ * short, a provider that reports no usage).
  */
 export class RoundMeter {
   private outputChars = 0;
-  /** Input tokens charged before the round is sent. */
+  /** Input tokens reserved before the round is sent. */
   readonly upfront: number;
 
   constructor(private readonly requestChars: number) {
@@ -26,7 +27,7 @@ export class RoundMeter {
     if (typeof text === "string") this.outputChars += text.length;
   }
 
-  /** What is still to charge when the round ends: the provider's usage (or the estimate), less the upfront part. */
+  /** What the round used: the provider's usage (or the estimate), its input never less than the upfront part. */
   settle(reported: UsageTotals | undefined): TokenUsage {
     const usage =
       reported !== undefined && reported.total > 0
@@ -35,6 +36,6 @@ export class RoundMeter {
             input: Math.ceil(this.requestChars / CHARS_PER_TOKEN),
             output: Math.ceil(this.outputChars / CHARS_PER_TOKEN),
           };
-    return { input: Math.max(0, usage.input - this.upfront), output: usage.output };
+    return { input: Math.max(this.upfront, usage.input), output: usage.output };
   }
 }

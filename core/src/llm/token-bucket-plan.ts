@@ -10,6 +10,10 @@ import type { TokenBudgetVerdict, TokenCaps, TokenLimits, TokenUsage } from "./t
  * gateway's favour). All state is integer µs, so the comparison is exact in JavaScript and in Redis' Lua alike.
  * A charge may overdraw, down to −cap (fullAt ≤ now + 2w): one huge reply blocks its consumer for at most one more
  * window instead of for days. A missing bucket is full.
+ *
+ * A round reserves its likely tokens when admitted (`admit`: the check and the charge of the reservation in one step)
+ * and settles when it ends: the charge moves by chargeUs(actual) − chargeUs(reserved), which may be negative (unused
+ * reservation given back), but never past the bucket's full level (fullAt ≥ now).
  */
 
 /** One configured cap: its name as in the config, its field in the store, window and capacity. */
@@ -92,7 +96,15 @@ export function verdictAt(
   return { allowed: true };
 }
 
-/** The fullAt a bucket has after a charge of `costUs` at `nowUs` (overdraft bounded at −cap, i.e. now + 2w). */
+/** How far (µs) settling a round moves a bucket: its actual charge less the reserved one (negative: give back). */
+export function settleUs(bucket: PlannedBucket, reserved: TokenUsage, actual: TokenUsage): number {
+  return chargeUs(bucket, tokensFor(bucket.kind, actual)) - chargeUs(bucket, tokensFor(bucket.kind, reserved));
+}
+
+/**
+ * The fullAt a bucket has after a charge of `costUs` (negative: a refund) at `nowUs`: overdraft bounded at −cap
+ * (now + 2w), and a refund never fills it past full (now).
+ */
 export function chargedFullAt(previous: number | undefined, costUs: number, windowUs: number, nowUs: number): number {
-  return Math.min(Math.max(previous ?? nowUs, nowUs) + costUs, nowUs + 2 * windowUs);
+  return Math.max(Math.min(Math.max(previous ?? nowUs, nowUs) + costUs, nowUs + 2 * windowUs), nowUs);
 }

@@ -7,9 +7,10 @@ export const TTL_MARGIN_MS = 1000;
 
 // The algorithm of token-bucket-plan.ts, atomically per key: one hash per consumer key, one field per cap holding the
 // µs at which that bucket is full again (integers below 2^53, exact in Lua's doubles, written with %.17g). Time is the
-// Redis server's (TIME) unless the caller passes one (ARGV[1], µs; tests). ARGV[2] is "check" or "charge"; then
-// (field, window µs, charge µs) per configured cap, in verdict order. A check writes nothing; a charge sets the fields
-// and keeps the key until its last bucket is full again (a missing key or field reads as full, so expiry changes
+// Redis server's (TIME) unless the caller passes one (ARGV[1], µs; tests). ARGV[2] is "check", "admit" or "charge";
+// then (field, window µs, charge µs) per configured cap, in verdict order. A check writes nothing; a charge sets the
+// fields (a negative charge, a settled reservation, never fills a bucket past full) and keeps the key until its last
+// bucket is full again; an admit checks and, when every cap has room, charges in the same atomic step (a missing key or field reads as full, so expiry changes
 // nothing but memory). Replies are integers: {allowed, index of the exhausted cap (1-based), retry ms}.
 const TOKEN_BUDGET_LUA = `
 if redis.replicate_commands then redis.replicate_commands() end
@@ -19,20 +20,20 @@ if now == nil then
   now = tonumber(time[1]) * 1000000 + tonumber(time[2])
 end
 local n = (#ARGV - 2) / 3
-if ARGV[2] == 'check' then
+if ARGV[2] ~= 'charge' then
   for i = 0, n - 1 do
     local at = tonumber(redis.call('HGET', KEYS[1], ARGV[3 + 3 * i])) or now
     local behind = at - now - tonumber(ARGV[4 + 3 * i])
     if behind >= 0 then return {0, i + 1, math.floor(behind / 1000) + 1} end
   end
-  return {1, 0, 0}
+  if ARGV[2] == 'check' then return {1, 0, 0} end
 end
 local last = now
 for i = 0, n - 1 do
   local field = ARGV[3 + 3 * i]
   local window = tonumber(ARGV[4 + 3 * i])
   local at = math.max(tonumber(redis.call('HGET', KEYS[1], field)) or now, now)
-  at = math.min(at + tonumber(ARGV[5 + 3 * i]), now + 2 * window)
+  at = math.max(math.min(at + tonumber(ARGV[5 + 3 * i]), now + 2 * window), now)
   redis.call('HSET', KEYS[1], field, string.format('%.17g', at))
   last = math.max(last, at)
 end
@@ -42,9 +43,9 @@ redis.call('PEXPIRE', KEYS[1], string.format('%d', ttl))
 return {1, 0, 0}
 `;
 
-/** One script call: a check or a charge (with each bucket's charge in µs) of `buckets` at `nowUs` (or server time). */
+/** One script call: a check, an admit or a charge (each bucket's charge in µs) of `buckets` at `nowUs` (or server time). */
 export interface TokenBudgetCall {
-  op: "check" | "charge";
+  op: "check" | "admit" | "charge";
   buckets: readonly PlannedBucket[];
   costsUs?: readonly number[];
   nowUs?: number;

@@ -38,6 +38,14 @@ export type TokenBudgetVerdict =
 export interface TokenBudgets {
   /** Whether `key` may start an LLM round now under `limits`. */
   check(key: string, limits: TokenLimits): Promise<TokenBudgetVerdict>;
+  /**
+   * Whether `key` may start an LLM round now under `limits` and, when it may, charges `reserve` in the same atomic
+   * step, so concurrent rounds of one consumer see each other's reservations: together they overspend a cap by at
+   * most one reservation.
+   */
+  admit(key: string, limits: TokenLimits, reserve: TokenUsage): Promise<TokenBudgetVerdict>;
+  /** Settles an admitted round: charges `actual` less the `reserved` part already charged (gives back the excess). */
+  settle(key: string, limits: TokenLimits, reserved: TokenUsage, actual: TokenUsage): Promise<void>;
   /** Charges `usage` to `key` under `limits`. */
   charge(key: string, limits: TokenLimits, usage: TokenUsage): Promise<void>;
   /** Releases the store; unusable afterwards. */

@@ -1,6 +1,6 @@
 import { checkChatMessages } from "./content-check";
 import { invalidRequest } from "./llm-error";
-import { CHAT_FIELDS, checkFields, passedFields } from "./request-fields";
+import { CHAT_FIELDS, checkFields, passedFields, passToolSettings } from "./request-fields";
 import type { OfferedTool, RequestedCall } from "./tool-offer";
 import type { UsageTotals } from "./usage";
 
@@ -54,8 +54,7 @@ export function chatRoundRequest(
   request["messages"] = round.messages;
   if (round.tools && round.tools.length > 0) {
     request["tools"] = chatTools(round.tools);
-    if (body["tool_choice"] !== undefined) request["tool_choice"] = body["tool_choice"];
-    if (body["parallel_tool_calls"] !== undefined) request["parallel_tool_calls"] = body["parallel_tool_calls"];
+    passToolSettings(body, request);
   }
   if (round.maxTokens !== undefined) {
     if (body["max_tokens"] !== undefined) request["max_tokens"] = round.maxTokens;

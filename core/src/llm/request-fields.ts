@@ -119,6 +119,16 @@ export function checkFields(body: Json, rules: FieldRules): void {
   }
 }
 
+/** The client's tool settings, passed on only on a round that offers tools (the one past the round cap has none). */
+const TOOL_SETTINGS = ["tool_choice", "parallel_tool_calls"] as const;
+
+/** Copies the client's `tool_choice` and `parallel_tool_calls` (when sent) into a round's request that offers tools. */
+export function passToolSettings(body: Json, request: Json): void {
+  for (const field of TOOL_SETTINGS) {
+    if (Object.hasOwn(body, field) && body[field] !== undefined) request[field] = body[field];
+  }
+}
+
 /** The fields of `body` passed to the provider as sent (checked by {@link checkFields} first). */
 export function passedFields(body: Json, rules: FieldRules): Json {
   const request: Json = {};

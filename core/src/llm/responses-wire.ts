@@ -1,7 +1,7 @@
 import { checkNoClientTools } from "./chat-wire";
 import { checkResponsesInput } from "./content-check";
 import { invalidRequest } from "./llm-error";
-import { checkFields, passedFields, RESPONSES_FIELDS } from "./request-fields";
+import { checkFields, passedFields, passToolSettings, RESPONSES_FIELDS } from "./request-fields";
 import type { ToolOutcome } from "./tool-results";
 import type { OfferedTool, RequestedCall } from "./tool-offer";
 import type { UsageTotals } from "./usage";
@@ -45,8 +45,7 @@ export function responsesRoundRequest(
       description: tool.description,
       parameters: tool.parameters,
     }));
-    if (body["tool_choice"] !== undefined) request["tool_choice"] = body["tool_choice"];
-    if (body["parallel_tool_calls"] !== undefined) request["parallel_tool_calls"] = body["parallel_tool_calls"];
+    passToolSettings(body, request);
   }
   if (round.maxTokens !== undefined) request["max_output_tokens"] = round.maxTokens;
   if (round.stream) request["stream"] = true;

@@ -1,9 +1,7 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
+import { startReadyChild } from "./ready-child";
 
 /** The model `npm run model:fetch` caches (keep in step with scripts/fetch-small-model.mjs). */
 export const SMALL_MODEL_FILE = "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf";
@@ -45,36 +43,17 @@ export async function startLlamaProvider(modelPath = smallModelPath()): Promise<
   const runtime = llamaRuntimePath();
   if (!existsSync(join(runtime, "node_modules", "node-llama-cpp")))
     throw new Error(`no node-llama-cpp at ${runtime}: run npm run model:fetch`);
-  const child: ChildProcess = spawn(process.execPath, [join(__dirname, "llama-provider-process.mjs")], {
-    env: {
+  const child = await startReadyChild<{ url: string }>(
+    join(__dirname, "llama-provider-process.mjs"),
+    {
       ...process.env,
       LLAMA_PROVIDER_MODEL: modelPath,
       LLAMA_PROVIDER_RUNTIME: runtime,
       LLAMA_PROVIDER_MODEL_ID: SMALL_MODEL_ID,
       NODE_LLAMA_CPP_SKIP_DOWNLOAD: "true",
     },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  const ready = new Promise<string>((resolve) =>
-    lines.on("line", (line) => {
-      if (line.startsWith(READY)) resolve(line.slice(READY.length));
-    }),
+    READY,
+    "llama provider",
   );
-  const exited = once(child, "exit").then(() => {
-    throw new Error(`llama provider exited: ${stderr}`);
-  });
-  const started = JSON.parse(await Promise.race([ready, exited])) as { url: string };
-  return {
-    url: started.url,
-    model: SMALL_MODEL_ID,
-    close: async () => {
-      if (child.exitCode !== null) return;
-      const gone = once(child, "exit");
-      child.kill("SIGTERM");
-      await gone;
-    },
-  };
+  return { url: child.started.url, model: SMALL_MODEL_ID, close: child.stop };
 }

@@ -1,7 +1,5 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
+import { startReadyChild } from "./ready-child";
 
 /** A client registered at the test provider. */
 export interface TestClient {
@@ -55,34 +53,20 @@ export async function clientToken(provider: OAuthProvider, client: TestClient, r
 
 /** Starts oidc-provider on 127.0.0.1 (free port) with `setup`; resolves once it listens. */
 export async function startOAuthProvider(setup: OAuthProviderSetup): Promise<OAuthProvider> {
-  const child: ChildProcess = spawn(process.execPath, [join(__dirname, "oauth-provider-process.mjs")], {
-    env: { ...process.env, OAUTH_TEST_SETUP: JSON.stringify(setup) },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   // The provider prints notices on stdout too: the ready line is the one with the marker.
-  const ready = new Promise<string>((resolve) =>
-    lines.on("line", (line) => {
-      if (line.startsWith(READY)) resolve(line.slice(READY.length));
-    }),
+  const child = await startReadyChild<{ issuer: string; refreshTokens: string[] }>(
+    join(__dirname, "oauth-provider-process.mjs"),
+    { ...process.env, OAUTH_TEST_SETUP: JSON.stringify(setup) },
+    READY,
+    "oauth provider",
   );
-  const exited = once(child, "exit").then(() => {
-    throw new Error(`oauth provider exited: ${stderr}`);
-  });
-  const started = JSON.parse(await Promise.race([ready, exited])) as { issuer: string; refreshTokens: string[] };
+  const { started } = child;
   return {
     issuer: started.issuer,
     tokenUrl: `${started.issuer}/token`,
     jwksUrl: `${started.issuer}/jwks`,
     refreshTokens: started.refreshTokens,
     tokenExchangeGrant: TOKEN_EXCHANGE_GRANT,
-    close: async () => {
-      if (child.exitCode !== null) return;
-      const exited = once(child, "exit");
-      child.kill("SIGTERM");
-      await exited;
-    },
+    close: child.stop,
   };
 }

@@ -148,6 +148,45 @@ describe("ops endpoints with every upstream down", () => {
   });
 });
 
+// Readiness is "serves its config correctly": with no servers configured there is nothing to wait for, and the
+// gateway answers initialize, empty lists and unknown-tool errors. Unready, every pod would leave the Service.
+describe("ops endpoints with no servers configured", () => {
+  let gateway: RunningBroker;
+
+  beforeAll(async () => {
+    gateway = await startBroker(gatewayYaml([]), { standalone: true });
+  });
+
+  afterAll(async () => {
+    await gateway.close();
+  });
+
+  it("answers /readyz with 200 and no upstreams", async () => {
+    const response = await fetch(`${gateway.base}/readyz`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ ready: true, upstreams: [] });
+  });
+
+  it("reports no upstreams on /status", async () => {
+    expect(await brokerStatus(gateway.base)).toMatchObject({ upstreams: [], conflicts: [] });
+  });
+
+  it("answers initialize, empty lists and an unknown-tool error on /mcp", async () => {
+    const session = await initializeSession(gateway.mcpUrl);
+    expect(await toolNames(gateway, session)).toEqual([]);
+    for (const [method, key] of [
+      ["prompts/list", "prompts"],
+      ["resources/list", "resources"],
+    ]) {
+      const reply = await postMcp(gateway.mcpUrl, { jsonrpc: "2.0", id: 2, method }, { "mcp-session-id": session });
+      expect(reply.json.result[key as string]).toEqual([]);
+    }
+    const call = { jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "weather_get_alerts", arguments: {} } };
+    const reply = await postMcp(gateway.mcpUrl, call, { "mcp-session-id": session });
+    expect(reply.json.error).toEqual({ code: -32602, message: 'unknown tool: "weather_get_alerts"' });
+  });
+});
+
 describe("hot reload", () => {
   let weather: RunningServer;
   let notes: RunningServer;

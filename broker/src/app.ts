@@ -161,8 +161,10 @@ function addOperationsRoutes(app: Express, deps: BrokerAppDeps): void {
     response.json({ status: "ok" });
   });
   app.get("/readyz", (_request, response) => {
+    // Ready means serving the current config correctly: once an upstream is ready, or at once with none configured
+    // (initialize, empty lists and unknown-tool errors are then the correct answers; unready would drop every pod).
     const statuses = deps.context.upstreams.statuses();
-    const ready = statuses.some((s) => s.state === "ready");
+    const ready = statuses.length === 0 || statuses.some((s) => s.state === "ready");
     response
       .status(ready ? 200 : 503)
       .json({ ready, upstreams: statuses.map((s) => ({ name: s.name, state: s.state })) });

@@ -105,15 +105,21 @@ describe("mcp-gateway command-line mistakes", () => {
 
 describe("mcp-gateway validate", () => {
   it("checks every file it is given and reports each", async () => {
-    const broken = join(dir, "no-servers.yaml");
-    await writeFile(broken, "version: 1\nauth: none\nservers: []\n");
+    const broken = join(dir, "bad-url.yaml");
+    await writeFile(broken, "version: 1\nauth: none\nservers: [{ name: a, url: not-a-url }]\n");
     const example = resolve(ROOT, "examples/gateway.yaml");
     const { code, out, err } = await run(["validate", example, broken, example]);
     expect(code).toBe(1);
     expect(out).toBe(
       `${[example, example].map((p) => `valid: ${p} (4 servers: weather, notes, everything, calendar)\n`).join("")}`,
     );
-    expect(err).toBe(`invalid: ${broken}\n  servers: expected at least one server\n`);
+    expect(err).toBe(`invalid: ${broken}\n  servers[0].url: expected an http(s) URL\n`);
+  });
+
+  it("accepts a config with no servers and says so", async () => {
+    const empty = join(dir, "no-servers.yaml");
+    await writeFile(empty, "version: 1\nauth: none\nservers: []\n");
+    expect(await run(["validate", empty])).toMatchObject({ code: 0, out: `valid: ${empty} (no servers)\n`, err: "" });
   });
 
   // validate and serve share one validation: what serve cannot bind, validate refuses, by the field's YAML path.

@@ -24,8 +24,9 @@ async function validateFile(
 ): Promise<number> {
   try {
     const config = await loadConfigFile(configPath, env);
+    const names = config.servers.map((s) => s.name);
     output.out(
-      `valid: ${configPath} (${config.servers.length} servers: ${config.servers.map((s) => s.name).join(", ")})\n`,
+      `valid: ${configPath} (${names.length === 0 ? "no servers" : `${names.length} servers: ${names.join(", ")}`})\n`,
     );
     for (const warning of prefixCollisionWarnings(config)) output.err(`warning: ${configPath}: ${warning}\n`);
     return 0;

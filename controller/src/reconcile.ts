@@ -154,10 +154,8 @@ export async function reconcile(kube: KubeApi, settings: ReconcileSettings): Pro
   const resolutions = new Map<string, Resolution>(live.map((s) => [s.metadata.name, resolveServer(s, lookup)]));
   const accepted = live.filter((s) => resolutions.get(s.metadata.name)?.ok);
   const entries = accepted.map((s) => (resolutions.get(s.metadata.name) as Extract<Resolution, { ok: true }>).entry);
-  const haveServers = entries.length > 0 || Array.isArray(settings.baseConfig.servers);
-  const configChanged = haveServers
-    ? await writeConfig(kube, settings, renderConfig(settings.baseConfig, entries))
-    : false;
+  // Written even with no servers left (servers: []): keeping the last config would leave deleted servers routable.
+  const configChanged = await writeConfig(kube, settings, renderConfig(settings.baseConfig, entries));
   if (settings.routes) {
     const routeSettings = { messageTimeoutMs: extProcTimeoutMs(settings.baseConfig), ...settings.routes };
     await writeRoutes(kube, routeSettings, accepted, resolutions, routes);

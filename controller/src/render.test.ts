@@ -1,4 +1,5 @@
 import { parse } from "yaml";
+import { parseConfig } from "@mcp-gateway/core";
 import {
   assignShards,
   extProcTimeoutMs,
@@ -29,6 +30,17 @@ describe("rendering", () => {
       { name: "a", url: "http://a/mcp" },
     ]);
     expect((parse(text) as { servers: { name: string }[] }).servers.map((s) => s.name)).toEqual(["static", "a", "b"]);
+  });
+
+  it("renders servers: [] when no server is left, a config the gateway accepts (never the last one kept)", () => {
+    const text = renderConfig({ version: 1, auth: "none" }, []);
+    expect(parse(text)).toEqual({ version: 1, auth: "none", servers: [] });
+    expect(parseConfig(text, {}).servers).toEqual([]);
+  });
+
+  it("renders only the broker's rule for no servers", () => {
+    const route = renderHttpRoute(settings, []) as { spec: { rules: { backendRefs: { name: string }[] }[] } };
+    expect(route.spec.rules.map((r) => r.backendRefs.map((b) => b.name))).toEqual([["mcp-gateway-broker"]]);
   });
 
   it("routes each server by x-destination-mcp and everything else to the broker", () => {

@@ -30,12 +30,11 @@ export const INIT_PARAMS = {
  * every ≤500 ms, so recovery tests stay fast); `extra` is appended as more top-level YAML.
  */
 export function gatewayYaml(servers: readonly { name: string; url: string }[], extra = ""): string {
-  const list = servers.map((s) => `  - { name: ${s.name}, url: "${s.url}" }`).join("\n");
+  const list = servers.length === 0 ? " []" : servers.map((s) => `\n  - { name: ${s.name}, url: "${s.url}" }`).join("");
   // Without consumers or policies in `extra`, the broker runs open (an explicit `auth: none`).
   const open = /^(auth|consumers|policies):/m.test(extra) ? "" : "auth: none\n";
   return `version: 1
-${open}servers:
-${list}
+${open}servers:${list}
 sessions: { secret: "${TEST_SESSION_SECRET}" }
 health: { interval: 200ms, maxBackoff: 500ms, timeout: 1s }
 ${extra}

@@ -113,9 +113,22 @@ describe("parseConfig", () => {
       "sessions.secret: expected at least 32 characters",
     ],
     ["an upper-case name", "servers: [{ name: Bad, url: 'http://x/mcp' }]", "servers[0].name: expected lower-case"],
+    ["no servers key (an empty set is written servers: [])", "sessions: { ttl: 1h }", "servers:"],
   ])("rejects %s with the YAML path", (_label, body, expected) => {
     const text = body.startsWith("version") ? body : `version: 1\nauth: none\n${body}`;
     expect(issuesOf(text).join("\n")).toContain(expected);
+  });
+
+  // What the controller renders once the last MCPServer is gone: a gateway that routes nothing, not the last config.
+  it("accepts servers: [] (a gateway with nothing to route)", () => {
+    const config = parseConfig("version: 1\nauth: none\nservers: []\n", {});
+    expect(config.servers).toEqual([]);
+    expect(config.virtualServers).toEqual([]);
+  });
+
+  it("refuses a virtual server naming a server when there are none", () => {
+    const text = "version: 1\nauth: none\nservers: []\nvirtualServers: [{ name: v, path: /v/mcp, tools: [weather_x] }]";
+    expect(issuesOf(text).join("\n")).toContain("virtualServers[0]");
   });
 
   it("reports duplicate server names", () => {

@@ -212,7 +212,11 @@ function checkLlmProviders(
 export const configSchema = z
   .object({
     version: z.literal(1, { error: "expected version: 1" }),
-    servers: z.array(serverSchema).min(1, "expected at least one server"),
+    /**
+     * Required, possibly empty: `servers: []` is a gateway that routes nothing (what the controller renders once the
+     * last MCPServer is gone), never "keep the last config".
+     */
+    servers: z.array(serverSchema),
     /** Curated endpoints, each a selection of tools, prompts and resources across servers at its own path. */
     virtualServers: z.array(virtualServerSchema).default([]),
     sessions: sessionsSchema.prefault({}),

@@ -57,10 +57,23 @@ describe("ConfigWatcher", () => {
     await writeFile(path, config("second"));
     await reloaded("second");
 
-    await writeFile(path, "version: 1\nauth: none\nservers: []\n");
+    await writeFile(path, "version: 1\nauth: none\nservers: [{ name: second, url: not-a-url }]\n");
     await waitFor("a rejected reload", () => errors.length > 0);
-    expect(String(errors[0])).toContain("servers: expected at least one server");
+    expect(String(errors[0])).toContain("servers[0].url: expected an http(s) URL");
     expect(names()).toEqual(["second"]);
+  });
+
+  it("reloads to no servers and back (the last MCPServer removed, then a new one)", async () => {
+    const path = join(dir, "gateway.yaml");
+    await writeFile(path, config("first"));
+    start(path);
+
+    await writeFile(path, "version: 1\nauth: none\nservers: []\n");
+    await waitFor("a reload with no servers", () => reloads.some((c) => c.servers.length === 0));
+    await writeFile(path, config("third"));
+    await reloaded("third");
+    expect(reloads.map((c) => c.servers.length)).toEqual([0, 1]);
+    expect(errors).toEqual([]);
   });
 
   it("follows a Kubernetes ConfigMap update (the ..data symlink swapped by rename)", async () => {

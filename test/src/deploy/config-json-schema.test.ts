@@ -106,12 +106,18 @@ describe(`the config's JSON Schema (${SCHEMA_FILE})`, () => {
     expect(schemaErrors(config)).toEqual([]);
   });
 
+  it("accepts servers: [] as the gateway does (the controller's config once the last MCPServer is gone)", () => {
+    const empty = { version: 1, servers: [], auth: "none" };
+    expect(schemaErrors(empty)).toEqual([]);
+    expect(parseConfig(JSON.stringify(empty), {}).servers).toEqual([]);
+  });
+
   const minimal = { version: 1, servers: [{ name: "a", url: "http://127.0.0.1:9101/mcp" }], auth: "none" };
   it.each([
     ["an unknown top-level key", { ...minimal, sever: [] }],
     ["an unknown key in a server", { ...minimal, servers: [{ ...minimal.servers[0], tiemout: "5s" }] }],
     ["version 2", { ...minimal, version: 2 }],
-    ["no servers", { ...minimal, servers: [] }],
+    ["no servers key", { version: 1, auth: "none" }],
     ["a server name in capitals", { ...minimal, servers: [{ name: "Weather", url: "http://127.0.0.1:1/mcp" }] }],
     ["a server URL that is no URL", { ...minimal, servers: [{ name: "a", url: "not a url" }] }],
     ["an unknown key in limits", { ...minimal, limits: { maxBodyByte: 1 } }],

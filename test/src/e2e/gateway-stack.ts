@@ -35,6 +35,8 @@ export interface StackOptions {
   tracing?: string;
   /** Return only once every upstream is ready (default true); false: as soon as the gateway listens. */
   awaitReady?: boolean;
+  /** Start on `servers: []` (weather and notes still run, for a reload to add); implies `awaitReady: false`. */
+  noServers?: boolean;
 }
 
 /**
@@ -84,8 +86,7 @@ function gatewayYaml(servers: string[], ports: Ports, store: string, options: St
   const { limits = "", security = "{}", access = "auth: none", maxBodyBytes = MAX_BODY_BYTES, envoy = "{}" } = options;
   return `version: 1
 ${access}
-servers:
-${servers.map((s) => `  - { ${s} }`).join("\n")}
+servers:${servers.length === 0 ? " []" : servers.map((s) => `\n  - { ${s} }`).join("")}
 sessions: { secret: "${SECRET}", store: "${store}", ttl: 1h, backendInitTimeout: 3s${options.sessions ? `, ${options.sessions}` : ""} }
 limits: { maxBodyBytes: ${maxBodyBytes}${limits ? `, ${limits}` : ""} }
 health: { interval: 300ms, maxBackoff: 1s, timeout: 2s }
@@ -188,11 +189,9 @@ async function startStack(
     metrics: await freePort(),
     standalone: await freePort(),
   };
-  const servers = [
-    `name: weather, url: "${weather.url}"`,
-    `name: notes, url: "${notes.url}"`,
-    ...(options.extraServers ?? []),
-  ];
+  const servers = options.noServers
+    ? []
+    : [`name: weather, url: "${weather.url}"`, `name: notes, url: "${notes.url}"`, ...(options.extraServers ?? [])];
   const store = mode.kind === "envoy" && mode.store === "redis" ? mode.redisUrl : "memory";
   const publicPort = mode.kind === "envoy" ? ports.envoy : ports.standalone;
   const yaml = gatewayYaml(servers, ports, store, options).replaceAll(PUBLIC_URL, `http://127.0.0.1:${publicPort}`);
@@ -206,7 +205,7 @@ async function startStack(
   const brokerBase = `http://127.0.0.1:${mode.kind === "standalone" ? ports.standalone : ports.broker}`;
   const [envoy] = await Promise.all([
     mode.kind === "envoy" ? startRenderedEnvoy(yaml, ports).then((e) => (started.push(e), e)) : undefined,
-    options.awaitReady === false ? undefined : waitForUpstreams(brokerBase),
+    options.awaitReady === false || options.noServers ? undefined : waitForUpstreams(brokerBase),
   ]);
   const split = mode.kind === "envoy" && mode.store === "redis";
   const stack: GatewayStack = {

@@ -345,7 +345,7 @@ describe("the discovery controller against a real kube-apiserver", () => {
     controllers[index]?.child.kill("SIGKILL");
     const next = await until("the other replica to lead", lease, (holder) => holder !== leader);
     expect(next).toBe(index === 0 ? "controller-b" : "controller-a");
-    // notes usable again (the last server cannot leave: a gateway config needs one, see docs/kubernetes.md).
+    // notes usable again, so weather is not the last server (the last one going: controller-last-server.test.ts).
     await cluster.api(
       "PATCH",
       `/api/v1/namespaces/${NS}/secrets/notes-cred`,

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { parse, parseAllDocuments } from "yaml";
+import { parseConfig } from "@mcp-gateway/core";
 import { k8sTools, startTestCluster, type TestCluster } from "../support/k8s-cluster";
 
 jest.setTimeout(300_000);
@@ -70,6 +71,19 @@ describe("the Helm chart", () => {
 
   it("refuses split mode without a shared store", async () => {
     await expect(helm("template", "x", CHART, "--set", "mode=split")).rejects.toThrow(/needs the shared Redis store/);
+  });
+
+  // The gateway accepts servers: [] (it answers initialize with empty lists and is ready): the chart renders it too.
+  it.each([
+    ["without the controller and without servers", ["controller.enabled=false"], "Secret", "config"],
+    ["the controller's base config", [], "ConfigMap", "base-config"],
+  ])("renders a gateway config the gateway accepts: %s", async (_what, sets, kind, suffix) => {
+    const yaml = await helm("template", "x", CHART, ...sets.flatMap((set) => ["--set", set]));
+    const found = objects(yaml).find((o) => o.kind === kind && o.metadata.name === `x-mcp-gateway-${suffix}`) as
+      { stringData?: Record<string, string>; data?: Record<string, string> } | undefined;
+    const text = found?.stringData?.["config.yaml"] ?? found?.data?.["config.yaml"] ?? "";
+    const config = parseConfig(text, { MCP_GATEWAY_SESSION_SECRET: "s".repeat(32) });
+    expect(config.servers).toEqual([]);
   });
 
   it("ships the repository's CRD and the controller's tested Role rules", async () => {

@@ -37,7 +37,7 @@ app.kubernetes.io/component: {{ .component }}
 {{- $url := include "mcp-gateway.redisUrl" . -}}
 {{- if $url }}{{ $_ := set $sessions "store" $url }}{{ end -}}
 {{- $_ := set $config "sessions" $sessions -}}
-{{- if .Values.servers }}{{ $_ := set $config "servers" .Values.servers }}{{ end -}}
+{{- $_ := set $config "servers" (.Values.servers | default list) -}}
 {{- toYaml $config -}}
 {{- end -}}
 
@@ -47,9 +47,6 @@ app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 {{- if not (has .Values.mode (list "combined" "split")) -}}
 {{- fail "mode must be combined or split" -}}
-{{- end -}}
-{{- if and (not .Values.controller.enabled) (not .Values.servers) -}}
-{{- fail "without the controller (controller.enabled: false) set servers: the gateway config needs at least one" -}}
 {{- end -}}
 {{- end -}}
 

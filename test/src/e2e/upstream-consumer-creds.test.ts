@@ -231,4 +231,13 @@ policies:
     for (const request of modern.requests.filter((r) => r.method === "tools/call"))
       expect(subjectOf(request.headers["authorization"])).not.toBe(DISCOVERY);
   });
+
+  it("keeps callers' tokens and the carol API key out of the gateway's log and /status", async () => {
+    const status = await (await fetch(`${stack.brokerBase}/status`)).text();
+    for (const text of [stack.gatewayOutput(), status]) {
+      expect(text).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\./);
+      expect(text).not.toContain(CAROL_KEY);
+      expect(text).not.toContain(GATEWAY_CLIENT.client_secret);
+    }
+  });
 });

@@ -38,7 +38,7 @@ interface Claims {
  * An RS256 JWT check against the issuer's JWKS with node:crypto (jose is ESM-only in this workspace, which Jest
  * cannot load): signature by the key its `kid` names, then `iss`, `aud` and `exp`; rejects with the reason.
  */
-function tokenVerifier(jwksUrl: string): (token: string, issuer: string, audience: string) => Promise<Claims> {
+export function tokenVerifier(jwksUrl: string): (token: string, issuer: string, audience: string) => Promise<Claims> {
   return async (token, issuer, audience) => {
     const [head = "", body = "", signature = ""] = token.split(".");
     const header = JSON.parse(Buffer.from(head, "base64url").toString("utf8")) as { alg?: string; kid?: string };

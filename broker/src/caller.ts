@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from "express";
 import {
+  callerBearer,
   edgeClient,
   endpointFor,
   noEndpointError,
@@ -47,4 +48,12 @@ export function callerOf(response: Response): Caller {
   const caller = response.locals["caller"] as Caller | undefined;
   if (!caller) throw new Error("no caller: the caller resolver must run before the /mcp handlers");
   return caller;
+}
+
+/**
+ * The bearer token the caller of this request authenticated with (a JWT caller's; behind the router the router
+ * checked this very header before signing the identity), for the upstream credentials of per-consumer servers.
+ */
+export function callerToken(request: Request, response: Response): string | undefined {
+  return callerBearer(callerOf(response), lowerHeaders(request));
 }

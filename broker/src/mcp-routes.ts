@@ -9,6 +9,7 @@ import {
   sessionKey,
   sessionOwner,
   SlotBudget,
+  consumerTargets,
   takeSlots,
   type GatewayContext,
   type JsonRpcRequest,
@@ -17,7 +18,7 @@ import {
 import { brokerResult, initializeResult } from "./broker-methods";
 import { CONSUMER_SERVERS_METHOD, consumerServers } from "./consumer-servers";
 import { noteAccess } from "./access-log";
-import { callerOf } from "./caller";
+import { callerOf, callerToken } from "./caller";
 import { sendError } from "./http-errors";
 import { lowerHeaders } from "./request-headers";
 import { releaseOnClose } from "./response-slots";
@@ -66,7 +67,13 @@ export function createPostHandler(deps: McpRouteDeps) {
       if (message.method === "initialize") return answerInitialize(deps, message, response);
       const session = await checkSession(deps, request, response, message.id);
       if (message.method === "logging/setLevel") {
-        await applyLogLevel(deps.context, session, sessionKey(callerOf(response)), message);
+        await applyLogLevel(
+          deps.context,
+          session,
+          sessionKey(callerOf(response)),
+          message,
+          callerToken(request, response),
+        );
       }
       const caller = callerOf(response);
       const catalog = deps.context.upstreams.catalogFor(caller.endpoint);
@@ -145,6 +152,7 @@ async function applyLogLevel(
   session: string,
   owner: string,
   request: JsonRpcRequest,
+  token: string | undefined,
 ): Promise<void> {
   const level = request.params !== undefined && !Array.isArray(request.params) ? request.params["level"] : undefined;
   if (typeof level !== "string" || !LOG_LEVELS.has(level)) {
@@ -158,7 +166,9 @@ async function applyLogLevel(
   }
   const check = context.sessions.verify(session, owner);
   await context.store.setSetting(session, LOG_LEVEL_SETTING, level, check.ok ? check.expiresAtMs - Date.now() : 1);
-  await context.backendSessions.sendToAll(session, context.config().servers, "logging/setLevel", { level });
+  // Sent on the client's behalf: a per-consumer server gets the client's own credentials (see consumerTargets).
+  const targets = await consumerTargets(context.credentials, context.config().servers, token);
+  await context.backendSessions.sendToAll(session, targets, "logging/setLevel", { level });
 }
 
 /**
@@ -201,7 +211,8 @@ export function createGetHandler(deps: McpRouteDeps) {
       response.flushHeaders();
       const check = deps.context.sessions.verify(session, sessionKey(caller));
       deps.hub.add(session, response, check.ok ? check.expiresAtMs : Date.now(), caller);
-      void deps.relay?.watch(session);
+      // The relay opens the session's upstream streams on this client's behalf: with its own credentials.
+      void deps.relay?.attach(session, callerToken(request, response));
     } catch (error: unknown) {
       sendError(response, error, deps.context.logger);
     }
@@ -218,7 +229,9 @@ export function createDeleteHandler(deps: McpRouteDeps) {
       await deps.context.store.revoke(session, remaining);
       deps.hub.closeSession(session);
       deps.context.pipeline.sessionEnded(session);
-      await deps.context.backendSessions.endAll(session, deps.context.config().servers);
+      const { credentials } = deps.context;
+      const targets = await consumerTargets(credentials, deps.context.config().servers, callerToken(request, response));
+      await deps.context.backendSessions.endAll(session, targets);
       response.status(200).end();
     } catch (error: unknown) {
       sendError(response, error, deps.context.logger);

@@ -1,5 +1,7 @@
 import {
+  consumerAuth,
   replyFormat,
+  withConsumerAuth,
   SseIdRewriter,
   type BackendSession,
   type GatewayContext,
@@ -21,6 +23,9 @@ const OPEN_WAIT_MS = 1_000;
  */
 export class UpstreamRelay {
   private readonly listeners = new Map<string, AbortController>();
+  // The bearer token of the client holding each session's GET stream (JWT callers; undefined for API keys): streams
+  // to per-consumer servers are opened with its credentials. In memory only, dropped with the session's last stream.
+  private readonly tokens = new Map<string, string | undefined>();
   private readonly rescan: NodeJS.Timeout;
 
   constructor(
@@ -34,7 +39,16 @@ export class UpstreamRelay {
     this.rescan.unref();
   }
 
-  /** Starts relaying every backend session the client has now (called when it opens a GET stream). */
+  /**
+   * The client opened a GET stream, authenticated with `callerToken` (JWT callers; undefined for API keys): relays
+   * its backend sessions, those of per-consumer servers with that client's own credentials.
+   */
+  attach(gatewaySession: string, callerToken: string | undefined): Promise<void> {
+    this.tokens.set(gatewaySession, callerToken);
+    return this.watch(gatewaySession);
+  }
+
+  /** Starts relaying every backend session the client has now. */
   async watch(gatewaySession: string): Promise<void> {
     for (const server of this.context.config().servers) {
       const backend = await this.context.store.get(gatewaySession, server.name).catch(() => undefined);
@@ -57,6 +71,7 @@ export class UpstreamRelay {
 
   /** Stops relaying for a client (its last GET stream closed, or its session ended). */
   stop(gatewaySession: string): void {
+    this.tokens.delete(gatewaySession);
     for (const [key, controller] of this.listeners) {
       if (key.endsWith(`\u0000${gatewaySession}`)) controller.abort();
     }
@@ -65,6 +80,7 @@ export class UpstreamRelay {
   /** Stops everything. */
   close(): void {
     clearInterval(this.rescan);
+    this.tokens.clear();
     for (const controller of this.listeners.values()) controller.abort();
   }
 
@@ -92,7 +108,10 @@ export class UpstreamRelay {
     opened: () => void,
   ): Promise<void> {
     try {
-      const reply = await this.context.http.openNotifications(server, backend, signal);
+      // A per-consumer server's stream carries the listening client's own credentials, never the discovery token:
+      // without them (an API-key client, a refused exchange) the stream is not opened.
+      const auth = await consumerAuth(this.context.credentials, server, this.tokens.get(gatewaySession));
+      const reply = await this.context.http.openNotifications(withConsumerAuth(server, auth), backend, signal);
       opened();
       // Read as the client reads a media type (see replyFormat); an encoded stream cannot be read at all.
       const format = replyFormat(reply.headers);

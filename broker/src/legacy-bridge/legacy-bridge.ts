@@ -3,6 +3,7 @@ import type { NextFunction, Request, Response } from "express";
 import {
   admissionOf,
   callModernUpstream,
+  consumerAuth,
   decodeServerRequestId,
   encodeServerRequestId,
   GatewayError,
@@ -14,6 +15,7 @@ import {
   rewriteWhole,
   route,
   servedAt,
+  withConsumerAuth,
   SESSION_HEADER,
   sessionKey,
   type AskClient,
@@ -23,7 +25,7 @@ import {
   type JsonRpcRequest,
   type JsonRpcResponse,
 } from "@mcp-gateway/core";
-import { callerOf } from "../caller";
+import { callerOf, callerToken } from "../caller";
 import { sendError } from "../http-errors";
 import type { NotificationHub } from "../notification-hub";
 import { lowerHeaders } from "../request-headers";
@@ -139,10 +141,10 @@ async function handlePost(state: Bridging, request: Request, response: Response,
     if (decision.kind !== "upstream" || !modern(decision.target.server.name)) return next();
     const session = await checkSession(context, request, response, message.id);
     if (decision.method === "resources/subscribe" || decision.method === "resources/unsubscribe") {
-      await subscription(state, { message, decision, session, response });
+      await subscription(state, { message, decision, session, response, token: callerToken(request, response) });
       return;
     }
-    await bridge(state, { message, decision, session, response });
+    await bridge(state, { message, decision, session, response, token: callerToken(request, response) });
   } catch (error: unknown) {
     sendError(response, error, context.logger);
   }
@@ -166,6 +168,8 @@ interface BridgeRequest {
   decision: Decision;
   session: string;
   response: Response;
+  /** The caller's bearer token: a per-consumer server's requests carry the caller's own credentials. */
+  token: string | undefined;
 }
 
 /** Policy, rate limit and audit of a bridged request, as for any routed call. */
@@ -179,8 +183,10 @@ async function subscription(state: Bridging, input: BridgeRequest): Promise<void
   const { message, decision, session, response } = input;
   const audit = await admit(context, input);
   try {
-    // At /mcp/<server> the updates name the upstream's own URIs, as that endpoint lists them.
-    const server = servedAt(decision.target.server, callerOf(response).endpoint);
+    // At /mcp/<server> the updates name the upstream's own URIs, as that endpoint lists them. The stream is the
+    // caller's: a per-consumer server's carries the caller's own credentials (each reopening, the latest caller's).
+    const served = servedAt(decision.target.server, callerOf(response).endpoint);
+    const server = withConsumerAuth(served, await consumerAuth(context.credentials, served, input.token));
     if (decision.method === "resources/subscribe") {
       const check = context.sessions.verify(session, sessionKey(callerOf(response)));
       const expiresAtMs = check.ok ? check.expiresAtMs : Date.now();
@@ -223,7 +229,8 @@ async function bridge(state: Bridging, input: BridgeRequest): Promise<void> {
   const call: BridgedCall = { method: decision.method as BridgedCall["method"], params: body.params ?? {} };
   let final: Record<string, unknown>;
   try {
-    const result = await callModernUpstream(server, call, ask, {
+    const auth = await consumerAuth(context.credentials, server, input.token);
+    const result = await callModernUpstream(withConsumerAuth(server, auth), call, ask, {
       clientInfo: CLIENT_INFO,
       discover: context.upstreams.discoverResult(server.name),
       timeoutMs: limits.upstreamTimeout,

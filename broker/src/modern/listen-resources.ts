@@ -1,11 +1,13 @@
 import { randomUUID } from "node:crypto";
 import {
+  consumerAuth,
   exposeResourceUri,
   GatewayError,
   JsonRpcErrorCode,
   modernSessionKey,
   resourcePrefixOf,
   route,
+  withConsumerAuth,
   type Caller,
   type GatewayContext,
   type JsonRpcRequest,
@@ -83,7 +85,7 @@ export class ResourceListens {
    * ends a subscription on its side (the stream should end so the client listens again). Throws the refusal of the
    * whole request (too many URIs, rate limited).
    */
-  async openFor(caller: Caller, body: Json, onLost: () => void): Promise<OpenedListen> {
+  async openFor(caller: Caller, body: Json, onLost: () => void, callerToken?: string): Promise<OpenedListen> {
     const tag = {};
     const params = isObject(body["params"]) ? body["params"] : {};
     const filter = isObject(params["notifications"]) ? params["notifications"] : {};
@@ -130,7 +132,8 @@ export class ResourceListens {
       void this.legacy.release(feedSubscriber);
     };
     try {
-      const honoured = await this.subscribeUpstream(caller, params, wanted, subscriber, feedSubscriber);
+      const who = { caller, token: callerToken };
+      const honoured = await this.subscribeUpstream(who, params, wanted, subscriber, feedSubscriber);
       const narrowed = { ...filter };
       const kept = uris.filter((uri) => honoured.has(uri));
       if (kept.length > 0) narrowed["resourceSubscriptions"] = kept;
@@ -185,7 +188,7 @@ export class ResourceListens {
 
   /** Subscribes upstream, one server at a time in parallel; resolves with the exposed URIs the upstreams accepted. */
   private async subscribeUpstream(
-    caller: Caller,
+    { caller, token }: { caller: Caller; token: string | undefined },
     params: Json,
     wanted: Wanted[],
     subscriber: string,
@@ -207,7 +210,7 @@ export class ResourceListens {
         const accepted = await this.subscribeOne(
           server,
           upstreamUris,
-          { key, capabilities, subscriber },
+          { key, capabilities, subscriber, token },
           feedSubscriber,
         );
         for (const w of items) if (accepted.has(w.upstreamUri)) honoured.add(w.exposed);
@@ -217,11 +220,19 @@ export class ResourceListens {
   }
 
   private async subscribeOne(
-    server: ServerConfig,
+    served: ServerConfig,
     uris: string[],
-    who: { key: string; capabilities: Json; subscriber: string },
+    who: { key: string; capabilities: Json; subscriber: string; token: string | undefined },
     feedSubscriber: FeedSubscriber,
   ): Promise<Set<string>> {
+    // The upstream streams are the caller's: a per-consumer server's carry its own credentials, or none is opened.
+    let server: ServerConfig;
+    try {
+      server = withConsumerAuth(served, await consumerAuth(this.context.credentials, served, who.token));
+    } catch (error: unknown) {
+      this.context.logger.debug("resource subscriptions refused", { server: served.name, error: String(error) });
+      return new Set();
+    }
     if (this.context.upstreams.generation(server.name) === "2025") {
       const target = { key: who.key, capabilities: who.capabilities, server };
       return new Set(await this.legacy.subscribe(target, uris, feedSubscriber));

@@ -12,7 +12,7 @@ import {
 } from "@mcp-gateway/core";
 import { toNodeHandler } from "@modelcontextprotocol/node";
 import { createMcpHandler, isJsonContentType, type McpHttpHandler } from "@modelcontextprotocol/server";
-import { callerOf } from "../caller";
+import { callerOf, callerToken } from "../caller";
 import type { ViewRound } from "../consumer-views";
 import { sendError } from "../http-errors";
 import { lowerHeaders } from "../request-headers";
@@ -94,7 +94,7 @@ export function createModernFrontEnd(deps: ModernFrontEndDeps): ModernFrontEnd {
         return sendError(response, error);
       }
       if (method === "subscriptions/listen") return listenWithResources(listening, caller, body, request, response);
-      void scope.run({ caller, body }, () => serve(request, response, body));
+      void scope.run(requestScope(caller, body, request, response), () => serve(request, response, body));
     },
     onListChanges(round) {
       publishListChanges(bus, round);
@@ -135,6 +135,15 @@ function listenBus(
   return { bus, listens: new ResourceListens(context, publish), streamTag };
 }
 
+/**
+ * One modern request's scope: its caller, body and (JWT callers) bearer token, so requests made on its behalf to
+ * per-consumer servers carry the caller's own credentials.
+ */
+function requestScope(caller: Caller, body: Record<string, unknown>, request: Request, response: Response) {
+  const token = callerToken(request, response);
+  return token === undefined ? { caller, body } : { caller, body, token };
+}
+
 /** What serving a listen request needs of the front end. */
 interface Listening {
   listens: ResourceListens;
@@ -159,7 +168,7 @@ function listenWithResources(
 ): void {
   const { listens, streamTag, scope, serve, open } = listening;
   void listens
-    .openFor(caller, body, () => response.destroy())
+    .openFor(caller, body, () => response.destroy(), callerToken(request, response))
     .then(
       (opened) => {
         response.once("close", () => {
@@ -169,7 +178,7 @@ function listenWithResources(
         if (response.closed) return opened.close();
         open.set(response, caller);
         void streamTag.run(opened.tag, () =>
-          scope.run({ caller, body: opened.body }, () => serve(request, response, opened.body)),
+          scope.run(requestScope(caller, opened.body, request, response), () => serve(request, response, opened.body)),
         );
       },
       (error: unknown) => sendError(response, GatewayError.from(error, requestIdOf(body))),

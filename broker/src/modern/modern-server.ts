@@ -26,6 +26,8 @@ import type { ModernCaller, ModernCallInput, ModernCallOutcome } from "./upstrea
 export interface ModernRequest {
   caller: Caller;
   body: Record<string, unknown>;
+  /** The bearer token the caller authenticated with (JWT callers), for per-consumer upstream credentials. */
+  token?: string;
 }
 
 /** What the per-request server answers from. */
@@ -116,6 +118,7 @@ async function routedCall(
     const logLevel = meta[LOG_LEVEL_META_KEY];
     const outcome = await deps.callUpstream({
       caller: request.caller,
+      ...(request.token === undefined ? {} : { callerToken: request.token }),
       method,
       params,
       requestId: id,

@@ -42,7 +42,7 @@ const refreshTokenStore = z.union([
     .strict(),
 ]);
 
-/** Per-consumer modes: the gateway's own traffic (discovery, health, notification streams) uses this, or none. */
+/** Per-consumer modes: the gateway's own listing and health traffic uses this (never a consumer's request), or none. */
 const discovery = { discovery: clientCredentialsAuth.omit({ type: true }).strict().optional() };
 
 /** Every way the gateway can authenticate to an upstream server (`servers[].auth`). */

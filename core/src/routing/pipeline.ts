@@ -31,6 +31,7 @@ import { route, type RouteDecision } from "./route";
 import { decodeServerRequestId } from "./server-request-ids";
 import { callerBearer, withUpstreamAuth } from "../upstream-auth/call-auth";
 import { upstreamRefusal } from "../upstream-auth/upstream-refusal";
+import { withConsumerAuth } from "../upstream-auth/upstream-credentials";
 
 /**
  * Why an id that does not verify is refused: a forged or foreign id, or one opened at another endpoint (an id is
@@ -203,7 +204,7 @@ export class RequestPipeline {
       const counted = this.consumerInstances.admit(server, owner, gatewaySession, idleTtl);
       const version = this.protocolVersion(request.headers, decision.id);
       // A new backend session is initialized with the call's own credentials (per-consumer modes: the caller's).
-      const target = auth.authorization ? { ...server, headers: { ...server.headers, ...auth } } : server;
+      const target = withConsumerAuth(server, auth);
       const backend = await this.deps.backendSessions
         .acquire(gatewaySession, target, version, ttl, session ?? null)
         .catch((error: unknown) => {
@@ -435,11 +436,14 @@ export class RequestPipeline {
     return upstreamRefusal(call.server, status, headers, call.requestId, this.deps.credentials);
   }
 
-  /** Rebuilds a call after its backend session was lost: a fresh upstream session, same body. */
+  /**
+   * Rebuilds a call after its backend session was lost: a fresh upstream session, initialized with the call's own
+   * upstream credentials (per-consumer modes: the caller's, never the discovery token), same body.
+   */
   async renew(call: UpstreamCall): Promise<UpstreamCall> {
     const backend = await this.deps.backendSessions.acquire(
       call.gatewaySession,
-      call.server,
+      withConsumerAuth(call.server, call.upstreamAuth ?? {}),
       call.backend.protocolVersion,
       this.deps.config().sessions.ttl,
     );

@@ -56,8 +56,8 @@ export class UpstreamCredentials {
   private readonly keys = new WeakMap<UpstreamAuth, string>();
 
   /**
-   * Headers for the gateway's own traffic to `server` (initialize, lists, health, notification streams): its client
-   * credentials or refresh-token token; in per-consumer modes the optional `discovery` client's token, else none.
+   * Headers for the gateway's own traffic to `server`: its client credentials or refresh-token token; in per-consumer
+   * modes the optional `discovery` client's token (listing and health only: never a consumer's request), else none.
    */
   async gatewayHeaders(server: AuthTarget): Promise<Readonly<Record<string, string>>> {
     const gateway = this.sourcesOf(server)?.gateway;
@@ -158,6 +158,36 @@ function unshared(server: string): Sources {
       ),
     );
   return { gateway: new CachedToken(refuse, { skewMs: 0 }), exchange: undefined };
+}
+
+/** True for the per-consumer modes (tokenExchange, passthrough): a consumer's request to it carries its own token. */
+export function isPerConsumer(server: AuthTarget): boolean {
+  return server.auth?.type === "tokenExchange" || server.auth?.type === "passthrough";
+}
+
+/**
+ * `server` with a consumer's upstream credentials ({@link UpstreamCredentials.callHeaders}) among its headers: the
+ * target every request made on that consumer's behalf is sent to (initialize, calls, streams, bridged exchanges).
+ */
+export function withConsumerAuth<T extends AuthTarget & { headers: Record<string, string> }>(
+  server: T,
+  auth: Readonly<Record<string, string>>,
+): T {
+  return Object.keys(auth).length === 0 ? server : { ...server, headers: { ...server.headers, ...auth } };
+}
+
+/**
+ * Refuses a consumer's request to a per-consumer server that carries no credential of that consumer: the gateway's
+ * `discovery` token is only for its own listing and health traffic, never for a consumer (a confused deputy).
+ */
+export function requireConsumerAuth(server: AuthTarget, headers: Readonly<Record<string, string>>): void {
+  if (!isPerConsumer(server)) return;
+  if (Object.keys(headers).some((name) => name.toLowerCase() === "authorization")) return;
+  throw new GatewayError(
+    JsonRpcErrorCode.Forbidden,
+    `upstream "${server.name}" takes only the caller's own credentials (${server.auth?.type}): none could be obtained for this request, and the gateway's discovery credential never serves a consumer`,
+    { httpStatus: 403 },
+  );
 }
 
 function requireCallerToken(server: string, token: string | undefined, what: string): string {

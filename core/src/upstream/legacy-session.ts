@@ -29,7 +29,7 @@ export class LegacySession implements UpstreamSession {
     const transport = new StreamableHTTPClientTransport(new URL(target.server.url), {
       requestInit: { headers: { ...target.server.headers } },
       // A timed-out initialize may have opened a session upstream: its late answer is read and that session ended.
-      fetch: endingLateSessions(authedFetch(target.credentials, target.server) ?? fetch, target.timeoutMs),
+      fetch: endingLateSessions(authedFetch(target.credentials, target.server, "discovery") ?? fetch, target.timeoutMs),
       reconnectionOptions: {
         maxRetries: 0,
         initialReconnectionDelay: 1000,

@@ -50,7 +50,7 @@ export class ModernSession implements UpstreamSession {
     client.onerror = () => undefined;
     const transport = new StreamableHTTPClientTransport(new URL(target.server.url), {
       requestInit: { headers: { ...target.server.headers } },
-      ...authedFetchOption(target.credentials, target.server),
+      ...authedFetchOption(target.credentials, target.server, "discovery"),
     });
     try {
       await client.connect(transport, { timeout: target.timeoutMs });

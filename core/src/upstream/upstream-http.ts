@@ -11,7 +11,7 @@ import { callDeadline } from "./call-deadline";
 import { parseSse } from "./sse";
 import { ReplyTooLargeError, upstreamFailure } from "./upstream-failure";
 import type { UpstreamAuth } from "../config/upstream-auth-schema";
-import type { UpstreamCredentials } from "../upstream-auth/upstream-credentials";
+import { isPerConsumer, requireConsumerAuth, type UpstreamCredentials } from "../upstream-auth/upstream-credentials";
 
 /** Where and how to reach one upstream MCP server. */
 export interface UpstreamTarget {
@@ -338,9 +338,16 @@ export class UpstreamHttp {
     }
   }
 
-  /** The target's static headers over its gateway credentials (a token-fetch failure names the server). */
+  /**
+   * The target's static headers over its gateway credentials (a token-fetch failure names the server). Every request
+   * here is made for a consumer: a per-consumer server's target must carry that consumer's credentials already.
+   */
   private async targetHeaders(target: UpstreamTarget): Promise<Readonly<Record<string, string>>> {
     if (!target.auth || !this.credentials) return target.headers;
+    if (isPerConsumer(target)) {
+      requireConsumerAuth(target, target.headers);
+      return target.headers;
+    }
     return { ...(await this.credentials.gatewayHeaders(target)), ...target.headers };
   }
 

@@ -11,6 +11,8 @@ export interface SeenRequest {
   /** The token's `jti` (tells a refreshed token from the one before). */
   tokenId?: string | undefined;
   refused?: string | undefined;
+  /** The request's `mcp-session-id` (none on an initialize). */
+  sessionId?: string | undefined;
 }
 
 /** An MCP upstream (the weather tools) that accepts only JWT access tokens from `issuer` for `audience`. */
@@ -19,6 +21,8 @@ export interface ProtectedUpstream {
   readonly seen: SeenRequest[];
   /** From now on, refuse every request with 401 whatever its token (the upstream revoked the gateway's access). */
   refuseAll(): void;
+  /** Ends every MCP session it holds: the next request naming one gets 404 (the gateway re-initializes). */
+  dropSessions(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -34,7 +38,7 @@ interface Claims {
  * An RS256 JWT check against the issuer's JWKS with node:crypto (jose is ESM-only in this workspace, which Jest
  * cannot load): signature by the key its `kid` names, then `iss`, `aud` and `exp`; rejects with the reason.
  */
-function tokenVerifier(jwksUrl: string): (token: string, issuer: string, audience: string) => Promise<Claims> {
+export function tokenVerifier(jwksUrl: string): (token: string, issuer: string, audience: string) => Promise<Claims> {
   return async (token, issuer, audience) => {
     const [head = "", body = "", signature = ""] = token.split(".");
     const header = JSON.parse(Buffer.from(head, "base64url").toString("utf8")) as { alg?: string; kid?: string };
@@ -70,6 +74,7 @@ export async function startProtectedUpstream(options: {
   let refusing = false;
   const server = createServer((req, res) => {
     const method = req.method ?? "";
+    const sessionId = typeof req.headers["mcp-session-id"] === "string" ? req.headers["mcp-session-id"] : undefined;
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
     const refuse = (reason: string): void => {
       seen.push({ method, refused: reason });
@@ -84,7 +89,7 @@ export async function startProtectedUpstream(options: {
     if (refusing) return refuse("access revoked");
     verifyToken(token, options.issuer, options.audience ?? url).then(
       (payload) => {
-        seen.push({ method, subject: payload.sub, tokenId: payload.jti });
+        seen.push({ method, subject: payload.sub, tokenId: payload.jti, sessionId });
         app(req, res);
       },
       (error: unknown) => refuse((error as Error).message),
@@ -96,6 +101,7 @@ export async function startProtectedUpstream(options: {
     url,
     seen,
     refuseAll: () => (refusing = true),
+    dropSessions: () => sessions.closeAll(),
     close: async () => {
       await sessions.closeAll();
       await new Promise<void>((resolve) => {

@@ -12,6 +12,8 @@ import { modernResult, upstreamError } from "./modern-result";
 import { isLogLevel } from "./round-notifications";
 import { resultOutcome } from "../../audit/reply-outcome";
 import { startUpstreamCall } from "./start-call";
+import { consumerAuth } from "../../upstream-auth/call-auth";
+import { withConsumerAuth } from "../../upstream-auth/upstream-credentials";
 
 /** Wait after a round's first input request for more sent together (one upstream handler asking in parallel). */
 const GATHER_MS = 20;
@@ -91,8 +93,13 @@ class ModernCallBridge {
       });
     }
     const upstreamId = `mcpgw-${randomBytes(12).toString("base64url")}`;
-    const admission = await admitModern(this.deps, input, upstreamId);
+    const admitted = await admitModern(this.deps, input, upstreamId);
     try {
+      // Every request of the call (initialize, the call, answers, cancellation) is the caller's: a per-consumer
+      // server gets the caller's own credentials, never the discovery token (no caller token: refused, named).
+      const { server } = admitted;
+      const auth = await consumerAuth(this.context.credentials, server, input.callerToken);
+      const admission = { ...admitted, server: withConsumerAuth(server, auth) };
       const outcome =
         state === undefined
           ? await this.start(admission, input, upstreamId)
@@ -101,7 +108,7 @@ class ModernCallBridge {
       admission.audit.finish(200, outcome.kind === "result" ? resultOutcome(outcome.result) : "ok");
       return outcome;
     } catch (error: unknown) {
-      admission.audit.finish(null);
+      admitted.audit.finish(null);
       const failure = GatewayError.from(error, id);
       logUnexpected(this.context.logger, failure, { phase: "modern-bridge" });
       throw failure;

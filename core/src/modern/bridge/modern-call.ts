@@ -6,6 +6,8 @@ import type { Caller } from "../../policy/admission";
  */
 export interface ModernCallInput {
   caller: Caller;
+  /** The bearer token the caller authenticated with (JWT callers): per-consumer servers get its own credentials. */
+  callerToken?: string;
   method: "tools/call" | "prompts/get" | "resources/read" | "completion/complete";
   /** The params as the client sent them: `_meta` included, names and URIs still prefixed. */
   params: Record<string, unknown>;

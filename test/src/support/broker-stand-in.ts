@@ -1,6 +1,8 @@
 import { createServer, request, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { withDeadline } from "./bounded-wait";
+import type { EnvoyProcess } from "./envoy-process";
+import { rawRequest } from "./raw-http";
 
 /** One request as the stand-in received it. */
 export interface Arrival {
@@ -104,4 +106,33 @@ export async function firstStreamedEvent(
     req.end(body);
   });
   return withDeadline(streaming, 10_000, "the first SSE event");
+}
+
+/**
+ * POSTs `body` in two chunks to `path` through `envoy` with a client key and the `forged` gateway headers, and checks
+ * it reached the stand-in byte for byte on the broker route, key kept, each forged header removed, and the client's
+ * address set by Envoy (the client's own claim replaced, never passed on or appended).
+ */
+export async function expectPassedToBroker(
+  envoy: EnvoyProcess,
+  standIn: BrokerStandIn,
+  request: { path: string; body: string; forged: Record<string, string> },
+): Promise<void> {
+  const { path, body, forged } = request;
+  const since = Date.now();
+  const reply = await rawRequest(envoy.port, path, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: "Bearer test-key", ...forged },
+    chunks: [body.slice(0, 100), body.slice(100)],
+  });
+  expect(reply.status).toBe(200);
+  const arrival = standIn.arrivals.at(-1);
+  expect(arrival).toMatchObject({ method: "POST", path });
+  expect(arrival?.body.equals(Buffer.from(body))).toBe(true);
+  expect(arrival?.headers["authorization"]).toBe("Bearer test-key");
+  for (const name of Object.keys(forged).filter((header) => header !== "x-mcp-client-address")) {
+    expect(arrival?.headers[name]).toBeUndefined();
+  }
+  expect(arrival?.headers["x-mcp-client-address"]).toBe("127.0.0.1");
+  expect(await envoy.routeSince(since)).toMatchObject({ cluster: "mcp_broker", details: "via_upstream" });
 }

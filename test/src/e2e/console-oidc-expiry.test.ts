@@ -83,22 +83,34 @@ async function signedIn(page: Page, base: string, provider: OidcProvider): Promi
   return Date.now();
 }
 
-async function startCase(
-  mode: StackMode,
-  refreshTokens: boolean,
-): Promise<{ stack: GatewayStack; provider: OidcProvider; base: string }> {
-  const { port, issuer } = await oidcIssuerPort();
-  const stack = await startGatewayStack(mode, { access: oidcAccess(issuer, "1s") });
-  const base = stack.url.replace(/\/mcp$/, "");
-  const provider = await startOidcProvider({
-    port,
-    clientId: CLIENT_ID,
-    redirectUri: `${base}/ui/`,
-    resource: RESOURCE,
-    accessTokenTtl: TTL,
-    refreshTokens,
+/** The gateway and the provider of one case, there from the describe's beforeAll to its afterAll. */
+interface Case {
+  stack: GatewayStack;
+  provider: OidcProvider;
+  base: string;
+}
+
+/** Starts a stack trusting a provider whose tokens live TTL s (with refresh tokens or not) for the enclosing describe. */
+function useCase(mode: StackMode, refreshTokens: boolean): Case {
+  const c = {} as Case;
+  beforeAll(async () => {
+    const { port, issuer } = await oidcIssuerPort();
+    c.stack = await startGatewayStack(mode, { access: oidcAccess(issuer, "1s") });
+    c.base = c.stack.url.replace(/\/mcp$/, "");
+    c.provider = await startOidcProvider({
+      port,
+      clientId: CLIENT_ID,
+      redirectUri: `${c.base}/ui/`,
+      resource: RESOURCE,
+      accessTokenTtl: TTL,
+      refreshTokens,
+    });
   });
-  return { stack, provider, base };
+  afterAll(async () => {
+    await c.provider?.stop();
+    await c.stack?.stop();
+  });
+  return c;
 }
 
 describe.each<[string, StackMode]>([
@@ -106,25 +118,16 @@ describe.each<[string, StackMode]>([
   ["Envoy mode", { kind: "envoy", store: "memory" }],
 ])("console OIDC token expiry, %s", (_label, mode) => {
   describe("the issuer grants a refresh token", () => {
-    let stack: GatewayStack;
-    let provider: OidcProvider;
-    let base: string;
-    beforeAll(async () => {
-      ({ stack, provider, base } = await startCase(mode, true));
-    });
-    afterAll(async () => {
-      await provider?.stop();
-      await stack?.stop();
-    });
+    const c = useCase(mode, true);
 
     it("renews silently before expiry, rotating the refresh token, without leaving the page", async () => {
       const page = await browser.newPage();
-      const traffic = watch(page, provider, base);
-      const issuedAt = await signedIn(page, base, provider);
+      const traffic = watch(page, c.provider, c.base);
+      const issuedAt = await signedIn(page, c.base, c.provider);
       const firstBearer = traffic.bearers.at(-1);
       const navigationsAfterSignIn = traffic.navigations.length;
       await pastExpiry(issuedAt);
-      const answered = serversAnswered(page, base);
+      const answered = serversAnswered(page, c.base);
       await page.getByRole("button", { name: "Servers", exact: true }).click();
       await answered;
       expect(traffic.tokenForms.map((form) => form.get("grant_type"))).toEqual(["authorization_code", "refresh_token"]);
@@ -133,7 +136,7 @@ describe.each<[string, StackMode]>([
       // A second expiry: the refresh token the first refresh returned (rotation) is the one used.
       const refreshedAt = Date.now();
       await pastExpiry(refreshedAt);
-      const again = serversAnswered(page, base);
+      const again = serversAnswered(page, c.base);
       await page.getByRole("button", { name: "Refresh servers" }).click();
       await again;
       const [first, second, third] = await Promise.all(traffic.tokenBodies);
@@ -144,19 +147,19 @@ describe.each<[string, StackMode]>([
       expect(third?.["access_token"]).toBeDefined();
       // Never sent back to the issuer, nothing re-entered, the token never in the address bar.
       expect(traffic.navigations.slice(navigationsAfterSignIn)).toEqual([]);
-      expect(page.url()).toBe(`${base}/ui/`);
+      expect(page.url()).toBe(`${c.base}/ui/`);
       await expect(page.getByRole("alert").count()).resolves.toBe(0);
       await page.close();
     });
 
     it("renews on the gateway's 401 Bearer challenge when the token expired unnoticed, and retries the call", async () => {
       const page = await browser.newPage();
-      const traffic = watch(page, provider, base);
-      const issuedAt = await signedIn(page, base, provider);
+      const traffic = watch(page, c.provider, c.base);
+      const issuedAt = await signedIn(page, c.base, c.provider);
       // The page's clock stands still: the console believes its token is still fresh, the gateway knows better.
       await page.clock.setFixedTime(new Date(issuedAt));
       await pastExpiry(issuedAt);
-      const answered = serversAnswered(page, base);
+      const answered = serversAnswered(page, c.base);
       await page.getByRole("button", { name: "Servers", exact: true }).click();
       await answered;
       expect(traffic.mcpStatuses).toContain(401);
@@ -167,30 +170,21 @@ describe.each<[string, StackMode]>([
   });
 
   describe("the issuer grants no refresh token", () => {
-    let stack: GatewayStack;
-    let provider: OidcProvider;
-    let base: string;
-    beforeAll(async () => {
-      ({ stack, provider, base } = await startCase(mode, false));
-    });
-    afterAll(async () => {
-      await provider?.stop();
-      await stack?.stop();
-    });
+    const c = useCase(mode, false);
 
     it("signs in again through the issuer and returns to the same view, saying the session expired", async () => {
       const page = await browser.newPage();
-      const traffic = watch(page, provider, base);
-      const issuedAt = await signedIn(page, base, provider);
+      const traffic = watch(page, c.provider, c.base);
+      const issuedAt = await signedIn(page, c.base, c.provider);
       const firstBearer = traffic.bearers.at(-1);
       expect((await traffic.tokenBodies[0])?.["refresh_token"]).toBeUndefined();
       await page.getByRole("button", { name: "Servers", exact: true }).click();
       await page.getByRole("table", { name: "Servers your key may use" }).waitFor();
       await pastExpiry(issuedAt);
-      const answered = serversAnswered(page, base);
+      const answered = serversAnswered(page, c.base);
       await page.getByRole("button", { name: "Refresh servers" }).click();
       // Off to the issuer, which remembers the login; offline access was asked for, so it asks for consent again.
-      await page.waitForURL((url) => url.href.startsWith(provider.issuer));
+      await page.waitForURL((url) => url.href.startsWith(c.provider.issuer));
       await page.locator('button[type="submit"]', { hasText: /continue/i }).click();
       await answered;
       await expect(page.getByRole("status").innerText()).resolves.toContain("session expired");
@@ -220,7 +214,7 @@ describe.each<[string, StackMode]>([
         ].sort(),
       );
       expect([...traffic.navigations, ...authorize].join(" ")).not.toMatch(/access_token|code_verifier|Bearer/);
-      expect(page.url()).toBe(`${base}/ui/`);
+      expect(page.url()).toBe(`${c.base}/ui/`);
       await page.close();
     });
   });

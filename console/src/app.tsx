@@ -123,7 +123,7 @@ export function App() {
       <header class="top">
         <h1>MCP Gateway console</h1>
         {signed ? (
-          <button type="button" onClick={() => void signOut()}>
+          <button type="button" onClick={() => (setNotice(undefined), void signOut())}>
             Sign out
           </button>
         ) : null}

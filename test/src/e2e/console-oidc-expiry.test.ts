@@ -10,7 +10,7 @@ jest.setTimeout(180_000);
 // allowing 1 s of clock skew. With a refresh token (offline_access granted, rotated on each use) the console renews
 // silently, before expiry and on a 401 Bearer challenge; without one it sends the user through authorization code +
 // PKCE again and brings them back to the view they were on, saying the session expired.
-const TTL = 4;
+const TTL = 6;
 let browser: Browser;
 
 beforeAll(async () => {

@@ -1,4 +1,4 @@
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { McpSession, type Catalog, type Credentials } from "./mcp-session";
 import { describeError, type Refusal } from "./refusal";
 import { RefusalView } from "./refusal-view";
@@ -10,6 +10,7 @@ import { ServersView } from "./servers-view";
 import { ElicitationDialog, type PendingElicitation } from "./elicitation-dialog";
 import { AdminView } from "./admin-view";
 import { beginOidcSignIn, completeOidcSignIn, isOidcReturn, loadOidcSettings, type OidcSettings } from "./oidc";
+import { OidcToken } from "./oidc-token";
 
 const TABS = ["Tools", "Prompts", "Resources", "Servers", "Admin"] as const;
 type Tab = (typeof TABS)[number];
@@ -65,8 +66,25 @@ function useConsumer() {
   return { signed, busy, refusal, pending, signIn, signOut, setRefusal };
 }
 
-/** The configured OIDC issuer (from /ui/config.json); finishes a sign-in when this load is the issuer's redirect. */
-function useOidc(signIn: (credentials: Credentials) => Promise<void>, fail: (refusal: Refusal) => void) {
+function isTab(view: string | undefined): view is Tab {
+  return (TABS as readonly string[]).includes(view ?? "");
+}
+
+/** What the OIDC sign-in needs from the console: signing in, showing a failure or a notice, and the current view. */
+interface OidcHooks {
+  signIn: (credentials: Credentials) => Promise<void>;
+  fail: (refusal: Refusal) => void;
+  notify: (notice: string) => void;
+  tab: { current: Tab };
+  setTab: (tab: Tab) => void;
+}
+
+/**
+ * The configured OIDC issuer (from /ui/config.json); finishes a sign-in when this load is the issuer's redirect,
+ * returning to the view it started from. The token is held in memory only and renewed as it expires: with the
+ * refresh token, else by signing in again from the view the user is on.
+ */
+function useOidc({ signIn, fail, notify, tab, setTab }: OidcHooks) {
   const [oidc, setOidc] = useState<OidcSettings | null>(null);
   useEffect(() => {
     void (async () => {
@@ -74,15 +92,20 @@ function useOidc(signIn: (credentials: Credentials) => Promise<void>, fail: (ref
       setOidc(settings);
       if (!settings || !isOidcReturn()) return;
       try {
-        // The token is held in memory only, sent as Authorization: Bearer like an API key.
-        await signIn({ header: "authorization", key: await completeOidcSignIn(settings) });
+        const { tokens, place } = await completeOidcSignIn(settings);
+        if (isTab(place?.view)) setTab(place.view);
+        if (place?.expired) notify(`Your session expired, so you signed in again at ${settings.issuer}.`);
+        const again = () => beginOidcSignIn(settings, { view: tab.current, expired: true });
+        // Sent as Authorization: Bearer like an API key, the current token each time.
+        await signIn({ header: "authorization", key: "", token: new OidcToken(settings, tokens, again) });
       } catch (error: unknown) {
         fail(describeError(error));
       }
     })();
   }, []);
   const begin = () => {
-    if (oidc) beginOidcSignIn(oidc).catch((error: unknown) => fail(describeError(error)));
+    if (oidc)
+      beginOidcSignIn(oidc, { view: tab.current, expired: false }).catch((e: unknown) => fail(describeError(e)));
   };
   return { oidc, begin };
 }
@@ -90,14 +113,17 @@ function useOidc(signIn: (credentials: Credentials) => Promise<void>, fail: (ref
 /** The console: sign in with an API key, then the consumer's tools, prompts, resources and servers; the admin tab. */
 export function App() {
   const { signed, busy, refusal, pending, signIn, signOut, setRefusal } = useConsumer();
-  const { oidc, begin } = useOidc(signIn, setRefusal);
   const [tab, setTab] = useState<Tab>("Tools");
+  const [notice, setNotice] = useState<string | undefined>();
+  const tabRef = useRef<Tab>(tab);
+  tabRef.current = tab;
+  const { oidc, begin } = useOidc({ signIn, fail: setRefusal, notify: setNotice, tab: tabRef, setTab });
   return (
     <>
       <header class="top">
         <h1>MCP Gateway console</h1>
         {signed ? (
-          <button type="button" onClick={() => void signOut()}>
+          <button type="button" onClick={() => (setNotice(undefined), void signOut())}>
             Sign out
           </button>
         ) : null}
@@ -115,6 +141,11 @@ export function App() {
         ))}
       </nav>
       <main>
+        {notice ? (
+          <p class="notice" role="status">
+            {notice}
+          </p>
+        ) : null}
         {refusal ? <RefusalView refusal={refusal} /> : null}
         {tab === "Admin" ? (
           <AdminView />

@@ -16,6 +16,7 @@ import {
   type ResourceTemplate,
   type Tool,
 } from "@modelcontextprotocol/sdk/types.js";
+import type { TokenSource } from "./oidc-token";
 
 /** One server as `mcpgateway/servers` gives it (broker/src/consumer-servers.ts). */
 export interface ConsumerServer {
@@ -30,10 +31,14 @@ export interface ConsumerServer {
   lastCheckedAt: string | null;
 }
 
-/** How the console presents its key: the header's name (lower case) and the value sent in it. */
+/**
+ * How the console presents its key: the header's name (lower case) and the value sent in it, or, for an OIDC token
+ * that expires, the source of the current token (then `key` is unused).
+ */
 export interface Credentials {
   header: string;
   key: string;
+  token?: TokenSource;
 }
 
 /** What a consumer may use, as the gateway's MCP lists give it (already filtered by the consumer's policy). */
@@ -72,6 +77,32 @@ const recordingFetch: typeof fetch = async (input, init) => {
   return response;
 };
 
+/** True for a 401 with a Bearer challenge: the gateway refused the token itself (expired, or not valid). */
+function bearerChallenge(response: Response): boolean {
+  return response.status === 401 && /^Bearer\b/i.test(response.headers.get("www-authenticate") ?? "");
+}
+
+/**
+ * Fetch with the credentials in their header. A token source's current token is sent (renewed ahead of expiry); on
+ * a 401 Bearer challenge it is renewed and the request sent once more (the SDK's bodies are strings, safe to resend).
+ */
+function credentialedFetch(credentials: Credentials): typeof fetch {
+  const send = (input: Parameters<typeof fetch>[0], init: RequestInit | undefined, key: string) => {
+    const headers = new Headers(init?.headers);
+    headers.set(credentials.header, headerValue({ header: credentials.header, key }));
+    return recordingFetch(input, { ...init, headers });
+  };
+  return async (input, init) => {
+    const token = credentials.token;
+    if (!token) return send(input, init, credentials.key);
+    const sent = await token.current();
+    const response = await send(input, init, sent);
+    if (!bearerChallenge(response)) return response;
+    await response.body?.cancel();
+    return send(input, init, await token.renew(sent));
+  };
+}
+
 /** Every page of a list method. */
 async function allPages<T>(list: (cursor?: string) => Promise<{ items: T[]; nextCursor?: string }>): Promise<T[]> {
   const items: T[] = [];
@@ -109,8 +140,7 @@ export class McpSession {
       session.onLog({ kind: "log", text: `[${level}]${logger ? ` ${logger}` : ""} ${text}` });
     });
     const url = new URL("/mcp", window.location.origin);
-    const headers = { [credentials.header]: headerValue(credentials) };
-    await client.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers }, fetch: recordingFetch }));
+    await client.connect(new StreamableHTTPClientTransport(url, { fetch: credentialedFetch(credentials) }));
     return session;
   }
 

@@ -8,11 +8,31 @@ export interface OidcSettings {
   resource: string | null;
 }
 
-/** What survives the round trip to the authorization server: in sessionStorage, this tab only, removed on return. */
+/** What a sign-in returns, held in memory only: the access token, its expiry, and a refresh token when granted. */
+export interface OidcTokens {
+  accessToken: string;
+  /** Epoch milliseconds from the token response's `expires_in`; absent when the issuer did not say. */
+  expiresAt?: number;
+  /** Seconds the access token lives (`expires_in`). */
+  expiresIn?: number;
+  refreshToken?: string;
+}
+
+/** Where the user was when a sign-in started, to return there: the console's view, and whether the session expired. */
+export interface OidcPlace {
+  view: string;
+  expired: boolean;
+}
+
+/**
+ * What survives the round trip to the authorization server: in sessionStorage, this tab only, removed on return.
+ * Never a token; the verifier stays here, out of every URL.
+ */
 interface Pending {
   issuer: string;
   state: string;
   verifier: string;
+  place?: OidcPlace;
 }
 
 const PENDING_KEY = "mcp-gateway-console.oidc-pending";
@@ -51,20 +71,36 @@ async function discover(issuer: URL): Promise<oauth.AuthorizationServer> {
   }
 }
 
-/** Starts authorization code + PKCE (S256): keeps state and verifier in sessionStorage, then leaves for the issuer. */
-export async function beginOidcSignIn(settings: OidcSettings): Promise<void> {
+/**
+ * The scopes to ask for: the configured ones, and offline_access (a refresh token, for silent renewal) when the
+ * issuer offers it; then with prompt=consent, which OpenID Connect Core §11 asks of a request for offline access.
+ */
+function scopesFor(settings: OidcSettings, as: oauth.AuthorizationServer): { scope: string; prompt?: string } {
+  const offline = settings.scopes.includes("offline_access") || as.scopes_supported?.includes("offline_access");
+  if (!offline) return { scope: settings.scopes.join(" ") };
+  const scopes = [...settings.scopes.filter((scope) => scope !== "offline_access"), "offline_access"];
+  return { scope: scopes.join(" "), prompt: "consent" };
+}
+
+/**
+ * Starts authorization code + PKCE (S256): keeps state, verifier and `place` in sessionStorage, then leaves for the
+ * issuer. The URL carries the standard parameters only.
+ */
+export async function beginOidcSignIn(settings: OidcSettings, place?: OidcPlace): Promise<void> {
   const issuer = new URL(settings.issuer);
   const as = await discover(issuer);
   if (!as.authorization_endpoint) throw new Error(`${settings.issuer} has no authorization_endpoint`);
   const verifier = oauth.generateRandomCodeVerifier();
   const state = oauth.generateRandomState();
-  const pending: Pending = { issuer: settings.issuer, state, verifier };
+  const pending: Pending = { issuer: settings.issuer, state, verifier, ...(place ? { place } : {}) };
   sessionStorage.setItem(PENDING_KEY, JSON.stringify(pending));
   const url = new URL(as.authorization_endpoint);
   url.searchParams.set("response_type", "code");
   url.searchParams.set("client_id", settings.clientId);
   url.searchParams.set("redirect_uri", redirectUri());
-  url.searchParams.set("scope", settings.scopes.join(" "));
+  const { scope, prompt } = scopesFor(settings, as);
+  url.searchParams.set("scope", scope);
+  if (prompt) url.searchParams.set("prompt", prompt);
   url.searchParams.set("state", state);
   url.searchParams.set("code_challenge", await oauth.calculatePKCECodeChallenge(verifier));
   url.searchParams.set("code_challenge_method", "S256");
@@ -86,10 +122,10 @@ export function isOidcReturn(): boolean {
 
 /**
  * Finishes the sign-in on the issuer's redirect back: checks the state, exchanges the code (with the PKCE verifier)
- * at the token endpoint, and returns the access token, to be held in memory only. The code and state are removed
- * from the address bar first, whatever happens next.
+ * at the token endpoint, and returns the tokens, to be held in memory only, and the place the sign-in started from.
+ * The code and state are removed from the address bar first, whatever happens next.
  */
-export async function completeOidcSignIn(settings: OidcSettings): Promise<string> {
+export async function completeOidcSignIn(settings: OidcSettings): Promise<{ tokens: OidcTokens; place?: OidcPlace }> {
   const current = new URL(location.href);
   history.replaceState(null, "", current.pathname);
   const pending = takePending();
@@ -108,6 +144,30 @@ export async function completeOidcSignIn(settings: OidcSettings): Promise<string
     pending.verifier,
     { additionalParameters: { resource: resourceOf(settings) }, ...insecure(issuer) },
   );
-  const tokens = await oauth.processAuthorizationCodeResponse(as, client, response);
-  return tokens.access_token;
+  const tokens = tokensOf(await oauth.processAuthorizationCodeResponse(as, client, response));
+  return { tokens, ...(pending.place ? { place: pending.place } : {}) };
+}
+
+function tokensOf(response: oauth.TokenEndpointResponse, previous?: OidcTokens): OidcTokens {
+  const { access_token: accessToken, expires_in: expiresIn } = response;
+  // Rotation: a new refresh token replaces the old one; an issuer that does not rotate keeps the old one valid.
+  const refreshToken = response.refresh_token ?? previous?.refreshToken;
+  return {
+    accessToken,
+    ...(expiresIn === undefined ? {} : { expiresIn, expiresAt: Date.now() + expiresIn * 1000 }),
+    ...(refreshToken === undefined ? {} : { refreshToken }),
+  };
+}
+
+/** Renews the tokens with the refresh_token grant (no user involved); throws when the issuer refuses it. */
+export async function refreshOidcTokens(settings: OidcSettings, previous: OidcTokens): Promise<OidcTokens> {
+  if (!previous.refreshToken) throw new Error("no refresh token was granted");
+  const issuer = new URL(settings.issuer);
+  const as = await discover(issuer);
+  const client: oauth.Client = { client_id: settings.clientId };
+  const response = await oauth.refreshTokenGrantRequest(as, client, oauth.None(), previous.refreshToken, {
+    additionalParameters: { resource: resourceOf(settings) },
+    ...insecure(issuer),
+  });
+  return tokensOf(await oauth.processRefreshTokenResponse(as, client, response), previous);
 }

@@ -1,6 +1,7 @@
 import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import { retryAfterOfLast429 } from "./mcp-session";
+import { SessionExpiredError } from "./oidc-token";
 
 /** An error as the console shows it: a plain headline (status and meaning) and the gateway's own words. */
 export interface Refusal {
@@ -33,6 +34,7 @@ const STATUS_TITLES = new Map<number, string>([
 
 /** Turns what a call threw into a {@link Refusal}: HTTP refusals by status (429 with its retry time), then MCP errors. */
 export function describeError(error: unknown): Refusal {
+  if (error instanceof SessionExpiredError) return { title: "Session expired", detail: error.message };
   if (error instanceof StreamableHTTPError && error.code !== undefined) {
     const detail = gatewayMessage(error.message);
     if (error.code === 429) {

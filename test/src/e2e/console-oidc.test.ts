@@ -1,6 +1,7 @@
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { launchChromium, listedTools } from "../support/browser";
 import { oidcIssuerPort, startOidcProvider, type OidcProvider } from "../support/oidc-provider";
+import { CLIENT_ID, RESOURCE, oidcAccess, signInAtProvider } from "./console-oidc-setup";
 import { startGatewayStack, type GatewayStack, type StackMode } from "./gateway-stack";
 
 jest.setTimeout(120_000);
@@ -9,8 +10,6 @@ jest.setTimeout(120_000);
 // pages), the console doing authorization code + PKCE (S256), the gateway verifying the JWT access token against the
 // provider's JWKS. The subject the login page is given is the consumer. Standalone, and behind the real Envoy (the
 // console and /ui/config.json through the rendered /ui route, the token checked by the router).
-const CLIENT_ID = "mcp-console";
-const RESOURCE = "https://gateway.test/mcp";
 let browser: Browser;
 
 beforeAll(async () => {
@@ -19,28 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
-
-function access(issuer: string): string {
-  return `consumers:
-  - { name: dana, policy: weather }
-policies:
-  weather: { tools: ["weather_*"] }
-  notes: { tools: ["notes_*"] }
-auth:
-  jwt: { issuer: "${issuer}", audience: "${RESOURCE}", jwksUrl: "${issuer}/jwks", consumerClaim: sub }
-  resourceMetadata: { resource: "${RESOURCE}", authorizationServers: ["${issuer}"], scopes: [mcp] }
-console: { enabled: true, oidcClientId: ${CLIENT_ID} }`;
-}
-
-/** Signs in at the provider's dev pages as `subject` (any password), then consents. */
-async function signInAtProvider(page: Page, provider: OidcProvider, subject: string): Promise<void> {
-  await page.getByRole("button", { name: "Sign in with the identity provider" }).click();
-  await page.waitForURL((url) => url.href.startsWith(provider.issuer));
-  await page.locator('input[name="login"]').fill(subject);
-  await page.locator('input[name="password"]').fill("any");
-  await page.locator('button[type="submit"]').click();
-  await page.locator('button[type="submit"]', { hasText: /continue/i }).click();
-}
 
 describe.each<[string, StackMode]>([
   ["standalone", { kind: "standalone" }],
@@ -51,7 +28,7 @@ describe.each<[string, StackMode]>([
   let base: string;
   beforeAll(async () => {
     const { port, issuer } = await oidcIssuerPort();
-    stack = await startGatewayStack(mode, { access: access(issuer) });
+    stack = await startGatewayStack(mode, { access: oidcAccess(issuer) });
     base = stack.url.replace(/\/mcp$/, "");
     provider = await startOidcProvider({ port, clientId: CLIENT_ID, redirectUri: `${base}/ui/`, resource: RESOURCE });
   });

@@ -1,8 +1,14 @@
-import { createServer, request, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { parseConfig } from "@mcp-gateway/core";
 import { DEFAULT_RENDER_OPTIONS, renderEnvoyConfig } from "@mcp-gateway/router";
 import { withDeadline } from "../support/bounded-wait";
+import {
+  FIRST_EVENT,
+  LAST_EVENT,
+  expectPassedToBroker,
+  firstStreamedEvent,
+  startBrokerStandIn,
+  type BrokerStandIn,
+} from "../support/broker-stand-in";
 import { startEnvoy, type EnvoyProcess } from "../support/envoy-process";
 import { rawRequest } from "../support/raw-http";
 import { freePort } from "../support/redis-server";
@@ -13,55 +19,11 @@ jest.setTimeout(60_000);
 // listens on the broker's address and records what arrives, and no router runs at all, so a request that ext_proc
 // touched would fail (failure_mode_allow: false) instead of reaching the stand-in.
 
-interface Arrival {
-  method: string;
-  path: string;
-  headers: IncomingMessage["headers"];
-  body: Buffer;
-}
-
-interface StandIn {
-  server: Server;
-  port: number;
-  arrivals: Arrival[];
-  /** Resolves the stream in flight: the stand-in then sends its last event and ends. */
-  release: () => void;
-}
-
-const FIRST_EVENT =
-  'data: {"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"Hel"}}]}\n\n';
-const LAST_EVENT =
-  'data: {"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"lo"}}]}\n\ndata: [DONE]\n\n';
-
-/** A broker stand-in: echoes non-streaming requests as JSON; for `"stream": true` sends one event, waits, sends the rest. */
-async function startStandIn(): Promise<StandIn> {
-  const arrivals: Arrival[] = [];
-  let release = (): void => undefined;
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => {
-      const body = Buffer.concat(chunks);
-      arrivals.push({ method: req.method ?? "", path: req.url ?? "", headers: req.headers, body });
-      if (!body.includes('"stream":true')) {
-        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ bytes: body.length }));
-        return;
-      }
-      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
-      res.write(FIRST_EVENT);
-      const released = new Promise<void>((resolve) => (release = resolve));
-      void released.then(() => res.end(LAST_EVENT));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { server, port: (server.address() as AddressInfo).port, arrivals, release: () => release() };
-}
-
-let standIn: StandIn;
+let standIn: BrokerStandIn;
 let envoy: EnvoyProcess;
 
 beforeAll(async () => {
-  standIn = await startStandIn();
+  standIn = await startBrokerStandIn();
   const config = parseConfig(
     'version: 1\nauth: none\nservers:\n  - { name: a, url: "http://127.0.0.1:1/mcp" }\nlimits: { maxBodyBytes: 65536 }\n',
     {},
@@ -78,7 +40,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await envoy?.stop();
-  await new Promise((resolve) => standIn?.server.close(resolve));
+  await standIn?.close();
 });
 
 describe("the LLM endpoints through the real Envoy (rendered /v1 routes, broker stand-in)", () => {
@@ -87,30 +49,9 @@ describe("the LLM endpoints through the real Envoy (rendered /v1 routes, broker 
     async (path) => {
       // Not JSON-RPC, odd spacing and non-ASCII: ext_proc would refuse it, any re-encoding would change it.
       const body = `{ "model":"gpt-4o",\n  "messages":[{"role":"user","content":"héllo \\u2028 ${"x".repeat(4000)}"}] }`;
-      const since = Date.now();
-      const reply = await rawRequest(envoy.port, path, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          authorization: "Bearer test-key",
-          "x-mcp-identity": "forged",
-          "x-mcp-client-address": "203.0.113.9",
-          "x-destination-mcp": "a",
-        },
-        chunks: [body.slice(0, 100), body.slice(100)],
-      });
-      expect(reply.status).toBe(200);
-      const arrival = standIn.arrivals.at(-1);
-      expect(arrival).toMatchObject({ method: "POST", path });
-      expect(arrival?.body.equals(Buffer.from(body))).toBe(true);
-      expect(arrival?.headers["authorization"]).toBe("Bearer test-key");
       // The gateway's own headers, which the router strips on other routes, Envoy removes here.
-      for (const name of ["x-mcp-identity", "x-destination-mcp"]) {
-        expect(arrival?.headers[name]).toBeUndefined();
-      }
-      // The client's address is Envoy's to tell (the client's own claim is replaced, never passed on or appended).
-      expect(arrival?.headers["x-mcp-client-address"]).toBe("127.0.0.1");
-      expect(await envoy.routeSince(since)).toMatchObject({ cluster: "mcp_broker", details: "via_upstream" });
+      const forged = { "x-mcp-identity": "forged", "x-mcp-client-address": "203.0.113.9", "x-destination-mcp": "a" };
+      await expectPassedToBroker(envoy, standIn, { path, body, forged });
     },
   );
 
@@ -126,39 +67,12 @@ describe("the LLM endpoints through the real Envoy (rendered /v1 routes, broker 
   });
 
   it("streams the broker's SSE answer through as it comes: the first event arrives before the last is sent", async () => {
-    const streaming = new Promise<{ first: string; rest: Promise<string> }>((resolve, reject) => {
-      const req = request(
-        {
-          host: "127.0.0.1",
-          port: envoy.port,
-          path: "/v1/chat/completions",
-          method: "POST",
-          headers: { "content-type": "application/json", accept: "text/event-stream" },
-        },
-        (res) => {
-          if (res.statusCode !== 200 || res.headers["content-type"] !== "text/event-stream") {
-            reject(
-              new Error(`expected a 200 event stream, got ${String(res.statusCode)} ${res.headers["content-type"]}`),
-            );
-            return;
-          }
-          let text = "";
-          let first: string | undefined;
-          const rest = new Promise<string>((done) => res.on("end", () => done(text)));
-          res.on("data", (chunk: Buffer) => {
-            text += chunk.toString("utf8");
-            if (first === undefined && text.includes("\n\n")) {
-              first = text;
-              resolve({ first, rest });
-            }
-          });
-        },
-      );
-      req.on("error", reject);
-      req.end('{"model":"gpt-4o","stream":true,"messages":[]}');
-    });
     // The stand-in holds the last event until released, so this first event came through Envoy unbuffered.
-    const events = await withDeadline(streaming, 10_000, "the first SSE event");
+    const events = await firstStreamedEvent(
+      envoy.port,
+      "/v1/chat/completions",
+      '{"model":"gpt-4o","stream":true,"messages":[]}',
+    );
     expect(events.first).toBe(FIRST_EVENT);
     standIn.release();
     expect(await withDeadline(events.rest, 10_000, "the end of the SSE stream")).toBe(FIRST_EVENT + LAST_EVENT);

@@ -1,5 +1,3 @@
-import { createServer, request, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { createGatewayContext, parseConfig, silentLogger, type GatewayContext } from "@mcp-gateway/core";
 import {
   createRouter,
@@ -9,6 +7,14 @@ import {
   type Router,
 } from "@mcp-gateway/router";
 import { withDeadline } from "../support/bounded-wait";
+import {
+  FIRST_EVENT,
+  LAST_EVENT,
+  expectPassedToBroker,
+  firstStreamedEvent,
+  startBrokerStandIn,
+  type BrokerStandIn,
+} from "../support/broker-stand-in";
 import { startEnvoy, type EnvoyProcess } from "../support/envoy-process";
 import { rawRequest } from "../support/raw-http";
 
@@ -19,57 +25,15 @@ jest.setTimeout(60_000);
 // broker records what arrives; the router must pass these paths through as the rendered routes do without ext_proc,
 // and still parse /mcp.
 
-interface Arrival {
-  method: string;
-  path: string;
-  headers: IncomingMessage["headers"];
-  body: Buffer;
-}
-
-const FIRST_EVENT = 'data: {"id":"c1","choices":[{"index":0,"delta":{"content":"Hel"}}]}\n\n';
-const LAST_EVENT = 'data: {"id":"c1","choices":[{"index":0,"delta":{"content":"lo"}}]}\n\ndata: [DONE]\n\n';
 const CONSOLE_HTML = '<!doctype html><script type="module" src="/ui/assets/app.js"></script>';
 const CONSOLE_JS = 'console.log("console");';
 
-const arrivals: Arrival[] = [];
-let release = (): void => undefined;
-
-/** The broker stand-in: console files, LLM answers (SSE held until released when `"stream":true`), /mcp's JSON. */
-function answer(arrival: Arrival, res: import("node:http").ServerResponse): void {
-  if (arrival.path === "/ui/") return void res.writeHead(200, { "content-type": "text/html" }).end(CONSOLE_HTML);
-  if (arrival.path === "/ui/assets/app.js")
-    return void res.writeHead(200, { "content-type": "text/javascript" }).end(CONSOLE_JS);
-  if (arrival.path === "/mcp")
-    return void res
-      .writeHead(200, { "content-type": "application/json" })
-      .end(JSON.stringify({ jsonrpc: "2.0", id: 1, result: {} }));
-  if (!arrival.body.includes('"stream":true'))
-    return void res
-      .writeHead(200, { "content-type": "application/json" })
-      .end(JSON.stringify({ bytes: arrival.body.length }));
-  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
-  res.write(FIRST_EVENT);
-  void new Promise<void>((resolve) => (release = resolve)).then(() => res.end(LAST_EVENT));
-}
-
-async function startStandIn(): Promise<Server> {
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => {
-      const arrival = {
-        method: req.method ?? "",
-        path: req.url ?? "",
-        headers: req.headers,
-        body: Buffer.concat(chunks),
-      };
-      arrivals.push(arrival);
-      answer(arrival, res);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return server;
-}
+/** The broker stand-in's fixed answers: the console's files and /mcp's JSON (LLM paths get its default answers). */
+const FIXED = {
+  "/ui/": { contentType: "text/html", body: CONSOLE_HTML },
+  "/ui/assets/app.js": { contentType: "text/javascript", body: CONSOLE_JS },
+  "/mcp": { contentType: "application/json", body: JSON.stringify({ jsonrpc: "2.0", id: 1, result: {} }) },
+};
 
 /** The rendered config with ext_proc on for every route (the listener-wide attachment); throws if nothing changed. */
 function listenerWide(config: object): object {
@@ -89,13 +53,13 @@ function listenerWide(config: object): object {
   return copy;
 }
 
-let standIn: Server;
+let standIn: BrokerStandIn;
 let context: GatewayContext;
 let router: Router;
 let envoy: EnvoyProcess;
 
 beforeAll(async () => {
-  standIn = await startStandIn();
+  standIn = await startBrokerStandIn(FIXED);
   const yaml = `version: 1
 auth: none
 servers:
@@ -115,7 +79,7 @@ console: { enabled: true }
         listener: { address: "127.0.0.1", port: 0 },
         admin: { address: "127.0.0.1", port: 0 },
         router: { address: "127.0.0.1", port: routerPort },
-        broker: { address: "127.0.0.1", port: (standIn.address() as AddressInfo).port },
+        broker: { address: "127.0.0.1", port: standIn.port },
       }),
     ),
   );
@@ -124,7 +88,7 @@ afterAll(async () => {
   await envoy?.stop();
   await router?.shutdown(1_000);
   await context?.close();
-  await new Promise((resolve) => standIn?.close(resolve));
+  await standIn?.close();
 });
 
 const FORGED = {
@@ -140,22 +104,7 @@ describe("console and LLM paths with ext_proc on the whole listener (real Envoy 
     async (path) => {
       // Not JSON-RPC: the router would refuse it if it parsed it; any re-encoding would change it.
       const body = `{ "model":"gpt-4o",\n  "messages":[{"role":"user","content":"héllo ${"x".repeat(4000)}"}] }`;
-      const since = Date.now();
-      const reply = await rawRequest(envoy.port, path, {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: "Bearer test-key", ...FORGED },
-        chunks: [body.slice(0, 100), body.slice(100)],
-      });
-      expect(reply.status).toBe(200);
-      const arrival = arrivals.at(-1);
-      expect(arrival).toMatchObject({ method: "POST", path });
-      expect(arrival?.body.equals(Buffer.from(body))).toBe(true);
-      expect(arrival?.headers["authorization"]).toBe("Bearer test-key");
-      for (const name of ["x-mcp-identity", "x-mcp-gateway-hop", "x-destination-mcp"]) {
-        expect(arrival?.headers[name]).toBeUndefined();
-      }
-      expect(arrival?.headers["x-mcp-client-address"]).toBe("127.0.0.1");
-      expect(await envoy.routeSince(since)).toMatchObject({ cluster: "mcp_broker", details: "via_upstream" });
+      await expectPassedToBroker(envoy, standIn, { path, body, forged: FORGED });
     },
   );
 
@@ -176,7 +125,7 @@ describe("console and LLM paths with ext_proc on the whole listener (real Envoy 
     // Envoy holds a body (BUFFERED, the filter's mode) while ext_proc reads the headers: past the listener's buffer
     // limit it answers 413 itself. The router keeps the response phase, so that reply is not left waiting.
     const body = `{"model":"gpt-4o","messages":[{"role":"user","content":"${"y".repeat(200_000)}"}]}`;
-    const before = arrivals.length;
+    const before = standIn.arrivals.length;
     const since = Date.now();
     const reply = await rawRequest(envoy.port, "/v1/chat/completions", {
       method: "POST",
@@ -186,70 +135,57 @@ describe("console and LLM paths with ext_proc on the whole listener (real Envoy 
     expect(reply.status).toBe(413);
     expect(await envoy.routeSince(since)).toMatchObject({ details: "request_payload_too_large" });
     expect(Date.now() - since).toBeLessThan(4_000);
-    expect(arrivals).toHaveLength(before);
+    expect(standIn.arrivals).toHaveLength(before);
   });
 
   it("streams the broker's SSE answer through as it comes: the first event arrives before the last is sent", async () => {
-    const streaming = new Promise<{ first: string; rest: Promise<string> }>((resolve, reject) => {
-      const req = request({ host: "127.0.0.1", port: envoy.port, path: "/v1/responses", method: "POST" }, (res) => {
-        if (res.statusCode !== 200 || res.headers["content-type"] !== "text/event-stream") {
-          reject(new Error(`expected a 200 event stream, got ${String(res.statusCode)}`));
-          return;
-        }
-        let text = "";
-        const rest = new Promise<string>((done) => res.on("end", () => done(text)));
-        res.on("data", (chunk: Buffer) => {
-          text += chunk.toString("utf8");
-          if (text.includes("\n\n")) resolve({ first: text, rest });
-        });
-      });
-      req.on("error", reject);
-      req.setHeader("content-type", "application/json");
-      req.end('{"model":"gpt-4o","stream":true,"input":"hi"}');
-    });
-    const events = await withDeadline(streaming, 10_000, "the first SSE event");
+    const events = await firstStreamedEvent(
+      envoy.port,
+      "/v1/responses",
+      '{"model":"gpt-4o","stream":true,"input":"hi"}',
+    );
     expect(events.first).toBe(FIRST_EVENT);
-    release();
+    standIn.release();
     expect(await withDeadline(events.rest, 10_000, "the end of the SSE stream")).toBe(FIRST_EVENT + LAST_EVENT);
   });
 
   it("loads the console's page and assets through Envoy, forged headers removed", async () => {
     const page = await rawRequest(envoy.port, "/ui/", { headers: FORGED });
     expect(page).toMatchObject({ status: 200, body: CONSOLE_HTML });
-    expect(arrivals.at(-1)?.headers["x-mcp-identity"]).toBeUndefined();
-    expect(arrivals.at(-1)?.headers["x-mcp-client-address"]).toBe("127.0.0.1");
+    expect(standIn.arrivals.at(-1)?.headers["x-mcp-identity"]).toBeUndefined();
+    expect(standIn.arrivals.at(-1)?.headers["x-mcp-client-address"]).toBe("127.0.0.1");
     expect(await rawRequest(envoy.port, "/ui/assets/app.js")).toMatchObject({ status: 200, body: CONSOLE_JS });
   });
 
   it.each(["/v1/models", "/v1/../mcp", "/UI", "/uix", "/v1/chat/completions/", "/V1/responses"])(
     "still answers %s with the router's 404; the broker never sees it",
     async (path) => {
-      const before = arrivals.length;
+      const before = standIn.arrivals.length;
       const reply = await rawRequest(envoy.port, path, { method: "POST", chunks: ["{}"] });
       expect(reply.status).toBe(404);
       expect(reply.body).toContain("no MCP endpoint");
-      expect(arrivals).toHaveLength(before);
+      expect(standIn.arrivals).toHaveLength(before);
     },
   );
 
   it("refuses an escaped slash before any filter (Envoy's 400): /v1/chat%2Fcompletions reaches no one", async () => {
-    const before = arrivals.length;
+    const before = standIn.arrivals.length;
     const reply = await rawRequest(envoy.port, "/v1/chat%2Fcompletions", { method: "POST", chunks: ["{}"] });
     expect(reply.status).toBe(400);
-    expect(arrivals).toHaveLength(before);
+    expect(standIn.arrivals).toHaveLength(before);
   });
 
   it("still parses a body to /mcp: a malformed one is refused by the router, a valid one reaches the broker with the router's headers", async () => {
-    const before = arrivals.length;
+    const before = standIn.arrivals.length;
     const headers = { "content-type": "application/json", accept: "application/json, text/event-stream", ...FORGED };
     const bad = await rawRequest(envoy.port, "/mcp", { method: "POST", headers, chunks: ['{"jsonrpc":'] });
     expect(bad.status).toBe(400);
     expect(JSON.parse(bad.body)).toMatchObject({ error: { code: -32700 } });
-    expect(arrivals).toHaveLength(before);
+    expect(standIn.arrivals).toHaveLength(before);
     const ping = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" });
     const good = await rawRequest(envoy.port, "/mcp", { method: "POST", headers, chunks: [ping] });
     expect(good.status).toBe(200);
-    const arrival = arrivals.at(-1);
+    const arrival = standIn.arrivals.at(-1);
     expect(arrival?.path).toBe("/mcp");
     expect(arrival?.headers["x-mcp-identity"]).toBeUndefined();
     expect(arrival?.headers["x-mcp-client-address"]).toBe("127.0.0.1");

@@ -1,6 +1,13 @@
-import { startJaeger, tagOf, type JaegerServer, type JaegerSpan } from "../support/jaeger";
 import { startModernUpstream, type ModernUpstream } from "../support/modern-upstream";
-import { startGatewayStack, type GatewayStack, type StackMode } from "./gateway-stack";
+import {
+  API_KEY,
+  CAPTURE_MODES,
+  SECRET,
+  capturedCall,
+  resultOf,
+  startCaptureStack,
+  type CaptureStack,
+} from "./capture-tracing";
 import { startMaliciousUpstream, type MaliciousUpstream } from "./malicious-upstream";
 import { newTraceparent, RawMcpClient } from "./tracing-client";
 
@@ -10,8 +17,6 @@ jest.setTimeout(120_000);
 // `sanitize`: a 2025 client's call to a 2026 upstream (the broker's legacy bridge) and a 2026-07-28 client's call to
 // a 2025 upstream (the modern front end's call bridge). Both upstreams answer with an access key (a pattern rule);
 // the client sends it, and an api_key member (a key rule), in its arguments too.
-const SECRET = "AKIAABCDEFGHIJKLMNOP";
-const API_KEY = "hunter2-api-key-value";
 const REVISION = "2026-07-28";
 const LEGACY_RESULT = JSON.stringify({ content: [{ type: "text", text: `key ${SECRET}` }] });
 const ACCESS = `auth: none
@@ -20,18 +25,6 @@ sanitize:
     - { patterns: ["AKIA[0-9A-Z]{16}"] }
     - { targets: ["fresh_*", "old_*"], keys: [api_key] }`;
 const ARGS = { text: `key ${SECRET}`, api_key: API_KEY };
-
-/** The `result` of the response in a raw reply body (JSON, or the SSE event that carries it). */
-function resultOf(text: string): Record<string, unknown> {
-  const json = text.trimStart().startsWith("{")
-    ? text
-    : (text
-        .split("\n")
-        .filter((line) => line.startsWith("data:"))
-        .map((line) => line.slice(5).trim())
-        .find((data) => data.includes('"result"')) ?? "{}");
-  return (JSON.parse(json) as { result?: Record<string, unknown> }).result ?? {};
-}
 
 /** A stateless 2026-07-28 tools/call (no session), with the given traceparent. */
 async function modernCall(url: string, name: string, traceparent: string): Promise<{ status: number; text: string }> {
@@ -60,62 +53,37 @@ async function modernCall(url: string, name: string, traceparent: string): Promi
   return { status: response.status, text: await response.text() };
 }
 
-const MODES: [string, StackMode][] = [
-  ["standalone", { kind: "standalone" }],
-  ["Envoy mode", { kind: "envoy", store: "memory" }],
-];
-
-describe.each(MODES)("content capture of bridged calls (%s), read back from a real Jaeger", (label, mode) => {
-  const service = `mcp-gateway-capture-bridged-${label === "standalone" ? "standalone" : "envoy"}`;
-  let jaeger: JaegerServer;
+describe.each(CAPTURE_MODES)("content capture of bridged calls (%s), read back from a real Jaeger", (_label, mode) => {
+  let capture: CaptureStack;
   let modern: ModernUpstream;
   let legacy: MaliciousUpstream;
-  let stack: GatewayStack;
 
   beforeAll(async () => {
-    jaeger = await startJaeger();
     modern = await startModernUpstream();
     legacy = await startMaliciousUpstream([
       { tool: "leak", contentType: "application/json", body: `{"jsonrpc":"2.0","id":7,"result":${LEGACY_RESULT}}` },
     ]);
-    stack = await startGatewayStack(mode, {
+    capture = await startCaptureStack("bridged", mode, {
       extraServers: [`name: fresh, url: "${modern.url}"`, `name: old, url: "${legacy.url}"`],
       access: ACCESS,
-      tracing: `{ enabled: true, endpoint: "${jaeger.otlpHttpUrl}", serviceName: ${service}, captureContent: true }`,
     });
   }, 120_000);
 
   afterAll(async () => {
-    await stack?.stop();
+    await capture?.stop();
     await modern?.close();
     await legacy?.stop();
-    await jaeger?.stop();
   });
 
   /** Checks the trace's SERVER span of `tools/call <tool>` records `received` and no span tag holds a secret. */
   async function expectRecorded(traceId: string, tool: string, received: Record<string, unknown>): Promise<void> {
-    const operation = `tools/call ${tool}`;
-    const trace = await jaeger.waitForTrace(
-      service,
-      (t) =>
-        t.traceID === traceId &&
-        t.spans.some((s) => s.operationName === operation && tagOf(s, "gen_ai.tool.call.result")),
-    );
-    const span = trace.spans.find(
-      (s) => s.operationName === operation && tagOf(s, "gen_ai.tool.call.result"),
-    ) as JaegerSpan;
-    expect(JSON.parse(String(tagOf(span, "gen_ai.tool.call.result")))).toEqual(received);
-    const args = JSON.parse(String(tagOf(span, "gen_ai.tool.call.arguments"))) as unknown;
-    expect(args).toEqual({ text: "key [REDACTED]", api_key: "[REDACTED]" });
-    for (const s of trace.spans) {
-      const tags = JSON.stringify(s.tags);
-      expect(tags).not.toContain(SECRET);
-      expect(tags).not.toContain(API_KEY);
-    }
+    const recorded = await capturedCall(capture, traceId, tool);
+    expect(recorded.result).toEqual(received);
+    expect(recorded.args).toEqual({ text: "key [REDACTED]", api_key: "[REDACTED]" });
   }
 
   it("records a 2025 client's call to a 2026 upstream as the client received it, redacted", async () => {
-    const client = new RawMcpClient(stack.url);
+    const client = new RawMcpClient(capture.stack.url);
     await client.initialize();
     const parent = newTraceparent();
     const call = await client.request(
@@ -132,7 +100,7 @@ describe.each(MODES)("content capture of bridged calls (%s), read back from a re
 
   it("records a 2026 client's call to a 2025 upstream as the client received it, redacted", async () => {
     const parent = newTraceparent();
-    const call = await modernCall(stack.url, "old_leak", parent.traceparent);
+    const call = await modernCall(capture.stack.url, "old_leak", parent.traceparent);
     expect(call.status).toBe(200);
     expect(call.text).not.toContain(SECRET);
     const received = resultOf(call.text);
@@ -144,7 +112,7 @@ describe.each(MODES)("content capture of bridged calls (%s), read back from a re
 
   it("records a 2026 client's call to a 2026 upstream (not bridged) as the client received it, redacted", async () => {
     const parent = newTraceparent();
-    const call = await modernCall(stack.url, "fresh_echo", parent.traceparent);
+    const call = await modernCall(capture.stack.url, "fresh_echo", parent.traceparent);
     expect(call.status).toBe(200);
     expect(call.text).not.toContain(SECRET);
     const received = resultOf(call.text);

@@ -1,5 +1,12 @@
-import { startJaeger, tagOf, type JaegerServer, type JaegerSpan } from "../support/jaeger";
-import { startGatewayStack, type GatewayStack, type StackMode } from "./gateway-stack";
+import {
+  API_KEY,
+  CAPTURE_MODES,
+  SECRET,
+  capturedCall,
+  resultOf,
+  startCaptureStack,
+  type CaptureStack,
+} from "./capture-tracing";
 import { startMaliciousUpstream, type CraftedReply, type MaliciousUpstream } from "./malicious-upstream";
 import { newTraceparent, RawMcpClient } from "./tracing-client";
 
@@ -8,8 +15,6 @@ jest.setTimeout(120_000);
 // Content capture must record what the client received, after `sanitize`: never a secret the gateway redacts. The
 // upstream answers with an access key (a pattern rule for every call) and an api_key member (a key rule scoped to
 // this server's tools); the client sends both in its arguments too.
-const SECRET = "AKIAABCDEFGHIJKLMNOP";
-const API_KEY = "hunter2-api-key-value";
 const RESULT = JSON.stringify({
   content: [
     { type: "text", text: `key ${SECRET}` },
@@ -30,46 +35,24 @@ sanitize:
     - { patterns: ["AKIA[0-9A-Z]{16}"] }
     - { targets: ["evil_*"], keys: [api_key] }`;
 
-/** The `result` of the response in a raw reply body (JSON, or the SSE event that carries it). */
-function resultOf(text: string): unknown {
-  const json = text.trimStart().startsWith("{")
-    ? text
-    : (text
-        .split("\n")
-        .filter((line) => line.startsWith("data:"))
-        .map((line) => line.slice(5).trim())
-        .find((data) => data.includes('"result"')) ?? "{}");
-  return (JSON.parse(json) as { result?: unknown }).result;
-}
-
-const MODES: [string, StackMode][] = [
-  ["standalone", { kind: "standalone" }],
-  ["Envoy mode", { kind: "envoy", store: "memory" }],
-];
-
-describe.each(MODES)("content capture after sanitize (%s), read back from a real Jaeger", (label, mode) => {
-  const service = `mcp-gateway-capture-redact-${label === "standalone" ? "standalone" : "envoy"}`;
-  let jaeger: JaegerServer;
+describe.each(CAPTURE_MODES)("content capture after sanitize (%s), read back from a real Jaeger", (_label, mode) => {
+  let capture: CaptureStack;
   let evil: MaliciousUpstream;
-  let stack: GatewayStack;
   let client: RawMcpClient;
 
   beforeAll(async () => {
-    jaeger = await startJaeger();
     evil = await startMaliciousUpstream(REPLIES);
-    stack = await startGatewayStack(mode, {
+    capture = await startCaptureStack("redact", mode, {
       extraServers: [`name: evil, url: "${evil.url}"`],
       access: ACCESS,
-      tracing: `{ enabled: true, endpoint: "${jaeger.otlpHttpUrl}", serviceName: ${service}, captureContent: true }`,
     });
-    client = new RawMcpClient(stack.url);
+    client = new RawMcpClient(capture.stack.url);
     await client.initialize();
   }, 120_000);
 
   afterAll(async () => {
-    await stack?.stop();
+    await capture?.stop();
     await evil?.stop();
-    await jaeger?.stop();
   });
 
   it.each(["json", "sse"])("records the %s reply's result as the client received it, redacted", async (tool) => {
@@ -83,21 +66,8 @@ describe.each(MODES)("content capture after sanitize (%s), read back from a real
     expect(call.text).not.toContain(SECRET);
     const received = resultOf(call.text);
     expect(JSON.stringify(received)).toContain("[REDACTED]");
-    const trace = await jaeger.waitForTrace(
-      service,
-      (t) =>
-        t.traceID === parent.traceId &&
-        t.spans.some((s) => s.operationName === `tools/call evil_${tool}` && tagOf(s, "gen_ai.tool.call.result")),
-    );
-    const span = trace.spans.find((s) => s.operationName === `tools/call evil_${tool}`) as JaegerSpan;
-    const result = String(tagOf(span, "gen_ai.tool.call.result"));
-    expect(JSON.parse(result)).toEqual(received);
-    const args = String(tagOf(span, "gen_ai.tool.call.arguments"));
-    expect(JSON.parse(args)).toEqual({ note: "use [REDACTED]", api_key: "[REDACTED]" });
-    for (const s of trace.spans) {
-      const tags = JSON.stringify(s.tags);
-      expect(tags).not.toContain(SECRET);
-      expect(tags).not.toContain(API_KEY);
-    }
+    const recorded = await capturedCall(capture, parent.traceId, `evil_${tool}`);
+    expect(recorded.result).toEqual(received);
+    expect(recorded.args).toEqual({ note: "use [REDACTED]", api_key: "[REDACTED]" });
   });
 });

@@ -1,14 +1,17 @@
 // A real OpenID Provider for the console's sign-in test: oidc-provider (ESM only, hence this script, run by node in a
 // child process) on 127.0.0.1, its dev login and consent pages, one public client, JWT access tokens for one resource.
-// Arguments: <port> <client id> <redirect uri> <resource>. Prints "ready <issuer>" once listening.
+// Arguments: <port> <client id> <redirect uri> <resource> [<options JSON>]; options: accessTokenTtl (seconds, else
+// oidc-provider's default), refreshTokens (the client may use the refresh_token grant: offline_access is honoured and
+// each refresh rotates the refresh token). Prints "ready <issuer>" once listening.
 import { generateKeyPairSync } from "node:crypto";
 import process from "node:process";
 import { URL } from "node:url";
 import Provider from "oidc-provider";
 
-const [port, clientId, redirectUri, resource] = process.argv.slice(2);
+const [port, clientId, redirectUri, resource, optionsJson] = process.argv.slice(2);
 if (!port || !clientId || !redirectUri || !resource)
-  throw new Error("usage: <port> <client id> <redirect uri> <resource>");
+  throw new Error("usage: <port> <client id> <redirect uri> <resource> [<options JSON>]");
+const { accessTokenTtl, refreshTokens = false } = JSON.parse(optionsJson ?? "{}");
 const issuer = `http://127.0.0.1:${port}`;
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
 const signingKey = { ...privateKey.export({ format: "jwk" }), kid: "console-test", alg: "RS256", use: "sig" };
@@ -19,7 +22,7 @@ const provider = new Provider(issuer, {
       client_id: clientId,
       token_endpoint_auth_method: "none",
       redirect_uris: [redirectUri],
-      grant_types: ["authorization_code"],
+      grant_types: refreshTokens ? ["authorization_code", "refresh_token"] : ["authorization_code"],
       response_types: ["code"],
     },
   ],
@@ -35,7 +38,8 @@ const provider = new Provider(issuer, {
       useGrantedResource: () => true,
       getResourceServerInfo: (_ctx, indicator) => {
         if (indicator !== resource) throw new Error(`unknown resource ${indicator}`);
-        return { scope: "mcp", audience: resource, accessTokenFormat: "jwt", jwt: { sign: { alg: "RS256" } } };
+        const ttl = accessTokenTtl === undefined ? {} : { accessTokenTTL: accessTokenTtl };
+        return { scope: "mcp", audience: resource, accessTokenFormat: "jwt", jwt: { sign: { alg: "RS256" } }, ...ttl };
       },
     },
   },

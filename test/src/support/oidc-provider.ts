@@ -16,6 +16,10 @@ export interface OidcProviderOptions {
   clientId: string;
   redirectUri: string;
   resource: string;
+  /** Lifetime of the access tokens it issues, in seconds (oidc-provider's default, an hour, when absent). */
+  accessTokenTtl?: number;
+  /** Whether the client may use the refresh_token grant (then offline_access is granted, refresh tokens rotate). */
+  refreshTokens?: boolean;
 }
 
 /** A free port of 127.0.0.1 for {@link startOidcProvider}, and the issuer it will have there. */
@@ -26,10 +30,11 @@ export async function oidcIssuerPort(): Promise<{ port: number; issuer: string }
 
 /** Starts oidc-provider on 127.0.0.1 (dev login and consent pages); resolves once it listens. */
 export async function startOidcProvider(options: OidcProviderOptions): Promise<OidcProvider> {
-  const { port, clientId, redirectUri, resource } = options;
+  const { port, clientId, redirectUri, resource, accessTokenTtl, refreshTokens } = options;
+  const extra = JSON.stringify({ accessTokenTtl, refreshTokens });
   // The .mjs sits in src/ only (tsc does not copy it): resolve it from the sources whether this runs from src or dist.
   const script = join(__dirname, "..", "..", "src", "support", "oidc-provider-server.mjs");
-  const child: ChildProcess = spawn(process.execPath, [script, String(port), clientId, redirectUri, resource], {
+  const child: ChildProcess = spawn(process.execPath, [script, String(port), clientId, redirectUri, resource, extra], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stderr = "";

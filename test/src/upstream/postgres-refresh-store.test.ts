@@ -1,6 +1,7 @@
-import { postgresRefreshStore, type RefreshStore, type StoredRefresh } from "@mcp-gateway/core";
+import { postgresRefreshStore } from "@mcp-gateway/core";
 import { startPostgresServer, type PostgresServer } from "../support/postgres-server";
 import { freePort } from "../support/redis-server";
+import { expectRefreshesTakeTurns, expectUnreachableNamed } from "./refresh-store-checks";
 
 let postgres: PostgresServer;
 beforeAll(async () => {
@@ -14,23 +15,7 @@ describe("postgresRefreshStore (real PostgreSQL)", () => {
   it("lets replicas spend the stored refresh token one after another, each reading the one the last saved", async () => {
     // Two stores are two pools, so two database sessions: the lock, not the process, keeps them apart.
     const replicas = [postgresRefreshStore(postgres.url, "t:one"), postgresRefreshStore(postgres.url, "t:one")];
-    const spent: string[] = [];
-    let inside = 0;
-    let overlapped = false;
-    const refresh = (store: RefreshStore) =>
-      store.exclusive(async (stored: StoredRefresh | undefined, save) => {
-        inside++;
-        overlapped ||= inside > 1;
-        const current = stored?.refreshToken ?? "rt-0";
-        spent.push(current);
-        await new Promise((resolve) => setTimeout(resolve, 30));
-        await save({ origin: "o", refreshToken: `rt-${spent.length}` });
-        inside--;
-      });
-    await Promise.all([...replicas, ...replicas].map(refresh));
-    expect(overlapped).toBe(false);
-    expect(spent).toEqual(["rt-0", "rt-1", "rt-2", "rt-3"]);
-    await Promise.all(replicas.map((store) => store.close()));
+    await expectRefreshesTakeTurns(replicas);
   });
 
   it("releases the lock when a refresh fails, so another replica's refresh proceeds at once", async () => {
@@ -59,9 +44,6 @@ describe("postgresRefreshStore (real PostgreSQL)", () => {
 
   it("names the store (never the URL's password) when PostgreSQL is unreachable", async () => {
     const store = postgresRefreshStore(`postgres://user:hunter2@127.0.0.1:${await freePort()}/db`, "t:four");
-    const failure = store.exclusive(async () => undefined);
-    await expect(failure).rejects.toThrow("cannot open postgres refresh-token store at postgres://user:***@127.0.0.1");
-    await expect(failure).rejects.not.toThrow("hunter2");
-    await store.close();
+    await expectUnreachableNamed(store, "cannot open postgres refresh-token store at postgres://user:***@127.0.0.1");
   });
 });

@@ -34,6 +34,8 @@ const MAX_VERSION_CHARS = 32;
  */
 export class AccessMetadata {
   private readonly fields = new Map<AccessField, string>();
+  /** The fields set or changed since the last {@link AccessMetadata.changes} (what Envoy has not been told yet). */
+  private readonly unsent = new Set<AccessField>();
 
   /** `digest`: the audit log's keyed session hash (`SecurityGate.sessionDigest`); undefined writes no session. */
   constructor(private readonly digest: (id: string) => string | undefined) {}
@@ -42,7 +44,7 @@ export class AccessMetadata {
   request(headers: Readonly<Record<string, string>>): void {
     const session = headers["mcp-session-id"];
     const digest = session === undefined || session === "" ? undefined : this.digest(session);
-    if (digest !== undefined) this.fields.set("session", digest);
+    if (digest !== undefined) this.put("session", digest);
     const version = headers["mcp-protocol-version"];
     if (version !== undefined && version !== "") this.set("protocol_version", version, MAX_VERSION_CHARS);
   }
@@ -62,8 +64,8 @@ export class AccessMetadata {
 
   /** The decision; a refusal also names its reason (the error's code, e.g. `forbidden`, `rate_limited`). */
   decide(decision: AccessDecision, error?: GatewayError): void {
-    this.fields.set("decision", decision);
-    if (error) this.fields.set("reason", refusalReason(error.code));
+    this.put("decision", decision);
+    if (error) this.put("reason", refusalReason(error.code));
   }
 
   /** One field's value so far (for metrics labels). */
@@ -71,14 +73,26 @@ export class AccessMetadata {
     return this.fields.get(field);
   }
 
-  /** The fields so far as a ProcessingResponse `dynamic_metadata` Struct (Envoy merges it into the namespace). */
-  toStruct(): Struct {
+  /**
+   * The fields set since the last call as a ProcessingResponse `dynamic_metadata` Struct, or undefined when there are
+   * none. Envoy merges each answer's fields into the namespace (a field sent again replaces the earlier value), so
+   * every field is sent once, with the first answer after it is known, and the log line ends up with all of them.
+   */
+  changes(): Struct | undefined {
+    if (this.unsent.size === 0) return undefined;
     const fields: Record<string, { stringValue: string }> = Object.create(null) as Record<string, never>;
-    for (const [key, value] of this.fields) fields[key] = { stringValue: value };
+    for (const key of this.unsent) fields[key] = { stringValue: this.fields.get(key) ?? "" };
+    this.unsent.clear();
     return { fields: { [METADATA_NAMESPACE]: { structValue: { fields } } } };
   }
 
   private set(field: AccessField, value: string, max = AUDIT_FIELD_MAX_CHARS): void {
-    this.fields.set(field, capText(value, max));
+    this.put(field, capText(value, max));
+  }
+
+  private put(field: AccessField, value: string): void {
+    if (this.fields.get(field) === value) return;
+    this.fields.set(field, value);
+    this.unsent.add(field);
   }
 }

@@ -26,6 +26,8 @@ export class RouterMetrics {
   });
   private readonly decisions: Counter<"target" | "outcome">;
   private readonly phaseSeconds: Histogram<"phase">;
+  /** Each phase's labelled histogram, looked up once (the phases are the ext_proc message kinds, a fixed few). */
+  private readonly phases = new Map<string, ReturnType<Histogram<"phase">["labels"]>>();
   private readonly healed: Counter<"server">;
   private readonly streams: Gauge;
   private readonly requestSeconds: Histogram;
@@ -76,7 +78,12 @@ export class RouterMetrics {
 
   /** Records the time spent answering one ext_proc message. */
   observePhase(phase: string, seconds: number): void {
-    this.phaseSeconds.observe({ phase }, seconds);
+    let child = this.phases.get(phase);
+    if (child === undefined) {
+      child = this.phaseSeconds.labels({ phase });
+      this.phases.set(phase, child);
+    }
+    child.observe(seconds);
   }
 
   /** Counts a backend session acquisition. */

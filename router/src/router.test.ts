@@ -133,6 +133,11 @@ describe("router gRPC server", () => {
     expect(destination?.header.raw_value.toString()).toBe("weather");
   });
 
+  it("keeps no channelz records (nothing serves them; tracking each stream costs CPU per request)", () => {
+    // grpc-js keeps the option only as this flag: with channelz on, every stream is counted in its trackers.
+    expect((router.server as unknown as { channelzEnabled: boolean }).channelzEnabled).toBe(false);
+  });
+
   it("counts decisions in its metrics", async () => {
     const text = await router.metrics.registry.metrics();
     expect(text).toMatch(/mcp_router_decisions_total\{target="tools\/call",outcome="routed"\} [1-9]/);

@@ -1,6 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { advertisesProtectedResource, endpointFor, type GatewayContext, type Logger } from "@mcp-gateway/core";
 import { HealthImplementation } from "grpc-health-check";
+import { sessionDigests } from "./session-digests";
 import { createProcessHandler } from "./ext-proc-service";
 import type { ProcessorDeps } from "./stream-processor";
 import { loadExtProcService } from "./ext-proc-proto";
@@ -47,6 +48,7 @@ export function processorDeps(
     consoleEnabled: () => context.config().console.enabled,
     endpoint: (path, policy) => endpointFor(context.config(), path, policy),
     security: context.security.gate,
+    sessionDigest: sessionDigests((id) => context.security.gate.sessionDigest(id)),
     replayTimeoutMs: options.replayTimeoutMs ?? 4_000,
     tracing: context.tracing,
   };
@@ -67,6 +69,8 @@ export function createRouter(deps: RouterDeps): Router {
   const server = new grpc.Server({
     "grpc.keepalive_permit_without_calls": 1,
     "grpc.max_receive_message_length": maxProcessMessageBytes(deps.context.config().limits),
+    // Nothing reads channelz (the router serves no channelz service); tracking every stream there costs CPU per request.
+    "grpc.enable_channelz": 0,
   });
   const health = new HealthImplementation({ "": "NOT_SERVING", [EXT_PROC_SERVICE_NAME]: "NOT_SERVING" });
   const handler = createProcessHandler(

@@ -59,16 +59,22 @@ function metadataOf(answer: ProcessingResponse): Record<string, string> | undefi
   return Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, value.stringValue ?? ""]));
 }
 
+/** The namespace as Envoy holds it after `answers`: each answer's fields merged over the earlier ones. */
+function merged(...answers: ProcessingResponse[]): Record<string, string> {
+  return Object.assign({}, ...answers.map((answer) => metadataOf(answer) ?? {})) as Record<string, string>;
+}
+
+/** One request's header and body answers, and `logged`: the fields its access-log line gets. */
 async function send(
   headers: Record<string, string>,
   body?: object,
-): Promise<{ head: ProcessingResponse; answer: ProcessingResponse }> {
+): Promise<{ head: ProcessingResponse; answer: ProcessingResponse; logged: Record<string, string> }> {
   const p = processor();
   const client = { ":method": "POST", ":path": "/mcp", ":scheme": "http", ...headers };
   const head = await p.process({ request_headers: { headers: { headers: headerList(client) } } });
-  if (!body || "immediate_response" in head) return { head, answer: head };
+  if (!body || "immediate_response" in head) return { head, answer: head, logged: merged(head) };
   const answer = await p.process({ request_body: { body: Buffer.from(JSON.stringify(body)), end_of_stream: true } });
-  return { head, answer };
+  return { head, answer, logged: merged(head, answer) };
 }
 
 const session = (): string => context.sessions.issue("alice");
@@ -77,11 +83,13 @@ const call = (name: string): object => ({ jsonrpc: "2.0", id: 1, method: "tools/
 describe("StreamProcessor access-log metadata", () => {
   it("names method, server, tool, consumer, the hashed session and 'routed' for a routed call", async () => {
     const id = session();
-    const { head, answer } = await send({ "x-api-key": KEY, "mcp-session-id": id }, call("weather_get_forecast"));
+    const { head, answer, logged } = await send(
+      { "x-api-key": KEY, "mcp-session-id": id },
+      call("weather_get_forecast"),
+    );
     expect(metadataOf(head)).toMatchObject({ consumer: "alice" });
     expect(sessionOf(answer)).toBeDefined();
-    const metadata = metadataOf(answer);
-    expect(metadata).toEqual({
+    expect(logged).toEqual({
       consumer: "alice",
       session: new AuditHasher(SECRET).session(id),
       method: "tools/call",
@@ -90,16 +98,30 @@ describe("StreamProcessor access-log metadata", () => {
       decision: "routed",
       jsonrpc_id: "1",
     });
+    expect(JSON.stringify(head.dynamic_metadata)).not.toContain(id);
     expect(JSON.stringify(answer.dynamic_metadata)).not.toContain(id);
+  });
+
+  it("sends each field once: the body's answer carries only what the body taught (Envoy merges them)", async () => {
+    const id = session();
+    const { head, answer } = await send({ "x-api-key": KEY, "mcp-session-id": id }, call("weather_get_forecast"));
+    expect(metadataOf(head)).toEqual({ consumer: "alice", session: new AuditHasher(SECRET).session(id) });
+    expect(metadataOf(answer)).toEqual({
+      method: "tools/call",
+      server: "weather",
+      target: "weather_get_forecast",
+      decision: "routed",
+      jsonrpc_id: "1",
+    });
   });
 
   it("names a broker request 'broker' with its method and protocol version", async () => {
     const body = { jsonrpc: "2.0", id: 1, method: "tools/list" };
-    const { answer } = await send(
+    const { logged } = await send(
       { "x-api-key": KEY, "mcp-session-id": session(), "mcp-protocol-version": "2025-11-25" },
       body,
     );
-    expect(metadataOf(answer)).toMatchObject({
+    expect(logged).toMatchObject({
       consumer: "alice",
       method: "tools/list",
       decision: "broker",
@@ -108,9 +130,12 @@ describe("StreamProcessor access-log metadata", () => {
   });
 
   it("names a policy refusal (403) 'refused' with reason forbidden, the consumer and the tool", async () => {
-    const { answer } = await send({ "x-api-key": KEY, "mcp-session-id": session() }, call("weather_get_alerts"));
+    const { answer, logged } = await send(
+      { "x-api-key": KEY, "mcp-session-id": session() },
+      call("weather_get_alerts"),
+    );
     expect("immediate_response" in answer).toBe(true);
-    expect(metadataOf(answer)).toMatchObject({
+    expect(logged).toMatchObject({
       consumer: "alice",
       method: "tools/call",
       server: "weather",
@@ -121,15 +146,14 @@ describe("StreamProcessor access-log metadata", () => {
   });
 
   it("names an unauthenticated request (401) 'refused' with reason unauthorized and no consumer", async () => {
-    const { answer } = await send({ "x-api-key": "mcpgw_wrong" });
-    const metadata = metadataOf(answer);
+    const { logged: metadata } = await send({ "x-api-key": "mcpgw_wrong" });
     expect(metadata).toMatchObject({ decision: "refused", reason: "unauthorized" });
     expect(metadata?.["consumer"]).toBeUndefined();
   });
 
   it("names an unknown session (404) 'refused' with reason session_not_found", async () => {
-    const { answer } = await send({ "x-api-key": KEY, "mcp-session-id": "g1.zz.forged" }, call("weather_get_forecast"));
-    expect(metadataOf(answer)).toMatchObject({
+    const { logged } = await send({ "x-api-key": KEY, "mcp-session-id": "g1.zz.forged" }, call("weather_get_forecast"));
+    expect(logged).toMatchObject({
       decision: "refused",
       reason: "session_not_found",
       method: "tools/call",

@@ -53,6 +53,8 @@ export interface ProcessorDeps {
   cors: () => CorsPolicy;
   /** Authentication, policy, rate limits, audit. */
   security: SecurityGate;
+  /** The audit log's session hash of a client's session id (`security.sessionDigest`, cached; see session-digests). */
+  sessionDigest?: ((id: string) => string | undefined) | undefined;
   /** Whether the OAuth protected resource metadata is advertised (else its well-known path gets 404 here). */
   advertisesMetadata: () => boolean;
   /** Whether the web console is on (then /ui and /ui/… pass through to the broker, as its Envoy routes do). */
@@ -107,7 +109,7 @@ export class StreamProcessor {
     private readonly deps: ProcessorDeps,
     traceCarrier: Readonly<Record<string, string>> = {},
   ) {
-    this.access = new AccessMetadata((id) => deps.security.sessionDigest(id));
+    this.access = new AccessMetadata(deps.sessionDigest ?? ((id) => deps.security.sessionDigest(id)));
     this.trace = deps.tracing ? new StreamTrace(deps.tracing, traceCarrier) : undefined;
   }
 
@@ -128,12 +130,13 @@ export class StreamProcessor {
   }
 
   /**
-   * Request-phase answers and immediate responses carry the access-log fields known so far (Envoy merges them into the
-   * namespace); response-phase answers add nothing new, so they stay as small as before.
+   * Request-phase answers and immediate responses carry the access-log fields learnt since the previous answer (Envoy
+   * merges them into the namespace); response-phase answers add nothing new, so they stay as small as before.
    */
   private withMetadata(answer: ProcessingResponse): ProcessingResponse {
     if (!("request_headers" in answer || "request_body" in answer || "immediate_response" in answer)) return answer;
-    return { ...answer, dynamic_metadata: this.access.toStruct() };
+    const changes = this.access.changes();
+    return changes === undefined ? answer : { ...answer, dynamic_metadata: changes };
   }
 
   private dispatch(message: ProcessingRequest): Promise<ProcessingResponse> | ProcessingResponse {

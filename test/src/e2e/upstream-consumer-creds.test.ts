@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
+import { IDENTITY_HEADER, IdentityCodec } from "@mcp-gateway/core";
 import { connectClient, rawPost, type ConnectedClient } from "./mcp-client";
 import { pollUntil } from "../support/bounded-wait";
-import { startGatewayStack, type GatewayStack } from "./gateway-stack";
+import { E2E_SESSION_SECRET, startGatewayStack, type GatewayStack } from "./gateway-stack";
 import { deployments } from "./stack-modes";
 import { clientToken, startOAuthProvider, TOKEN_EXCHANGE_GRANT, type OAuthProvider } from "../support/oauth-provider";
 import { startProtectedUpstream, type ProtectedUpstream, type SeenRequest } from "../support/protected-upstream";
@@ -22,6 +23,7 @@ const GATEWAY_CLIENT = {
   grant_types: ["client_credentials", TOKEN_EXCHANGE_GRANT],
 };
 const ALICE = { client_id: "alice", client_secret: "alice-secret-c2d9", grant_types: ["client_credentials"] };
+const BOB = { client_id: "bob", client_secret: "bob-secret-90fa", grant_types: ["client_credentials"] };
 // An API-key consumer: it has no token the gateway could exchange or forward.
 const CAROL_KEY = "carol-api-key-never-forwarded-5e1b";
 const DISCOVERY = GATEWAY_CLIENT.client_id;
@@ -100,7 +102,7 @@ policies:
     connectClient(stack.url, "alice-e2e", await aliceHeaders());
 
   beforeAll(async () => {
-    provider = await startOAuthProvider({ clients: [GATEWAY_CLIENT, ALICE], callerResource: GATEWAY });
+    provider = await startOAuthProvider({ clients: [GATEWAY_CLIENT, ALICE, BOB], callerResource: GATEWAY });
     const verify = { issuer: provider.issuer, jwksUrl: provider.jwksUrl };
     up["tx"] = await startProtectedUpstream(verify);
     up["pt"] = await startProtectedUpstream({ ...verify, audience: GATEWAY });
@@ -220,6 +222,40 @@ policies:
     await carol.close();
     expect(modern.requests.slice(from).filter((request) => request.method === "tools/call")).toEqual([]);
   });
+
+  // Behind the router the broker trusts the router's signed identity and reads the bearer token beside it to exchange
+  // or forward: a valid header for alice's token must not let another token (bob's) through to an upstream.
+  const viaRouter = _label !== "standalone" ? it : it.skip;
+  viaRouter(
+    "refuses at the broker a token other than the one the router's identity header was signed for",
+    async () => {
+      const aliceToken = await clientToken(provider, ALICE, GATEWAY);
+      const identity = { consumer: "jwt:alice", policy: "everything", method: "jwt" } as const;
+      const signed = new IdentityCodec(E2E_SESSION_SECRET).sign(identity, aliceToken);
+      const body = {
+        jsonrpc: "2.0",
+        id: 7,
+        method: "tools/call",
+        params: { name: "tx_server_info", arguments: {}, _meta: MODERN_META },
+      };
+      const post = (token: string) =>
+        rawPost(`${stack.brokerBase}/mcp`, JSON.stringify(body), {
+          authorization: `Bearer ${token}`,
+          [IDENTITY_HEADER]: signed,
+          ...{ "mcp-protocol-version": REVISION, "mcp-method": "tools/call", "mcp-name": "tx_server_info" },
+        });
+      // The control: the header is valid, with the token it was signed for the call goes through as alice.
+      let from = up["tx"]?.seen.length ?? 0;
+      expect((await post(aliceToken)).json).toMatchObject({ id: 7, result: { content: [expect.anything()] } });
+      expect(new Set(subjects(up["tx"]?.seen.slice(from) ?? []))).toEqual(new Set(["alice"]));
+      // The same header beside bob's token: refused, and nothing reaches the upstream under either token.
+      from = up["tx"]?.seen.length ?? 0;
+      const reply = await post(await clientToken(provider, BOB, GATEWAY));
+      expect(reply.status).toBe(401);
+      expect(JSON.stringify(reply.json)).toContain("the bearer token is not the one the gateway router authenticated");
+      expect(subjects(up["tx"]?.seen.slice(from) ?? []).filter((subject) => subject !== DISCOVERY)).toEqual([]);
+    },
+  );
 
   it("kept every upstream session one party's over the whole run, and no call under the discovery token", () => {
     for (const name of ["tx", "pt"]) {

@@ -83,11 +83,17 @@ export class UpstreamCredentials {
     return this.gatewayHeaders(server);
   }
 
-  /** Forgets `server`'s tokens after the upstream refused one (401): the next call fetches anew. */
-  invalidate(server: AuthTarget): void {
+  /**
+   * Forgets the token of `server` the upstream refused (401), given the headers the refused request carried
+   * (`sent`): the gateway's own token, or the one exchanged for that request's caller (other callers' exchanged
+   * tokens stay: one consumer's refusal says nothing of theirs). The next request needing it fetches anew.
+   */
+  invalidate(server: AuthTarget, sent: Readonly<Record<string, string>>): void {
     const sources = this.sourcesOf(server);
-    sources?.gateway?.invalidate();
-    sources?.exchange?.invalidate();
+    const refused = bearerTokenOf(sent["authorization"]);
+    if (!sources || refused === undefined) return;
+    if (sources.gateway?.holds(refused)) sources.gateway.invalidate();
+    sources.exchange?.invalidate(refused);
   }
 
   /** Closes the refresh-token stores' connections. */

@@ -247,15 +247,41 @@ policies:
       // The control: the header is valid, with the token it was signed for the call goes through as alice.
       let from = up["tx"]?.seen.length ?? 0;
       expect((await post(aliceToken)).json).toMatchObject({ id: 7, result: { content: [expect.anything()] } });
-      expect(new Set(subjects(up["tx"]?.seen.slice(from) ?? []))).toEqual(new Set(["alice"]));
+      // (The gateway's own health checks may interleave, under its discovery token.)
+      const sent = (): (string | undefined)[] =>
+        subjects(up["tx"]?.seen.slice(from) ?? []).filter((subject) => subject !== DISCOVERY);
+      expect(new Set(sent())).toEqual(new Set(["alice"]));
       // The same header beside bob's token: refused, and nothing reaches the upstream under either token.
       from = up["tx"]?.seen.length ?? 0;
       const reply = await post(await clientToken(provider, BOB, GATEWAY));
       expect(reply.status).toBe(401);
       expect(JSON.stringify(reply.json)).toContain("the bearer token is not the one the gateway router authenticated");
-      expect(subjects(up["tx"]?.seen.slice(from) ?? []).filter((subject) => subject !== DISCOVERY)).toEqual([]);
+      expect(sent()).toEqual([]);
     },
   );
+
+  it("drops only the refused consumer's exchanged token on a 401: another consumer keeps using its own", async () => {
+    const bob = await connectClient(stack.url, "bob-e2e", {
+      authorization: `Bearer ${await clientToken(provider, BOB, GATEWAY)}`,
+    });
+    const alice = await connectAlice();
+    const callAs = (client: ConnectedClient) => client.client.callTool({ name: "tx_server_info", arguments: {} });
+    /** The `jti` of the exchanged token `subject`'s latest POST carried. */
+    const lastToken = (subject: string): string | undefined =>
+      up["tx"]?.seen.filter((seen) => seen.method === "POST" && seen.subject === subject).at(-1)?.tokenId;
+    expect((await callAs(alice)).isError).toBeFalsy();
+    expect((await callAs(bob)).isError).toBeFalsy();
+    const [aliceBefore, bobBefore] = [lastToken("alice"), lastToken("bob")];
+    // The upstream revokes alice's exchanged token: her call fails naming the server, her token is exchanged anew.
+    up["tx"]?.refuseNextPost("alice");
+    await expect(callAs(alice)).rejects.toThrow(/upstream \\*"tx\\*" refused the token the gateway exchanged/);
+    expect((await callAs(alice)).isError).toBeFalsy();
+    expect(lastToken("alice")).not.toBe(aliceBefore);
+    // Bob's exchanged token was not refused: it is still the one in use (before: every consumer's was dropped).
+    expect((await callAs(bob)).isError).toBeFalsy();
+    expect(lastToken("bob")).toBe(bobBefore);
+    await Promise.all([alice.close(), bob.close()]);
+  });
 
   it("kept every upstream session one party's over the whole run, and no call under the discovery token", () => {
     for (const name of ["tx", "pt"]) {

@@ -182,13 +182,17 @@ export function withConsumerAuth<T extends AuthTarget & { headers: Record<string
   return Object.keys(auth).length === 0 ? server : { ...server, headers: { ...server.headers, ...auth } };
 }
 
+/** True for a per-consumer server whose request `headers` carry no consumer credential (it must not be sent). */
+export function lacksConsumerAuth(server: AuthTarget, headers: Readonly<Record<string, string>>): boolean {
+  return isPerConsumer(server) && !Object.keys(headers).some((name) => name.toLowerCase() === "authorization");
+}
+
 /**
  * Refuses a consumer's request to a per-consumer server that carries no credential of that consumer: the gateway's
  * `discovery` token is only for its own listing and health traffic, never for a consumer (a confused deputy).
  */
 export function requireConsumerAuth(server: AuthTarget, headers: Readonly<Record<string, string>>): void {
-  if (!isPerConsumer(server)) return;
-  if (Object.keys(headers).some((name) => name.toLowerCase() === "authorization")) return;
+  if (!lacksConsumerAuth(server, headers)) return;
   throw new GatewayError(
     JsonRpcErrorCode.Forbidden,
     `upstream "${server.name}" takes only the caller's own credentials (${server.auth?.type}): none could be obtained for this request, and the gateway's discovery credential never serves a consumer`,

@@ -78,6 +78,7 @@ describe.each(MODES)("per-consumer upstream credentials on every path (%s)", (_l
   let provider: OAuthProvider;
   const up: Record<string, ProtectedUpstream> = {};
   let modern: ModernUpstream;
+  let modernPt: ModernUpstream;
   let stack: GatewayStack;
 
   const secret = `tokenUrl: "{TOKEN}", clientId: ${GATEWAY_CLIENT.client_id}, clientSecret: "\${env:E2E_CC_SECRET}"`;
@@ -86,6 +87,7 @@ describe.each(MODES)("per-consumer upstream credentials on every path (%s)", (_l
     `name: tx, url: "${up["tx"]?.url}", auth: { type: tokenExchange, ${client(`resource: "${up["tx"]?.url}"`)}, discovery: { ${client(`resource: "${up["tx"]?.url}"`)} } }`,
     `name: pt, url: "${up["pt"]?.url}", auth: { type: passthrough, audience: "${GATEWAY}", discovery: { ${client(`resource: "${GATEWAY}"`)} } }`,
     `name: mtx, url: "${modern.url}", auth: { type: tokenExchange, ${client(`resource: "${modern.url}"`)}, discovery: { ${client(`resource: "${modern.url}"`)} } }`,
+    `name: mpt, url: "${modernPt.url}", auth: { type: passthrough, audience: "${GATEWAY}", discovery: { ${client(`resource: "${GATEWAY}"`)} } }`,
   ];
   const access = (): string => `auth:
   jwt: { issuer: "${provider.issuer}", audience: "${GATEWAY}", jwksUrl: "${provider.jwksUrl}", algorithms: [RS256], defaultPolicy: everything }
@@ -107,13 +109,16 @@ policies:
     up["tx"] = await startProtectedUpstream(verify);
     up["pt"] = await startProtectedUpstream({ ...verify, audience: GATEWAY });
     modern = await startModernUpstream();
+    modernPt = await startModernUpstream();
     process.env["E2E_CC_SECRET"] = GATEWAY_CLIENT.client_secret;
     stack = await startGatewayStack(await mode(), { extraServers: servers(), access: access(), awaitReady: false });
     const ready = await pollUntil(async () => {
       const status = (await (await fetch(`${stack.brokerBase}/status`)).json()) as {
         upstreams: { name: string; state: string }[];
       };
-      return ["tx", "pt", "mtx"].every((name) => status.upstreams.some((u) => u.name === name && u.state === "ready"));
+      return ["tx", "pt", "mtx", "mpt"].every((name) =>
+        status.upstreams.some((u) => u.name === name && u.state === "ready"),
+      );
     }, 20_000);
     if (!ready) throw new Error("upstreams not ready");
   });
@@ -121,6 +126,7 @@ policies:
     await stack?.stop();
     for (const upstream of Object.values(up)) await upstream.close();
     await modern?.close();
+    await modernPt?.close();
     await provider?.close();
   });
 
@@ -192,6 +198,54 @@ policies:
     const { mixed, alice } = partyCheck(seen);
     expect(mixed).toEqual([]);
     expect(alice.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it("sends a legacy client's call bridged to a 2026 passthrough upstream with the caller's own token", async () => {
+    const headers = await aliceHeaders();
+    const alice = await connectClient(stack.url, "alice-e2e", headers);
+    const from = modernPt.requests.length;
+    const result = await alice.client.callTool({ name: "mpt_echo", arguments: { text: "hi" } });
+    await alice.close();
+    expect(result.content).toEqual([{ type: "text", text: "echo: hi" }]);
+    const calls = modernPt.requests.slice(from).filter((request) => request.method === "tools/call");
+    // Passthrough: the very token alice authenticated with, not an exchanged or the gateway's one.
+    expect(calls.map((request) => request.headers["authorization"])).toEqual([headers["authorization"]]);
+  });
+
+  it("sends a 2026 client's call bridged to a 2025 passthrough upstream with the caller's own token", async () => {
+    const from = up["pt"]?.seen.length ?? 0;
+    const body = {
+      jsonrpc: "2.0",
+      id: 4,
+      method: "tools/call",
+      params: { name: "pt_server_info", arguments: {}, _meta: MODERN_META },
+    };
+    const reply = await rawPost(stack.url, JSON.stringify(body), {
+      ...(await aliceHeaders()),
+      ...{ "mcp-protocol-version": REVISION, "mcp-method": "tools/call", "mcp-name": "pt_server_info" },
+    });
+    expect(reply.json).toMatchObject({ id: 4, result: { content: [expect.objectContaining({ type: "text" })] } });
+    const seen = up["pt"]?.seen.slice(from) ?? [];
+    expect(seen.filter((request) => request.refused !== undefined)).toEqual([]);
+    const { mixed, alice } = partyCheck(seen);
+    expect(mixed).toEqual([]);
+    expect(alice.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it("sends prompts/get and resources/read to a tokenExchange upstream with the consumer's exchanged token", async () => {
+    const alice = await connectAlice();
+    const from = up["tx"]?.seen.length ?? 0;
+    const prompt = await alice.client.getPrompt({ name: "tx_weather_report", arguments: { city: "Paris" } });
+    const resource = await alice.client.readResource({ uri: "tx+weather://cities" });
+    await alice.close();
+    expect(JSON.stringify(prompt.messages)).toContain("Paris");
+    expect(resource.contents.length).toBe(1);
+    const seen = (up["tx"]?.seen.slice(from) ?? []).filter((request) => request.subject !== DISCOVERY);
+    expect(seen.filter((request) => request.refused !== undefined)).toEqual([]);
+    expect(
+      seen.filter((request) => request.method === "POST" && request.subject === "alice").length,
+    ).toBeGreaterThanOrEqual(2);
+    expect(partyCheck(up["tx"]?.seen.slice(from) ?? []).mixed).toEqual([]);
   });
 
   it("sends the logging/setLevel fan-out and the session's DELETE with the consumer's token", async () => {

@@ -57,6 +57,7 @@ describe("UpstreamCredentials", () => {
   it.each([
     ["Bearer abc.def-_~+/=", "abc.def-_~+/="],
     ["bearer  x", "x"],
+    [" Bearer x ", "x"],
     ["Basic abc", undefined],
     ["Bearer a b", undefined],
     [undefined, undefined],

@@ -1,5 +1,6 @@
 import { decodeJwt } from "jose";
 import type { RefreshTokenStore, UpstreamAuth } from "../config/upstream-auth-schema";
+import { parseBearer } from "../auth/credentials";
 import { GatewayError, JsonRpcErrorCode } from "../errors";
 import { CachedToken } from "./cached-token";
 import { tokenError } from "./token-endpoint";
@@ -27,10 +28,12 @@ function bearer(token: string): Record<string, string> {
   return { authorization: `Bearer ${token}` };
 }
 
-/** The bearer token in an `Authorization` header value, if it holds one. */
+/**
+ * The bearer token in an `Authorization` header value, if it holds one: read exactly as authentication reads it, so
+ * the token bound into the router's identity header is the one the broker finds.
+ */
 export function bearerTokenOf(authorization: string | undefined): string | undefined {
-  const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i.exec(authorization ?? "");
-  return match?.[1];
+  return authorization === undefined ? undefined : parseBearer(authorization);
 }
 
 /**

@@ -1,4 +1,5 @@
 import {
+  callerBearer,
   clientAddressHeader,
   envoyClient,
   forwardHeaders,
@@ -195,7 +196,9 @@ export class StreamProcessor {
       if (endpoint.kind !== "aggregate") this.caller = { ...this.caller, endpoint };
       this.access.consumer(this.caller.identity.consumer);
       this.trace?.consumer(this.caller.identity.consumer);
-      set = { ...this.deps.security.identityHeader(this.caller), ...clientAddressHeader(this.caller) };
+      // The bearer token the broker may exchange or forward for this caller: bound into the signed identity.
+      const identity = this.deps.security.identityHeader(this.caller, callerBearer(this.caller, this.headers));
+      set = { ...identity, ...clientAddressHeader(this.caller) };
     }
     if (message.end_of_stream) {
       this.deps.metrics.decision("broker", "no_body");

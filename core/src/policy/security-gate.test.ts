@@ -197,13 +197,13 @@ describe("SecurityGate open mode", () => {
 
 describe("SecurityGate identity header", () => {
   it.each([
-    ["an API key identity", identity("alice", "weather")],
-    ["a JWT identity with a tools claim", identity("bob", "everything", ["weather_get_forecast"])],
-  ])("round-trips %s", (_label, who) => {
+    ["an API key identity", identity("alice", "weather"), { ...HOST }],
+    ["a JWT identity with a tools claim", identity("bob", "everything", ["weather_get_forecast"]), bearer("a.b.c")],
+  ])("round-trips %s (a JWT one beside the token it binds)", (_label, who, sent: Record<string, string>) => {
     const { gate } = harness();
-    const header = gate.identityHeader(gate.caller(who));
+    const header = gate.identityHeader(gate.caller(who), sent["authorization"]?.slice("Bearer ".length));
     expect(Object.keys(header)).toEqual([IDENTITY_HEADER]);
-    expect(gate.fromIdentityHeader(header).identity).toEqual(who);
+    expect(gate.fromIdentityHeader({ ...sent, ...header }).identity).toEqual(who);
   });
 
   it("denies everything to a header naming a policy that no longer exists", () => {

@@ -6,6 +6,7 @@ import { GatewayError, JsonRpcErrorCode } from "../errors";
 import type { RateLimiter, RateLimitSpec } from "../ratelimit";
 import { retryAfterSeconds } from "../ratelimit";
 import { quoteCapped } from "../text-cap";
+import { bearerTokenOf } from "../upstream-auth/upstream-credentials";
 import type { RedactedCall, Redactor, ResultRedactor } from "../sanitize";
 import { authorize, checkArguments, type Admission, type Caller } from "./admission";
 import { AccessPolicy } from "./access-policy";
@@ -19,6 +20,10 @@ const ANONYMOUS: Caller = {
   identity: { consumer: "anonymous", policy: "open", method: "anonymous" },
   policy: AccessPolicy.open(),
 };
+
+function unauthorized(message: string): GatewayError {
+  return new GatewayError(JsonRpcErrorCode.Unauthorized, message, { httpStatus: 401 });
+}
 
 // A copy: ANONYMOUS is shared, and a caller may be reused.
 function withClient(caller: Caller, client: ClientInfo | undefined): Caller {
@@ -96,20 +101,29 @@ export class SecurityGate {
     throw new GatewayError(JsonRpcErrorCode.Unauthorized, message, { httpStatus: 401 });
   }
 
-  /** The signed identity header the router sets for the broker. */
-  identityHeader(caller: Caller): Record<string, string> {
-    return this.open ? {} : { [IDENTITY_HEADER]: this.deps.identities.sign(caller.identity) };
+  /**
+   * The signed identity header the router sets for the broker; `bearer` is the token a JWT caller authenticated with
+   * (see callerBearer), bound to the identity so the broker uses no other.
+   */
+  identityHeader(caller: Caller, bearer?: string): Record<string, string> {
+    return this.open ? {} : { [IDENTITY_HEADER]: this.deps.identities.sign(caller.identity, bearer) };
   }
 
-  /** The caller named by the router's signed identity header (the broker behind Envoy); anything else is 401. */
+  /**
+   * The caller named by the router's signed identity header (the broker behind Envoy); anything else is 401. A JWT
+   * caller's request must carry the very bearer token the router authenticated (the one the header binds): the broker
+   * exchanges or forwards it for per-consumer upstreams, so another token beside a valid header is refused.
+   */
   fromIdentityHeader(headers: Readonly<Record<string, string>>, client?: ClientInfo): Caller {
     if (this.open) return withClient(ANONYMOUS, client);
     const value = headers[IDENTITY_HEADER];
-    const identity = value === undefined ? undefined : this.deps.identities.verify(value);
-    if (identity) return withClient(this.caller(identity), client);
-    throw new GatewayError(JsonRpcErrorCode.Unauthorized, "unauthorized: no valid identity from the gateway router", {
-      httpStatus: 401,
-    });
+    const verified =
+      value === undefined ? undefined : this.deps.identities.verifyFor(value, bearerTokenOf(headers["authorization"]));
+    if (verified === undefined) throw unauthorized("unauthorized: no valid identity from the gateway router");
+    if (verified.identity.method === "jwt" && !verified.bound) {
+      throw unauthorized("unauthorized: the bearer token is not the one the gateway router authenticated");
+    }
+    return withClient(this.caller(verified.identity), client);
   }
 
   /** The caller of an identity, with its compiled policy. */

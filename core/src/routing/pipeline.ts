@@ -433,7 +433,7 @@ export class RequestPipeline {
 
   /** An upstream's 401 to `call` as the client's error naming the server (see {@link upstreamRefusal}); else undefined. */
   refusal(call: UpstreamCall, status: number, headers: Readonly<Record<string, string>>): GatewayError | undefined {
-    return upstreamRefusal(call.server, status, headers, call.requestId, this.deps.credentials);
+    return upstreamRefusal(call.server, status, headers, call.requestId, this.deps.credentials, call.upstreamAuth);
   }
 
   /**

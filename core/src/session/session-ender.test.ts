@@ -65,6 +65,32 @@ describe("SessionEnder", () => {
     ]);
   });
 
+  it("sends no DELETE for a per-consumer server's session without a consumer credential, and counts it not_sent", async () => {
+    const { http, state, release } = heldDeletes();
+    const results: [string, SessionEndResult][] = [];
+    const ender = new SessionEnder({
+      http,
+      timeoutMs: 1000,
+      onEnd: (_s, reason, result) => results.push([reason, result]),
+    });
+    const perConsumer = { ...target, auth: { type: "passthrough", audience: "https://gw" } } as const;
+    await ender.end(perConsumer, "idle-one", "idle");
+    expect(state.sent).toEqual([]);
+    // With the consumer's own credential (a client's DELETE) it is sent.
+    const ending = ender.end(
+      { ...perConsumer, headers: { authorization: "Bearer consumer" } },
+      "theirs",
+      "client_delete",
+    );
+    release(200);
+    await ending;
+    expect(state.sent).toEqual(["theirs"]);
+    expect(results).toEqual([
+      ["idle", "not_sent"],
+      ["client_delete", "ended"],
+    ]);
+  });
+
   it("ends nothing for a stateless upstream's empty session id", async () => {
     const { http, state } = heldDeletes();
     await new SessionEnder({ http, timeoutMs: 1000 }).end(target, "", "idle");

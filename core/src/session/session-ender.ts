@@ -1,4 +1,5 @@
 import type { Logger } from "../logging";
+import { lacksConsumerAuth } from "../upstream-auth/upstream-credentials";
 import type { UpstreamHttp, UpstreamTarget } from "../upstream/upstream-http";
 
 /** Why the gateway stopped using a backend session (a bounded metric label). */
@@ -10,8 +11,12 @@ export type SessionEndReason =
   | "shutdown" // this process is stopping
   | "superseded"; // lost a race with another replica's session for the same pair
 
-/** What became of one ending: DELETE answered (any status: 404/405 also end it), no answer, or queue full. */
-export type SessionEndResult = "ended" | "failed" | "dropped";
+/**
+ * What became of one ending: DELETE answered (any status: 404/405 also end it), deliberately not sent (a per-consumer
+ * server's session ended with no consumer's credential at hand: idle, reload, shutdown; the upstream's own idle
+ * timeout ends it, the gateway's discovery token never serves a consumer's session), no answer, or queue full.
+ */
+export type SessionEndResult = "ended" | "not_sent" | "failed" | "dropped";
 
 /** Options of {@link SessionEnder}. */
 export interface SessionEnderOptions {
@@ -47,6 +52,14 @@ export class SessionEnder {
   /** Queues the DELETE; resolves once it was answered, failed or dropped. Never rejects. */
   end(target: UpstreamTarget, sessionId: string, reason: SessionEndReason): Promise<void> {
     if (sessionId === "") return Promise.resolve();
+    if (lacksConsumerAuth(target, target.headers)) {
+      this.options.logger?.debug("backend session end not sent: no consumer credential for a per-consumer server", {
+        server: target.name,
+        reason,
+      });
+      this.options.onEnd?.(target.name, reason, "not_sent");
+      return Promise.resolve();
+    }
     if (this.queue.length >= (this.options.maxQueue ?? 1000)) {
       this.options.logger?.debug("backend session end dropped: queue full", { server: target.name, reason });
       this.options.onEnd?.(target.name, reason, "dropped");

@@ -53,6 +53,11 @@ export class CachedToken {
     this.grant = undefined;
   }
 
+  /** True when `accessToken` is the token held now (the one a refused request carried, not a newer one). */
+  holds(accessToken: string): boolean {
+    return this.grant !== undefined && this.grant.accessToken === accessToken;
+  }
+
   private refreshAt(grant: Grant): number {
     const lifetime = grant.expiresAt - this.issuedAt;
     return grant.expiresAt - Math.min(this.options.skewMs, lifetime / 2);

@@ -94,8 +94,11 @@ export class ExchangedTokens {
     return token.get();
   }
 
-  /** Forgets every exchanged token (the upstream refused one). */
-  invalidate(): void {
-    this.tokens.clear();
+  /**
+   * Forgets the exchanged token the upstream refused, `refused` (one caller's): the next request of that caller
+   * exchanges anew; other callers' tokens are theirs and stay.
+   */
+  invalidate(refused: string): void {
+    for (const [key, token] of this.tokens) if (token.holds(refused)) this.tokens.delete(key);
   }
 }

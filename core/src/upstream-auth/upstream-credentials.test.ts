@@ -57,6 +57,7 @@ describe("UpstreamCredentials", () => {
   it.each([
     ["Bearer abc.def-_~+/=", "abc.def-_~+/="],
     ["bearer  x", "x"],
+    [" Bearer x ", "x"],
     ["Basic abc", undefined],
     ["Bearer a b", undefined],
     [undefined, undefined],
@@ -67,6 +68,20 @@ describe("UpstreamCredentials", () => {
 
 describe("upstreamRefusal", () => {
   const challenge = { "www-authenticate": 'Bearer error="invalid_token"' };
+
+  it("names the token exchanged for the caller when a tokenExchange server refuses it", () => {
+    const exchange: UpstreamAuth = {
+      ...{ type: "tokenExchange", tokenUrl: "http://127.0.0.1:1/token", clientId: "gw", clientSecret: "s" },
+      ...{ scopes: [], refreshSkew: 30_000 },
+    };
+    const error = upstreamRefusal({ name: "tx", auth: exchange }, 401, challenge, 3, new UpstreamCredentials(), {
+      authorization: "Bearer exchanged",
+    });
+    expect(error).toMatchObject({
+      httpStatus: 502,
+      message: 'upstream "tx" refused the token the gateway exchanged for the caller (401)',
+    });
+  });
 
   it("relays a passthrough server's challenge with HTTP 401", () => {
     const error = upstreamRefusal({ name: "up", auth: passthrough("a") }, 401, challenge, 7, undefined);

@@ -1,5 +1,6 @@
 import { decodeJwt } from "jose";
 import type { RefreshTokenStore, UpstreamAuth } from "../config/upstream-auth-schema";
+import { parseBearer } from "../auth/credentials";
 import { GatewayError, JsonRpcErrorCode } from "../errors";
 import { CachedToken } from "./cached-token";
 import { tokenError } from "./token-endpoint";
@@ -27,10 +28,12 @@ function bearer(token: string): Record<string, string> {
   return { authorization: `Bearer ${token}` };
 }
 
-/** The bearer token in an `Authorization` header value, if it holds one. */
+/**
+ * The bearer token in an `Authorization` header value, if it holds one: read exactly as authentication reads it, so
+ * the token bound into the router's identity header is the one the broker finds.
+ */
 export function bearerTokenOf(authorization: string | undefined): string | undefined {
-  const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i.exec(authorization ?? "");
-  return match?.[1];
+  return authorization === undefined ? undefined : parseBearer(authorization);
 }
 
 /**
@@ -83,11 +86,17 @@ export class UpstreamCredentials {
     return this.gatewayHeaders(server);
   }
 
-  /** Forgets `server`'s tokens after the upstream refused one (401): the next call fetches anew. */
-  invalidate(server: AuthTarget): void {
+  /**
+   * Forgets the token of `server` the upstream refused (401), given the headers the refused request carried
+   * (`sent`): the gateway's own token, or the one exchanged for that request's caller (other callers' exchanged
+   * tokens stay: one consumer's refusal says nothing of theirs). The next request needing it fetches anew.
+   */
+  invalidate(server: AuthTarget, sent: Readonly<Record<string, string>>): void {
     const sources = this.sourcesOf(server);
-    sources?.gateway?.invalidate();
-    sources?.exchange?.invalidate();
+    const refused = bearerTokenOf(sent["authorization"]);
+    if (!sources || refused === undefined) return;
+    if (sources.gateway?.holds(refused)) sources.gateway.invalidate();
+    sources.exchange?.invalidate(refused);
   }
 
   /** Closes the refresh-token stores' connections. */
@@ -176,13 +185,17 @@ export function withConsumerAuth<T extends AuthTarget & { headers: Record<string
   return Object.keys(auth).length === 0 ? server : { ...server, headers: { ...server.headers, ...auth } };
 }
 
+/** True for a per-consumer server whose request `headers` carry no consumer credential (it must not be sent). */
+export function lacksConsumerAuth(server: AuthTarget, headers: Readonly<Record<string, string>>): boolean {
+  return isPerConsumer(server) && !Object.keys(headers).some((name) => name.toLowerCase() === "authorization");
+}
+
 /**
  * Refuses a consumer's request to a per-consumer server that carries no credential of that consumer: the gateway's
  * `discovery` token is only for its own listing and health traffic, never for a consumer (a confused deputy).
  */
 export function requireConsumerAuth(server: AuthTarget, headers: Readonly<Record<string, string>>): void {
-  if (!isPerConsumer(server)) return;
-  if (Object.keys(headers).some((name) => name.toLowerCase() === "authorization")) return;
+  if (!lacksConsumerAuth(server, headers)) return;
   throw new GatewayError(
     JsonRpcErrorCode.Forbidden,
     `upstream "${server.name}" takes only the caller's own credentials (${server.auth?.type}): none could be obtained for this request, and the gateway's discovery credential never serves a consumer`,

@@ -7,8 +7,9 @@ const MAX_CHALLENGE_LENGTH = 1024;
 /**
  * An upstream's `401` to a routed call as the client's JSON-RPC error naming the server. A passthrough server's
  * `WWW-Authenticate` challenge is relayed (the caller's own token was refused, the caller can act on it) with HTTP
- * 401; otherwise the gateway's credentials were refused, its tokens for the server are dropped (the next call fetches
- * new ones) and the client gets a 502: it cannot fix the gateway's credentials. Undefined for any other status.
+ * 401; otherwise the token the gateway sent (its own, or the one it exchanged for the caller: `sent`, the call's
+ * upstream credentials) was refused, that token alone is dropped (the next call needing it fetches a new one) and the
+ * client gets a 502: it cannot fix the gateway's credentials. Undefined for any other status.
  */
 export function upstreamRefusal(
   server: AuthTarget,
@@ -16,6 +17,7 @@ export function upstreamRefusal(
   headers: Readonly<Record<string, string>>,
   id: JsonRpcId,
   credentials: UpstreamCredentials | undefined,
+  sent: Readonly<Record<string, string>> = {},
 ): GatewayError | undefined {
   if (status !== 401) return undefined;
   const challenge = headers["www-authenticate"];
@@ -30,8 +32,12 @@ export function upstreamRefusal(
       { httpStatus: 401, id, ...(relayed ? { headers: relayed } : {}) },
     );
   }
-  credentials?.invalidate(server);
-  const what = server.auth ? "the gateway's credentials for it" : "the call: it has no servers[].auth configured";
+  credentials?.invalidate(server, sent);
+  const what = !server.auth
+    ? "the call: it has no servers[].auth configured"
+    : server.auth.type === "tokenExchange"
+      ? "the token the gateway exchanged for the caller"
+      : "the gateway's credentials for it";
   return new GatewayError(JsonRpcErrorCode.UpstreamUnavailable, `upstream "${server.name}" refused ${what} (401)`, {
     httpStatus: 502,
     id,

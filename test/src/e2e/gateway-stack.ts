@@ -71,6 +71,8 @@ export interface GatewayStack {
 }
 
 const SECRET = "e2e-session-secret-0123456789abcdef";
+/** The stacks' `sessions.secret`, which keys the router's signed identity header (to forge one for the broker). */
+export const E2E_SESSION_SECRET = SECRET;
 export const MAX_BODY_BYTES = 65_536;
 
 interface Ports {

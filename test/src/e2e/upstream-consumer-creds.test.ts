@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
+import { IDENTITY_HEADER, IdentityCodec } from "@mcp-gateway/core";
 import { connectClient, rawPost, type ConnectedClient } from "./mcp-client";
 import { pollUntil } from "../support/bounded-wait";
-import { startGatewayStack, type GatewayStack } from "./gateway-stack";
+import { E2E_SESSION_SECRET, startGatewayStack, type GatewayStack } from "./gateway-stack";
 import { deployments } from "./stack-modes";
 import { clientToken, startOAuthProvider, TOKEN_EXCHANGE_GRANT, type OAuthProvider } from "../support/oauth-provider";
 import { startProtectedUpstream, type ProtectedUpstream, type SeenRequest } from "../support/protected-upstream";
@@ -22,6 +23,7 @@ const GATEWAY_CLIENT = {
   grant_types: ["client_credentials", TOKEN_EXCHANGE_GRANT],
 };
 const ALICE = { client_id: "alice", client_secret: "alice-secret-c2d9", grant_types: ["client_credentials"] };
+const BOB = { client_id: "bob", client_secret: "bob-secret-90fa", grant_types: ["client_credentials"] };
 // An API-key consumer: it has no token the gateway could exchange or forward.
 const CAROL_KEY = "carol-api-key-never-forwarded-5e1b";
 const DISCOVERY = GATEWAY_CLIENT.client_id;
@@ -33,8 +35,8 @@ const MODERN_META = {
 };
 
 const modes = deployments();
-// Envoy mode (router and broker in one process, real Envoy) and standalone.
-const MODES = [modes.all[0], modes.all[2]].filter((mode) => mode !== undefined);
+// Every deployment: Envoy mode (real Envoy) with router and broker in one process, apart over Redis, and standalone.
+const MODES = modes.all;
 
 afterAll(async () => {
   await modes.stop();
@@ -76,6 +78,7 @@ describe.each(MODES)("per-consumer upstream credentials on every path (%s)", (_l
   let provider: OAuthProvider;
   const up: Record<string, ProtectedUpstream> = {};
   let modern: ModernUpstream;
+  let modernPt: ModernUpstream;
   let stack: GatewayStack;
 
   const secret = `tokenUrl: "{TOKEN}", clientId: ${GATEWAY_CLIENT.client_id}, clientSecret: "\${env:E2E_CC_SECRET}"`;
@@ -84,6 +87,7 @@ describe.each(MODES)("per-consumer upstream credentials on every path (%s)", (_l
     `name: tx, url: "${up["tx"]?.url}", auth: { type: tokenExchange, ${client(`resource: "${up["tx"]?.url}"`)}, discovery: { ${client(`resource: "${up["tx"]?.url}"`)} } }`,
     `name: pt, url: "${up["pt"]?.url}", auth: { type: passthrough, audience: "${GATEWAY}", discovery: { ${client(`resource: "${GATEWAY}"`)} } }`,
     `name: mtx, url: "${modern.url}", auth: { type: tokenExchange, ${client(`resource: "${modern.url}"`)}, discovery: { ${client(`resource: "${modern.url}"`)} } }`,
+    `name: mpt, url: "${modernPt.url}", auth: { type: passthrough, audience: "${GATEWAY}", discovery: { ${client(`resource: "${GATEWAY}"`)} } }`,
   ];
   const access = (): string => `auth:
   jwt: { issuer: "${provider.issuer}", audience: "${GATEWAY}", jwksUrl: "${provider.jwksUrl}", algorithms: [RS256], defaultPolicy: everything }
@@ -100,18 +104,21 @@ policies:
     connectClient(stack.url, "alice-e2e", await aliceHeaders());
 
   beforeAll(async () => {
-    provider = await startOAuthProvider({ clients: [GATEWAY_CLIENT, ALICE], callerResource: GATEWAY });
+    provider = await startOAuthProvider({ clients: [GATEWAY_CLIENT, ALICE, BOB], callerResource: GATEWAY });
     const verify = { issuer: provider.issuer, jwksUrl: provider.jwksUrl };
     up["tx"] = await startProtectedUpstream(verify);
     up["pt"] = await startProtectedUpstream({ ...verify, audience: GATEWAY });
     modern = await startModernUpstream();
+    modernPt = await startModernUpstream();
     process.env["E2E_CC_SECRET"] = GATEWAY_CLIENT.client_secret;
     stack = await startGatewayStack(await mode(), { extraServers: servers(), access: access(), awaitReady: false });
     const ready = await pollUntil(async () => {
       const status = (await (await fetch(`${stack.brokerBase}/status`)).json()) as {
         upstreams: { name: string; state: string }[];
       };
-      return ["tx", "pt", "mtx"].every((name) => status.upstreams.some((u) => u.name === name && u.state === "ready"));
+      return ["tx", "pt", "mtx", "mpt"].every((name) =>
+        status.upstreams.some((u) => u.name === name && u.state === "ready"),
+      );
     }, 20_000);
     if (!ready) throw new Error("upstreams not ready");
   });
@@ -119,6 +126,7 @@ policies:
     await stack?.stop();
     for (const upstream of Object.values(up)) await upstream.close();
     await modern?.close();
+    await modernPt?.close();
     await provider?.close();
   });
 
@@ -192,6 +200,54 @@ policies:
     expect(alice.length).toBeGreaterThanOrEqual(1);
   });
 
+  it("sends a legacy client's call bridged to a 2026 passthrough upstream with the caller's own token", async () => {
+    const headers = await aliceHeaders();
+    const alice = await connectClient(stack.url, "alice-e2e", headers);
+    const from = modernPt.requests.length;
+    const result = await alice.client.callTool({ name: "mpt_echo", arguments: { text: "hi" } });
+    await alice.close();
+    expect(result.content).toEqual([{ type: "text", text: "echo: hi" }]);
+    const calls = modernPt.requests.slice(from).filter((request) => request.method === "tools/call");
+    // Passthrough: the very token alice authenticated with, not an exchanged or the gateway's one.
+    expect(calls.map((request) => request.headers["authorization"])).toEqual([headers["authorization"]]);
+  });
+
+  it("sends a 2026 client's call bridged to a 2025 passthrough upstream with the caller's own token", async () => {
+    const from = up["pt"]?.seen.length ?? 0;
+    const body = {
+      jsonrpc: "2.0",
+      id: 4,
+      method: "tools/call",
+      params: { name: "pt_server_info", arguments: {}, _meta: MODERN_META },
+    };
+    const reply = await rawPost(stack.url, JSON.stringify(body), {
+      ...(await aliceHeaders()),
+      ...{ "mcp-protocol-version": REVISION, "mcp-method": "tools/call", "mcp-name": "pt_server_info" },
+    });
+    expect(reply.json).toMatchObject({ id: 4, result: { content: [expect.objectContaining({ type: "text" })] } });
+    const seen = up["pt"]?.seen.slice(from) ?? [];
+    expect(seen.filter((request) => request.refused !== undefined)).toEqual([]);
+    const { mixed, alice } = partyCheck(seen);
+    expect(mixed).toEqual([]);
+    expect(alice.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it("sends prompts/get and resources/read to a tokenExchange upstream with the consumer's exchanged token", async () => {
+    const alice = await connectAlice();
+    const from = up["tx"]?.seen.length ?? 0;
+    const prompt = await alice.client.getPrompt({ name: "tx_weather_report", arguments: { city: "Paris" } });
+    const resource = await alice.client.readResource({ uri: "tx+weather://cities" });
+    await alice.close();
+    expect(JSON.stringify(prompt.messages)).toContain("Paris");
+    expect(resource.contents.length).toBe(1);
+    const seen = (up["tx"]?.seen.slice(from) ?? []).filter((request) => request.subject !== DISCOVERY);
+    expect(seen.filter((request) => request.refused !== undefined)).toEqual([]);
+    expect(
+      seen.filter((request) => request.method === "POST" && request.subject === "alice").length,
+    ).toBeGreaterThanOrEqual(2);
+    expect(partyCheck(up["tx"]?.seen.slice(from) ?? []).mixed).toEqual([]);
+  });
+
   it("sends the logging/setLevel fan-out and the session's DELETE with the consumer's token", async () => {
     const alice = await connectAlice();
     expect((await alice.client.callTool({ name: "tx_server_info", arguments: {} })).isError).toBeFalsy();
@@ -219,6 +275,66 @@ policies:
     );
     await carol.close();
     expect(modern.requests.slice(from).filter((request) => request.method === "tools/call")).toEqual([]);
+  });
+
+  // Behind the router the broker trusts the router's signed identity and reads the bearer token beside it to exchange
+  // or forward: a valid header for alice's token must not let another token (bob's) through to an upstream.
+  const viaRouter = _label !== "standalone" ? it : it.skip;
+  viaRouter(
+    "refuses at the broker a token other than the one the router's identity header was signed for",
+    async () => {
+      const aliceToken = await clientToken(provider, ALICE, GATEWAY);
+      const identity = { consumer: "jwt:alice", policy: "everything", method: "jwt" } as const;
+      const signed = new IdentityCodec(E2E_SESSION_SECRET).sign(identity, aliceToken);
+      const body = {
+        jsonrpc: "2.0",
+        id: 7,
+        method: "tools/call",
+        params: { name: "tx_server_info", arguments: {}, _meta: MODERN_META },
+      };
+      const post = (token: string) =>
+        rawPost(`${stack.brokerBase}/mcp`, JSON.stringify(body), {
+          authorization: `Bearer ${token}`,
+          [IDENTITY_HEADER]: signed,
+          ...{ "mcp-protocol-version": REVISION, "mcp-method": "tools/call", "mcp-name": "tx_server_info" },
+        });
+      // The control: the header is valid, with the token it was signed for the call goes through as alice.
+      let from = up["tx"]?.seen.length ?? 0;
+      expect((await post(aliceToken)).json).toMatchObject({ id: 7, result: { content: [expect.anything()] } });
+      // (The gateway's own health checks may interleave, under its discovery token.)
+      const sent = (): (string | undefined)[] =>
+        subjects(up["tx"]?.seen.slice(from) ?? []).filter((subject) => subject !== DISCOVERY);
+      expect(new Set(sent())).toEqual(new Set(["alice"]));
+      // The same header beside bob's token: refused, and nothing reaches the upstream under either token.
+      from = up["tx"]?.seen.length ?? 0;
+      const reply = await post(await clientToken(provider, BOB, GATEWAY));
+      expect(reply.status).toBe(401);
+      expect(JSON.stringify(reply.json)).toContain("the bearer token is not the one the gateway router authenticated");
+      expect(sent()).toEqual([]);
+    },
+  );
+
+  it("drops only the refused consumer's exchanged token on a 401: another consumer keeps using its own", async () => {
+    const bob = await connectClient(stack.url, "bob-e2e", {
+      authorization: `Bearer ${await clientToken(provider, BOB, GATEWAY)}`,
+    });
+    const alice = await connectAlice();
+    const callAs = (client: ConnectedClient) => client.client.callTool({ name: "tx_server_info", arguments: {} });
+    /** The `jti` of the exchanged token `subject`'s latest POST carried. */
+    const lastToken = (subject: string): string | undefined =>
+      up["tx"]?.seen.filter((seen) => seen.method === "POST" && seen.subject === subject).at(-1)?.tokenId;
+    expect((await callAs(alice)).isError).toBeFalsy();
+    expect((await callAs(bob)).isError).toBeFalsy();
+    const [aliceBefore, bobBefore] = [lastToken("alice"), lastToken("bob")];
+    // The upstream revokes alice's exchanged token: her call fails naming the server, her token is exchanged anew.
+    up["tx"]?.refuseNextPost("alice");
+    await expect(callAs(alice)).rejects.toThrow(/upstream \\*"tx\\*" refused the token the gateway exchanged/);
+    expect((await callAs(alice)).isError).toBeFalsy();
+    expect(lastToken("alice")).not.toBe(aliceBefore);
+    // Bob's exchanged token was not refused: it is still the one in use (before: every consumer's was dropped).
+    expect((await callAs(bob)).isError).toBeFalsy();
+    expect(lastToken("bob")).toBe(bobBefore);
+    await Promise.all([alice.close(), bob.close()]);
   });
 
   it("kept every upstream session one party's over the whole run, and no call under the discovery token", () => {

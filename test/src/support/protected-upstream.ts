@@ -21,6 +21,8 @@ export interface ProtectedUpstream {
   readonly seen: SeenRequest[];
   /** From now on, refuse every request with 401 whatever its token (the upstream revoked the gateway's access). */
   refuseAll(): void;
+  /** Refuses the next POST whose token's subject is `subject` with 401, once (the upstream revoked that one token). */
+  refuseNextPost(subject: string): void;
   /** Ends every MCP session it holds: the next request naming one gets 404 (the gateway re-initializes). */
   dropSessions(): Promise<void>;
   close(): Promise<void>;
@@ -72,6 +74,7 @@ export async function startProtectedUpstream(options: {
   const seen: SeenRequest[] = [];
   let url = "";
   let refusing = false;
+  const refuseOnce = new Set<string>();
   const server = createServer((req, res) => {
     const method = req.method ?? "";
     const sessionId = typeof req.headers["mcp-session-id"] === "string" ? req.headers["mcp-session-id"] : undefined;
@@ -89,6 +92,7 @@ export async function startProtectedUpstream(options: {
     if (refusing) return refuse("access revoked");
     verifyToken(token, options.issuer, options.audience ?? url).then(
       (payload) => {
+        if (method === "POST" && refuseOnce.delete(payload.sub ?? "")) return refuse(`token ${payload.jti} revoked`);
         seen.push({ method, subject: payload.sub, tokenId: payload.jti, sessionId });
         app(req, res);
       },
@@ -101,6 +105,7 @@ export async function startProtectedUpstream(options: {
     url,
     seen,
     refuseAll: () => (refusing = true),
+    refuseNextPost: (subject) => void refuseOnce.add(subject),
     dropSessions: () => sessions.closeAll(),
     close: async () => {
       await sessions.closeAll();

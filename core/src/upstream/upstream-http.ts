@@ -443,7 +443,9 @@ function findReply(text: string, contentType: string, id: unknown): Record<strin
 function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
   // Null-prototype: the names are the upstream's, and a missing header must read as undefined whatever its name.
   const flat = nullRecord<string>();
-  for (const [name, value] of Object.entries(headers)) {
+  // Own names only, one array of them (Object.entries would add a pair array per header, per call).
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
     if (typeof value === "string") flat[name] = value;
     else if (Array.isArray(value)) flat[name] = value.join(", ");
   }

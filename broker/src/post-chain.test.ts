@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
-import { mountPostChain } from "./post-chain";
+import { expressServerClasses, mountPostChain } from "./post-chain";
 
 /** What the chain under test saw of its request and response. */
 interface Seen {
@@ -45,8 +45,8 @@ function appWith(direct: boolean, fail: boolean): { app: Express; routed: () => 
   return { app, routed: () => routed, seen };
 }
 
-async function withServer<T>(app: Express, run: (base: string) => Promise<T>): Promise<T> {
-  const server: Server = createServer(app);
+async function withServer<T>(app: Express, run: (base: string) => Promise<T>, classes = false): Promise<T> {
+  const server: Server = createServer(classes ? expressServerClasses(app) : {}, app);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   try {
     return await run(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
@@ -93,5 +93,39 @@ describe("mountPostChain", () => {
     expect(direct.routed()).toBe(2);
     expect(viaRouter.routed()).toBe(1);
     expect(viaRouter.seen).toEqual([{ originalUrl: "/mcp", baseUrl: "", locals: true, app: true }]);
+  });
+
+  it.each([
+    [true, 0],
+    [false, 2],
+  ])("changes no prototype on a server made with expressServerClasses (%s: %d changes)", async (classes, changes) => {
+    const { app, seen } = appWith(true, false);
+    await withServer(
+      app,
+      async (base) => {
+        const spy = jest.spyOn(Object, "setPrototypeOf");
+        try {
+          const reply = await post(`${base}/mcp`);
+          expect(await reply.json()).toEqual({ path: "/mcp", id: "7" });
+          expect(spy).toHaveBeenCalledTimes(changes);
+        } finally {
+          spy.mockRestore();
+        }
+      },
+      classes,
+    );
+    expect(seen).toEqual([{ originalUrl: "/mcp", baseUrl: "", locals: true, app: true }]);
+  });
+
+  it("answers every other request through Express on such a server as before", async () => {
+    const { app } = appWith(true, true);
+    await withServer(
+      app,
+      async (base) => {
+        expect(await (await fetch(`${base}/other`)).json()).toEqual({ other: true });
+        expect(await (await post(`${base}/mcp`)).json()).toEqual({ handled: 413 });
+      },
+      true,
+    );
   });
 });

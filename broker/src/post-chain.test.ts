@@ -17,7 +17,7 @@ function appWith(direct: boolean, fail: boolean): { app: Express; routed: () => 
   app.disable("x-powered-by");
   const seen: Seen[] = [];
   let routed = 0;
-  const router = app.router as { handle: (...args: unknown[]) => void };
+  const router = app.router as unknown as { handle: (...args: unknown[]) => void };
   const handle = router.handle.bind(router);
   router.handle = (...args: unknown[]) => {
     routed += 1;

@@ -7,6 +7,7 @@ import { Registry } from "prom-client";
 import { bodyErrorHandler, createDeleteHandler, createGetHandler, createPostHandler } from "./mcp-routes";
 import { exactPaths, refuseBodyOutsidePost, routeExactly } from "./exact-paths";
 import { handlerChain } from "./handler-chain";
+import { mountPostChain } from "./post-chain";
 import { rawBodyReader } from "./raw-body";
 import { sendError } from "./http-errors";
 import type { BrokerMetrics } from "./metrics";
@@ -113,12 +114,9 @@ export function createBrokerApp(deps: BrokerAppDeps): Express {
     bridge.post,
     createPostHandler(routeDeps),
   ];
-  // POST /mcp, the hot path, runs its handlers as one chain (see handlerChain); other methods go through Express.
-  const postChain = handlerChain(post, methodNotAllowed);
-  app.use(function mcpPost(request, response, next) {
-    if (request.method === "POST" && isEndpointShaped(request.path)) postChain(request, response, next);
-    else next();
-  });
+  // POST /mcp, the hot path, runs its handlers as one chain (see handlerChain), taken before Express's router unless
+  // the access log (mounted first) must see it; other methods go through Express.
+  mountPostChain(app, handlerChain(post, methodNotAllowed), !deps.accessLog);
   // GET, DELETE and the rest, at every endpoint: a body outside POST is refused after authentication, as the router
   // does.
   const streamTracing = createStreamTracing(deps.context);

@@ -21,6 +21,7 @@ import type { Registry } from "prom-client";
 import { createAccessLog, type TraceIdHook } from "./access-log";
 import { createBrokerApp, type BrokerAppDeps } from "./app";
 import { createBoundedServer } from "./http-server";
+import { expressServerClasses } from "./post-chain";
 import { ConsumerViews, currentIdentity, type ViewRound } from "./consumer-views";
 import { watchConsumers, type ConsumerWatch } from "./consumer-watch";
 import { BrokerMetrics } from "./metrics";
@@ -61,7 +62,7 @@ export interface Broker {
  * bounded by `limits.requestTimeout` as configured at start-up.
  */
 function listenHttp(app: Express, host: string, port: number, requestTimeoutMs: number): Promise<Server> {
-  const listening = createBoundedServer(app, { requestTimeoutMs });
+  const listening = createBoundedServer(app, { requestTimeoutMs }, expressServerClasses(app));
   return new Promise((resolve, reject) => {
     listening.once("error", reject);
     listening.listen(port, host, () => {

@@ -20,7 +20,8 @@ export function createEdgeChecks(context: GatewayContext) {
   return function checkAtEdge(request: Request, response: Response, next: NextFunction): void {
     const headers = lowerHeaders(request);
     const cors = context.cors();
-    for (const [name, value] of Object.entries(cors.responseHeaders(headers))) response.setHeader(name, value);
+    const corsHeaders = cors.responseHeaders(headers);
+    for (const name of Object.keys(corsHeaders)) response.setHeader(name, corsHeaders[name] as string);
     const preflight = cors.preflight(request.method, headers);
     if (preflight) {
       for (const [name, value] of Object.entries(preflight)) response.setHeader(name, value);

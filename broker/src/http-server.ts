@@ -1,4 +1,5 @@
 import { createServer, type RequestListener, type Server } from "node:http";
+import type { ServerClasses } from "./post-chain";
 
 /** How long a client may take to send a request. */
 export interface RequestTimeouts {
@@ -14,10 +15,16 @@ const MAX_CHECK_INTERVAL_MS = 1_000;
  * so a slow or stalled body cannot hold a connection and its memory open. Node's timers cover receiving the request
  * only: a response that takes long (an SSE stream) is not cut. Headers get the same bound, or Node's own 60 s if lower.
  */
-export function createBoundedServer(listener: RequestListener, timeouts: RequestTimeouts): Server {
+export function createBoundedServer(
+  listener: RequestListener,
+  timeouts: RequestTimeouts,
+  /** The classes requests and responses are made of (Node's own when absent; see expressServerClasses). */
+  classes?: ServerClasses,
+): Server {
   const requestTimeout = Math.max(1, timeouts.requestTimeoutMs);
   return createServer(
     {
+      ...classes,
       requestTimeout,
       headersTimeout: Math.min(requestTimeout, 60_000),
       connectionsCheckingInterval: Math.min(MAX_CHECK_INTERVAL_MS, requestTimeout),

@@ -13,7 +13,9 @@ export function lowerHeaders(request: Request): Readonly<Record<string, string>>
   let headers = lowered.get(request);
   if (headers) return headers;
   headers = nullRecord<string>();
-  for (const [name, value] of Object.entries(request.headers)) {
+  const given = request.headers;
+  for (const name of Object.keys(given)) {
+    const value = given[name];
     if (typeof value === "string") headers[name] = value;
     else if (Array.isArray(value)) headers[name] = value.join(", ");
   }

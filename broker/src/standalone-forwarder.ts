@@ -205,9 +205,10 @@ function relayHead(
 ): void {
   // Only an allow-list of the upstream's headers reaches the client (see RELAYED_RESPONSE_HEADERS); the session id is
   // swapped below.
-  for (const [name, value] of Object.entries(reply.headers)) {
+  const headers = reply.headers;
+  for (const name of Object.keys(headers)) {
     if (name !== SESSION_HEADER && isRelayedResponseHeader(name, rewriter !== undefined))
-      response.setHeader(name, value);
+      response.setHeader(name, headers[name] as string);
   }
   // Under sanitization the rewritten body says exactly what it now is (canonical content-type, see replyRewriter).
   if (rewriter?.contentType !== undefined) response.setHeader("content-type", rewriter.contentType);

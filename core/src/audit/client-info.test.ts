@@ -1,3 +1,4 @@
+import proxyaddr from "proxy-addr";
 import { compileTrustedProxies, edgeClient, envoyClient, routedClient, CLIENT_ADDRESS_HEADER } from "./client-info";
 
 describe("edgeClient", () => {
@@ -19,6 +20,16 @@ describe("edgeClient", () => {
     const headers: Record<string, string> = forwardedFor === undefined ? {} : { "x-forwarded-for": forwardedFor };
     expect(edgeClient(peer, headers, trusted).address).toBe(expected);
   });
+
+  it.each(["192.0.2.1", "::ffff:192.0.2.1", "2001:db8::1", "", "not an address"])(
+    "with no trusted proxies answers what proxy-addr does for peer %j",
+    (peer) => {
+      const headers = { "x-forwarded-for": "203.0.113.9, 10.0.0.1" };
+      const request = { socket: { remoteAddress: peer }, headers };
+      const expected = proxyaddr(request as unknown as Parameters<typeof proxyaddr>[0], compileTrustedProxies([]));
+      expect(edgeClient(peer, headers, []).address).toBe(expected === "" ? null : expected);
+    },
+  );
 
   it("records the user agent, capped, and null when absent", () => {
     expect(edgeClient("192.0.2.1", { "user-agent": "probe/1.0" }, []).userAgent).toBe("probe/1.0");

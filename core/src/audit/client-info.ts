@@ -53,8 +53,11 @@ export function edgeClient(
   headers: Readonly<Record<string, string>>,
   trustedProxies: readonly string[],
 ): ClientInfo {
+  // No trusted proxy: proxy-addr's walk stops at the peer at once (trusts no hop), so it is not run per request.
   const address =
-    peer === undefined ? undefined : resolve(peer, headers["x-forwarded-for"], compileTrustedProxies(trustedProxies));
+    peer === undefined || trustedProxies.length === 0
+      ? peer
+      : resolve(peer, headers["x-forwarded-for"], compileTrustedProxies(trustedProxies));
   return { address: capAddress(address), userAgent: userAgentOf(headers) };
 }
 

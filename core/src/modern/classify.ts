@@ -8,6 +8,7 @@ import {
   type MessageClassification,
 } from "@modelcontextprotocol/server";
 import { GatewayError, JsonRpcErrorCode, type JsonRpcErrorCodeValue, type JsonRpcId } from "../errors";
+import { provablyLegacyRequest } from "./legacy-precheck";
 import { ParamHeaderProbe, type ToolSchemaLookup } from "./param-headers";
 
 /** The per-request era of a POST, decided by the SDK's own validation ladder. */
@@ -155,6 +156,9 @@ export async function classifyRequest(
   body: unknown,
   tools?: ToolSchemaLookup,
 ): Promise<RequestEra> {
+  // A 2025 client's session call is proved legacy without the SDK's three schema parses (see legacy-precheck.ts).
+  const version = Object.hasOwn(headers, PROTOCOL_VERSION) ? headers[PROTOCOL_VERSION] : undefined;
+  if (httpMethod === "POST" && provablyLegacyRequest(version, body)) return { era: "legacy" };
   const id = requestIdOf(body);
   try {
     const outcome = classifyInboundRequest({

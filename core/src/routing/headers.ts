@@ -144,12 +144,14 @@ export function forwardHeaders(
   call: { setHeaders: Readonly<Record<string, string>>; removeHeaders: readonly string[] },
 ): Record<string, string> {
   const headers = nullRecord<string>();
-  for (const [name, value] of Object.entries(client)) {
+  // Own names only, one array of them: a routed call's hot path (Object.entries makes a pair array per header).
+  for (const name of Object.keys(client)) {
     if (name.startsWith(":") || NOT_FORWARDED.has(name) || isInternalHeader(name) || isClientAssertedHeader(name))
       continue;
     if (call.removeHeaders.includes(name)) continue;
-    headers[name] = value;
+    headers[name] = client[name] as string;
   }
-  for (const [name, value] of Object.entries(call.setHeaders)) if (!name.startsWith(":")) headers[name] = value;
+  const set = call.setHeaders;
+  for (const name of Object.keys(set)) if (!name.startsWith(":")) headers[name] = set[name] as string;
   return headers;
 }

@@ -43,4 +43,18 @@ describe("ConnectionSlots", () => {
     await expect(slots.acquire("a", AbortSignal.abort(new Error("gone")))).rejects.toThrow("gone");
     expect(slots.inUse("a")).toBe(0);
   });
+
+  it("tryAcquire takes a free slot without a signal, and none past the limit or behind a waiter", async () => {
+    const slots = new ConnectionSlots(1);
+    const first = slots.tryAcquire("a");
+    expect(first).toBeDefined();
+    expect(slots.tryAcquire("a")).toBeUndefined();
+    const waiter = slots.acquire("a", new AbortController().signal);
+    first?.();
+    const second = await waiter;
+    expect(slots.inUse("a")).toBe(1);
+    second();
+    expect(slots.inUse("a")).toBe(0);
+    expect(slots.tryAcquire("a")).toBeDefined();
+  });
 });

@@ -34,13 +34,9 @@ export class ConnectionSlots {
   /** A slot under `key`: at once when one is free, else when one frees up; rejects with the signal's reason. */
   acquire(key: string, signal: AbortSignal): ReleaseSlot | Promise<ReleaseSlot> {
     if (signal.aborted) return Promise.reject(signal.reason as Error);
-    let pool = this.pools.get(key);
-    if (!pool) this.pools.set(key, (pool = { inUse: 0, waiting: new Set() }));
-    if (pool.inUse < this.limit && pool.waiting.size === 0) {
-      pool.inUse += 1;
-      return this.releaser(key, pool);
-    }
-    const waiting = pool.waiting;
+    const free = this.tryAcquire(key);
+    if (free) return free;
+    const waiting = (this.pools.get(key) as Pool).waiting;
     return new Promise<ReleaseSlot>((resolve, reject) => {
       const onAbort = (): void => {
         waiting.delete(waiter);
@@ -56,6 +52,15 @@ export class ConnectionSlots {
       waiting.add(waiter);
       signal.addEventListener("abort", onAbort, { once: true });
     });
+  }
+
+  /** A slot under `key` if one is free and nobody waits for one (no signal needed then); undefined otherwise. */
+  tryAcquire(key: string): ReleaseSlot | undefined {
+    let pool = this.pools.get(key);
+    if (!pool) this.pools.set(key, (pool = { inUse: 0, waiting: new Set() }));
+    if (pool.inUse >= this.limit || pool.waiting.size > 0) return undefined;
+    pool.inUse += 1;
+    return this.releaser(key, pool);
   }
 
   /** Gives a slot back once: to the oldest waiter if any (the slot stays in use), else to the pool. */

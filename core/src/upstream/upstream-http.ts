@@ -7,7 +7,7 @@ import { SlotBudget, type ReleaseSlot } from "../policy/slot-budget";
 import { parseBody } from "../tracing/propagation";
 import { tracedUpstreamCall } from "../tracing/request-span";
 import { ConnectionSlots } from "./connection-slots";
-import { callDeadline } from "./call-deadline";
+import { callDeadline, type CallDeadline } from "./call-deadline";
 import { parseSse } from "./sse";
 import { ReplyTooLargeError, upstreamFailure } from "./upstream-failure";
 import type { UpstreamAuth } from "../config/upstream-auth-schema";
@@ -211,9 +211,10 @@ export class UpstreamHttp {
     }
     // The deadline starts before the wait for a connection: `upstreamTimeout` covers the queue too.
     const deadline = callDeadline(options.headersTimeoutMs, options.signal);
-    const bound = deadline.bound;
     try {
-      const release = await this.callSlot(target, bound, deadline.signal, options.headersTimeoutMs);
+      // A free slot is taken at once; only a call that must wait for one needs the deadline's signals.
+      const free = options.signal?.aborted ? undefined : this.calls.tryAcquire(this.originOf(target.url));
+      const release = free ?? (await this.callSlot(target, deadline.bound, deadline.signal, options.headersTimeoutMs));
       const pending = request(target.url, {
         method: "POST",
         headers: { ...headers, "content-length": String(body.length) },
@@ -224,7 +225,7 @@ export class UpstreamHttp {
         ...(options.signal ? { signal: options.signal } : {}),
       });
       holdUntilDone(pending, release);
-      const response = await headersWithin(pending, bound);
+      const response = await headersWithin(pending, deadline);
       const replyHeaders = flattenHeaders(response.headers);
       if (!traced) return { status: response.statusCode, headers: replyHeaders, body: response.body };
       const replyBody = traced.watchReply(response.body, replyHeaders["content-type"] ?? "");
@@ -386,8 +387,21 @@ function holdUntilDone(pending: Promise<Dispatcher.ResponseData>, release: Relea
  */
 async function headersWithin(
   pending: Promise<Dispatcher.ResponseData>,
-  signal: AbortSignal,
+  signal: AbortSignal | CallDeadline,
 ): Promise<Dispatcher.ResponseData> {
+  try {
+    return await ("race" in signal ? signal.race(pending) : raceSignal(pending, signal));
+  } catch (error: unknown) {
+    pending.then(
+      (late) => late.body.destroy(),
+      () => undefined,
+    );
+    throw error;
+  }
+}
+
+/** `pending`, or a rejection with `signal`'s reason as soon as it aborts. */
+async function raceSignal<T>(pending: Promise<T>, signal: AbortSignal): Promise<T> {
   let onAbort: () => void = () => undefined;
   const aborted = new Promise<never>((_, reject) => {
     onAbort = () => reject(signal.reason as Error);
@@ -396,12 +410,6 @@ async function headersWithin(
   });
   try {
     return await Promise.race([pending, aborted]);
-  } catch (error: unknown) {
-    pending.then(
-      (late) => late.body.destroy(),
-      () => undefined,
-    );
-    throw error;
   } finally {
     signal.removeEventListener("abort", onAbort);
   }
@@ -442,7 +450,9 @@ function findReply(text: string, contentType: string, id: unknown): Record<strin
 function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
   // Null-prototype: the names are the upstream's, and a missing header must read as undefined whatever its name.
   const flat = nullRecord<string>();
-  for (const [name, value] of Object.entries(headers)) {
+  // Own names only, one array of them (Object.entries would add a pair array per header, per call).
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
     if (typeof value === "string") flat[name] = value;
     else if (Array.isArray(value)) flat[name] = value.join(", ");
   }

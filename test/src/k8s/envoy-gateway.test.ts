@@ -8,6 +8,8 @@ import {
   renderDirectRoute,
   renderExtProc,
   renderHttpRoute,
+  assignShards,
+  shardName,
   type RoutedServer,
   type RouteSettings,
 } from "@mcp-gateway/controller";
@@ -94,6 +96,42 @@ function gatewayObjects(port: number): object[] {
   ];
 }
 
+/** Filler servers named before the real ones, so that "notes" lands in the first HTTPRoute (with the broker rule)
+ * and "weather" in the second, `mcp-gateway-2`: the policy targets both, the header match wins across routes. */
+const FILLERS: RoutedServer[] = Array.from({ length: 14 }, (_, i) => ({
+  name: `filler-${String(i + 1).padStart(2, "0")}`,
+  service: "filler",
+  port: 9,
+  path: "/mcp",
+}));
+
+/** What the controller writes for `servers` (and the fillers): the shard HTTPRoutes, the direct one, the policy
+ * targeting every shard, each Service backendRef pointed at a Backend; and where each server's rule is. */
+function renderRoutes(settings: RouteSettings, servers: readonly RoutedServer[]) {
+  const shards = assignShards([...FILLERS, ...servers]).map((shard, index) => ({
+    name: shardName(settings, index),
+    route: renderHttpRoute(settings, shard, index) as { spec: { rules: RenderedRule[] } },
+  }));
+  const ruleOf = (server: string): { route: string; index: number } => {
+    for (const { name, route } of shards) {
+      const index = route.spec.rules.findIndex((r) => r.matches?.[0]?.headers?.[0]?.value === server);
+      if (index >= 0) return { route: name, index };
+    }
+    throw new Error(`no rule for ${server}`);
+  };
+  const objects = [
+    ...shards.map(({ route }) => asBackends(route)),
+    asBackends(renderDirectRoute(settings)),
+    asBackends(
+      renderExtProc(
+        settings,
+        shards.map(({ name }) => name),
+      ) ?? {},
+    ),
+  ];
+  return { objects, ruleOf };
+}
+
 describeWithEnvoyGateway("the controller's routes under the real Envoy Gateway (standalone, host Envoy)", () => {
   const started: { stop(): Promise<void> }[] = [];
   let gateway: RunningProcess;
@@ -102,8 +140,11 @@ describeWithEnvoyGateway("the controller's routes under the real Envoy Gateway (
   let url: string;
   let metricsUrl: string;
   let client: ConnectedClient;
-  /** Each upstream's port and the index of its rule in the rendered HTTPRoute. */
-  const upstreams = { weather: { port: 0, rule: -1 }, notes: { port: 0, rule: -1 } };
+  /** Each upstream's port and its rule in the rendered HTTPRoutes. */
+  const upstreams = {
+    weather: { port: 0, rule: { route: "", index: -1 } },
+    notes: { port: 0, rule: { route: "", index: -1 } },
+  };
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "mcp-eg-"));
@@ -147,14 +188,13 @@ describeWithEnvoyGateway("the controller's routes under the real Envoy Gateway (
       extProc: "envoy-gateway",
       messageTimeoutMs: extProcTimeoutMs(parse(yaml) as Record<string, unknown>),
     };
-    const servers: RoutedServer[] = [
+    const real: RoutedServer[] = [
       { name: "weather", service: "weather", port: weather.port, path: "/mcp" },
       { name: "notes", service: "notes", port: notes.port, path: "/mcp" },
     ];
-    const route = renderHttpRoute(settings, servers) as { spec: { rules: RenderedRule[] } };
+    const rendered = renderRoutes(settings, real);
     for (const name of ["weather", "notes"] as const) {
-      const rule = route.spec.rules.findIndex((r) => r.matches?.[0]?.headers?.[0]?.value === name);
-      upstreams[name] = { port: name === "weather" ? weather.port : notes.port, rule };
+      upstreams[name] = { port: name === "weather" ? weather.port : notes.port, rule: rendered.ruleOf(name) };
     }
     eg = await startEnvoyGateway({
       adminPort: ports.admin,
@@ -164,9 +204,9 @@ describeWithEnvoyGateway("the controller's routes under the real Envoy Gateway (
         backend("notes", notes.port),
         backend("mcp-gateway-broker", ports.broker),
         backend("mcp-gateway-router", ports.router),
-        asBackends(route),
-        asBackends(renderDirectRoute(settings)),
-        asBackends(renderExtProc(settings, [settings.name]) ?? {}),
+        // Never reached (the gateway config has no filler servers): port 9 is the discard service.
+        backend("filler", 9),
+        ...rendered.objects,
       ],
     });
     started.push(eg);
@@ -192,13 +232,13 @@ describeWithEnvoyGateway("the controller's routes under the real Envoy Gateway (
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("accepts every rendered object: both HTTPRoutes resolved, the EnvoyExtensionPolicy accepted", () => {
+  it("accepts every rendered object: the HTTPRoutes resolved, the EnvoyExtensionPolicy accepted", () => {
     const statuses = eg.statuses();
     const conditions = (key: string, path: "parents" | "ancestors") => {
       const status = statuses.get(key) as Record<string, { conditions: { type: string; status: string }[] }[]>;
       return (status?.[path] ?? []).flatMap((p) => p.conditions.map((c) => `${c.type}=${c.status}`));
     };
-    for (const route of ["mcp-gateway", "mcp-gateway-direct"]) {
+    for (const route of ["mcp-gateway", "mcp-gateway-2", "mcp-gateway-direct"]) {
       expect(conditions(`HTTPRoute ${NS}/${route}`, "parents")).toEqual(["Accepted=True", "ResolvedRefs=True"]);
     }
     expect(conditions(`EnvoyExtensionPolicy ${NS}/mcp-gateway`, "ancestors")).toEqual(["Accepted=True"]);
@@ -216,15 +256,19 @@ describeWithEnvoyGateway("the controller's routes under the real Envoy Gateway (
     expect(forecast).toMatchObject({ city: "Oslo" });
     expect((await serverInfo(client.client, "weather_server_info")).server).toBe("weather");
     expect((await serverInfo(client.client, "notes_server_info")).server).toBe("notes");
+    // The layout under test: notes beside the broker rule, weather in the second shard.
+    expect([upstreams.notes.rule.route, upstreams.weather.rule.route]).toEqual(["mcp-gateway", "mcp-gateway-2"]);
     // Envoy itself sent each call to its upstream, on that server's rule of the rendered HTTPRoute. Envoy flushes its
     // access log every 10 s (its default), hence the long wait.
     const routed = (port: number) => eg.accessLog().filter((line) => line.upstream_host === `127.0.0.1:${port}`);
     expect(await pollUntil(() => routed(upstreams.notes.port).length >= 1, 30_000, 250)).toBe(true);
-    const via = (server: { rule: number }) =>
+    const via = (server: { rule: { route: string; index: number } }) =>
       expect.objectContaining({
         response_code: 200,
         response_code_details: "via_upstream",
-        route_name: expect.stringMatching(new RegExp(`^httproute/${NS}/mcp-gateway/rule/${server.rule}/`)),
+        route_name: expect.stringMatching(
+          new RegExp(`^httproute/${NS}/${server.rule.route}/rule/${server.rule.index}/`),
+        ),
       });
     expect(routed(upstreams.weather.port)).toEqual([via(upstreams.weather), via(upstreams.weather)]);
     expect(routed(upstreams.notes.port)).toEqual([via(upstreams.notes)]);
@@ -235,21 +279,27 @@ describeWithEnvoyGateway("the controller's routes under the real Envoy Gateway (
     }
   });
 
-  it("refuses a request without a key: the router's 401 as ext_proc, before any upstream", async () => {
+  it("refuses a request without a key (the router's 401 as ext_proc), also one naming a server of any shard", async () => {
     const started = Date.now();
-    const ping = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" });
-    const reply = await rawPost(url, ping);
-    expect(reply.status).toBe(401);
-    expect(reply.headers.get("www-authenticate")).toMatch(/^Bearer\b/);
-    // The readiness probe's keyless POST was refused too: only a line from this request counts.
-    const refused = () =>
-      eg
-        .accessLog()
-        .find((line) => line.response_code === 401 && Date.parse(String(line.start_time)) >= started - 1000);
-    expect(await pollUntil(() => refused() !== undefined, 30_000, 250)).toBe(true);
-    expect(refused()).toMatchObject({
-      upstream_host: null,
-      route_name: expect.stringMatching(/^httproute\/mcp\/mcp-gateway\//),
-    });
+    const call = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "get_forecast" } });
+    // A client's own x-destination-mcp selects a server's rule from the start: the policy must cover every shard's
+    // route, or such a request would pass no ext_proc and reach the upstream unauthenticated.
+    for (const headers of [{}, { "x-destination-mcp": "notes" }, { "x-destination-mcp": "weather" }]) {
+      const reply = await rawPost(url, call, headers);
+      expect(reply.status).toBe(401);
+      expect(reply.headers.get("www-authenticate")).toMatch(/^Bearer\b/);
+    }
+    // The readiness probe's keyless POST was refused too: only lines of these requests count.
+    const since = () => eg.accessLog().filter((line) => Date.parse(String(line.start_time)) >= started - 1000);
+    expect(await pollUntil(() => since().length >= 3, 30_000, 250)).toBe(true);
+    // Envoy Gateway names a route `httproute/<namespace>/<name>/rule/<index>/match/<index>/<hostname>`.
+    const route = (rule: { route: string; index: number }) =>
+      `httproute/${NS}/${rule.route}/rule/${rule.index}/match/0/*`;
+    const broker = { route: "mcp-gateway", index: 15 }; // the first shard's last rule, after its 15 servers
+    const seen = since().map(
+      (line) => `${String(line.response_code)} ${String(line.upstream_host)} ${String(line.route_name)}`,
+    );
+    const expected = [broker, upstreams.notes.rule, upstreams.weather.rule].map((rule) => `401 null ${route(rule)}`);
+    expect(seen.sort()).toEqual(expected.sort());
   });
 });

@@ -284,7 +284,12 @@ describeWithEnvoyGateway("the controller's routes under the real Envoy Gateway (
     const call = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "get_forecast" } });
     // A client's own x-destination-mcp selects a server's rule from the start: the policy must cover every shard's
     // route, or such a request would pass no ext_proc and reach the upstream unauthenticated.
-    for (const headers of [{}, { "x-destination-mcp": "notes" }, { "x-destination-mcp": "weather" }]) {
+    const spoofed: Record<string, string>[] = [
+      {},
+      { "x-destination-mcp": "notes" },
+      { "x-destination-mcp": "weather" },
+    ];
+    for (const headers of spoofed) {
       const reply = await rawPost(url, call, headers);
       expect(reply.status).toBe(401);
       expect(reply.headers.get("www-authenticate")).toMatch(/^Bearer\b/);

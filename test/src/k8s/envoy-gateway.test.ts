@@ -3,19 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { startExampleServer, startNode, type RunningProcess } from "@mcp-gateway/example-kit";
-import {
-  extProcTimeoutMs,
-  renderDirectRoute,
-  renderExtProc,
-  renderHttpRoute,
-  assignShards,
-  shardName,
-  type RoutedServer,
-  type RouteSettings,
-} from "@mcp-gateway/controller";
+import { extProcTimeoutMs, type RoutedServer, type RouteSettings } from "@mcp-gateway/controller";
 import { DEMO_KEYS } from "@mcp-gateway/local-stack";
 import { pollUntil } from "../support/bounded-wait";
-import { envoyBinary } from "../support/envoy-binary";
 import {
   envoyGatewayBinary,
   envoyGatewayInstalled,
@@ -25,13 +15,21 @@ import {
 import { freePort } from "../support/redis-server";
 import { connectClient, rawPost, resultJson, serverInfo, type ConnectedClient } from "../e2e/mcp-client";
 import { metricValue } from "../e2e/gateway-stack";
+import {
+  backend,
+  extProcOf,
+  gatewayObjects,
+  NS,
+  renderedFilter,
+  renderRoutes,
+  type ConfigDump,
+} from "./envoy-gateway-fixtures";
 
 jest.setTimeout(180_000);
 
 // The real Envoy Gateway (standalone mode: resources from files, Envoy run as a host process) fed what the controller
 // renders (the HTTPRoutes and the EnvoyExtensionPolicy), in front of a real `mcp-gateway envoy` (router + broker) and
 // the example servers, each Service of the rendered objects standing for a host process (see asBackends).
-const NS = "mcp";
 const ready = envoyGatewayInstalled();
 if (!ready) {
   console.warn(
@@ -43,95 +41,6 @@ const describeWithEnvoyGateway = ready ? describe : describe.skip;
 
 const OPS_KEY_HASH = "sha256:22dedd2850a084af16578781f9d8b1a2d4a165901c693c927844de44a045e36f";
 
-/** The part of a rendered HTTPRoute rule the test reads: its header match. */
-type RenderedRule = { matches?: { headers?: { value: string }[] }[] };
-
-/** The Backend standing for a Service on loopback (see {@link asBackends}). */
-const backend = (name: string, port: number): object => ({
-  apiVersion: "gateway.envoyproxy.io/v1alpha1",
-  kind: "Backend",
-  metadata: { name, namespace: NS },
-  spec: { endpoints: [{ ip: { address: "127.0.0.1", port } }] },
-});
-
-/**
- * A rendered object with every Service backendRef (`{ name, port }`) pointed at the Envoy Gateway Backend of that name
- * instead: standalone Envoy Gateway stores no Services (its file provider drops them, so a Service backendRef is "not
- * found"), and a Backend with a static endpoint is its way to a host process. Nothing else of the object changes.
- */
-function asBackends(object: Record<string, unknown>): object {
-  return JSON.parse(JSON.stringify(object), (key: string, value: unknown) =>
-    key === "backendRefs" && Array.isArray(value)
-      ? value.map((ref: Record<string, unknown>) => ({ group: "gateway.envoyproxy.io", kind: "Backend", ...ref }))
-      : value,
-  ) as object;
-}
-
-/** GatewayClass, its EnvoyProxy (host provider on the pinned Envoy, Service routing) and the Gateway on `port`. */
-function gatewayObjects(port: number): object[] {
-  return [
-    {
-      apiVersion: "gateway.networking.k8s.io/v1",
-      kind: "GatewayClass",
-      metadata: { name: "eg" },
-      spec: {
-        controllerName: "gateway.envoyproxy.io/gatewayclass-controller",
-        parametersRef: { group: "gateway.envoyproxy.io", kind: "EnvoyProxy", name: "host", namespace: NS },
-      },
-    },
-    {
-      apiVersion: "gateway.envoyproxy.io/v1alpha1",
-      kind: "EnvoyProxy",
-      metadata: { name: "host", namespace: NS },
-      spec: {
-        provider: { type: "Host", host: { envoyVersion: envoyBinary().version } },
-      },
-    },
-    {
-      apiVersion: "gateway.networking.k8s.io/v1",
-      kind: "Gateway",
-      metadata: { name: "eg", namespace: NS },
-      spec: { gatewayClassName: "eg", listeners: [{ name: "http", protocol: "HTTP", port }] },
-    },
-  ];
-}
-
-/** Filler servers named before the real ones, so that "notes" lands in the first HTTPRoute (with the broker rule)
- * and "weather" in the second, `mcp-gateway-2`: the policy targets both, the header match wins across routes. */
-const FILLERS: RoutedServer[] = Array.from({ length: 14 }, (_, i) => ({
-  name: `filler-${String(i + 1).padStart(2, "0")}`,
-  service: "filler",
-  port: 9,
-  path: "/mcp",
-}));
-
-/** What the controller writes for `servers` (and the fillers): the shard HTTPRoutes, the direct one, the policy
- * targeting every shard, each Service backendRef pointed at a Backend; and where each server's rule is. */
-function renderRoutes(settings: RouteSettings, servers: readonly RoutedServer[]) {
-  const shards = assignShards([...FILLERS, ...servers]).map((shard, index) => ({
-    name: shardName(settings, index),
-    route: renderHttpRoute(settings, shard, index) as { spec: { rules: RenderedRule[] } },
-  }));
-  const ruleOf = (server: string): { route: string; index: number } => {
-    for (const { name, route } of shards) {
-      const index = route.spec.rules.findIndex((r) => r.matches?.[0]?.headers?.[0]?.value === server);
-      if (index >= 0) return { route: name, index };
-    }
-    throw new Error(`no rule for ${server}`);
-  };
-  const objects = [
-    ...shards.map(({ route }) => asBackends(route)),
-    asBackends(renderDirectRoute(settings)),
-    asBackends(
-      renderExtProc(
-        settings,
-        shards.map(({ name }) => name),
-      ) ?? {},
-    ),
-  ];
-  return { objects, ruleOf };
-}
-
 describeWithEnvoyGateway("the controller's routes under the real Envoy Gateway (standalone, host Envoy)", () => {
   const started: { stop(): Promise<void> }[] = [];
   let gateway: RunningProcess;
@@ -140,6 +49,7 @@ describeWithEnvoyGateway("the controller's routes under the real Envoy Gateway (
   let url: string;
   let metricsUrl: string;
   let client: ConnectedClient;
+  let gatewayYaml: string;
   /** Each upstream's port and its rule in the rendered HTTPRoutes. */
   const upstreams = {
     weather: { port: 0, rule: { route: "", index: -1 } },
@@ -159,7 +69,7 @@ describeWithEnvoyGateway("the controller's routes under the real Envoy Gateway (
       envoy: await freePort(),
       admin: await freePort(),
     };
-    const yaml = [
+    gatewayYaml = [
       "version: 1",
       "auth: { apiKeys: { header: authorization } }",
       `consumers: [{ name: ops, keyHash: "${OPS_KEY_HASH}", policy: operator }]`,
@@ -173,7 +83,7 @@ describeWithEnvoyGateway("the controller's routes under the real Envoy Gateway (
       "",
     ].join("\n");
     const configPath = join(dir, "gateway.yaml");
-    await writeFile(configPath, yaml);
+    await writeFile(configPath, gatewayYaml);
     gateway = startNode("cli/dist/main.js", ["envoy", "--config", configPath, "--log-level", "warn"]);
     started.push(gateway);
     // One process (router and broker): the broker's /metrics has the routing metrics too.
@@ -186,7 +96,7 @@ describeWithEnvoyGateway("the controller's routes under the real Envoy Gateway (
       broker: { service: "mcp-gateway-broker", port: ports.broker },
       router: { service: "mcp-gateway-router", port: ports.router },
       extProc: "envoy-gateway",
-      messageTimeoutMs: extProcTimeoutMs(parse(yaml) as Record<string, unknown>),
+      messageTimeoutMs: extProcTimeoutMs(parse(gatewayYaml) as Record<string, unknown>),
     };
     const real: RoutedServer[] = [
       { name: "weather", service: "weather", port: weather.port, path: "/mcp" },
@@ -242,6 +152,26 @@ describeWithEnvoyGateway("the controller's routes under the real Envoy Gateway (
       expect(conditions(`HTTPRoute ${NS}/${route}`, "parents")).toEqual(["Accepted=True", "ResolvedRefs=True"]);
     }
     expect(conditions(`EnvoyExtensionPolicy ${NS}/mcp-gateway`, "ancestors")).toEqual(["Accepted=True"]);
+  });
+
+  it("gives Envoy render-envoy's ext_proc filter (but mutation_rules), on every shard's routes, not the direct ones", async () => {
+    const dump = (await (await fetch(`${await eg.envoyAdminUrl()}/config_dump`)).json()) as ConfigDump;
+    const { filter, perRoute } = extProcOf(dump);
+    const { grpc_service: _, ...translated } = filter.typed_config;
+    const { grpc_service: __, mutation_rules: mutationRules, ...rendered } = renderedFilter(gatewayYaml);
+    // Envoy Gateway's policy has no field for mutation_rules, so its Envoy has Envoy's defaults (the router's
+    // x-destination-mcp and session headers pass them: the calls above are routed).
+    expect(mutationRules).toEqual({ allow_all_routing: true });
+    // The dump leaves out proto3 defaults: failure_mode_allow false, a body mode of NONE.
+    const processing = { response_body_mode: "NONE", ...(translated.processing_mode as object) };
+    expect({ failure_mode_allow: false, ...translated, processing_mode: processing }).toEqual(rendered);
+    expect(filter.disabled).toBe(true); // on only where the policy enables it per route
+    const shardOf = (name: string) => /^httproute\/mcp\/([\w-]+)\/rule\//.exec(name)?.[1];
+    expect(new Set([...perRoute.keys()].map(shardOf))).toEqual(
+      new Set(["mcp-gateway", "mcp-gateway-2", "mcp-gateway-direct"]),
+    );
+    for (const [name, enabled] of perRoute)
+      expect([name, enabled]).toEqual([name, shardOf(name) !== "mcp-gateway-direct"]);
   });
 
   it("initializes and lists every server's tools through Envoy Gateway's Envoy", async () => {

@@ -1,7 +1,7 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -33,9 +33,10 @@ export const envoyGatewayInstalled = (): boolean => existsSync(envoyGatewayBinar
 
 /**
  * Ports Envoy Gateway binds whatever its config says (v1.9.1: the xDS server on 0.0.0.0:18000 and the file provider's
- * health probe on :8081, both hard-coded; the metrics server on 19001 unless disabled, which the config here does).
+ * health probe on :8081, both hard-coded, and its Envoy's readiness listener on 0.0.0.0:19003; the metrics server on
+ * 19001 unless disabled, which the config here does).
  */
-export const ENVOY_GATEWAY_FIXED_PORTS = [18000, 8081];
+export const ENVOY_GATEWAY_FIXED_PORTS = [18000, 8081, 19003];
 
 /** Whether `port` can be bound on all interfaces now. */
 async function portFree(port: number): Promise<boolean> {
@@ -69,6 +70,8 @@ export interface EnvoyGatewayProcess {
    * API server to write it to: it logs it, as YAML after "Got new status for <Kind>").
    */
   statuses(): Map<string, Record<string, unknown>>;
+  /** `http://<address>` of the admin interface of the Envoy it launched (func-e has Envoy write it to a file). */
+  envoyAdminUrl(): Promise<string>;
   /** The access log lines of its Envoy so far (Envoy Gateway's default JSON format, on its stdout), oldest first. */
   accessLog(): Record<string, unknown>[];
   stop(): Promise<void>;
@@ -142,6 +145,25 @@ export async function startEnvoyGateway(options: EnvoyGatewayOptions): Promise<E
   return {
     resourcesDir: join(dir, "resources"),
     output: () => output,
+    envoyAdminUrl: async () => {
+      // func-e has Envoy write its admin address to `<runtimeDir>/<run id>/admin-address.txt`.
+      const runtime = join(dir, "run");
+      let address = "";
+      const found = await pollUntil(
+        async () => {
+          for (const file of await readdir(runtime, { recursive: true }).catch(() => [])) {
+            if (!file.endsWith("admin-address.txt")) continue;
+            address = (await readFile(join(runtime, file), "utf8").catch(() => "")).trim();
+            if (address) return true;
+          }
+          return false;
+        },
+        30_000,
+        100,
+      );
+      if (!found) throw new Error(`no admin-address.txt of a launched Envoy under ${runtime}`);
+      return `http://${address}`;
+    },
     statuses: () => {
       const found = new Map<string, Record<string, unknown>>();
       for (const m of output.matchAll(STATUS_RE)) {

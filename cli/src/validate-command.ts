@@ -1,4 +1,4 @@
-import { ConfigError, loadConfigFile, prefixCollisionWarnings } from "@mcp-gateway/core";
+import { audienceWarnings, ConfigError, loadConfigFile, prefixCollisionWarnings } from "@mcp-gateway/core";
 
 /** Output streams of a command (stdout, stderr), injectable for tests. */
 export interface CommandOutput {
@@ -28,7 +28,9 @@ async function validateFile(
     output.out(
       `valid: ${configPath} (${names.length === 0 ? "no servers" : `${names.length} servers: ${names.join(", ")}`})\n`,
     );
-    for (const warning of prefixCollisionWarnings(config)) output.err(`warning: ${configPath}: ${warning}\n`);
+    for (const warning of [...prefixCollisionWarnings(config), ...audienceWarnings(config)]) {
+      output.err(`warning: ${configPath}: ${warning}\n`);
+    }
     return 0;
   } catch (error: unknown) {
     if (error instanceof ConfigError) {

@@ -43,8 +43,8 @@ export function looksLikeJwt(value: string): boolean {
 type JwtOptions = NonNullable<AuthenticatorOptions["jwt"]>;
 type ApiKeyOptions = NonNullable<AuthenticatorOptions["apiKeys"]>;
 
-async function identityFromJwt(jwt: JwtOptions, token: string): Promise<Identity> {
-  const verified = await jwt.verifier.verify(token);
+async function identityFromJwt(jwt: JwtOptions, token: string, audience?: readonly string[]): Promise<Identity> {
+  const verified = await jwt.verifier.verify(token, audience);
   const mapped = jwt.policyFor(verified.consumer);
   const policy = mapped ?? jwt.defaultPolicy;
   if (policy === undefined) throw new AuthError("no-policy", "the token's consumer has no policy");
@@ -76,11 +76,15 @@ export class Authenticator {
     }
   }
 
-  /** The identity the request's credentials establish. */
-  async authenticate(headers: Readonly<Record<string, string>>): Promise<Identity> {
+  /**
+   * The identity the request's credentials establish. `audience`, when given, is what a JWT's `aud` must include at
+   * the addressed endpoint (instead of the verifier's configured audience); API keys are not bound to endpoints.
+   */
+  async authenticate(headers: Readonly<Record<string, string>>, audience?: readonly string[]): Promise<Identity> {
     const { apiKeys, jwt } = this.options;
     const bearer = readBearerToken(headers);
-    if (jwt !== undefined && bearer !== undefined && looksLikeJwt(bearer)) return identityFromJwt(jwt, bearer);
+    if (jwt !== undefined && bearer !== undefined && looksLikeJwt(bearer))
+      return identityFromJwt(jwt, bearer, audience);
     const key = apiKeys === undefined ? undefined : readApiKey(headers, apiKeys.header);
     if (apiKeys !== undefined && key !== undefined) return identityFromApiKey(apiKeys, key);
     if (jwt !== undefined && bearer !== undefined) throw new AuthError("malformed-token", "bearer token is not a JWT");

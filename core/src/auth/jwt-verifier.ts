@@ -37,6 +37,13 @@ function keyResolver(options: ResolvedJwtOptions): JWTVerifyGetKey {
   };
 }
 
+/** A wrong audience at an endpoint says which resource the endpoint accepts (public: its metadata names it too). */
+function audienceFailure(error: AuthError, audience: readonly string[] | undefined): AuthError {
+  if (error.reason !== "wrong-audience" || audience === undefined) return error;
+  const expected = audience.join(" or ");
+  return new AuthError("wrong-audience", `token audience does not include this endpoint's resource ${expected}`);
+}
+
 /**
  * Verifies JWT access tokens issued by one OAuth/OIDC issuer: signature (asymmetric algorithms only, keys from the
  * issuer's JWKS, refetched when a token names an unknown `kid` so key rotation just works), `iss`, `aud`, `exp`
@@ -56,23 +63,30 @@ export class JwtVerifier {
     }
   }
 
-  /** Verifies a compact JWS token; rejects with an {@link AuthError} naming the reason. */
-  async verify(token: string): Promise<VerifiedJwt> {
+  /**
+   * Verifies a compact JWS token; rejects with an {@link AuthError} naming the reason. `audience`, when given, replaces
+   * the configured one for this token: the resource (one of them) the addressed endpoint accepts (RFC 8707). An empty
+   * list accepts no token.
+   */
+  async verify(token: string, audience?: readonly string[]): Promise<VerifiedJwt> {
     if (typeof token !== "string" || token.length > MAX_TOKEN_LENGTH) {
       throw new AuthError("malformed-token", "token is malformed");
+    }
+    if (audience !== undefined && audience.length === 0) {
+      throw new AuthError("wrong-audience", "this endpoint accepts no token: no audience is configured for it");
     }
     const { options } = this;
     let claims: JWTPayload;
     try {
       ({ payload: claims } = await jwtVerify(token, this.getKey, {
         issuer: options.issuer,
-        audience: options.audience,
+        audience: audience === undefined ? options.audience : [...audience],
         algorithms: [...options.algorithms],
         clockTolerance: options.clockSkewSeconds,
         requiredClaims: ["exp"],
       }));
     } catch (error: unknown) {
-      throw jwtFailure(error);
+      throw audienceFailure(jwtFailure(error), audience);
     }
     const consumer = readConsumerClaim(claims, options.consumerClaim);
     const tools = options.toolsClaim === undefined ? undefined : readToolsClaim(claims, options.toolsClaim);

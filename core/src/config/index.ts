@@ -11,4 +11,5 @@ export * from "./access-log-schema";
 export * from "./stdio-schema";
 export * from "./virtual-server-schema";
 export * from "./prefix-warnings";
+export * from "./audience-warnings";
 export * from "./llm-schema";

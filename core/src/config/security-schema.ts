@@ -85,6 +85,12 @@ const jwtSchema = z
   .object({
     issuer: z.string().min(1),
     audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+    /**
+     * `endpoint`: a token is accepted only at the endpoint it was issued for (RFC 8707): `audience` at `/mcp`, and at
+     * `/mcp/<server>` or a virtual server the URL entries of `audience` continued by the endpoint's path
+     * (`https://gw.example/mcp` → `https://gw.example/mcp/weather`). `gateway`: `audience` at every endpoint.
+     */
+    audienceScope: z.enum(["endpoint", "gateway"]).default("endpoint"),
     jwksUrl: httpUrl,
     algorithms: z.array(algorithm).min(1, "expected at least one algorithm").default(["RS256"]),
     clockSkew: duration.default(30_000),

@@ -14,6 +14,7 @@ import type { AuditDecision, AuditHasher } from "../audit";
 import type { ClientInfo } from "../audit/client-info";
 import { AUDITED_METHODS, NO_AUDIT, type Auditor, type AuditSubject, type AuditTicket } from "./audit-ticket";
 import { authFailure } from "./auth-failure";
+import { endpointAudience } from "./endpoint-audience";
 import { PolicyCache } from "./policy-cache";
 
 const ANONYMOUS: Caller = {
@@ -75,8 +76,10 @@ export class SecurityGate {
     const authenticator = this.deps.authenticator();
     // No authenticator and not open: a process that must not authenticate (a broker behind a router). Fail closed.
     if (!authenticator) return withClient(this.anonymous(), client);
+    const endpointTarget = target ?? headers[":path"];
     try {
-      return withClient(this.caller(await authenticator.authenticate(headers)), client);
+      const audience = endpointAudience(this.deps.config(), endpointTarget);
+      return withClient(this.caller(await authenticator.authenticate(headers, audience)), client);
     } catch (error: unknown) {
       if (!(error instanceof AuthError)) throw error;
       const subject = {
@@ -89,7 +92,7 @@ export class SecurityGate {
         subject,
         "unauthenticated",
         error.reason,
-        authFailure(this.deps.config(), headers, error, target ?? headers[":path"]),
+        authFailure(this.deps.config(), headers, error, endpointTarget),
       );
     }
   }

@@ -1,11 +1,19 @@
 import { request } from "undici";
-import { GatewayError, JsonRpcErrorCode } from "../errors";
+import type { ClientAuthConfig } from "../config/upstream-auth-schema";
+import { clientAssertion, JWT_BEARER_ASSERTION } from "./client-assertion";
+import { tokenError } from "./token-endpoint-error";
 
-/** A token endpoint's client (client_secret_basic, RFC 6749 §2.3.1). */
+export { tokenError } from "./token-endpoint-error";
+
+/**
+ * A token endpoint's client: client_secret_basic (RFC 6749 §2.3.1) with `clientSecret`, or private_key_jwt (RFC 7523
+ * §2.2) with `clientAuth`; config validation makes it exactly one.
+ */
 export interface TokenClient {
   tokenUrl: string;
   clientId: string;
-  clientSecret: string;
+  clientSecret?: string | undefined;
+  clientAuth?: ClientAuthConfig | undefined;
 }
 
 /** What a token endpoint granted. */
@@ -27,13 +35,28 @@ function formEncode(value: string): string {
   return encodeURIComponent(value).replace(/%20/g, "+");
 }
 
-/** A token endpoint failure, naming the server and never the secrets it was sent. */
-export function tokenError(server: string, reason: string, cause?: unknown): GatewayError {
-  return new GatewayError(
-    JsonRpcErrorCode.UpstreamUnavailable,
-    `upstream "${server}": no access token could be obtained (${reason})`,
-    { httpStatus: 502, cause },
-  );
+/** How the client authenticates one token request: an Authorization header, or assertion form parameters. */
+async function authenticateClient(
+  server: string,
+  client: TokenClient,
+  form: URLSearchParams,
+): Promise<Record<string, string>> {
+  if (client.clientAuth !== undefined) {
+    form.set("client_id", client.clientId);
+    form.set("client_assertion_type", JWT_BEARER_ASSERTION);
+    form.set("client_assertion", await clientAssertion(server, client, client.clientAuth));
+    return {};
+  }
+  const basic = Buffer.from(`${formEncode(client.clientId)}:${formEncode(client.clientSecret ?? "")}`);
+  return { authorization: `Basic ${basic.toString("base64")}` };
+}
+
+/** The reason of a refusal; a refused client assertion says where to look. */
+function refusalReason(client: TokenClient, status: number, code: string): string {
+  const reason = `token endpoint answered ${status} ${code}`;
+  return client.clientAuth !== undefined && code === "invalid_client"
+    ? `${reason}: the private_key_jwt client assertion was refused; check clientAuth's key, keyId and alg against the client's registered keys`
+    : reason;
 }
 
 /** POSTs one grant to `client.tokenUrl` and reads the token response (RFC 6749 §5.1). */
@@ -46,7 +69,7 @@ export async function requestGrant(
   for (const [name, value] of Object.entries(params)) {
     for (const item of typeof value === "string" ? [value] : value) form.append(name, item);
   }
-  const basic = Buffer.from(`${formEncode(client.clientId)}:${formEncode(client.clientSecret)}`).toString("base64");
+  const credentials = await authenticateClient(server, client, form);
   const started = Date.now();
   let status: number;
   let text: string;
@@ -54,7 +77,7 @@ export async function requestGrant(
     const response = await request(client.tokenUrl, {
       method: "POST",
       headers: {
-        authorization: `Basic ${basic}`,
+        ...credentials,
         "content-type": "application/x-www-form-urlencoded",
         accept: "application/json",
       },
@@ -69,7 +92,7 @@ export async function requestGrant(
   const body = parseJson(text);
   if (status !== 200) {
     const code = typeof body?.["error"] === "string" && ERROR_CODE_RE.test(body["error"]) ? body["error"] : "no code";
-    throw tokenError(server, `token endpoint answered ${status} ${code}`);
+    throw tokenError(server, refusalReason(client, status, code));
   }
   const accessToken = body?.["access_token"];
   if (typeof accessToken !== "string" || accessToken === "")

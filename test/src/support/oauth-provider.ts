@@ -4,8 +4,13 @@ import { startReadyChild } from "./ready-child";
 /** A client registered at the test provider. */
 export interface TestClient {
   client_id: string;
-  client_secret: string;
+  /** Absent for a client authenticating with private_key_jwt. */
+  client_secret?: string;
   grant_types: string[];
+  /** `private_key_jwt` for a client that signs assertions with a key of `jwks` (client_secret_basic otherwise). */
+  token_endpoint_auth_method?: string;
+  /** The client's public keys (for private_key_jwt). */
+  jwks?: { keys: object[] };
 }
 
 /** What the test provider is started with. */
@@ -41,7 +46,7 @@ export async function clientToken(provider: OAuthProvider, client: TestClient, r
   const response = await fetch(provider.tokenUrl, {
     method: "POST",
     headers: {
-      authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString("base64")}`,
+      authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret ?? ""}`).toString("base64")}`,
       "content-type": "application/x-www-form-urlencoded",
     },
     body: new URLSearchParams({ grant_type: "client_credentials", resource, scope: "mcp" }),

@@ -105,6 +105,8 @@ describe("an upstream that goes down and comes back", () => {
   const weatherStatus = async () => (await brokerStatus(gateway.base)).upstreams.find((u) => u.name === "weather");
 
   it("is shown unhealthy with a lastError, its tools are hidden, and both return after a restart", async () => {
+    // Under load the first listing can miss its health timeout; the subject here is going down and coming back.
+    await waitUntil(async () => (await weatherStatus())?.state === "ready", "weather ready", 15_000);
     const session = await initializeSession(gateway.mcpUrl);
     expect(await toolNames(gateway, session)).toContain("weather_get_forecast");
     const port = weather.port;

@@ -279,10 +279,10 @@ policies:
 
   // Behind the router the broker trusts the router's signed identity and reads the bearer token beside it to exchange
   // or forward: a valid header for alice's token must not let another token (bob's) through to an upstream.
-  const viaRouter = _label !== "standalone" ? it : it.skip;
-  viaRouter(
-    "refuses at the broker a token other than the one the router's identity header was signed for",
-    async () => {
+  // (Standalone has no router and no identity header: the case exists only behind Envoy.)
+  const behindRouter = _label !== "standalone";
+  if (behindRouter)
+    it("refuses at the broker a token other than the one the router's identity header was signed for", async () => {
       const aliceToken = await clientToken(provider, ALICE, GATEWAY);
       const identity = { consumer: "jwt:alice", policy: "everything", method: "jwt" } as const;
       const signed = new IdentityCodec(E2E_SESSION_SECRET).sign(identity, aliceToken);
@@ -311,8 +311,7 @@ policies:
       expect(reply.status).toBe(401);
       expect(JSON.stringify(reply.json)).toContain("the bearer token is not the one the gateway router authenticated");
       expect(sent()).toEqual([]);
-    },
-  );
+    });
 
   it("drops only the refused consumer's exchanged token on a 401: another consumer keeps using its own", async () => {
     const bob = await connectClient(stack.url, "bob-e2e", {

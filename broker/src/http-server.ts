@@ -1,5 +1,6 @@
 import { createServer, type RequestListener, type Server } from "node:http";
 import type { ServerClasses } from "./post-chain";
+import { requireOriginForm } from "./request-target";
 
 /** How long a client may take to send a request. */
 export interface RequestTimeouts {
@@ -14,6 +15,7 @@ const MAX_CHECK_INTERVAL_MS = 1_000;
  * An HTTP server that closes connections whose request has not fully arrived within the timeout (Node answers 408),
  * so a slow or stalled body cannot hold a connection and its memory open. Node's timers cover receiving the request
  * only: a response that takes long (an SSE stream) is not cut. Headers get the same bound, or Node's own 60 s if lower.
+ * A request whose target is not origin form gets 400 before `listener` runs (see requestTargetError).
  */
 export function createBoundedServer(
   listener: RequestListener,
@@ -29,6 +31,6 @@ export function createBoundedServer(
       headersTimeout: Math.min(requestTimeout, 60_000),
       connectionsCheckingInterval: Math.min(MAX_CHECK_INTERVAL_MS, requestTimeout),
     },
-    listener,
+    requireOriginForm(listener),
   );
 }

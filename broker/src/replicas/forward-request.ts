@@ -43,7 +43,12 @@ function open(
   marker: string,
   signal: AbortSignal,
 ): Promise<IncomingMessage> {
-  const target = new URL(request.originalUrl, base);
+  // The holder's own origin, whatever the target says (the server admits only origin-form targets; a path of
+  // "//host/..." would otherwise name another host).
+  const target = new URL(base.href);
+  const query = request.originalUrl.indexOf("?");
+  target.pathname = request.path;
+  target.search = query === -1 ? "" : request.originalUrl.slice(query);
   const https = target.protocol === "https:";
   return new Promise((resolve, reject) => {
     const outgoing = (https ? httpsRequest : httpRequest)(target, {

@@ -6,6 +6,8 @@ export interface OidcSettings {
   clientId: string;
   scopes: string[];
   resource: string | null;
+  /** Ask for `offline_access` (console.oidcOfflineAccess), for a refresh token. */
+  offlineAccess: boolean;
 }
 
 /** What a sign-in returns, held in memory only: the access token, its expiry, and a refresh token when granted. */
@@ -73,10 +75,12 @@ async function discover(issuer: URL): Promise<oauth.AuthorizationServer> {
 
 /**
  * The scopes to ask for: the configured ones, and offline_access (a refresh token, for silent renewal) when the
- * issuer offers it; then with prompt=consent, which OpenID Connect Core §11 asks of a request for offline access.
+ * config asks for it (console.oidcOfflineAccess, or among the scopes); then with prompt=consent, which OpenID Connect
+ * Core §11 asks of a request for offline access. Never merely because the issuer offers it: an issuer may refuse
+ * offline access to a client not allowed it, and the sign-in would fail.
  */
-function scopesFor(settings: OidcSettings, as: oauth.AuthorizationServer): { scope: string; prompt?: string } {
-  const offline = settings.scopes.includes("offline_access") || as.scopes_supported?.includes("offline_access");
+function scopesFor(settings: OidcSettings): { scope: string; prompt?: string } {
+  const offline = settings.offlineAccess || settings.scopes.includes("offline_access");
   if (!offline) return { scope: settings.scopes.join(" ") };
   const scopes = [...settings.scopes.filter((scope) => scope !== "offline_access"), "offline_access"];
   return { scope: scopes.join(" "), prompt: "consent" };
@@ -98,7 +102,7 @@ export async function beginOidcSignIn(settings: OidcSettings, place?: OidcPlace)
   url.searchParams.set("response_type", "code");
   url.searchParams.set("client_id", settings.clientId);
   url.searchParams.set("redirect_uri", redirectUri());
-  const { scope, prompt } = scopesFor(settings, as);
+  const { scope, prompt } = scopesFor(settings);
   url.searchParams.set("scope", scope);
   if (prompt) url.searchParams.set("prompt", prompt);
   url.searchParams.set("state", state);

@@ -25,7 +25,13 @@ describe("the console's sign-in settings and CSP", () => {
   it("names the first authorization server, the client id, openid and the configured scopes, and the resource", () => {
     const parsed = config(OIDC_AUTH, "console: { enabled: true, oidcClientId: console-app }\n");
     expect(consoleSettings(parsed)).toEqual({
-      oidc: { issuer: ISSUER, clientId: "console-app", scopes: ["openid", "mcp"], resource: "https://gw.example/mcp" },
+      oidc: {
+        issuer: ISSUER,
+        clientId: "console-app",
+        scopes: ["openid", "mcp"],
+        resource: "https://gw.example/mcp",
+        offlineAccess: false,
+      },
     });
   });
 

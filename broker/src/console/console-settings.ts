@@ -9,6 +9,8 @@ export interface ConsoleOidc {
   scopes: string[];
   /** `auth.resourceMetadata.resource` (RFC 8707 resource indicator), when set. */
   resource: string | null;
+  /** `console.oidcOfflineAccess`: ask for `offline_access` (a refresh token for silent renewal). */
+  offlineAccess: boolean;
 }
 
 /** What `/ui/config.json` tells the console: nothing secret, only where to sign in. */
@@ -23,7 +25,8 @@ export function consoleSettings(config: GatewayConfig): ConsoleSettings {
   const issuer = auth === "none" ? undefined : auth.resourceMetadata.authorizationServers[0];
   if (clientId === undefined || auth === "none" || issuer === undefined) return { oidc: null };
   const scopes = ["openid", ...(auth.resourceMetadata.scopes ?? []).filter((scope) => scope !== "openid")];
-  return { oidc: { issuer, clientId, scopes, resource: auth.resourceMetadata.resource ?? null } };
+  const resource = auth.resourceMetadata.resource ?? null;
+  return { oidc: { issuer, clientId, scopes, resource, offlineAccess: config.console.oidcOfflineAccess } };
 }
 
 const BASE_CSP = {

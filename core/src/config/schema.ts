@@ -271,6 +271,11 @@ export const configSchema = z
         enabled: z.boolean().default(false),
         /** The console's OAuth client id at the first `auth.resourceMetadata.authorizationServers` (a public client). */
         oidcClientId: z.string().min(1).max(256).optional(),
+        /**
+         * Ask the issuer for `offline_access` (with prompt=consent) so the console can renew its token silently with a
+         * refresh token. Off by default: many issuers refuse offline access to clients not allowed it.
+         */
+        oidcOfflineAccess: z.boolean().default(false),
       })
       .strict()
       .prefault({}),

@@ -95,7 +95,7 @@ function useCase(mode: StackMode, refreshTokens: boolean): Case {
   const c = {} as Case;
   beforeAll(async () => {
     const { port, issuer } = await oidcIssuerPort();
-    c.stack = await startGatewayStack(mode, { access: oidcAccess(issuer, "1s") });
+    c.stack = await startGatewayStack(mode, { access: oidcAccess(issuer, "1s", true) });
     c.base = c.stack.url.replace(/\/mcp$/, "");
     c.provider = await startOidcProvider({
       port,

@@ -6,8 +6,11 @@ export const CLIENT_ID = "mcp-console";
 /** The resource (RFC 8707) the provider issues JWT access tokens for: the gateway's audience. */
 export const RESOURCE = "https://gateway.test/mcp";
 
-/** The gateway's access config for `issuer`: consumer dana (weather tools), JWTs from the issuer, the console on. */
-export function oidcAccess(issuer: string, clockSkew = "30s"): string {
+/**
+ * The gateway's access config for `issuer`: consumer dana (weather tools), JWTs from the issuer, the console on (asking
+ * for offline_access with `offlineAccess`).
+ */
+export function oidcAccess(issuer: string, clockSkew = "30s", offlineAccess = false): string {
   return `consumers:
   - { name: dana, policy: weather }
 policies:
@@ -16,7 +19,7 @@ policies:
 auth:
   jwt: { issuer: "${issuer}", audience: "${RESOURCE}", jwksUrl: "${issuer}/jwks", consumerClaim: sub, clockSkew: ${clockSkew} }
   resourceMetadata: { resource: "${RESOURCE}", authorizationServers: ["${issuer}"], scopes: [mcp] }
-console: { enabled: true, oidcClientId: ${CLIENT_ID} }`;
+console: { enabled: true, oidcClientId: ${CLIENT_ID}, oidcOfflineAccess: ${offlineAccess} }`;
 }
 
 /** Signs in at the provider's dev pages as `subject` (any password), then consents. */

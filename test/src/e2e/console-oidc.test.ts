@@ -48,7 +48,9 @@ describe.each<[string, StackMode]>([
     const page = await browser.newPage({ viewport: { width: 1000, height: 640 } });
     const tokenRequests: string[] = [];
     const mcpAuth: string[] = [];
+    const authorizationUrls: URL[] = [];
     page.on("request", (request) => {
+      if (request.url().startsWith(`${provider.issuer}/auth`)) authorizationUrls.push(new URL(request.url()));
       if (request.url().startsWith(`${provider.issuer}/token`)) tokenRequests.push(request.postData() ?? "");
       const auth = request.headers()["authorization"];
       if (request.url().startsWith(`${base}/mcp`) && auth) mcpAuth.push(auth);
@@ -61,6 +63,9 @@ describe.each<[string, StackMode]>([
     expect(tools.filter((name) => !name.startsWith("weather_"))).toEqual([]);
     // PKCE: the code went back with its verifier; the code and state left the address bar.
     expect(tokenRequests).toHaveLength(1);
+    // console.oidcOfflineAccess is off: no offline_access and no forced consent, though the issuer offers both.
+    expect(authorizationUrls[0]?.searchParams.get("scope")).toBe("openid mcp");
+    expect(authorizationUrls[0]?.searchParams.has("prompt")).toBe(false);
     expect(tokenRequests[0]).toMatch(/code_verifier=[A-Za-z0-9_-]{43,}/);
     expect(page.url()).toBe(`${base}/ui/`);
     // The access token (a JWT) is sent as a bearer token, never in a URL.

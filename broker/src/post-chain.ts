@@ -32,7 +32,7 @@ export function mountPostChain(app: Express, chain: RequestHandler, direct: bool
   const withHandle = app as Express & { handle: AppHandle };
   const viaExpress = withHandle.handle.bind(app);
   withHandle.handle = function handle(request, response, callback) {
-    // Absolute-form and other unusual targets take Express's way: the endpoint check sees the path as sent.
+    // Only origin-form targets get here (the server refuses others, see request-target.ts).
     if (callback !== undefined || !isEndpointPost(request, request.url) || app.enabled("x-powered-by"))
       return viaExpress(request, response, callback);
     // Born with them when the server was made with expressServerClasses (changing a prototype costs ~30 µs).

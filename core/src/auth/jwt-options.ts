@@ -1,7 +1,7 @@
 import type { JWK } from "jose";
 
-/** The asymmetric JWS algorithms the verifier accepts in its `algorithms` option. */
-export const SUPPORTED_JWT_ALGORITHMS: readonly string[] = Object.freeze([
+/** The asymmetric JWS algorithms (RFC 7518 RS*, PS*, ES*, and EdDSA): never "none", never a shared-secret HS*. */
+export const ASYMMETRIC_JWS_ALGORITHMS = [
   "RS256",
   "RS384",
   "RS512",
@@ -12,8 +12,10 @@ export const SUPPORTED_JWT_ALGORITHMS: readonly string[] = Object.freeze([
   "ES384",
   "ES512",
   "EdDSA",
-  "Ed25519",
-]);
+] as const;
+
+/** The asymmetric JWS algorithms the verifier accepts in its `algorithms` option (`Ed25519` as jose names it too). */
+export const SUPPORTED_JWT_ALGORITHMS: readonly string[] = Object.freeze([...ASYMMETRIC_JWS_ALGORITHMS, "Ed25519"]);
 
 /** Options for {@link JwtVerifier}. Exactly one of `jwksUrl` and `jwks` must be given. */
 export interface JwtVerifierOptions {

@@ -1,22 +1,12 @@
 import { z } from "zod";
+import { ASYMMETRIC_JWS_ALGORITHMS } from "../auth/jwt-options";
 import { duration, httpUrl } from "./fields";
 
 // RFC 6749 §3.3 scope-token: printable ASCII without space, '"' or '\'.
 const scope = z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, "expected an OAuth scope (no spaces or quotes)");
 
 /** The JWS algorithms a client assertion may be signed with (asymmetric only: HS* would need the secret again). */
-export const CLIENT_ASSERTION_ALGORITHMS = [
-  "RS256",
-  "RS384",
-  "RS512",
-  "PS256",
-  "PS384",
-  "PS512",
-  "ES256",
-  "ES384",
-  "ES512",
-  "EdDSA",
-] as const;
+export const CLIENT_ASSERTION_ALGORITHMS = ASYMMETRIC_JWS_ALGORITHMS;
 
 /**
  * private_key_jwt client authentication (RFC 7523 §2.2, OIDC Core §9): each token request carries a fresh assertion
